@@ -1,0 +1,210 @@
+"""Settings: config.toml plus environment overrides, validated into one frozen object.
+
+Environment: ERP_CONFIG names another config file; ERP_DATABASE_URL overrides [database].url for the app, the
+CLI and the tests; ERP_ADDRESS / ERP_PORT override where `erp serve` listens. A relative SQLite path is relative
+to the config file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from erp_core.kernel.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES = ("zh_CN", "en")
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    lockout_threshold: int = 5
+    lockout_minutes: int = 0  # 0: locked until an administrator unlocks
+    ip_failure_limit: int = 20  # failed logins per client address per window before throttling
+    ip_failure_window_minutes: int = 15
+    idle_timeout_minutes: int = 30
+    session_lifetime_hours: int = 12
+    password_min_length: int = 10
+    reset_code_minutes: int = 30
+    cookie_name: str = "erp_session"
+    cookie_expiry_days: float = 1.0
+    trusted_proxies: tuple[str, ...] = ()
+    dormant_days: int = 90
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    sqlite_synchronous: str = "NORMAL"
+    sqlite_busy_timeout_ms: int = 10000
+    default_locale: str = "zh_CN"
+    time_zone: str = "Asia/Shanghai"
+    address: str = "127.0.0.1"
+    port: int = 8501
+    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
+    backup_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "backups")
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    config_path: Path | None = None
+
+    @property
+    def backend(self) -> str:
+        return backend_of(self.database_url)
+
+    def cookie_key(self) -> str:
+        """The secret signing login cookies: ERP_COOKIE_KEY, else a random key kept in data/secret.key
+        (created on first use, readable by the owner only). Never a fixed, well-known value."""
+        env = os.environ.get("ERP_COOKIE_KEY")
+        if env:
+            if len(env) < 32:
+                raise ConfigError("error.config.cookie_key_short")
+            return env
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def backend_of(url: str) -> str:
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    return {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql",
+            "mysql": "mariadb", "mariadb": "mariadb"}.get(scheme, scheme)
+
+
+def _section(data: dict, name: str) -> dict:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError("error.config.section", section=name)
+    return value
+
+
+def _typed(section: dict, key: str, kind: type, default, where: str):
+    value = section.get(key, default)
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise ConfigError("error.config.type", key=f"{where}.{key}", expected=kind.__name__)
+    return value
+
+
+def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read and validate the settings. Raises ConfigError naming the key at fault."""
+    env = dict(os.environ if env is None else env)
+    cfg_path = Path(path or env.get("ERP_CONFIG") or PROJECT_ROOT / "config.toml")
+    data: dict = {}
+    if cfg_path.exists():
+        try:
+            data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("error.config.syntax", path=str(cfg_path), detail=str(exc)) from exc
+    elif path or env.get("ERP_CONFIG"):
+        raise ConfigError("error.config.missing", path=str(cfg_path))
+    base_dir = cfg_path.resolve().parent
+
+    db = _section(data, "database")
+    app = _section(data, "app")
+    sec = _section(data, "security")
+    bak = _section(data, "backup")
+
+    data_dir = base_dir / _typed(app, "data_dir", str, "data", "app")
+    url = env.get("ERP_DATABASE_URL") or _typed(db, "url", str, "sqlite:///data/erp.db", "database")
+    url = normalize_url(url, base_dir)
+    if backend_of(url) not in ("sqlite", "postgresql", "mariadb"):
+        raise ConfigError("error.config.backend", url=_redact(url))
+
+    sync = _typed(db, "sqlite_synchronous", str, "NORMAL", "database").upper()
+    if sync not in SYNCHRONOUS_MODES:
+        raise ConfigError("error.config.choice", key="database.sqlite_synchronous", choices=", ".join(SYNCHRONOUS_MODES))
+    locale = _typed(app, "default_locale", str, "zh_CN", "app")
+    if locale not in SUPPORTED_LOCALES:
+        raise ConfigError("error.config.choice", key="app.default_locale", choices=", ".join(SUPPORTED_LOCALES))
+    tz = _typed(app, "time_zone", str, "Asia/Shanghai", "app")
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(tz)
+    except Exception as exc:
+        raise ConfigError("error.config.time_zone", key="app.time_zone", value=tz) from exc
+
+    port_raw = env.get("ERP_PORT") or _typed(app, "port", int, 8501, "app")
+    try:
+        port = int(port_raw)
+    except ValueError as exc:
+        raise ConfigError("error.config.type", key="ERP_PORT", expected="int") from exc
+    if not 1 <= port <= 65535:
+        raise ConfigError("error.config.range", key="app.port", low=1, high=65535)
+
+    defaults = SecuritySettings()
+    sec_values = {}
+    for name in ("lockout_threshold", "lockout_minutes", "ip_failure_limit", "ip_failure_window_minutes",
+                 "idle_timeout_minutes", "session_lifetime_hours", "password_min_length",
+                 "reset_code_minutes", "dormant_days"):
+        v = _typed(sec, name, int, getattr(defaults, name), "security")
+        if v < 0:
+            raise ConfigError("error.config.range", key=f"security.{name}", low=0, high="∞")
+        sec_values[name] = v
+    if sec_values["reset_code_minutes"] > 30 or sec_values["reset_code_minutes"] < 1:
+        raise ConfigError("error.config.range", key="security.reset_code_minutes", low=1, high=30)
+    if sec_values["lockout_threshold"] < 1:
+        raise ConfigError("error.config.range", key="security.lockout_threshold", low=1, high="∞")
+    proxies = sec.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise ConfigError("error.config.type", key="security.trusted_proxies", expected="list[str]")
+    import ipaddress
+
+    for p in proxies:
+        try:
+            ipaddress.ip_network(p, strict=False)
+        except ValueError as exc:
+            raise ConfigError("error.config.cidr", key="security.trusted_proxies", value=p) from exc
+    security = SecuritySettings(**sec_values, trusted_proxies=tuple(proxies),
+                                cookie_name=_typed(sec, "cookie_name", str, defaults.cookie_name, "security"))
+
+    return Settings(
+        database_url=url,
+        sqlite_synchronous=sync,
+        sqlite_busy_timeout_ms=_typed(db, "sqlite_busy_timeout_ms", int, 10000, "database"),
+        default_locale=locale,
+        time_zone=tz,
+        address=env.get("ERP_ADDRESS") or _typed(app, "address", str, "127.0.0.1", "app"),
+        port=port,
+        data_dir=data_dir,
+        backup_dir=base_dir / _typed(bak, "folder", str, "data/backups", "backup"),
+        security=security,
+        config_path=cfg_path if cfg_path.exists() else None,
+    )
+
+
+def normalize_url(url: str, base_dir: Path) -> str:
+    """Pick our drivers (psycopg 3, PyMySQL) and anchor relative SQLite paths at the config folder."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError("error.config.url", url=url)
+    s = scheme.lower()
+    if s in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    if s in ("mysql", "mariadb"):
+        url = f"mysql+pymysql://{rest}"
+        return url if "charset=" in url else url + ("&" if "?" in url else "?") + "charset=utf8mb4"
+    if s.startswith("mariadb+"):
+        return "mysql+" + s.split("+", 1)[1] + "://" + rest
+    if s == "sqlite" and rest.startswith("/") and not rest.startswith("//") and rest != "/:memory:":
+        # sqlite:///relative/path -> rest == "/relative/path"
+        return f"sqlite:///{(base_dir / rest[1:]).resolve()}"
+    return url
+
+
+def _redact(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{host}"
+    return url
+
+
+redact_url = _redact

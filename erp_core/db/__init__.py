@@ -1,0 +1,1 @@
+"""Operational store: declarative base, exact column types, engine factory, unit of work."""

@@ -1,0 +1,1 @@
+"""The kernel every module stands on: errors, actor, exact numbers, workflow, numbering, clock."""

@@ -1,0 +1,1 @@
+"""Company, organisation structure and master records."""

@@ -1,0 +1,1 @@
+"""Users, passwords, sessions, permissions and the audit log."""

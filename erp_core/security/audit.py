@@ -1,0 +1,120 @@
+"""Audit log: append-only (database triggers) and SHA-256 hash-chained.
+
+Each entry's hash covers its own fields and the previous entry's hash, so editing, deleting or inserting a row
+anywhere breaks the chain from that point on; `verify_chain` names the first broken link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from erp_core.kernel.actor import Actor
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.security.models import AuditChainHead, AuditLog
+
+GENESIS_HASH = "0" * 64
+_SECRET_WORDS = ("password", "secret", "token", "code_plain", "reset_code")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def redact(params: dict[str, Any]) -> dict[str, Any]:
+    """Drop secrets (passwords, tokens) from parameters before they are logged."""
+    return {k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) else v) for k, v in params.items()}
+
+
+def entry_hash(e: AuditLog | dict) -> str:
+    get = (lambda k: e[k]) if isinstance(e, dict) else (lambda k: getattr(e, k))
+    at = get("at_utc")
+    payload = [get("seq"), at.isoformat(timespec="microseconds"), get("company_id"), get("user_id"),
+               get("username"), get("client_ip"), get("action"), get("outcome"), get("entity"),
+               get("entity_id"), get("details"), get("prev_hash")]
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
+def append(session: Session, actor: Actor, *, action: str, outcome: str = "ok", entity: str | None = None,
+           entity_id: object = None, details: dict[str, Any] | None = None,
+           company_id: int | None = None) -> AuditLog:
+    """Append one entry inside the caller's transaction."""
+    # Incrementing the head first takes its row lock (write lock on SQLite): appenders queue here.
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
+                    .values(last_seq=AuditChainHead.last_seq + 1))
+    seq, prev = session.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+                                .where(AuditChainHead.id == 1)).one()
+    entry = AuditLog(
+        seq=seq, at_utc=naive_utcnow(), company_id=company_id if company_id is not None else actor.company_id,
+        user_id=actor.user_id, username=actor.username, client_ip=actor.client_ip, action=action,
+        outcome=outcome, entity=entity, entity_id=None if entity_id is None else str(entity_id),
+        details=canonical_json(details or {}), prev_hash=prev,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=entry.hash))
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int | None
+    id: int | None
+    reason: str  # hash_mismatch | link_mismatch | sequence_gap | head_mismatch
+
+
+def verify_chain(session: Session, *, batch: int = 5000) -> ChainBreak | None:
+    """Walk the whole chain in sequence order; return the first broken link, or None when intact."""
+    prev_hash, expected_seq, last_id = GENESIS_HASH, None, None
+    start = session.execute(select(AuditLog.seq).order_by(AuditLog.seq).limit(1)).scalar()
+    if start is not None:
+        expected_seq = start
+    from erp_core.security.archive import chain_start  # archived prefix (retention), if any
+
+    anchor = chain_start(session)
+    if anchor is not None:
+        prev_hash, first_seq = anchor
+        if start is not None and start != first_seq:
+            return ChainBreak(start, None, "sequence_gap")
+    elif start is not None and start != 1:
+        return ChainBreak(start, None, "sequence_gap")
+    last_seq = 0 if start is None else start - 1
+    while True:
+        rows = session.execute(select(AuditLog).where(AuditLog.seq > last_seq).order_by(AuditLog.seq)
+                               .limit(batch)).scalars().all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return ChainBreak(expected_seq, row.id, "sequence_gap")
+            if row.prev_hash != prev_hash:
+                return ChainBreak(row.seq, row.id, "link_mismatch")
+            if entry_hash(row) != row.hash:
+                return ChainBreak(row.seq, row.id, "hash_mismatch")
+            prev_hash, expected_seq, last_seq, last_id = row.hash, row.seq + 1, row.seq, row.id
+        session.expunge_all()
+    head = session.get(AuditChainHead, 1)
+    if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
+        return ChainBreak(head.last_seq, last_id, "head_mismatch")
+    return None

@@ -1,0 +1,43 @@
+"""The roles a new company starts with. Roles are data: administrators change them freely afterwards.
+Patterns are matched against the permission catalog when the company is created."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+from sqlalchemy.orm import Session
+
+from erp_core.security.catalog import load_all
+from erp_core.security.models import Role, RolePermission
+
+# code: (zh, en, is_admin, [(pattern, scope)])
+DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
+    "admin": ("系统管理员", "Administrator", True, []),
+    "manager": ("总经理", "General manager", False, [("*.*.view", "all"), ("*.report.*", "all")]),
+    "accountant": ("会计", "Accountant", False, [("finance.*", "all"), ("masterdata.*.view", "all")]),
+    "sales": ("销售员", "Salesperson", False, [("sales.*", "own"), ("crm.*", "own"),
+                                              ("masterdata.customer.*", "department")]),
+    "purchaser": ("采购员", "Purchaser", False, [("purchasing.*", "department"),
+                                                 ("masterdata.supplier.*", "department")]),
+    "warehouse": ("仓管员", "Warehouse keeper", False, [("inventory.*", "all"), ("masterdata.product.view", "all")]),
+    "hr": ("人事专员", "HR officer", False, [("hr.*", "all")]),
+    "viewer": ("只读用户", "Read-only user", False, [("*.*.view", "department")]),
+}
+
+
+def seed_roles(session: Session, company_id: int) -> dict[str, Role]:
+    catalog = load_all()
+    roles: dict[str, Role] = {}
+    for code, (zh, en, is_admin, patterns) in DEFAULT_ROLES.items():
+        role = Role(company_id=company_id, code=code, name_zh=zh, name_en=en, is_admin=is_admin)
+        session.add(role)
+        session.flush()
+        granted: dict[str, str] = {}
+        for perm in catalog:
+            for pattern, scope in patterns:
+                if fnmatch(perm, pattern) and not perm.startswith(("admin.", "system.")):
+                    granted.setdefault(perm, scope)
+        session.add_all(RolePermission(role_id=role.id, permission=p, scope=s) for p, s in granted.items())
+        roles[code] = role
+    session.flush()
+    return roles

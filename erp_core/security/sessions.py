@@ -1,0 +1,154 @@
+"""Server-side login sessions. The browser cookie only carries a random token; the session row decides.
+
+Logout, password change, disabling a user and "sign out everywhere" revoke rows, so a replayed cookie is
+worthless afterwards. Sessions also end after the idle timeout and the absolute lifetime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from types import MappingProxyType
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from erp_core.config import SecuritySettings
+from erp_core.db.uow import Database
+from erp_core.kernel.actor import Actor, Scope
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.errors import NotAuthenticated
+from erp_core.masterdata.models import Department
+from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
+
+# last_seen_at is written at most this often, so page views do not each cost a write.
+_TOUCH_EVERY = dt.timedelta(seconds=30)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(session: Session, user: User, policy: SecuritySettings, *, client_ip: str | None,
+                   user_agent: str | None = None) -> tuple[str, UserSession]:
+    """Open a session for ``user`` inside the caller's transaction; returns (secret token, row)."""
+    token = secrets.token_urlsafe(32)
+    now = naive_utcnow()
+    row = UserSession(user_id=user.id, token_hash=token_hash(token), created_at=now, last_seen_at=now,
+                      expires_at=now + dt.timedelta(hours=policy.session_lifetime_hours),
+                      client_ip=client_ip, user_agent=(user_agent or "")[:300] or None)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def _ended(row: UserSession, policy: SecuritySettings, now: dt.datetime) -> str | None:
+    if row.revoked_at is not None:
+        return row.revoked_reason or "revoked"
+    if now >= row.expires_at:
+        return "expired"
+    if policy.idle_timeout_minutes and now - row.last_seen_at >= dt.timedelta(minutes=policy.idle_timeout_minutes):
+        return "idle"
+    return None
+
+
+def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None) -> Actor:
+    """The Actor of a live session, or NotAuthenticated (reason in ``params['reason']``)."""
+    if not token:
+        raise NotAuthenticated(reason="missing")
+    policy = db.settings.security
+    with db.uow() as uow:
+        s = uow.session
+        row = s.execute(select(UserSession).where(UserSession.token_hash == token_hash(token))).scalar_one_or_none()
+        if row is None:
+            raise NotAuthenticated(reason="unknown")
+        now = naive_utcnow()
+        reason = _ended(row, policy, now)
+        user = s.get(User, row.user_id)
+        if reason is None and (user is None or user.status != "active"):
+            reason = "user_inactive"
+        if reason is not None:
+            if row.revoked_at is None:
+                row.revoked_at, row.revoked_reason = now, reason
+                uow.commit()
+            raise NotAuthenticated(reason=reason)
+        if now - row.last_seen_at >= _TOUCH_EVERY:
+            row.last_seen_at = now
+        actor = build_actor(s, user, session_id=row.id, client_ip=client_ip)
+        uow.commit()
+        return actor
+
+
+def session_is_live(session: Session, actor: Actor) -> bool:
+    """Checked inside every use case's transaction for logged-in actors."""
+    row = session.get(UserSession, actor.session_id)
+    if row is None or row.user_id != actor.user_id:
+        return False
+    # The database's own settings are not reachable from here; revocation and absolute expiry are what matter
+    # at commit time (idle timeout is enforced on every page load by actor_for_token).
+    if row.revoked_at is not None or naive_utcnow() >= row.expires_at:
+        return False
+    user = session.get(User, actor.user_id)
+    return user is not None and user.status == "active"
+
+
+def revoke_session(session: Session, session_id: int, reason: str) -> None:
+    session.execute(update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+                    .values(revoked_at=naive_utcnow(), revoked_reason=reason))
+
+
+def revoke_user_sessions(session: Session, user_id: int, reason: str, *, except_id: int | None = None) -> int:
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if except_id is not None:
+        stmt = stmt.where(UserSession.id != except_id)
+    return session.execute(stmt.values(revoked_at=naive_utcnow(), revoked_reason=reason)).rowcount or 0
+
+
+def grants_of(session: Session, user_id: int) -> dict[str, Scope]:
+    """Union of the user's roles: each permission at the widest scope any role grants."""
+    from erp_core.security.catalog import load_all
+
+    roles = session.execute(select(Role).join(UserRole, UserRole.role_id == Role.id)
+                            .where(UserRole.user_id == user_id)).scalars().all()
+    grants: dict[str, Scope] = {}
+    if any(r.is_admin for r in roles):
+        return {code: Scope.ALL for code in load_all()}
+    role_ids = [r.id for r in roles]
+    if role_ids:
+        for perm, scope in session.execute(select(RolePermission.permission, RolePermission.scope)
+                                           .where(RolePermission.role_id.in_(role_ids))):
+            sc = Scope(scope)
+            if perm not in grants or sc.width > grants[perm].width:
+                grants[perm] = sc
+    return grants
+
+
+def department_subtree(session: Session, company_id: int, root_id: int | None) -> frozenset[int]:
+    if root_id is None:
+        return frozenset()
+    children: dict[int | None, list[int]] = {}
+    for dep_id, parent in session.execute(select(Department.id, Department.parent_id)
+                                          .where(Department.company_id == company_id)):
+        children.setdefault(parent, []).append(dep_id)
+    out, stack = set(), [root_id]
+    while stack:
+        d = stack.pop()
+        if d not in out:
+            out.add(d)
+            stack.extend(children.get(d, []))
+    return frozenset(out)
+
+
+def build_actor(session: Session, user: User, *, session_id: int | None, client_ip: str | None) -> Actor:
+    from erp_core.masterdata.models import Company
+
+    company = session.get(Company, user.company_id)
+    return Actor(
+        user_id=user.id, username=user.username, company_id=user.company_id,
+        grants=MappingProxyType(grants_of(session, user.id)),
+        department_ids=department_subtree(session, user.company_id, user.department_id),
+        locale=user.locale or (company.default_locale if company else "zh_CN"),
+        time_zone=user.time_zone or (company.time_zone if company else "Asia/Shanghai"),
+        client_ip=client_ip, session_id=session_id,
+    )

@@ -1,0 +1,144 @@
+"""The one wrapper every use case goes through (DESIGN.md rules 2 and 3).
+
+    @use_case("admin.user.create", zh="新建用户", en="Create user")
+    def create_user(ctx: Context, *, username: str, ...) -> int: ...
+
+    create_user(db, actor, username="li")
+
+Order: the actor must hold the permission (deny by default; a refusal is itself audited) -> one unit of work ->
+the function runs -> one audit entry with what it changed -> commit. Any exception rolls everything back.
+Reads use @query: permission check and a read-only transaction, no audit entry.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+
+from erp_core.db.uow import Database
+from erp_core.kernel.actor import Actor, Scope
+from erp_core.kernel.errors import ConcurrencyError, NotAuthenticated, PermissionDenied
+from erp_core.security import audit
+from erp_core.security.catalog import declare
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Every registered use case and query, by qualified name -> permission (the access-matrix test reads it).
+USE_CASES: dict[str, str] = {}
+QUERIES: dict[str, str] = {}
+
+
+@dataclass
+class Context:
+    """What a use case sees: the session of its unit of work, the actor, and the audit record it builds."""
+
+    session: Session
+    actor: Actor
+    permission: str
+    db: Database
+    entity: str | None = None
+    entity_id: object = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    company_id: int | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return self.actor.scope(self.permission) or Scope.OWN
+
+    def audit(self, entity: str, entity_id: object = None, **changes: Any) -> None:
+        """Name the entity this use case changed, and what changed (field -> [before, after] or value)."""
+        self.entity, self.entity_id = entity, entity_id
+        self.changes.update(changes)
+
+    def diff(self, obj: object, **new_values: Any) -> dict[str, list[Any]]:
+        """Set attributes on ``obj`` and record the ones that really changed as field -> [before, after]."""
+        changed = {}
+        for name, value in new_values.items():
+            old = getattr(obj, name)
+            if old != value:
+                changed[name] = [old, value]
+                setattr(obj, name, value)
+        self.changes.update(changed)
+        return changed
+
+    def check_version(self, obj: Any, expected: int | None) -> None:
+        """Refuse to change a record someone else saved since the form was loaded."""
+        if expected is not None and obj.version != expected:
+            raise ConcurrencyError(entity=type(obj).__name__, expected=expected, actual=obj.version)
+
+
+def _live_check(session: Session, actor: Actor) -> None:
+    """A logged-in actor's session must still be live when its work commits (logout, disable and
+    sign-out-everywhere take effect on the very next action)."""
+    if actor.session_id is None:
+        return
+    from erp_core.security.sessions import session_is_live
+
+    if not session_is_live(session, actor):
+        raise NotAuthenticated()
+
+
+def _deny(db: Database, actor: Actor, permission: str) -> None:
+    with db.uow() as uow:
+        audit.append(uow.session, actor, action=permission, outcome="denied")
+        uow.commit()
+    raise PermissionDenied(permission=permission)
+
+
+def use_case(permission: str, *, zh: str, en: str) -> Callable[
+        [Callable[Concatenate[Context, P], R]], Callable[Concatenate[Database, Actor, P], R]]:
+    declare(permission, zh, en)
+
+    def decorate(fn: Callable[Concatenate[Context, P], R]) -> Callable[Concatenate[Database, Actor, P], R]:
+        @functools.wraps(fn)
+        def run(db: Database, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            if not isinstance(actor, Actor):
+                raise TypeError("the second argument of a use case is the acting Actor")
+            if not actor.may(permission):
+                _deny(db, actor, permission)
+            with db.uow() as uow:
+                _live_check(uow.session, actor)
+                ctx = Context(uow.session, actor, permission, db, company_id=actor.company_id)
+                result = fn(ctx, *args, **kwargs)
+                uow.session.flush()
+                details = {"params": audit.redact(kwargs)}
+                if ctx.changes:
+                    details["changes"] = audit.redact(ctx.changes)
+                audit.append(uow.session, actor, action=permission, entity=ctx.entity,
+                             entity_id=ctx.entity_id, details=details, company_id=ctx.company_id)
+                uow.commit()
+            return result
+
+        run.permission = permission  # type: ignore[attr-defined]
+        USE_CASES[f"{fn.__module__}.{fn.__name__}"] = permission
+        return run
+
+    return decorate
+
+
+def query(permission: str, *, zh: str, en: str) -> Callable[
+        [Callable[Concatenate[Context, P], R]], Callable[Concatenate[Database, Actor, P], R]]:
+    declare(permission, zh, en)
+
+    def decorate(fn: Callable[Concatenate[Context, P], R]) -> Callable[Concatenate[Database, Actor, P], R]:
+        @functools.wraps(fn)
+        def run(db: Database, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            if not isinstance(actor, Actor):
+                raise TypeError("the second argument of a query is the acting Actor")
+            if not actor.may(permission):
+                _deny(db, actor, permission)
+            with db.uow(readonly=True) as uow:
+                _live_check(uow.session, actor)
+                return fn(Context(uow.session, actor, permission, db, company_id=actor.company_id),
+                           *args, **kwargs)
+
+        run.permission = permission  # type: ignore[attr-defined]
+        QUERIES[f"{fn.__module__}.{fn.__name__}"] = permission
+        return run
+
+    return decorate

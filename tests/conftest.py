@@ -1,0 +1,95 @@
+"""Shared fixtures. Storage tests take ``db`` and run once per configured backend:
+
+- SQLite always;
+- PostgreSQL when ERP_TEST_POSTGRES_URL is set (e.g. postgresql://postgres@127.0.0.1:5432/postgres);
+- MariaDB when ERP_TEST_MARIADB_URL is set (e.g. mysql://root@127.0.0.1:3306/).
+
+A configured backend that cannot be reached fails the run: there are no silent skips.
+Each test gets a fresh, migrated database of its own (cloned from a per-worker template where the backend can).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.databases import BACKENDS, DatabaseProvider  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """bcrypt at cost 4 in tests: the same code path, a fraction of the time (production uses 12)."""
+    from erp_core.security import passwords
+
+    passwords.BCRYPT_ROUNDS = 4
+    passwords.dummy_hash.cache_clear()
+    yield
+
+
+def pytest_report_header(config):
+    return f"erp storage backends: {', '.join(BACKENDS)}"
+
+
+@pytest.fixture(scope="session")
+def _providers(tmp_path_factory, worker_id):
+    providers: dict[str, DatabaseProvider] = {}
+    yield providers
+    for p in providers.values():
+        p.close()
+
+
+def _provider(providers, backend, tmp_path_factory, worker_id) -> DatabaseProvider:
+    if backend not in providers:
+        providers[backend] = DatabaseProvider(backend, tmp_path_factory.mktemp(f"db-{backend}"), worker_id)
+    return providers[backend]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend, _providers, tmp_path_factory, worker_id):
+    """URL of a fresh, migrated database on ``backend``, dropped after the test."""
+    provider = _provider(_providers, backend, tmp_path_factory, worker_id)
+    url = provider.fresh()
+    yield url
+    provider.drop(url)
+
+
+@pytest.fixture
+def db(db_url):
+    """An erp_core Database over a fresh, migrated database (one per backend)."""
+    from erp_core.config import Settings
+    from erp_core.db.engine import make_engine
+    from erp_core.db.uow import Database
+
+    engine = make_engine(db_url)
+    database = Database(engine, Settings(database_url=db_url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
+    yield database
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_db_url(backend, _providers, tmp_path_factory, worker_id):
+    """URL of an empty database (no tables) on ``backend``: for migration tests."""
+    provider = _provider(_providers, backend, tmp_path_factory, worker_id)
+    url = provider.empty()
+    yield url
+    provider.drop(url)
+
+
+@pytest.fixture
+def company(db):
+    """A company made by the setup use case, with its administrator; see tests/support/factories.py."""
+    from tests.support.factories import make_company
+
+    return make_company(db)
