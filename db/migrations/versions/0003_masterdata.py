@@ -1,0 +1,21 @@
+"""masterdata (filled in by the masterdata work; kept in the chain so later revisions can build on it)
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
