@@ -1,0 +1,1 @@
+"""Import and export of tabular data (CSV, XLSX)."""
