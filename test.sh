@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
 bootstrap requirements-test.lock
+scripts/ensure_chromium.sh
 exec python -m pytest -n "${ERP_TEST_WORKERS:-2}" "$@"
