@@ -25,9 +25,10 @@ bootstrap() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "==> installing dependencies from $lock" >&2
     [ -x "$venv/bin/uv" ] || "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
-    "$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" "$root/$lock"
+    # install, not sync: the test lock is a superset of the app lock, and ./start.sh run by a browser test must
+    # not strip pytest out of the environment the tests are running in.
+    "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r "$root/$lock"
     "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --no-deps -e "$root"
-    rm -f "$venv"/.installed-*
     echo "$want" > "$stamp"
   fi
   export PATH="$venv/bin:$PATH"
