@@ -1,0 +1,30 @@
+"""run_action: call an erp_core use case from a page and turn any DomainError into a localized st.error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from erp_core.i18n import render_error
+from erp_core.kernel.errors import DomainError
+from ui.context import database, locale, require_actor
+from ui.i18n import tr
+
+R = TypeVar("R")
+_FAILED = object()
+
+
+def run_action(fn: Callable[..., R], /, *args: Any, success: str | None = None, **kwargs: Any) -> R | None:
+    """Run ``fn(db, actor, *args, **kwargs)``. On success show the ``success`` message (a catalog key) and
+    return the result; on a DomainError show it in the user's language and return None. Nothing else is
+    caught: a bug still surfaces as a bug."""
+    try:
+        result = fn(database(), require_actor(), *args, **kwargs)
+    except DomainError as err:
+        st.error(render_error(err, locale()))
+        return None
+    if success:
+        st.success(tr(success))
+    return result

@@ -1,0 +1,28 @@
+"""Interface text in the reader's language, and locale formatting bound to the current run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from erp_core.i18n import t
+from erp_core.i18n import format as fmt
+from ui.context import actor, locale
+
+
+def tr(key: str, /, **params: object) -> str:
+    """The catalog text of ``key`` in the current user's language."""
+    return t(key, locale(), **params)
+
+
+def money(value: Decimal | int | str, currency: str = "CNY") -> str:
+    return fmt.format_money(value, locale(), currency)
+
+
+def date(value: dt.date) -> str:
+    return fmt.format_date(value, locale())
+
+
+def datetime(value: dt.datetime) -> str:
+    current = actor()
+    return fmt.format_datetime(value, locale(), current.time_zone if current else "Asia/Shanghai")
