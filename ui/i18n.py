@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from erp_core.i18n import t
 from erp_core.i18n import format as fmt
+from erp_core.i18n import t
 from ui.context import actor, locale
 
 
