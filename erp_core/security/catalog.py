@@ -39,13 +39,15 @@ def declare(code: str, zh: str, en: str) -> Permission:
 
 
 def load_all() -> dict[str, Permission]:
-    """Import every module that declares use cases, so the catalog is complete."""
+    """Import every module that declares use cases (``services``, ``queries``, ``usecases`` or a name ending in
+    ``_services`` / ``_queries``), so the catalog is complete."""
     import importlib
     import pkgutil
 
     import erp_core
 
     for info in pkgutil.walk_packages(erp_core.__path__, "erp_core."):
-        if info.name.rsplit(".", 1)[-1] in ("services", "queries", "pages_catalog") or info.name.endswith(".usecases"):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf in ("services", "queries", "usecases") or leaf.endswith(("_services", "_queries")):
             importlib.import_module(info.name)
     return CATALOG

@@ -1,4 +1,4 @@
-"""masterdata (filled in by the masterdata work; kept in the chain so later revisions can build on it)
+"""settings: company settings, taxes, currencies, units, departments/projects, warehouses (filled in by that work;
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""finance_masterdata: company settings, taxes, currencies, units, departments/projects/warehouses (filled in by that work; kept in the chain so later revisions can build on it)
+"""master records: product categories, products, customers, suppliers, employees, custom fields (filled in by that work;
 
 Revision ID: 0004
 Revises: 0003

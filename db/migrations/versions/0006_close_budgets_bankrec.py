@@ -1,4 +1,4 @@
-"""reports: statement mappings, budgets, bank reconciliation (filled in by that work; kept in the chain so later revisions can build on it)
+"""close, budgets, bank reconciliation (filled in by that work; kept in the chain so later revisions can build on it)
 
 Revision ID: 0006
 Revises: 0005
