@@ -1,0 +1,65 @@
+"""Merging duplicate customers or suppliers (合并重复往来单位).
+
+Every foreign key in the metadata that points at the partner table is found by looking, not by listing, so
+documents added by later modules are moved too. The duplicate is kept (history and audit trail stay readable),
+marked inactive and ``merged_into`` the survivor."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, Table, update
+
+from erp_core.db.base import Base
+from erp_core.kernel.errors import ValidationError, ValidationErrors
+from erp_core.masterdata import records as r
+from erp_core.masterdata.partners import CUSTOMER, SUPPLIER
+from erp_core.usecase import Context, use_case
+
+
+def referencing_columns(table_name: str, metadata: MetaData | None = None) -> list[tuple[Table, str]]:
+    """(table, column) of every foreign key referring to ``table_name``.id, except its own merged_into."""
+    md = metadata or Base.metadata
+    out = []
+    for table in md.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == table_name and fk.column.name == "id":
+                if table.name == table_name and fk.parent.name == "merged_into":
+                    continue
+                out.append((table, fk.parent.name))
+    return out
+
+
+def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, metadata: MetaData | None) -> dict:
+    if survivor_id == duplicate_id:
+        raise ValidationErrors([ValidationError("error.masterdata.merge_self", field="field.masterdata.survivor")])
+    survivor = r.load(kind, ctx, survivor_id)
+    duplicate = r.load(kind, ctx, duplicate_id)
+    for obj in (survivor, duplicate):
+        r.check_touch(kind, ctx, obj)
+    if survivor.merged_into is not None or duplicate.merged_into is not None:
+        raise ValidationErrors([ValidationError("error.masterdata.merged", field="field.masterdata.survivor")])
+    ctx.session.flush()
+    moved: dict[str, int] = {}
+    for table, column in referencing_columns(kind.model.__tablename__, metadata):
+        result = ctx.session.execute(update(table).where(table.c[column] == duplicate.id)
+                                     .values({column: survivor.id}))
+        if result.rowcount:
+            moved[f"{table.name}.{column}"] = result.rowcount
+    ctx.session.expire_all()
+    duplicate = r.load(kind, ctx, duplicate_id)
+    duplicate.merged_into = survivor.id
+    duplicate.active = False
+    ctx.audit(kind.name, survivor.id, merged=duplicate.code, merged_id=duplicate.id, moved=moved)
+    return moved
+
+
+@use_case("masterdata.customer.merge", zh="合并客户", en="Merge customers")
+def merge_customers(ctx: Context, *, survivor_id: int, duplicate_id: int,
+                    metadata: MetaData | None = None) -> dict[str, int]:
+    """Move every reference from ``duplicate_id`` to ``survivor_id``; returns moved row counts per column."""
+    return _merge(ctx, CUSTOMER, survivor_id, duplicate_id, metadata)
+
+
+@use_case("masterdata.supplier.merge", zh="合并供应商", en="Merge suppliers")
+def merge_suppliers(ctx: Context, *, survivor_id: int, duplicate_id: int,
+                    metadata: MetaData | None = None) -> dict[str, int]:
+    return _merge(ctx, SUPPLIER, survivor_id, duplicate_id, metadata)
