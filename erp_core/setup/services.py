@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 
 from erp_core.db.uow import Database
+from erp_core.finance.charts import seed_chart_of_accounts
 from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
 from erp_core.masterdata.models import ACCOUNTING_STANDARDS, Company
 from erp_core.masterdata.validators import is_valid_uscc
@@ -84,7 +85,11 @@ def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: s
                       accounting_standard=accounting_standard, default_locale=locale)
     s.add(company)
     s.flush()
+    from erp_core.settings.seed import seed_company_settings  # tax rates, currencies, units
+
+    seed_company_settings(s, company)
     roles = seed_roles(s, company.id)
+    seed_chart_of_accounts(s, company.id, accounting_standard)  # 会计科目表 of the chosen standard
     admin = User(company_id=company.id, username=admin_username,
                  display_name=(admin_display_name or admin_username).strip(),
                  password_hash=hash_password(admin_password), status="active", locale=locale,

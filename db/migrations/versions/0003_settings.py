@@ -1,11 +1,11 @@
-"""settings: company settings, taxes, currencies, units, departments/projects, warehouses (filled in by that work;
+"""settings: company settings, bank accounts, tax rates, currencies, exchange rates, units, warehouses
 
 Revision ID: 0003
 Revises: 0002
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"
@@ -13,9 +13,148 @@ branch_labels = None
 depends_on = None
 
 
+def _id_company(table: str) -> list:
+    return [
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=False),
+    ]
+
+
+def _tail(table: str, *, versioned: bool = True) -> list:
+    out = [sa.Column("version", sa.Integer(), nullable=False)] if versioned else []
+    out += [
+        sa.ForeignKeyConstraint(["company_id"], ["company.id"], name=op.f(f"fk_{table}_company_id_company")),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    ]
+    return out
+
+
+def _company_index(table: str) -> None:
+    op.create_index(op.f(f"ix_{table}_company_id"), table, ["company_id"], unique=False)
+
+
 def upgrade() -> None:
-    pass
+    # Company settings: plain ADD COLUMN (no table rebuild: other tables reference company).
+    op.add_column("company", sa.Column("address", sa.String(length=300), nullable=True))
+    op.add_column("company", sa.Column("phone", sa.String(length=40), nullable=True))
+    op.add_column("company", sa.Column("fiscal_year_start_month", sa.Integer(), server_default=sa.text("1"),
+                                       nullable=False))
+    op.add_column("company", sa.Column("date_format", sa.String(length=20), server_default="YYYY-MM-DD",
+                                       nullable=False))
+    op.add_column("company", sa.Column("number_format", sa.String(length=20), server_default="1,234.56",
+                                       nullable=False))
+    op.add_column("project", sa.Column("start_date", sa.Date(), nullable=True))
+    op.add_column("project", sa.Column("end_date", sa.Date(), nullable=True))
+
+    op.create_table(
+        "company_bank_account", *_id_company("company_bank_account"),
+        sa.Column("bank_name", sa.String(length=200), nullable=False),
+        sa.Column("account_number", sa.String(length=40), nullable=False),
+        sa.Column("account_name", sa.String(length=200), nullable=False),
+        sa.Column("is_default", sa.Boolean(), nullable=False),
+        sa.Column("account_code", sa.String(length=40), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        *_tail("company_bank_account"),
+        sa.UniqueConstraint("company_id", "account_number",
+                            name=op.f("uq_company_bank_account_company_id_account_number")),
+    )
+    _company_index("company_bank_account")
+
+    op.create_table(
+        "tax_rate", *_id_company("tax_rate"),
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("name_zh", sa.String(length=100), nullable=False),
+        sa.Column("name_en", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("rate", sa.BigInteger(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        *_tail("tax_rate"),
+        sa.UniqueConstraint("company_id", "code", "valid_from", name=op.f("uq_tax_rate_company_id_code_valid_from")),
+    )
+    _company_index("tax_rate")
+
+    op.create_table(
+        "currency", *_id_company("currency"),
+        sa.Column("code", sa.String(length=3), nullable=False),
+        sa.Column("name_zh", sa.String(length=100), nullable=False),
+        sa.Column("name_en", sa.String(length=100), nullable=False),
+        sa.Column("decimals", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        *_tail("currency"),
+        sa.UniqueConstraint("company_id", "code", name=op.f("uq_currency_company_id_code")),
+    )
+    _company_index("currency")
+
+    op.create_table(
+        "exchange_rate", *_id_company("exchange_rate"),
+        sa.Column("currency_code", sa.String(length=3), nullable=False),
+        sa.Column("rate_date", sa.Date(), nullable=False),
+        sa.Column("rate", sa.BigInteger(), nullable=False),
+        *_tail("exchange_rate", versioned=False),
+        sa.UniqueConstraint("company_id", "currency_code", "rate_date",
+                            name=op.f("uq_exchange_rate_company_id_currency_code_rate_date")),
+    )
+    _company_index("exchange_rate")
+
+    op.create_table(
+        "unit", *_id_company("unit"),
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("name_zh", sa.String(length=50), nullable=False),
+        sa.Column("name_en", sa.String(length=50), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        *_tail("unit"),
+        sa.UniqueConstraint("company_id", "code", name=op.f("uq_unit_company_id_code")),
+    )
+    _company_index("unit")
+
+    op.create_table(
+        "unit_conversion", *_id_company("unit_conversion"),
+        sa.Column("from_unit_id", sa.Integer(), nullable=False),
+        sa.Column("to_unit_id", sa.Integer(), nullable=False),
+        sa.Column("factor", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["from_unit_id"], ["unit.id"], name=op.f("fk_unit_conversion_from_unit_id_unit")),
+        sa.ForeignKeyConstraint(["to_unit_id"], ["unit.id"], name=op.f("fk_unit_conversion_to_unit_id_unit")),
+        *_tail("unit_conversion", versioned=False),
+        sa.UniqueConstraint("company_id", "from_unit_id", "to_unit_id",
+                            name=op.f("uq_unit_conversion_company_id_from_unit_id_to_unit_id")),
+    )
+    _company_index("unit_conversion")
+
+    op.create_table(
+        "warehouse", *_id_company("warehouse"),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("keeper", sa.String(length=100), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        *_tail("warehouse"),
+        sa.UniqueConstraint("company_id", "code", name=op.f("uq_warehouse_company_id_code")),
+    )
+    _company_index("warehouse")
+
+    op.create_table(
+        "warehouse_location", *_id_company("warehouse_location"),
+        sa.Column("warehouse_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["warehouse_id"], ["warehouse.id"],
+                                name=op.f("fk_warehouse_location_warehouse_id_warehouse")),
+        *_tail("warehouse_location"),
+        sa.UniqueConstraint("warehouse_id", "code", name=op.f("uq_warehouse_location_warehouse_id_code")),
+    )
+    _company_index("warehouse_location")
+    op.create_index(op.f("ix_warehouse_location_warehouse_id"), "warehouse_location", ["warehouse_id"],
+                    unique=False)
 
 
 def downgrade() -> None:
-    pass
+    # Dropping a table drops its indexes (MariaDB refuses to drop an index a foreign key needs first).
+    for table in ("warehouse_location", "warehouse", "unit_conversion", "unit", "exchange_rate", "currency",
+                  "tax_rate", "company_bank_account"):
+        op.drop_table(table)
+    for column in ("end_date", "start_date"):
+        op.drop_column("project", column)
+    for column in ("number_format", "date_format", "fiscal_year_start_month", "phone", "address"):
+        op.drop_column("company", column)
