@@ -35,8 +35,13 @@ POSTING = Table(
 
 
 @pytest.fixture
-def engine(db):
-    return db.engine
+def engine(empty_db_url):
+    """erp_core's engine over an empty database: the guard tests bring their own table."""
+    from erp_core.db.engine import make_engine
+
+    eng = make_engine(empty_db_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture
