@@ -16,6 +16,7 @@ from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import DomainError
 from erp_core.security import audit
+from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import AuditLog, User
 from erp_core.security.passwords import dummy_hash, verify_password
 from erp_core.security.sessions import create_session, revoke_session
@@ -23,6 +24,7 @@ from erp_core.security.sessions import create_session, revoke_session
 LOGIN_ACTION = "security.session.login"
 LOGOUT_ACTION = "security.session.logout"
 LOCK_ACTION = "security.user.locked"
+SIGNOUT_ALL_ACTION = "security.session.signout_all"
 
 
 class LoginFailed(DomainError):
@@ -67,6 +69,15 @@ def login(db: Database, username: str, password: str, *, client_ip: str | None =
             raise DomainError("error.login.throttled", minutes=policy.ip_failure_window_minutes)
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
         now = naive_utcnow()
+        if user is not None and not ip_permitted(s, user, client_ip):
+            # Checked before the password, so a disallowed network cannot even guess passwords.
+            dummy_hash()
+            audit.append(s, Actor(user_id=user.id, username=user.username, company_id=user.company_id,
+                                  client_ip=client_ip),
+                         action=LOGIN_ACTION, outcome="denied", entity="user", entity_id=user.id,
+                         details={"reason": "ip_refused", "client_ip": client_ip})
+            uow.commit()
+            raise DomainError("error.login.ip_refused", ip=client_ip or "?")
         if user is not None and user.status == "locked" and policy.lockout_minutes and user.locked_at \
                 and now - user.locked_at >= dt.timedelta(minutes=policy.lockout_minutes):
             user.status, user.failed_logins, user.locked_at = "active", 0, None  # timed unlock
@@ -113,3 +124,19 @@ def logout(db: Database, actor: Actor) -> None:
         revoke_session(uow.session, actor.session_id, "logout")
         audit.append(uow.session, actor, action=LOGOUT_ACTION, entity="user", entity_id=actor.user_id)
         uow.commit()
+
+
+def sign_out_everywhere(db: Database, actor: Actor, *, keep_current: bool = False) -> int:
+    """End every session of the acting user ("sign out everywhere"); with ``keep_current`` all but this one.
+    Needs no permission: anyone may end their own sessions. Returns how many were revoked."""
+    from erp_core.security.sessions import revoke_user_sessions
+
+    if actor.user_id is None:
+        return 0
+    with db.uow() as uow:
+        n = revoke_user_sessions(uow.session, actor.user_id, "signout_all",
+                                 except_id=actor.session_id if keep_current else None)
+        audit.append(uow.session, actor, action=SIGNOUT_ALL_ACTION, entity="user", entity_id=actor.user_id,
+                     details={"sessions_revoked": n, "kept_current": keep_current})
+        uow.commit()
+        return n

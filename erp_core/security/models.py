@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from erp_core.db.base import Base, Versioned, utc_column
 from erp_core.db.types import UtcDateTime
 
-USER_STATUSES = ("pending", "active", "locked", "disabled")
+USER_STATUSES = ("pending", "active", "locked", "disabled", "rejected")  # rejected: a refused registration
 
 
 class User(Versioned, Base):  # 用户

@@ -20,6 +20,7 @@ from erp_core.kernel.actor import Actor, Scope
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import NotAuthenticated
 from erp_core.masterdata.models import Department
+from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
 
 # last_seen_at is written at most this often, so page views do not each cost a write.
@@ -68,6 +69,14 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
         user = s.get(User, row.user_id)
         if reason is None and (user is None or user.status != "active"):
             reason = "user_inactive"
+        if reason is None and not ip_permitted(s, user, client_ip):
+            reason = "ip_refused"
+            from erp_core.security import audit
+
+            audit.append(s, Actor(user_id=user.id, username=user.username, company_id=user.company_id,
+                                  client_ip=client_ip, session_id=row.id),
+                         action="security.session.ip_refused", outcome="denied", entity="user",
+                         entity_id=user.id, details={"client_ip": client_ip, "session": row.id})
         if reason is not None:
             if row.revoked_at is None:
                 row.revoked_at, row.revoked_reason = now, reason
