@@ -73,7 +73,7 @@ def to_stored(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+        return format(value.normalize(), "f")  # one text per number (1.50 -> "1.5"), so filters can match
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -121,10 +121,10 @@ def clean_custom(defs: list[FieldDef], raw: dict[str, Any] | None, *, existing: 
     out = dict(existing or {})
     problems: list[tuple[FieldDef, Any, CellError]] = []
     for d in defs:
-        if d.key in raw:
+        if d.key in raw and not (creating and parsers.is_blank(raw[d.key])):
             value = raw[d.key]
         elif creating:
-            value = d.default_value
+            value = d.default_value  # a new record's empty field takes the default
         else:
             value = out.get(d.key)
         try:

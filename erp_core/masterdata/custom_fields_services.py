@@ -122,7 +122,7 @@ def define_field(ctx: Context, *, values: dict[str, Any]) -> int:
     obj = CustomField(company_id=ctx.company_id, retired=False, **clean)
     ctx.session.add(obj)
     ctx.session.flush()
-    ctx.audit("custom_field", obj.id, entity=obj.entity, key=obj.key)
+    ctx.audit("custom_field", obj.id, applies_to=obj.entity, key=obj.key)
     return obj.id
 
 

@@ -1,0 +1,79 @@
+"""Import use cases, one pair per record kind (permission masterdata.<object>.import): the dry run reads and
+reports, the commit writes everything in one transaction with one audit record of counts.
+
+The Table and the progress callback are positional (see importer.py: kept out of the audit parameters)."""
+
+from __future__ import annotations
+
+from erp_core.io import importer
+from erp_core.io.importer import ImportReport, Progress, Table
+from erp_core.usecase import Context, query, use_case
+
+
+def _dry(name: str, ctx: Context, table: Table, progress: Progress | None) -> ImportReport:
+    return importer.dry_run(importer.kind_of(name), ctx, table, progress)
+
+
+def _commit(name: str, ctx: Context, table: Table, progress: Progress | None, confirm: bool) -> ImportReport:
+    return importer.commit(importer.kind_of(name), ctx, table, progress, confirm_duplicates=confirm)
+
+
+@query("masterdata.customer.import", zh="导入客户", en="Import customers")
+def dry_run_customers(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("customers", ctx, table, progress)
+
+
+@use_case("masterdata.customer.import", zh="导入客户", en="Import customers")
+def import_customers(ctx: Context, table: Table, progress: Progress | None = None, *,
+                     confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("customers", ctx, table, progress, confirm_duplicates)
+
+
+@query("masterdata.supplier.import", zh="导入供应商", en="Import suppliers")
+def dry_run_suppliers(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("suppliers", ctx, table, progress)
+
+
+@use_case("masterdata.supplier.import", zh="导入供应商", en="Import suppliers")
+def import_suppliers(ctx: Context, table: Table, progress: Progress | None = None, *,
+                     confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("suppliers", ctx, table, progress, confirm_duplicates)
+
+
+@query("masterdata.product.import", zh="导入商品", en="Import products")
+def dry_run_products(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("products", ctx, table, progress)
+
+
+@use_case("masterdata.product.import", zh="导入商品", en="Import products")
+def import_products(ctx: Context, table: Table, progress: Progress | None = None, *,
+                    confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("products", ctx, table, progress, confirm_duplicates)
+
+
+@query("masterdata.employee.import", zh="导入职员", en="Import employees")
+def dry_run_employees(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("employees", ctx, table, progress)
+
+
+@use_case("masterdata.employee.import", zh="导入职员", en="Import employees")
+def import_employees(ctx: Context, table: Table, progress: Progress | None = None, *,
+                     confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("employees", ctx, table, progress, confirm_duplicates)
+
+
+@query("masterdata.category.import", zh="导入商品分类", en="Import product categories")
+def dry_run_categories(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("categories", ctx, table, progress)
+
+
+@use_case("masterdata.category.import", zh="导入商品分类", en="Import product categories")
+def import_categories(ctx: Context, table: Table, progress: Progress | None = None, *,
+                      confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("categories", ctx, table, progress, confirm_duplicates)
+
+
+DRY_RUNS = {"customers": dry_run_customers, "suppliers": dry_run_suppliers, "products": dry_run_products,
+            "employees": dry_run_employees, "categories": dry_run_categories}
+COMMITS = {"customers": import_customers, "suppliers": import_suppliers, "products": import_products,
+           "employees": import_employees, "categories": import_categories}

@@ -1,0 +1,396 @@
+"""Import master records from CSV or XLSX: read -> map headers -> check every row -> write all or nothing.
+
+    table = read_table(data, "customers.xlsx")
+    report = dry_run_customers(db, actor, table)            # every problem, nothing written
+    report = import_customers(db, actor, table, progress)   # one transaction, one audit record with counts
+
+The table and the progress callback are passed positionally, so the audit record's parameters stay small (the
+audit keeps keyword parameters only). The commit repeats the whole check inside its transaction: whatever the
+dry run said, a file with any problem writes nothing (ImportFailed carries the report).
+
+Upsert by code: a row whose code exists updates that record's columns present in the file (an empty cell clears
+an optional value); columns not in the file are left alone. New rows are inserted with Core in batches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from erp_core.i18n import has, t
+from erp_core.io import parsers
+from erp_core.io.export import DANGEROUS_PREFIXES
+from erp_core.io.parsers import CellError
+from erp_core.kernel.actor import Scope
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.errors import DomainError
+from erp_core.masterdata import custom_fields as cf
+from erp_core.masterdata import records as r
+from erp_core.masterdata.partners import normalize_name
+from erp_core.security.scope import may_touch
+
+Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, total)
+BATCH = 2000
+
+
+# --- reading files --------------------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Any]]  # data rows; row i is sheet row i + 2 (the header is row 1)
+    filename: str = ""
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 with BOM, UTF-8, else GB18030 (what Excel and WPS on Chinese Windows write)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def _unneutralize(value: Any) -> Any:
+    """Undo export's formula guard ('=... -> =...), so an exported file imports back unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(DANGEROUS_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    # Spreadsheet numbers are binary floats; their shortest repr is the decimal a person typed.
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return _unneutralize(value)
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Read the first sheet of an XLSX file, or a CSV file (by name, or by content when the name says neither)."""
+    name = filename.lower()
+    try:
+        if name.endswith((".xlsx", ".xlsm")) or (not name.endswith(".csv") and data[:2] == b"PK"):
+            from openpyxl import load_workbook
+
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                rows = [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+        else:
+            text = decode_csv(data)
+            rows = [[_unneutralize(v) for v in row] for row in csv.reader(io.StringIO(text))]
+    except DomainError:
+        raise
+    except Exception as exc:  # a corrupt or foreign file: say so in the user's language
+        raise DomainError("error.import.file_format", detail=type(exc).__name__) from None
+    while rows and all(parsers.is_blank(v) for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        return Table([], [], filename)
+    headers = ["" if v is None else str(v).strip() for v in rows[0]]
+    body = [list(row) + [None] * (len(headers) - len(row)) for row in rows[1:]]
+    return Table(headers, body, filename)
+
+
+# --- reports --------------------------------------------------------------------------------------------------
+
+@dataclass
+class ImportProblem:
+    row: int | None  # sheet row number (header = 1), None for a file-level problem
+    column: str  # the header as written in the file, or the field's label
+    value: Any
+    message_id: str
+    params: dict[str, Any] = field(default_factory=dict)
+    warning: bool = False
+
+    def reason(self, locale: str | None) -> str:
+        params = {k: (t(v, locale) if isinstance(v, str) and has(v) else v) for k, v in self.params.items()}
+        params.setdefault("field", self.column)
+        return t(self.message_id, locale, **params)
+
+    def render(self, locale: str | None) -> str:
+        if self.row is None:
+            return t("import.problem.file", locale, column=self.column, reason=self.reason(locale))
+        value = "" if self.value is None else str(self.value)
+        return t("import.problem.row", locale, row=self.row, column=self.column, value=value,
+                 reason=self.reason(locale))
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    warnings: list[ImportProblem] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class ImportFailed(DomainError):
+    """The file has problems; nothing was written. ``report`` lists every one of them."""
+
+    default_id = "error.import.failed"
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(self.default_id, count=len(report.problems))
+        self.report = report
+
+
+class DuplicatesNotConfirmed(DomainError):
+    default_id = "error.import.unconfirmed_duplicates"
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(self.default_id, count=len(report.warnings))
+        self.report = report
+
+
+# --- the kinds that can be imported ---------------------------------------------------------------------------
+
+def kinds() -> dict[str, r.Kind]:
+    from erp_core.masterdata.employees_services import EMPLOYEE
+    from erp_core.masterdata.partners import CUSTOMER, SUPPLIER
+
+    return {"customers": CUSTOMER, "suppliers": SUPPLIER, "products": r.PRODUCT, "employees": EMPLOYEE,
+            "categories": r.CATEGORY}
+
+
+def kind_of(name: str) -> r.Kind:
+    try:
+        return kinds()[name]
+    except KeyError:
+        raise DomainError("error.import.unknown_kind", kind=name) from None
+
+
+# --- checking -------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    report: ImportReport
+    inserts: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+
+
+def _map_headers(kind: r.Kind, defs: list[cf.FieldDef], headers: list[str], report: ImportReport):
+    by_header: dict[str, tuple[str, Any]] = {}
+    for col in kind.columns:
+        for h in col.headers():
+            by_header.setdefault(h, ("col", col))
+    for d in defs:
+        for h in (d.key, d.label_zh, d.label_en):
+            by_header.setdefault(r.header_key(h), ("custom", d))
+    mapping: dict[int, tuple[str, Any]] = {}
+    seen: dict[str, str] = {}
+    for i, header in enumerate(headers):
+        if not header:
+            continue
+        hit = by_header.get(r.header_key(header))
+        if hit is None:
+            report.warnings.append(ImportProblem(None, header, None, "error.import.unknown_column", warning=True))
+            continue
+        ident = hit[0] + ":" + (hit[1].key)
+        if ident in seen:
+            report.problems.append(ImportProblem(None, header, None, "error.import.duplicate_column"))
+            continue
+        seen[ident] = header
+        mapping[i] = hit
+    mapped_cols = {m[1].key for m in mapping.values() if m[0] == "col"}
+    for col in kind.columns:
+        if col.required and col.key not in mapped_cols:
+            report.problems.append(ImportProblem(None, t(col.field, "zh_CN") + " / " + t(col.field, "en"), None,
+                                                 "error.import.missing_column"))
+    return mapping
+
+
+def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
+    session, company_id = ctx.session, ctx.company_id
+    report = ImportReport(kind=kind.name, rows=len(table.rows))
+    defs = cf.definitions(session, company_id, kind.custom_entity) if kind.custom_entity else []
+    mapping = _map_headers(kind, defs, table.headers, report)
+    if not table.rows:
+        report.problems.append(ImportProblem(None, table.filename or "-", None, "error.import.empty"))
+    if report.problems:
+        return _Plan(report, [], [])
+    model = kind.model
+    targets = [c.target for c in kind.columns]
+    cols = [model.id, model.version, *(getattr(model, a) for a in targets)]
+    if kind.custom_entity:
+        cols.append(model.custom_json)
+    if kind.name in ("customer", "supplier"):
+        cols += [model.name_norm, model.phone_norm, model.merged_into]
+    existing: dict[str, dict[str, Any]] = {}
+    for row in session.execute(select(*cols).where(model.company_id == company_id)):
+        rec = dict(row._mapping)
+        existing[rec["code"]] = rec
+    dup_index = _duplicate_index(kind, existing)
+    lookups = r.Lookups(session, company_id)
+    header_of = {m[1].key: table.headers[i] for i, m in mapping.items()}
+    scope = ctx.actor.scope(ctx.permission)
+    check_scope = not ctx.actor.is_system and scope is not Scope.ALL
+    first_row_of_code: dict[str, int] = {}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    now = naive_utcnow()
+    total = len(table.rows)
+    for n, cells in enumerate(table.rows):
+        row_no = n + 2
+        if progress and n % 1000 == 0:
+            progress("check", n, total)
+        if all(parsers.is_blank(v) for v in cells):
+            continue
+        raw: dict[str, Any] = {}
+        raw_custom: dict[str, Any] = {}
+        for i, (what, obj) in mapping.items():
+            value = cells[i] if i < len(cells) else None
+            if what == "col":
+                raw[obj.key] = value
+            else:
+                raw_custom[obj.key] = value
+        code_value = raw.get("code")
+        try:
+            code = kind.col("code").parse(code_value)
+        except CellError:
+            code = None
+        current = existing.get(code) if code else None
+        attrs, problems = r.clean(kind, raw, lookups, creating=current is None)
+        stored: dict[str, str] = {}
+        if kind.custom_entity:
+            stored, found = cf.clean_custom(defs, raw_custom, creating=current is None,
+                                            existing=cf.loads(current["custom_json"]) if current else None)
+            problems += r.custom_problems(defs, found)
+        if code:
+            if code in first_row_of_code:
+                problems.append(("code", kind.col("code").field, code_value,
+                                 CellError("error.import.duplicate_in_file", other=first_row_of_code[code])))
+            else:
+                first_row_of_code[code] = row_no
+        for key, label, value, err in problems:
+            column = header_of.get(key) or (label if not has(label) else t(label, ctx.actor.locale))
+            report.problems.append(ImportProblem(row_no, column, value, err.message_id, dict(err.params)))
+        if problems:
+            continue
+        if kind.derived:
+            merged = {a: current[a] for a in targets} if current else {}
+            merged.update(attrs)
+            attrs.update(kind.derived(merged))
+        if check_scope:
+            probe = {**(current or {}), **attrs}
+            if not may_touch(ctx, company_id=company_id,
+                             department_id=probe.get(kind.department_attr) if kind.department_attr else None,
+                             owner_id=probe.get(kind.owner_attr) if kind.owner_attr else None):
+                report.problems.append(ImportProblem(row_no, header_of.get("code", "code"), code_value,
+                                                     "error.permission_denied", {"permission": ctx.permission}))
+                continue
+        if dup_index is not None:
+            matches = dup_index.check(code, attrs, row_no)
+            if matches:
+                report.warnings.append(ImportProblem(row_no, header_of.get("name", "name"), attrs.get("name"),
+                                                     "import.warning.duplicate", {"matches": matches},
+                                                     warning=True))
+        if kind.custom_entity:
+            attrs["custom_json"] = cf.dumps(stored)
+        if current is None:
+            attrs.update(company_id=company_id, version=1, created_at=now)
+            if "created_by" in model.__table__.c:
+                attrs["created_by"] = ctx.actor.user_id
+            inserts.append(attrs)
+        else:
+            attrs["_id"] = current["id"]
+            updates.append(attrs)
+    if progress:
+        progress("check", total, total)
+    report.created, report.updated = len(inserts), len(updates)
+    return _Plan(report, inserts, updates)
+
+
+class _DuplicateIndex:
+    """Existing live partners (and earlier rows of the file) by normalized name, tax ID and phone."""
+
+    def __init__(self, existing: dict[str, dict[str, Any]]) -> None:
+        self.keys: dict[tuple[str, str], set[str]] = {}
+        for code, rec in existing.items():
+            if rec.get("merged_into") is None:
+                self._add(code, rec)
+
+    def _keys(self, rec: dict[str, Any]):
+        for name, value in (("name", rec.get("name_norm") or normalize_name(rec.get("name"))),
+                            ("tax_id", rec.get("tax_id")), ("phone", rec.get("phone_norm"))):
+            if value:
+                yield (name, value)
+
+    def _add(self, code: str, rec: dict[str, Any]) -> None:
+        for k in self._keys(rec):
+            self.keys.setdefault(k, set()).add(code)
+
+    def check(self, code: str, attrs: dict[str, Any], row_no: int) -> str:
+        hits: set[str] = set()
+        for k in self._keys(attrs):
+            hits |= self.keys.get(k, set())
+        hits.discard(code)
+        self._add(code, attrs)
+        return ", ".join(sorted(hits))
+
+
+def _duplicate_index(kind: r.Kind, existing: dict[str, dict[str, Any]]) -> _DuplicateIndex | None:
+    if kind.name not in ("customer", "supplier"):
+        return None
+    return _DuplicateIndex(existing)
+
+
+# --- writing --------------------------------------------------------------------------------------------------
+
+def _write(kind: r.Kind, ctx, plan: _Plan, progress: Progress | None) -> None:
+    table = kind.model.__table__
+    total = len(plan.inserts) + len(plan.updates)
+    done = 0
+    conn = ctx.session.connection()
+    for start in range(0, len(plan.inserts), BATCH):
+        chunk = plan.inserts[start:start + BATCH]
+        conn.execute(insert(table), chunk)
+        done += len(chunk)
+        if progress:
+            progress("write", done, total)
+    if plan.updates:
+        keys = sorted(k for k in plan.updates[0] if k != "_id")
+        stmt = (update(table).where(table.c.id == bindparam("_id"))
+                .values({**{k: bindparam(k) for k in keys}, "version": table.c.version + 1}))
+        for start in range(0, len(plan.updates), BATCH):
+            chunk = plan.updates[start:start + BATCH]
+            conn.execute(stmt, chunk)
+            done += len(chunk)
+            if progress:
+                progress("write", done, total)
+
+
+def dry_run(kind: r.Kind, ctx, table: Table, progress: Progress | None = None) -> ImportReport:
+    """Check every row and report every problem; writes nothing."""
+    return _check(kind, ctx, table, progress).report
+
+
+def commit(kind: r.Kind, ctx, table: Table, progress: Progress | None = None, *,
+           confirm_duplicates: bool = False) -> ImportReport:
+    """Check again and write every row in this unit of work, or nothing at all."""
+    plan = _check(kind, ctx, table, progress)
+    if plan.report.problems:
+        raise ImportFailed(plan.report)
+    dup_warnings = [w for w in plan.report.warnings if w.message_id == "import.warning.duplicate"]
+    if dup_warnings and not confirm_duplicates:
+        raise DuplicatesNotConfirmed(plan.report)
+    _write(kind, ctx, plan, progress)
+    plan.report.committed = True
+    ctx.audit(f"{kind.name}_import", None, file=table.filename, rows=plan.report.rows,
+              created=plan.report.created, updated=plan.report.updated)
+    return plan.report
