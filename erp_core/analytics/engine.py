@@ -1,0 +1,228 @@
+"""The DuckDB analytics engine: offline extension loading, a read-only view of the operational store, and a
+native copy of the general ledger kept in step by the gap-free posting sequence.
+
+- Never ``INSTALL``: the scanner extensions ship as files inside the ``duckdb-extension-*-scanner`` wheels and are
+  loaded by path on a connection that may neither download nor auto-load anything.
+- The operational store is ATTACHed ``READ_ONLY`` (DESIGN.md rule 9: DuckDB never writes it).
+- ``gl_line`` is large and append-only, so a native DuckDB table ``gl`` holds a copy (dates as DATE, money as
+  BIGINT fen). :meth:`AnalyticsEngine.sync` appends the lines with ``posting_seq > watermark`` per company; the
+  sequence is gap-free and allocated under a lock inside the posting transaction, so a contiguous batch means no
+  line was missed or counted twice. A batch with a hole keeps only its contiguous prefix (the rest is fetched by
+  the next sync). Small tables (account, voucher, department, ...) are read through the scanner.
+- One engine (one DuckDB connection) per process and operational database; every call takes its own cursor;
+  a lock serializes syncs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import duckdb
+from sqlalchemy.engine import make_url
+
+from erp_core.db.uow import Database
+
+SCANNERS = {"sqlite": "sqlite_scanner", "postgresql": "postgres_scanner", "mariadb": "mysql_scanner"}
+ATTACH_TYPES = {"sqlite": "sqlite", "postgresql": "postgres", "mariadb": "mysql"}
+OP = "op"  # the alias of the attached operational store
+
+GL_COLUMNS = ("company_id", "posting_seq", "voucher_id", "line_no", "posting_date", "period", "account_id",
+              "account_code", "summary", "debit", "credit", "department_id", "project_id", "customer_id",
+              "supplier_id", "employee_id", "product_id", "posted_at")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gl (
+    company_id INTEGER NOT NULL, posting_seq BIGINT NOT NULL, voucher_id BIGINT, line_no INTEGER,
+    posting_date DATE NOT NULL, period VARCHAR NOT NULL, account_id INTEGER, account_code VARCHAR NOT NULL,
+    summary VARCHAR, debit BIGINT NOT NULL, credit BIGINT NOT NULL,
+    department_id INTEGER, project_id INTEGER, customer_id INTEGER, supplier_id INTEGER,
+    employee_id INTEGER, product_id INTEGER, posted_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS gl_voucher (
+    company_id INTEGER NOT NULL, voucher_id BIGINT NOT NULL, voucher_type VARCHAR, number INTEGER,
+    period VARCHAR, voucher_date DATE);
+CREATE TABLE IF NOT EXISTS sync_state (
+    company_id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL);
+"""
+
+
+def extension_path(backend: str) -> str:
+    """The scanner extension file shipped in its wheel (``duckdb_extension_<x>/extensions/v<ver>/*.duckdb_extension``)."""
+    import importlib
+
+    name = SCANNERS[backend]
+    pkg = importlib.import_module(f"duckdb_extension_{name}")
+    root = Path(pkg.__file__).parent
+    files = sorted(root.rglob(f"{name}.duckdb_extension"))
+    wanted = [f for f in files if f.parent.name == f"v{duckdb.__version__}"]
+    if not (wanted or files):
+        raise RuntimeError(f"no {name}.duckdb_extension inside {root}")
+    return str((wanted or files)[0])
+
+
+def attach_string(url: str, backend: str) -> str:
+    """The scanner's connection string for a SQLAlchemy URL."""
+    u = make_url(url)
+    if backend == "sqlite":
+        return u.database or ""
+    parts: dict[str, object] = {"host": u.host or "127.0.0.1", "user": u.username or ""}
+    if u.port:
+        parts["port"] = u.port
+    if u.password:
+        parts["password" if backend == "postgresql" else "passwd"] = unquote(str(u.password))
+    parts["dbname" if backend == "postgresql" else "database"] = u.database or ""
+    return " ".join(f"{k}={_quote_kv(str(v))}" for k, v in parts.items())
+
+
+def _quote_kv(value: str) -> str:
+    if value and all(c.isalnum() or c in "._-/@:" for c in value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The moment a report's data is as of: the last posting sequence included and when it was synced."""
+
+    watermark: int
+    synced_at: dt.datetime
+
+
+class AnalyticsEngine:
+    """A DuckDB connection over one operational database (thread-safe; share one per process)."""
+
+    def __init__(self, db: Database, path: str | Path | None = None) -> None:
+        self.db = db
+        self.backend = db.backend
+        self._lock = threading.RLock()
+        self.path = str(path) if path is not None else ":memory:"
+        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        try:
+            self._con = duckdb.connect(self.path, config=config)
+        except duckdb.IOException:
+            # Another process holds the file (several app processes on PostgreSQL): keep a private copy in memory.
+            self.path = ":memory:"
+            self._con = duckdb.connect(self.path, config=config)
+        self._con.execute(f"LOAD '{extension_path(self.backend)}'")
+        target = attach_string(str(db.engine.url.render_as_string(hide_password=False)), self.backend)
+        self._con.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {OP} "
+                          f"(TYPE {ATTACH_TYPES[self.backend]}, READ_ONLY)")
+        self._con.execute(_SCHEMA)
+
+    # -- access -------------------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for one call (a DuckDB connection object is not shared between threads)."""
+        return self._con.cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    # -- sync ---------------------------------------------------------------------------------------------
+    def sync(self, company_id: int) -> AsOf:
+        """Bring the native ledger copy of ``company_id`` up to the operational store's last committed line."""
+        with self._lock:
+            cur = self.cursor()
+            try:
+                if self.backend == "postgresql":
+                    cur.execute("CALL pg_clear_cache()")
+                row = cur.execute("SELECT watermark FROM sync_state WHERE company_id = ?", [company_id]).fetchone()
+                watermark = int(row[0]) if row else 0
+                top = cur.execute(f"SELECT max(posting_seq) FROM {OP}.gl_line WHERE company_id = ?",
+                                  [company_id]).fetchone()[0]
+                top = int(top or 0)
+                if top < watermark:  # the operational store was restored or replaced: start again
+                    self._reset(cur, company_id)
+                    watermark = 0
+                if top > watermark:
+                    watermark = self._append(cur, company_id, watermark, top)
+                now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", [company_id, watermark, now])
+                return AsOf(watermark, now)
+            finally:
+                cur.close()
+
+    def _reset(self, cur, company_id: int) -> None:
+        cur.execute("DELETE FROM gl WHERE company_id = ?", [company_id])
+        cur.execute("DELETE FROM gl_voucher WHERE company_id = ?", [company_id])
+        cur.execute("DELETE FROM sync_state WHERE company_id = ?", [company_id])
+
+    def _append(self, cur, company_id: int, low: int, high: int) -> int:
+        cols = ", ".join(GL_COLUMNS)
+        src = ", ".join(_source_expr(c) for c in GL_COLUMNS)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("CREATE OR REPLACE TEMP TABLE gl_batch AS SELECT " + src +
+                        f" FROM {OP}.gl_line WHERE company_id = ? AND posting_seq > ? AND posting_seq <= ?",
+                        [company_id, low, high])
+            # Keep the contiguous prefix low+1 .. end: a hole (never expected) is refetched by the next sync,
+            # and a repeated number (never expected either) takes nothing.
+            n, distinct = cur.execute("SELECT count(*), count(DISTINCT posting_seq) FROM gl_batch").fetchone()
+            end = low
+            if n and n == distinct:
+                end = cur.execute(
+                    "SELECT coalesce(max(posting_seq), ?) FROM (SELECT posting_seq, "
+                    "row_number() OVER (ORDER BY posting_seq) AS rn FROM gl_batch) WHERE posting_seq = ? + rn",
+                    [low, low]).fetchone()[0]
+            end = int(end)
+            if end > low:
+                cur.execute(f"INSERT INTO gl ({cols}) SELECT {cols} FROM gl_batch WHERE posting_seq <= ?", [end])
+                cur.execute(
+                    "INSERT INTO gl_voucher SELECT v.company_id, v.id, v.voucher_type, v.number, v.period, "
+                    f"CAST(v.voucher_date AS DATE) FROM {OP}.voucher v WHERE v.company_id = ? AND v.id IN "
+                    "(SELECT DISTINCT voucher_id FROM gl_batch WHERE posting_seq <= ? AND voucher_id NOT IN "
+                    "(SELECT voucher_id FROM gl_voucher WHERE company_id = ?))", [company_id, end, company_id])
+            cur.execute("DROP TABLE gl_batch")
+            cur.execute("COMMIT")
+        except Exception:
+            cur.execute("ROLLBACK")
+            raise
+        return end
+
+
+def _source_expr(col: str) -> str:
+    if col == "posting_date":
+        return "CAST(posting_date AS DATE) AS posting_date"
+    if col in ("debit", "credit"):
+        return f"CAST({col} AS BIGINT) AS {col}"
+    if col == "posted_at":
+        return "CAST(posted_at AS TIMESTAMP) AS posted_at"
+    return col
+
+
+_ENGINES: dict[int, AnalyticsEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(db: Database) -> AnalyticsEngine:
+    """The process's analytics engine over ``db`` (created on first use). The DuckDB file lives in the data
+    folder, named after the operational database, so a restart resumes from its watermark."""
+    with _ENGINES_LOCK:
+        eng = _ENGINES.get(id(db))
+        if eng is None or eng.db is not db:
+            eng = AnalyticsEngine(db, analytics_path(db))
+            _ENGINES[id(db)] = eng
+        return eng
+
+
+def analytics_path(db: Database) -> Path:
+    url = db.engine.url.render_as_string(hide_password=True)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    folder = Path(db.settings.data_dir) / "analytics"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"ledger-{digest}.duckdb"
+
+
+def forget(db: Database, *, delete: bool = False) -> None:
+    """Close the engine of ``db`` (tests, shutdown); ``delete`` also removes its DuckDB file."""
+    with _ENGINES_LOCK:
+        eng = _ENGINES.pop(id(db), None)
+    if eng is not None:
+        eng.close()
+        if delete and eng.path != ":memory:":
+            for suffix in ("", ".wal"):
+                Path(eng.path + suffix).unlink(missing_ok=True)

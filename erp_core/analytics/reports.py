@@ -1,0 +1,556 @@
+"""Report functions over the native ledger copy (DuckDB). Each returns a pandas DataFrame whose money columns
+hold exact ``Decimal`` yuan (computed as integer fen in DuckDB, never float), with ``df.attrs["as_of"]`` set to
+the :class:`~erp_core.analytics.engine.AsOf` of the data.
+
+These functions take an engine, a company and a :class:`LineScope` (the actor's row scope rendered as SQL); the
+permission-checked entry points are in erp_core/analytics/queries.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+
+from erp_core.analytics.engine import OP, AnalyticsEngine, AsOf
+from erp_core.analytics.statements import evaluate, load_layout
+
+DIMENSIONS = ("customer", "supplier", "department", "project", "employee", "product")
+AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, 180, "91-180"), (181, None, ">180"))
+AGING_ACCOUNTS = {"receivable": ("1122", "customer", "debit"), "payable": ("2202", "supplier", "credit")}
+CASH_ACCOUNTS = ("1001", "1002", "1012")
+PROFIT_ACCOUNTS = {"small_business": "3103", "enterprise": "4103"}  # 本年利润
+
+
+def yuan(fen: int | None) -> Decimal:
+    """Integer fen -> exact Decimal yuan."""
+    return Decimal(int(fen or 0)).scaleb(-2)
+
+
+@dataclass(frozen=True)
+class LineScope:
+    """The actor's row scope as a SQL condition on ledger lines (``TRUE`` for the whole company)."""
+
+    sql: str = "TRUE"
+    params: tuple = ()
+
+
+@dataclass(frozen=True)
+class LineFilter:
+    """Dimension filters (None: any)."""
+
+    department_id: int | None = None
+    project_id: int | None = None
+    customer_id: int | None = None
+    supplier_id: int | None = None
+    employee_id: int | None = None
+    product_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Range:
+    """A period range ('YYYY-MM'..'YYYY-MM') or a date range; lines before it make the opening balance."""
+
+    start: str | dt.date
+    end: str | dt.date
+
+    @property
+    def column(self) -> str:
+        return "period" if isinstance(self.start, str) else "posting_date"
+
+    @property
+    def year_start(self) -> str | dt.date:
+        if isinstance(self.start, str):
+            return self.end[:4] + "-01"
+        return dt.date(self.end.year, 1, 1)
+
+
+@dataclass
+class Query:
+    """A WHERE clause over ``gl`` built from parts with their parameters."""
+
+    parts: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+
+    def add(self, sql: str, *params) -> Query:
+        self.parts.append(sql)
+        self.params.extend(params)
+        return self
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(f"({p})" for p in self.parts) or "TRUE"
+
+
+def _base(company_id: int, scope: LineScope, filt: LineFilter | None) -> Query:
+    q = Query().add("company_id = ?", company_id).add(scope.sql, *scope.params)
+    for dim in DIMENSIONS:
+        value = getattr(filt, f"{dim}_id") if filt else None
+        if value is not None:
+            q.add(f"{dim}_id = ?", value)
+    return q
+
+
+def _frame(rows: list[dict], columns: list[str], as_of: AsOf) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    df.attrs["as_of"] = as_of
+    return df
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    level: int
+    category: str
+    direction: str
+    is_leaf: bool
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+def accounts(eng: AnalyticsEngine, company_id: int) -> dict[str, Account]:
+    cur = eng.cursor()
+    try:
+        rows = cur.execute(f"SELECT id, code, name, name_en, level, category, direction, is_leaf FROM {OP}.account "
+                           "WHERE company_id = ? ORDER BY code", [company_id]).fetchall()
+    finally:
+        cur.close()
+    return {r[1]: Account(int(r[0]), r[1], r[2], r[3] or "", int(r[4] or 1), r[5] or "", r[6] or "debit",
+                          bool(r[7])) for r in rows}
+
+
+def _prefixes(code: str, known: dict[str, Account] | set[str]) -> list[str]:
+    return [code[:k] for k in range(1, len(code) + 1) if code[:k] in known]
+
+
+def _split(net: int) -> tuple[Decimal, Decimal]:
+    """A debit-minus-credit amount as (debit column, credit column)."""
+    return (yuan(net), yuan(0)) if net >= 0 else (yuan(0), yuan(-net))
+
+
+def _in_range(code: str, account_from: str | None, account_to: str | None) -> bool:
+    if account_from and code < account_from and not account_from.startswith(code):
+        return False
+    return not (account_to and code[:len(account_to)] > account_to)
+
+
+# -- trial balance (科目余额表 / 试算平衡表) ------------------------------------------------------------------
+TB_COLUMNS = ["account_code", "account_name", "opening_debit", "opening_credit", "period_debit", "period_credit",
+              "closing_debit", "closing_credit"]
+
+
+def trial_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, *,
+                  account_from: str | None = None, account_to: str | None = None, max_level: int | None = None,
+                  filt: LineFilter | None = None, locale: str = "zh_CN", as_of: AsOf) -> pd.DataFrame:
+    """Opening, period and closing amounts, debit and credit, per account with parents rolled up, and a total
+    row (over first-level accounts) that balances."""
+    q = _base(company_id, scope, filt).add(f"{rng.column} <= ?", rng.end)
+    col = rng.column
+    sql = (f"SELECT account_code, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
+           f"sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END) "
+           f"FROM gl WHERE {q.sql} GROUP BY account_code")
+    cur = eng.cursor()
+    try:
+        leaf_rows = cur.execute(sql, [rng.start, rng.start, rng.start, *q.params]).fetchall()
+    finally:
+        cur.close()
+    accts = accounts(eng, company_id)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for code, opening, pd_, pc in leaf_rows:
+        for prefix in _prefixes(code, accts) or [code]:
+            s = sums[prefix]
+            s[0] += int(opening or 0)
+            s[1] += int(pd_ or 0)
+            s[2] += int(pc or 0)
+    rows, totals = [], [0, 0, 0, 0, 0, 0]
+    for code in sorted(sums):
+        opening, pdebit, pcredit = sums[code]
+        acct = accts.get(code)
+        closing = opening + pdebit - pcredit
+        if (_prefixes(code, accts) or [code])[0] == code:  # a first-level account: it makes the totals
+            for i, v in enumerate((max(opening, 0), max(-opening, 0), pdebit, pcredit, max(closing, 0),
+                                   max(-closing, 0))):
+                totals[i] += v
+        if not _in_range(code, account_from, account_to):
+            continue
+        if max_level and acct and acct.level > max_level:
+            continue
+        if opening == 0 and pdebit == 0 and pcredit == 0:
+            continue
+        od, oc = _split(opening)
+        cd, cc = _split(closing)
+        rows.append({"account_code": code, "account_name": acct.label(locale) if acct else code,
+                     "opening_debit": od, "opening_credit": oc, "period_debit": yuan(pdebit),
+                     "period_credit": yuan(pcredit), "closing_debit": cd, "closing_credit": cc,
+                     "level": acct.level if acct else 1, "is_leaf": acct.is_leaf if acct else True,
+                     "is_total": False})
+    rows.append({"account_code": "", "account_name": "合计" if locale != "en" else "Total",
+                 **dict(zip(TB_COLUMNS[2:], (yuan(v) for v in totals), strict=True)),
+                 "level": 0, "is_leaf": False, "is_total": True})
+    return _frame(rows, [*TB_COLUMNS, "level", "is_leaf", "is_total"], as_of)
+
+
+# -- drill-down (the lines and vouchers behind a figure) --------------------------------------------------
+DRILL_COLUMNS = ["posting_date", "voucher", "voucher_id", "line_no", "account_code", "summary", "debit", "credit",
+                 "posting_seq"]
+
+
+def drill_down(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, account_code: str, *,
+               filt: LineFilter | None = None, as_of: AsOf, limit: int = 5000) -> pd.DataFrame:
+    """The ledger lines of ``account_code`` (and its sub-accounts) inside ``rng``, with their vouchers."""
+    q = _base(company_id, scope, filt).add("starts_with(account_code, ?)", account_code)
+    q.add(f"{rng.column} BETWEEN ? AND ?", rng.start, rng.end)
+    sql = (f"SELECT g.posting_date, coalesce(v.voucher_type, '') || '-' || coalesce(CAST(v.number AS VARCHAR), '?'),"
+           f" g.voucher_id, g.line_no, g.account_code, g.summary, g.debit, g.credit, g.posting_seq "
+           f"FROM (SELECT * FROM gl WHERE {q.sql}) g LEFT JOIN gl_voucher v "
+           f"ON v.company_id = g.company_id AND v.voucher_id = g.voucher_id "
+           f"ORDER BY g.posting_date, g.voucher_id, g.line_no LIMIT {int(limit)}")
+    cur = eng.cursor()
+    try:
+        data = cur.execute(sql, q.params).fetchall()
+    finally:
+        cur.close()
+    rows = [dict(zip(DRILL_COLUMNS, (r[0], r[1], r[2], r[3], r[4], r[5], yuan(r[6]), yuan(r[7]), r[8]),
+                     strict=True)) for r in data]
+    return _frame(rows, DRILL_COLUMNS, as_of)
+
+
+# -- ledgers (总账 / 明细账) with running balance -----------------------------------------------------------
+LEDGER_COLUMNS = ["posting_date", "period", "voucher", "voucher_id", "account_code", "summary", "debit", "credit",
+                  "direction", "balance", "row_kind"]
+
+
+def _direction(net: int, locale: str) -> str:
+    if net == 0:
+        return "平" if locale != "en" else "Zero"
+    return ("借" if net > 0 else "贷") if locale != "en" else ("Dr" if net > 0 else "Cr")
+
+
+def _label(kind: str, locale: str) -> str:
+    zh = {"opening": "期初余额", "period_total": "本期合计", "year_total": "本年累计"}
+    en = {"opening": "Opening balance", "period_total": "Total for the period", "year_total": "Year to date"}
+    return (en if locale == "en" else zh)[kind]
+
+
+def subsidiary_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, account_code: str, *,
+                      filt: LineFilter | None = None, locale: str = "zh_CN", as_of: AsOf,
+                      detail: bool = True) -> pd.DataFrame:
+    """明细账 (``detail``) or 总账 (``detail=False``) of one account with its sub-accounts: 期初余额, the lines
+    with a running balance, and after each period 本期合计 and 本年累计. Balances are debit-minus-credit,
+    shown with a direction (借/贷/平) and as an absolute amount."""
+    q = _base(company_id, scope, filt).add("starts_with(account_code, ?)", account_code)
+    col = rng.column
+    cur = eng.cursor()
+    try:
+        opening, ytd_d, ytd_c = cur.execute(
+            f"SELECT coalesce(sum(debit - credit), 0), "
+            f"coalesce(sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), 0), "
+            f"coalesce(sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END), 0) FROM gl WHERE {q.sql} AND {col} < ?",
+            [rng.year_start, rng.year_start, *q.params, rng.start]).fetchone()
+        per = cur.execute(
+            f"SELECT period, sum(debit), sum(credit) FROM gl WHERE {q.sql} AND {col} BETWEEN ? AND ? "
+            f"GROUP BY period ORDER BY period", [*q.params, rng.start, rng.end]).fetchall()
+        lines = []
+        if detail:
+            lines = cur.execute(
+                f"SELECT g.posting_date, g.period, coalesce(v.voucher_type, '') || '-' || "
+                f"coalesce(CAST(v.number AS VARCHAR), '?'), g.voucher_id, g.account_code, g.summary, g.debit, "
+                f"g.credit FROM (SELECT * FROM gl WHERE {q.sql} AND {col} BETWEEN ? AND ?) g "
+                f"LEFT JOIN gl_voucher v ON v.company_id = g.company_id AND v.voucher_id = g.voucher_id "
+                f"ORDER BY g.posting_date, g.voucher_id, g.line_no",
+                [*q.params, rng.start, rng.end]).fetchall()
+    finally:
+        cur.close()
+    balance = int(opening)
+    rows = [{"posting_date": None, "period": None, "voucher": "", "voucher_id": None, "account_code": account_code,
+             "summary": _label("opening", locale), "debit": None, "credit": None,
+             "direction": _direction(balance, locale), "balance": yuan(abs(balance)), "row_kind": "opening"}]
+    ytd_d, ytd_c = int(ytd_d), int(ytd_c)
+    by_period: dict[str, list] = defaultdict(list)
+    for ln in lines:
+        by_period[ln[1]].append(ln)
+    year = None
+    for period, pdebit, pcredit in per:
+        if year is not None and period[:4] != year:
+            ytd_d = ytd_c = 0
+        year = period[:4]
+        for ln in by_period.get(period, []):
+            balance += int(ln[6]) - int(ln[7])
+            rows.append({"posting_date": ln[0], "period": period, "voucher": ln[2], "voucher_id": ln[3],
+                         "account_code": ln[4], "summary": ln[5], "debit": yuan(ln[6]), "credit": yuan(ln[7]),
+                         "direction": _direction(balance, locale), "balance": yuan(abs(balance)), "row_kind": "line"})
+        if not detail:
+            balance += int(pdebit) - int(pcredit)
+        ytd_d += int(pdebit)
+        ytd_c += int(pcredit)
+        for kind, d, c in (("period_total", int(pdebit), int(pcredit)), ("year_total", ytd_d, ytd_c)):
+            rows.append({"posting_date": None, "period": period, "voucher": "", "voucher_id": None,
+                         "account_code": account_code, "summary": _label(kind, locale), "debit": yuan(d),
+                         "credit": yuan(c), "direction": _direction(balance, locale),
+                         "balance": yuan(abs(balance)), "row_kind": kind})
+    return _frame(rows, LEDGER_COLUMNS, as_of)
+
+
+# -- dimension ledgers (辅助核算余额) ------------------------------------------------------------------------
+DIM_COLUMNS = ["dimension_id", "dimension_code", "dimension_name", "opening_debit", "opening_credit",
+               "period_debit", "period_credit", "closing_debit", "closing_credit"]
+
+
+def _dimension_names(eng: AnalyticsEngine, dimension: str, company_id: int) -> dict[int, tuple[str, str]]:
+    """id -> (code, name) from the dimension's master table, when it exists and has those columns."""
+    table = {"employee": "employee", "product": "product"}.get(dimension, dimension)
+    cur = eng.cursor()
+    try:
+        cols = {r[0] for r in cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ?",
+            [OP, table]).fetchall()}
+        if not {"id", "name", "company_id"} <= cols:
+            return {}
+        code = "code" if "code" in cols else "CAST(id AS VARCHAR)"
+        rows = cur.execute(f"SELECT id, {code}, name FROM {OP}.{table} WHERE company_id = ?", [company_id]).fetchall()
+    finally:
+        cur.close()
+    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+
+def dimension_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, dimension: str, *,
+                     account_code: str | None = None, filt: LineFilter | None = None, as_of: AsOf) -> pd.DataFrame:
+    """Opening, period and closing amounts per customer / supplier / department / project (optionally of one
+    account and its sub-accounts)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    q = _base(company_id, scope, filt).add(f"{dimension}_id IS NOT NULL").add(f"{rng.column} <= ?", rng.end)
+    if account_code:
+        q.add("starts_with(account_code, ?)", account_code)
+    col = rng.column
+    cur = eng.cursor()
+    try:
+        data = cur.execute(
+            f"SELECT {dimension}_id, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
+            f"sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END) "
+            f"FROM gl WHERE {q.sql} GROUP BY 1 ORDER BY 1", [rng.start, rng.start, rng.start, *q.params]).fetchall()
+    finally:
+        cur.close()
+    names = _dimension_names(eng, dimension, company_id)
+    rows = []
+    for dim_id, opening, pdebit, pcredit in data:
+        opening, pdebit, pcredit = int(opening), int(pdebit), int(pcredit)
+        od, oc = _split(opening)
+        cd, cc = _split(opening + pdebit - pcredit)
+        code, name = names.get(int(dim_id), (str(dim_id), ""))
+        rows.append({"dimension_id": int(dim_id), "dimension_code": code, "dimension_name": name,
+                     "opening_debit": od, "opening_credit": oc, "period_debit": yuan(pdebit),
+                     "period_credit": yuan(pcredit), "closing_debit": cd, "closing_credit": cc})
+    return _frame(rows, DIM_COLUMNS, as_of)
+
+
+# -- statements (资产负债表 / 利润表) ----------------------------------------------------------------------
+BS_COLUMNS = ["line_no", "item", "closing_amount", "opening_amount"]
+IS_COLUMNS = ["line_no", "item", "period_amount", "year_to_date_amount"]
+
+
+def _balances(eng, q: Query, accts: dict[str, Account], codes: set[str]):
+    """net / debit-balances / credit-balances per layout code, and the profit and loss credit balance."""
+    cur = eng.cursor()
+    try:
+        detail = cur.execute(f"SELECT account_code, customer_id, supplier_id, sum(debit - credit) FROM gl "
+                             f"WHERE {q.sql} GROUP BY ALL", q.params).fetchall()
+    finally:
+        cur.close()
+    net: dict[str, int] = defaultdict(int)
+    dr: dict[str, int] = defaultdict(int)
+    cr: dict[str, int] = defaultdict(int)
+    pl = 0
+    for code, _cust, _supp, amount in detail:
+        amount = int(amount)
+        acct = accts.get(code)
+        if acct is not None and acct.category == "profit_loss":
+            pl -= amount
+        for prefix in _prefixes(code, codes):
+            net[prefix] += amount
+            if amount > 0:
+                dr[prefix] += amount
+            elif amount < 0:
+                cr[prefix] -= amount
+    return net, dr, cr, pl
+
+
+def _standard(eng: AnalyticsEngine, company_id: int) -> str:
+    cur = eng.cursor()
+    try:
+        row = cur.execute(f"SELECT accounting_standard FROM {OP}.company WHERE id = ?", [company_id]).fetchone()
+    finally:
+        cur.close()
+    return (row[0] if row else None) or "small_business"
+
+
+def balance_sheet(eng: AnalyticsEngine, company_id: int, scope: LineScope, period: str, *,
+                  standard: str | None = None, locale: str = "zh_CN", as_of: AsOf) -> pd.DataFrame:
+    """资产负债表 at the end of ``period`` (closing) and at the start of its year (opening)."""
+    standard = standard or _standard(eng, company_id)
+    layout = load_layout(standard, "balance_sheet")
+    accts = accounts(eng, company_id)
+    codes = layout.account_codes()
+    closing = evaluate(layout, *_balances(eng, _base(company_id, scope, None).add("period <= ?", period), accts, codes))
+    opening = evaluate(layout, *_balances(eng, _base(company_id, scope, None).add("period < ?", period[:4] + "-01"),
+                                          accts, codes))
+    rows = [{"line_no": li.line_no, "item": li.item_en if locale == "en" else li.item,
+             "closing_amount": None if li.line_no is None else yuan(closing[li.line_no]),
+             "opening_amount": None if li.line_no is None else yuan(opening[li.line_no])} for li in layout.lines]
+    df = _frame(rows, BS_COLUMNS, as_of)
+    df["line_no"] = df["line_no"].astype("Int64")
+    return df
+
+
+def _carry_forward_filter(q: Query, company_id: int, profit_account: str) -> Query:
+    """Leave out vouchers that post to 本年利润 (the carry-forward), so income and expense show their activity."""
+    return q.add("voucher_id NOT IN (SELECT voucher_id FROM gl WHERE company_id = ? AND "
+                 "starts_with(account_code, ?))", company_id, profit_account)
+
+
+def income_statement(eng: AnalyticsEngine, company_id: int, scope: LineScope, period: str, *,
+                     period_from: str | None = None, standard: str | None = None, locale: str = "zh_CN",
+                     as_of: AsOf) -> pd.DataFrame:
+    """利润表 for ``period`` (or ``period_from``..``period``) and the year to date."""
+    standard = standard or _standard(eng, company_id)
+    layout = load_layout(standard, "income_statement")
+    profit_account = layout.profit_account or PROFIT_ACCOUNTS.get(standard, "3103")
+    codes = layout.account_codes()
+    start = period_from or period
+    q = _carry_forward_filter(_base(company_id, scope, None).add("period BETWEEN ? AND ?", min(start, period[:4] + "-01"),
+                                                                 period), company_id, profit_account)
+    cur = eng.cursor()
+    try:
+        data = cur.execute(f"SELECT account_code, sum(CASE WHEN period >= ? THEN debit - credit ELSE 0 END), "
+                           f"sum(CASE WHEN period >= ? THEN debit - credit ELSE 0 END) FROM gl WHERE {q.sql} "
+                           f"GROUP BY account_code", [start, period[:4] + "-01", *q.params]).fetchall()
+    finally:
+        cur.close()
+    cur_net: dict[str, int] = defaultdict(int)
+    ytd_net: dict[str, int] = defaultdict(int)
+    for code, p, y in data:
+        for prefix in _prefixes(code, codes):
+            cur_net[prefix] += int(p)
+            ytd_net[prefix] += int(y)
+    now = evaluate(layout, cur_net, {}, {}, 0)
+    ytd = evaluate(layout, ytd_net, {}, {}, 0)
+    rows = [{"line_no": li.line_no, "item": li.item_en if locale == "en" else li.item,
+             "period_amount": None if li.line_no is None else yuan(now[li.line_no]),
+             "year_to_date_amount": None if li.line_no is None else yuan(ytd[li.line_no])} for li in layout.lines]
+    df = _frame(rows, IS_COLUMNS, as_of)
+    df["line_no"] = df["line_no"].astype("Int64")
+    return df
+
+
+# -- aging (账龄分析) ----------------------------------------------------------------------------------------
+AGING_COLUMNS = ["dimension_id", "dimension_code", "dimension_name", "balance",
+                 *[b[2] for b in AGING_BUCKETS]]
+
+
+def aging(eng: AnalyticsEngine, company_id: int, scope: LineScope, kind: str, as_of_date: dt.date, *,
+          account_code: str | None = None, as_of: AsOf) -> pd.DataFrame:
+    """Receivables (1122 by customer) or payables (2202 by supplier) still open on ``as_of_date``, aged by the
+    dates of the entries that built them up; settlements clear the oldest first (FIFO)."""
+    default_code, dimension, side = AGING_ACCOUNTS[kind]
+    q = _base(company_id, scope, None).add("starts_with(account_code, ?)", account_code or default_code)
+    q.add("posting_date <= ?", as_of_date).add(f"{dimension}_id IS NOT NULL")
+    cur = eng.cursor()
+    try:
+        data = cur.execute(f"SELECT {dimension}_id, posting_date, sum(debit), sum(credit) FROM gl WHERE {q.sql} "
+                           f"GROUP BY ALL ORDER BY 1, 2", q.params).fetchall()
+    finally:
+        cur.close()
+    sign = 1 if side == "debit" else -1
+    per: dict[int, list] = defaultdict(list)
+    for dim_id, day, d, c in data:
+        per[int(dim_id)].append((day, int(d), int(c)))
+    names = _dimension_names(eng, dimension, company_id)
+    rows = []
+    for dim_id, entries in per.items():
+        # Increases on the account's side (invoices) and decreases (settlements, red reversals of invoices).
+        increases, paid = [], 0
+        for day, d, c in entries:
+            up, down = (d, c) if sign == 1 else (c, d)
+            if up > 0:
+                increases.append([day, up])
+            else:
+                paid -= up
+            paid += down
+        for item in increases:
+            used = min(item[1], paid)
+            item[1] -= used
+            paid -= used
+        balance = sum(i[1] for i in increases) - paid
+        if balance == 0:
+            continue
+        buckets = dict.fromkeys((b[2] for b in AGING_BUCKETS), 0)
+        for day, amount in increases:
+            age = (as_of_date - day).days
+            for low, high, name in AGING_BUCKETS:
+                if age >= low and (high is None or age <= high):
+                    buckets[name] += amount
+                    break
+        if paid > 0:  # settled more than invoiced: an advance, shown in the newest bucket
+            buckets[AGING_BUCKETS[0][2]] -= paid
+        code, name = names.get(dim_id, (str(dim_id), ""))
+        rows.append({"dimension_id": dim_id, "dimension_code": code, "dimension_name": name,
+                     "balance": yuan(balance), **{k: yuan(v) for k, v in buckets.items()}})
+    return _frame(rows, AGING_COLUMNS, as_of)
+
+
+# -- dashboard series ----------------------------------------------------------------------------------------
+def monthly_income_expense(eng: AnalyticsEngine, company_id: int, scope: LineScope, year: int, *,
+                           as_of: AsOf) -> pd.DataFrame:
+    """Per month of ``year``: income (credit-side profit and loss accounts) and expense (debit-side), before the
+    carry-forward to 本年利润, and their difference."""
+    accts = accounts(eng, company_id)
+    income = sorted(a.code for a in accts.values() if a.category == "profit_loss" and a.direction == "credit")
+    expense = sorted(a.code for a in accts.values() if a.category == "profit_loss" and a.direction == "debit")
+    profit_account = PROFIT_ACCOUNTS.get(_standard(eng, company_id), "3103")
+    q = _carry_forward_filter(_base(company_id, scope, None).add("period BETWEEN ? AND ?", f"{year}-01",
+                                                                 f"{year}-12"), company_id, profit_account)
+    cur = eng.cursor()
+    try:
+        data = cur.execute(f"SELECT period, account_code, sum(debit - credit) FROM gl WHERE {q.sql} GROUP BY ALL",
+                           q.params).fetchall()
+    finally:
+        cur.close()
+    inc = set(income)
+    exp = set(expense)
+    months = {f"{year}-{m:02d}": [0, 0] for m in range(1, 13)}
+    for period, code, net in data:
+        if code in inc:
+            months[period][0] -= int(net)
+        elif code in exp:
+            months[period][1] += int(net)
+    rows = [{"period": p, "income": yuan(i), "expense": yuan(e), "profit": yuan(i - e)} for p, (i, e) in months.items()]
+    return _frame(rows, ["period", "income", "expense", "profit"], as_of)
+
+
+def cash_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, year: int, *,
+                 codes: tuple[str, ...] = CASH_ACCOUNTS, as_of: AsOf) -> pd.DataFrame:
+    """Month-end balance of cash and bank accounts (库存现金, 银行存款, 其他货币资金) through ``year``."""
+    q = _base(company_id, scope, None).add("period <= ?", f"{year}-12")
+    q.add(" OR ".join("starts_with(account_code, ?)" for _ in codes), *codes)
+    cur = eng.cursor()
+    try:
+        opening = cur.execute(f"SELECT coalesce(sum(debit - credit), 0) FROM gl WHERE {q.sql} AND period < ?",
+                              [*q.params, f"{year}-01"]).fetchone()[0]
+        data = dict(cur.execute(f"SELECT period, sum(debit - credit) FROM gl WHERE {q.sql} AND period >= ? "
+                                f"GROUP BY period", [*q.params, f"{year}-01"]).fetchall())
+    finally:
+        cur.close()
+    balance = int(opening)
+    rows = []
+    for m in range(1, 13):
+        p = f"{year}-{m:02d}"
+        balance += int(data.get(p, 0) or 0)
+        rows.append({"period": p, "balance": yuan(balance)})
+    return _frame(rows, ["period", "balance"], as_of)

@@ -1,0 +1,111 @@
+"""Statutory statements (资产负债表, 利润表) computed from line-item mappings kept as data in
+db/seed/statements/<standard>_<statement>.toml (see the comments at the top of those files)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from erp_core.config import PROJECT_ROOT
+
+STATEMENTS_DIR = PROJECT_ROOT / "db" / "seed" / "statements"
+_TERM = re.compile(r"\s*([+-])?\s*(L\d+|PL|\d+(?::[DC])?)\s*")
+
+
+@dataclass(frozen=True)
+class Term:
+    sign: int  # +1 / -1
+    kind: str  # "account" | "debit_balances" | "credit_balances" | "line" | "pl"
+    ref: str  # account code or line number
+
+
+@dataclass(frozen=True)
+class LineItem:
+    line_no: int | None  # None: a heading
+    item: str
+    item_en: str
+    side: str  # "debit" | "credit"
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    standard: str
+    statement: str
+    lines: tuple[LineItem, ...]
+    profit_account: str | None
+
+    def account_codes(self) -> set[str]:
+        return {t.ref for li in self.lines for t in li.terms if t.kind not in ("line", "pl")}
+
+
+def parse_formula(formula: str) -> tuple[Term, ...]:
+    terms: list[Term] = []
+    pos = 0
+    formula = formula or ""
+    while pos < len(formula.rstrip()):
+        m = _TERM.match(formula, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"bad statement formula at {pos}: {formula!r}")
+        sign = -1 if m.group(1) == "-" else 1
+        if not terms and m.group(1) is None:
+            sign = 1
+        elif terms and m.group(1) is None:
+            raise ValueError(f"missing + or - in {formula!r}")
+        ref = m.group(2)
+        if ref == "PL":
+            terms.append(Term(sign, "pl", ""))
+        elif ref.startswith("L"):
+            terms.append(Term(sign, "line", ref[1:]))
+        elif ref.endswith(":D"):
+            terms.append(Term(sign, "debit_balances", ref[:-2]))
+        elif ref.endswith(":C"):
+            terms.append(Term(sign, "credit_balances", ref[:-2]))
+        else:
+            terms.append(Term(sign, "account", ref))
+        pos = m.end()
+    return tuple(terms)
+
+
+@functools.cache
+def load_layout(standard: str, statement: str, directory: Path = STATEMENTS_DIR) -> Layout:
+    """The layout of ``statement`` ("balance_sheet" | "income_statement") for ``standard``."""
+    data = tomllib.loads((directory / f"{standard}_{statement}.toml").read_text(encoding="utf-8"))
+    lines = tuple(LineItem(li.get("line_no"), li["item"], li.get("item_en", li["item"]), li.get("side", "debit"),
+                           parse_formula(li.get("formula", ""))) for li in data["line"])
+    known = {str(li.line_no) for li in lines if li.line_no is not None}
+    for li in lines:
+        for t in li.terms:
+            if t.kind == "line" and t.ref not in known:
+                raise ValueError(f"{standard}_{statement}: line {li.line_no} refers to unknown line {t.ref}")
+    return Layout(data["standard"], data["statement"], lines, data.get("profit_account"))
+
+
+def evaluate(layout: Layout, net: dict[str, int], debit_balances: dict[str, int], credit_balances: dict[str, int],
+             pl_credit: int) -> dict[int, int]:
+    """Amounts in fen per line number. ``net`` maps an account code to its debit-minus-credit amount (the
+    account with its sub-accounts); ``debit_balances``/``credit_balances`` to the sums of positive detail
+    balances on each side; ``pl_credit`` is the credit balance of profit and loss not yet carried forward."""
+    values: dict[int, int] = {}
+    for li in layout.lines:
+        if li.line_no is None:
+            continue
+        side = 1 if li.side == "debit" else -1
+        total = 0
+        for t in li.terms:
+            if t.kind == "account":
+                v = side * net.get(t.ref, 0)
+            elif t.kind == "debit_balances":
+                v = debit_balances.get(t.ref, 0)
+            elif t.kind == "credit_balances":
+                v = credit_balances.get(t.ref, 0)
+            elif t.kind == "pl":
+                v = pl_credit if li.side == "credit" else -pl_credit
+            else:
+                v = values.get(int(t.ref), 0)
+            total += t.sign * v
+        values[li.line_no] = total
+    return values
