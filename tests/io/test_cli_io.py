@@ -1,0 +1,48 @@
+"""`erp import <kind> FILE [--dry-run]` and `erp export <kind>`: row-by-row report, exit 1 and nothing written on
+any problem."""
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from erp_core.cli import main
+from erp_core.masterdata.models_partners import Customer
+from tests.support.factories import make_company
+
+
+def _count(db):
+    with db.uow(readonly=True) as uow:
+        return uow.session.execute(select(func.count()).select_from(Customer)).scalar_one()
+
+
+@pytest.fixture
+def run(db, db_url, monkeypatch):
+    make_company(db)
+    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, ["--lang", "en", *args], catch_exceptions=False)
+
+
+def test_import_dry_run_then_commit_then_export(run, db, tmp_path):
+    good = tmp_path / "customers.csv"
+    good.write_text("编码,名称,信用额度\nC1,甲公司,100\nC2,乙公司,=1+1\n", encoding="gb18030")
+    bad = run("import", "customers", str(good), "--dry-run")
+    assert bad.exit_code == 1 and "Row 3, 信用额度 (=1+1)" in bad.output and _count(db) == 0
+    good.write_text("编码,名称,信用额度\nC1,甲公司,100\nC2,乙公司,200\n", encoding="gb18030")
+    dry = run("import", "customers", str(good), "--dry-run")
+    assert dry.exit_code == 0 and "2 to create" in dry.output and _count(db) == 0
+    done = run("import", "customers", str(good))
+    assert done.exit_code == 0 and "2 created" in done.output and _count(db) == 2
+    out = tmp_path / "c.xlsx"
+    exported = run("export", "customers", "--format", "xlsx", "--out", str(out))
+    assert exported.exit_code == 0 and out.stat().st_size > 0 and "Exported 2 rows" in exported.output
+    again = run("import", "customers", str(out))
+    assert again.exit_code == 0 and "0 created, 2 updated" in again.output
+
+
+def test_import_with_problems_exits_1_and_writes_nothing(run, db, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("code,name\nC1,\nC1,x\n", encoding="utf-8")
+    result = run("import", "customers", str(f))
+    assert result.exit_code == 1 and "Row 2" in result.output and "Row 3" in result.output
+    assert _count(db) == 0
