@@ -1,0 +1,126 @@
+"""The access matrix, generated from the permission catalog (erp_core.usecase.USE_CASES and QUERIES after
+catalog.load_all()):
+
+1. every use case and query refuses an actor holding every permission except its own: PermissionDenied, and
+   nothing is written except one 'denied' audit entry (row counts of every table compared);
+2. every one with an access example (tests/access/examples_*.py) succeeds for an actor holding only its own
+   permission, and a use case leaves an 'ok' audit entry;
+3. every registered use case and query has an example: adding one without covering it fails here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import MappingProxyType
+
+import pytest
+from sqlalchemy import func, inspect, select, table
+
+from erp_core.kernel.actor import Actor, Scope
+from erp_core.kernel.errors import PermissionDenied
+from erp_core.security.catalog import load_all
+from erp_core.security.models import AuditLog
+from erp_core.usecase import QUERIES, USE_CASES
+from tests.access.examples import CoveredElsewhere, Env, load_examples
+from tests.support.factories import admin_actor, make_company
+
+
+def _registered() -> dict[str, str]:
+    load_all()
+    return {**USE_CASES, **QUERIES}
+
+
+def _resolve(name: str):
+    module, fn = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), fn)
+
+
+def _counts(db) -> dict[str, int]:
+    names = [n for n in inspect(db.engine).get_table_names() if n != "alembic_version"]
+    with db.uow(readonly=True) as uow:
+        return {n: uow.session.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
+
+
+def _actor(company_id: int, grants, user_id: int = 990_001) -> Actor:
+    return Actor(user_id=user_id, username="matrix", company_id=company_id,
+                 grants=MappingProxyType({p: Scope.ALL for p in grants}))
+
+
+def test_every_use_case_and_query_has_an_access_example():
+    registered, examples = _registered(), load_examples()
+    missing = sorted(set(registered) - set(examples))
+    stale = sorted(set(examples) - set(registered))
+    assert not missing, ("use cases/queries without an access example (add them to tests/access/examples_<module>.py,"
+                         " see tests/access/README.md):\n  " + "\n  ".join(missing))
+    assert not stale, "access examples for names that are not registered:\n  " + "\n  ".join(stale)
+
+
+def test_without_its_permission_every_call_is_refused_and_writes_nothing(db):
+    company = make_company(db)
+    registered = _registered()
+    everything = set(load_all())
+    problems = []
+    for name, permission in sorted(registered.items()):
+        fn = _resolve(name)
+        actor = _actor(company.company_id, everything - {permission})
+        before = _counts(db)
+        try:
+            fn(db, actor)
+        except PermissionDenied as exc:
+            if exc.params.get("permission") != permission:
+                problems.append(f"{name}: denied for {exc.params} instead of {permission}")
+        except Exception as exc:  # noqa: BLE001 - any other outcome is a failure of the check itself
+            problems.append(f"{name}: raised {type(exc).__name__}: {exc}")
+            continue
+        else:
+            problems.append(f"{name}: ran without {permission}")
+            continue
+        after = _counts(db)
+        changed = {t: (before[t], after.get(t)) for t in before if before[t] != after.get(t) and t != "audit_log"}
+        if changed:
+            problems.append(f"{name}: wrote {changed}")
+        if after["audit_log"] != before["audit_log"] + 1:
+            problems.append(f"{name}: audit rows {before['audit_log']} -> {after['audit_log']}, expected one more")
+        else:
+            with db.uow(readonly=True) as uow:
+                last = uow.session.execute(select(AuditLog.action, AuditLog.outcome)
+                                           .order_by(AuditLog.seq.desc()).limit(1)).one()
+            if tuple(last) != (permission, "denied"):
+                problems.append(f"{name}: last audit entry {tuple(last)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_with_only_its_permission_every_example_succeeds(db):
+    company = make_company(db)
+    env = Env(db, company.company_id, admin_actor(db, company))
+    registered, examples = _registered(), load_examples()
+    problems = []
+    for name, permission in sorted(registered.items()):
+        builder = examples.get(name)
+        if builder is None or isinstance(builder, CoveredElsewhere):
+            continue  # reported by the coverage test
+        try:
+            kwargs = builder(env)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{name}: example set-up failed: {type(exc).__name__}: {exc}")
+            continue
+        actor = kwargs.pop("__actor__", None) or _actor(company.company_id, {permission})
+        with db.uow(readonly=True) as uow:
+            seq = uow.session.execute(select(func.max(AuditLog.seq))).scalar() or 0
+        try:
+            _resolve(name)(db, actor, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{name}: refused with only {permission}: {type(exc).__name__}: {exc}")
+            continue
+        if name in USE_CASES:
+            with db.uow(readonly=True) as uow:
+                ok = uow.session.execute(select(func.count()).select_from(AuditLog).where(
+                    AuditLog.seq > seq, AuditLog.action == permission, AuditLog.outcome == "ok")).scalar_one()
+            if ok != 1:
+                problems.append(f"{name}: {ok} 'ok' audit entries for {permission}, expected 1")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", ["erp_core.security.user_services.create_user"])
+def test_the_matrix_sees_the_security_use_cases(name):
+    assert name in _registered()
