@@ -1,0 +1,103 @@
+"""Admin pages in AppTest: users and locked accounts (an administrator sees and uses them; others do not get them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from erp_core.security.models import User
+from tests.ui.harness import texts
+
+USERS = "pages/admin/users.py"
+LOCKED = "pages/admin/locked.py"
+GOOD = "Str0ng-Passw0rd!"
+
+
+def _user(db, username: str) -> User | None:
+    with db.uow(readonly=True) as uow:
+        user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is not None:
+            uow.session.expunge(user)
+        return user
+
+
+def test_admin_creates_a_user_with_forced_password_change(ui_db, admin_app):
+    at = admin_app.switch_page(USERS).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "用户管理"
+    at.text_input(key="au_new_username").input("zhao.liu")
+    at.text_input(key="au_new_name").input("赵六")
+    at.text_input(key="au_new_password").input(GOOD)
+    at.button(key="au_create").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "已创建用户 zhao.liu" in texts(at), texts(at)
+    user = _user(ui_db, "zhao.liu")
+    assert user is not None and user.status == "active" and user.must_change_password
+
+
+def test_bad_input_names_every_field_and_writes_nothing(ui_db, admin_app):
+    at = admin_app.switch_page(USERS).run()
+    at.text_input(key="au_new_username").input("x")
+    at.text_input(key="au_new_password").input("short")
+    at.button(key="au_create").click()
+    at = at.run()
+    errors = " ".join(e.value for e in at.error)
+    assert "姓名" in errors or "显示名" in errors, errors
+    assert _user(ui_db, "x") is None
+
+
+def test_edit_is_version_checked_and_disable_needs_confirmation(ui_db, admin_app):
+    at = admin_app.switch_page(USERS).run()
+    at.text_input(key="au_search").input("li.kuaiji")
+    at = at.run()
+    user = _user(ui_db, "li.kuaiji")
+    assert at.selectbox(key="au_pick").value == user.id
+    at.text_input(key=f"au_e_name_{user.id}").input("李会计二")
+    at.button(key="au_save").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert _user(ui_db, "li.kuaiji").display_name == "李会计二"
+    # the disable button does nothing until confirmed
+    assert at.button(key="au_disable").disabled
+    at.checkbox(key="au_disable_ok").check()
+    at = at.run()
+    at.button(key="au_disable").click()
+    at = at.run()
+    assert _user(ui_db, "li.kuaiji").status == "disabled"
+    assert "已停用 li.kuaiji" in texts(at)
+
+
+def test_reset_code_is_shown_once_with_expiry(ui_db, admin_app):
+    at = admin_app.switch_page(USERS).run()
+    at.text_input(key="au_search").input("li.kuaiji")
+    at = at.run()
+    at.button(key="au_reset").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert len(at.code) == 1 and len(at.code[0].value) == 14  # XXXX-XXXX-XXXX
+    assert "有效期至" in texts(at)
+    at = at.run()
+    assert not at.code
+
+
+def test_locked_account_is_unlocked_after_confirmation(ui_db, admin_app):
+    from erp_core.kernel.errors import DomainError
+    from erp_core.security.auth import login
+
+    for _ in range(ui_db.settings.security.lockout_threshold):
+        try:
+            login(ui_db, "li.kuaiji", "wrong-password", client_ip="10.1.1.1")
+        except DomainError:
+            pass
+    assert _user(ui_db, "li.kuaiji").status == "locked"
+    at = admin_app.switch_page(LOCKED).run()
+    assert not at.exception, at.exception
+    assert "li.kuaiji" in at.dataframe[0].value.to_string()
+    assert at.button(key="al_unlock").disabled
+    at.checkbox(key="al_confirm").check()
+    at = at.run()
+    at.button(key="al_unlock").click()
+    at = at.run()
+    assert _user(ui_db, "li.kuaiji").status == "active"
+    assert "已解锁 li.kuaiji" in texts(at)
+    assert "目前没有被锁定的账户" in texts(at)
