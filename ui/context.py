@@ -46,3 +46,41 @@ def locale() -> str:
     if current is not None:
         return normalize_locale(current.locale)
     return normalize_locale(st.session_state.get(LOCALE_KEY, DEFAULT_LOCALE))
+
+
+def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def forwarded_client_ip(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """The client address of a request: the direct peer, unless that peer is a trusted proxy, in which case
+    the right-most X-Forwarded-For entry that is not itself a trusted proxy (entries further left were
+    written by the client and can be forged)."""
+    direct = peer or "127.0.0.1"  # Streamlit reports loopback connections as None
+    if not trusted or not forwarded_for or not _in_networks(direct, trusted):
+        return direct
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in_networks(hop, trusted):
+            return hop if _in_networks(hop, ("0.0.0.0/0", "::/0")) else direct
+    return hops[0] if hops else direct
+
+
+def client_ip() -> str:
+    """The address the current browser connects from (for login throttling and the audit log).
+    X-Forwarded-For counts only when the direct peer is one of settings.security.trusted_proxies."""
+    try:
+        peer = st.context.ip_address
+        headers = st.context.headers
+        forwarded = headers.get("X-Forwarded-For") if headers else None
+    except Exception:  # no client context (bare script run)
+        peer, forwarded = None, None
+    peer = peer if isinstance(peer, str) else None  # AppTest has no real connection
+    forwarded = forwarded if isinstance(forwarded, str) else None
+    return forwarded_client_ip(peer, forwarded, settings().security.trusted_proxies)

@@ -151,11 +151,15 @@ def department_subtree(session: Session, company_id: int, root_id: int | None) -
 
 def build_actor(session: Session, user: User, *, session_id: int | None, client_ip: str | None) -> Actor:
     from erp_core.masterdata.models import Company
+    from erp_core.security.account_services import SELF_SERVICE_PERMISSIONS
 
     company = session.get(Company, user.company_id)
+    grants = grants_of(session, user.id)
+    for perm in SELF_SERVICE_PERMISSIONS:  # every user may manage their own account, whatever their roles
+        grants.setdefault(perm, Scope.OWN)
     return Actor(
         user_id=user.id, username=user.username, company_id=user.company_id,
-        grants=MappingProxyType(grants_of(session, user.id)),
+        grants=MappingProxyType(grants),
         department_ids=department_subtree(session, user.company_id, user.department_id),
         locale=user.locale or (company.default_locale if company else "zh_CN"),
         time_zone=user.time_zone or (company.time_zone if company else "Asia/Shanghai"),

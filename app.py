@@ -1,0 +1,117 @@
+"""Entrypoint: page config -> language -> setup wizard (new install) or login gate -> the pages this actor may
+open (st.navigation). Run with `erp serve` (or ./start.sh). No business rules here: erp_core decides."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from erp_core.i18n import LANGUAGE_NAMES, LOCALES
+from erp_core.security.account_services import my_profile, set_language
+from erp_core.setup.services import needs_setup
+from ui import auth
+from ui.context import LOCALE_KEY, database, locale
+from ui.i18n import tr
+from ui.nav import PageSpec, pages_for
+from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
+
+_AFTER_FORCED = "erp_after_forced_steps"
+
+st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
+                   initial_sidebar_state="auto")
+
+
+def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
+    return st.Page(spec.file, title=tr(spec.title), icon=spec.icon, url_path=page_url_path(spec),
+                   default=default)
+
+
+def _language_picker(key: str, on_change) -> None:
+    current = locale()
+    st.sidebar.selectbox(tr("ui.language"), LOCALES, index=LOCALES.index(current), key=key,
+                         format_func=lambda code: LANGUAGE_NAMES[code], on_change=on_change)
+
+
+def _pick_anonymous_language() -> None:
+    st.session_state[LOCALE_KEY] = st.session_state["erp_lang_anon"]
+
+
+def _pick_user_language() -> None:
+    chosen = st.session_state["erp_lang_user"]
+    st.session_state[LOCALE_KEY] = chosen
+    actor = st.session_state.get("erp_actor")
+    if actor is not None and chosen != actor.locale:
+        try:
+            set_language(database(), actor, locale=chosen)
+        except Exception:  # an ended session: the next run sends the user to the login page anyway
+            pass
+
+
+def _wizard() -> None:
+    _language_picker("erp_lang_anon", _pick_anonymous_language)
+    st.navigation([_page(AUTH_PAGES["wizard"], default=True)], position="hidden").run()
+
+
+def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
+    _language_picker("erp_lang_anon", _pick_anonymous_language)
+    authenticator.flush_cookie()
+    pages = [_page(AUTH_PAGES["login"], default=True)] + [
+        _page(AUTH_PAGES[name]) for name in ("register", "reset") if name in AUTH_PAGES]
+    st.navigation(pages, position="sidebar" if len(pages) > 1 else "hidden").run()
+
+
+def _user_menu(authenticator: auth.ErpAuthenticate, display_name: str) -> bool:
+    """Sidebar: who is signed in, language, change password, sign out. Returns False after sign-out."""
+    with st.sidebar:
+        st.markdown(f"**{display_name}**")
+        _language_picker("erp_lang_user", _pick_user_language)
+        if st.button(tr("ui.logout"), key="erp_logout_button", icon=":material/logout:",
+                     use_container_width=True):
+            auth.logout(authenticator)
+            st.session_state[auth.REASON_KEY] = "logout"
+            return False
+    return True
+
+
+def main() -> None:
+    db = database()
+    if needs_setup(db):
+        _wizard()
+        return
+    authenticator = auth.start_run()
+    actor = auth.current_actor(authenticator)
+    profile = None
+    if actor is not None:
+        try:
+            profile = my_profile(db, actor)
+        except Exception:  # the session ended between the two reads
+            auth.clear_session("unknown")
+            actor = None
+    if actor is None or profile is None or not _user_menu(authenticator, profile.display_name):
+        _anonymous(authenticator)
+        return
+    st.session_state[LOCALE_KEY] = actor.locale
+    authenticator.flush_cookie()
+    if profile.must_change_password or not profile.first_login_done:
+        # Forced steps, in this order: a password of one's own, then the first-login preferences (once).
+        forced = ACCOUNT_PAGES["password" if profile.must_change_password else "preferences"]
+        st.session_state[_AFTER_FORCED] = True
+        st.navigation([_page(forced, default=True)], position="hidden").run()
+        return
+    groups = pages_for(actor)
+    landing = profile.landing_page
+    specs = [s for group in groups.values() for s in group if page_exists(s)]
+    if not any(page_url_path(s) == landing for s in specs):
+        landing = "home"
+    # Right after the forced steps the browser still asks for the forced page; leaving the account pages out
+    # of this one run makes st.navigation fall back to the landing page.
+    skip = {page_url_path(p) for p in ACCOUNT_PAGES.values()} if st.session_state.pop(_AFTER_FORCED, False) \
+        else set()
+    nav: dict[str, list[st.Page]] = {}
+    for group, group_specs in groups.items():
+        pages = [_page(s, default=page_url_path(s) == landing) for s in group_specs
+                 if page_url_path(s) not in skip and page_exists(s)]  # a menu may list a page ahead
+        if pages:
+            nav[tr(group)] = pages
+    st.navigation(nav).run()
+
+main()

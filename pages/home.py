@@ -1,0 +1,39 @@
+"""Home (首页): welcome, company, today's date in the reader's language, and the modules this user may open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from erp_core.security.account_services import my_profile
+from ui.actions import run_action
+from ui.context import require_actor
+from ui.i18n import date, money, tr
+from ui.nav import pages_for
+from ui.pages import page_exists
+
+actor = require_actor()
+profile = run_action(my_profile)
+if profile is None:
+    st.stop()
+
+st.title(tr("home.welcome", name=profile.display_name))
+today = dt.datetime.now(ZoneInfo(actor.time_zone)).date()
+st.markdown(f"**{profile.company_name}** · {date(today)}")
+
+st.subheader(tr("home.modules"))
+groups = {g: specs for g, specs in pages_for(actor).items() if g not in ("nav.group.home", "nav.group.account")}
+if not groups:
+    st.info(tr("home.no_modules"), icon=":material/info:")
+cols = st.columns(3)
+for i, (group, specs) in enumerate(groups.items()):
+    with cols[i % 3].container(border=True):
+        st.markdown(f"**{tr(group)}**")
+        for spec in filter(page_exists, specs):
+            st.page_link(spec.file, label=tr(spec.title), icon=spec.icon)
+
+with st.expander(tr("home.formats")):
+    st.write(tr("home.money_example", amount=money(Decimal("1234567.5"))))

@@ -1,0 +1,38 @@
+"""Fixtures for page tests: a fresh migrated SQLite database per test, a company, a logged-in administrator."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.factories import ADMIN_PASSWORD
+from tests.ui import harness
+
+
+@pytest.fixture
+def ui_db(tmp_path, monkeypatch):
+    """The Database the app under test uses (SQLite, migrated, empty: the wizard would show)."""
+    monkeypatch.setenv("ERP_COOKIE_KEY", harness.TEST_COOKIE_KEY)
+    url = harness.fresh_sqlite_url(tmp_path)
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
+    db = harness.use_database(url)
+    yield db
+    db.dispose()
+    harness.reset_ui_caches()
+
+
+@pytest.fixture
+def ui_company(ui_db):
+    """The company (with demo users, passwords in .demo_passwords) and its administrator "admin"."""
+    return harness.setup_company(ui_db, load_demo=True)
+
+
+@pytest.fixture
+def admin_password(ui_db, ui_company) -> str:
+    """The administrator's password, after the first-login preferences are done."""
+    return harness.ready_user(ui_db, "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def admin_app(ui_db, admin_password):
+    """An AppTest logged in as the administrator, run once (home page)."""
+    return harness.logged_in_app(ui_db, "admin", admin_password)

@@ -1,0 +1,168 @@
+"""The app shell in Streamlit AppTest: setup wizard, login gate, logout, home page, language switch."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from erp_core.masterdata.models import Company
+from erp_core.security.models import User
+from erp_core.setup.demo import demo_tax_id
+from erp_core.setup.services import needs_setup
+from tests.support.factories import ADMIN_PASSWORD
+from tests.ui import harness
+from tests.ui.harness import texts
+from ui.auth import REASON_KEY, TOKEN_KEY
+
+GOOD = "Str0ng-Admin-Pass!"
+
+
+def _companies(db) -> int:
+    with db.uow(readonly=True) as uow:
+        return uow.session.execute(select(func.count()).select_from(Company)).scalar_one()
+
+
+def _fill_wizard(at, *, company="长沙测试有限公司", tax_id=None, username="boss", password=GOOD, confirm=None,
+                 demo=False):
+    at.text_input(key="wz_company_name").input(company)
+    at.text_input(key="wz_tax_id").input(demo_tax_id() if tax_id is None else tax_id)
+    at.text_input(key="wz_username").input(username)
+    at.text_input(key="wz_display_name").input("老板")
+    at.text_input(key="wz_password").input(password)
+    at.text_input(key="wz_confirm").input(password if confirm is None else confirm)
+    if demo:
+        at.checkbox(key="wz_demo").check()
+    at.button(key="wz_submit").click()
+    return at.run()
+
+
+def test_new_install_shows_only_the_wizard(ui_db):
+    at = harness.new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "初始化向导"
+    assert "登录" not in [b.label for b in at.button]
+
+
+def test_wizard_names_every_bad_field_in_the_chosen_language_and_writes_nothing(ui_db):
+    at = harness.new_app().run()
+    at.selectbox(key="erp_wizard_locale").set_value("en").run()
+    assert at.title[0].value == "Setup wizard"
+    at = _fill_wizard(at, company="", tax_id="12345", username="x", password="short")
+    errors = [e.value for e in at.error]
+    assert "Company name is required" in " ".join(errors) or any("Company" in e for e in errors)
+    assert any("credit code" in e.lower() or "tax" in e.lower() for e in errors), errors
+    assert any("characters" in e for e in errors), errors
+    assert len(errors) >= 4
+    assert _companies(ui_db) == 0 and needs_setup(ui_db)
+
+
+def test_wizard_password_confirmation_must_match(ui_db):
+    at = _fill_wizard(harness.new_app().run(), confirm="Another-Pass-99!")
+    assert "两次输入的密码不一致" in [e.value for e in at.error]
+    assert _companies(ui_db) == 0
+
+
+def test_wizard_creates_company_then_login_and_is_unreachable(ui_db):
+    at = _fill_wizard(harness.new_app().run(), demo=True)
+    assert not at.exception
+    assert _companies(ui_db) == 1
+    assert at.title[0].value == "登录"
+    assert "初始化完成" in texts(at)
+    shown = at.table[0].value.to_string()  # demo passwords, shown once
+    assert "zhang.zong" in shown and "li.kuaiji" in shown
+    # the wizard is gone: asking for it lands on the login page
+    with pytest.raises(ValueError, match="Known pages"):  # not among the pages app.py offers any more
+        at.switch_page("pages/auth/wizard.py")
+    at.run()
+    assert at.title[0].value == "登录"
+    fresh = harness.new_app().run()
+    assert fresh.title[0].value == "登录" and not fresh.table  # passwords never shown again
+    # the administrator can sign in and is asked for first-login preferences
+    at = harness.login_with_form(fresh, "boss", GOOD)
+    assert at.title[0].value == "首次登录设置"
+
+
+def test_login_with_good_password_reaches_home(ui_db, admin_password):
+    at = harness.new_app().run()
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    at = harness.login_with_form(at, "admin", admin_password)
+    assert not at.exception
+    assert at.title[0].value == "管理员，欢迎回来"
+    assert at.session_state[TOKEN_KEY]
+
+
+def test_wrong_password_is_refused_with_a_clear_message(ui_db, admin_password):
+    at = harness.login_with_form(harness.new_app().run(), "admin", "Wrong-Pass-123!")
+    assert "用户名或密码错误" in " ".join(e.value for e in at.error) or at.error
+    assert at.title[0].value == "登录"
+    assert not at.session_state[TOKEN_KEY] if TOKEN_KEY in at.session_state else True
+
+
+def test_lockout_after_repeated_failures_even_with_the_right_password(ui_db, admin_password):
+    at = harness.new_app().run()
+    for _ in range(ui_db.settings.security.lockout_threshold):
+        at = harness.login_with_form(at, "admin", "Wrong-Pass-123!")
+    at = harness.login_with_form(at, "admin", admin_password)
+    assert at.title[0].value == "登录"
+    message = " ".join(e.value for e in at.error)
+    assert "锁定" in message, message
+
+
+def test_logout_revokes_the_session_so_a_replayed_token_fails(ui_db, admin_password):
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    token = at.session_state[TOKEN_KEY]
+    at.button(key="erp_logout_button").click().run()
+    assert at.title[0].value == "登录"
+    assert "您已退出登录" in texts(at)
+    replay = harness.new_app()
+    replay.session_state[TOKEN_KEY] = token  # the same token as a stolen cookie would carry
+    replay.run()
+    assert replay.title[0].value == "登录"
+    assert replay.session_state[REASON_KEY] == "logout"
+
+
+def test_disabled_user_is_sent_to_login_on_the_next_run(ui_db, admin_password):
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    with ui_db.uow() as uow:  # an administrator's action elsewhere (the admin use case lives in security)
+        uow.session.execute(User.__table__.update().where(User.username == "admin").values(status="disabled"))
+        uow.commit()
+    at.run()
+    assert at.title[0].value == "登录"
+    assert "不可用" in texts(at)
+
+
+def test_home_shows_company_date_and_money_in_the_users_language(ui_db, admin_password):
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    body = texts(at)
+    assert "测试商贸有限公司" in body
+    assert "年" in body and "月" in body and "日" in body
+    assert "¥1,234,567.50" in body
+
+
+def test_language_switch_changes_texts_and_is_saved(ui_db, admin_password):
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    at.selectbox(key="erp_lang_user").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Welcome back, 管理员"
+    assert "Sign out" in [b.label for b in at.button]
+    with ui_db.uow(readonly=True) as uow:
+        assert uow.session.execute(select(User.locale).where(User.username == "admin")).scalar_one() == "en"
+
+
+def test_generated_password_must_be_changed_first_then_preferences_then_home(ui_db, ui_company):
+    user = "li.kuaiji"
+    at = harness.logged_in_app(ui_db, user, ui_company.demo_passwords[user])
+    assert at.title[0].value == "修改密码"
+    at.text_input(key="cp_current").input(ui_company.demo_passwords[user])
+    at.text_input(key="cp_new").input("Kuaiji-New-2026!")
+    at.text_input(key="cp_confirm").input("Kuaiji-New-2026!")
+    at.button(key="cp_submit").click().run()
+    assert not at.exception
+    assert at.title[0].value == "首次登录设置"
+    at.selectbox(key="pref_locale").set_value("en")
+    at.button(key="pref_submit").click().run()
+    assert at.title[0].value == "Welcome back, 李会计"
+
+
+def test_admin_password_constant_is_what_the_harness_uses():
+    assert ADMIN_PASSWORD == "Adm1n-Test-Pass!"
