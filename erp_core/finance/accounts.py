@@ -1,0 +1,65 @@
+"""Account helpers shared by voucher use cases, posting and import (no use cases here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from erp_core.finance.models import Account, FinanceSetting, VoucherLine
+from erp_core.finance.voucher_rules import AccountInfo
+from erp_core.ledger.models import GlLine
+
+
+def info(acc: Account) -> AccountInfo:
+    return AccountInfo(acc.id, acc.code, acc.name, acc.is_leaf, acc.status, tuple(acc.aux_list()))
+
+
+def accounts_for_lines(session: Session, company_id: int, lines: Iterable[Mapping[str, Any]],
+                       ) -> tuple[dict[int, AccountInfo], dict[str, AccountInfo]]:
+    """The company's accounts the lines refer to (by id or code), indexed both ways."""
+    ids, codes = set(), set()
+    for raw in lines:
+        if raw.get("account_id") not in (None, ""):
+            try:
+                ids.add(int(raw["account_id"]))
+            except (TypeError, ValueError):
+                pass
+        elif raw.get("account_code") not in (None, ""):
+            codes.add(str(raw["account_code"]).strip())
+    found: list[Account] = []
+    if ids:
+        found += session.execute(select(Account).where(Account.company_id == company_id,
+                                                       Account.id.in_(sorted(ids)))).scalars().all()
+    if codes:
+        found += session.execute(select(Account).where(Account.company_id == company_id,
+                                                       Account.code.in_(sorted(codes)))).scalars().all()
+    infos = [info(a) for a in found]
+    return {i.id: i for i in infos}, {i.code: i for i in infos}
+
+
+def all_accounts(session: Session, company_id: int) -> tuple[dict[int, AccountInfo], dict[str, AccountInfo]]:
+    infos = [info(a) for a in session.execute(select(Account).where(Account.company_id == company_id)).scalars()]
+    return {i.id: i for i in infos}, {i.code: i for i in infos}
+
+
+def finance_setting(session: Session, company_id: int) -> FinanceSetting:
+    """The company's finance settings (created with defaults for a company set up before this module)."""
+    row = session.get(FinanceSetting, company_id)
+    if row is None:
+        row = FinanceSetting(company_id=company_id, voucher_type_mode="single", code_scheme="4-2-2")
+        session.add(row)
+        session.flush()
+    return row
+
+
+def has_postings(session: Session, account_id: int) -> bool:
+    return bool(session.execute(select(exists().where(GlLine.account_id == account_id))).scalar())
+
+
+def is_used(session: Session, account_id: int) -> bool:
+    """Referenced by any voucher line (draft or posted) or ledger line."""
+    return has_postings(session, account_id) or bool(session.execute(
+        select(exists().where(VoucherLine.account_id == account_id))).scalar())
