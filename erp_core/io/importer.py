@@ -134,6 +134,7 @@ class ImportReport:
     problems: list[ImportProblem] = field(default_factory=list)
     warnings: list[ImportProblem] = field(default_factory=list)
     committed: bool = False
+    columns: list[tuple[str, str | None]] = field(default_factory=list)  # (header, field it maps to or None)
 
     @property
     def ok(self) -> bool:
@@ -199,6 +200,7 @@ def _map_headers(kind: r.Kind, defs: list[cf.FieldDef], headers: list[str], repo
             continue
         hit = by_header.get(r.header_key(header))
         if hit is None:
+            report.columns.append((header, None))
             report.warnings.append(ImportProblem(None, header, None, "error.import.unknown_column", warning=True))
             continue
         ident = hit[0] + ":" + (hit[1].key)
@@ -207,6 +209,7 @@ def _map_headers(kind: r.Kind, defs: list[cf.FieldDef], headers: list[str], repo
             continue
         seen[ident] = header
         mapping[i] = hit
+        report.columns.append((header, hit[1].field if hit[0] == "col" else hit[1].key))
     mapped_cols = {m[1].key for m in mapping.values() if m[0] == "col"}
     for col in kind.columns:
         if col.required and col.key not in mapped_cols:

@@ -196,3 +196,30 @@ def list_fields(ctx: Context, *, entity: str | None = None, include_retired: boo
              "field_type": f.field_type, "required": f.required, "default_value": f.default_value,
              "choices": f.choices, "position": f.position, "retired": f.retired, "version": f.version,
              "values": len(stored_values(ctx, f.entity, f.key))} for f in rows]
+
+
+def _active_defs(ctx: Context, entity: str) -> list[dict[str, Any]]:
+    return [{"key": d.key, "label_zh": d.label_zh, "label_en": d.label_en, "field_type": d.field_type,
+             "required": d.required, "default_value": d.default_value, "choices": list(d.choices)}
+            for d in cf.definitions(ctx.session, ctx.company_id, entity)]
+
+
+# The fields a form shows: readable by whoever may view the records (not only custom-field administrators).
+@query("masterdata.customer.view", zh="查看客户", en="View customers")
+def customer_fields(ctx: Context) -> list[dict[str, Any]]:
+    return _active_defs(ctx, "customer")
+
+
+@query("masterdata.supplier.view", zh="查看供应商", en="View suppliers")
+def supplier_fields(ctx: Context) -> list[dict[str, Any]]:
+    return _active_defs(ctx, "supplier")
+
+
+@query("masterdata.product.view", zh="查看商品", en="View products")
+def product_fields(ctx: Context) -> list[dict[str, Any]]:
+    return _active_defs(ctx, "product")
+
+
+@query("masterdata.employee.view", zh="查看职员", en="View employees")
+def employee_fields(ctx: Context) -> list[dict[str, Any]]:
+    return _active_defs(ctx, "employee")

@@ -219,7 +219,9 @@ def _(env):
     return {"field_id": _field(env), "version": None}
 
 
-@example(M + "custom_fields_services.list_fields", M + "employees_queries.list_employees",
+@example(M + "custom_fields_services.list_fields", M + "custom_fields_services.customer_fields",
+         M + "custom_fields_services.supplier_fields", M + "custom_fields_services.product_fields",
+         M + "custom_fields_services.employee_fields", M + "employees_queries.list_employees",
          M + "items_queries.list_categories", M + "items_queries.category_tree", M + "items_queries.list_products",
          M + "partners_queries.list_customers", M + "partners_queries.list_suppliers",
          IO + "export_queries.export_customers", IO + "export_queries.export_suppliers",

@@ -1,0 +1,278 @@
+"""The list + detail + form screen every master record page shares (products, categories, customers, suppliers,
+employees). Thin: widgets in, use cases and queries out through run_action; every rule lives in erp_core."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from erp_core.masterdata.records import Kind
+from ui.actions import run_action
+from ui.context import locale, require_actor
+from ui.i18n import tr
+
+OPTIONS = {
+    "costing_method": ("moving_average", "fifo"),
+    "kind": ("product", "service"),
+}
+
+
+@dataclass
+class RecordScreen:
+    kind: Kind
+    title: str  # catalog key
+    id_param: str  # e.g. "customer_id"
+    list_q: Callable
+    get_q: Callable
+    create: Callable
+    edit: Callable
+    set_active: Callable
+    export_q: Callable | None = None
+    fields_q: Callable | None = None  # custom field definitions for forms
+    duplicates_q: Callable | None = None
+    merge: Callable | None = None
+    children: dict[str, Callable] = field(default_factory=dict)  # add/remove contact/address
+    category_tree_q: Callable | None = None
+    skip_form: tuple[str, ...] = ("active",)
+
+
+def _label(d: dict[str, Any]) -> str:
+    return d["label_en"] if locale() == "en" else d["label_zh"]
+
+
+def _option_label(key: str, value: str) -> str:
+    return tr(f"masterdata.option.{value}") if value else "—"
+
+
+def _widget(screen: RecordScreen, col, current: Any, prefix: str) -> Any:
+    label = tr(col.field) + (" *" if col.required else "")
+    key = f"{prefix}_{col.key}"
+    if col.key in OPTIONS:
+        opts = ("",) + OPTIONS[col.key]
+        idx = opts.index(current) if current in opts else 0
+        return st.selectbox(label, opts, index=idx, key=key, format_func=lambda v: _option_label(col.key, v))
+    if col.ref == "category" and screen.category_tree_q is not None:
+        tree = run_action(screen.category_tree_q) or []
+        opts = [""] + [c["code"] for c in tree]
+        names = {c["code"]: "　" * c["depth"] + f"{c['code']} {c['name']}" for c in tree}
+        idx = opts.index(current) if current in opts else 0
+        return st.selectbox(label, opts, index=idx, key=key, format_func=lambda v: names.get(v, "—"))
+    if col.key == "hire_date":
+        return st.date_input(label, value=current, key=key, min_value=dt.date(1950, 1, 1))
+    return st.text_input(label, value="" if current is None else str(current), key=key)
+
+
+def _custom_widget(d: dict[str, Any], current: Any, prefix: str) -> Any:
+    label = _label(d) + (" *" if d["required"] else "")
+    key = f"{prefix}_cf_{d['key']}"
+    value = current if current is not None else (d["default_value"] if prefix.endswith("new") else None)
+    if d["field_type"] == "choice":
+        opts = [""] + d["choices"]
+        return st.selectbox(label, opts, index=opts.index(value) if value in opts else 0, key=key)
+    if d["field_type"] == "bool":
+        return st.checkbox(label, value=str(value).lower() == "true", key=key)
+    if d["field_type"] == "date":
+        try:
+            day = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            day = None
+        return st.date_input(label, value=day, key=key)
+    return st.text_input(label, value="" if value is None else str(value), key=key)
+
+
+def _form_fields(screen: RecordScreen, current: dict[str, Any], defs: list[dict[str, Any]], prefix: str):
+    values: dict[str, Any] = {}
+    cols = [c for c in screen.kind.columns if c.key not in screen.skip_form]
+    grid = st.columns(2)
+    for i, col in enumerate(cols):
+        with grid[i % 2]:
+            values[col.key] = _widget(screen, col, current.get(col.key), prefix)
+    custom: dict[str, Any] = {}
+    if defs:
+        st.caption(tr("masterdata.custom_fields"))
+        grid = st.columns(2)
+        for i, d in enumerate(defs):
+            with grid[i % 2]:
+                custom[d["key"]] = _custom_widget(d, (current.get("custom") or {}).get(d["key"]), prefix)
+    return values, custom
+
+
+def _table(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]]) -> None:
+    if not rows:
+        st.info(tr("masterdata.empty"), icon=":material/info:")
+        return
+    data = []
+    for r in rows:
+        item = {tr(c.field): r.get(c.key) for c in screen.kind.columns}
+        for d in defs:
+            item[_label(d)] = (r.get("custom") or {}).get(d["key"])
+        data.append(item)
+    st.dataframe(pd.DataFrame(data), hide_index=True, use_container_width=True)
+
+
+def render(screen: RecordScreen) -> None:
+    actor = require_actor()
+    perm = screen.kind.permission
+    st.title(tr(screen.title))
+    defs = (run_action(screen.fields_q) or []) if screen.fields_q else []
+    tabs = st.tabs([tr("masterdata.tab.list"), tr("masterdata.tab.new")]) if actor.may(f"{perm}.create") \
+        else [st.container()]
+
+    with tabs[0]:
+        f1, f2, f3, f4 = st.columns([3, 1.2, 1.5, 1])
+        search = f1.text_input(tr("masterdata.search"), key=f"{perm}_search")
+        status = f2.selectbox(tr("field.masterdata.active"), ("active", "inactive", "all"), key=f"{perm}_status",
+                              format_func=lambda v: tr(f"masterdata.status.{v}"))
+        sortable = [c.key for c in screen.kind.columns if c.key in screen.kind.sort_attrs] or ["code"]
+        sort = f3.selectbox(tr("masterdata.sort"), sortable, key=f"{perm}_sort",
+                            format_func=lambda k: tr(screen.kind.col(k).field))
+        descending = f4.checkbox(tr("masterdata.descending"), key=f"{perm}_desc")
+        custom_filters: dict[str, Any] = {}
+        if defs:
+            with st.expander(tr("masterdata.custom_filters")):
+                for d in defs:
+                    custom_filters[d["key"]] = st.text_input(_label(d), key=f"{perm}_cff_{d['key']}")
+        page_no = st.number_input(tr("masterdata.page"), min_value=1, value=1, step=1, key=f"{perm}_page")
+        active = {"active": True, "inactive": False, "all": None}[status]
+        page = run_action(screen.list_q, search=search or None, active=active, sort=sort, descending=descending,
+                          custom_filters={k: v for k, v in custom_filters.items() if v}, page=int(page_no),
+                          page_size=50)
+        if page is None:
+            return
+        st.caption(tr("masterdata.total", total=page.total))
+        _table(screen, page.rows, defs)
+        if screen.export_q is not None and actor.may(f"{perm}.export"):
+            _export(screen, search, active)
+        if page.rows:
+            _detail(screen, page.rows, defs)
+
+    if len(tabs) > 1:
+        with tabs[1]:
+            _create(screen, defs)
+
+
+def _export(screen: RecordScreen, search: str | None, active: bool | None) -> None:
+    perm = screen.kind.permission
+    c1, c2 = st.columns([1, 3])
+    fmt = c1.selectbox(tr("masterdata.export_format"), ("xlsx", "csv"), key=f"{perm}_fmt")
+    if c2.button(tr("masterdata.export"), key=f"{perm}_export", icon=":material/download:"):
+        f = run_action(screen.export_q, fmt=fmt, search=search or None, active=active)
+        if f is not None:
+            st.download_button(tr("masterdata.download", name=f.filename), f.data, file_name=f.filename,
+                               mime=f.mime, key=f"{perm}_dl")
+
+
+def _create(screen: RecordScreen, defs: list[dict[str, Any]]) -> None:
+    perm = screen.kind.permission
+    with st.form(f"{perm}_new_form", clear_on_submit=False):
+        values, custom = _form_fields(screen, {}, defs, f"{perm}_new")
+        confirm = st.checkbox(tr("masterdata.confirm_duplicates"), key=f"{perm}_confirm") \
+            if screen.duplicates_q else False
+        submitted = st.form_submit_button(tr("masterdata.save"), type="primary")
+    if submitted:
+        kwargs: dict[str, Any] = {"values": values}
+        if screen.fields_q is not None:
+            kwargs["custom"] = custom
+        if screen.duplicates_q is not None:
+            kwargs["confirm_duplicates"] = confirm
+        new_id = run_action(screen.create, success="masterdata.saved", **kwargs)
+        if new_id is not None:
+            st.session_state[f"{perm}_selected"] = new_id
+
+
+def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]]) -> None:
+    actor = require_actor()
+    perm = screen.kind.permission
+    st.divider()
+    ids = [r["id"] for r in rows]
+    names = {r["id"]: f"{r['code']} {r.get('name') or ''}" for r in rows}
+    chosen = st.selectbox(tr("masterdata.select"), ids, key=f"{perm}_pick", format_func=lambda i: names[i])
+    record = run_action(screen.get_q, **{screen.id_param: chosen})
+    if record is None:
+        return
+    st.subheader(names[chosen])
+    if record.get("merged_into"):
+        st.warning(tr("masterdata.merged_into", id=record["merged_into"]))
+    if actor.may(f"{perm}.edit") and not record.get("merged_into"):
+        with st.form(f"{perm}_edit_form_{chosen}"):
+            values, custom = _form_fields(screen, record, defs, f"{perm}_edit_{chosen}_{record['version']}")
+            saved = st.form_submit_button(tr("masterdata.save"), type="primary")
+        if saved:
+            kwargs: dict[str, Any] = {screen.id_param: chosen, "version": record["version"], "values": values}
+            if screen.fields_q is not None:
+                kwargs["custom"] = custom
+            if run_action(screen.edit, success="masterdata.saved", **kwargs) is None:
+                pass
+    else:
+        st.json({tr(c.field): str(record.get(c.key)) for c in screen.kind.columns})
+    if actor.may(f"{perm}.deactivate") and not record.get("merged_into"):
+        label = "masterdata.deactivate" if record["active"] else "masterdata.activate"
+        if st.button(tr(label), key=f"{perm}_toggle_{chosen}"):
+            run_action(screen.set_active, success="masterdata.saved",
+                       **{screen.id_param: chosen, "version": record["version"], "active": not record["active"]})
+    if screen.children:
+        _children(screen, record, chosen)
+    if screen.merge is not None and actor.may(f"{perm}.merge") and not record.get("merged_into"):
+        _merge(screen, record, chosen, rows)
+
+
+def _children(screen: RecordScreen, record: dict[str, Any], chosen: int) -> None:
+    perm = screen.kind.permission
+    may_edit = require_actor().may(f"{perm}.edit")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(f"**{tr('masterdata.contacts')}**")
+        for c in record.get("contacts", []):
+            st.write(f"{c['name']} · {c.get('position') or ''} · {c.get('phone') or ''} · {c.get('email') or ''}")
+            if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rmc_{c['id']}"):
+                run_action(screen.children["remove_contact"], **{screen.id_param: chosen, "contact_id": c["id"]})
+        if may_edit:
+            with st.form(f"{perm}_contact_{chosen}", clear_on_submit=True):
+                v = {k: st.text_input(tr(f"field.masterdata.{f}"), key=f"{perm}_c_{k}_{chosen}")
+                     for k, f in (("name", "contact_name"), ("position", "position"), ("phone", "phone"),
+                                  ("email", "email"))}
+                if st.form_submit_button(tr("masterdata.add")):
+                    run_action(screen.children["add_contact"], success="masterdata.saved",
+                               **{screen.id_param: chosen, "values": v})
+    with c2:
+        st.markdown(f"**{tr('masterdata.addresses')}**")
+        for a in record.get("addresses", []):
+            st.write(f"{tr('masterdata.option.' + a['kind'])} · {a['address']} · {a.get('receiver') or ''}")
+            if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rma_{a['id']}"):
+                run_action(screen.children["remove_address"], **{screen.id_param: chosen, "address_id": a["id"]})
+        if may_edit:
+            with st.form(f"{perm}_address_{chosen}", clear_on_submit=True):
+                kind = st.selectbox(tr("field.masterdata.address_kind"), ("shipping", "billing"),
+                                    format_func=lambda v: tr("masterdata.option." + v), key=f"{perm}_ak_{chosen}")
+                v = {k: st.text_input(tr(f"field.masterdata.{k}"), key=f"{perm}_a_{k}_{chosen}")
+                     for k in ("address", "receiver", "phone")}
+                if st.form_submit_button(tr("masterdata.add")):
+                    run_action(screen.children["add_address"], success="masterdata.saved",
+                               **{screen.id_param: chosen, "values": {**v, "kind": kind}})
+
+
+def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list[dict[str, Any]]) -> None:
+    perm = screen.kind.permission
+    with st.expander(tr("masterdata.merge_title")):
+        dups = run_action(screen.duplicates_q, values={k: record.get(k) for k in ("name", "tax_id", "phone")},
+                          except_id=chosen) if screen.duplicates_q else []
+        candidates = {d["id"]: f"{d['code']} {d['name']}" for d in (dups or [])}
+        candidates.update({r["id"]: f"{r['code']} {r.get('name')}" for r in rows if r["id"] != chosen
+                           and not r.get("merged_into")})
+        if not candidates:
+            st.caption(tr("masterdata.no_candidates"))
+            return
+        if dups:
+            st.warning(tr("masterdata.possible_duplicates", names=", ".join(candidates[d["id"]] for d in dups)))
+        other = st.selectbox(tr("field.masterdata.duplicate"), list(candidates), key=f"{perm}_merge_{chosen}",
+                             format_func=lambda i: candidates[i])
+        st.caption(tr("masterdata.merge_help"))
+        if st.button(tr("masterdata.merge"), key=f"{perm}_merge_btn_{chosen}", type="primary"):
+            moved = run_action(screen.merge, survivor_id=chosen, duplicate_id=other)
+            if moved is not None:
+                st.success(tr("masterdata.merged", count=sum(moved.values())))
