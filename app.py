@@ -7,6 +7,7 @@ import streamlit as st
 
 from erp_core.i18n import LANGUAGE_NAMES, LOCALES
 from erp_core.security.account_services import my_profile, set_language
+from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
 from ui import auth
 from ui.context import LOCALE_KEY, database, locale
@@ -54,9 +55,10 @@ def _wizard() -> None:
 def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     _language_picker("erp_lang_anon", _pick_anonymous_language)
     authenticator.flush_cookie()
-    pages = [_page(AUTH_PAGES["login"], default=True)] + [
-        _page(AUTH_PAGES[name]) for name in ("register", "reset") if name in AUTH_PAGES]
-    st.navigation(pages, position="sidebar" if len(pages) > 1 else "hidden").run()
+    pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
+    if registration_is_open(database()):
+        pages.insert(1, _page(AUTH_PAGES["register"]))
+    st.navigation(pages).run()
 
 
 def _user_menu(authenticator: auth.ErpAuthenticate, display_name: str) -> bool:

@@ -23,6 +23,10 @@ AUTH_PAGES: dict[str, PageSpec] = {
                        icon=":material/rocket_launch:", url_path="setup"),
     "login": PageSpec(file="pages/auth/login.py", title="nav.auth.login", group="nav.group.auth", any_of=(),
                       icon=":material/login:", url_path="login"),
+    "register": PageSpec(file="pages/auth/register.py", title="nav.auth.register", group="nav.group.auth",
+                         any_of=(), icon=":material/person_add:", url_path="register"),
+    "reset": PageSpec(file="pages/auth/reset.py", title="nav.auth.reset", group="nav.group.auth", any_of=(),
+                      icon=":material/key:", url_path="reset"),
 }
 
 ACCOUNT_PAGES: dict[str, PageSpec] = {
