@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import duckdb
+import pyarrow as pa
 from sqlalchemy.engine import make_url
 
 from erp_core.db.uow import Database
@@ -107,10 +108,15 @@ class AnalyticsEngine:
             # Another process holds the file (several app processes on PostgreSQL): keep a private copy in memory.
             self.path = ":memory:"
             self._con = duckdb.connect(self.path, config=config)
-        self._con.execute(f"LOAD '{extension_path(self.backend)}'")
-        target = attach_string(str(db.engine.url.render_as_string(hide_password=False)), self.backend)
-        self._con.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {OP} "
-                          f"(TYPE {ATTACH_TYPES[self.backend]}, READ_ONLY)")
+        # SQLite is read with the application's own SQLite library (through SQLAlchemy), never through the
+        # sqlite scanner: a second copy of SQLite in the same process breaks SQLite's POSIX locks (closing one
+        # library's file descriptor drops the other's locks) and crashed with SIGBUS under concurrent posting.
+        self.attached = self.backend != "sqlite"
+        if self.attached:
+            self._con.execute(f"LOAD '{extension_path(self.backend)}'")
+            target = attach_string(str(db.engine.url.render_as_string(hide_password=False)), self.backend)
+            self._con.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {OP} "
+                              f"(TYPE {ATTACH_TYPES[self.backend]}, READ_ONLY)")
         self._con.execute(_SCHEMA)
 
     # -- access -------------------------------------------------------------------------------------------
@@ -122,6 +128,20 @@ class AnalyticsEngine:
         with self._lock:
             self._con.close()
 
+    def op_rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        """Rows of a query over the operational store; ``sql`` writes ``{op}`` before each table name and uses
+        ``?`` parameters. Server databases are read through the attached scanner, SQLite through SQLAlchemy's
+        own connection (read-only transaction)."""
+        if not self.attached:
+            with self.db.engine.connect() as c:
+                c.execution_options(readonly=True)
+                return [tuple(r) for r in c.exec_driver_sql(sql.format(op=""), tuple(params)).fetchall()]
+        cur = self.cursor()
+        try:
+            return cur.execute(sql.format(op=OP + "."), list(params)).fetchall()
+        finally:
+            cur.close()
+
     # -- sync ---------------------------------------------------------------------------------------------
     def sync(self, company_id: int) -> AsOf:
         """Bring the native ledger copy of ``company_id`` up to the operational store's last committed line."""
@@ -132,9 +152,8 @@ class AnalyticsEngine:
                     cur.execute("CALL pg_clear_cache()")
                 row = cur.execute("SELECT watermark FROM sync_state WHERE company_id = ?", [company_id]).fetchone()
                 watermark = int(row[0]) if row else 0
-                top = cur.execute(f"SELECT max(posting_seq) FROM {OP}.gl_line WHERE company_id = ?",
-                                  [company_id]).fetchone()[0]
-                top = int(top or 0)
+                top = int(self.op_rows("SELECT max(posting_seq) FROM {op}gl_line WHERE company_id = ?",
+                                       [company_id])[0][0] or 0)
                 if top < watermark:  # the operational store was restored or replaced: start again
                     self._reset(cur, company_id)
                     watermark = 0
@@ -146,6 +165,35 @@ class AnalyticsEngine:
             finally:
                 cur.close()
 
+    def _load_batch(self, cur, company_id: int, low: int, high: int, src: str) -> None:
+        """gl_line rows low < posting_seq <= high into the temp table gl_batch."""
+        where = "company_id = ? AND posting_seq > ? AND posting_seq <= ?"
+        if self.attached:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE gl_batch AS SELECT {src} FROM {OP}.gl_line WHERE {where}",
+                        [company_id, low, high])
+            return
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE gl_batch AS SELECT {src} FROM gl WHERE FALSE")
+        cols = ", ".join(GL_COLUMNS)
+        with self.db.engine.connect() as c:
+            c.execution_options(readonly=True)
+            result = c.exec_driver_sql(f"SELECT {cols} FROM gl_line WHERE {where}", (company_id, low, high))
+            while rows := result.fetchmany(200_000):
+                arrow = _arrow_batch(rows)  # noqa: F841  (read by name below)
+                cur.execute(f"INSERT INTO gl_batch SELECT {src} FROM arrow")
+
+    def _load_vouchers(self, cur, company_id: int, end: int) -> None:
+        """Type and number of the vouchers of the new lines (fixed once posted)."""
+        ids = [int(r[0]) for r in cur.execute(
+            "SELECT DISTINCT voucher_id FROM gl_batch WHERE posting_seq <= ? AND voucher_id NOT IN "
+            "(SELECT voucher_id FROM gl_voucher WHERE company_id = ?)", [end, company_id]).fetchall()]
+        for i in range(0, len(ids), 5000):
+            chunk = ids[i:i + 5000]
+            rows = self.op_rows("SELECT company_id, id, voucher_type, number, period, voucher_date FROM {op}voucher "
+                                f"WHERE company_id = ? AND id IN ({', '.join(str(x) for x in chunk)})", [company_id])
+            if rows:
+                cur.executemany("INSERT INTO gl_voucher VALUES (?, ?, ?, ?, ?, CAST(? AS DATE))",
+                                [list(r) for r in rows])
+
     def _reset(self, cur, company_id: int) -> None:
         cur.execute("DELETE FROM gl WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM gl_voucher WHERE company_id = ?", [company_id])
@@ -156,9 +204,7 @@ class AnalyticsEngine:
         src = ", ".join(_source_expr(c) for c in GL_COLUMNS)
         cur.execute("BEGIN TRANSACTION")
         try:
-            cur.execute("CREATE OR REPLACE TEMP TABLE gl_batch AS SELECT " + src +
-                        f" FROM {OP}.gl_line WHERE company_id = ? AND posting_seq > ? AND posting_seq <= ?",
-                        [company_id, low, high])
+            self._load_batch(cur, company_id, low, high, src)
             # Keep the contiguous prefix low+1 .. end: a hole (never expected) is refetched by the next sync,
             # and a repeated number (never expected either) takes nothing.
             n, distinct = cur.execute("SELECT count(*), count(DISTINCT posting_seq) FROM gl_batch").fetchone()
@@ -171,17 +217,23 @@ class AnalyticsEngine:
             end = int(end)
             if end > low:
                 cur.execute(f"INSERT INTO gl ({cols}) SELECT {cols} FROM gl_batch WHERE posting_seq <= ?", [end])
-                cur.execute(
-                    "INSERT INTO gl_voucher SELECT v.company_id, v.id, v.voucher_type, v.number, v.period, "
-                    f"CAST(v.voucher_date AS DATE) FROM {OP}.voucher v WHERE v.company_id = ? AND v.id IN "
-                    "(SELECT DISTINCT voucher_id FROM gl_batch WHERE posting_seq <= ? AND voucher_id NOT IN "
-                    "(SELECT voucher_id FROM gl_voucher WHERE company_id = ?))", [company_id, end, company_id])
+                self._load_vouchers(cur, company_id, end)
             cur.execute("DROP TABLE gl_batch")
             cur.execute("COMMIT")
         except Exception:
             cur.execute("ROLLBACK")
             raise
         return end
+
+
+def _arrow_batch(rows: list) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    arrays = [pa.array(values, type=pa.string() if name in _TEXT else pa.int64())
+              for name, values in zip(GL_COLUMNS, columns, strict=True)]
+    return pa.Table.from_arrays(arrays, names=list(GL_COLUMNS))
+
+
+_TEXT = {"posting_date", "period", "account_code", "summary", "posted_at"}
 
 
 def _source_expr(col: str) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from erp_core.analytics.engine import OP, AnalyticsEngine, AsOf
+from erp_core.analytics.engine import AnalyticsEngine, AsOf
 from erp_core.analytics.statements import evaluate, load_layout
 
 DIMENSIONS = ("customer", "supplier", "department", "project", "employee", "product")
@@ -116,12 +116,8 @@ class Account:
 
 
 def accounts(eng: AnalyticsEngine, company_id: int) -> dict[str, Account]:
-    cur = eng.cursor()
-    try:
-        rows = cur.execute(f"SELECT id, code, name, name_en, level, category, direction, is_leaf FROM {OP}.account "
-                           "WHERE company_id = ? ORDER BY code", [company_id]).fetchall()
-    finally:
-        cur.close()
+    rows = eng.op_rows("SELECT id, code, name, name_en, level, category, direction, is_leaf FROM {op}account "
+                       "WHERE company_id = ? ORDER BY code", [company_id])
     return {r[1]: Account(int(r[0]), r[1], r[2], r[3] or "", int(r[4] or 1), r[5] or "", r[6] or "debit",
                           bool(r[7])) for r in rows}
 
@@ -305,18 +301,10 @@ DIM_COLUMNS = ["dimension_id", "dimension_code", "dimension_name", "opening_debi
 
 def _dimension_names(eng: AnalyticsEngine, dimension: str, company_id: int) -> dict[int, tuple[str, str]]:
     """id -> (code, name) from the dimension's master table, when it exists and has those columns."""
-    table = {"employee": "employee", "product": "product"}.get(dimension, dimension)
-    cur = eng.cursor()
     try:
-        cols = {r[0] for r in cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ?",
-            [OP, table]).fetchall()}
-        if not {"id", "name", "company_id"} <= cols:
-            return {}
-        code = "code" if "code" in cols else "CAST(id AS VARCHAR)"
-        rows = cur.execute(f"SELECT id, {code}, name FROM {OP}.{table} WHERE company_id = ?", [company_id]).fetchall()
-    finally:
-        cur.close()
+        rows = eng.op_rows(f"SELECT id, code, name FROM {{op}}{dimension} WHERE company_id = ?", [company_id])
+    except Exception:  # noqa: BLE001 - a dimension without its master table (yet): show ids
+        return {}
     return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
 
@@ -383,12 +371,8 @@ def _balances(eng, q: Query, accts: dict[str, Account], codes: set[str]):
 
 
 def _standard(eng: AnalyticsEngine, company_id: int) -> str:
-    cur = eng.cursor()
-    try:
-        row = cur.execute(f"SELECT accounting_standard FROM {OP}.company WHERE id = ?", [company_id]).fetchone()
-    finally:
-        cur.close()
-    return (row[0] if row else None) or "small_business"
+    rows = eng.op_rows("SELECT accounting_standard FROM {op}company WHERE id = ?", [company_id])
+    return (rows[0][0] if rows else None) or "small_business"
 
 
 def balance_sheet(eng: AnalyticsEngine, company_id: int, scope: LineScope, period: str, *,
