@@ -65,9 +65,18 @@ class Settings:
         path = self.data_dir / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
+            # Written whole to a private temporary file, then linked into place: processes starting together
+            # agree on the first key linked, and none ever reads a half-written one.
+            tmp = path.with_name(f".secret.key.{os.getpid()}.{secrets.token_hex(8)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_urlsafe(48))
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process won the race: use its key
+            finally:
+                tmp.unlink(missing_ok=True)
         return path.read_text().strip()
 
 

@@ -297,3 +297,38 @@ def test_use_case_sees_the_actors_company_not_a_parameter(db, company, cases):
     dept_id = cases.create(db, who, code="D2", name="财务部")
     with db.uow(readonly=True) as uow:
         assert uow.session.get(Department, dept_id).company_id == company.company_id
+
+
+def test_concurrent_use_cases_keep_the_audit_chain_intact(db, company, cases):
+    """Use cases committing from many threads at once: every one gets its audit entry, the sequence has no
+    gaps and the hash chain verifies (appenders queue on the chain head's row lock)."""
+    import threading
+
+    from erp_core.security.audit import verify_chain
+
+    threads_n, per_thread = 6, 8
+    who = actor(company.company_id, {CREATE: "all"})
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads_n)
+
+    def worker(t: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                cases.create(db, who, code=f"T{t}-{i}", name=f"部门{t}-{i}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    before = _audit_rows(db)
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(threads_n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert not errors, f"concurrent use cases failed: {errors[:3]!r}"
+    rows = _audit_rows(db)
+    new = rows[len(before):]
+    assert len(new) == threads_n * per_thread == _count(db, Department)
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    with db.uow(readonly=True) as uow:
+        assert verify_chain(uow.session) is None

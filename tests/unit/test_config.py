@@ -161,3 +161,40 @@ def test_cookie_key_from_environment(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as err:
         s.cookie_key()
     assert err.value.message_id == "error.config.cookie_key_short"
+
+
+def test_cookie_key_creation_race_is_harmless(tmp_path, monkeypatch):
+    """Two app processes starting at once both see no key file: both must end up with the same, complete key
+    (the loser of the race reads the winner's key instead of crashing or reading a half-written file)."""
+    monkeypatch.delenv("ERP_COOKIE_KEY", raising=False)
+    s = Settings(database_url="sqlite:///:memory:", data_dir=tmp_path)
+    winner = "w" * 64
+    (tmp_path / "secret.key").write_text(winner)
+    real_exists = Path.exists
+    monkeypatch.setattr(Path, "exists", lambda p: False if p.name == "secret.key" else real_exists(p))
+    assert s.cookie_key() == winner
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]  # no temporary file left behind
+
+
+def test_concurrent_first_start_agrees_on_one_key(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.delenv("ERP_COOKIE_KEY", raising=False)
+    keys: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def first_start() -> None:
+        try:
+            start.wait()
+            keys.append(Settings(database_url="sqlite:///:memory:", data_dir=tmp_path / "data").cookie_key())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_start) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert len(set(keys)) == 1 and len(keys[0]) >= 32
