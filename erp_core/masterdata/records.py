@@ -113,6 +113,12 @@ class Lookups:
             self._maps[ref] = {code: id_ for code, id_ in self.session.execute(stmt)}
         return self._maps[ref]
 
+    def settings_codes(self, table: str) -> set[str] | None:
+        key = "settings:" + table
+        if key not in self._maps:
+            self._maps[key] = settings_codes(self.session, self.company_id, table)  # type: ignore[assignment]
+        return self._maps[key]  # type: ignore[return-value]
+
     def id_of(self, ref: str, code: str) -> int | None:
         return self._load(ref).get(code)
 
@@ -172,7 +178,7 @@ def clean(kind: Kind, raw: dict[str, Any], lookups: Lookups, *, creating: bool,
             out[col.target] = parsed
     for col_key, table in (("unit", "unit"), ("tax_rate", "tax_rate")):
         if any(c.key == col_key for c in kind.columns) and out.get(kind.col(col_key).target):
-            codes = settings_codes(lookups.session, lookups.company_id, table)
+            codes = lookups.settings_codes(table)
             if codes is not None and out[kind.col(col_key).target] not in codes:
                 problems.append((col_key, kind.col(col_key).field, raw.get(col_key),
                                  CellError("error.masterdata.unknown_ref", value=out[kind.col(col_key).target])))
