@@ -278,3 +278,11 @@ def forget(db: Database, *, delete: bool = False) -> None:
         if delete and eng.path != ":memory:":
             for suffix in ("", ".wal"):
                 Path(eng.path + suffix).unlink(missing_ok=True)
+
+
+def forget_all(*, delete: bool = False) -> None:
+    """Close every engine of this process (tests)."""
+    with _ENGINES_LOCK:
+        dbs = [eng.db for eng in _ENGINES.values()]
+    for db in dbs:
+        forget(db, delete=delete)

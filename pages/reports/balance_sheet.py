@@ -1,0 +1,27 @@
+"""Balance sheet (资产负债表) in the statutory layout of the company's accounting standard."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from erp_core.analytics import queries
+from ui.actions import run_action
+from ui.context import require_actor
+from ui.i18n import tr
+from ui.report_kit import as_of, downloads, period_select, show_table
+
+COLUMNS = ["line_no", "item", "closing_amount", "opening_amount"]
+
+require_actor()
+st.title(tr("nav.reports.balance_sheet"))
+with st.form("bs_filters"):
+    c1, _ = st.columns([2, 6])
+    period = period_select("field.reports.period", "bs_period", container=c1)
+    st.form_submit_button(tr("reports.run"), type="primary", icon=":material/play_arrow:")
+
+df = run_action(queries.balance_sheet, period=period)
+if df is None:
+    st.stop()
+as_of(df)
+show_table(df, COLUMNS, money=COLUMNS[2:], key="bs_table")
+downloads(df, COLUMNS, f"balance_sheet_{period}", "bs_export")

@@ -1,0 +1,48 @@
+"""plotly figure builders for dashboards. Amounts arrive as exact Decimal and are turned into floats here only
+for drawing (exports and tables keep the exact values)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+
+def _floats(values) -> list[float]:
+    return [float(v) if isinstance(v, Decimal) else float(v or 0) for v in values]
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=10), height=320,
+                      legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+    return fig
+
+
+def income_expense(df: pd.DataFrame, *, title: str, income: str, expense: str, profit: str) -> go.Figure:
+    """Bars of monthly income and expense with the profit as a line."""
+    fig = go.Figure()
+    fig.add_bar(x=df["period"], y=_floats(df["income"]), name=income, marker_color="#2e7d32")
+    fig.add_bar(x=df["period"], y=_floats(df["expense"]), name=expense, marker_color="#c62828")
+    fig.add_scatter(x=df["period"], y=_floats(df["profit"]), name=profit, mode="lines+markers",
+                    line=dict(color="#1565c0"))
+    fig.update_layout(barmode="group")
+    return _layout(fig, title)
+
+
+def balance_line(df: pd.DataFrame, *, title: str, name: str) -> go.Figure:
+    """A month-end balance as an area line."""
+    fig = go.Figure()
+    fig.add_scatter(x=df["period"], y=_floats(df["balance"]), name=name, mode="lines+markers", fill="tozeroy",
+                    line=dict(color="#00838f"))
+    return _layout(fig, title)
+
+
+def aging_bars(df: pd.DataFrame, buckets: list[str], *, title: str) -> go.Figure:
+    """Stacked aging buckets per partner."""
+    fig = go.Figure()
+    labels = [f"{c} {n}".strip() for c, n in zip(df["dimension_code"], df["dimension_name"], strict=True)]
+    for b in buckets:
+        fig.add_bar(x=labels, y=_floats(df[b]), name=b)
+    fig.update_layout(barmode="stack")
+    return _layout(fig, title)

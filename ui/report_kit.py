@@ -1,0 +1,88 @@
+"""Streamlit helpers shared by the report pages (pages/reports/*): filter widgets, money tables with row
+selection, CSV/XLSX downloads of exactly what is shown, and the as-of line. No business rules: erp_core decides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from erp_core.i18n import format as fmt
+from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
+from ui.context import locale
+from ui.i18n import datetime as fmt_datetime
+from ui.i18n import tr
+
+
+def periods(back: int = 36, ahead: int = 2) -> list[str]:
+    """Month options ('YYYY-MM'), newest first, around today."""
+    today = dt.date.today()
+    n = today.year * 12 + today.month - 1 + ahead
+    return [f"{(n - i) // 12}-{(n - i) % 12 + 1:02d}" for i in range(back + ahead + 1)]
+
+
+def this_period() -> str:
+    return dt.date.today().strftime("%Y-%m")
+
+
+def period_select(label_key: str, key: str, *, container=st, default: str | None = None) -> str:
+    options = periods()
+    default = default or this_period()
+    return container.selectbox(tr(label_key), options, index=options.index(default) if default in options else 0,
+                               key=key)
+
+
+def account_select(accounts: Sequence[tuple[str, str]], key: str, *, container=st, label_key="field.reports.account",
+                   allow_empty: bool = False) -> str | None:
+    """An account picker searchable by code or name ("1122 应收账款")."""
+    codes = [c for c, _ in accounts]
+    names = dict(accounts)
+    options = ([None] if allow_empty else []) + codes
+    return container.selectbox(tr(label_key), options, key=key,
+                               format_func=lambda c: tr("reports.any") if c is None else f"{c} {names.get(c, '')}")
+
+
+def _cell(value, money: bool):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if money and isinstance(value, Decimal):
+        return fmt.format_number(value, locale(), 2)
+    return str(value)  # one type per column (headings have no line number)
+
+
+def show_table(df: pd.DataFrame, columns: Sequence[str], *, money: Sequence[str] = (), key: str,
+               select: bool = False) -> int | None:
+    """Show ``columns`` of ``df`` with translated headers (``reports.col.<name>``) and money formatted exactly;
+    with ``select`` the user may pick one row, whose position is returned."""
+    view = pd.DataFrame({tr(f"reports.col.{c}"): [_cell(v, c in money) for v in df[c]] for c in columns})
+    if not select:
+        st.dataframe(view, hide_index=True, use_container_width=True, key=key)
+        return None
+    event = st.dataframe(view, hide_index=True, use_container_width=True, key=key, on_select="rerun",
+                         selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    return rows[0] if rows else None
+
+
+def downloads(df: pd.DataFrame, columns: Sequence[str], name: str, key: str) -> None:
+    """CSV and XLSX of the report: raw column names and exact amounts (Decimal), formula-injection safe."""
+    rows = [["" if v is None or (not isinstance(v, str) and pd.isna(v)) else
+             (int(v) if c == "line_no" else v) for c, v in zip(columns, rec, strict=True)]
+            for rec in df[list(columns)].itertuples(index=False)]
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(tr("reports.export_csv"), to_csv_bytes(list(columns), rows), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    c2.download_button(tr("reports.export_xlsx"), to_xlsx_bytes(list(columns), rows, sheet=name),
+                       file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def as_of(df: pd.DataFrame) -> None:
+    """State the moment the data is as of (the last posting included and when it was synced)."""
+    info = df.attrs.get("as_of")
+    if info is not None:
+        st.caption(tr("reports.as_of", seq=info.watermark,
+                      time=fmt_datetime(info.synced_at.replace(tzinfo=dt.UTC))))
