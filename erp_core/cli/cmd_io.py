@@ -38,29 +38,47 @@ def _print_report(report, locale: str) -> None:
         click.echo("✗ " + p.render(locale))
 
 
+def _functions(kind: str):
+    if kind in ("accounts", "opening-balances"):
+        from erp_core.io import ledger_import_services as lis
+
+        if kind == "accounts":
+            return lis.dry_run_accounts, lis.import_accounts
+        return lis.dry_run_opening_balances, lis.import_opening_balances
+    from erp_core.io import import_services
+
+    return import_services.DRY_RUNS[kind], import_services.COMMITS[kind]
+
+
 def _import_command(kind: str):
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check every row and report problems; write nothing.")
     @click.option("--confirm-duplicates", is_flag=True,
                   help="Import rows that look like existing customers/suppliers anyway.")
+    @click.option("--date", "opening_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="opening-balances only: the date of the opening voucher (YYYY-MM-DD).")
     @click.option("--company-id", type=int, default=None, help="Company (only needed when there are several).")
     @pass_state
     @handles_errors
-    def command(state: CliState, file: Path, dry_run: bool, confirm_duplicates: bool,
+    def command(state: CliState, file: Path, dry_run: bool, confirm_duplicates: bool, opening_date,
                 company_id: int | None) -> None:
-        from erp_core.io import import_services
         from erp_core.io.importer import DuplicatesNotConfirmed, ImportFailed, read_table
 
         table = read_table(file.read_bytes(), file.name)
+        dry_fn, commit_fn = _functions(kind)
+        extra: dict = {}
+        if kind == "opening-balances":
+            extra["opening_date"] = opening_date.date() if opening_date else None
+        elif kind != "accounts":
+            extra["confirm_duplicates"] = confirm_duplicates
         db = state.database()
         try:
             actor = _company_actor(db, company_id)
             actor = dataclasses.replace(actor, locale=state.locale)
-            report = import_services.DRY_RUNS[kind](db, actor, table)
+            report = dry_fn(db, actor, table, **{k: v for k, v in extra.items() if k != "confirm_duplicates"})
             if report.ok and not dry_run:
                 try:
-                    report = import_services.COMMITS[kind](db, actor, table,
-                                                           confirm_duplicates=confirm_duplicates)
+                    report = commit_fn(db, actor, table, **extra)
                 except (ImportFailed, DuplicatesNotConfirmed) as exc:
                     _print_report(exc.report, state.locale)
                     fail(t(exc.message_id, state.locale, **exc.params), EXIT_VIOLATIONS)
@@ -72,11 +90,13 @@ def _import_command(kind: str):
         key = "import.done" if report.committed else "import.dry_run_ok"
         click.echo(t(key, state.locale, created=report.created, updated=report.updated))
 
-    command.__doc__ = f"Import {kind} from a CSV or XLSX file (headers in Chinese or English); upsert by code."
+    command.__doc__ = (f"Import {kind} from a CSV or XLSX file (headers in Chinese or English); upsert by code."
+                       if kind != "opening-balances" else
+                       "Import opening balances as one posted opening voucher (--date YYYY-MM-DD).")
     return command
 
 
-for _kind in IMPORT_KINDS:
+for _kind in (*IMPORT_KINDS, "accounts", "opening-balances"):
     import_group.command(_kind)(_import_command(_kind))
 
 

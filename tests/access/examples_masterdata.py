@@ -237,3 +237,35 @@ def _(env):
            for kind in ("customers", "suppliers", "products", "employees", "categories")))
 def _(env):
     return {"table": Table(["code", "name"], [[env.unique("X"), env.unique("导入")]], "access.csv")}
+
+
+
+def _top_level_accounts(env, n: int) -> list[str]:
+    """Fresh first-level accounts (19xx assets, debit; 39xx equity, credit) nobody else posts to."""
+    from erp_core.io.ledger_import_services import import_accounts
+
+    codes = []
+    for _ in range(n):
+        tail = env.unique("")[-2:]
+        codes += [f"19{tail}", f"39{tail}"]
+    env.call(import_accounts, table=Table(["科目编码", "科目名称", "科目类别", "余额方向"],
+                                          [[c, "测试" + c, "资产" if c[0] == "1" else "所有者权益",
+                                            "借" if c[0] == "1" else "贷"] for c in codes], "a.csv"))
+    return codes
+
+
+@example(IO + "ledger_import_services.dry_run_accounts", IO + "ledger_import_services.import_accounts")
+def _(env):
+    tail = env.unique("")[-2:]
+    return {"table": Table(["科目编码", "科目名称", "科目类别", "余额方向"], [[f"18{tail}", "测试", "资产", "借"]],
+                           "accounts.csv")}
+
+
+@example(IO + "ledger_import_services.dry_run_opening_balances",
+         IO + "ledger_import_services.import_opening_balances")
+def _(env):
+    import datetime as dt
+
+    asset, equity = _top_level_accounts(env, 1)
+    return {"table": Table(["account_code", "debit", "credit"], [[asset, "100", ""], [equity, "", "100"]],
+                           "opening.csv"), "opening_date": dt.date(2026, 1, 1)}

@@ -46,3 +46,16 @@ def test_import_with_problems_exits_1_and_writes_nothing(run, db, tmp_path):
     result = run("import", "customers", str(f))
     assert result.exit_code == 1 and "Row 2" in result.output and "Row 3" in result.output
     assert _count(db) == 0
+
+
+def test_opening_balances_from_the_command_line(run, db, tmp_path):
+    f = tmp_path / "opening.csv"
+    f.write_text("科目编码,借方,贷方\n1001,100,\n3001,,90\n", encoding="utf-8")
+    bad = run("import", "opening-balances", str(f), "--date", "2026-01-01")
+    assert bad.exit_code == 1
+    f.write_text("科目编码,借方,贷方\n1001,100,\n3001,,100\n", encoding="utf-8")
+    ok = run("import", "opening-balances", str(f), "--date", "2026-01-01")
+    assert ok.exit_code == 0, ok.output
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("code,name\n100201,工商银行\n", encoding="utf-8")
+    assert run("import", "accounts", str(accounts)).exit_code == 0
