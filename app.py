@@ -47,8 +47,7 @@ def _pick_user_language() -> None:
             pass
 
 
-def _wizard() -> None:
-    _language_picker("erp_lang_anon", _pick_anonymous_language)
+def _wizard() -> None:  # the wizard page has its own language field
     st.navigation([_page(AUTH_PAGES["wizard"], default=True)], position="hidden").run()
 
 
