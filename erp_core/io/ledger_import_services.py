@@ -283,3 +283,28 @@ def import_opening_balances(ctx: Context, table: Table, progress: Progress | Non
     report.committed = True
     ctx.audit("opening_balance_import", voucher_id, file=table.filename, rows=report.rows, lines=report.created)
     return report
+
+
+_EXAMPLES = {
+    "accounts": {"code": "100201", "name": "工商银行长沙分行", "name_en": "ICBC Changsha", "category": "",
+                 "direction": "", "aux": "", "frozen": ""},
+    "opening-balances": {"account_code": "1122", "summary": "期初余额", "debit": "12000.00", "credit": "",
+                         "customer": "C0001", "supplier": "", "department": "", "project": "", "employee": "",
+                         "product": ""},
+}
+
+
+def template(kind: str, fmt: str = "xlsx", locale: str | None = None):
+    """Header row (in ``locale``, required columns marked *) and one example row, for "accounts" or
+    "opening-balances". Reads no data, so it needs no permission."""
+    from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
+    from erp_core.io.tabular import SheetFile
+
+    columns = ACCOUNT_COLUMNS if kind == "accounts" else OPENING_COLUMNS
+    head = [t(f, locale) + ("*" if req else "") for f, _aliases, req in columns.values()]
+    row = [_EXAMPLES[kind][k] for k in columns]
+    name = f"{kind}_template"
+    if fmt == "xlsx":
+        return SheetFile(to_xlsx_bytes(head, [row], sheet=name), f"{name}.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 1)
+    return SheetFile(to_csv_bytes(head, [row]), f"{name}.csv", "text/csv", 1)

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from erp_core.i18n import has
+from erp_core.io import ledger_import_services as ledger
 from erp_core.io.export_queries import TEMPLATES
 from erp_core.io.import_services import COMMITS, DRY_RUNS
 from erp_core.io.importer import read_table
@@ -15,7 +16,10 @@ from ui.i18n import tr
 
 KIND_PERMISSION = {"customers": "masterdata.customer.import", "suppliers": "masterdata.supplier.import",
                    "products": "masterdata.product.import", "employees": "masterdata.employee.import",
-                   "categories": "masterdata.category.import"}
+                   "categories": "masterdata.category.import", "accounts": "finance.account.import",
+                   "opening-balances": "finance.opening_balance.import"}
+LEDGER = {"accounts": (ledger.dry_run_accounts, ledger.import_accounts),
+          "opening-balances": (ledger.dry_run_opening_balances, ledger.import_opening_balances)}
 
 actor = require_actor()
 st.title(tr("nav.masterdata.import"))
@@ -27,8 +31,11 @@ if not allowed:
 kind = st.selectbox(tr("masterdata.import.kind"), allowed, format_func=lambda k: tr(f"masterdata.import.{k}"))
 
 c1, c2 = st.columns(2)
+extra = {}
+if kind == "opening-balances":
+    extra["opening_date"] = st.date_input(tr("field.ledgerimport.opening_date"), key="opening_date")
 for col, fmt in ((c1, "xlsx"), (c2, "csv")):
-    template = run_action(TEMPLATES[kind], fmt=fmt)
+    template = ledger.template(kind, fmt, locale()) if kind in LEDGER else run_action(TEMPLATES[kind], fmt=fmt)
     if template is not None:
         col.download_button(tr("masterdata.import.template", fmt=fmt.upper()), template.data,
                             file_name=template.filename, mime=template.mime, key=f"tpl_{kind}_{fmt}")
@@ -44,7 +51,8 @@ except DomainError as err:
     st.error(render_error(err, locale()))
     st.stop()
 
-report = run_action(DRY_RUNS[kind], table)
+dry_fn, commit_fn = LEDGER.get(kind) or (DRY_RUNS[kind], COMMITS[kind])
+report = run_action(dry_fn, table, **extra)
 if report is None:
     st.stop()
 
@@ -76,7 +84,9 @@ if st.button(tr("masterdata.import.commit"), type="primary", disabled=has_duplic
         bar.progress(min(1.0, 0.5 * share + (0.5 if phase == "write" else 0.0)),
                      text=tr("masterdata.import.progress"))
 
-    result = run_action(COMMITS[kind], table, progress, confirm_duplicates=confirm)
+    if kind not in LEDGER:
+        extra["confirm_duplicates"] = confirm
+    result = run_action(commit_fn, table, progress, **extra)
     if result is not None:
         bar.progress(1.0)
         st.success(tr("import.done", created=result.created, updated=result.updated))

@@ -92,3 +92,15 @@ def test_opening_balance_problems_name_rows_and_write_nothing(db, admin):
     with pytest.raises(ImportFailed):
         import_opening_balances(db, admin, table, opening_date=dt.date(2026, 1, 1))
     assert _count(db, Voucher) == 0 and _count(db, GlLine) == 0
+
+
+def test_accounts_template_passes_its_own_dry_run(db, admin):
+    from erp_core.io.importer import read_table
+    from erp_core.io.ledger_import_services import template
+
+    for fmt in ("xlsx", "csv"):
+        f = template("accounts", fmt, "zh_CN")
+        report = dry_run_accounts(db, admin, read_table(f.data, f.filename))
+        assert report.ok, [p.render("en") for p in report.problems]
+    head = read_table(template("opening-balances", "csv", "en").data, "o.csv").headers
+    assert head[:4] == ["Account code*", "Summary", "Debit", "Credit"]
