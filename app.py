@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from erp_core.i18n import LANGUAGE_NAMES, LOCALES
+from erp_core.kernel.errors import DomainError, NotAuthenticated
 from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
@@ -43,7 +44,7 @@ def _pick_user_language() -> None:
     if actor is not None and chosen != actor.locale:
         try:
             set_language(database(), actor, locale=chosen)
-        except Exception:  # an ended session: the next run sends the user to the login page anyway
+        except DomainError:  # an ended session: this very run sends the user to the login page
             pass
 
 
@@ -84,7 +85,7 @@ def main() -> None:
     if actor is not None:
         try:
             profile = my_profile(db, actor)
-        except Exception:  # the session ended between the two reads
+        except NotAuthenticated:  # the session ended between the two reads
             auth.clear_session("unknown")
             actor = None
     if actor is None or profile is None or not _user_menu(authenticator, profile.display_name):

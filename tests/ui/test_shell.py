@@ -166,3 +166,42 @@ def test_generated_password_must_be_changed_first_then_preferences_then_home(ui_
 
 def test_admin_password_constant_is_what_the_harness_uses():
     assert ADMIN_PASSWORD == "Adm1n-Test-Pass!"
+
+
+def test_idle_session_sends_the_user_to_login_with_the_reason(ui_db, admin_password):
+    import datetime as dt
+
+    from erp_core.security.models import UserSession
+
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    idle = dt.timedelta(minutes=ui_db.settings.security.idle_timeout_minutes + 1)
+    with ui_db.uow() as uow:  # time passes: the session was last seen longer ago than the idle timeout
+        for row in uow.session.query(UserSession).all():
+            row.last_seen_at -= idle
+        uow.commit()
+    at.run()
+    assert at.title[0].value == "登录"
+    assert "长时间未操作" in texts(at)
+    assert TOKEN_KEY not in at.session_state or not at.session_state[TOKEN_KEY]
+
+
+def test_password_changed_elsewhere_ends_this_browser_session(ui_db, admin_password):
+    from erp_core.security.account_services import change_password
+    from erp_core.security.auth import login
+    from erp_core.security.sessions import actor_for_token
+
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    other = actor_for_token(ui_db, login(ui_db, "admin", admin_password).token)
+    change_password(ui_db, other, current_password=admin_password, new_password="Other-Device-77!",
+                    confirm_password="Other-Device-77!")
+    at.run()
+    assert at.title[0].value == "登录"
+    assert "密码已修改" in texts(at)
+
+
+def test_the_librarys_self_service_widgets_are_never_available():
+    from ui.auth import ErpAuthenticate
+
+    for name in ("forgot_password", "forgot_username", "register_user", "reset_password", "update_user_details"):
+        with pytest.raises(NotImplementedError):
+            getattr(ErpAuthenticate, name)(None)
