@@ -4,9 +4,12 @@ administrator approves it, choosing roles and department, or rejects it. Off unl
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from erp_core.db.uow import Database
+from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, DomainError, NotFound, ValidationError
 from erp_core.security.common import (
     USER_WORKFLOW,
@@ -18,7 +21,7 @@ from erp_core.security.common import (
     raise_problems,
     text_problems,
 )
-from erp_core.security.models import Role, User, UserRole
+from erp_core.security.models import AuditLog, Role, User, UserRole
 from erp_core.security.models_identity import SecurityPolicy
 from erp_core.security.passwords import hash_password, policy_problems
 from erp_core.security.user_services import UserRow, _roles_of, _row
@@ -50,6 +53,7 @@ def request_registration(ctx: Context, *, username: str, display_name: str, pass
     policy = policy_of(s, company_id)
     if policy is None or not policy.registration_open:
         raise DomainError("error.registration.closed")
+    _throttle(ctx)
     username = (username or "").strip()
     raise_problems(validate_username(username)
                    + text_problems(display_name, "field.security.display_name", required=True, max_len=100)
@@ -66,6 +70,19 @@ def request_registration(ctx: Context, *, username: str, display_name: str, pass
     ctx.company_id = company_id
     ctx.audit("user", user.id, username=username, status="pending")
     return user.id
+
+
+def _throttle(ctx: Context) -> None:
+    """At most security.ip_failure_limit requests per client address per window: a registration form must not
+    become a way to flood the pending list."""
+    policy, ip = ctx.db.settings.security, ctx.actor.client_ip
+    if not ip or not policy.ip_failure_limit:
+        return
+    since = naive_utcnow() - dt.timedelta(minutes=policy.ip_failure_window_minutes)
+    n = ctx.session.execute(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == REGISTRATION_PERMISSION, AuditLog.client_ip == ip, AuditLog.at_utc >= since)).scalar_one()
+    if n >= policy.ip_failure_limit:
+        raise DomainError("error.registration.throttled", minutes=policy.ip_failure_window_minutes)
 
 
 def _pending(ctx: Context, user_id: int) -> User:

@@ -117,11 +117,25 @@ def _not_self(ctx: Context, user: User) -> None:
         raise DomainError("error.security.not_on_self")
 
 
+def active_admin_ids(session, company_id: int) -> set[int]:
+    """Active users holding the company's administrator role."""
+    return set(session.execute(
+        select(User.id).join(UserRole, UserRole.user_id == User.id).join(Role, Role.id == UserRole.role_id)
+        .where(User.company_id == company_id, User.status == "active", Role.is_admin.is_(True))).scalars())
+
+
+def _keeps_an_admin(ctx: Context, user: User, *, losing: bool) -> None:
+    """Refuse a change that would leave the company without an active administrator."""
+    if losing and active_admin_ids(ctx.session, user.company_id) == {user.id}:
+        raise DomainError("error.security.last_admin")
+
+
 @use_case("admin.user.disable", zh="停用用户", en="Disable user")
 def disable_user(ctx: Context, *, user_id: int) -> int:
     """Disable a user and end all of their sessions at once. Returns the number of sessions revoked."""
     user = load_user(ctx, user_id)
     _not_self(ctx, user)
+    _keeps_an_admin(ctx, user, losing=True)
     before = user.status
     USER_WORKFLOW.apply(user, "disable")
     revoked = revoke_user_sessions(ctx.session, user.id, "disabled")
@@ -154,6 +168,7 @@ def set_user_roles(ctx: Context, *, user_id: int, role_ids: list[int]) -> None:
     user = load_user(ctx, user_id)
     roles, problems = roles_by_ids(ctx.session, user.company_id, role_ids)
     raise_problems(problems)
+    _keeps_an_admin(ctx, user, losing=not any(r.is_admin for r in roles))
     before = sorted(r.code for r in _roles_of(ctx.session, [user.id])[user.id])
     ctx.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     ctx.session.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)

@@ -2,11 +2,13 @@
 X-Forwarded-For counts only when the request came through a trusted proxy."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from erp_core.kernel.errors import DomainError, NotAuthenticated, ValidationError, ValidationErrors
 from erp_core.security.auth import login
 from erp_core.security.ip_services import add_ip_rule, delete_ip_rule, list_ip_rules
-from erp_core.security.network import client_ip_from, in_any, parse_network
+from erp_core.security.network import client_ip_from, in_any, parse_ip, parse_network
 from erp_core.security.sessions import actor_for_token
 from tests.security.helpers import PASSWORD, audit_entries, new_user, role_id, setup_company
 
@@ -98,3 +100,26 @@ def test_refused_address_does_not_count_as_a_password_failure(db):
         with pytest.raises(DomainError):
             login(db, "remote", "Wrong-Passw0rd!", client_ip="203.0.113.9")
     assert login(db, "remote", PASSWORD, client_ip="10.1.1.1").user_id == uid
+
+
+_ips = st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(peer=_ips, forwarded=st.lists(st.one_of(_ips, st.text(max_size=8)), max_size=5))
+def test_client_ip_property_untrusted_peer_is_always_the_answer(peer, forwarded):
+    """Whatever a client writes into X-Forwarded-For, a direct (untrusted) peer is never overridden."""
+    headers = {"X-Forwarded-For": ", ".join(forwarded)}
+    if in_any(peer, PROXY):
+        return
+    assert client_ip_from(headers, peer, PROXY) == str(parse_ip(peer))
+
+
+@settings(max_examples=200, deadline=None)
+@given(client=_ips, spoofed=st.lists(_ips, max_size=3))
+def test_client_ip_property_through_the_proxy_the_proxy_reported_client_wins(client, spoofed):
+    """Through the trusted proxy, the address the proxy appended wins over anything the client prepended."""
+    if in_any(client, PROXY):
+        return
+    headers = {"X-Forwarded-For": ", ".join([*spoofed, client])}
+    assert client_ip_from(headers, "10.0.0.1", PROXY) == str(parse_ip(client))

@@ -195,3 +195,19 @@ def test_redeem_without_the_public_permission_is_refused(db):
     with pytest.raises(PermissionDenied):
         redeem_reset_code(db, Actor.anonymous(), username="admin", code="x", new_password=NEW_PASSWORD)
     assert count(db, PasswordResetCode) == before
+
+
+def test_registration_requests_are_throttled_per_address(db):
+    import dataclasses
+
+    _, admin = setup_company(db)
+    set_registration_open(db, admin, open=True)
+    db.settings = dataclasses.replace(db.settings, security=dataclasses.replace(db.settings.security,
+                                                                                 ip_failure_limit=2))
+    _register(db, "first1")
+    _register(db, "second2")
+    with pytest.raises(DomainError) as err:
+        _register(db, "third3")
+    assert err.value.message_id == "error.registration.throttled"
+    elsewhere = Actor.anonymous(client_ip="192.0.2.11", permissions=(REGISTRATION_PERMISSION,))
+    request_registration(db, elsewhere, username="third3", display_name="x", password=PASSWORD)

@@ -130,3 +130,21 @@ def test_list_filters(db):
     assert [r.id for r in list_users(db, admin, status="disabled")] == [b]
     assert [r.id for r in list_users(db, admin, role_id=role_id(db, "sales"))] == [a]
     assert [r.username for r in list_users(db, admin, search="ZHO")] == ["zhou"]
+
+
+def test_the_last_active_administrator_is_kept(db):
+    _, admin = setup_company(db)
+    with pytest.raises(DomainError) as err:
+        set_user_roles(db, admin, user_id=admin.user_id, role_ids=[role_id(db, "viewer")])
+    assert err.value.message_id == "error.security.last_admin"
+    second = new_user(db, admin, "deputy", roles=("admin",))
+    set_user_roles(db, admin, user_id=admin.user_id, role_ids=[role_id(db, "admin"), role_id(db, "viewer")])
+    # a user administrator without the admin role cannot disable the only remaining administrator
+    from tests.support.factories import actor
+
+    helper = actor(admin.company_id, {"admin.user.disable": "all"})
+    disable_user(db, helper, user_id=second)
+    with pytest.raises(DomainError) as err:
+        disable_user(db, helper, user_id=admin.user_id)
+    assert err.value.message_id == "error.security.last_admin"
+    assert user(db, admin.user_id).status == "active"
