@@ -28,7 +28,8 @@ if not allowed:
     st.info(tr("masterdata.import.none"))
     st.stop()
 
-kind = st.selectbox(tr("masterdata.import.kind"), allowed, format_func=lambda k: tr(f"masterdata.import.{k}"))
+kind = st.selectbox(tr("masterdata.import.kind"), allowed,
+                    format_func=lambda k: tr("masterdata.import." + k.replace("-", "_")))
 
 c1, c2 = st.columns(2)
 extra = {}
