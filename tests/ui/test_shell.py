@@ -205,3 +205,34 @@ def test_the_librarys_self_service_widgets_are_never_available():
     for name in ("forgot_password", "forgot_username", "register_user", "reset_password", "update_user_details"):
         with pytest.raises(NotImplementedError):
             getattr(ErpAuthenticate, name)(None)
+
+
+def test_login_page_language_switch_before_signing_in(ui_db, ui_company):
+    at = harness.new_app().run()
+    at.selectbox(key="erp_lang_anon").set_value("en").run()
+    assert at.title[0].value == "Sign in"
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    at = harness.login_with_form(at, "admin", "Wrong-Pass-123!")
+    assert "Wrong username or password" in " ".join(e.value for e in at.error)
+
+
+def test_empty_login_form_names_both_fields(ui_db, ui_company):
+    at = harness.login_with_form(harness.new_app().run(), "", "")
+    message = " ".join(e.value for e in at.error)
+    assert "用户名" in message and "密码" in message
+
+
+def test_landing_page_opens_after_login(ui_db, ui_company):
+    from erp_core.security.auth import login
+    from erp_core.security.sessions import actor_for_token
+    from ui.nav import pages_for
+    from ui.pages import page_exists, page_url_path
+
+    admin = actor_for_token(ui_db, login(ui_db, "admin", ADMIN_PASSWORD).token)
+    target = next(s for g, specs in pages_for(admin).items() if g not in ("nav.group.home", "nav.group.account")
+                  for s in specs if page_exists(s))
+    password = harness.ready_user(ui_db, "admin", ADMIN_PASSWORD, landing_page=page_url_path(target))
+    at = harness.logged_in_app(ui_db, "admin", password)
+    assert not at.exception
+    assert "欢迎回来" not in texts(at)
+    assert at.session_state["erp_actor"].username == "admin"
