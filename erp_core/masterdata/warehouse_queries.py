@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
-from erp_core.security.scope import scoped
-from erp_core.settings.common import Page, get_owned, like_pattern, paged, require_company
+from erp_core.settings.common import Page, company_rows, get_owned, like_pattern, paged, require_company
 from erp_core.usecase import Context, query
 
 VIEW = ("masterdata.warehouse.view", "查看仓库", "View warehouses")
@@ -19,7 +18,7 @@ def list_warehouses(ctx: Context, *, search: str = "", active: bool | None = Non
     require_company(ctx)
     n_loc = (select(func.count()).where(WarehouseLocation.warehouse_id == Warehouse.id)
              .correlate(Warehouse).scalar_subquery().label("locations"))
-    stmt = scoped(select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.address, Warehouse.keeper,
+    stmt = company_rows(select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.address, Warehouse.keeper,
                          Warehouse.active, Warehouse.version, n_loc), ctx, company_col=Warehouse.company_id)
     if search.strip():
         pat = like_pattern(search)
@@ -37,7 +36,7 @@ def list_warehouses(ctx: Context, *, search: str = "", active: bool | None = Non
 def list_locations(ctx: Context, *, warehouse_id: int, include_inactive: bool = True) -> list[dict]:
     """Storage locations of one warehouse, by code."""
     get_owned(ctx.session, Warehouse, warehouse_id, require_company(ctx))
-    stmt = scoped(select(WarehouseLocation.id, WarehouseLocation.code, WarehouseLocation.name,
+    stmt = company_rows(select(WarehouseLocation.id, WarehouseLocation.code, WarehouseLocation.name,
                          WarehouseLocation.active, WarehouseLocation.version), ctx,
                   company_col=WarehouseLocation.company_id).where(WarehouseLocation.warehouse_id == warehouse_id)
     if not include_inactive:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from erp_core.masterdata.models import Company, CompanyBankAccount
-from erp_core.security.scope import scoped
-from erp_core.settings.common import require_company
+from erp_core.settings.common import company_rows, require_company
 from erp_core.settings.company_services import books_have_entries
 from erp_core.usecase import Context, query
 
@@ -22,7 +21,7 @@ def get_company_settings(ctx: Context) -> dict:
     company_id = require_company(ctx)
     company = ctx.session.get(Company, company_id)
     out = {f: getattr(company, f) for f in SETTINGS_FIELDS}
-    stmt = scoped(select(CompanyBankAccount), ctx, company_col=CompanyBankAccount.company_id)
+    stmt = company_rows(select(CompanyBankAccount), ctx, company_col=CompanyBankAccount.company_id)
     out["bank_accounts"] = [
         {"id": b.id, "bank_name": b.bank_name, "account_number": b.account_number, "account_name": b.account_name,
          "is_default": b.is_default, "account_code": b.account_code, "active": b.active, "version": b.version}

@@ -8,8 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from erp_core.kernel.errors import NotFound
-from erp_core.security.scope import scoped
-from erp_core.settings.common import Page, paged, require_company
+from erp_core.settings.common import Page, company_rows, paged, require_company
 from erp_core.settings.currency_services import exchange_rate_on
 from erp_core.settings.models import Currency, ExchangeRate
 from erp_core.usecase import Context, query
@@ -20,7 +19,7 @@ VIEW = ("settings.currency.view", "查看币种和汇率", "View currencies and 
 @query(VIEW[0], zh=VIEW[1], en=VIEW[2])
 def list_currencies(ctx: Context, *, include_inactive: bool = True) -> list[dict]:
     require_company(ctx)
-    stmt = scoped(select(Currency.id, Currency.code, Currency.name_zh, Currency.name_en, Currency.decimals,
+    stmt = company_rows(select(Currency.id, Currency.code, Currency.name_zh, Currency.name_en, Currency.decimals,
                          Currency.active, Currency.version), ctx, company_col=Currency.company_id)
     if not include_inactive:
         stmt = stmt.where(Currency.active.is_(True))
@@ -32,7 +31,7 @@ def list_exchange_rates(ctx: Context, *, currency_code: str | None = None, date_
                         date_to: dt.date | None = None, sort: str | None = None, descending: bool = True,
                         page: int = 1, page_size: int = 50) -> Page:
     require_company(ctx)
-    stmt = scoped(select(ExchangeRate.id, ExchangeRate.currency_code, ExchangeRate.rate_date, ExchangeRate.rate),
+    stmt = company_rows(select(ExchangeRate.id, ExchangeRate.currency_code, ExchangeRate.rate_date, ExchangeRate.rate),
                   ctx, company_col=ExchangeRate.company_id)
     if currency_code:
         stmt = stmt.where(ExchangeRate.currency_code == currency_code.upper())

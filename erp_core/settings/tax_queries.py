@@ -8,8 +8,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from erp_core.kernel.errors import NotFound
-from erp_core.security.scope import scoped
-from erp_core.settings.common import Page, like_pattern, paged, require_company
+from erp_core.settings.common import Page, company_rows, like_pattern, paged, require_company
 from erp_core.settings.models import TaxRate
 from erp_core.settings.tax_services import tax_rate_on
 from erp_core.usecase import Context, query
@@ -24,7 +23,7 @@ def list_tax_rates(ctx: Context, *, search: str = "", kind: str | None = None, o
                    sort: str | None = None, descending: bool = False, page: int = 1, page_size: int = 50) -> Page:
     """Tax rates of the company, filtered by text, kind and the day they are valid on."""
     require_company(ctx)
-    stmt = scoped(select(*[getattr(TaxRate, c) for c in COLUMNS]), ctx, company_col=TaxRate.company_id)
+    stmt = company_rows(select(*[getattr(TaxRate, c) for c in COLUMNS]), ctx, company_col=TaxRate.company_id)
     if search.strip():
         pat = like_pattern(search)
         stmt = stmt.where(or_(TaxRate.code.ilike(pat, escape="\\"), TaxRate.name_zh.ilike(pat, escape="\\"),

@@ -43,6 +43,11 @@ def _validate(p: Problems, *, code, name_zh, name_en, kind, rate, valid_from, va
     return values
 
 
+def periods_overlap(start_a: dt.date, end_a: dt.date | None, start_b: dt.date, end_b: dt.date | None) -> bool:
+    """True when two validity periods (ends inclusive, None = open-ended) share at least one day."""
+    return (end_b is None or start_a <= end_b) and (end_a is None or start_b <= end_a)
+
+
 def _refuse_overlap(session: Session, company_id: int, code: str, start: dt.date, end: dt.date | None,
                     exclude_id: int | None = None) -> None:
     """Two rows of one code may not be valid on the same day (rate_on must have one answer)."""
@@ -50,7 +55,7 @@ def _refuse_overlap(session: Session, company_id: int, code: str, start: dt.date
     for other in rows:
         if other.id == exclude_id:
             continue
-        if (other.valid_to is None or start <= other.valid_to) and (end is None or other.valid_from <= end):
+        if periods_overlap(start, end, other.valid_from, other.valid_to):
             raise Conflict("error.settings.tax.overlap", code=code, valid_from=other.valid_from.isoformat(),
                            valid_to=other.valid_to.isoformat() if other.valid_to else "…")
 

@@ -8,8 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from erp_core.kernel.errors import NotFound
-from erp_core.security.scope import scoped
-from erp_core.settings.common import like_pattern, require_company
+from erp_core.settings.common import company_rows, like_pattern, require_company
 from erp_core.settings.models import Unit, UnitConversion
 from erp_core.settings.unit_services import convert_quantity
 from erp_core.usecase import Context, query
@@ -20,7 +19,7 @@ VIEW = ("settings.unit.view", "查看计量单位", "View units of measure")
 @query(VIEW[0], zh=VIEW[1], en=VIEW[2])
 def list_units(ctx: Context, *, search: str = "", include_inactive: bool = True) -> list[dict]:
     require_company(ctx)
-    stmt = scoped(select(Unit.id, Unit.code, Unit.name_zh, Unit.name_en, Unit.active, Unit.version), ctx,
+    stmt = company_rows(select(Unit.id, Unit.code, Unit.name_zh, Unit.name_en, Unit.active, Unit.version), ctx,
                   company_col=Unit.company_id)
     if search.strip():
         pat = like_pattern(search)
@@ -35,7 +34,7 @@ def list_units(ctx: Context, *, search: str = "", include_inactive: bool = True)
 def list_conversions(ctx: Context) -> list[dict]:
     require_company(ctx)
     a, b = aliased(Unit), aliased(Unit)
-    stmt = scoped(select(UnitConversion.id, a.code.label("from_code"), a.name_zh.label("from_name_zh"),
+    stmt = company_rows(select(UnitConversion.id, a.code.label("from_code"), a.name_zh.label("from_name_zh"),
                          UnitConversion.factor, b.code.label("to_code"), b.name_zh.label("to_name_zh"))
                   .join(a, a.id == UnitConversion.from_unit_id).join(b, b.id == UnitConversion.to_unit_id),
                   ctx, company_col=UnitConversion.company_id)

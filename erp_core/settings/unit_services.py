@@ -8,6 +8,7 @@ already connected would either repeat what is derivable or contradict it, and is
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -63,32 +64,36 @@ def edit_unit(ctx: Context, *, unit_id: int, version: int, name_zh: str, name_en
     ctx.audit("unit", row.id)
 
 
-def _graph(session: Session, company_id: int) -> dict[int, list[tuple[int, Fraction]]]:
-    """unit id -> [(neighbour, factor)] where 1 unit = factor neighbour, both directions."""
-    graph: dict[int, list[tuple[int, Fraction]]] = {}
-    for conv in session.execute(select(UnitConversion).where(UnitConversion.company_id == company_id)).scalars():
-        f = Fraction(conv.factor)
-        graph.setdefault(conv.from_unit_id, []).append((conv.to_unit_id, f))
-        graph.setdefault(conv.to_unit_id, []).append((conv.from_unit_id, 1 / f))
-    return graph
+def _edges(session: Session, company_id: int) -> list[tuple[int, int, Fraction]]:
+    return [(c.from_unit_id, c.to_unit_id, Fraction(c.factor)) for c in session.execute(
+        select(UnitConversion).where(UnitConversion.company_id == company_id)).scalars()]
 
 
-def conversion_factor(session: Session, company_id: int, from_unit_id: int, to_unit_id: int) -> Fraction | None:
-    """Exact factor such that 1 ``from`` = factor ``to``, derived through any chain; None if unrelated."""
-    if from_unit_id == to_unit_id:
+def derive_factor(edges: Iterable[tuple[int, int, Fraction]], from_unit: int, to_unit: int) -> Fraction | None:
+    """Exact factor such that 1 ``from_unit`` = factor ``to_unit`` through any chain of ``edges``
+    ((a, b, f): 1 a = f b, usable both ways); None when the units are unrelated."""
+    if from_unit == to_unit:
         return Fraction(1)
-    graph = _graph(session, company_id)
-    seen = {from_unit_id: Fraction(1)}
-    todo = deque([from_unit_id])
+    graph: dict[int, list[tuple[int, Fraction]]] = {}
+    for a, b, f in edges:
+        graph.setdefault(a, []).append((b, f))
+        graph.setdefault(b, []).append((a, 1 / f))
+    seen = {from_unit: Fraction(1)}
+    todo = deque([from_unit])
     while todo:
         u = todo.popleft()
         for v, f in graph.get(u, []):
             if v not in seen:
                 seen[v] = seen[u] * f
-                if v == to_unit_id:
+                if v == to_unit:
                     return seen[v]
                 todo.append(v)
     return None
+
+
+def conversion_factor(session: Session, company_id: int, from_unit_id: int, to_unit_id: int) -> Fraction | None:
+    """Exact factor such that 1 ``from`` = factor ``to``, derived through any chain; None if unrelated."""
+    return derive_factor(_edges(session, company_id), from_unit_id, to_unit_id)
 
 
 def convert_quantity(session: Session, company_id: int, quantity: Decimal, from_unit_id: int,

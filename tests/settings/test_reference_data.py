@@ -214,3 +214,15 @@ def test_unit_create_edit(db, admin):
     units = {x["code"]: x for x in unit_queries.list_units(db, admin, search="dz")}
     assert units["DZ"]["name_zh"] == "打（12个）" and not units["DZ"]["active"]
     assert "DZ" not in {x["code"] for x in unit_queries.list_units(db, admin, include_inactive=False)}
+
+
+def test_reference_data_is_company_wide_for_a_department_scoped_viewer(db, company):
+    """The seeded 'viewer' role holds *.*.view at department scope: tax rates, currencies and units are still
+    visible to it in full (they are company-wide reference data), but only for its own company."""
+    viewer = actor(company.company_id, {"settings.tax.view": "department", "settings.currency.view": "department",
+                                        "settings.unit.view": "own"})
+    assert tax_queries.list_tax_rates(db, viewer).total == 12
+    assert len(currency_queries.list_currencies(db, viewer)) >= 6
+    assert len(unit_queries.list_units(db, viewer)) >= 8
+    stranger = actor(company.company_id + 1, {"settings.tax.view": "all"})
+    assert tax_queries.list_tax_rates(db, stranger).total == 0
