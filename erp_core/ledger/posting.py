@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_core.finance.accounts import accounts_for_lines, finance_setting
@@ -34,6 +34,7 @@ from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
 from erp_core.kernel.errors import Conflict, NotFound
 from erp_core.kernel.money import FEN
+from erp_core.ledger.bulk import insert_rows
 from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import is_open, period_of
 from erp_core.ledger.sequences import GL_SEQUENCE, allocate_block, voucher_series
@@ -83,7 +84,7 @@ def write_gl_lines(session: Session, *, company_id: int, entries: Sequence[tuple
                          "summary": ln.get("summary") or "", "debit": ln["debit"], "credit": ln["credit"],
                          **{c: ln.get(c) for c in DIM_COLUMNS}, "posted_at": at})
             seq += 1
-    session.execute(insert(GlLine.__table__), rows)
+    insert_rows(session, GlLine.__table__, rows)
     return first
 
 

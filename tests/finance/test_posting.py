@@ -15,7 +15,7 @@ from erp_core.finance.voucher_services import create_voucher, review_voucher
 from erp_core.kernel.errors import Conflict, ValidationError
 from erp_core.ledger.models import AccountingPeriod, GlLine, Posting
 from erp_core.ledger.posting import create_and_post_system_voucher, post_voucher, reverse_voucher
-from erp_core.usecase import use_case
+from erp_core.usecase import Context
 from tests.finance.support import DAY, accountant, line
 
 SALE = [line("1122", debit="1130", summary="销售", customer_id=1), line("5001", credit="1000"),
@@ -93,9 +93,13 @@ def test_same_key_different_content_is_refused(db, company):
     assert len(_gl(db)) == 5
 
 
-@use_case("finance.voucher.post", zh="过账凭证", en="Post voucher")
-def _system_post(ctx, *, lines, key):
-    return create_and_post_system_voucher(ctx, voucher_date=DAY, lines=lines, posting_key=key)
+def _system_post(db, actor, *, lines, key):
+    """What a generating use case (period close) does inside its own unit of work."""
+    with db.uow() as uow:
+        ctx = Context(uow.session, actor, "finance.voucher.post", db, company_id=actor.company_id)
+        vid = create_and_post_system_voucher(ctx, voucher_date=DAY, lines=lines, posting_key=key)
+        uow.commit()
+    return vid
 
 
 def test_system_voucher_idempotent_by_key(db, company):

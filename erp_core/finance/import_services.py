@@ -1,0 +1,262 @@
+"""Voucher import (`erp import vouchers FILE [--post]`, format in docs/formats.md): UTF-8 CSV or XLSX, one row
+per voucher line, all or nothing with a row-by-row report.
+
+Columns (English or Chinese headers): date 日期, voucher_type 凭证字, voucher_no 凭证号, line_no 行号,
+account_code 科目编码, summary 摘要, debit 借方, credit 贷方, department 部门, project 项目, partner 往来单位.
+Rows with the same period, type and voucher_no form one voucher and must share the date. Vouchers get fresh
+numbers in their series (the file's number is kept in external_ref). With ``post`` they are posted in the same
+transaction. The bulk path uses Core inserts (vouchers, lines, ledger lines, postings) in batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from erp_core.db.base import Base
+from erp_core.finance.accounts import all_accounts
+from erp_core.finance.models import VOUCHER_TYPES, Voucher, VoucherLine
+from erp_core.finance.voucher_rules import check_header, check_lines
+from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Table
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.ledger.bulk import insert_rows
+from erp_core.ledger.models import Posting
+from erp_core.ledger.periods import closed_periods, period_of
+from erp_core.ledger.posting import content_hash, write_gl_lines
+from erp_core.ledger.sequences import allocate_block, voucher_series
+from erp_core.masterdata.models import Department, Project
+from erp_core.usecase import Context, use_case
+
+COLUMNS = ("date", "voucher_type", "voucher_no", "line_no", "account_code", "summary", "debit", "credit",
+           "department", "project", "partner")
+REQUIRED = ("date", "voucher_no", "account_code")
+ALIASES = {"日期": "date", "凭证日期": "date", "凭证字": "voucher_type", "凭证类型": "voucher_type",
+           "凭证号": "voucher_no", "行号": "line_no", "科目编码": "account_code", "科目代码": "account_code",
+           "摘要": "summary", "借方": "debit", "借方金额": "debit", "贷方": "credit", "贷方金额": "credit",
+           "部门": "department", "项目": "project", "往来单位": "partner", "客户/供应商": "partner"}
+FIELD_COLUMN = {"field.finance.line.account": "account_code", "field.finance.line.debit": "debit",
+                "field.finance.line.credit": "credit", "field.finance.line.summary": "summary",
+                "field.finance.dim.department": "department", "field.finance.dim.project": "project",
+                "field.finance.dim.customer": "partner", "field.finance.dim.supplier": "partner",
+                "field.finance.voucher.date": "date", "field.finance.voucher.type": "voucher_type",
+                "field.finance.voucher.lines": "voucher_no"}
+BATCH = 5000
+
+
+@dataclass
+class VoucherImportReport(ImportReport):
+    vouchers: int = 0
+    lines: int = 0
+    posted: bool = False
+    voucher_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    sheet_row: int
+    values: dict[str, Any]
+
+
+def _header_map(headers: list[str]) -> dict[str, int]:
+    out = {}
+    for i, h in enumerate(headers):
+        key = (h or "").strip()
+        name = ALIASES.get(key, key.lower())
+        if name in COLUMNS and name not in out:
+            out[name] = i
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        value = repr(value).removesuffix(".0")
+    return str(value).strip()
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text[:10]) if len(text) >= 8 else None
+    except ValueError:
+        try:
+            y, m, d = (int(p) for p in text.split("-")[:3])
+            return dt.date(y, m, d)
+        except (ValueError, TypeError):
+            return None
+
+
+def _codes(session, model_or_table, company_id: int) -> dict[str, int]:
+    t = model_or_table.__table__ if hasattr(model_or_table, "__table__") else model_or_table
+    return dict(session.execute(select(t.c.code, t.c.id).where(t.c.company_id == company_id)).all())
+
+
+@use_case("finance.voucher.import", zh="导入凭证", en="Import vouchers")
+def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: bool = False
+                    ) -> VoucherImportReport:
+    """Check every row, then write every voucher (and post them with ``post``) or nothing: a file with any
+    problem raises ImportFailed with the full report (a dry run returns the report instead)."""
+    s, company_id = ctx.session, ctx.actor.company_id
+    report = VoucherImportReport(kind="vouchers", rows=len(table.rows), posted=post)
+    cols = _header_map(table.headers)
+    for name in REQUIRED:
+        if name not in cols:
+            report.problems.append(ImportProblem(None, name, None, "error.finance.import.missing_column",
+                                                 {"column": name}))
+    if "debit" not in cols and "credit" not in cols:
+        report.problems.append(ImportProblem(None, "debit", None, "error.finance.import.missing_column",
+                                             {"column": "debit/credit"}))
+    if not table.rows:
+        report.problems.append(ImportProblem(None, "", None, "error.finance.import.empty", {}))
+    if report.problems:
+        if dry_run:
+            return report
+        raise ImportFailed(report)
+
+    def cell(row: list[Any], name: str) -> Any:
+        i = cols.get(name)
+        return row[i] if i is not None and i < len(row) else None
+
+    by_id, by_code = all_accounts(s, company_id)
+    departments, projects = _codes(s, Department, company_id), _codes(s, Project, company_id)
+    partners = {kind: (_codes(s, Base.metadata.tables[kind], company_id) if kind in Base.metadata.tables else {})
+                for kind in ("customer", "supplier")}
+
+    groups: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
+    problems = report.problems
+    for i, raw in enumerate(table.rows):
+        sheet_row = i + 2
+        if all(_text(v) == "" for v in raw):
+            continue
+        day = _date(cell(raw, "date"))
+        if day is None:
+            problems.append(ImportProblem(sheet_row, "date", cell(raw, "date"), "error.finance.import.date_invalid"))
+            continue
+        vtype = _text(cell(raw, "voucher_type")) or "记"
+        vno = _text(cell(raw, "voucher_no"))
+        if not vno:
+            problems.append(ImportProblem(sheet_row, "voucher_no", None, "error.required",
+                                          {"field": "voucher_no"}))
+            continue
+        line_no_text = _text(cell(raw, "line_no"))
+        if line_no_text and not line_no_text.isdigit():
+            problems.append(ImportProblem(sheet_row, "line_no", line_no_text, "error.finance.import.line_no_invalid"))
+        values: dict[str, Any] = {"date": day, "line_no": int(line_no_text) if line_no_text.isdigit() else None,
+                                  "account_code": _text(cell(raw, "account_code")),
+                                  "summary": _text(cell(raw, "summary")),
+                                  "debit": _text(cell(raw, "debit")), "credit": _text(cell(raw, "credit"))}
+        account = by_code.get(values["account_code"])
+        for name, lookup, dim in (("department", departments, "department_id"), ("project", projects, "project_id")):
+            code = _text(cell(raw, name))
+            if code:
+                if code in lookup:
+                    values[dim] = lookup[code]
+                else:
+                    problems.append(ImportProblem(sheet_row, name, code, "error.finance.import.unknown_code",
+                                                  {"code": code}))
+        partner = _text(cell(raw, "partner"))
+        if partner:
+            aux = account.aux if account else ()
+            order = ["supplier", "customer"] if "supplier" in aux else ["customer", "supplier"]
+            found = next(((kind, partners[kind][partner]) for kind in order if partner in partners[kind]), None)
+            if found is None:
+                problems.append(ImportProblem(sheet_row, "partner", partner, "error.finance.import.unknown_code",
+                                              {"code": partner}))
+            else:
+                values[f"{found[0]}_id"] = found[1]
+        groups[(period_of(day), vtype, vno)].append(_Row(sheet_row, values))
+
+    closed = closed_periods(s, company_id, {k[0] for k in groups})
+    prepared: list[tuple[tuple[str, str, str], dt.date, list[dict[str, Any]], Decimal]] = []
+    for key, rows in groups.items():
+        period, vtype, vno = key
+        rows.sort(key=lambda r: (r.values["line_no"] is None, r.values["line_no"] or 0, r.sheet_row))
+        day = rows[0].values["date"]
+        for r in rows[1:]:
+            if r.values["date"] != day:
+                problems.append(ImportProblem(r.sheet_row, "date", r.values["date"].isoformat(),
+                                              "error.finance.import.date_mismatch", {"voucher_no": vno}))
+        header = check_header(voucher_date=day, voucher_type=vtype, allowed_types=VOUCHER_TYPES, attachments=0,
+                              closed=period in closed)
+        for p in header:
+            col = FIELD_COLUMN.get(p.field or "", "voucher_no")
+            problems.append(ImportProblem(rows[0].sheet_row, col, vtype if col == "voucher_type" else day.isoformat(),
+                                          p.message_id, dict(p.params)))
+        clean, line_problems = check_lines([r.values for r in rows], by_id, by_code)
+        for p in line_problems:
+            line = p.params.get("line")
+            row = rows[line - 1] if line else rows[0]
+            col = FIELD_COLUMN.get(p.field or "", "voucher_no")
+            value = row.values.get(col) if line else vno
+            problems.append(ImportProblem(row.sheet_row, col, value, p.message_id, dict(p.params)))
+        if not header and not line_problems:
+            prepared.append((key, day, [c.values() for c in clean], sum((c.debit for c in clean), Decimal(0))))
+    report.vouchers = len(prepared)
+    report.lines = sum(len(lines) for _, _, lines, _ in prepared)
+    if problems:
+        report.problems.sort(key=lambda p: (p.row or 0))
+        if dry_run:
+            return report
+        raise ImportFailed(report)
+    if dry_run:
+        return report
+    ids = _write(ctx, prepared, post=post)
+    report.voucher_ids, report.created, report.committed = ids, len(ids), True
+    ctx.audit("voucher_import", None, file=table.filename, vouchers=len(ids), lines=report.lines, posted=post)
+    return report
+
+
+def _write(ctx: Context, prepared, *, post: bool) -> list[int]:
+    s, company_id, actor = ctx.session, ctx.actor.company_id, ctx.actor
+    prepared.sort(key=lambda p: (p[1], p[0][1], p[0][2]))
+    # fresh numbers per series: one block per (type, period)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for (period, vtype, _), *_ in prepared:
+        counts[(vtype, period)] += 1
+    next_no = {k: allocate_block(s, company_id, voucher_series(k[0]), k[1], n) for k, n in counts.items()}
+    now = naive_utcnow()
+    status = "posted" if post else "draft"
+    vrows = []
+    for (period, vtype, vno), day, _, total in prepared:
+        number = next_no[(vtype, period)]
+        next_no[(vtype, period)] += 1
+        vrows.append({"company_id": company_id, "voucher_type": vtype, "period": period, "number": number,
+                      "voucher_date": day, "attachments": 0, "status": status, "total": total, "source": "import",
+                      "external_ref": vno[:80], "created_by": actor.user_id, "created_by_name": actor.username,
+                      "created_at": now, "version": 1,
+                      "posted_by": actor.user_id if post else None,
+                      "posted_by_name": actor.username if post else None, "posted_at": now if post else None})
+    vt = Voucher.__table__
+    ids: list[int] = []
+    for start in range(0, len(vrows), BATCH):
+        chunk = vrows[start:start + BATCH]
+        ids += list(s.execute(insert(vt).returning(vt.c.id, sort_by_parameter_order=True), chunk).scalars())
+    line_rows = [{"voucher_id": vid, **ln} for vid, (_, _, lines, _) in zip(ids, prepared, strict=True)
+                 for ln in lines]
+    dims = {c: None for c in ("department_id", "project_id", "customer_id", "supplier_id", "employee_id",
+                              "product_id")}
+    line_rows = [dims | r for r in line_rows]  # one shape for executemany
+    for start in range(0, len(line_rows), BATCH):
+        insert_rows(s, VoucherLine.__table__, line_rows[start:start + BATCH])
+    if post:
+        codes = {a.id: a.code for a in all_accounts(s, company_id)[0].values()}
+        entries = [(vid, day, lines) for vid, (_, day, lines, _) in zip(ids, prepared, strict=True)]
+        first = write_gl_lines(s, company_id=company_id, entries=entries, account_codes=codes, posted_at=now)
+        postings, seq = [], first
+        for vid, ((_, vtype, _), day, lines, _) in zip(ids, prepared, strict=True):
+            postings.append({"company_id": company_id, "posting_key": f"voucher:{vid}", "voucher_id": vid,
+                             "content_hash": content_hash(company_id, vtype, day, lines), "first_seq": seq,
+                             "line_count": len(lines), "posted_at": now})
+            seq += len(lines)
+        insert_rows(s, Posting.__table__, postings)
+    return ids
