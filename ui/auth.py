@@ -81,8 +81,11 @@ class ErpCookieModel(CookieModel):
             return
         if pending[0] == "set":
             self.cookie_manager.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2])
-        elif self.cookie_name in self.cookie_manager.cookies or self.cookie_name in st.context.cookies:
-            self.cookie_manager.cookies.setdefault(self.cookie_name, "")
+        else:  # deleting a cookie the browser does not hold is harmless; keeping a dead one is untidy
+            if isinstance(self.cookie_manager.cookies, dict):
+                self.cookie_manager.cookies.setdefault(self.cookie_name, "")
+            else:
+                self.cookie_manager.cookies = {self.cookie_name: ""}
             self.cookie_manager.delete(self.cookie_name, key="erp_cookie_delete")
 
 
