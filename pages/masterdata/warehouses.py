@@ -102,9 +102,9 @@ with tab_loc:
     if actor.may("masterdata.warehouse.edit_location"):
         with st.form(f"wl_add_{picked}", clear_on_submit=True):
             c1, c2 = st.columns(2)
-            code = c1.text_input(tr(L + "code"), max_chars=40)
-            name = c2.text_input(tr(L + "name"), max_chars=200)
-            add = st.form_submit_button(tr("settings.warehouse.add_location"), type="primary")
+            code = c1.text_input(tr(L + "code"), max_chars=40, key="wl_new_code")
+            name = c2.text_input(tr(L + "name"), max_chars=200, key="wl_new_name")
+            add = st.form_submit_button(tr("settings.warehouse.add_location"), type="primary", key="wl_add_submit")
         if add and done(create_location, warehouse_id=picked, code=code, name=name):
             succeed()
         if locations:

@@ -45,10 +45,10 @@ with tab_general:
         st.info(tr("settings.company.standard_locked"), icon=":material/lock:")
     with st.form("sc_form"):
         c1, c2 = st.columns(2)
-        name = c1.text_input(tr(F + "name"), value=data["name"], max_chars=200)
-        tax_id = c2.text_input(tr(F + "tax_id"), value=data["tax_id"], max_chars=18)
-        address = c1.text_input(tr(F + "address"), value=data["address"] or "", max_chars=300)
-        phone = c2.text_input(tr(F + "phone"), value=data["phone"] or "", max_chars=40)
+        name = c1.text_input(tr(F + "name"), value=data["name"], max_chars=200, key="sc_name")
+        tax_id = c2.text_input(tr(F + "tax_id"), value=data["tax_id"], max_chars=18, key="sc_tax_id")
+        address = c1.text_input(tr(F + "address"), value=data["address"] or "", max_chars=300, key="sc_address")
+        phone = c2.text_input(tr(F + "phone"), value=data["phone"] or "", max_chars=40, key="sc_phone")
         base_currency = c1.selectbox(tr(F + "base_currency"), currencies,
                                      index=currencies.index(data["base_currency"]),
                                      disabled=data["standard_locked"])
@@ -67,12 +67,12 @@ with tab_general:
                                      index=NUMBER_FORMATS.index(data["number_format"]))
         language = c1.selectbox(tr(F + "default_locale"), LOCALES, index=LOCALES.index(data["default_locale"]),
                                 format_func=lambda code: LANGUAGE_NAMES[code])
-        save = st.form_submit_button(tr("settings.save"), type="primary", disabled=not can_edit)
+        save = st.form_submit_button(tr("settings.save"), type="primary", disabled=not can_edit, key="sc_submit")
     if save and done(update_company_settings, version=version, name=name, tax_id=tax_id, address=address or None,
                      phone=phone or None, base_currency=base_currency, time_zone=time_zone,
                      fiscal_year_start_month=fy_month, accounting_standard=standard, date_format=date_format,
                      number_format=number_format, default_locale=language):
-        succeed(forget=["sc_version"])
+        succeed(forget=["sc_version", "sc_name", "sc_tax_id", "sc_address", "sc_phone"])
 
 with tab_bank:
     columns = [("bank_name", B + "bank_name"), ("account_number", B + "account_number"),

@@ -98,3 +98,47 @@ def test_pages_in_english(ui_db, ui_company):
     at = at.switch_page("pages/settings/currencies.py").run()
     assert not at.exception
     assert at.title[0].value == "Currencies & rates"
+
+
+def test_company_settings_form_saves_and_reports_bad_credit_code(admin_app, ui_db, ui_company):
+    from erp_core.masterdata.models import Company
+
+    at = admin_app.switch_page("pages/settings/company.py").run()
+    at.text_input(key="sc_tax_id").input("91330100MA27XL0J9R")  # wrong check character
+    at.text_input(key="sc_phone").input("0571-12345678")
+    at.button(key="sc_submit").click()
+    at = at.run()
+    assert not at.exception
+    assert any("统一社会信用代码" in e.value for e in at.error), [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        company = uow.session.get(Company, ui_company.company_id)
+        assert company.phone is None and company.version == 1
+    at.text_input(key="sc_tax_id").input("91330100MA27XL0J9A")
+    at.button(key="sc_submit").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        company = uow.session.get(Company, ui_company.company_id)
+        assert (company.phone, company.tax_id, company.version) == ("0571-12345678", "91330100MA27XL0J9A", 2)
+
+
+def test_warehouse_with_location_through_the_page(admin_app, ui_db, ui_company):
+    from erp_core.masterdata.models_warehouse import WarehouseLocation
+    from erp_core.masterdata.warehouse_services import create_warehouse
+
+    create_warehouse(ui_db, admin_actor(ui_db, ui_company), code="WH01", name="原料仓")
+    at = admin_app.switch_page("pages/masterdata/warehouses.py").run()
+    assert not at.exception
+    assert "WH01" in set(at.dataframe[0].value.iloc[:, 0])
+    at.text_input(key="wl_new_code").input("A-01")
+    at.text_input(key="wl_new_name").input("A区1号架")
+    at.button(key="wl_add_submit").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert count(ui_db, WarehouseLocation, code="A-01") == 1
+    at.text_input(key="wl_new_code").input("A-01")  # the same code again: refused, named
+    at.text_input(key="wl_new_name").input("重复")
+    at.button(key="wl_add_submit").click()
+    at = at.run()
+    assert any("库位编码" in e.value for e in at.error), [e.value for e in at.error]
+    assert count(ui_db, WarehouseLocation) == 1
