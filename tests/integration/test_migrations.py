@@ -76,6 +76,7 @@ def engine(empty_db_url):
 
 def test_models_and_migrations_do_not_drift(engine, backend):
     upgrade(engine)
+    _assert_the_comparison_catches_drift(engine)
     diffs = _diffs(engine)
     if diffs:
         pytest.fail(
@@ -84,44 +85,9 @@ def test_models_and_migrations_do_not_drift(engine, backend):
             pytrace=False)
 
 
-def test_upgrade_downgrade_upgrade_round_trip(engine, backend):
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
-    tables_at_head = set(inspect(engine).get_table_names())
-    assert "audit_log" in tables_at_head
-    at_head = _format(_diffs(engine))
-
-    downgrade(engine, "base")
-    assert current_revision(engine) is None
-    left = set(inspect(engine).get_table_names()) - {"alembic_version"}
-    assert not left, f"downgrade to base left tables behind on {backend}: {sorted(left)}"
-
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
-    assert set(inspect(engine).get_table_names()) == tables_at_head
-    # The same schema as the first upgrade (drift against the models is the test above's business).
-    assert _format(_diffs(engine)) == at_head
-
-
-def test_every_step_downgrades_one_revision_at_a_time(engine, backend):
-    """Each revision's downgrade undoes exactly its own upgrade (walk down one step at a time)."""
-    upgrade(engine)
-    at_head = _format(_diffs(engine))
-    steps = 0
-    while current_revision(engine) is not None:
-        before = current_revision(engine)
-        downgrade(engine, "-1")
-        assert current_revision(engine) != before
-        steps += 1
-        assert steps < 100
-    upgrade(engine)
-    assert _format(_diffs(engine)) == at_head
-
-
-def test_drift_check_catches_a_missing_column_and_index(engine):
-    """The comparison itself is meaningful: a column or index the migrations forgot is reported, while our
-    exact types produce no false positives (asserted by the drift test above)."""
-    upgrade(engine)
+def _assert_the_comparison_catches_drift(engine) -> None:
+    """The comparison itself is meaningful: a table, column or index the migrations forgot is reported (and our
+    exact types produce no false positives, or the drift test would fail on every backend)."""
     extra = MetaData()
     for table in metadata.sorted_tables:
         table.to_metadata(extra)
@@ -129,14 +95,43 @@ def test_drift_check_catches_a_missing_column_and_index(engine):
     audit.append_column(Column("not_in_migrations", String(10)))
     Index("ix_audit_log_not_in_migrations", audit.c.not_in_migrations)
     Table("table_not_in_migrations", extra, Column("id", BigInteger, primary_key=True))
+    already = {_describe(d) for d in _diffs(engine)}
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": _compare_type})
-        diffs = compare_metadata(ctx, extra)
-    kinds = {(d[0] if isinstance(d, tuple) else d[0][0]) for d in diffs}
-    text = repr(diffs)
-    assert "add_table" in kinds and "table_not_in_migrations" in text
-    assert "add_column" in kinds and "not_in_migrations" in text
-    assert "add_index" in kinds
+        found = {_describe(d) for d in compare_metadata(ctx, extra)} - already
+    assert found == {"+ table table_not_in_migrations",
+                     "+ column audit_log.not_in_migrations String(length=10)",
+                     "+ index ix_audit_log_not_in_migrations on audit_log(not_in_migrations)"}, found
+
+
+def test_migrations_run_down_and_up_again(engine, backend):
+    """Upgrade from empty to head, downgrade to base in one go, upgrade, then downgrade one revision at a time
+    (each downgrade undoes exactly its own upgrade) and upgrade once more: always the same schema."""
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    tables_at_head = set(inspect(engine).get_table_names())
+    assert "audit_log" in tables_at_head
+    at_head = _format(_diffs(engine))  # drift against the models is the test above's business
+
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    left = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    assert not left, f"downgrade to base left tables behind on {backend}: {sorted(left)}"
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) == tables_at_head
+    assert _format(_diffs(engine)) == at_head
+
+    steps = 0
+    while current_revision(engine) is not None:
+        before = current_revision(engine)
+        downgrade(engine, "-1")
+        assert current_revision(engine) != before
+        steps += 1
+        assert steps < 100
+    assert not set(inspect(engine).get_table_names()) - {"alembic_version"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert _format(_diffs(engine)) == at_head
 
 
 def test_money_column_stored_as_non_bigint_is_drift():
@@ -146,3 +141,40 @@ def test_money_column_stored_as_non_bigint_is_drift():
     assert _compare_type(None, None, None, Integer(), ScaledDecimal(2)) is True
     assert _compare_type(None, None, None, Numeric(18, 2), ScaledDecimal(2)) is True
     assert _compare_type(None, None, None, BigInteger(), ScaledDecimal(2)) is False
+
+
+def test_upgrade_keeps_existing_data(db, backend):
+    """An installation with data (the demo company) goes back to the first revision and forward to head again:
+    every later migration must cope with rows already present (new NOT NULL columns need a server default,
+    new constraints must hold for old rows) and the audit chain must survive (DESIGN.md rule 10)."""
+    from sqlalchemy import func, select
+
+    from erp_core.checks import run_checks
+    from erp_core.masterdata.models import Company
+    from erp_core.security.models import AuditLog, User
+    from tests.support.factories import make_company
+
+    make_company(db, load_demo=True)
+
+    def counts() -> tuple[int, int, int]:
+        with db.uow(readonly=True) as uow:
+            return tuple(uow.session.execute(select(func.count()).select_from(m)).scalar_one()
+                         for m in (Company, User, AuditLog))
+
+    before = counts()
+    first = _first_revision()
+    downgrade(db.engine, first)
+    upgrade(db.engine)
+    assert current_revision(db.engine) == head_revision()
+    assert counts() == before
+    problems = {name: [p.render("en") for p in found] for name, found in run_checks(db) if found}
+    assert not problems, f"integrity checks fail after upgrading a database with data on {backend}: {problems}"
+
+
+def _first_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from erp_core.db.migrate import MIGRATIONS_DIR
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return script.get_base()
