@@ -211,3 +211,39 @@ def test_registration_requests_are_throttled_per_address(db):
     assert err.value.message_id == "error.registration.throttled"
     elsewhere = Actor.anonymous(client_ip="192.0.2.11", permissions=(REGISTRATION_PERMISSION,))
     request_registration(db, elsewhere, username="third3", display_name="x", password=PASSWORD)
+
+
+def test_reset_code_is_emailed_when_smtp_is_configured(db, monkeypatch):
+    from erp_core.security import mailer
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("starttls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, msg):
+            sent.append(("send", msg["To"], msg.get_content()))
+
+    monkeypatch.setattr(mailer.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setenv("ERP_SMTP_HOST", "mail.example.cn")
+    monkeypatch.setenv("ERP_SMTP_USER", "erp")
+    _, admin = setup_company(db)
+    uid = new_user(db, admin, "mailed", email="mailed@example.cn")
+    issued = issue_reset_code(db, admin, user_id=uid)
+    assert issued.emailed_to == "mailed@example.cn"
+    assert sent[0] == ("connect", "mail.example.cn", 587) and ("login", "erp") in sent
+    to, body = sent[-1][1], sent[-1][2]
+    assert to == "mailed@example.cn" and issued.code in body
