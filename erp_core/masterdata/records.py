@@ -347,14 +347,16 @@ def list_records(kind: Kind, ctx, *, search: str | None = None, active: bool | N
     if active is not None:
         stmt = stmt.where(m.active.is_(active))
     lookups = Lookups(ctx.session, ctx.company_id)
+    problems: list[Problem] = []
     for key, value in (filters or {}).items():
         if value is None or value == "":
             continue
         col = kind.col(key)
-        if col.ref:
-            value = lookups.id_of(col.ref, value)
-        else:
-            value = col.parse(value)
+        try:
+            value = lookups.id_of(col.ref, value) if col.ref else col.parse(value)
+        except CellError as err:
+            problems.append((key, col.field, value, err))
+            continue
         stmt = stmt.where(getattr(m, col.target) == value)
     if custom_filters and kind.custom_entity:
         defs = {d.key: d for d in cf.definitions(ctx.session, ctx.company_id, kind.custom_entity,
@@ -363,7 +365,12 @@ def list_records(kind: Kind, ctx, *, search: str | None = None, active: bool | N
             if value is None or value == "" or key not in defs:
                 continue
             d = defs[key]
-            stmt = stmt.where(cf.equals_condition(m.custom_json, key, value, d.field_type, d.choices))
+            try:
+                stmt = stmt.where(cf.equals_condition(m.custom_json, key, value, d.field_type, d.choices))
+            except CellError as err:
+                problems.append((key, d.catalog_field, value, err))
+    if problems:  # a filter value that cannot match anything is reported, like bad form input
+        raise as_validation_errors(problems)
     total = ctx.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     sort_col = getattr(m, kind.col(sort).target if sort in {c.key for c in kind.columns} else "code")
     stmt = stmt.order_by(sort_col.desc() if descending else sort_col, m.id)

@@ -159,3 +159,9 @@ def test_contacts_addresses_and_employee(db, admin):
                                                 "hire_date": "2026年3月1日"})
     e = eq.get_employee(db, admin, employee_id=eid)
     assert e["department"] == "HR" and str(e["hire_date"]) == "2026-03-01"
+
+
+def test_unparseable_filter_is_a_validation_error(db, admin):
+    with pytest.raises(ValidationErrors) as err:
+        pq.list_customers(db, admin, filters={"credit_limit": "abc"})
+    assert err.value.errors[0].field == "field.masterdata.credit_limit"
