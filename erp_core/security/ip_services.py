@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from erp_core.kernel.errors import NotFound, ValidationError
+from erp_core.kernel.errors import DomainError, NotFound, ValidationError
 from erp_core.security.common import load_role, load_user, raise_problems, text_problems
+from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, User
 from erp_core.security.models_identity import IpRule
 from erp_core.security.network import parse_network
@@ -52,6 +53,11 @@ def add_ip_rule(ctx: Context, *, cidr: str, user_id: int | None = None, role_id:
                   note=(note or "").strip() or None)
     ctx.session.add(rule)
     ctx.session.flush()
+    me = ctx.session.get(User, ctx.actor.user_id) if ctx.actor.user_id is not None else None
+    if me is not None and ctx.actor.session_id is not None and not ip_permitted(ctx.session, me,
+                                                                                  ctx.actor.client_ip):
+        # The administrator's own next page load would be refused: almost certainly a mistake.
+        raise DomainError("error.security.rule_locks_you_out", ip=ctx.actor.client_ip or "?")
     ctx.audit("ip_rule", rule.id, cidr=net, user_id=user_id, role_id=role_id)
     return rule.id
 

@@ -10,7 +10,8 @@ from erp_core.security.auth import login
 from erp_core.security.ip_services import add_ip_rule, delete_ip_rule, list_ip_rules
 from erp_core.security.network import client_ip_from, in_any, parse_ip, parse_network
 from erp_core.security.sessions import actor_for_token
-from tests.security.helpers import PASSWORD, audit_entries, new_user, role_id, setup_company
+from tests.security.helpers import PASSWORD, audit_entries, new_user, role_id, session_actor, setup_company
+from tests.support.factories import ADMIN_PASSWORD as PASSWORD_ADMIN
 
 PROXY = ["10.0.0.1/32", "172.16.0.0/12"]
 
@@ -123,3 +124,15 @@ def test_client_ip_property_through_the_proxy_the_proxy_reported_client_wins(cli
         return
     headers = {"X-Forwarded-For": ", ".join([*spoofed, client])}
     assert client_ip_from(headers, "10.0.0.1", PROXY) == str(parse_ip(client))
+
+
+def test_an_administrator_cannot_lock_out_their_own_address(db):
+    _, admin = setup_company(db)
+    _, me = session_actor(db, "admin", PASSWORD_ADMIN, ip="198.51.100.10")
+    with pytest.raises(DomainError) as err:
+        add_ip_rule(db, me, cidr="10.0.0.0/8", role_id=role_id(db, "admin"))
+    assert err.value.message_id == "error.security.rule_locks_you_out"
+    assert list_ip_rules(db, admin) == []
+    add_ip_rule(db, me, cidr="198.51.100.0/24", role_id=role_id(db, "admin"))
+    add_ip_rule(db, me, cidr="10.0.0.0/8", role_id=role_id(db, "admin"))
+    assert len(list_ip_rules(db, admin)) == 2
