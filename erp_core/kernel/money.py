@@ -34,10 +34,22 @@ def to_decimal(value: object) -> Decimal:
 
 
 def round_money(value: Decimal | int | str) -> Decimal:
-    """Round to the fen, half up (the rule for line amounts)."""
-    return to_decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+    """Round to the fen, half up (the rule for line amounts). A value too large to hold in fen at Decimal's
+    precision (e.g. "1e30" typed into a form) is bad input: ValueError, like any other unusable number."""
+    d = to_decimal(value)
+    try:
+        return d.quantize(FEN, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:
+        raise ValueError(f"out of range: {value!r}") from exc
 
 
 def has_scale(value: Decimal, scale: int) -> bool:
-    """True when ``value`` needs no more than ``scale`` decimals."""
-    return value == value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    """True when ``value`` needs no more than ``scale`` decimals. Exact for any magnitude (reads the digits;
+    no rounding, so no decimal context limits)."""
+    _sign, digits, exp = value.as_tuple()
+    if not isinstance(exp, int):  # NaN / infinity
+        return False
+    extra = -scale - exp  # trailing digits that would have to be zero
+    if extra <= 0:
+        return True
+    return not any(digits[-extra:])

@@ -99,6 +99,7 @@ REFUSED = [
     ("amount", 0.1), ("qty", 1.5), ("amount", float("nan")),  # floats are never exact
     ("amount", Decimal("0.001")), ("amount", "12.345"), ("qty", Decimal("0.0000001")),  # too many decimals
     ("amount", Decimal(10) ** 17), ("qty", Decimal(10) ** 13),  # beyond 64-bit storage
+    ("amount", Decimal("1e30")), ("amount", "123456789012345678901234567.5"),  # beyond Decimal's precision
     ("amount", "abc"), ("amount", "NaN"), ("amount", "Infinity"), ("amount", True),
 ]
 

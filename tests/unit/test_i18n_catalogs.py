@@ -17,7 +17,7 @@ from erp_core.i18n import LOCALES, catalog, t
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = ROOT / "erp_core" / "i18n" / "messages"
 FILES = sorted(MESSAGES.glob("*.toml"))
-KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[^\s.]+)+$")  # area-prefixed, dotted, no spaces
 # Literal catalog references in code: whole strings that look like message ids or field keys.
 REFERENCE = re.compile(r"^(error|field|nav|cli)\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
@@ -61,7 +61,7 @@ def test_every_entry_has_both_languages_with_the_same_placeholders():
     for name, key, texts in _entries():
         where = f"{name} [{key}]"
         if not KEY.match(key):
-            problems.append(f"{where}: key is not dotted lowercase")
+            problems.append(f"{where}: key must be <area>.<name> (dotted, no spaces)")
         if not isinstance(texts, dict):
             problems.append(f"{where}: not a table with zh_CN and en")
             continue

@@ -78,3 +78,24 @@ def test_rounding_matches_integer_half_up(units_milli, _):
     sign = -1 if units_milli < 0 else 1
     fen = (abs(units_milli) + 5) // 10 * sign
     assert round_money(value) == Decimal(fen).scaleb(-2)
+
+
+@pytest.mark.parametrize("value", ["1e30", "123456789012345678901234567.5", "-1E+40"])
+def test_absurdly_large_values_are_a_value_error_not_a_crash(value):
+    """A user can type 1e30 into an amount field or a spreadsheet cell: that is bad input (ValueError, which
+    validators turn into a message), never decimal.InvalidOperation escaping as an internal error."""
+    with pytest.raises(ValueError):
+        round_money(value)
+    assert has_scale(Decimal(value), 2) is True  # none of them has more than 2 decimals
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False), st.integers(0, 8))
+def test_has_scale_is_exact_for_any_decimal(value, scale):
+    """has_scale never rounds and never raises, whatever the magnitude."""
+    sign, digits, exp = value.as_tuple()
+    significant = list(digits)
+    while exp < 0 and len(significant) > 1 and significant[-1] == 0:
+        significant.pop()
+        exp += 1
+    expected = exp >= -scale or all(d == 0 for d in significant)
+    assert has_scale(value, scale) is expected
