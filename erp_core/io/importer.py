@@ -183,6 +183,7 @@ class _Plan:
     report: ImportReport
     inserts: list[dict[str, Any]]
     updates: list[dict[str, Any]]
+    placeholders: dict[int, str] | None = None  # negative placeholder id -> category code (same-file parents)
 
 
 def _map_headers(kind: r.Kind, defs: list[cf.FieldDef], headers: list[str], report: ImportReport):
@@ -240,6 +241,10 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
         existing[rec["code"]] = rec
     dup_index = _duplicate_index(kind, existing)
     lookups = r.Lookups(session, company_id)
+    if kind.name == "category":
+        _prepare_category_tree(kind, table, mapping, lookups, existing, report)
+        if report.problems:
+            return _Plan(report, [], [])
     header_of = {m[1].key: table.headers[i] for i, m in mapping.items()}
     scope = ctx.actor.scope(ctx.permission)
     check_scope = not ctx.actor.is_system and scope is not Scope.ALL
@@ -316,7 +321,10 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
     if progress:
         progress("check", total, total)
     report.created, report.updated = len(inserts), len(updates)
-    return _Plan(report, inserts, updates)
+    placeholders = None
+    if kind.name == "category":
+        placeholders = {v: k for k, v in lookups._load("category").items() if v < 0}
+    return _Plan(report, inserts, updates, placeholders)
 
 
 class _DuplicateIndex:
@@ -355,11 +363,60 @@ def _duplicate_index(kind: r.Kind, existing: dict[str, dict[str, Any]]) -> _Dupl
 
 # --- writing --------------------------------------------------------------------------------------------------
 
+def _prepare_category_tree(kind: r.Kind, table: Table, mapping: dict, lookups: r.Lookups,
+                           existing: dict[str, dict[str, Any]], report: ImportReport) -> None:
+    """Categories may name a parent that appears elsewhere in the same file: such parents get a negative
+    placeholder id now and their real id after the inserts (_link_parents). Cycles are refused."""
+    col_of = {m[1].key: i for i, m in mapping.items() if m[0] == "col"}
+    if "parent" not in col_of:
+        return
+    codes: dict[str, tuple[int, str | None]] = {}
+    for n, cells in enumerate(table.rows):
+        try:
+            code = parsers.code(40)(cells[col_of["code"]])
+            parent = parsers.code(40)(cells[col_of["parent"]])
+        except CellError:
+            continue  # reported by the row check
+        if code:
+            codes.setdefault(code, (n + 2, parent))
+    known = lookups._load("category")
+    for i, code in enumerate(c for c in codes if c not in known):
+        known[code] = -(i + 1)
+    id_to_code = {v: k for k, v in known.items()}
+    parent_of = {code: id_to_code.get(rec.get("parent_id")) for code, rec in existing.items()}
+    parent_of.update({code: parent for code, (_row, parent) in codes.items()})
+    for code, (row_no, _parent) in codes.items():
+        seen, node = set(), code
+        while node is not None and node not in seen:
+            seen.add(node)
+            node = parent_of.get(node)
+            if node == code:
+                report.problems.append(ImportProblem(row_no, table.headers[col_of["parent"]], _parent,
+                                                     "error.masterdata.category_cycle"))
+                break
+
+
+def _link_parents(kind: r.Kind, conn, company_id: int, pending: list[tuple[str, int]], placeholders) -> None:
+    if not pending:
+        return
+    t = kind.model.__table__
+    ids = {c: i for c, i in conn.execute(select(t.c.code, t.c.id).where(t.c.company_id == company_id))}
+    conn.execute(update(t).where(t.c.id == bindparam("_id")).values(parent_id=bindparam("_parent")),
+                 [{"_id": ids[code], "_parent": ids[placeholders[ph]]} for code, ph in pending])
+
+
 def _write(kind: r.Kind, ctx, plan: _Plan, progress: Progress | None) -> None:
     table = kind.model.__table__
     total = len(plan.inserts) + len(plan.updates)
     done = 0
     conn = ctx.session.connection()
+    pending: list[tuple[str, int]] = []  # (category code, placeholder parent id)
+    if kind.name == "category":
+        for rows in (plan.inserts, plan.updates):
+            for row in rows:
+                if (row.get("parent_id") or 0) < 0:
+                    pending.append((row["code"] if "code" in row else None, row["parent_id"]))
+                    row["parent_id"] = None
     for start in range(0, len(plan.inserts), BATCH):
         chunk = plan.inserts[start:start + BATCH]
         conn.execute(insert(table), chunk)
@@ -376,6 +433,8 @@ def _write(kind: r.Kind, ctx, plan: _Plan, progress: Progress | None) -> None:
             done += len(chunk)
             if progress:
                 progress("write", done, total)
+    if pending:
+        _link_parents(kind, conn, ctx.company_id, pending, plan.placeholders or {})
 
 
 def dry_run(kind: r.Kind, ctx, table: Table, progress: Progress | None = None) -> ImportReport:

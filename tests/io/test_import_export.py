@@ -201,3 +201,16 @@ def test_failing_import_of_many_rows_writes_nothing(db, admin):
         imp.import_products(db, admin, read_table(_csv("\n".join(lines) + "\n"), "p.csv"))
     assert {p.message_id for p in err.value.report.problems} == {"error.required", "error.import.min"}
     assert _count(db, Product) == 0
+
+
+def test_categories_may_name_parents_later_in_the_same_file_but_not_cycles(db, admin):
+    data = _csv("编码,名称,上级分类\nSCREW,螺丝,HW\nHW,五金,\nBOLT,螺栓,HW\n")
+    report = imp.import_categories(db, admin, read_table(data, "k.csv"))
+    assert report.created == 3
+    tree = {n["code"]: n["depth"] for n in iq.category_tree(db, admin)}
+    assert tree == {"HW": 0, "BOLT": 1, "SCREW": 1}
+    cycle = _csv("code,name,parent\nA,甲,B\nB,乙,A\n")
+    bad = imp.dry_run_categories(db, admin, read_table(cycle, "k.csv"))
+    assert {p.message_id for p in bad.problems} == {"error.masterdata.category_cycle"}
+    moved = _csv("code,name,parent\nHW,五金,SCREW\n")  # an existing parent under its own child
+    assert not imp.dry_run_categories(db, admin, read_table(moved, "k.csv")).ok
