@@ -14,7 +14,7 @@ DEMO_PASSWORDS_KEY = "erp_demo_passwords"
 st.title(tr("login.title"))
 st.caption(tr("app.title"))
 
-if st.session_state.pop("erp_setup_done", False):
+if st.session_state.get("erp_setup_done"):  # until the first sign-in (component reruns must not hide it)
     st.success(tr("wizard.done"), icon=":material/task_alt:")
 
 demo = st.session_state.get(DEMO_PASSWORDS_KEY)
@@ -35,6 +35,7 @@ authenticator.login(location="main", key="erp_login", fields={
 
 if st.session_state.get("authentication_status"):
     st.session_state.pop(DEMO_PASSWORDS_KEY, None)
+    st.session_state.pop("erp_setup_done", None)
     st.rerun()  # app.py now finds the live session, renders the cookie and the user's pages
 
 error = auth.login_error()

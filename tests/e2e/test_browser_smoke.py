@@ -148,6 +148,12 @@ def test_wizard_login_language_and_cookie(server, browser):
     # sign out: the server session ends, so the same cookie replayed later logs nobody in
     page.get_by_role("button", name=en("ui.logout")).click()
     expect(page.get_by_text(en("login.reason.logout"))).to_be_visible()
+    for _ in range(20):  # the browser is told to drop the cookie
+        if not [c for c in context.cookies() if c["name"] == "erp_session" and c["value"]]:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"login cookie still set after logout: {context.cookies()}")
     replay = browser.new_context(viewport={"width": 1280, "height": 900})
     replay.add_cookies(cookies)
     third = replay.new_page()
