@@ -332,3 +332,49 @@ def test_concurrent_use_cases_keep_the_audit_chain_intact(db, company, cases):
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
     with db.uow(readonly=True) as uow:
         assert verify_chain(uow.session) is None
+
+
+def test_two_users_saving_the_same_version_at_once(db, company, backend):
+    """Two use cases edit the same record from the same form version at the same moment: exactly one wins,
+    the other gets ConcurrencyError, and the record shows the winner's change. On PostgreSQL/MariaDB both
+    transactions are forced to overlap (both have read version 1 before either writes); SQLite serialises
+    writers, so there the loser's version check fails."""
+    import threading
+
+    dept_id = _add_department(db, company.company_id)
+    overlap = threading.Barrier(2, timeout=20) if backend != "sqlite" else None
+    perm = "kerneltest.department.edit"
+
+    @use_case(perm, zh="测试：并发编辑", en="Test: concurrent edit")
+    def edit(ctx: Context, *, name: str, version: int) -> None:
+        dept = ctx.session.get(Department, dept_id)
+        ctx.check_version(dept, version)
+        if overlap is not None:
+            overlap.wait()  # both have loaded version 1
+        dept.name = name
+        ctx.session.flush()
+
+    outcomes: dict[str, str] = {}
+
+    def user(name: str) -> None:
+        try:
+            edit(db, actor(company.company_id, {perm: "all"}), name=name, version=1)
+            outcomes[name] = "saved"
+        except ConcurrencyError:
+            outcomes[name] = "conflict"
+        except BaseException as exc:  # noqa: BLE001
+            outcomes[name] = repr(exc)
+
+    try:
+        threads = [threading.Thread(target=user, args=(n,)) for n in ("市场部", "采购部")]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=60)
+    finally:
+        CATALOG.pop(perm, None)
+        for name in [n for n, p in USE_CASES.items() if p == perm]:
+            del USE_CASES[name]
+    assert sorted(outcomes.values()) == ["conflict", "saved"], outcomes
+    winner = next(n for n, o in outcomes.items() if o == "saved")
+    assert _name_of(db, dept_id) == (winner, 2)
