@@ -148,8 +148,6 @@ class AnalyticsEngine:
         with self._lock:
             cur = self.cursor()
             try:
-                if self.backend == "postgresql":
-                    cur.execute("CALL pg_clear_cache()")
                 row = cur.execute("SELECT watermark FROM sync_state WHERE company_id = ?", [company_id]).fetchone()
                 watermark = int(row[0]) if row else 0
                 top = int(self.op_rows("SELECT max(posting_seq) FROM {op}gl_line WHERE company_id = ?",
@@ -160,7 +158,8 @@ class AnalyticsEngine:
                 if top > watermark:
                     watermark = self._append(cur, company_id, watermark, top)
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", [company_id, watermark, now])
+                if row is None or watermark != int(row[0]):  # written only when it moved (a commit costs a flush)
+                    cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", [company_id, watermark, now])
                 return AsOf(watermark, now)
             finally:
                 cur.close()
@@ -186,13 +185,19 @@ class AnalyticsEngine:
         ids = [int(r[0]) for r in cur.execute(
             "SELECT DISTINCT voucher_id FROM gl_batch WHERE posting_seq <= ? AND voucher_id NOT IN "
             "(SELECT voucher_id FROM gl_voucher WHERE company_id = ?)", [end, company_id]).fetchall()]
-        for i in range(0, len(ids), 5000):
-            chunk = ids[i:i + 5000]
+        for i in range(0, len(ids), 20000):
+            chunk = ids[i:i + 20000]
             rows = self.op_rows("SELECT company_id, id, voucher_type, number, period, voucher_date FROM {op}voucher "
                                 f"WHERE company_id = ? AND id IN ({', '.join(str(x) for x in chunk)})", [company_id])
             if rows:
-                cur.executemany("INSERT INTO gl_voucher VALUES (?, ?, ?, ?, ?, CAST(? AS DATE))",
-                                [list(r) for r in rows])
+                cols = list(zip(*rows, strict=True))
+                vouchers = pa.Table.from_arrays(  # noqa: F841  (read by name below)
+                    [pa.array(cols[0], pa.int64()), pa.array(cols[1], pa.int64()), pa.array(cols[2], pa.string()),
+                     pa.array(cols[3], pa.int64()), pa.array(cols[4], pa.string()),
+                     pa.array([str(v) for v in cols[5]], pa.string())],
+                    names=["company_id", "voucher_id", "voucher_type", "number", "period", "voucher_date"])
+                cur.execute("INSERT INTO gl_voucher SELECT company_id, voucher_id, voucher_type, number, period, "
+                            "CAST(voucher_date AS DATE) FROM vouchers")
 
     def _reset(self, cur, company_id: int) -> None:
         cur.execute("DELETE FROM gl WHERE company_id = ?", [company_id])
