@@ -105,3 +105,21 @@ def test_round_trip_and_shape(fen):
     assert "零零" not in text and not text.endswith("零")
     assert text.endswith(("整", "角", "分"))
     assert ("整" in text) == (abs(fen) % 100 == 0)
+
+
+def test_print_view_layout_and_escaping():
+    import datetime as dt
+
+    from erp_core.finance.print_view import voucher_html
+    from erp_core.finance.queries import LineView, VoucherDetail
+
+    lines = [LineView(1, "<b>销售</b>", 1, "1122", "应收账款", Decimal("12345.67"), Decimal(0), {}),
+             LineView(2, "销售", 2, "5001", "主营业务收入", Decimal(0), Decimal("12345.67"), {})]
+    v = VoucherDetail(1, "测试&公司", "记", 7, "2026-11", dt.date(2026, 11, 10), 3, "posted", Decimal("12345.67"),
+                      Decimal("12345.67"), "张三", "李四", "王五", None, None, "manual", 3, lines)
+    html = voucher_html(v, "zh_CN")
+    assert "壹万贰仟叁佰肆拾伍元陆角柒分" in html and "记字第 0007 号" in html and "附单据 3 张" in html
+    assert "2026年11月10日" in html and "12,345.67" in html
+    assert "&lt;b&gt;销售&lt;/b&gt;" in html and "<b>销售" not in html and "测试&amp;公司" in html
+    assert "制单：张三" in html and "审核：李四" in html and "记账：王五" in html
+    assert "Prepared by：张三" in voucher_html(v, "en")

@@ -1,0 +1,42 @@
+"""Accounting periods (会计期间): status and voucher counts per period; the company's voucher-type setting."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from erp_core.finance.queries import finance_settings
+from erp_core.finance.voucher_services import update_finance_settings
+from erp_core.ledger.queries import list_periods
+from ui.actions import run_action
+from ui.context import require_actor
+from ui.finance_kit import done, flash, show_flash
+from ui.i18n import tr
+
+actor = require_actor()
+st.title(tr("nav.finance.periods"))
+show_flash()
+
+periods = run_action(list_periods)
+if periods is None:
+    st.stop()
+st.dataframe([{tr("finance.period"): p.period, tr("finance.status"): tr(f"finance.period_status.{p.status}"),
+               tr("finance.status.draft"): p.drafts, tr("finance.status.reviewed"): p.reviewed,
+               tr("finance.status.posted"): p.posted,
+               tr("finance.periods.closed_by"): p.closed_by or ""} for p in periods],
+             hide_index=True, use_container_width=True)
+if not periods:
+    st.info(tr("finance.periods.none"))
+
+if actor.may("finance.setting.edit") and actor.may("finance.voucher.view"):
+    settings = run_action(finance_settings)
+    if settings:
+        st.subheader(tr("finance.settings.title"))
+        with st.form("fin_settings"):
+            mode = st.radio(tr("field.finance.setting.voucher_type_mode"), ("single", "split"),
+                            index=0 if settings.voucher_type_mode == "single" else 1,
+                            format_func=lambda m: tr(f"finance.settings.mode.{m}"), horizontal=True)
+            st.caption(tr("finance.settings.code_scheme", scheme=settings.code_scheme))
+            save = st.form_submit_button(tr("finance.save"), type="primary")
+        if save and done(update_finance_settings, voucher_type_mode=mode, version=settings.version):
+            flash(tr("finance.saved"))
+            st.rerun()

@@ -1,0 +1,183 @@
+"""Voucher entry (录入凭证), built for the keyboard: lines in a grid (account chosen by code or name), totals
+shown live, a button that balances the last line, and every problem listed with its line number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+import streamlit as st
+
+from erp_core.finance.queries import get_voucher, list_accounts, voucher_type_choices
+from erp_core.finance.voucher_services import create_voucher, update_voucher
+from ui.actions import run_action
+from ui.context import locale, require_actor
+from ui.finance_kit import EDIT_KEY, VIEW_KEY, done, flash, show_flash
+from ui.i18n import tr
+
+DIMS = ("customer_id", "supplier_id", "department_id", "project_id", "employee_id", "product_id")
+BLANK_ROWS = 4
+
+actor = require_actor()
+loc = locale()
+show_flash()
+
+accounts = run_action(list_accounts, postable_only=True)
+types = run_action(voucher_type_choices)
+if accounts is None or types is None:
+    st.stop()
+label_of = {a.id: a.label(loc) for a in accounts}
+id_of = {v: k for k, v in label_of.items()}
+aux_of = {a.label(loc): a.aux for a in accounts}
+
+
+def _blank() -> dict:
+    return {"summary": "", "account": None, "debit": "", "credit": "", **{d: None for d in DIMS}}
+
+
+def _reset(lines: list[dict] | None = None) -> None:
+    st.session_state["ve_lines"] = lines or [_blank() for _ in range(BLANK_ROWS)]
+    st.session_state["ve_gen"] = st.session_state.get("ve_gen", 0) + 1
+
+
+editing = st.session_state.get(EDIT_KEY)
+detail = None
+if editing is not None:
+    detail = run_action(get_voucher, voucher_id=editing)
+    if detail is None or detail.status != "draft":
+        st.session_state.pop(EDIT_KEY, None)
+        detail = None
+    elif st.session_state.get("ve_loaded") != (editing, detail.version):
+        _reset([{"summary": ln.summary, "account": label_of.get(ln.account_id), "debit": str(ln.debit or ""),
+                 "credit": str(ln.credit or ""), **ln.dims} for ln in detail.lines])
+        st.session_state["ve_loaded"] = (editing, detail.version)
+        st.session_state["ve_date"] = detail.voucher_date
+        st.session_state["ve_att"] = detail.attachments
+        if detail.voucher_type in types:
+            st.session_state["ve_type"] = detail.voucher_type
+if "ve_lines" not in st.session_state:
+    _reset()
+
+st.title(tr("finance.entry.edit_title", number=detail.display_no) if detail else tr("nav.finance.voucher_entry"))
+
+st.session_state.setdefault("ve_date", dt.date.today())
+st.session_state.setdefault("ve_att", 0)
+h1, h2, h3, h4 = st.columns([1, 2, 1, 2])
+vtype = h1.selectbox(tr("field.finance.voucher.type"), types, key="ve_type")
+vdate = h2.date_input(tr("field.finance.voucher.date"), key="ve_date")
+attachments = h3.number_input(tr("field.finance.voucher.attachments"), min_value=0, step=1, key="ve_att")
+if detail:
+    h4.caption(tr("finance.entry.editing", number=detail.display_no, period=detail.period))
+    if h4.button(tr("finance.entry.new"), icon=":material/add:"):
+        st.session_state.pop(EDIT_KEY, None)
+        st.session_state.pop("ve_loaded", None)
+        _reset()
+        st.rerun()
+
+frame = pd.DataFrame(st.session_state["ve_lines"], columns=["summary", "account", "debit", "credit", *DIMS])
+for d in DIMS:
+    frame[d] = pd.to_numeric(frame[d], errors="coerce").astype("Int64")
+config = {
+    "summary": st.column_config.TextColumn(tr("field.finance.line.summary"), max_chars=200, width="medium"),
+    "account": st.column_config.SelectboxColumn(tr("field.finance.line.account"), options=list(id_of),
+                                                width="large"),
+    "debit": st.column_config.TextColumn(tr("field.finance.line.debit"), width="small"),
+    "credit": st.column_config.TextColumn(tr("field.finance.line.credit"), width="small"),
+    **{d: st.column_config.NumberColumn(tr(f"field.finance.dim.{d[:-3]}"), step=1, min_value=1, width="small")
+       for d in DIMS},
+}
+st.caption(tr("finance.entry.hint"))
+edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
+                        use_container_width=True, key=f"ve_editor_{st.session_state['ve_gen']}")
+
+
+def _amount(text) -> Decimal | None:
+    if text is None or (isinstance(text, float) and pd.isna(text)) or str(text).strip() == "":
+        return Decimal(0)
+    try:
+        return Decimal(str(text).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _rows() -> list[dict]:
+    out = []
+    for rec in edited.to_dict("records"):
+        row = {"summary": rec.get("summary") or "", "account": rec.get("account"),
+               "debit": "" if pd.isna(rec.get("debit")) else rec.get("debit") or "",
+               "credit": "" if pd.isna(rec.get("credit")) else rec.get("credit") or ""}
+        for d in DIMS:
+            v = rec.get(d)
+            row[d] = None if v is None or pd.isna(v) else int(v)
+        out.append(row)
+    return out
+
+
+rows = _rows()
+debits = [_amount(r["debit"]) for r in rows]
+credits = [_amount(r["credit"]) for r in rows]
+total_d = sum((d for d in debits if d is not None), Decimal(0))
+total_c = sum((c for c in credits if c is not None), Decimal(0))
+diff = total_d - total_c
+m1, m2, m3 = st.columns(3)
+m1.metric(tr("finance.entry.total_debit"), f"{total_d:,.2f}")
+m2.metric(tr("finance.entry.total_credit"), f"{total_c:,.2f}")
+m3.metric(tr("finance.entry.difference"), f"{diff:,.2f}")
+if diff == 0 and total_d != 0:
+    st.success(tr("finance.entry.balanced"), icon=":material/check_circle:")
+for n, r in enumerate(rows, start=1):  # a reminder, before saving, of the dimensions an account requires
+    need = [d for d in (aux_of.get(r["account"]) or "").split(",") if d and r.get(f"{d}_id") is None]
+    if need:
+        st.caption(tr("finance.entry.needs_dims", line=n,
+                      dims="、".join(tr(f"field.finance.dim.{d}") for d in need)))
+
+b1, b2, b3 = st.columns(3)
+if b1.button(tr("finance.entry.balance_last"), icon=":material/balance:", disabled=diff == 0,
+             help=tr("finance.entry.balance_help")):
+    filled = [i for i, r in enumerate(rows) if r["account"] or r["summary"] or r["debit"] or r["credit"]]
+    if filled:
+        last = rows[filled[-1]]
+        d0, c0 = _amount(last["debit"]) or Decimal(0), _amount(last["credit"]) or Decimal(0)
+        net = (total_d - d0) - (total_c - c0)  # what the other lines leave unbalanced
+        last["debit"], last["credit"] = ("", f"{net:.2f}") if net > 0 else (f"{-net:.2f}", "")
+        if net == 0:
+            last["debit"] = last["credit"] = ""
+        if not last["summary"] and filled[:-1]:
+            last["summary"] = rows[filled[0]]["summary"]
+    _reset(rows)
+    st.rerun()
+
+
+def _lines() -> list[dict]:
+    out = []
+    for r in rows:
+        line = {"summary": r["summary"], "account_id": id_of.get(r["account"]) if r["account"] else None,
+                "account_code": None if r["account"] in id_of or not r["account"] else str(r["account"]).split()[0],
+                "debit": str(r["debit"]).strip(), "credit": str(r["credit"]).strip()}
+        line.update({d: r[d] for d in DIMS})
+        out.append(line)
+    return out
+
+
+save = b2.button(tr("finance.save"), type="primary", icon=":material/save:")
+if save:
+    if detail:
+        new_version = done(update_voucher, voucher_id=detail.id, version=detail.version, voucher_date=vdate,
+                           voucher_type=vtype, attachments=int(attachments), lines=_lines())
+        if new_version:
+            flash(tr("finance.entry.updated", number=detail.display_no))
+            st.session_state.pop("ve_loaded", None)
+            st.rerun()
+    else:
+        new_id = done(create_voucher, voucher_date=vdate, voucher_type=vtype, attachments=int(attachments),
+                      lines=_lines())
+        if new_id:
+            created = run_action(get_voucher, voucher_id=new_id)
+            flash(tr("finance.entry.created", number=created.display_no if created else new_id))
+            st.session_state[VIEW_KEY] = new_id
+            _reset()
+            st.rerun()
+if b3.button(tr("finance.entry.clear"), icon=":material/restart_alt:"):
+    _reset()
+    st.rerun()

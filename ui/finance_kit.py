@@ -1,0 +1,47 @@
+"""Small Streamlit helpers for the finance pages (pages/finance/*): flash messages after a rerun, a yes/no
+for use cases, account labels, and the voucher handed from one page to another. No business rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+
+from ui.actions import run_action
+from ui.i18n import tr
+
+FLASH_KEY = "fin_flash"
+EDIT_KEY = "fin_edit_voucher"  # voucher id the entry page should load (None: a new voucher)
+VIEW_KEY = "fin_view_voucher"  # voucher id the print page should show
+
+
+def done(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """Run a use case through run_action; returns its result, or None when it failed (error already shown).
+    Use cases that return None come back as True."""
+    result = run_action(lambda db, who, /, **kw: (lambda r: True if r is None else r)(fn(db, who, **kw)), **kwargs)
+    return result
+
+
+def flash(message: str) -> None:
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/task_alt:")
+
+
+def account_labels(accounts: Iterable[Any], locale: str) -> dict[int, str]:
+    """id -> "1122 应收账款" (searchable by code or name in a selectbox)."""
+    return {a.id: a.label(locale) for a in accounts}
+
+
+def money_text(value: Decimal | int | None) -> str:
+    return "" if value in (None, 0) else f"{Decimal(value):,.2f}"
+
+
+def status_label(status: str) -> str:
+    return tr(f"finance.status.{status}")
