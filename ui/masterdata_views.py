@@ -132,6 +132,13 @@ def render(screen: RecordScreen) -> None:
         sort = f3.selectbox(tr("masterdata.sort"), sortable, key=f"{perm}_sort",
                             format_func=lambda k: tr(screen.kind.col(k).field))
         descending = f4.checkbox(tr("masterdata.descending"), key=f"{perm}_desc")
+        filters: dict[str, Any] = {}
+        ref_cols = [c for c in screen.kind.columns if c.ref in ("department", "category")]
+        if ref_cols:
+            grid = st.columns(len(ref_cols) + 2)
+            for i, c in enumerate(ref_cols):
+                filters[c.key] = grid[i].text_input(tr(c.field), key=f"{perm}_flt_{c.key}",
+                                                    placeholder=tr("masterdata.filter_code"))
         custom_filters: dict[str, Any] = {}
         if defs:
             with st.expander(tr("masterdata.custom_filters")):
@@ -140,6 +147,7 @@ def render(screen: RecordScreen) -> None:
         page_no = st.number_input(tr("masterdata.page"), min_value=1, value=1, step=1, key=f"{perm}_page")
         active = {"active": True, "inactive": False, "all": None}[status]
         page = run_action(screen.list_q, search=search or None, active=active, sort=sort, descending=descending,
+                          filters={k: v.strip() for k, v in filters.items() if v and v.strip()},
                           custom_filters={k: v for k, v in custom_filters.items() if v}, page=int(page_no),
                           page_size=50)
         if page is None:

@@ -353,10 +353,13 @@ def list_records(kind: Kind, ctx, *, search: str | None = None, active: bool | N
             continue
         col = kind.col(key)
         try:
-            value = lookups.id_of(col.ref, value) if col.ref else col.parse(value)
+            parsed = lookups.id_of(col.ref, value) if col.ref else col.parse(value)
+            if col.ref and parsed is None:
+                raise CellError("error.masterdata.unknown_ref", value=value)
         except CellError as err:
             problems.append((key, col.field, value, err))
             continue
+        value = parsed
         stmt = stmt.where(getattr(m, col.target) == value)
     if custom_filters and kind.custom_entity:
         defs = {d.key: d for d in cf.definitions(ctx.session, ctx.company_id, kind.custom_entity,
