@@ -31,7 +31,7 @@ st.dataframe([{
     tr("admin_ui.users.failed_logins"): u.failed_logins,
     tr("admin_ui.locked.locked_at"): datetime(u.locked_at) if u.locked_at else "",
     tr("admin_ui.users.last_login"): datetime(u.last_login_at) if u.last_login_at else "",
-} for u in locked], hide_index=True, use_container_width=True)
+} for u in locked], hide_index=True, width="stretch")
 
 labels = {u.id: f"{u.username} — {u.display_name}" for u in locked}
 picked = st.selectbox(tr("admin_ui.locked.pick"), list(labels), key="al_pick", format_func=lambda i: labels[i])

@@ -114,7 +114,7 @@ st.dataframe([{
     tr("field.security.roles"): ", ".join(u.role_codes),
     tr("field.security.email"): u.email or "",
     tr("admin_ui.users.last_login"): _when(u.last_login_at),
-} for u in shown], hide_index=True, use_container_width=True)
+} for u in shown], hide_index=True, width="stretch")
 
 if not users:
     st.info(tr("admin_ui.users.none"), icon=":material/info:")
