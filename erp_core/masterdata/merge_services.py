@@ -1,13 +1,16 @@
 """Merging duplicate customers or suppliers (合并重复往来单位).
 
 Every foreign key in the metadata that points at the partner table is found by looking, not by listing, so
-documents added by later modules are moved too. The duplicate is kept (history and audit trail stay readable),
+documents added by later modules are moved too. Rows of append-only tables (posted ledgers) refuse the update;
+they are left as they are and counted in the audit record (``kept_append_only``). The duplicate is kept (history and audit trail stay readable),
 marked inactive and ``merged_into`` the survivor."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, Table, update
+from sqlalchemy import MetaData, Table, func, select, update
+from sqlalchemy.exc import DBAPIError
 
+from erp_core.db.append_only import is_append_only_violation
 from erp_core.db.base import Base
 from erp_core.kernel.errors import ValidationError, ValidationErrors
 from erp_core.masterdata import records as r
@@ -39,16 +42,28 @@ def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, meta
         raise ValidationErrors([ValidationError("error.masterdata.merged", field="field.masterdata.survivor")])
     ctx.session.flush()
     moved: dict[str, int] = {}
+    kept: dict[str, int] = {}
     for table, column in referencing_columns(kind.model.__tablename__, metadata):
-        result = ctx.session.execute(update(table).where(table.c[column] == duplicate.id)
-                                     .values({column: survivor.id}))
+        try:
+            with ctx.session.begin_nested():  # a savepoint: an append-only refusal must not end the merge
+                result = ctx.session.execute(update(table).where(table.c[column] == duplicate.id)
+                                             .values({column: survivor.id}))
+        except DBAPIError as exc:
+            if not is_append_only_violation(exc):
+                raise
+            # Posted history (append-only ledgers) is never rewritten: it keeps naming the merged record,
+            # which points at the survivor through merged_into.
+            kept[f"{table.name}.{column}"] = ctx.session.execute(
+                select(func.count()).select_from(table).where(table.c[column] == duplicate.id)).scalar_one()
+            continue
         if result.rowcount:
             moved[f"{table.name}.{column}"] = result.rowcount
     ctx.session.expire_all()
     duplicate = r.load(kind, ctx, duplicate_id)
     duplicate.merged_into = survivor.id
     duplicate.active = False
-    ctx.audit(kind.name, survivor.id, merged=duplicate.code, merged_id=duplicate.id, moved=moved)
+    ctx.audit(kind.name, survivor.id, merged=duplicate.code, merged_id=duplicate.id, moved=moved,
+              kept_append_only=kept)
     return moved
 
 

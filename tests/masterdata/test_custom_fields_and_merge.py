@@ -144,3 +144,35 @@ def test_merge_moves_every_reference_and_is_audited(db, admin):
         ms.merge_customers(db, admin, survivor_id=a, duplicate_id=a)
     # merged partners no longer count as duplicates
     assert [m["code"] for m in pq.customer_duplicates(db, admin, values={"name": "长沙星辰贸易"})] == ["C1"]
+
+
+def test_merge_leaves_append_only_history_alone(db, admin):
+    from sqlalchemy import text
+
+    from erp_core.db.append_only import drop_ddl, guard_ddl
+
+    a = ps.create_customer(db, admin, values={"code": "C1", "name": "甲"})
+    b = ps.create_customer(db, admin, values={"code": "C2", "name": "乙"})
+    ps.add_customer_contact(db, admin, customer_id=b, values={"name": "王"})
+    md = MetaData()
+    for t in Base.metadata.sorted_tables:
+        t.to_metadata(md)
+    posted = Table("test_posted_line", md, Column("id", Integer, primary_key=True),
+                   Column("customer_id", ForeignKey("customer.id")))
+    posted.create(db.engine)
+    dialect = db.engine.dialect.name
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(posted), [{"id": 1, "customer_id": b}])
+            for stmt in guard_ddl(dialect, "test_posted_line"):
+                conn.execute(text(stmt))
+        moved = ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b, metadata=md)
+        assert moved == {"partner_contact.customer_id": 1}
+        with db.engine.connect() as conn:
+            assert conn.execute(select(posted.c.customer_id)).scalar_one() == b
+    finally:
+        with db.engine.begin() as conn:
+            for stmt in drop_ddl(dialect, "test_posted_line"):
+                conn.execute(text(stmt))
+        posted.drop(db.engine)
+    assert pq.get_customer(db, admin, customer_id=b)["merged_into"] == a
