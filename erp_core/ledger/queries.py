@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from erp_core.finance.models import Voucher
+from erp_core.ledger import invariants  # noqa: F401  (registers the ledger check of `erp check`)
 from erp_core.ledger.models import AccountingPeriod
 from erp_core.security.scope import scoped
 from erp_core.usecase import Context, query
