@@ -150,3 +150,16 @@ def equals_condition(column: Any, key: str, value: Any, field_type: str = "text"
     needle = json.dumps(key, ensure_ascii=False) + ":" + json.dumps(stored, ensure_ascii=False)
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
+
+
+def validate_for(session: Session, company_id: int, entity: str, raw: dict[str, Any] | None, *,
+                 existing_json: str | None = None, creating: bool = True) -> tuple[str | None, list]:
+    """For other modules' records with a ``custom_json`` column (entity "document" for sales/purchase
+    documents): validate ``raw`` against the company's active fields of ``entity`` and return the JSON text to
+    store plus ValidationErrors (field = the field's labels) to raise with everything else the form got wrong."""
+    from erp_core.kernel.errors import ValidationError
+
+    defs = definitions(session, company_id, entity)
+    stored, found = clean_custom(defs, raw, existing=loads(existing_json), creating=creating)
+    errors = [ValidationError(err.message_id, field=d.catalog_field, **err.params) for d, _value, err in found]
+    return dumps(stored), errors

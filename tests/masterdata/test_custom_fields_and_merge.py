@@ -176,3 +176,15 @@ def test_merge_leaves_append_only_history_alone(db, admin):
                 conn.execute(text(stmt))
         posted.drop(db.engine)
     assert pq.get_customer(db, admin, customer_id=b)["merged_into"] == a
+
+
+def test_document_fields_validate_through_the_public_helper(db, admin):
+    from erp_core.masterdata.custom_fields import validate_for
+
+    _field(db, admin, entity="document", key="po_ref", label_zh="客户订单号", label_en="Customer PO",
+           required=True)
+    with db.uow(readonly=True) as uow:
+        text, errors = validate_for(uow.session, admin.company_id, "document", {})
+        assert text is None and [e.message_id for e in errors] == ["error.required"]
+        text, errors = validate_for(uow.session, admin.company_id, "document", {"po_ref": " PO-1 "})
+        assert text == '{"po_ref":"PO-1"}' and not errors
