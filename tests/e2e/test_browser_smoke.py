@@ -104,6 +104,9 @@ def test_wizard_login_language_and_cookie(server, browser):
 
     # setup wizard
     expect(page.get_by_role("heading", name=zh("wizard.title"))).to_be_visible()
+    expect(page.get_by_role("button", name=zh("wizard.submit"))).to_be_visible()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "artifacts" / "e2e-wizard-zh.png"), full_page=True)
     _fill(page, zh("field.company.name"), "浏览器测试有限公司")
     _fill(page, zh("field.company.tax_id"), demo_tax_id())
     _fill(page, zh("field.admin.username"), "boss")
@@ -114,6 +117,7 @@ def test_wizard_login_language_and_cookie(server, browser):
 
     # login
     expect(page.get_by_text(zh("wizard.done"))).to_be_visible()
+    page.screenshot(path=str(ROOT / "artifacts" / "e2e-login-zh.png"), full_page=True)
     _fill(page, zh("login.username"), "boss")
     _fill(page, zh("login.password"), PASSWORD)
     page.get_by_role("button", name=zh("login.submit")).click()
@@ -129,7 +133,6 @@ def test_wizard_login_language_and_cookie(server, browser):
     page.get_by_role("option", name="English").click()
     expect(page.get_by_role("heading", name=en("home.welcome", name="老板"))).to_be_visible()
     expect(page.get_by_role("button", name=en("ui.logout"))).to_be_visible()
-    (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "artifacts" / "e2e-home-en.png"), full_page=True)
 
     # the cookie carries a live erp session: a new browser context with it is logged in
