@@ -14,7 +14,7 @@ from erp_core.masterdata import partners_queries as pq
 from erp_core.masterdata import partners_services as ps
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_employees import Employee
-from erp_core.masterdata.models_items import Product
+from erp_core.masterdata.models_items import Product, ProductCategory
 from erp_core.masterdata.models_partners import Customer, Supplier
 from erp_core.masterdata.partners import normalize_name
 from erp_core.masterdata.records import DuplicateWarning
@@ -72,13 +72,15 @@ def test_product_create_edit_deactivate(db, admin):
      {"field.masterdata.phone", "field.masterdata.tax_id", "field.masterdata.buyer"}),
     (es.create_employee, {"code": "E1", "name": "", "hire_date": "2026-13-01", "email": "x@"},
      {"field.masterdata.person_name", "field.masterdata.hire_date", "field.masterdata.email"}),
+    (isv.create_category, {"code": "", "name": "n" * 201, "parent": "NOPE"},
+     {"field.masterdata.code", "field.masterdata.name", "field.masterdata.parent_category"}),
 ])
 def test_bad_input_names_every_field_and_writes_nothing(db, admin, create, values, fields):
     audit_before = _count(db, AuditLog)
     with pytest.raises(ValidationErrors) as err:
         create(db, admin, values=values)
     assert {e.field for e in err.value.errors} == fields
-    for model in (Product, Customer, Supplier, Employee):
+    for model in (Product, Customer, Supplier, Employee, ProductCategory):
         assert _count(db, model) == 0
     assert _count(db, AuditLog) == audit_before
 
@@ -165,3 +167,11 @@ def test_unparseable_filter_is_a_validation_error(db, admin):
     with pytest.raises(ValidationErrors) as err:
         pq.list_customers(db, admin, filters={"credit_limit": "abc"})
     assert err.value.errors[0].field == "field.masterdata.credit_limit"
+
+
+def test_category_cannot_move_under_its_own_descendant(db, admin):
+    top = isv.create_category(db, admin, values={"code": "A", "name": "甲"})
+    isv.create_category(db, admin, values={"code": "B", "name": "乙", "parent": "A"})
+    with pytest.raises(ValidationErrors) as err:
+        isv.edit_category(db, admin, category_id=top, version=None, values={"parent": "B"})
+    assert err.value.errors[0].message_id == "error.masterdata.category_cycle"
