@@ -6,6 +6,7 @@ import streamlit as st
 
 from erp_core.i18n import has
 from erp_core.io import ledger_import_services as ledger
+from erp_core.io.export import to_csv_bytes
 from erp_core.io.export_queries import TEMPLATES
 from erp_core.io.import_services import COMMITS, DRY_RUNS
 from erp_core.io.importer import read_table
@@ -67,11 +68,14 @@ if report.warnings:
     st.warning("\n".join("• " + w.render(loc) for w in report.warnings))
 if report.problems:
     st.error(tr("import.dry_run_failed", count=len(report.problems)))
-    st.dataframe(pd.DataFrame([{tr("masterdata.import.row"): p.row or "",
-                                tr("masterdata.import.column"): p.column,
-                                tr("masterdata.import.value"): "" if p.value is None else str(p.value),
-                                tr("masterdata.import.reason"): p.reason(loc)} for p in report.problems]),
-                 hide_index=True, use_container_width=True)
+    problems = pd.DataFrame([{tr("masterdata.import.row"): p.row or "",
+                              tr("masterdata.import.column"): p.column,
+                              tr("masterdata.import.value"): "" if p.value is None else str(p.value),
+                              tr("masterdata.import.reason"): p.reason(loc)} for p in report.problems])
+    st.dataframe(problems, hide_index=True, use_container_width=True)
+    st.download_button(tr("masterdata.import.problems_csv"),
+                       to_csv_bytes(list(problems.columns), problems.itertuples(index=False, name=None)),
+                       file_name="import_problems.csv", mime="text/csv")
     st.stop()
 
 st.success(tr("import.dry_run_ok", created=report.created, updated=report.updated))
