@@ -61,17 +61,21 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     st.navigation(pages).run()
 
 
-def _user_menu(authenticator: auth.ErpAuthenticate, display_name: str) -> bool:
-    """Sidebar: who is signed in, language, change password, sign out. Returns False after sign-out."""
+def _sign_out() -> None:  # button callback: runs before the script, so this run already shows the login page
+    auth.sign_out()
+
+
+def _user_menu(display_name: str, *, account_links: bool) -> None:
+    """Sidebar: who is signed in, language, change password, sign out."""
     with st.sidebar:
+        st.divider()
         st.markdown(f"**{display_name}**")
         _language_picker("erp_lang_user", _pick_user_language)
-        if st.button(tr("ui.logout"), key="erp_logout_button", icon=":material/logout:",
-                     use_container_width=True):
-            auth.logout(authenticator)
-            st.session_state[auth.REASON_KEY] = "logout"
-            return False
-    return True
+        if account_links:
+            st.page_link(ACCOUNT_PAGES["password"].file, label=tr("nav.account.password"),
+                         icon=ACCOUNT_PAGES["password"].icon)
+        st.button(tr("ui.logout"), key="erp_logout_button", icon=":material/logout:", use_container_width=True,
+                  on_click=_sign_out)
 
 
 def main() -> None:
@@ -88,7 +92,7 @@ def main() -> None:
         except NotAuthenticated:  # the session ended between the two reads
             auth.clear_session("unknown")
             actor = None
-    if actor is None or profile is None or not _user_menu(authenticator, profile.display_name):
+    if actor is None or profile is None:
         _anonymous(authenticator)
         return
     st.session_state[LOCALE_KEY] = actor.locale
@@ -97,7 +101,9 @@ def main() -> None:
         # Forced steps, in this order: a password of one's own, then the first-login preferences (once).
         forced = ACCOUNT_PAGES["password" if profile.must_change_password else "preferences"]
         st.session_state[_AFTER_FORCED] = True
-        st.navigation([_page(forced, default=True)], position="hidden").run()
+        current = st.navigation([_page(forced, default=True)], position="hidden")
+        _user_menu(profile.display_name, account_links=False)
+        current.run()
         return
     groups = pages_for(actor)
     landing = profile.landing_page
@@ -114,6 +120,9 @@ def main() -> None:
                  if page_url_path(s) not in skip and page_exists(s)]  # a menu may list a page ahead
         if pages:
             nav[tr(group)] = pages
-    st.navigation(nav).run()
+    current = st.navigation(nav)
+    _user_menu(profile.display_name, account_links=not skip and actor.may(ACCOUNT_PAGES["password"].any_of[0]))
+    current.run()
+
 
 main()

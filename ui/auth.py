@@ -245,6 +245,19 @@ def logout(auth: ErpAuthenticate) -> None:
     auth.cookie_controller.delete_cookie()
 
 
+def sign_out() -> None:
+    """The user menu's "sign out" (a button callback, before this run's authenticator exists): revoke the
+    server session, forget the login and have the next cookie flush delete the cookie."""
+    current = st.session_state.get(ACTOR_KEY)
+    if current is not None:
+        try:
+            erp_auth.logout(database(), current)
+        except DomainError:
+            pass  # already ended on the server
+    clear_session(reason="logout")
+    st.session_state["logout"] = True
+
+
 def login_error() -> DomainError | None:
     return st.session_state.get(LOGIN_ERROR_KEY)
 

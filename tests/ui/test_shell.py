@@ -137,6 +137,7 @@ def test_home_shows_company_date_and_money_in_the_users_language(ui_db, admin_pa
     assert "测试商贸有限公司" in body
     assert "年" in body and "月" in body and "日" in body
     assert "¥1,234,567.50" in body
+    assert "修改密码" in [link.proto.label for link in at.sidebar.get("page_link")]  # user menu
 
 
 def test_language_switch_changes_texts_and_is_saved(ui_db, admin_password):
