@@ -1,0 +1,120 @@
+"""Audit log page in AppTest: filters and paging, a change shown before -> after, CSV export, chain verification,
+and archiving old entries after confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from erp_core.kernel.actor import Actor
+from erp_core.kernel.clock import set_clock
+from erp_core.security.models import AuditLog, User
+from erp_core.security.models_identity import AuditArchive
+from erp_core.security.role_services import create_role
+from erp_core.security.user_services import get_user, update_user
+from tests.support.factories import admin_actor
+from tests.ui import harness
+from tests.ui.harness import ROOT, texts
+
+AUDIT = "pages/admin/audit.py"
+
+
+def _li(db):
+    with db.uow(readonly=True) as uow:
+        return uow.session.execute(select(User.id).where(User.username == "li.kuaiji")).scalar_one()
+
+
+def test_filters_detail_before_after_and_csv_export(ui_db, ui_company, admin_app):
+    admin = admin_actor(ui_db, ui_company)
+    uid = _li(ui_db)
+    row = get_user(ui_db, admin, user_id=uid)
+    update_user(ui_db, admin, user_id=uid, version=row.version, display_name="李会计（新）")
+    at = admin_app.switch_page(AUDIT).run()
+    assert not at.exception, at.exception
+    at.text_input(key="aa_entity").input("user")
+    at.text_input(key="aa_module").input("admin")
+    at = at.run()
+    listed = at.dataframe[0].value.to_string()
+    assert "admin.user.edit" in listed and "security.session.login" not in listed
+    edit_seq = int(at.dataframe[0].value.iloc[0, 0])
+    at.selectbox(key="aa_pick").set_value(edit_seq)
+    at = at.run()
+    changes = at.dataframe[1].value.to_string()
+    assert "display_name" in changes and "李会计" in changes and "李会计（新）" in changes
+    at.selectbox(key="aa_outcome").set_value("denied")
+    at = at.run()
+    assert at.dataframe[0].value.empty
+    at.selectbox(key="aa_outcome").set_value(None)
+    at.button(key="aa_prepare_csv").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    fmt, data = at.session_state["aa_export"]
+    text = data.decode("utf-8-sig")
+    assert fmt == "csv" and "admin.user.edit" in text and "security.session.login" not in text
+
+
+def test_paging_and_a_bad_time_range_names_the_field(ui_db, ui_company, admin_app):
+    system = Actor.system(company_id=ui_company.company_id)
+    for i in range(30):
+        create_role(ui_db, system, code=f"role_{i:02d}", name_zh=f"角色{i}", name_en=f"Role {i}")
+    at = admin_app.switch_page(AUDIT).run()
+    at.selectbox(key="aa_page_size").set_value(25)
+    at = at.run()
+    with ui_db.uow(readonly=True) as uow:
+        total = uow.session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
+    assert total > 25
+    assert len(at.dataframe[0].value) == 25
+    at.number_input(key="aa_page").set_value(2)
+    at = at.run()
+    assert not at.exception, at.exception
+    assert 0 < len(at.dataframe[0].value) <= 25
+    today = dt.date.today()
+    at.date_input(key="aa_since").set_value(today)
+    at.date_input(key="aa_until").set_value(today - dt.timedelta(days=2))
+    at = at.run()
+    assert at.error and "“结束时间”须晚于开始时间" in at.error[0].value
+
+
+def test_verify_then_archive_old_entries_after_confirmation(ui_db, ui_company, admin_app, tmp_path, monkeypatch):
+    # archives go to the data folder of the configuration: a copy of config.toml in tmp_path
+    (tmp_path / "config.toml").write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("ERP_CONFIG", str(tmp_path / "config.toml"))
+    harness.reset_ui_caches()
+    real = dt.datetime.now(dt.UTC)
+    set_clock(lambda: real - dt.timedelta(days=3))
+    try:
+        create_role(ui_db, Actor.system(company_id=ui_company.company_id), code="old_role", name_zh="旧角色",
+                    name_en="Old role")
+    finally:
+        set_clock(None)
+    with ui_db.uow(readonly=True) as uow:
+        old_seq = uow.session.execute(select(AuditLog.seq).where(AuditLog.action == "admin.role.create")
+                                      .order_by(AuditLog.seq.desc())).scalars().first()
+    at = admin_app.switch_page(AUDIT).run()
+    at.button(key="aa_verify").click()
+    at = at.run()
+    assert "校验通过" in texts(at)
+    at.date_input(key="aa_before").set_value(dt.date.today())
+    at = at.run()
+    assert at.button(key="aa_archive").disabled
+    at.checkbox(key="aa_archive_ok").check()
+    at = at.run()
+    at.button(key="aa_archive").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert f"已归档 {old_seq} 条记录" in texts(at)
+    with ui_db.uow(readonly=True) as uow:
+        archive = uow.session.execute(select(AuditArchive)).scalar_one()
+        assert (archive.from_seq, archive.to_seq) == (1, old_seq)
+        assert uow.session.execute(select(func.min(AuditLog.seq))).scalar_one() == old_seq + 1
+        path = Path(archive.file_name)
+    assert path.is_relative_to(tmp_path) and path.exists()
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        assert json.loads(f.readline())["count"] == old_seq
+    at.button(key="aa_verify").click()
+    at = at.run()
+    assert "校验通过" in texts(at)
