@@ -1,0 +1,62 @@
+"""The import page in a real browser (Streamlit's file uploader cannot be driven from AppTest): upload a file
+with problems -> the dry-run table names them and nothing is written; upload a good file -> commit."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from erp_core.i18n import t
+from tests.e2e.test_browser_smoke import WAIT, browser, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.e2e
+
+
+def zh(key: str, **params) -> str:
+    return t(key, "zh_CN", **params)
+
+
+def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from erp_core.config import Settings
+    from erp_core.db.engine import make_engine
+    from erp_core.db.uow import Database
+    from erp_core.masterdata.models_partners import Customer
+    from tests.support.factories import ADMIN_PASSWORD, make_company
+    from tests.ui.harness import ready_user
+
+    url = f"sqlite:///{tmp_path / 'erp.db'}"
+    db = Database(make_engine(url), Settings(database_url=url, data_dir=tmp_path))
+    make_company(db)
+    password = ready_user(db, "admin", ADMIN_PASSWORD)
+
+    expect.set_options(timeout=WAIT)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(server)
+    page.get_by_label(zh("login.username"), exact=True).fill("admin")
+    page.get_by_label(zh("login.password"), exact=True).fill(password)
+    page.get_by_role("button", name=zh("login.submit")).click()
+    expect(page.get_by_role("link", name=zh("nav.masterdata.import"))).to_be_visible()
+    page.get_by_role("link", name=zh("nav.masterdata.import")).click()
+    expect(page.get_by_role("heading", name=zh("nav.masterdata.import"))).to_be_visible()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("编码,名称,信用额度\nC1,甲公司,1.234\n,乙公司,\n", encoding="gb18030")
+    page.locator('input[type="file"]').set_input_files(str(bad))
+    expect(page.get_by_text(zh("import.dry_run_failed", count=2))).to_be_visible()
+    with db.uow(readonly=True) as uow:
+        assert uow.session.execute(select(func.count()).select_from(Customer)).scalar_one() == 0
+
+    good = tmp_path / "good.csv"
+    good.write_text("编码,名称,信用额度\nC1,甲公司,1.23\nC2,乙公司,\n", encoding="gb18030")
+    page.locator('input[type="file"]').set_input_files(str(good))
+    expect(page.get_by_text(zh("import.dry_run_ok", created=2, updated=0))).to_be_visible()
+    page.get_by_role("button", name=zh("masterdata.import.commit")).click()
+    expect(page.get_by_text(zh("import.done", created=2, updated=0))).to_be_visible()
+    with db.uow(readonly=True) as uow:
+        assert uow.session.execute(select(func.count()).select_from(Customer)).scalar_one() == 2
+    context.close()
+    db.dispose()
