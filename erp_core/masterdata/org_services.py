@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from erp_core.kernel.errors import Conflict, PermissionDenied
 from erp_core.masterdata.models import Department, Project
 from erp_core.security.scope import may_touch
-from erp_core.settings.common import Problems, clean_code, clean_date, clean_text, get_owned, require_company
+from erp_core.settings.common import (
+    Problems,
+    clean_code,
+    clean_date,
+    clean_text,
+    get_owned,
+    require_company,
+    save,
+)
 from erp_core.usecase import Context, use_case
 
 FD = "field.settings.department."
@@ -70,8 +78,7 @@ def create_department(ctx: Context, *, code: str, name: str, parent_id: int | No
     p.raise_any()
     _guard(ctx, department_id=parent_id)
     dep = Department(company_id=company_id, **v)
-    ctx.session.add(dep)
-    ctx.session.flush()
+    save(ctx, dep)
     ctx.audit("department", dep.id, **v)
     return dep.id
 
@@ -89,6 +96,7 @@ def edit_department(ctx: Context, *, department_id: int, version: int, code: str
     if parent_id != dep.parent_id:
         _guard(ctx, department_id=parent_id)  # moving under a parent outside one's scope is refused
     ctx.diff(dep, **v)
+    save(ctx)
     ctx.audit("department", dep.id)
 
 
@@ -149,8 +157,7 @@ def create_project(ctx: Context, *, code: str, name: str, department_id: int | N
     p.raise_any()
     _guard(ctx, department_id=department_id)
     project = Project(company_id=company_id, **v)
-    ctx.session.add(project)
-    ctx.session.flush()
+    save(ctx, project)
     ctx.audit("project", project.id, **_audit_values(v))
     return project.id
 
@@ -170,6 +177,7 @@ def edit_project(ctx: Context, *, project_id: int, version: int, code: str, name
     if department_id != project.department_id:
         _guard(ctx, department_id=department_id)
     ctx.diff(project, **v)
+    save(ctx)
     ctx.audit("project", project.id)
 
 

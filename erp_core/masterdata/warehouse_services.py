@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from erp_core.kernel.errors import Conflict
 from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
-from erp_core.settings.common import Problems, clean_code, clean_text, get_owned, require_company
+from erp_core.settings.common import Problems, clean_code, clean_text, get_owned, require_company, save
 from erp_core.usecase import Context, use_case
 
 FW = "field.settings.warehouse."
@@ -35,8 +35,7 @@ def create_warehouse(ctx: Context, *, code: str, name: str, address: str | None 
     v = _warehouse_values(ctx, p, code=code, name=name, address=address, keeper=keeper, self_id=None)
     p.raise_any()
     wh = Warehouse(company_id=company_id, **v)
-    ctx.session.add(wh)
-    ctx.session.flush()
+    save(ctx, wh)
     ctx.audit("warehouse", wh.id, **v)
     return wh.id
 
@@ -50,6 +49,7 @@ def edit_warehouse(ctx: Context, *, warehouse_id: int, version: int, code: str, 
     v = _warehouse_values(ctx, p, code=code, name=name, address=address, keeper=keeper, self_id=wh.id)
     p.raise_any()
     ctx.diff(wh, **v)
+    save(ctx)
     ctx.audit("warehouse", wh.id)
 
 
@@ -91,8 +91,7 @@ def create_location(ctx: Context, *, warehouse_id: int, code: str, name: str) ->
     v = _location_values(ctx, p, warehouse_id=wh.id, code=code, name=name, self_id=None)
     p.raise_any()
     loc = WarehouseLocation(company_id=company_id, warehouse_id=wh.id, **v)
-    ctx.session.add(loc)
-    ctx.session.flush()
+    save(ctx, loc)
     ctx.audit("warehouse_location", loc.id, warehouse=wh.code, **v)
     return loc.id
 
@@ -106,4 +105,5 @@ def edit_location(ctx: Context, *, location_id: int, version: int, code: str, na
     v = _location_values(ctx, p, warehouse_id=loc.warehouse_id, code=code, name=name, self_id=loc.id)
     p.raise_any()
     ctx.diff(loc, active=bool(active), **v)
+    save(ctx)
     ctx.audit("warehouse_location", loc.id)

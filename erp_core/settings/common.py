@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erp_core.kernel.errors import DomainError, NotFound, ValidationError, ValidationErrors
+from erp_core.kernel.errors import Conflict, DomainError, NotFound, ValidationError, ValidationErrors
 from erp_core.kernel.money import has_scale, to_decimal
 
 MAX_PAGE_SIZE = 500
@@ -95,6 +96,17 @@ def company_rows(stmt: Select, ctx, *, company_col) -> Select:
     units, warehouses): every holder of the view permission sees all of it whatever the row scope of the grant
     (a department-scoped viewer still needs the tax rates); the row scope applies to departments and projects."""
     return stmt if ctx.actor.is_system else stmt.where(company_col == ctx.actor.company_id)
+
+
+def save(ctx, obj: object | None = None) -> None:
+    """Add ``obj`` (if given) and flush now. A unique constraint that fires here (two people saving the same code
+    at the same moment, after both passed the friendly check) becomes a Conflict, not a database error."""
+    if obj is not None:
+        ctx.session.add(obj)
+    try:
+        ctx.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("error.settings.concurrent_duplicate") from exc
 
 
 def require_company(ctx) -> int:

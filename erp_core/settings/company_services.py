@@ -7,6 +7,7 @@ exists (the ledger module creates it); a ledger that names its table differently
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from sqlalchemy import column, func, inspect, select, table, update
@@ -22,7 +23,7 @@ from erp_core.masterdata.models import (
     CompanyBankAccount,
 )
 from erp_core.masterdata.validators import is_valid_uscc
-from erp_core.settings.common import Problems, clean_text, get_owned, require_company
+from erp_core.settings.common import Problems, clean_text, get_owned, require_company, save
 from erp_core.settings.models import Currency
 from erp_core.usecase import Context, use_case
 
@@ -30,6 +31,12 @@ F = "field.settings.company."
 B = "field.settings.bank."
 EDIT = ("settings.company.edit", "修改公司设置", "Edit company settings")
 VOUCHER_TABLES = ("voucher",)
+
+
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """IANA time zone names this system's zoneinfo knows (no file paths, no "localtime")."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 def books_have_entries(session: Session, company_id: int) -> bool:
@@ -73,9 +80,7 @@ def update_company_settings(ctx: Context, *, version: int, name: str, tax_id: st
     elif not s.execute(select(Currency.id).where(Currency.company_id == company_id, Currency.code == currency,
                                                  Currency.active.is_(True))).first():
         p.add("error.settings.currency.unknown", F + "base_currency", code=currency)
-    try:
-        zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    if time_zone not in known_time_zones():
         p.add("error.settings.time_zone", F + "time_zone")
     if (not isinstance(fiscal_year_start_month, int) or isinstance(fiscal_year_start_month, bool)
             or not 1 <= fiscal_year_start_month <= 12):
@@ -137,8 +142,7 @@ def add_bank_account(ctx: Context, *, bank_name: str, account_number: str, accou
     p.raise_any()
     _refuse_duplicate_number(ctx.session, company_id, v["account_number"])
     row = CompanyBankAccount(company_id=company_id, is_default=bool(is_default), **v)
-    ctx.session.add(row)
-    ctx.session.flush()
+    save(ctx, row)
     if row.is_default:
         _make_default(ctx.session, company_id, row.id)
     ctx.audit("company_bank_account", row.id, is_default=bool(is_default), **v)
@@ -157,6 +161,7 @@ def edit_bank_account(ctx: Context, *, bank_account_id: int, version: int, bank_
     p.raise_any()
     _refuse_duplicate_number(ctx.session, company_id, v["account_number"], exclude_id=row.id)
     ctx.diff(row, is_default=bool(is_default) and bool(active), active=bool(active), **v)
+    save(ctx)
     if row.is_default:
         _make_default(ctx.session, company_id, row.id)
     ctx.audit("company_bank_account", row.id)

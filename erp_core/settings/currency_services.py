@@ -18,6 +18,7 @@ from erp_core.settings.common import (
     clean_text,
     get_owned,
     require_company,
+    save,
 )
 from erp_core.settings.models import EXCHANGE_SCALE, Currency, ExchangeRate
 from erp_core.usecase import Context, use_case
@@ -47,8 +48,7 @@ def create_currency(ctx: Context, *, code: str, name_zh: str, name_en: str, deci
                                                      Currency.code == iso)).first():
         raise Conflict("error.settings.duplicate_code", code=iso)
     row = Currency(company_id=company_id, code=iso, **v)
-    ctx.session.add(row)
-    ctx.session.flush()
+    save(ctx, row)
     ctx.audit("currency", row.id, code=iso, **v)
     return row.id
 
@@ -66,6 +66,7 @@ def edit_currency(ctx: Context, *, currency_id: int, version: int, name_zh: str,
     if not active and row.code == ctx.session.get(Company, company_id).base_currency:
         raise Conflict("error.settings.currency.base_inactive", code=row.code)
     ctx.diff(row, active=bool(active), **v)
+    save(ctx)
     ctx.audit("currency", row.id)
 
 
@@ -94,8 +95,7 @@ def set_exchange_rate(ctx: Context, *, currency_code: str, rate_date: dt.date | 
         ExchangeRate.rate_date == day)).scalar_one_or_none()
     if row is None:
         row = ExchangeRate(company_id=company_id, currency_code=code, rate_date=day, rate=value)
-        ctx.session.add(row)
-        ctx.session.flush()
+        save(ctx, row)
         ctx.audit("exchange_rate", row.id, currency=code, date=day.isoformat(), rate=str(value))
     else:
         ctx.audit("exchange_rate", row.id, currency=code, date=day.isoformat(), rate=[str(row.rate), str(value)])

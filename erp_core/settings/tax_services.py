@@ -17,6 +17,7 @@ from erp_core.settings.common import (
     clean_text,
     get_owned,
     require_company,
+    save,
 )
 from erp_core.settings.models import RATE_SCALE, TAX_KINDS, TaxRate
 from erp_core.usecase import Context, use_case
@@ -71,8 +72,7 @@ def create_tax_rate(ctx: Context, *, code: str, name_zh: str, name_en: str, kind
     p.raise_any()
     _refuse_overlap(ctx.session, company_id, v["code"], v["valid_from"], v["valid_to"])
     row = TaxRate(company_id=company_id, **v)
-    ctx.session.add(row)
-    ctx.session.flush()
+    save(ctx, row)
     ctx.audit("tax_rate", row.id, **{k: str(x) if x is not None else None for k, x in v.items()})
     return row.id
 
@@ -91,6 +91,7 @@ def edit_tax_rate(ctx: Context, *, tax_rate_id: int, version: int, code: str, na
     p.raise_any()
     _refuse_overlap(ctx.session, company_id, v["code"], v["valid_from"], v["valid_to"], exclude_id=row.id)
     ctx.diff(row, **v)
+    save(ctx)
     ctx.audit("tax_rate", row.id)
 
 

@@ -24,6 +24,7 @@ from erp_core.settings.common import (
     clean_text,
     get_owned,
     require_company,
+    save,
 )
 from erp_core.settings.models import FACTOR_SCALE, Unit, UnitConversion
 from erp_core.usecase import Context, use_case
@@ -46,8 +47,7 @@ def create_unit(ctx: Context, *, code: str, name_zh: str, name_en: str) -> int:
     if ctx.session.execute(select(Unit.id).where(Unit.company_id == company_id, Unit.code == code)).first():
         raise Conflict("error.settings.duplicate_code", code=code)
     row = Unit(company_id=company_id, code=code, **v)
-    ctx.session.add(row)
-    ctx.session.flush()
+    save(ctx, row)
     ctx.audit("unit", row.id, code=code, **v)
     return row.id
 
@@ -61,6 +61,7 @@ def edit_unit(ctx: Context, *, unit_id: int, version: int, name_zh: str, name_en
     v = _names(p, name_zh, name_en)
     p.raise_any()
     ctx.diff(row, active=bool(active), **v)
+    save(ctx)
     ctx.audit("unit", row.id)
 
 
@@ -132,8 +133,7 @@ def add_conversion(ctx: Context, *, from_unit_id: int, to_unit_id: int, factor: 
         raise Conflict(msg, from_unit=units["from_unit"].code, to_unit=units["to_unit"].code,
                        factor=format(derived.normalize(), "f"))
     row = UnitConversion(company_id=company_id, from_unit_id=from_unit_id, to_unit_id=to_unit_id, factor=value)
-    ctx.session.add(row)
-    ctx.session.flush()
+    save(ctx, row)
     ctx.audit("unit_conversion", row.id, from_unit=units["from_unit"].code, to_unit=units["to_unit"].code,
               factor=str(value))
     return row.id

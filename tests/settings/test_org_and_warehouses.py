@@ -198,3 +198,24 @@ def test_warehouse_permissions(db, company):
     with pytest.raises(PermissionDenied):
         create_warehouse(db, viewer, code="X", name="x")
 
+
+
+def test_a_duplicate_that_slips_past_the_check_is_a_conflict(db, admin, monkeypatch):
+    """Two users saving the same code at once both pass the friendly check; the unique constraint decides, and
+    the loser gets a Conflict (nothing written), not a database error."""
+    from erp_core.masterdata import org_services, warehouse_services
+
+    create_department(db, admin, code="RACE", name="先到")
+    monkeypatch.setattr(org_services, "_code_taken", lambda *a, **k: False)
+    before = count(db, Department)
+    with pytest.raises(Conflict) as err:
+        create_department(db, admin, code="RACE", name="后到")
+    assert err.value.message_id == "error.settings.concurrent_duplicate"
+    assert count(db, Department) == before
+    wid = create_warehouse(db, admin, code="W-RACE", name="仓")
+    other = create_warehouse(db, admin, code="W-OTHER", name="仓2")
+    monkeypatch.setattr(warehouse_services, "_warehouse_values",
+                        lambda ctx, p, **kw: {"code": "W-RACE", "name": "仓2", "address": None, "keeper": None})
+    with pytest.raises(Conflict):
+        edit_warehouse(db, admin, warehouse_id=other, version=1, code="W-RACE", name="仓2")
+    assert wid != other

@@ -79,7 +79,7 @@ def test_edit_settings_saves_and_audits_changed_fields(db, admin):
 def test_bad_settings_name_every_field_and_write_nothing(db, admin):
     form = _settings_form(db, admin)
     before = audit_count(db)
-    form.update(name=" ", tax_id="91330100MA27XL0J9R", base_currency="XXX", time_zone="Mars/Base",
+    form.update(name=" ", tax_id="91330100MA27XL0J9R", base_currency="XXX", time_zone="../etc/passwd",
                 fiscal_year_start_month=13, accounting_standard="ifrs", date_format="dd.mm", number_format="?",
                 default_locale="fr")
     with pytest.raises(ValidationErrors) as err:

@@ -142,3 +142,19 @@ def test_warehouse_with_location_through_the_page(admin_app, ui_db, ui_company):
     at = at.run()
     assert any("库位编码" in e.value for e in at.error), [e.value for e in at.error]
     assert count(ui_db, WarehouseLocation) == 1
+
+
+def test_department_scoped_viewer_sees_own_subtree_read_only(ui_db, ui_company):
+    """孙查看 (viewer role: *.*.view at department scope, in 销售部) sees 销售部 and its sub-departments only,
+    and no create/edit forms; tax rates are still visible in full."""
+    from tests.ui import harness
+
+    password = harness.ready_user(ui_db, "sun.chakan", ui_company.demo_passwords["sun.chakan"])
+    at = harness.logged_in_app(ui_db, "sun.chakan", password)
+    at = at.switch_page("pages/masterdata/departments.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = texts(at)
+    assert "SALES-N" in shown and "SALES-S" in shown and "FIN" not in shown
+    assert not [b for b in at.button if b.key == "dp_add_submit"]
+    at = at.switch_page("pages/settings/tax_rates.py").run()
+    assert not at.exception and len(at.dataframe[0].value) == 12
