@@ -68,7 +68,6 @@ def _sign_out() -> None:  # button callback: runs before the script, so this run
 def _user_menu(display_name: str, *, account_links: bool) -> None:
     """Sidebar: who is signed in, language, change password, sign out."""
     with st.sidebar:
-        st.divider()
         st.markdown(f"**{display_name}**")
         _language_picker("erp_lang_user", _pick_user_language)
         if account_links:

@@ -152,6 +152,9 @@ class ErpAuthenticate(Authenticate):
         self.api_key, self.path, self.secret_key = None, None, key
         self.attrs = {"login_sleep_time": 0}  # it sleeps for its cookie component; ours reads request cookies
         self.encryptor = Encryptor(key)
+        # The cookie components are invisible iframes; without this each one leaves an empty row on the page.
+        st.html("<style>div[data-testid='stElementContainer']:has(iframe[height='0'])"
+                "{display:none}</style>")
         self.cookie_controller = ErpCookieController(sec.cookie_name, key, sec.cookie_expiry_days)
         self.authentication_controller = ErpAuthenticationController({"usernames": {}}, auto_hash=False,
                                                                      secret_key=key)
