@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import LANGUAGE_NAMES, LOCALES
-from erp_core.kernel.errors import DomainError, NotAuthenticated
+from erp_core.i18n import LANGUAGE_NAMES, LOCALES, render_error
+from erp_core.kernel.errors import ConfigError, DomainError, NotAuthenticated
 from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
@@ -124,4 +124,7 @@ def main() -> None:
     current.run()
 
 
-main()
+try:
+    main()
+except ConfigError as err:  # invalid settings stop the app with a message naming the setting
+    st.error(render_error(err, locale()), icon=":material/settings_alert:")

@@ -237,3 +237,24 @@ def test_landing_page_opens_after_login(ui_db, ui_company):
     assert not at.exception
     assert "欢迎回来" not in texts(at)
     assert at.session_state["erp_actor"].username == "admin"
+
+
+def test_invalid_settings_stop_the_app_with_a_message_naming_the_setting(ui_db, ui_company, monkeypatch):
+    monkeypatch.setenv("ERP_COOKIE_KEY", "too-short")
+    at = harness.new_app().run()
+    assert not at.exception
+    assert "ERP_COOKIE_KEY" in " ".join(e.value for e in at.error)
+    assert not at.text_input  # no login form
+
+
+def test_too_many_failures_from_one_address_are_throttled(ui_db, ui_company):
+    from erp_core.kernel.errors import DomainError
+    from erp_core.security.auth import login
+
+    for i in range(ui_db.settings.security.ip_failure_limit):
+        with pytest.raises(DomainError):
+            login(ui_db, f"nobody{i}", "Wrong-Pass-123!", client_ip="127.0.0.1")
+    at = harness.login_with_form(harness.new_app().run(), "admin", ADMIN_PASSWORD)
+    assert at.title[0].value == "登录"
+    message = " ".join(e.value for e in at.error)
+    assert str(ui_db.settings.security.ip_failure_window_minutes) in message, message
