@@ -102,15 +102,24 @@ def _form_fields(screen: RecordScreen, current: dict[str, Any], defs: list[dict[
     return values, custom
 
 
+def _shown(value: Any) -> Any:
+    """What a list cell shows: empty for no value; decimals and dates as text in one uniform form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
 def _table(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]]) -> None:
     if not rows:
         st.info(tr("masterdata.empty"), icon=":material/info:")
         return
     data = []
     for r in rows:
-        item = {tr(c.field): r.get(c.key) for c in screen.kind.columns}
+        item = {tr(c.field): _shown(r.get(c.key)) for c in screen.kind.columns}
         for d in defs:
-            item[_label(d)] = (r.get("custom") or {}).get(d["key"])
+            item[_label(d)] = _shown((r.get("custom") or {}).get(d["key"]))
         data.append(item)
     st.dataframe(pd.DataFrame(data), hide_index=True, use_container_width=True)
 
@@ -134,17 +143,17 @@ def render(screen: RecordScreen) -> None:
         descending = f4.checkbox(tr("masterdata.descending"), key=f"{perm}_desc")
         filters: dict[str, Any] = {}
         ref_cols = [c for c in screen.kind.columns if c.ref in ("department", "category")]
-        if ref_cols:
-            grid = st.columns(len(ref_cols) + 2)
-            for i, c in enumerate(ref_cols):
-                filters[c.key] = grid[i].text_input(tr(c.field), key=f"{perm}_flt_{c.key}",
-                                                    placeholder=tr("masterdata.filter_code"))
+        grid = st.columns([3] * len(ref_cols) + [1.5, 6 - len(ref_cols)])
+        for i, c in enumerate(ref_cols):
+            filters[c.key] = grid[i].text_input(tr(c.field), key=f"{perm}_flt_{c.key}",
+                                                placeholder=tr("masterdata.filter_code"))
+        page_no = grid[len(ref_cols)].number_input(tr("masterdata.page"), min_value=1, value=1, step=1,
+                                                   key=f"{perm}_page")
         custom_filters: dict[str, Any] = {}
         if defs:
             with st.expander(tr("masterdata.custom_filters")):
                 for d in defs:
                     custom_filters[d["key"]] = st.text_input(_label(d), key=f"{perm}_cff_{d['key']}")
-        page_no = st.number_input(tr("masterdata.page"), min_value=1, value=1, step=1, key=f"{perm}_page")
         active = {"active": True, "inactive": False, "all": None}[status]
         page = run_action(screen.list_q, search=search or None, active=active, sort=sort, descending=descending,
                           filters={k: v.strip() for k, v in filters.items() if v and v.strip()},

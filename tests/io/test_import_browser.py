@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from erp_core.i18n import t
-from tests.e2e.test_browser_smoke import WAIT, browser, server  # noqa: F401  (fixtures)
+from tests.e2e.test_browser_smoke import ROOT, WAIT, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +39,8 @@ def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
     page.get_by_label(zh("login.username"), exact=True).fill("admin")
     page.get_by_label(zh("login.password"), exact=True).fill(password)
     page.get_by_role("button", name=zh("login.submit")).click()
-    expect(page.get_by_role("link", name=zh("nav.masterdata.import"))).to_be_visible()
-    page.get_by_role("link", name=zh("nav.masterdata.import")).click()
+    expect(page.get_by_role("link", name=zh("nav.masterdata.import")).first).to_be_visible()
+    page.get_by_role("link", name=zh("nav.masterdata.import")).first.click()
     expect(page.get_by_role("heading", name=zh("nav.masterdata.import"))).to_be_visible()
 
     bad = tmp_path / "bad.csv"
@@ -58,5 +58,12 @@ def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
     expect(page.get_by_text(zh("import.done", created=2, updated=0))).to_be_visible()
     with db.uow(readonly=True) as uow:
         assert uow.session.execute(select(func.count()).select_from(Customer)).scalar_one() == 2
+
+    # the imported customers are in the customer list
+    page.get_by_role("link", name=zh("nav.masterdata.customers")).first.click()
+    expect(page.get_by_role("heading", name=zh("nav.masterdata.customers"))).to_be_visible()
+    expect(page.get_by_text(zh("masterdata.total", total=2))).to_be_visible()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "artifacts" / "e2e-customers-zh.png"), full_page=True)
     context.close()
     db.dispose()
