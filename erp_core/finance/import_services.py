@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from erp_core.db.base import Base
 from erp_core.finance.accounts import all_accounts
@@ -236,11 +236,18 @@ def _write(ctx: Context, prepared, *, post: bool) -> list[int]:
                       "created_at": now, "version": 1,
                       "posted_by": actor.user_id if post else None,
                       "posted_by_name": actor.username if post else None, "posted_at": now if post else None})
-    vt = Voucher.__table__
-    ids: list[int] = []
+    # Raw executemany, then the ids back by the unique (type, period, number): faster than INSERT .. RETURNING
+    # batches on every backend.
     for start in range(0, len(vrows), BATCH):
-        chunk = vrows[start:start + BATCH]
-        ids += list(s.execute(insert(vt).returning(vt.c.id, sort_by_parameter_order=True), chunk).scalars())
+        insert_rows(s, Voucher.__table__, vrows[start:start + BATCH])
+    found: dict[tuple[str, str, int], int] = {}
+    for (vtype, period), n in counts.items():
+        first = next_no[(vtype, period)] - n
+        found.update({(t, p, num): vid for vid, t, p, num in s.execute(
+            select(Voucher.id, Voucher.voucher_type, Voucher.period, Voucher.number).where(
+                Voucher.company_id == company_id, Voucher.voucher_type == vtype, Voucher.period == period,
+                Voucher.number >= first, Voucher.number < first + n))})
+    ids = [found[(r["voucher_type"], r["period"], r["number"])] for r in vrows]
     line_rows = [{"voucher_id": vid, **ln} for vid, (_, _, lines, _) in zip(ids, prepared, strict=True)
                  for ln in lines]
     dims = {c: None for c in ("department_id", "project_id", "customer_id", "supplier_id", "employee_id",

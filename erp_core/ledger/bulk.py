@@ -1,5 +1,5 @@
-"""Raw executemany for the ledger's bulk paths (import, posting): the driver's own executemany with plain
-tuples, skipping SQLAlchemy's per-row parameter processing (about 3x faster at 20,000 rows). Callers pass values
+"""Raw bulk inserts for the ledger's bulk paths (import, posting): COPY on PostgreSQL, else the driver's own
+executemany with plain tuples, skipping SQLAlchemy's per-row parameter processing (about 3x faster at 20,000 rows). Callers pass values
 already validated; this module converts them to what the column types would store (money as integer fen,
 dates and timestamps in SQLAlchemy's SQLite text format), so rows read back exactly as ORM-written ones."""
 
@@ -54,4 +54,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         data = [tuple(r[n] for n in names) for r in rows]
     else:
         data = [tuple([r[n] if c is None else c(r[n]) for n, c in pairs]) for r in rows]
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        # COPY is several times faster than a pipelined executemany, inside the same transaction.
+        cols = ", ".join(preparer.quote(n) for n in names)
+        with conn.connection.dbapi_connection.cursor() as cur:
+            with cur.copy(f"COPY {preparer.format_table(table)} ({cols}) FROM STDIN") as copy:
+                for row in data:
+                    copy.write_row(row)
+        return
     conn.exec_driver_sql(sql, data)
