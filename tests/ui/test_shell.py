@@ -258,3 +258,22 @@ def test_too_many_failures_from_one_address_are_throttled(ui_db, ui_company):
     assert at.title[0].value == "登录"
     message = " ".join(e.value for e in at.error)
     assert str(ui_db.settings.security.ip_failure_window_minutes) in message, message
+
+
+def test_each_user_sees_only_the_pages_their_roles_allow(ui_db, ui_company, admin_password):
+    from ui.nav import all_pages
+    from ui.pages import page_exists, page_url_path
+
+    admin_pages = {page_url_path(s) for s in all_pages() if s.group == "nav.group.admin" and page_exists(s)}
+
+    def links(at) -> set[str]:  # the home page links every page the user may open, by URL path
+        return {link.proto.page for link in at.main.get("page_link")}
+
+    admin = harness.logged_in_app(ui_db, "admin", admin_password)
+    password = harness.ready_user(ui_db, "chen.cangguan", ui_company.demo_passwords["chen.cangguan"])
+    keeper = harness.logged_in_app(ui_db, "chen.cangguan", password)
+    assert not admin.exception and not keeper.exception
+    admin_links, keeper_links = links(admin), links(keeper)
+    assert admin_pages <= admin_links
+    assert not admin_pages & keeper_links
+    assert keeper_links < admin_links
