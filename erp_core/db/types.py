@@ -7,6 +7,7 @@ decimals than the column holds is refused, never silently rounded: rounding is t
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime
@@ -60,7 +61,30 @@ def Quantity() -> ScaledDecimal:  # noqa: N802
     return ScaledDecimal(QUANTITY_SCALE)
 
 
-def UtcDateTime() -> DateTime:  # noqa: N802
+class _UtcDateTime(TypeDecorator[dt.datetime]):
+    """Stores naive UTC. A timezone-aware value is converted to UTC first: left alone, SQLite and MariaDB
+    would drop its offset (storing local time as if it were UTC) while PostgreSQL would convert it through
+    the server's time zone setting, so the same instant would be stored three different ways."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+
+    @property
+    def python_type(self):
+        return dt.datetime
+
+
+def UtcDateTime() -> _UtcDateTime:  # noqa: N802
     """A naive-UTC timestamp with microseconds on every backend (MariaDB's DATETIME drops them by default,
     which would break anything hashed from a stored timestamp)."""
-    return DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+    return _UtcDateTime()

@@ -111,3 +111,22 @@ def test_inexact_or_out_of_range_input_is_refused_and_nothing_written(engine, ta
         assert isinstance(err.value.orig, (TypeError, ValueError)), (column, value)
     with engine.connect() as conn:
         assert conn.execute(select(table.c.id)).all() == []
+
+
+@PROPERTY
+@given(at=timestamps, offset_minutes=st.integers(-14 * 60, 14 * 60))
+def test_aware_timestamps_are_stored_as_the_same_utc_instant(engine, table, at, offset_minutes):
+    """A timezone-aware value (any offset) is stored as naive UTC on every backend, whatever the server's or
+    the session's time zone setting is."""
+    aware = at.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset_minutes)))
+    row_id = next(_ids)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+        elif engine.dialect.name in ("mysql", "mariadb"):
+            conn.exec_driver_sql("SET time_zone = '+08:00'")
+        conn.execute(insert(table).values(id=row_id, at=aware))
+    with engine.connect() as conn:
+        got = conn.execute(select(table.c.at).where(table.c.id == row_id)).scalar_one()
+    assert got.tzinfo is None
+    assert got == aware.astimezone(dt.UTC).replace(tzinfo=None)
