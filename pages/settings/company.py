@@ -3,14 +3,17 @@ accounting standard, formats, language; and the company's bank accounts."""
 
 from __future__ import annotations
 
-import zoneinfo
-
 import streamlit as st
 
 from erp_core.i18n import LANGUAGE_NAMES, LOCALES
 from erp_core.masterdata.models import ACCOUNTING_STANDARDS, DATE_FORMATS, NUMBER_FORMATS
 from erp_core.settings.company_queries import get_company_settings
-from erp_core.settings.company_services import add_bank_account, edit_bank_account, update_company_settings
+from erp_core.settings.company_services import (
+    add_bank_account,
+    edit_bank_account,
+    known_time_zones,
+    update_company_settings,
+)
 from erp_core.settings.currency_queries import list_currencies
 from ui.actions import run_action
 from ui.context import locale, require_actor
@@ -33,7 +36,7 @@ currencies = [c["code"] for c in (run_action(list_currencies, include_inactive=F
     if actor.may("settings.currency.view") else [data["base_currency"]]
 if data["base_currency"] not in currencies:
     currencies.insert(0, data["base_currency"])
-zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z)
+zones = sorted(z for z in known_time_zones() if "/" in z)
 if data["time_zone"] not in zones:
     zones.insert(0, data["time_zone"])
 

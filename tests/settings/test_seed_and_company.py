@@ -162,3 +162,17 @@ def test_single_problem_is_a_plain_validation_error(db, admin):
     with pytest.raises(ValidationError) as err:
         update_company_settings(db, admin, **(form | {"time_zone": "Nowhere/Town"}))
     assert err.value.field == "field.settings.company.time_zone"
+
+
+def test_a_real_draft_voucher_locks_the_standard(db, admin):
+    """Integration with the finance module's voucher table (as it exists at the time of writing)."""
+    voucher_services = pytest.importorskip("erp_core.finance.voucher_services")
+    voucher_services.create_voucher(db, admin, voucher_date=dt.date(2026, 11, 2), lines=[
+        {"account_code": "1001", "debit": Decimal("5"), "credit": Decimal("0"), "summary": "测试"},
+        {"account_code": "5001", "debit": Decimal("0"), "credit": Decimal("5"), "summary": "测试"}])
+    form = _settings_form(db, admin)
+    assert get_company_settings(db, admin)["standard_locked"]
+    with pytest.raises(Conflict):
+        update_company_settings(db, admin, **(form | {"accounting_standard": "enterprise"}))
+    with pytest.raises(Conflict):
+        update_company_settings(db, admin, **(form | {"base_currency": "USD"}))
