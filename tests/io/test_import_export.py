@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -214,3 +216,27 @@ def test_categories_may_name_parents_later_in_the_same_file_but_not_cycles(db, a
     assert {p.message_id for p in bad.problems} == {"error.masterdata.category_cycle"}
     moved = _csv("code,name,parent\nHW,五金,SCREW\n")  # an existing parent under its own child
     assert not imp.dry_run_categories(db, admin, read_table(moved, "k.csv")).ok
+
+
+_seq = iter(range(10**6))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["ok", "ok", "ok", "no_name", "bad_money", "bad_terms"]), min_size=1, max_size=12))
+def test_import_is_all_or_nothing(db, admin, kinds):
+    batch = next(_seq)
+    lines = ["code,name,credit_limit,payment_terms_days"]
+    for i, k in enumerate(kinds):
+        lines.append(f"H{batch}-{i},{'' if k == 'no_name' else f'公司{batch}-{i}'},"
+                     f"{'1.001' if k == 'bad_money' else '10.5'},{'x' if k == 'bad_terms' else '30'}")
+    before = _count(db, Customer)
+    table = read_table(_csv("\n".join(lines) + "\n"), "c.csv")
+    bad = sum(k != "ok" for k in kinds)
+    if bad:
+        with pytest.raises(ImportFailed) as err:
+            imp.import_customers(db, admin, table, confirm_duplicates=True)
+        assert len(err.value.report.problems) == bad
+        assert _count(db, Customer) == before
+    else:
+        imp.import_customers(db, admin, table, confirm_duplicates=True)
+        assert _count(db, Customer) == before + len(kinds)
