@@ -130,3 +130,19 @@ def test_aware_timestamps_are_stored_as_the_same_utc_instant(engine, table, at, 
         got = conn.execute(select(table.c.at).where(table.c.id == row_id)).scalar_one()
     assert got.tzinfo is None
     assert got == aware.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def test_sums_stay_exact_decimals(engine, table):
+    """Balances are sums of postings: SUM over Money() comes back as an exact Decimal in yuan on every backend."""
+    from sqlalchemy import func
+
+    amounts = [Decimal("0.10"), Decimal("0.20"), Decimal("-0.05"), Decimal("9999999999.99"), Decimal("0.01")]
+    with engine.begin() as conn:
+        conn.execute(insert(table), [{"id": i, "amount": a, "qty": a} for i, a in enumerate(amounts, 1)])
+    with engine.connect() as conn:
+        total = conn.execute(select(func.sum(table.c.amount))).scalar_one()
+        none = conn.execute(select(func.sum(table.c.amount)).where(table.c.id < 0)).scalar_one()
+        bigger = conn.execute(select(func.count()).where(table.c.amount > Decimal("0.15"))).scalar_one()
+    assert total == sum(amounts) and isinstance(total, Decimal)
+    assert none is None
+    assert bigger == 2
