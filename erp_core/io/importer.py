@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from erp_core.i18n import has, t
 from erp_core.io import parsers
@@ -28,7 +29,7 @@ from erp_core.io.export import DANGEROUS_PREFIXES
 from erp_core.io.parsers import CellError
 from erp_core.kernel.actor import Scope
 from erp_core.kernel.clock import naive_utcnow
-from erp_core.kernel.errors import DomainError
+from erp_core.kernel.errors import Conflict, DomainError
 from erp_core.masterdata import custom_fields as cf
 from erp_core.masterdata import records as r
 from erp_core.masterdata.partners import normalize_name
@@ -451,7 +452,10 @@ def commit(kind: r.Kind, ctx, table: Table, progress: Progress | None = None, *,
     dup_warnings = [w for w in plan.report.warnings if w.message_id == "import.warning.duplicate"]
     if dup_warnings and not confirm_duplicates:
         raise DuplicatesNotConfirmed(plan.report)
-    _write(kind, ctx, plan, progress)
+    try:
+        _write(kind, ctx, plan, progress)
+    except IntegrityError as exc:  # someone saved one of these codes meanwhile: nothing is written
+        raise Conflict("error.masterdata.concurrent_duplicate") from exc
     plan.report.committed = True
     ctx.audit(f"{kind.name}_import", None, file=table.filename, rows=plan.report.rows,
               created=plan.report.created, updated=plan.report.updated)

@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_core.db.base import Base
 from erp_core.i18n import t
 from erp_core.io import parsers
 from erp_core.io.parsers import CellError, Parser
-from erp_core.kernel.errors import DomainError, NotFound, PermissionDenied, ValidationError, ValidationErrors
+from erp_core.kernel.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    ValidationErrors,
+)
 from erp_core.masterdata import custom_fields as cf
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_items import COSTING_METHODS, PRODUCT_KINDS, Product, ProductCategory
@@ -253,9 +261,18 @@ def create(kind: Kind, ctx, values: dict[str, Any], custom: dict[str, Any] | Non
         obj.custom_json = cf.dumps(stored)
     check_touch(kind, ctx, obj)
     ctx.session.add(obj)
-    ctx.session.flush()
+    flush_unique(ctx)
     ctx.audit(kind.name, obj.id, code=obj.code)
     return obj.id
+
+
+def flush_unique(ctx) -> None:
+    """Flush now. A unique constraint that fires here (two people saving the same code at the same moment,
+    both past the friendly check) becomes a Conflict with nothing written, not a database error."""
+    try:
+        ctx.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("error.masterdata.concurrent_duplicate") from exc
 
 
 def edit(kind: Kind, ctx, record_id: int, version: int | None, values: dict[str, Any],
@@ -286,6 +303,7 @@ def edit(kind: Kind, ctx, record_id: int, version: int | None, values: dict[str,
     if stored is not None:
         ctx.diff(obj, custom_json=cf.dumps(stored))
     check_touch(kind, ctx, obj)  # a department-scoped user cannot move a record out of their reach
+    flush_unique(ctx)
     ctx.audit(kind.name, obj.id)
 
 

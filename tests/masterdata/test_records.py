@@ -175,3 +175,15 @@ def test_category_cannot_move_under_its_own_descendant(db, admin):
     with pytest.raises(ValidationErrors) as err:
         isv.edit_category(db, admin, category_id=top, version=None, values={"parent": "B"})
     assert err.value.errors[0].message_id == "error.masterdata.category_cycle"
+
+
+def test_a_duplicate_code_that_slips_past_the_check_is_a_conflict(db, admin, monkeypatch):
+    from erp_core.kernel.errors import Conflict
+    from erp_core.masterdata import records
+
+    ps.create_customer(db, admin, values={"code": "RACE", "name": "先到"})
+    monkeypatch.setattr(records, "_code_taken", lambda *a, **k: False)
+    with pytest.raises(Conflict) as err:
+        ps.create_customer(db, admin, values={"code": "RACE", "name": "后到"}, confirm_duplicates=True)
+    assert err.value.message_id == "error.masterdata.concurrent_duplicate"
+    assert _count(db, Customer) == 1
