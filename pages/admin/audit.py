@@ -55,7 +55,7 @@ with st.container(border=True):
     since = c4.date_input(tr("admin_ui.audit.since"), value=None, key="aa_since")
     until = c5.date_input(tr("admin_ui.audit.until"), value=None, key="aa_until")
     outcome = c6.selectbox(tr("field.security.outcome"), [None, *OUTCOMES], key="aa_outcome",
-                           format_func=lambda o: tr("admin_ui.all") if o is None else tr(f"admin_ui.outcome.{o}"))
+                           format_func={None: tr("admin_ui.all"), **{o: tr(f"admin_ui.outcome.{o}") for o in OUTCOMES}}.__getitem__)
     page_size = c7.selectbox(tr("admin_ui.audit.page_size"), [25, 50, 100, 200], index=1, key="aa_page_size")
 
 filters = AuditFilter(username=username or None, module=module or None, entity=entity or None,

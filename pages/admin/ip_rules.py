@@ -28,14 +28,14 @@ if actor.may("admin.ip_rule.create"):
     role_names = {r.id: f"{r.code} — {r.name_zh if zh else r.name_en}" for r in roles}
     with st.expander(tr("admin_ui.ip.add"), icon=":material/add:", expanded=True):
         kind = st.radio(tr("field.security.rule_target"), ["user", "role"], key="ai_kind", horizontal=True,
-                        format_func=lambda k: tr(f"admin_ui.ip.kind_{k}"))
+                        format_func={k: tr(f"admin_ui.ip.kind_{k}") for k in ("user", "role")}.__getitem__)
         with st.form("ai_add_form"):
             if kind == "user":
                 target = st.selectbox(tr("admin_ui.ip.kind_user"), [None, *user_names], key="ai_user",
-                                      format_func=lambda i: tr("admin_ui.none") if i is None else user_names[i])
+                                      format_func={None: tr("admin_ui.none"), **user_names}.__getitem__)
             else:
                 target = st.selectbox(tr("admin_ui.ip.kind_role"), [None, *role_names], key="ai_role",
-                                      format_func=lambda i: tr("admin_ui.none") if i is None else role_names[i])
+                                      format_func={None: tr("admin_ui.none"), **role_names}.__getitem__)
             cidr = st.text_input(tr("field.security.cidr"), key="ai_cidr", placeholder="192.168.1.0/24")
             note = st.text_input(tr("field.security.note"), key="ai_note")
             add = st.form_submit_button(tr("admin_ui.ip.add"), type="primary", key="ai_submit")

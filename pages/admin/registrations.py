@@ -73,7 +73,7 @@ with approve_tab:
         chosen = st.multiselect(tr("field.security.roles"), list(role_names), key=f"ag_roles_{picked}",
                                 format_func=lambda c: role_names[c])
         dep = st.selectbox(tr("field.security.department"), [None, *dep_names], key=f"ag_dep_{picked}",
-                           format_func=lambda i: tr("admin_ui.none") if i is None else dep_names[i])
+                           format_func={None: tr("admin_ui.none"), **dep_names}.__getitem__)
         approve = st.form_submit_button(tr("admin_ui.reg.approve"), type="primary", key="ag_approve",
                                         disabled=not actor.may("admin.registration.approve"))
     if approve and done(approve_registration, user_id=picked, role_codes=list(chosen), department_id=dep):

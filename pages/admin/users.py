@@ -70,7 +70,7 @@ if actor.may("admin.user.create"):
             new_email = c2.text_input(tr("field.security.email"), key="au_new_email")
             new_phone = c1.text_input(tr("field.security.phone"), key="au_new_phone")
             new_dep = c2.selectbox(tr("field.security.department"), [None, *dep_names], key="au_new_dep",
-                                   format_func=lambda i: tr("admin_ui.none") if i is None else dep_names[i])
+                                   format_func={None: tr("admin_ui.none"), **dep_names}.__getitem__)
             new_roles = st.multiselect(tr("field.security.roles"), list(role_names), key="au_new_roles",
                                        format_func=lambda i: role_names[i])
             new_must = st.checkbox(tr("admin_ui.users.must_change"), value=True, key="au_new_must")
@@ -90,11 +90,11 @@ if actor.may("admin.user.create"):
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 search = c1.text_input(tr("admin_ui.search"), key="au_search", placeholder=tr("admin_ui.users.search_hint"))
 status = c2.selectbox(tr("admin_ui.users.status"), [None, *USER_STATUSES], key="au_status",
-                      format_func=lambda s: tr("admin_ui.all") if s is None else _status(s))
+                      format_func={None: tr("admin_ui.all"), **{s: _status(s) for s in USER_STATUSES}}.__getitem__)
 dep_filter = c3.selectbox(tr("field.security.department"), [None, *dep_names], key="au_dep",
-                          format_func=lambda i: tr("admin_ui.all") if i is None else dep_names[i])
+                          format_func={None: tr("admin_ui.all"), **dep_names}.__getitem__)
 role_filter = c4.selectbox(tr("admin_ui.users.role"), [None, *role_names], key="au_role",
-                           format_func=lambda i: tr("admin_ui.all") if i is None else role_names[i])
+                           format_func={None: tr("admin_ui.all"), **role_names}.__getitem__)
 
 users = run_action(list_users, status=status, department_id=dep_filter, role_id=role_filter, search=search,
                    limit=5000)
@@ -162,7 +162,7 @@ with tab_edit:
         e_dep = st.selectbox(tr("field.security.department"), dep_options, key=f"au_e_dep_{user.id}",
                              index=dep_options.index(user.department_id) if user.department_id in dep_options
                              else 0,
-                             format_func=lambda i: tr("admin_ui.none") if i is None else dep_names[i])
+                             format_func={None: tr("admin_ui.none"), **dep_names}.__getitem__)
         save = st.form_submit_button(tr("admin_ui.save"), type="primary", key="au_save",
                                      disabled=not actor.may("admin.user.edit"))
     if save:
