@@ -27,7 +27,7 @@ def _company_actor(db, company_id: int | None) -> Actor:
     if company_id is None and len(ids) == 1:
         company_id = ids[0]
     if company_id not in ids:
-        fail("--company-id: " + ", ".join(map(str, ids)) if ids else "no company (run setup first)", EXIT_USAGE)
+        fail("--company: " + ", ".join(map(str, ids)) if ids else "no company (run setup first)", EXIT_USAGE)
     return Actor.system(company_id=company_id, reason="cli")
 
 
@@ -57,7 +57,8 @@ def _import_command(kind: str):
                   help="Import rows that look like existing customers/suppliers anyway.")
     @click.option("--date", "opening_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
                   help="opening-balances only: the date of the opening voucher (YYYY-MM-DD).")
-    @click.option("--company-id", type=int, default=None, help="Company (only needed when there are several).")
+    @click.option("--company", "--company-id", "company_id", type=int, default=None,
+              help="Company id (only needed when the database holds several).")
     @pass_state
     @handles_errors
     def command(state: CliState, file: Path, dry_run: bool, confirm_duplicates: bool, opening_date,
@@ -105,7 +106,8 @@ for _kind in (*IMPORT_KINDS, "accounts", "opening-balances"):
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write ('-' for standard output, CSV only).")
-@click.option("--company-id", type=int, default=None, help="Company (only needed when there are several).")
+@click.option("--company", "--company-id", "company_id", type=int, default=None,
+              help="Company id (only needed when the database holds several).")
 @pass_state
 @handles_errors
 def export_cmd(state: CliState, kind: str, fmt: str, out: Path, company_id: int | None) -> None:
