@@ -37,6 +37,25 @@ _AUTH_KEY = "erp_authenticator"  # this run's Authenticate (rebuilt every run; n
 _LIB_KEYS = ("name", "username", "authentication_status", "email", "roles")
 
 
+def decode_cookie(raw: object, key: str, now: float | None = None) -> dict | None:
+    """The contents of a login cookie signed with ``key`` (HS256 only), or None when it is missing, forged,
+    expired or carries no erp session token. Even a valid cookie only names a session: actor_for_token decides."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        data = jwt.decode(raw, key, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("erp_token"), str) or not data["erp_token"]:
+        return None
+    exp = data.get("exp_date")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        return None
+    if exp <= (dt.datetime.now().timestamp() if now is None else now):
+        return None
+    return data
+
+
 class ErpCookieModel(CookieModel):
     """The library's JWT cookie, carrying the erp session token; writes are deferred to ``flush``."""
 
@@ -63,17 +82,7 @@ class ErpCookieModel(CookieModel):
             raw = st.context.cookies.get(self.cookie_name)
         except Exception:
             return None
-        if not isinstance(raw, str) or not raw:
-            return None
-        try:
-            data = jwt.decode(raw, self.cookie_key, algorithms=["HS256"])
-        except jwt.PyJWTError:
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("erp_token"), str):
-            return None
-        if not isinstance(data.get("exp_date"), int | float) or data["exp_date"] <= dt.datetime.now().timestamp():
-            return None
-        return data
+        return decode_cookie(raw, self.cookie_key)
 
     def flush(self) -> None:
         pending = st.session_state.pop(_PENDING_COOKIE_KEY, None)
