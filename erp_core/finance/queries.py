@@ -240,3 +240,25 @@ def voucher_type_choices(ctx: Context) -> tuple[str, ...]:
     return row.voucher_types() if row is not None else ("记",)
 
 
+
+
+DIMENSION_TABLES = {"customer_id": "customer", "supplier_id": "supplier", "department_id": "department",
+                    "project_id": "project", "employee_id": "employee", "product_id": "product"}
+
+
+@query("finance.voucher.view", zh="查看凭证", en="View vouchers")
+def dimension_choices(ctx: Context, *, limit: int = 5000) -> dict[str, dict[int, str]]:
+    """For voucher entry: dimension column -> {id: "code name"} of the company's records (customers, suppliers,
+    departments, projects, employees, products; reference data of the company, up to ``limit`` each)."""
+    from erp_core.db.models import metadata
+
+    out: dict[str, dict[int, str]] = {}
+    for column, name in DIMENSION_TABLES.items():
+        table = metadata.tables.get(name)
+        if table is None or not {"id", "code", "name", "company_id"} <= set(table.c.keys()):
+            out[column] = {}
+            continue
+        stmt = (select(table.c.id, table.c.code, table.c.name).where(table.c.company_id == ctx.actor.company_id)
+                .order_by(table.c.code).limit(limit))
+        out[column] = {i: f"{code} {nm}" for i, code, nm in ctx.session.execute(stmt)}
+    return out

@@ -125,7 +125,13 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
         dims: dict[str, int | None] = {}
         for col in DIM_COLUMNS:
             value = raw.get(col)
-            dims[col] = None if _blank(value) else int(value)
+            try:
+                dims[col] = None if _blank(value) else int(value)
+            except (TypeError, ValueError):
+                dims[col] = None
+                problems.append(ValidationError("error.finance.line.dim_invalid", field=f"field.finance.dim.{col[:-3]}",
+                                                line=n))
+                ok = False
         if account is not None:
             for dim in account.aux:
                 if dims.get(f"{dim}_id") is None:

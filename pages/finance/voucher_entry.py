@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from erp_core.finance.queries import get_voucher, list_accounts, voucher_type_choices
+from erp_core.finance.queries import dimension_choices, get_voucher, list_accounts, voucher_type_choices
 from erp_core.finance.voucher_services import create_voucher, update_voucher
 from ui.actions import run_action
 from ui.context import locale, require_actor
@@ -25,8 +25,10 @@ show_flash()
 
 accounts = run_action(list_accounts, postable_only=True)
 types = run_action(voucher_type_choices)
-if accounts is None or types is None:
+choices = run_action(dimension_choices)
+if accounts is None or types is None or choices is None:
     st.stop()
+dim_ids = {d: {label: i for i, label in choices.get(d, {}).items()} for d in DIMS}
 label_of = {a.id: a.label(loc) for a in accounts}
 id_of = {v: k for k, v in label_of.items()}
 aux_of = {a.label(loc): a.aux for a in accounts}
@@ -50,7 +52,9 @@ if editing is not None:
         detail = None
     elif st.session_state.get("ve_loaded") != (editing, detail.version):
         _reset([{"summary": ln.summary, "account": label_of.get(ln.account_id), "debit": str(ln.debit or ""),
-                 "credit": str(ln.credit or ""), **ln.dims} for ln in detail.lines])
+                 "credit": str(ln.credit or ""),
+                 **{d: choices.get(d, {}).get(v, v) if v is not None else None for d, v in ln.dims.items()}}
+                for ln in detail.lines])
         st.session_state["ve_loaded"] = (editing, detail.version)
         st.session_state["ve_date"] = detail.voucher_date
         st.session_state["ve_att"] = detail.attachments
@@ -77,15 +81,15 @@ if detail:
 
 frame = pd.DataFrame(st.session_state["ve_lines"], columns=["summary", "account", "debit", "credit", *DIMS])
 for d in DIMS:
-    frame[d] = pd.to_numeric(frame[d], errors="coerce").astype("Int64")
+    frame[d] = frame[d].astype("object")
 config = {
     "summary": st.column_config.TextColumn(tr("field.finance.line.summary"), max_chars=200, width="medium"),
     "account": st.column_config.SelectboxColumn(tr("field.finance.line.account"), options=list(id_of),
                                                 width="large"),
     "debit": st.column_config.TextColumn(tr("field.finance.line.debit"), width="small"),
     "credit": st.column_config.TextColumn(tr("field.finance.line.credit"), width="small"),
-    **{d: st.column_config.NumberColumn(tr(f"field.finance.dim.{d[:-3]}"), step=1, min_value=1, width="small")
-       for d in DIMS},
+    **{d: st.column_config.SelectboxColumn(tr(f"field.finance.dim.{d[:-3]}"), options=list(dim_ids[d]),
+                                           width="medium") for d in DIMS},
 }
 st.caption(tr("finance.entry.hint"))
 edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
@@ -109,7 +113,7 @@ def _rows() -> list[dict]:
                "credit": "" if pd.isna(rec.get("credit")) else rec.get("credit") or ""}
         for d in DIMS:
             v = rec.get(d)
-            row[d] = None if v is None or pd.isna(v) else int(v)
+            row[d] = None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v
         out.append(row)
     return out
 
@@ -155,7 +159,7 @@ def _lines() -> list[dict]:
         line = {"summary": r["summary"], "account_id": id_of.get(r["account"]) if r["account"] else None,
                 "account_code": None if r["account"] in id_of or not r["account"] else str(r["account"]).split()[0],
                 "debit": str(r["debit"]).strip(), "credit": str(r["credit"]).strip()}
-        line.update({d: r[d] for d in DIMS})
+        line.update({d: dim_ids[d].get(r[d], r[d]) if r[d] is not None else None for d in DIMS})
         out.append(line)
     return out
 

@@ -117,3 +117,8 @@ def _(env):
             ["2026-11-11", "记", "X1", "2", "5001", "导入", "", "5"]]
     headers = ["date", "voucher_type", "voucher_no", "line_no", "account_code", "summary", "debit", "credit"]
     return {"table": Table(headers, rows, "access.csv")}
+
+
+@example(F + "queries.dimension_choices")
+def _(env):
+    return {}

@@ -215,3 +215,11 @@ def test_list_filters(db, company):
     assert [r.id for r in list_vouchers(db, a, status="draft", period="2026-11")] == [v1, v2]
     assert list_vouchers(db, a, period="2026-01") == []
     assert list_vouchers(db, a)[0].summary == "销售商品"
+
+
+def test_bad_dimension_value_is_a_line_error(db, company):
+    a = accountant(company.company_id)
+    with pytest.raises(ValidationError) as err:
+        create_voucher(db, a, voucher_date=DAY, lines=[line("1001", debit="1", department_id="销售部"),
+                                                       line("5001", credit="1")])
+    assert (err.value.field, err.value.params["line"]) == ("field.finance.dim.department", 1)

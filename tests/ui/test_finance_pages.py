@@ -105,3 +105,28 @@ def test_voucher_list_shows_vouchers(admin_app, ui_db, ui_company):
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert isinstance(table, pd.DataFrame) and "记-0001" in set(table.iloc[:, 0])
+
+
+def test_dimension_columns_offer_records_by_code_and_name(admin_app, ui_db, ui_company):
+    from erp_core.masterdata.models import Department
+
+    with ui_db.uow() as uow:
+        uow.session.add(Department(company_id=ui_company.company_id, code="D09", name="财务部"))
+        uow.commit()
+    at = admin_app.switch_page("pages/finance/voucher_entry.py").run()
+    lines = [{"summary": "费用", "account": "5602 管理费用", "debit": "10", "credit": "", "department_id": "D09 财务部",
+              **{d: None for d in ("customer_id", "supplier_id", "project_id", "employee_id", "product_id")}},
+             {"summary": "费用", "account": "1001 库存现金", "debit": "", "credit": "10",
+              **{d: None for d in ("customer_id", "supplier_id", "department_id", "project_id", "employee_id",
+                                   "product_id")}}]
+    at.session_state["ve_lines"] = lines
+    at.session_state["ve_gen"] = at.session_state["ve_gen"] + 1
+    at = at.run()
+    next(b for b in at.button if b.label == "保存").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        from erp_core.finance.models import VoucherLine
+
+        deps = set(uow.session.execute(select(VoucherLine.department_id)).scalars())
+    assert len(deps - {None}) == 1
