@@ -5,7 +5,6 @@ unlocks the account on the locked-accounts page; the user then logs in. Screensh
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from erp_core.i18n import t
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +23,13 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WAIT = 60_000  # ms: a login takes ~5 s on a busy shared 2-core machine
+LI_NAME = "李会计"  # the demo accountant (erp_core/setup/demo.py)
 COOKIE_KEY = "e2e-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def zh(key: str, **params) -> str:
+    return t(key, "zh_CN", **params)
 
 
 def _free_port() -> int:
@@ -101,14 +108,14 @@ def _open_login(page, base: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(base, wait_until="domcontentloaded")
-    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name=zh("login.submit"), exact=True)).to_be_visible(timeout=WAIT)
     page.wait_for_timeout(2000)
 
 
 def _submit_login(page, username: str, password: str) -> None:
-    page.get_by_label("用户名", exact=True).fill(username)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_label(zh("login.username"), exact=True).fill(username)
+    page.get_by_label(zh("login.password"), exact=True).fill(password)
+    page.get_by_role("button", name=zh("login.submit"), exact=True).click()
 
 
 def _status(db, username: str) -> str:
@@ -156,16 +163,16 @@ def test_locked_user_is_unlocked_by_the_administrator_and_logs_in(server, browse
             _submit_login(page, "li.kuaiji", f"Wrong-Passw0rd-{attempt}!")
             assert _wait_for_failures(db, "li.kuaiji", attempt + 1, seconds=20)
         if 0 < attempt < threshold - 1:
-            expect(page.get_by_text("用户名或密码错误", exact=False).first).to_be_visible(timeout=20_000)
-    locked_message = page.get_by_text("账户已被锁定，请联系管理员解锁")
-    expect(locked_message.first).to_be_visible(timeout=20_000)
+            expect(page.get_by_text(zh("error.login.invalid"), exact=False).first).to_be_visible(timeout=WAIT)
+    locked_message = page.get_by_text(zh("error.login.locked"))
+    expect(locked_message.first).to_be_visible(timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "lockout-1-locked-message.png"), full_page=True)
     assert _status(db, "li.kuaiji") == "locked"
     # the right password does not help while locked
     page.wait_for_timeout(300)
     _submit_login(page, "li.kuaiji", passwords["li.kuaiji"])
     page.wait_for_timeout(1500)
-    expect(page.get_by_text("账户已被锁定，请联系管理员解锁").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(zh("error.login.locked")).first).to_be_visible(timeout=WAIT)
     assert _status(db, "li.kuaiji") == "locked"
 
     # 2. The administrator logs in and unlocks the account, confirming first.
@@ -173,24 +180,24 @@ def test_locked_user_is_unlocked_by_the_administrator_and_logs_in(server, browse
     admin = admin_ctx.new_page()
     _open_login(admin, base)
     _submit_login(admin, "admin", passwords["admin"])
-    expect(admin.get_by_text("欢迎回来").first).to_be_visible(timeout=30_000)
-    admin.get_by_role("link", name="锁定账户").first.click()
-    expect(admin.get_by_role("heading", name="锁定账户")).to_be_visible(timeout=30_000)
-    confirm = admin.get_by_text("确认解锁 li.kuaiji")  # the locked account is listed and chosen
-    expect(confirm).to_be_visible(timeout=20_000)
-    unlock = admin.get_by_role("button", name="解锁", exact=True)
+    expect(admin.get_by_text(zh("home.welcome", name="管理员")).first).to_be_visible(timeout=WAIT)
+    admin.get_by_role("link", name=zh("nav.admin.locked")).first.click()
+    expect(admin.get_by_role("heading", name=zh("admin_ui.locked.title"))).to_be_visible(timeout=WAIT)
+    confirm = admin.get_by_text(zh("admin_ui.locked.confirm", username="li.kuaiji"))  # the locked account is listed and chosen
+    expect(confirm).to_be_visible(timeout=WAIT)
+    unlock = admin.get_by_role("button", name=zh("admin_ui.locked.unlock"), exact=True)
     expect(unlock).to_be_disabled()
     confirm.click()
-    expect(unlock).to_be_enabled(timeout=20_000)
+    expect(unlock).to_be_enabled(timeout=WAIT)
     unlock.click()
-    expect(admin.get_by_text("已解锁 li.kuaiji").first).to_be_visible(timeout=20_000)
+    expect(admin.get_by_text(zh("admin_ui.locked.unlocked", username="li.kuaiji")).first).to_be_visible(timeout=WAIT)
     admin.screenshot(path=str(ARTIFACTS / "lockout-2-admin-unlocked.png"), full_page=True)
     assert _status(db, "li.kuaiji") == "active"
 
     # 3. The user logs in successfully.
     _open_login(page, base)
     _submit_login(page, "li.kuaiji", passwords["li.kuaiji"])
-    expect(page.get_by_text(re.compile("欢迎回来")).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(zh("home.welcome", name=LI_NAME)).first).to_be_visible(timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "lockout-3-user-logged-in.png"), full_page=True)
     user_ctx.close()
     admin_ctx.close()
