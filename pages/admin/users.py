@@ -23,6 +23,7 @@ from erp_core.security.user_services import (
 from ui.actions import run_action
 from ui.context import locale, require_actor, settings
 from ui.i18n import datetime, tr
+from ui.nav import all_pages
 
 PAGE_SIZE = 25
 
@@ -56,6 +57,13 @@ def _dep(dep_id: int | None) -> str:
 def _when(value) -> str:
     return datetime(value) if value is not None else ""
 
+
+# Departments and projects are kept on the organisation pages (not duplicated here): link when they exist.
+links = [spec for spec in all_pages() if spec.file in ("pages/masterdata/departments.py",
+                                                       "pages/masterdata/projects.py") and spec.visible_to(actor)]
+if links:
+    for col, spec in zip(st.columns(len(links) + 2)[:len(links)], links, strict=True):
+        col.page_link(spec.file, label=tr(spec.title), icon=spec.icon)
 
 # --- create ---------------------------------------------------------------------------------------------------
 if actor.may("admin.user.create"):

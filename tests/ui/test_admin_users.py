@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from erp_core.security.models import User
+from tests.ui import harness
 from tests.ui.harness import texts
 
 USERS = "pages/admin/users.py"
@@ -101,3 +102,79 @@ def test_locked_account_is_unlocked_after_confirmation(ui_db, admin_app):
     assert _user(ui_db, "li.kuaiji").status == "active"
     assert "已解锁 li.kuaiji" in texts(at)
     assert "目前没有被锁定的账户" in texts(at)
+
+
+def _pick(at, username: str):
+    at.text_input(key="au_search").input(username)
+    return at.run()
+
+
+def test_a_concurrent_edit_is_refused_and_nothing_is_overwritten(ui_db, ui_company, admin_app):
+    from erp_core.security.user_services import get_user, update_user
+    from tests.support.factories import admin_actor
+
+    at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
+    uid = _user(ui_db, "li.kuaiji").id
+    admin = admin_actor(ui_db, ui_company)
+    row = get_user(ui_db, admin, user_id=uid)
+    update_user(ui_db, admin, user_id=uid, version=row.version, display_name="别人改的")  # someone else saves
+    at = at.run()
+    assert "已被他人修改" in texts(at)  # the page notices the form is stale
+    at.text_input(key=f"au_e_name_{uid}").input("我改的")
+    at.button(key="au_save").click()
+    at = at.run()
+    assert at.error, texts(at)
+    assert _user(ui_db, "li.kuaiji").display_name == "别人改的"
+    at.button(key="au_reload").click()
+    at = at.run()
+    assert at.text_input(key=f"au_e_name_{uid}").value == "别人改的"
+    at.text_input(key=f"au_e_name_{uid}").input("我改的")
+    at.button(key="au_save").click()
+    at = at.run()
+    assert not at.error and _user(ui_db, "li.kuaiji").display_name == "我改的"
+
+
+def test_roles_are_replaced_and_a_disabled_user_is_enabled_again(ui_db, admin_app):
+    from tests.security.helpers import role_id
+
+    at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
+    uid = _user(ui_db, "li.kuaiji").id
+    roles = at.multiselect(key=f"au_roles_{uid}")
+    roles.unselect(role_id(ui_db, "accountant")).select(role_id(ui_db, "viewer"))
+    at.button(key="au_roles_save").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value.iloc[0]["角色"] == "viewer"
+    at.checkbox(key="au_disable_ok").check()
+    at = at.run()
+    at.button(key="au_disable").click()
+    at = at.run()
+    assert _user(ui_db, "li.kuaiji").status == "disabled"
+    assert at.button(key="au_enable").disabled
+    at.checkbox(key="au_enable_ok").check()
+    at = at.run()
+    at.button(key="au_enable").click()
+    at = at.run()
+    assert _user(ui_db, "li.kuaiji").status == "active"
+    assert "已启用 li.kuaiji" in texts(at)
+
+
+def test_sign_out_everywhere_ends_the_users_sessions(ui_db, ui_company, admin_app):
+    from erp_core.security.auth import login
+    from erp_core.security.models import UserSession
+
+    password = harness.ready_user(ui_db, "li.kuaiji", ui_company.demo_passwords["li.kuaiji"])
+    login(ui_db, "li.kuaiji", password, client_ip="10.0.0.1")
+    login(ui_db, "li.kuaiji", password, client_ip="10.0.0.2")
+    at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
+    at.checkbox(key="au_signout_ok").check()
+    at = at.run()
+    at.button(key="au_signout").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "已结束 li.kuaiji 的 2 个会话" in texts(at)
+    uid = _user(ui_db, "li.kuaiji").id
+    with ui_db.uow(readonly=True) as uow:
+        live = uow.session.execute(select(UserSession.id).where(UserSession.user_id == uid,
+                                                                UserSession.revoked_at.is_(None))).all()
+    assert live == []
