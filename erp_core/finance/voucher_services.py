@@ -157,11 +157,37 @@ def renumber_vouchers(ctx: Context, *, period: str, voucher_type: str) -> dict[s
 
 
 @use_case("finance.setting.edit", zh="修改财务设置", en="Change finance settings")
-def update_finance_settings(ctx: Context, *, voucher_type_mode: str, version: int | None = None) -> None:
-    """Choose 记 only ('single') or 收/付/转 ('split') for new vouchers."""
+def update_finance_settings(ctx: Context, *, voucher_type_mode: str, code_scheme: str | None = None,
+                            version: int | None = None) -> None:
+    """Choose 记 only ('single') or 收/付/转 ('split') for new vouchers, and the account code scheme (digits per
+    level, e.g. '4-2-2' or '4-3-3'); a scheme is accepted only if every existing account fits it."""
+    from erp_core.finance.charts import parent_code, parse_scheme
+    from erp_core.finance.models import Account
+
+    s = ctx.session
+    problems = []
     if voucher_type_mode not in ("single", "split"):
-        raise ValidationError("error.choice", field="field.finance.setting.voucher_type_mode")
-    row = finance_setting(ctx.session, ctx.actor.company_id)
+        problems.append(ValidationError("error.choice", field="field.finance.setting.voucher_type_mode"))
+    row = finance_setting(s, ctx.actor.company_id)
+    scheme = (code_scheme or row.code_scheme).strip()
+    try:
+        lengths = parse_scheme(scheme)
+        if lengths[-1] > 40 or lengths[0] != 4:
+            raise ValueError(scheme)
+    except ValueError:
+        problems.append(ValidationError("error.finance.setting.scheme_format", field="field.finance.setting.code_scheme"))
+    else:
+        codes = dict(s.execute(select(Account.id, Account.code).where(
+            Account.company_id == ctx.actor.company_id)).all())
+        parents = dict(s.execute(select(Account.code, Account.parent_id).where(
+            Account.company_id == ctx.actor.company_id)).all())
+        for code, parent_id in sorted(parents.items()):
+            expected = codes.get(parent_id) if parent_id else None
+            if len(code) not in lengths or parent_code(code, scheme) != expected:
+                problems.append(ValidationError("error.finance.setting.scheme_conflict",
+                                                field="field.finance.setting.code_scheme", code=code))
+                break
+    raise_if(problems)
     ctx.check_version(row, version)
-    ctx.diff(row, voucher_type_mode=voucher_type_mode)
+    ctx.diff(row, voucher_type_mode=voucher_type_mode, code_scheme=scheme)
     ctx.audit("finance_setting", row.company_id)

@@ -35,8 +35,10 @@ if actor.may("finance.setting.edit") and actor.may("finance.voucher.view"):
             mode = st.radio(tr("field.finance.setting.voucher_type_mode"), ("single", "split"),
                             index=0 if settings.voucher_type_mode == "single" else 1,
                             format_func=lambda m: tr(f"finance.settings.mode.{m}"), horizontal=True)
-            st.caption(tr("finance.settings.code_scheme", scheme=settings.code_scheme))
+            scheme = st.text_input(tr("field.finance.setting.code_scheme"), value=settings.code_scheme, max_chars=40,
+                                   help=tr("finance.settings.code_scheme", scheme=settings.code_scheme))
             save = st.form_submit_button(tr("finance.save"), type="primary")
-        if save and done(update_finance_settings, voucher_type_mode=mode, version=settings.version):
+        if save and done(update_finance_settings, voucher_type_mode=mode, code_scheme=scheme,
+                         version=settings.version):
             flash(tr("finance.saved"))
             st.rerun()

@@ -166,3 +166,18 @@ def test_edit_name_and_aux_with_version(db, company):
     with pytest.raises((ValidationError, ValidationErrors)) as err:
         create_voucher(db, a, voucher_date=DAY, lines=[line("5602", debit="5"), line("1001", credit="5")])
     assert ("field.finance.dim.department", 1) in fields(err.value)
+
+
+def test_code_scheme_is_configurable_when_the_chart_fits(db, company):
+    from erp_core.finance.voucher_services import update_finance_settings
+
+    a = accountant(company.company_id)
+    with pytest.raises(ValidationError) as err:  # 22210101 is 4-2-2 shaped, not 4-3-3
+        update_finance_settings(db, a, voucher_type_mode="single", code_scheme="4-3-3")
+    assert err.value.message_id == "error.finance.setting.scheme_conflict"
+    with pytest.raises(ValidationError):
+        update_finance_settings(db, a, voucher_type_mode="single", code_scheme="x-2")
+    update_finance_settings(db, a, voucher_type_mode="single", code_scheme="4-2-2-2")
+    assert create_account(db, a, code="2221010101", name="进项税额—农产品")
+    with pytest.raises((ValidationError, ValidationErrors)):  # 4-2-2-2 has no 3-digit level
+        create_account(db, a, code="1002001", name="x")
