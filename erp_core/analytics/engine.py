@@ -48,7 +48,15 @@ CREATE TABLE IF NOT EXISTS gl_voucher (
     period VARCHAR, voucher_date DATE);
 CREATE TABLE IF NOT EXISTS sync_state (
     company_id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS gl_month (
+    company_id INTEGER NOT NULL, period VARCHAR NOT NULL, account_id INTEGER, customer_id INTEGER,
+    supplier_id INTEGER, cf BOOLEAN NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
+# Bump when the copy's tables change: an older copy is dropped and rebuilt from the operational store.
+SCHEMA_VERSION = "2"
+_TABLES = ("gl", "gl_voucher", "sync_state", "gl_month", "meta")
+PROFIT_ACCOUNTS = {"small_business": "3103", "enterprise": "4103"}  # 本年利润: carry-forward vouchers post to it
 
 
 def extension_path(backend: str) -> str:
@@ -118,6 +126,13 @@ class AnalyticsEngine:
             self._con.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {OP} "
                               f"(TYPE {ATTACH_TYPES[self.backend]}, READ_ONLY)")
         self._con.execute(_SCHEMA)
+        version = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version is None or version[0] != SCHEMA_VERSION:
+            for table in _TABLES:
+                self._con.execute(f"DROP TABLE IF EXISTS {table}")
+            self._con.execute(_SCHEMA)
+            self._con.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
+        self._month_rows: dict[int, int] = {}
 
     # -- access -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -199,10 +214,33 @@ class AnalyticsEngine:
                 cur.execute("INSERT INTO gl_voucher SELECT company_id, voucher_id, voucher_type, number, period, "
                             "CAST(voucher_date AS DATE) FROM vouchers")
 
+    def _add_months(self, cur, company_id: int, end: int) -> None:
+        """Monthly sums per account, customer and supplier (``cf``: the line's voucher posts to 本年利润, i.e. is
+        a carry-forward) for reports over whole-company periods; a voucher's lines always arrive in one batch."""
+        rows = self.op_rows("SELECT accounting_standard FROM {op}company WHERE id = ?", [company_id])
+        profit = PROFIT_ACCOUNTS.get((rows[0][0] if rows else None) or "small_business", "3103")
+        cur.execute(
+            "INSERT INTO gl_month SELECT company_id, period, account_id, customer_id, supplier_id, "
+            "coalesce(voucher_id IN (SELECT voucher_id FROM gl_batch WHERE posting_seq <= ? AND "
+            "starts_with(account_code, ?)), FALSE), sum(debit), sum(credit) FROM gl_batch WHERE posting_seq <= ? "
+            "GROUP BY ALL", [end, profit, end])
+        # Many small syncs leave many partial rows: fold them when the table has doubled since the last fold.
+        n = cur.execute("SELECT count(*) FROM gl_month WHERE company_id = ?", [company_id]).fetchone()[0]
+        if n > 2 * self._month_rows.get(company_id, 0) + 10_000:
+            cur.execute("CREATE OR REPLACE TEMP TABLE gl_month_fold AS SELECT company_id, period, account_id, "
+                        "customer_id, supplier_id, cf, sum(debit)::BIGINT AS debit, sum(credit)::BIGINT AS credit "
+                        "FROM gl_month WHERE company_id = ? GROUP BY ALL", [company_id])
+            cur.execute("DELETE FROM gl_month WHERE company_id = ?", [company_id])
+            cur.execute("INSERT INTO gl_month SELECT * FROM gl_month_fold")
+            cur.execute("DROP TABLE gl_month_fold")
+            n = cur.execute("SELECT count(*) FROM gl_month WHERE company_id = ?", [company_id]).fetchone()[0]
+        self._month_rows[company_id] = n
+
     def _reset(self, cur, company_id: int) -> None:
         cur.execute("DELETE FROM gl WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM gl_voucher WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM sync_state WHERE company_id = ?", [company_id])
+        cur.execute("DELETE FROM gl_month WHERE company_id = ?", [company_id])
 
     def _append(self, cur, company_id: int, low: int, high: int) -> int:
         cols = ", ".join(GL_COLUMNS)
@@ -223,6 +261,7 @@ class AnalyticsEngine:
             if end > low:
                 cur.execute(f"INSERT INTO gl ({cols}) SELECT {cols} FROM gl_batch WHERE posting_seq <= ?", [end])
                 self._load_vouchers(cur, company_id, end)
+                self._add_months(cur, company_id, end)
             cur.execute("DROP TABLE gl_batch")
             cur.execute("COMMIT")
         except Exception:

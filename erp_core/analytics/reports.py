@@ -68,6 +68,17 @@ class Range:
         return dt.date(self.end.year, 1, 1)
 
 
+# Whole-company reports over whole periods read gl_month (monthly sums kept at sync time) instead of every line.
+MONTHLY = True
+
+
+def _table(scope: LineScope, filt: LineFilter | None, column: str = "period") -> str:
+    """``gl_month`` when its grain answers the question (no row scope, no dimension filter, period ranges)."""
+    plain = scope.sql == "TRUE" and not scope.params and (filt is None or all(
+        getattr(filt, f"{d}_id") is None for d in DIMENSIONS))
+    return "gl_month" if MONTHLY and plain and column == "period" else "gl"
+
+
 @dataclass
 class Query:
     """A WHERE clause over ``gl`` built from parts with their parameters."""
@@ -122,6 +133,22 @@ def accounts(eng: AnalyticsEngine, company_id: int) -> dict[str, Account]:
                           bool(r[7])) for r in rows}
 
 
+def _by_id(accts: dict[str, Account]) -> dict[int, str]:
+    return {a.id: a.code for a in accts.values()}
+
+
+def _coded(rows, accts: dict[str, Account]):
+    """Rows grouped by account_id (integer grouping is several times faster than by code) -> by code."""
+    ids = _by_id(accts)
+    return [(ids.get(int(r[0]), str(r[0])), *r[1:]) for r in rows]
+
+
+def _account_filter(accts: dict[str, Account], prefix: str) -> str:
+    """``account_id IN (...)`` for the account and its sub-accounts (integer filters beat string prefixes)."""
+    ids = sorted(a.id for a in accts.values() if a.code.startswith(prefix))
+    return f"account_id IN ({', '.join(map(str, ids))})" if ids else "FALSE"
+
+
 def _prefixes(code: str, known: dict[str, Account] | set[str]) -> list[str]:
     return [code[:k] for k in range(1, len(code) + 1) if code[:k] in known]
 
@@ -149,15 +176,16 @@ def trial_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: 
     row (over first-level accounts) that balances."""
     q = _base(company_id, scope, filt).add(f"{rng.column} <= ?", rng.end)
     col = rng.column
-    sql = (f"SELECT account_code, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
+    sql = (f"SELECT account_id, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
            f"sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END) "
-           f"FROM gl WHERE {q.sql} GROUP BY account_code")
+           f"FROM {_table(scope, filt, col)} WHERE {q.sql} GROUP BY account_id")
     cur = eng.cursor()
     try:
         leaf_rows = cur.execute(sql, [rng.start, rng.start, rng.start, *q.params]).fetchall()
     finally:
         cur.close()
     accts = accounts(eng, company_id)
+    leaf_rows = _coded(leaf_rows, accts)
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for code, opening, pd_, pc in leaf_rows:
         for prefix in _prefixes(code, accts) or [code]:
@@ -201,7 +229,7 @@ DRILL_COLUMNS = ["posting_date", "voucher", "voucher_id", "line_no", "account_co
 def drill_down(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, account_code: str, *,
                filt: LineFilter | None = None, as_of: AsOf, limit: int = 5000) -> pd.DataFrame:
     """The ledger lines of ``account_code`` (and its sub-accounts) inside ``rng``, with their vouchers."""
-    q = _base(company_id, scope, filt).add("starts_with(account_code, ?)", account_code)
+    q = _base(company_id, scope, filt).add(_account_filter(accounts(eng, company_id), account_code))
     q.add(f"{rng.column} BETWEEN ? AND ?", rng.start, rng.end)
     sql = (f"SELECT g.posting_date, coalesce(v.voucher_type, '') || '-' || coalesce(CAST(v.number AS VARCHAR), '?'),"
            f" g.voucher_id, g.line_no, g.account_code, g.summary, g.debit, g.credit, g.posting_seq "
@@ -241,57 +269,82 @@ def subsidiary_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, r
     """明细账 (``detail``) or 总账 (``detail=False``) of one account with its sub-accounts: 期初余额, the lines
     with a running balance, and after each period 本期合计 and 本年累计. Balances are debit-minus-credit,
     shown with a direction (借/贷/平) and as an absolute amount."""
-    q = _base(company_id, scope, filt).add("starts_with(account_code, ?)", account_code)
+    q = _base(company_id, scope, filt).add(_account_filter(accounts(eng, company_id), account_code))
     col = rng.column
     cur = eng.cursor()
     try:
-        opening, ytd_d, ytd_c = cur.execute(
-            f"SELECT coalesce(sum(debit - credit), 0), "
-            f"coalesce(sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), 0), "
-            f"coalesce(sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END), 0) FROM gl WHERE {q.sql} AND {col} < ?",
-            [rng.year_start, rng.year_start, *q.params, rng.start]).fetchone()
-        per = cur.execute(
-            f"SELECT period, sum(debit), sum(credit) FROM gl WHERE {q.sql} AND {col} BETWEEN ? AND ? "
-            f"GROUP BY period ORDER BY period", [*q.params, rng.start, rng.end]).fetchall()
-        lines = []
-        if detail:
+        # One scan for the opening balance, the year to date before the range and the totals of each period.
+        sums = cur.execute(f"SELECT period, {col} < ? AS before, {col} >= ? AS this_year, sum(debit), sum(credit) "
+                           f"FROM {_table(scope, filt, col)} WHERE {q.sql} AND {col} <= ? GROUP BY ALL "
+                           f"ORDER BY period",
+                           [rng.start, rng.year_start, *q.params, rng.end]).fetchall()
+        opening = sum(int(d) - int(c) for _, before, _, d, c in sums if before)
+        ytd_d = sum(int(d) for _, before, this_year, d, _ in sums if before and this_year)
+        ytd_c = sum(int(c) for _, before, this_year, _, c in sums if before and this_year)
+        per_period: dict[str, list[int]] = {}
+        for period, before, _, d, c in sums:
+            if not before:
+                acc = per_period.setdefault(period, [0, 0])
+                acc[0] += int(d)
+                acc[1] += int(c)
+        per = [(p, d, c) for p, (d, c) in sorted(per_period.items())]
+        lines = None
+        if detail:  # the running balance is computed by DuckDB; rows are built column-wise (large ledgers)
             lines = cur.execute(
                 f"SELECT g.posting_date, g.period, coalesce(v.voucher_type, '') || '-' || "
-                f"coalesce(CAST(v.number AS VARCHAR), '?'), g.voucher_id, g.account_code, g.summary, g.debit, "
-                f"g.credit FROM (SELECT * FROM gl WHERE {q.sql} AND {col} BETWEEN ? AND ?) g "
+                f"coalesce(CAST(v.number AS VARCHAR), '?') AS voucher, g.voucher_id, g.account_code, g.summary, "
+                f"g.debit, g.credit, CAST(? AS BIGINT) + sum(g.debit - g.credit) OVER (ORDER BY g.posting_date, "
+                f"g.voucher_id, g.line_no ROWS UNBOUNDED PRECEDING) AS balance "
+                f"FROM (SELECT * FROM gl WHERE {q.sql} AND {col} BETWEEN ? AND ?) g "
                 f"LEFT JOIN gl_voucher v ON v.company_id = g.company_id AND v.voucher_id = g.voucher_id "
                 f"ORDER BY g.posting_date, g.voucher_id, g.line_no",
-                [*q.params, rng.start, rng.end]).fetchall()
+                [int(opening), *q.params, rng.start, rng.end]).fetchnumpy()
     finally:
         cur.close()
     balance = int(opening)
-    rows = [{"posting_date": None, "period": None, "voucher": "", "voucher_id": None, "account_code": account_code,
-             "summary": _label("opening", locale), "debit": None, "credit": None,
-             "direction": _direction(balance, locale), "balance": yuan(abs(balance)), "row_kind": "opening"}]
+    pieces = [pd.DataFrame([{
+        "posting_date": None, "period": None, "voucher": "", "voucher_id": None, "account_code": account_code,
+        "summary": _label("opening", locale), "debit": None, "credit": None,
+        "direction": _direction(balance, locale), "balance": yuan(abs(balance)), "row_kind": "opening"}],
+        columns=LEDGER_COLUMNS)]
+    line_frame = _line_frame(lines, locale) if lines is not None else None
     ytd_d, ytd_c = int(ytd_d), int(ytd_c)
-    by_period: dict[str, list] = defaultdict(list)
-    for ln in lines:
-        by_period[ln[1]].append(ln)
     year = None
     for period, pdebit, pcredit in per:
         if year is not None and period[:4] != year:
             ytd_d = ytd_c = 0
         year = period[:4]
-        for ln in by_period.get(period, []):
-            balance += int(ln[6]) - int(ln[7])
-            rows.append({"posting_date": ln[0], "period": period, "voucher": ln[2], "voucher_id": ln[3],
-                         "account_code": ln[4], "summary": ln[5], "debit": yuan(ln[6]), "credit": yuan(ln[7]),
-                         "direction": _direction(balance, locale), "balance": yuan(abs(balance)), "row_kind": "line"})
-        if not detail:
-            balance += int(pdebit) - int(pcredit)
+        balance += int(pdebit) - int(pcredit)
+        if line_frame is not None:
+            pieces.append(line_frame[line_frame["period"] == period])
         ytd_d += int(pdebit)
         ytd_c += int(pcredit)
-        for kind, d, c in (("period_total", int(pdebit), int(pcredit)), ("year_total", ytd_d, ytd_c)):
-            rows.append({"posting_date": None, "period": period, "voucher": "", "voucher_id": None,
-                         "account_code": account_code, "summary": _label(kind, locale), "debit": yuan(d),
-                         "credit": yuan(c), "direction": _direction(balance, locale),
-                         "balance": yuan(abs(balance)), "row_kind": kind})
-    return _frame(rows, LEDGER_COLUMNS, as_of)
+        pieces.append(pd.DataFrame([{
+            "posting_date": None, "period": period, "voucher": "", "voucher_id": None, "account_code": account_code,
+            "summary": _label(kind, locale), "debit": yuan(d), "credit": yuan(c),
+            "direction": _direction(balance, locale), "balance": yuan(abs(balance)), "row_kind": kind}
+            for kind, d, c in (("period_total", int(pdebit), int(pcredit)), ("year_total", ytd_d, ytd_c))],
+            columns=LEDGER_COLUMNS))
+    df = pd.concat([p for p in pieces if len(p)], ignore_index=True) if len(pieces) > 1 else pieces[0]
+    df.attrs["as_of"] = as_of
+    return df
+
+
+def _yuan_column(values) -> list[Decimal]:
+    return [Decimal(v).scaleb(-2) for v in values.tolist()]
+
+
+def _line_frame(cols: dict, locale: str) -> pd.DataFrame:
+    """The ledger lines as a DataFrame, built column by column from DuckDB's arrays."""
+    bal = cols["balance"].astype("int64")
+    labels = ("借", "贷", "平") if locale != "en" else ("Dr", "Cr", "Zero")
+    direction = pd.Series(bal).map(lambda b: labels[0] if b > 0 else labels[1] if b < 0 else labels[2])
+    return pd.DataFrame({
+        "posting_date": cols["posting_date"].astype("datetime64[D]").tolist(), "period": cols["period"], "voucher": cols["voucher"],
+        "voucher_id": cols["voucher_id"].tolist(), "account_code": cols["account_code"], "summary": cols["summary"],
+        "debit": _yuan_column(cols["debit"]), "credit": _yuan_column(cols["credit"]),
+        "direction": direction.to_numpy(), "balance": [Decimal(abs(int(b))).scaleb(-2) for b in bal.tolist()],
+        "row_kind": "line"}, columns=LEDGER_COLUMNS)
 
 
 # -- dimension ledgers (辅助核算余额) ------------------------------------------------------------------------
@@ -316,7 +369,7 @@ def dimension_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, rn
         raise ValueError(f"unknown dimension {dimension!r}")
     q = _base(company_id, scope, filt).add(f"{dimension}_id IS NOT NULL").add(f"{rng.column} <= ?", rng.end)
     if account_code:
-        q.add("starts_with(account_code, ?)", account_code)
+        q.add(_account_filter(accounts(eng, company_id), account_code))
     col = rng.column
     cur = eng.cursor()
     try:
@@ -344,30 +397,44 @@ BS_COLUMNS = ["line_no", "item", "closing_amount", "opening_amount"]
 IS_COLUMNS = ["line_no", "item", "period_amount", "year_to_date_amount"]
 
 
-def _balances(eng, q: Query, accts: dict[str, Account], codes: set[str]):
-    """net / debit-balances / credit-balances per layout code, and the profit and loss credit balance."""
+def _balances(eng, q: Query, accts: dict[str, Account], codes: set[str], detail_codes: set[str], year_start: str,
+              table: str = "gl"):
+    """For the closing moment (all lines in ``q``) and the year start (lines before ``year_start``): net /
+    debit-balances / credit-balances per layout code and the profit and loss credit balance. Accounts whose
+    balance sides are split (``CODE:D`` / ``CODE:C``) are summed per customer and supplier, the rest per account."""
+    split_ids = sorted(a.id for a in accts.values() if any(a.code.startswith(c) for c in detail_codes))
     cur = eng.cursor()
     try:
-        detail = cur.execute(f"SELECT account_code, customer_id, supplier_id, sum(debit - credit) FROM gl "
-                             f"WHERE {q.sql} GROUP BY ALL", q.params).fetchall()
+        sums = "sum(debit - credit), sum(CASE WHEN period < ? THEN debit - credit ELSE 0 END)"
+        rows = cur.execute(f"SELECT account_id, NULL, NULL, {sums} FROM {table} WHERE {q.sql} "
+                           f"AND account_id NOT IN ({', '.join(map(str, split_ids)) or 'NULL'}) GROUP BY ALL",
+                           [year_start, *q.params]).fetchall()
+        if split_ids:
+            rows += cur.execute(f"SELECT account_id, customer_id, supplier_id, {sums} FROM {table} WHERE {q.sql} "
+                                f"AND account_id IN ({', '.join(map(str, split_ids))}) GROUP BY ALL",
+                                [year_start, *q.params]).fetchall()
     finally:
         cur.close()
-    net: dict[str, int] = defaultdict(int)
-    dr: dict[str, int] = defaultdict(int)
-    cr: dict[str, int] = defaultdict(int)
-    pl = 0
-    for code, _cust, _supp, amount in detail:
-        amount = int(amount)
-        acct = accts.get(code)
-        if acct is not None and acct.category == "profit_loss":
-            pl -= amount
-        for prefix in _prefixes(code, codes):
-            net[prefix] += amount
-            if amount > 0:
-                dr[prefix] += amount
-            elif amount < 0:
-                cr[prefix] -= amount
-    return net, dr, cr, pl
+    rows = _coded(rows, accts)
+    out = []
+    for index in (3, 4):
+        net: dict[str, int] = defaultdict(int)
+        dr: dict[str, int] = defaultdict(int)
+        cr: dict[str, int] = defaultdict(int)
+        pl = 0
+        for row in rows:
+            code, amount = row[0], int(row[index])
+            acct = accts.get(code)
+            if acct is not None and acct.category == "profit_loss":
+                pl -= amount
+            for prefix in _prefixes(code, codes):
+                net[prefix] += amount
+                if amount > 0:
+                    dr[prefix] += amount
+                elif amount < 0:
+                    cr[prefix] -= amount
+        out.append((net, dr, cr, pl))
+    return out
 
 
 def _standard(eng: AnalyticsEngine, company_id: int) -> str:
@@ -382,9 +449,10 @@ def balance_sheet(eng: AnalyticsEngine, company_id: int, scope: LineScope, perio
     layout = load_layout(standard, "balance_sheet")
     accts = accounts(eng, company_id)
     codes = layout.account_codes()
-    closing = evaluate(layout, *_balances(eng, _base(company_id, scope, None).add("period <= ?", period), accts, codes))
-    opening = evaluate(layout, *_balances(eng, _base(company_id, scope, None).add("period < ?", period[:4] + "-01"),
-                                          accts, codes))
+    split = {t.ref for li in layout.lines for t in li.terms if t.kind in ("debit_balances", "credit_balances")}
+    closing_b, opening_b = _balances(eng, _base(company_id, scope, None).add("period <= ?", period), accts, codes,
+                                     split, period[:4] + "-01", _table(scope, None))
+    closing, opening = evaluate(layout, *closing_b), evaluate(layout, *opening_b)
     rows = [{"line_no": li.line_no, "item": li.item_en if locale == "en" else li.item,
              "closing_amount": None if li.line_no is None else yuan(closing[li.line_no]),
              "opening_amount": None if li.line_no is None else yuan(opening[li.line_no])} for li in layout.lines]
@@ -393,8 +461,10 @@ def balance_sheet(eng: AnalyticsEngine, company_id: int, scope: LineScope, perio
     return df
 
 
-def _carry_forward_filter(q: Query, company_id: int, profit_account: str) -> Query:
+def _carry_forward_filter(q: Query, company_id: int, profit_account: str, table: str = "gl") -> Query:
     """Leave out vouchers that post to 本年利润 (the carry-forward), so income and expense show their activity."""
+    if table == "gl_month":
+        return q.add("NOT cf")
     return q.add("voucher_id NOT IN (SELECT voucher_id FROM gl WHERE company_id = ? AND "
                  "starts_with(account_code, ?))", company_id, profit_account)
 
@@ -408,18 +478,19 @@ def income_statement(eng: AnalyticsEngine, company_id: int, scope: LineScope, pe
     profit_account = layout.profit_account or PROFIT_ACCOUNTS.get(standard, "3103")
     codes = layout.account_codes()
     start = period_from or period
+    table = _table(scope, None)
     q = _carry_forward_filter(_base(company_id, scope, None).add("period BETWEEN ? AND ?", min(start, period[:4] + "-01"),
-                                                                 period), company_id, profit_account)
+                                                                 period), company_id, profit_account, table)
     cur = eng.cursor()
     try:
-        data = cur.execute(f"SELECT account_code, sum(CASE WHEN period >= ? THEN debit - credit ELSE 0 END), "
-                           f"sum(CASE WHEN period >= ? THEN debit - credit ELSE 0 END) FROM gl WHERE {q.sql} "
-                           f"GROUP BY account_code", [start, period[:4] + "-01", *q.params]).fetchall()
+        data = cur.execute(f"SELECT account_id, sum(CASE WHEN period >= ? THEN debit - credit ELSE 0 END), "
+                           f"sum(CASE WHEN period >= ? THEN debit - credit ELSE 0 END) FROM {table} WHERE {q.sql} "
+                           f"GROUP BY account_id", [start, period[:4] + "-01", *q.params]).fetchall()
     finally:
         cur.close()
     cur_net: dict[str, int] = defaultdict(int)
     ytd_net: dict[str, int] = defaultdict(int)
-    for code, p, y in data:
+    for code, p, y in _coded(data, accounts(eng, company_id)):
         for prefix in _prefixes(code, codes):
             cur_net[prefix] += int(p)
             ytd_net[prefix] += int(y)
@@ -498,18 +569,19 @@ def monthly_income_expense(eng: AnalyticsEngine, company_id: int, scope: LineSco
     income = sorted(a.code for a in accts.values() if a.category == "profit_loss" and a.direction == "credit")
     expense = sorted(a.code for a in accts.values() if a.category == "profit_loss" and a.direction == "debit")
     profit_account = PROFIT_ACCOUNTS.get(_standard(eng, company_id), "3103")
+    table = _table(scope, None)
     q = _carry_forward_filter(_base(company_id, scope, None).add("period BETWEEN ? AND ?", f"{year}-01",
-                                                                 f"{year}-12"), company_id, profit_account)
+                                                                 f"{year}-12"), company_id, profit_account, table)
     cur = eng.cursor()
     try:
-        data = cur.execute(f"SELECT period, account_code, sum(debit - credit) FROM gl WHERE {q.sql} GROUP BY ALL",
+        data = cur.execute(f"SELECT account_id, period, sum(debit - credit) FROM {table} WHERE {q.sql} GROUP BY ALL",
                            q.params).fetchall()
     finally:
         cur.close()
     inc = set(income)
     exp = set(expense)
     months = {f"{year}-{m:02d}": [0, 0] for m in range(1, 13)}
-    for period, code, net in data:
+    for code, period, net in _coded(data, accts):
         if code in inc:
             months[period][0] -= int(net)
         elif code in exp:
@@ -521,13 +593,15 @@ def monthly_income_expense(eng: AnalyticsEngine, company_id: int, scope: LineSco
 def cash_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, year: int, *,
                  codes: tuple[str, ...] = CASH_ACCOUNTS, as_of: AsOf) -> pd.DataFrame:
     """Month-end balance of cash and bank accounts (库存现金, 银行存款, 其他货币资金) through ``year``."""
+    accts = accounts(eng, company_id)
     q = _base(company_id, scope, None).add("period <= ?", f"{year}-12")
-    q.add(" OR ".join("starts_with(account_code, ?)" for _ in codes), *codes)
+    q.add(" OR ".join(_account_filter(accts, c) for c in codes))
+    table = _table(scope, None)
     cur = eng.cursor()
     try:
-        opening = cur.execute(f"SELECT coalesce(sum(debit - credit), 0) FROM gl WHERE {q.sql} AND period < ?",
+        opening = cur.execute(f"SELECT coalesce(sum(debit - credit), 0) FROM {table} WHERE {q.sql} AND period < ?",
                               [*q.params, f"{year}-01"]).fetchone()[0]
-        data = dict(cur.execute(f"SELECT period, sum(debit - credit) FROM gl WHERE {q.sql} AND period >= ? "
+        data = dict(cur.execute(f"SELECT period, sum(debit - credit) FROM {table} WHERE {q.sql} AND period >= ? "
                                 f"GROUP BY period", [*q.params, f"{year}-01"]).fetchall())
     finally:
         cur.close()

@@ -238,3 +238,13 @@ def test_a_new_posting_shows_in_the_next_report(db, company, books):
     second = by_code(queries.trial_balance(db, admin, period_from="2026-01", period_to="2026-01"))
     assert by_code(first)["1002"].closing_debit == D("100.00")
     assert second["1002"].closing_debit == D("150.00")
+
+
+def test_ledger_lines_carry_plain_python_values(db, company, books):
+    keep_january(books)
+    reader = actor(company.company_id, {"finance.ledger.view": "all"})
+    df = queries.ledger(db, reader, account_code="1122", period_from="2026-01", period_to="2026-01")
+    line = df[df["row_kind"] == "line"].iloc[0]
+    assert line["posting_date"] == dt.date(2026, 1, 10) and type(line["posting_date"]) is dt.date
+    assert line["debit"] == D("169500.00") and line["direction"] == "借"
+    assert df[df["row_kind"] == "line"].iloc[1]["balance"] == D("69500.00")
