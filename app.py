@@ -109,18 +109,21 @@ def main() -> None:
     specs = [s for group in groups.values() for s in group if page_exists(s)]
     if not any(page_url_path(s) == landing for s in specs):
         landing = "home"
-    # Right after the forced steps the browser still asks for the forced page; leaving the account pages out
-    # of this one run makes st.navigation fall back to the landing page.
-    skip = {page_url_path(p) for p in ACCOUNT_PAGES.values()} if st.session_state.pop(_AFTER_FORCED, False) \
-        else set()
+    after_forced = st.session_state.pop(_AFTER_FORCED, False)
     nav: dict[str, list[st.Page]] = {}
+    landing_page = None
     for group, group_specs in groups.items():
-        pages = [_page(s, default=page_url_path(s) == landing) for s in group_specs
-                 if page_url_path(s) not in skip and page_exists(s)]  # a menu may list a page ahead
+        pages = []
+        for spec in filter(page_exists, group_specs):  # a menu may list a page ahead of its file
+            pages.append(_page(spec, default=page_url_path(spec) == landing))
+            if page_url_path(spec) == landing:
+                landing_page = pages[-1]
         if pages:
             nav[tr(group)] = pages
     current = st.navigation(nav)
-    _user_menu(profile.display_name, account_links=not skip and actor.may(ACCOUNT_PAGES["password"].any_of[0]))
+    if after_forced and landing_page is not None and current is not landing_page:
+        st.switch_page(landing_page)  # the browser still shows the forced page's address
+    _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]))
     current.run()
 
 
