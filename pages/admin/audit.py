@@ -73,10 +73,9 @@ if page_no > result.pages:
         st.stop()
     st.session_state["aa_page"] = 1
 
-left, right = st.columns([1, 3])
 if result.pages > 1:
-    left.number_input(tr("admin_ui.page"), min_value=1, max_value=result.pages, step=1, key="aa_page")
-right.caption(tr("admin_ui.count", total=result.total, page=result.page, pages=result.pages))
+    st.number_input(tr("admin_ui.page"), min_value=1, max_value=result.pages, step=1, key="aa_page", width=200)
+st.caption(tr("admin_ui.count", total=result.total, page=result.page, pages=result.pages))
 
 st.dataframe([{
     tr("security.audit.col.seq"): r.seq,

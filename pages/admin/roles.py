@@ -135,10 +135,10 @@ with tab_matrix:
             st.rerun()
     modules = sorted({p.module for p in catalog})
     c1, c2 = st.columns([1, 2])
-    module = c1.selectbox(tr("admin_ui.roles.module"), [None, *modules], key="ar_module",
-                          format_func={None: tr("admin_ui.all"), **{m: m for m in modules}}.__getitem__)
+    module = c1.selectbox(tr("admin_ui.roles.module"), ["", *modules], key="ar_module",
+                          format_func={"": tr("admin_ui.all"), **{m: m for m in modules}}.__getitem__)
     text = c2.text_input(tr("admin_ui.search"), key="ar_matrix_search")
-    rows = [p for p in catalog if (module is None or p.module == module)
+    rows = [p for p in catalog if (not module or p.module == module)
             and (not text or text.lower() in f"{p.code} {p.zh} {p.en}".lower())]
     frame = pd.DataFrame({
         "module": [p.module for p in rows],

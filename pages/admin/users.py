@@ -139,11 +139,13 @@ if user is None:
     st.stop()
 
 st.subheader(tr("admin_ui.users.detail", username=user.username))
-m1, m2, m3, m4 = st.columns(4)
+m1, m2 = st.columns(2)
 m1.metric(tr("admin_ui.users.status"), _status(user.status))
 m2.metric(tr("admin_ui.users.failed_logins"), user.failed_logins)
-m3.metric(tr("admin_ui.users.last_login"), _when(user.last_login_at) or "—")
-m4.metric(tr("admin_ui.users.created_at"), _when(user.created_at))
+st.caption(f"{tr('admin_ui.users.last_login')}: {_when(user.last_login_at) or '—'} · "
+           f"{tr('admin_ui.users.created_at')}: {_when(user.created_at)} · "
+           f"{tr('field.security.roles')}: {', '.join(user.role_codes) or '—'} · "
+           f"{tr('field.security.department')}: {_dep(user.department_id) or '—'}")
 if user.must_change_password:
     st.caption(tr("admin_ui.users.must_change_pending"))
 
