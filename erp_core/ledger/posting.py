@@ -35,6 +35,7 @@ from erp_core.kernel.clock import naive_utcnow, utcnow
 from erp_core.kernel.errors import Conflict, NotFound
 from erp_core.kernel.money import FEN
 from erp_core.ledger.bulk import insert_rows
+from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import is_open, period_of
 from erp_core.ledger.sequences import GL_SEQUENCE, allocate_block, voucher_series
@@ -97,7 +98,9 @@ def _existing_posting(session: Session, company_id: int, key: str) -> Posting | 
                                                  Posting.posting_key == key)).scalar_one_or_none()
 
 
-def _revalidate(ctx: Context, voucher: Voucher, lines: list[dict], *, allow_negative_total: bool) -> None:
+def _revalidate(ctx: Context, voucher: Voucher, lines: list[dict], *, allow_negative_total: bool
+                ) -> dict[int, str]:
+    """The posting-time checks (accounts still leaf and active, period open); returns account id -> code."""
     s = ctx.session
     by_id, by_code = accounts_for_lines(s, voucher.company_id, lines)
     _, problems = check_lines(lines, by_id, by_code, allow_negative_total=allow_negative_total)
@@ -105,15 +108,17 @@ def _revalidate(ctx: Context, voucher: Voucher, lines: list[dict], *, allow_nega
     problems = check_header(voucher_date=voucher.voucher_date, voucher_type=voucher.voucher_type,
                             allowed_types=VOUCHER_TYPES, attachments=voucher.attachments, closed=closed) + problems
     raise_if(problems)
+    return {i: a.code for i, a in by_id.items()}
 
 
-def _post_loaded(ctx: Context, voucher: Voucher, key: str) -> PostingResult:
+def _post_loaded(ctx: Context, voucher: Voucher, key: str, codes: dict[int, str] | None = None) -> PostingResult:
     """Write the ledger lines of a loaded voucher and mark it posted (status checks are the caller's)."""
     s = ctx.session
     lines = line_dicts(voucher)
+    run_pre_post_checks(ctx, voucher, lines)  # registered checks (budgets) may refuse or warn
     digest = content_hash(voucher.company_id, voucher.voucher_type, voucher.voucher_date, lines)
     first = write_gl_lines(s, company_id=voucher.company_id, entries=[(voucher.id, voucher.voucher_date, lines)],
-                           account_codes=_codes(s, {ln["account_id"] for ln in lines}))
+                           account_codes=codes or _codes(s, {ln["account_id"] for ln in lines}))
     s.add(Posting(company_id=voucher.company_id, posting_key=key, content_hash=digest, voucher_id=voucher.id,
                   first_seq=first, line_count=len(lines)))
     voucher.status = "posted"
@@ -137,15 +142,16 @@ def post_voucher(ctx: Context, *, voucher_id: int, posting_key: str | None = Non
     v = _lock_voucher(ctx, voucher_id)
     ctx.company_id = v.company_id
     key = posting_key or f"voucher:{v.id}"
-    existing = _existing_posting(s, v.company_id, key)
+    # The default key of a voucher not yet posted cannot have been used: skip the look-up on the common path.
+    existing = None if posting_key is None and v.status != "posted" else _existing_posting(s, v.company_id, key)
     if existing is not None:
         digest = content_hash(v.company_id, v.voucher_type, v.voucher_date, line_dicts(v))
         if existing.voucher_id == v.id and existing.content_hash == digest:
             return PostingResult(v.id, existing.first_seq, existing.line_count, replayed=True)
         raise Conflict("error.finance.posting_key_mismatch", key=key)
     VOUCHER_FLOW.target(v.status, "post")
-    _revalidate(ctx, v, line_dicts(v), allow_negative_total=v.source == "reversal")
-    result = _post_loaded(ctx, v, key)
+    codes = _revalidate(ctx, v, line_dicts(v), allow_negative_total=v.source == "reversal")
+    result = _post_loaded(ctx, v, key, codes)
     ctx.audit("voucher", v.id, status=["reviewed", "posted"], number=v.display_no, period=v.period,
               first_seq=result.first_seq)
     return result
@@ -211,10 +217,10 @@ def reverse_voucher(ctx: Context, *, voucher_id: int, voucher_date: dt.date | No
     if s.execute(select(Voucher.id).where(Voucher.reverses_id == orig.id)).first() is not None:
         raise Conflict("error.finance.voucher.already_reversed", number=orig.display_no)
     day = voucher_date or today_for(ctx)
-    prefix = f"冲销{orig.period} {orig.display_no}号凭证"
+    prefix = f"冲销{orig.period}期{orig.display_no}号凭证"
     lines = []
     for ln in line_dicts(orig):
-        summary = f"{prefix} {ln['summary']}".strip()[:200]
+        summary = (f"{prefix}：{ln['summary']}" if ln["summary"] else prefix)[:200]
         lines.append({**ln, "summary": summary, "debit": -ln["debit"], "credit": -ln["credit"]})
     new_id = create_and_post_system_voucher(ctx, voucher_date=day, lines=lines, posting_key=f"reversal:{orig.id}",
                                             voucher_type=orig.voucher_type, source="reversal",
