@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from erp_core.security.account_services import change_password, my_profile
+from erp_core.security.auth import sign_out_everywhere
 from ui.actions import run_action
 from ui.context import settings
 from ui.i18n import tr
@@ -31,3 +32,12 @@ if submitted:
 flash = st.session_state.pop("erp_flash", None)
 if flash:
     st.success(flash, icon=":material/task_alt:")
+
+if profile is not None and not profile.must_change_password:
+    st.divider()
+    st.subheader(tr("account.sessions.title"))
+    st.caption(tr("account.sessions.help"))
+    if st.button(tr("account.sessions.sign_out_others"), key="cp_sign_out_others", icon=":material/devices:"):
+        ended = run_action(sign_out_everywhere, keep_current=True)
+        if ended is not None:
+            st.success(tr("account.sessions.ended", ended=ended), icon=":material/task_alt:")

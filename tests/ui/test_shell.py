@@ -273,3 +273,19 @@ def test_each_user_sees_only_the_pages_their_roles_allow(ui_db, ui_company, admi
     assert admin_pages <= admin_links
     assert not admin_pages & keeper_links
     assert keeper_links < admin_links
+
+
+def test_sign_out_all_other_sessions_from_the_account_page(ui_db, admin_password):
+    from erp_core.kernel.errors import NotAuthenticated
+    from erp_core.security.auth import login
+    from erp_core.security.sessions import actor_for_token
+
+    elsewhere = login(ui_db, "admin", admin_password).token
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    at.switch_page("pages/auth/change_password.py").run()
+    at.button(key="cp_sign_out_others").click().run()
+    assert "已退出 1 个其他登录" in texts(at)
+    with pytest.raises(NotAuthenticated):
+        actor_for_token(ui_db, elsewhere)
+    at.run()
+    assert at.title[0].value == "修改密码"  # this session lives on
