@@ -4,6 +4,10 @@ Revision ID: 0003
 Revises: 0002
 """
 
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -147,6 +151,44 @@ def upgrade() -> None:
     _company_index("warehouse_location")
     op.create_index(op.f("ix_warehouse_location_warehouse_id"), "warehouse_location", ["warehouse_id"],
                     unique=False)
+    _seed_existing_companies()
+
+
+def _seed_existing_companies() -> None:
+    """Companies that existed before this revision get the reference data setup now gives every new company
+    (db/seed/*.toml, read as they are at upgrade time). Plain Core: migrations never import ORM models."""
+    bind = op.get_bind()
+    company_ids = [row[0] for row in bind.execute(sa.text("SELECT id FROM company"))]
+    if not company_ids:
+        return
+    seed = Path(__file__).resolve().parents[2] / "seed"
+    taxes = tomllib.loads((seed / "tax_rates.toml").read_text(encoding="utf-8"))["rate"]
+    currencies = tomllib.loads((seed / "currencies.toml").read_text(encoding="utf-8"))["currency"]
+    units_data = tomllib.loads((seed / "units.toml").read_text(encoding="utf-8"))
+    t_tax = sa.table("tax_rate", *[sa.column(c) for c in (
+        "company_id", "code", "name_zh", "name_en", "kind", "rate", "valid_from", "valid_to", "version")])
+    t_cur = sa.table("currency", *[sa.column(c) for c in (
+        "company_id", "code", "name_zh", "name_en", "decimals", "active", "version")])
+    t_unit = sa.table("unit", *[sa.column(c) for c in (
+        "id", "company_id", "code", "name_zh", "name_en", "active", "version")])
+    t_conv = sa.table("unit_conversion", *[sa.column(c) for c in ("company_id", "from_unit_id", "to_unit_id",
+                                                                   "factor")])
+    for cid in company_ids:
+        bind.execute(t_tax.insert(), [
+            {"company_id": cid, "code": r["code"], "name_zh": r["name_zh"], "name_en": r["name_en"],
+             "kind": r["kind"], "rate": int(Decimal(r["rate"]).scaleb(6)), "valid_from": r["valid_from"],
+             "valid_to": r.get("valid_to"), "version": 1} for r in taxes])
+        bind.execute(t_cur.insert(), [
+            {"company_id": cid, "code": c["code"], "name_zh": c["name_zh"], "name_en": c["name_en"],
+             "decimals": c["decimals"], "active": True, "version": 1} for c in currencies])
+        bind.execute(t_unit.insert(), [
+            {"company_id": cid, "code": u["code"], "name_zh": u["name_zh"], "name_en": u["name_en"],
+             "active": True, "version": 1} for u in units_data["unit"]])
+        ids = dict(bind.execute(sa.select(t_unit.c.code, t_unit.c.id).where(t_unit.c.company_id == cid)).all())
+        conversions = [{"company_id": cid, "from_unit_id": ids[c["from"]], "to_unit_id": ids[c["to"]],
+                        "factor": int(Decimal(c["factor"]).scaleb(6))} for c in units_data.get("conversion", [])]
+        if conversions:
+            bind.execute(t_conv.insert(), conversions)
 
 
 def downgrade() -> None:
