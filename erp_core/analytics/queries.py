@@ -182,6 +182,19 @@ def ledger(ctx: Context, *, account_code: str, period_from: str | None = None, p
 
 
 @query(LEDGER_VIEW, zh="查看账簿", en="View ledgers")
+def general_ledger(ctx: Context, *, period_from: str | None = None, period_to: str | None = None,
+                   date_from: dt.date | None = None, date_to: dt.date | None = None, level: int = 1,
+                   account_from: str | None = None, account_to: str | None = None, locale: str | None = None,
+                   **dims: int | None) -> pd.DataFrame:
+    """总账 of every account of ``level``: 期初余额, and per period 本期合计 and 本年累计 with the balance."""
+    rng = _range(period_from, period_to, date_from, date_to)
+    eng, company_id, as_of, scope = _prepare(ctx)
+    return reports.general_ledger(eng, company_id, scope, rng, level=level, account_from=account_from or None,
+                                  account_to=account_to or None, filt=_filter(**dims),
+                                  locale=locale or ctx.actor.locale, as_of=as_of)
+
+
+@query(LEDGER_VIEW, zh="查看账簿", en="View ledgers")
 def drill_down(ctx: Context, *, account_code: str, period_from: str | None = None, period_to: str | None = None,
                date_from: dt.date | None = None, date_to: dt.date | None = None, **dims: int | None) -> pd.DataFrame:
     """The ledger lines and vouchers behind one figure (an account over a range, with dimension filters)."""

@@ -347,6 +347,66 @@ def _line_frame(cols: dict, locale: str) -> pd.DataFrame:
         "row_kind": "line"}, columns=LEDGER_COLUMNS)
 
 
+GL_COLUMNS = ["account_code", "account_name", "period", "summary", "debit", "credit", "direction", "balance",
+              "row_kind"]
+
+
+def general_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, *, level: int = 1,
+                   account_from: str | None = None, account_to: str | None = None,
+                   filt: LineFilter | None = None, locale: str = "zh_CN", as_of: AsOf) -> pd.DataFrame:
+    """总账: for every account of ``level`` (sub-accounts rolled up) with a balance or activity, 期初余额 and, per
+    period of the range, 本期合计 and 本年累计 with the balance after it."""
+    col = rng.column
+    q = _base(company_id, scope, filt).add(f"{col} <= ?", rng.end)
+    cur = eng.cursor()
+    try:
+        data = cur.execute(f"SELECT account_id, period, {col} < ? AS before, {col} >= ? AS this_year, sum(debit), "
+                           f"sum(credit) FROM {_table(scope, filt, col)} WHERE {q.sql} GROUP BY ALL",
+                           [rng.start, rng.year_start, *q.params]).fetchall()
+    finally:
+        cur.close()
+    accts = accounts(eng, company_id)
+    target = {a.code: a for a in accts.values() if a.level == level}
+    acc: dict[str, dict] = {}
+    for code, period, before, this_year, d, c in _coded(data, accts):
+        top = next((p for p in _prefixes(code, target)), None)
+        if top is None or not _in_range(top, account_from, account_to):
+            continue
+        a = acc.setdefault(top, {"opening": 0, "ytd": [0, 0], "periods": defaultdict(lambda: [0, 0])})
+        d, c = int(d), int(c)
+        if before:
+            a["opening"] += d - c
+            if this_year:
+                a["ytd"][0] += d
+                a["ytd"][1] += c
+        else:
+            a["periods"][period][0] += d
+            a["periods"][period][1] += c
+    rows = []
+    for code in sorted(acc):
+        a, name = acc[code], target[code].label(locale)
+        balance = a["opening"]
+        rows.append({"account_code": code, "account_name": name, "period": None, "summary": _label("opening", locale),
+                     "debit": None, "credit": None, "direction": _direction(balance, locale),
+                     "balance": yuan(abs(balance)), "row_kind": "opening"})
+        ytd_d, ytd_c = a["ytd"]
+        year = None
+        for period in sorted(a["periods"]):
+            d, c = a["periods"][period]
+            if year is not None and period[:4] != year:
+                ytd_d = ytd_c = 0
+            year = period[:4]
+            balance += d - c
+            ytd_d += d
+            ytd_c += c
+            for kind, dd, cc in (("period_total", d, c), ("year_total", ytd_d, ytd_c)):
+                rows.append({"account_code": code, "account_name": name, "period": period,
+                             "summary": _label(kind, locale), "debit": yuan(dd), "credit": yuan(cc),
+                             "direction": _direction(balance, locale), "balance": yuan(abs(balance)),
+                             "row_kind": kind})
+    return _frame(rows, GL_COLUMNS, as_of)
+
+
 # -- dimension ledgers (辅助核算余额) ------------------------------------------------------------------------
 DIM_COLUMNS = ["dimension_id", "dimension_code", "dimension_name", "opening_debit", "opening_credit",
                "period_debit", "period_credit", "closing_debit", "closing_credit"]

@@ -1,4 +1,4 @@
-"""General ledger (总账) and subsidiary ledger (明细账) of one account: running balance, 期初余额, 本期合计, 本年累计."""
+"""General ledger (总账) and subsidiary ledger (明细账): running balance, 期初余额, 本期合计, 本年累计."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from ui.context import require_actor
 from ui.i18n import tr
 from ui.report_kit import account_select, as_of, downloads, period_select, show_table
 
-COLUMNS = ["posting_date", "voucher", "account_code", "summary", "debit", "credit", "direction", "balance"]
+DETAIL = ["posting_date", "voucher", "account_code", "summary", "debit", "credit", "direction", "balance"]
+GENERAL = ["account_code", "account_name", "period", "summary", "debit", "credit", "direction", "balance"]
 
 require_actor()
 st.title(tr("nav.reports.ledger"))
@@ -20,17 +21,22 @@ if not accounts:
     st.stop()
 
 with st.form("ledger_filters"):
-    c1, c2, c3, c4 = st.columns([4, 2, 2, 2])
+    kind = st.radio(tr("reports.ledger_kind"), ["detail", "summary", "general"], key="ledger_kind", horizontal=True,
+                    format_func=lambda k: tr(f"reports.ledger_kind.{k}"))
+    c1, c2, c3 = st.columns([4, 2, 2])
     code = account_select(accounts, "ledger_account", container=c1)
     start = period_select("field.reports.period_from", "ledger_from", container=c2)
     end = period_select("field.reports.period_to", "ledger_to", container=c3)
-    kind = c4.radio(tr("reports.ledger_kind"), ["detail", "summary"], key="ledger_kind", horizontal=True,
-                    format_func=lambda k: tr(f"reports.ledger_kind.{k}"))
     st.form_submit_button(tr("reports.run"), type="primary", icon=":material/play_arrow:")
 
-df = run_action(queries.ledger, account_code=code, period_from=start, period_to=end, detail=kind == "detail")
+if kind == "general":
+    df = run_action(queries.general_ledger, period_from=start, period_to=end)
+    columns, name = GENERAL, f"general_ledger_{start}_{end}"
+else:
+    df = run_action(queries.ledger, account_code=code, period_from=start, period_to=end, detail=kind == "detail")
+    columns, name = DETAIL, f"ledger_{code}_{start}_{end}"
 if df is None:
     st.stop()
 as_of(df)
-show_table(df, COLUMNS, money=["debit", "credit", "balance"], key="ledger_table")
-downloads(df, COLUMNS, f"ledger_{code}_{start}_{end}", "ledger_export")
+show_table(df, columns, money=["debit", "credit", "balance"], key="ledger_table")
+downloads(df, columns, name, "ledger_export")

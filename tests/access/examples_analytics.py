@@ -42,3 +42,8 @@ def _(env):
 @example(A + "accounts")
 def _(env):
     return {}
+
+
+@example(A + "general_ledger")
+def _(env):
+    return {"period_from": "2026-01", "period_to": "2026-12"}

@@ -38,6 +38,10 @@ PAGES = {
 }
 
 
+def _submit(at):
+    return next(b for b in at.button if b.label == "查询").click().run()
+
+
 def _select_period(at, key, value):
     at.selectbox(key=key).set_value(value)
 
@@ -55,7 +59,7 @@ def test_trial_balance_page_shows_figures_and_as_of(app_with_books):
     at = app_with_books.switch_page("pages/reports/trial_balance.py").run()
     _select_period(at, "tb_from", "2026-01")
     _select_period(at, "tb_to", "2026-01")
-    at = at.run()
+    at = _submit(at)
     df = at.dataframe[0].value
     codes = list(df.iloc[:, 0])
     assert "1002" in codes
@@ -68,7 +72,18 @@ def test_trial_balance_page_shows_figures_and_as_of(app_with_books):
 def test_balance_sheet_page_balances(app_with_books):
     at = app_with_books.switch_page("pages/reports/balance_sheet.py").run()
     _select_period(at, "bs_period", "2026-01")
-    at = at.run()
+    at = _submit(at)
     df = at.dataframe[0].value
     total = df[df.iloc[:, 0] == "30"].iloc[0]
     assert total.iloc[2] == "568,300.00"
+
+
+def test_ledger_page_shows_the_general_ledger(app_with_books):
+    at = app_with_books.switch_page("pages/reports/ledger.py").run()
+    at.radio(key="ledger_kind").set_value("general")
+    _select_period(at, "ledger_from", "2026-01")
+    _select_period(at, "ledger_to", "2026-01")
+    at = _submit(at)
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert "1002" in set(df.iloc[:, 0]) and "本年累计" in set(df.iloc[:, 3])

@@ -248,3 +248,17 @@ def test_ledger_lines_carry_plain_python_values(db, company, books):
     assert line["posting_date"] == dt.date(2026, 1, 10) and type(line["posting_date"]) is dt.date
     assert line["debit"] == D("169500.00") and line["direction"] == "借"
     assert df[df["row_kind"] == "line"].iloc[1]["balance"] == D("69500.00")
+
+
+def test_general_ledger_of_all_first_level_accounts(db, company, books):
+    keep_january(books)
+    books.post(day(3, 2), ("1001", "10000", 0), ("5001", 0, "10000"))
+    reader = actor(company.company_id, {"finance.ledger.view": "all"})
+    df = queries.general_ledger(db, reader, period_from="2026-02", period_to="2026-02")
+    cash = df[df["account_code"] == "1001"]
+    assert list(cash["row_kind"]) == ["opening", "period_total", "year_total"]
+    assert list(cash["balance"]) == [D("7000.00"), D("17000.00"), D("17000.00")]
+    assert cash.iloc[2]["debit"] == D("20000.00") and cash.iloc[2]["credit"] == D("3000.00")
+    taxes = df[df["account_code"] == "2221"]  # 进项/销项 sub-accounts rolled up into 应交税费
+    assert taxes.iloc[0]["balance"] == D("6500.00") and taxes.iloc[0]["direction"] == "贷"
+    assert "22210101" not in set(df["account_code"])
