@@ -3,7 +3,7 @@
 from ui.nav import PageSpec
 
 _S = "nav.group.settings"
-_M = "nav.group.masterdata"
+_M = "nav.group.masterdata"  # after customers ... employees (50), before import (80)
 
 PAGES = [
     PageSpec(file="pages/settings/company.py", title="nav.settings.company", group=_S,
@@ -16,12 +16,12 @@ PAGES = [
     PageSpec(file="pages/settings/units.py", title="nav.settings.units", group=_S,
              any_of=("settings.unit.view",), icon=":material/straighten:", order=40, url_path="settings_units"),
     PageSpec(file="pages/masterdata/departments.py", title="nav.settings.departments", group=_M,
-             any_of=("masterdata.department.view",), icon=":material/account_tree:", order=10,
+             any_of=("masterdata.department.view",), icon=":material/account_tree:", order=55,
              url_path="masterdata_departments"),
     PageSpec(file="pages/masterdata/projects.py", title="nav.settings.projects", group=_M,
-             any_of=("masterdata.project.view",), icon=":material/work:", order=20,
+             any_of=("masterdata.project.view",), icon=":material/work:", order=60,
              url_path="masterdata_projects"),
     PageSpec(file="pages/masterdata/warehouses.py", title="nav.settings.warehouses", group=_M,
-             any_of=("masterdata.warehouse.view",), icon=":material/warehouse:", order=30,
+             any_of=("masterdata.warehouse.view",), icon=":material/warehouse:", order=65,
              url_path="masterdata_warehouses"),
 ]
