@@ -11,8 +11,6 @@ from sqlalchemy import func, insert, select
 
 from erp_core.analytics.engine import AnalyticsEngine, attach_string, engine_for
 from erp_core.ledger.models import GlLine
-from tests.analytics.books import Books
-from tests.support.factories import admin_actor
 
 
 def _operational_totals(db, company_id):
@@ -128,10 +126,24 @@ def test_attach_strings():
         "host=127.0.0.1 user=root port=3306 database=erp"
 
 
-def test_a_second_process_falls_back_to_memory(db, company, tmp_path):
-    Books(db, company.company_id, admin_actor(db, company))
-    first = AnalyticsEngine(db, tmp_path / "c.duckdb")
+def test_a_second_process_falls_back_to_memory(db, company, books, tmp_path):
+    """Several app processes on one server database: the DuckDB file is locked by the first; the others keep a
+    private in-memory copy and still answer correctly."""
+    import subprocess
+    import sys
+
+    books.post(dt.date(2026, 1, 5), ("1002", "10", 0), ("3001", 0, "10"))
+    path = tmp_path / "shared.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ok', flush=True); time.sleep(60)", str(path)], stdout=subprocess.PIPE, text=True)
     try:
-        assert first.path.endswith("c.duckdb")
+        assert holder.stdout.readline().strip() == "ok"
+        eng = AnalyticsEngine(db, path)
+        try:
+            assert eng.path == ":memory:"
+            assert eng.sync(company.company_id).watermark == 2
+        finally:
+            eng.close()
     finally:
-        first.close()
+        holder.kill()
+        holder.wait()
