@@ -36,3 +36,19 @@ def admin_password(ui_db, ui_company) -> str:
 def admin_app(ui_db, admin_password):
     """An AppTest logged in as the administrator, run once (home page)."""
     return harness.logged_in_app(ui_db, "admin", admin_password)
+
+
+@pytest.fixture
+def login_as(ui_db, ui_company):
+    """``login_as("wang.xiaoshou")`` -> an AppTest logged in as that demo user (or "admin"), past the forced
+    first-login steps, run once. Demo users: zhang.zong (manager), li.kuaiji (accountant), wang.xiaoshou (sales),
+    zhao.caigou (purchaser), chen.cangguan (warehouse), liu.renshi (hr), sun.chakan (viewer)."""
+    ready: dict[str, str] = {}
+
+    def login(username: str):
+        if username not in ready:
+            first = ADMIN_PASSWORD if username == "admin" else ui_company.demo_passwords[username]
+            ready[username] = harness.ready_user(ui_db, username, first)
+        return harness.logged_in_app(ui_db, username, ready[username])
+
+    return login

@@ -8,7 +8,10 @@ Typical use (the fixtures in tests/ui/conftest.py do this for you)::
         assert not at.exception
         ...
 
-    def test_as_salesperson(ui_db, ui_company):
+    def test_as_salesperson(login_as):           # any demo user, past the forced first-login steps
+        at = login_as("wang.xiaoshou")
+
+    def test_by_hand(ui_db, ui_company):         # the same, step by step
         password = ready_user(ui_db, "wang.xiaoshou", ui_company.demo_passwords["wang.xiaoshou"])
         at = logged_in_app(ui_db, "wang.xiaoshou", password)
 

@@ -289,3 +289,10 @@ def test_sign_out_all_other_sessions_from_the_account_page(ui_db, admin_password
         actor_for_token(ui_db, elsewhere)
     at.run()
     assert at.title[0].value == "修改密码"  # this session lives on
+
+
+def test_login_as_fixture_gives_each_demo_user_their_home(login_as):
+    viewer = login_as("sun.chakan")
+    assert viewer.title[0].value == "孙查看，欢迎回来"
+    again = login_as("sun.chakan")  # a second browser session of the same user
+    assert again.title[0].value == "孙查看，欢迎回来"
