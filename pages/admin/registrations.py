@@ -71,6 +71,7 @@ approve_tab, reject_tab = st.tabs([tr("admin_ui.reg.approve"), tr("admin_ui.reg.
 with approve_tab:
     with st.form(f"ag_approve_form_{picked}"):
         chosen = st.multiselect(tr("field.security.roles"), list(role_names), key=f"ag_roles_{picked}",
+                                placeholder=tr("admin_ui.choose"),
                                 format_func=lambda c: role_names[c])
         dep = st.selectbox(tr("field.security.department"), [None, *dep_names], key=f"ag_dep_{picked}",
                            format_func={None: tr("admin_ui.none"), **dep_names}.__getitem__)

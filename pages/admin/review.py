@@ -44,7 +44,7 @@ with tab_matrix:
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
     who = c1.text_input(tr("admin_ui.review.user"), key="av_user", placeholder=tr("admin_ui.users.search_hint"))
     prefix = c2.text_input(tr("admin_ui.review.prefix"), key="av_prefix", placeholder="finance.")
-    scopes = c3.multiselect(tr("admin_ui.roles.scope"), SCOPES, key="av_scopes",
+    scopes = c3.multiselect(tr("admin_ui.roles.scope"), SCOPES, key="av_scopes", placeholder=tr("admin_ui.all"),
                             format_func={s: tr(f"admin_ui.scope.{s}") for s in SCOPES}.__getitem__)
     inactive = c4.checkbox(tr("admin_ui.review.include_inactive"), key="av_inactive")
     rows = run_action(permission_matrix, permission_prefix=prefix.strip() or None, include_inactive=inactive)

@@ -80,6 +80,7 @@ if actor.may("admin.user.create"):
             new_dep = c2.selectbox(tr("field.security.department"), [None, *dep_names], key="au_new_dep",
                                    format_func={None: tr("admin_ui.none"), **dep_names}.__getitem__)
             new_roles = st.multiselect(tr("field.security.roles"), list(role_names), key="au_new_roles",
+                                       placeholder=tr("admin_ui.choose"),
                                        format_func=lambda i: role_names[i])
             new_must = st.checkbox(tr("admin_ui.users.must_change"), value=True, key="au_new_must")
             create = st.form_submit_button(tr("admin_ui.users.create_submit"), type="primary", key="au_create")
@@ -187,6 +188,7 @@ with tab_roles:
         st.info(tr("admin_ui.users.no_role_access"), icon=":material/info:")
     else:
         chosen = st.multiselect(tr("field.security.roles"), list(role_names), default=list(user.role_ids),
+                                placeholder=tr("admin_ui.choose"),
                                 key=f"au_roles_{user.id}", format_func=lambda i: role_names[i])
         if st.button(tr("admin_ui.users.roles_save"), key="au_roles_save", type="primary",
                      disabled=not actor.may("admin.user.assign_roles")):
