@@ -118,3 +118,20 @@ def test_verify_then_archive_old_entries_after_confirmation(ui_db, ui_company, a
     at.button(key="aa_verify").click()
     at = at.run()
     assert "校验通过" in texts(at)
+
+
+def test_verify_names_the_first_broken_link(ui_db, admin_app):
+    """Someone with database access edits an entry behind the application's back (dropping the guard
+    trigger first): the page shows where the chain breaks."""
+    from erp_core.db.append_only import drop_ddl
+
+    with ui_db.uow() as uow:
+        for ddl in drop_ddl("sqlite", "audit_log"):
+            uow.session.connection().exec_driver_sql(ddl)
+        uow.session.connection().exec_driver_sql("UPDATE audit_log SET username = 'mallory' WHERE seq = 2")
+        uow.commit()
+    at = admin_app.switch_page(AUDIT).run()
+    at.button(key="aa_verify").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("第一个断裂处在序号 2" in e.value and "记录内容与其哈希不符" in e.value for e in at.error), texts(at)
