@@ -1,0 +1,337 @@
+"""Period close (期末结账): generated vouchers, closing and reopening an accounting period.
+
+Order inside ``close_period`` (one transaction): refuse while the period holds unposted vouchers or numbering
+gaps -> VAT transfer (转出未交增值税) -> surcharge accrual (城建税 / 教育费附加 / 地方教育附加) -> carry-forward of
+every income and expense (损益类) account to 本年利润 -> at year end 本年利润 -> 利润分配—未分配利润 -> the trial
+balance must balance -> accounting_period row 'closed'. ``generate_close_vouchers`` runs the generation steps
+alone (the period stays open). Every generated voucher is posted through the ledger's posting code with a
+posting key ``close:<step>:<period>:<n>``; each step posts only what is still outstanding, so closing (or
+generating) twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from erp_core.finance.models import Account, Voucher
+from erp_core.finance.voucher_rules import DIM_COLUMNS
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
+from erp_core.kernel.money import round_money
+from erp_core.ledger.models import AccountingPeriod, GlLine, Posting
+from erp_core.ledger.posting import create_and_post_system_voucher
+from erp_core.usecase import Context, use_case
+
+CLOSE_SOURCE = "close"  # voucher.source of the generated vouchers (budget actuals leave them out)
+ZERO = Decimal(0)
+
+# Account codes per accounting standard (seeded charts in db/seed/charts).
+STANDARD_CODES = {
+    "small_business": {"profit": "3103", "retained": "310415", "surtax": "5403"},
+    "enterprise": {"profit": "4103", "retained": "410415", "surtax": "6403"},
+}
+VAT_PARENT = "222101"  # 应交增值税 (sub-accounts 进项 / 销项 / 进项转出 / 转出未交增值税 / 已交税金)
+VAT_TRANSFER_OUT = "22210104"  # 转出未交增值税
+VAT_UNPAID = "222102"  # 未交增值税
+# surcharge -> (tax-rate code prefix in the settings tax table, default rate, payable account)
+SURCHARGES = (("urban", "UMT", Decimal("0.07"), "222103"),  # 城市维护建设税 7 %
+              ("education", "EDU", Decimal("0.03"), "222104"),  # 教育费附加 3 %
+              ("local_education", "LEDU", Decimal("0.02"), "222105"))  # 地方教育附加 2 %
+SURCHARGE_ZH = {"urban": "城市维护建设税", "education": "教育费附加", "local_education": "地方教育附加"}
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    period: str
+    voucher_ids: tuple[int, ...]  # generated in this call (empty when everything was already done)
+    closed: bool
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    try:
+        y, m = str(period).split("-")
+        year, month = int(y), int(m)
+        if len(y) == 4 and len(m) == 2 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    raise ValidationErrors([ValidationError("error.finance_close.period", field="field.finance_close.period")])
+
+
+def period_end(period: str) -> dt.date:
+    year, month = parse_period(period)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def standard_of(session, company_id: int) -> str:
+    from erp_core.masterdata.models import Company
+
+    company = session.get(Company, company_id)
+    std = getattr(company, "accounting_standard", None) or "small_business"
+    return std if std in STANDARD_CODES else "small_business"
+
+
+def is_year_end(session, company_id: int, period: str) -> bool:
+    from erp_core.masterdata.models import Company
+
+    company = session.get(Company, company_id)
+    start = int(getattr(company, "fiscal_year_start_month", 1) or 1)
+    _, month = parse_period(period)
+    return month == (start - 2) % 12 + 1
+
+
+def _accounts(session, company_id: int) -> dict[str, Account]:
+    return {a.code: a for a in session.execute(select(Account).where(Account.company_id == company_id)).scalars()}
+
+
+def movement(session, company_id: int, codes_like: str | list[str], *, period: str | None = None,
+             upto: str | None = None, source: str | None = None) -> Decimal:
+    """debit - credit of gl_line on accounts whose code starts with ``codes_like`` (or in the list)."""
+    stmt = select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(GlLine.company_id == company_id)
+    if isinstance(codes_like, str):
+        stmt = stmt.where(GlLine.account_code.like(f"{codes_like}%"))
+    else:
+        stmt = stmt.where(GlLine.account_code.in_(codes_like))
+    if period is not None:
+        stmt = stmt.where(GlLine.period == period)
+    if upto is not None:
+        stmt = stmt.where(GlLine.period <= upto)
+    if source is not None:
+        stmt = stmt.join(Voucher, Voucher.id == GlLine.voucher_id).where(Voucher.source == source)
+    d, c = session.execute(stmt).one()
+    return Decimal(d or 0) - Decimal(c or 0)
+
+
+def _next_key(session, company_id: int, step: str, period: str) -> str:
+    prefix = f"close:{step}:{period}:"
+    n = session.execute(select(func.count()).select_from(Posting).where(
+        Posting.company_id == company_id, Posting.posting_key.like(f"{prefix}%"))).scalar_one()
+    return f"{prefix}{n + 1}"
+
+
+def _post(ctx: Context, step: str, period: str, lines: list[dict]) -> int:
+    s, cid = ctx.session, ctx.company_id
+    return create_and_post_system_voucher(ctx, voucher_date=period_end(period), lines=lines,
+                                          posting_key=_next_key(s, cid, step, period), source=CLOSE_SOURCE)
+
+
+def _side(amount: Decimal, *, debit: bool) -> tuple[Decimal, Decimal]:
+    """(debit, credit) putting a positive ``amount`` on the requested side, a negative one on the other."""
+    if (amount >= 0) == debit:
+        return abs(amount), ZERO
+    return ZERO, abs(amount)
+
+
+def vat_outstanding(session, company_id: int, period: str) -> Decimal:
+    """The period's excess of output over input VAT not yet transferred (credit balance movement of 222101)."""
+    return -movement(session, company_id, VAT_PARENT, period=period)
+
+
+def surcharge_rates(session, company_id: int, on: dt.date) -> dict[str, Decimal]:
+    """Rates from the settings tax table (kind 'surcharge', valid on ``on``), defaults where it has none."""
+    rates = {key: default for key, _, default, _ in SURCHARGES}
+    try:
+        from erp_core.settings.models import TaxRate
+    except ImportError:  # pragma: no cover - settings module absent
+        return rates
+    rows = session.execute(select(TaxRate).where(TaxRate.company_id == company_id, TaxRate.kind == "surcharge",
+                                                 TaxRate.valid_from <= on)).scalars().all()
+    for key, prefix, default, _ in SURCHARGES:
+        candidates = [r for r in rows if r.code.startswith(prefix) and not (prefix == "EDU" and r.code.startswith("LEDU"))
+                      and (r.valid_to is None or r.valid_to >= on)]
+        if candidates:
+            # the company's own rate for this surcharge: the one matching the default if present, else the newest
+            same = [r for r in candidates if Decimal(r.rate) == default]
+            rates[key] = Decimal((same or sorted(candidates, key=lambda r: r.valid_from))[-1].rate)
+    return rates
+
+
+def surcharges_outstanding(session, company_id: int, period: str) -> dict[str, Decimal]:
+    """Each surcharge on the VAT transferred in the period, less what close vouchers already accrued."""
+    base = movement(session, company_id, [VAT_TRANSFER_OUT], period=period)  # 转出未交增值税 (debits)
+    rates = surcharge_rates(session, company_id, period_end(period))
+    out = {}
+    for key, _, _, code in SURCHARGES:
+        owed = round_money(base * rates[key]) if base > 0 else ZERO
+        accrued = -movement(session, company_id, [code], period=period, source=CLOSE_SOURCE)
+        out[key] = owed - accrued
+    return out
+
+
+def profit_loss_balances(session, company_id: int, period: str) -> list[tuple[int, str, dict, Decimal]]:
+    """(account id, code, dimensions, debit - credit) of every 损益 account balance up to the period's end."""
+    pl_ids = set(session.execute(select(Account.id).where(Account.company_id == company_id,
+                                                          Account.category == "profit_loss")).scalars())
+    if not pl_ids:
+        return []
+    dims = [getattr(GlLine, c) for c in DIM_COLUMNS]
+    rows = session.execute(select(GlLine.account_id, GlLine.account_code, *dims, func.sum(GlLine.debit),
+                                  func.sum(GlLine.credit))
+                           .where(GlLine.company_id == company_id, GlLine.period <= period,
+                                  GlLine.account_id.in_(sorted(pl_ids)))
+                           .group_by(GlLine.account_id, GlLine.account_code, *dims)
+                           .order_by(GlLine.account_code)).all()
+    out = []
+    for r in rows:
+        bal = Decimal(r[-2] or 0) - Decimal(r[-1] or 0)
+        if bal != 0:
+            out.append((r[0], r[1], {c: v for c, v in zip(DIM_COLUMNS, r[2:-2], strict=True) if v is not None}, bal))
+    return out
+
+
+def _vat_transfer(ctx: Context, period: str) -> int | None:
+    s, cid = ctx.session, ctx.company_id
+    amount = vat_outstanding(s, cid, period)
+    if amount < 0:  # an input-VAT excess stays in 222101 (留抵); only undo what was transferred before
+        amount = max(amount, -movement(s, cid, [VAT_TRANSFER_OUT], period=period))
+    if amount == 0:
+        return None
+    summary = f"{period} 转出未交增值税"
+    d, c = _side(amount, debit=True)
+    return _post(ctx, "vat", period, [
+        {"account_code": VAT_TRANSFER_OUT, "debit": d, "credit": c, "summary": summary},
+        {"account_code": VAT_UNPAID, "debit": c, "credit": d, "summary": summary}])
+
+
+def _surcharges(ctx: Context, period: str) -> int | None:
+    s, cid = ctx.session, ctx.company_id
+    due = {k: v for k, v in surcharges_outstanding(s, cid, period).items() if v != 0}
+    if not due:
+        return None
+    surtax = STANDARD_CODES[standard_of(s, cid)]["surtax"]
+    codes = {key: code for key, _, _, code in SURCHARGES}
+    lines = []
+    for key, amount in due.items():
+        summary = f"{period} 计提{SURCHARGE_ZH[key]}"
+        d, c = _side(amount, debit=True)
+        lines.append({"account_code": surtax, "debit": d, "credit": c, "summary": summary})
+        lines.append({"account_code": codes[key], "debit": c, "credit": d, "summary": summary})
+    return _post(ctx, "surcharge", period, lines)
+
+
+def _carry_forward(ctx: Context, period: str) -> int | None:
+    s, cid = ctx.session, ctx.company_id
+    balances = profit_loss_balances(s, cid, period)
+    if not balances:
+        return None
+    summary = f"{period} 结转损益"
+    lines, net = [], ZERO
+    for account_id, _code, dims, bal in balances:
+        d, c = _side(bal, debit=False)  # a debit balance is cleared by a credit, and the other way round
+        lines.append({"account_id": account_id, "debit": d, "credit": c, "summary": summary, **dims})
+        net += bal
+    profit = STANDARD_CODES[standard_of(s, cid)]["profit"]
+    d, c = _side(net, debit=True)  # net debit (loss) -> debit 本年利润; net credit (profit) -> credit 本年利润
+    if net != 0:
+        lines.append({"account_code": profit, "debit": d, "credit": c, "summary": summary})
+    return _post(ctx, "carry_forward", period, lines)
+
+
+def _year_end(ctx: Context, period: str) -> int | None:
+    s, cid = ctx.session, ctx.company_id
+    if not is_year_end(s, cid, period):
+        return None
+    codes = STANDARD_CODES[standard_of(s, cid)]
+    bal = movement(s, cid, [codes["profit"]], upto=period)  # debit - credit of 本年利润
+    if bal == 0:
+        return None
+    summary = f"{period[:4]} 年末结转本年利润"
+    d, c = _side(bal, debit=False)
+    return _post(ctx, "year_end", period, [
+        {"account_code": codes["profit"], "debit": d, "credit": c, "summary": summary},
+        {"account_code": codes["retained"], "debit": c, "credit": d, "summary": summary}])
+
+
+def _unposted_and_gaps(session, company_id: int, period: str) -> tuple[int, list[str]]:
+    unposted = session.execute(select(func.count()).select_from(Voucher).where(
+        Voucher.company_id == company_id, Voucher.period == period, Voucher.status != "posted")).scalar_one()
+    gaps = []
+    rows = session.execute(select(Voucher.voucher_type, Voucher.number).where(
+        Voucher.company_id == company_id, Voucher.period == period)).all()
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for t, n in rows:
+        by_type[t].append(n)
+    for t, numbers in sorted(by_type.items()):
+        have = set(numbers)
+        gaps += [f"{t}-{n:04d}" for n in range(1, max(have) + 1) if n not in have]
+    return unposted, gaps
+
+
+def _period_row(session, company_id: int, period: str, *, lock: bool = True) -> AccountingPeriod | None:
+    stmt = select(AccountingPeriod).where(AccountingPeriod.company_id == company_id,
+                                          AccountingPeriod.period == period)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def _generate(ctx: Context, period: str) -> list[int]:
+    row = _period_row(ctx.session, ctx.company_id, period)
+    if row is not None and row.status == "closed":
+        raise Conflict("error.finance_close.already_closed", period=period)
+    ids = [_vat_transfer(ctx, period), _surcharges(ctx, period), _carry_forward(ctx, period), _year_end(ctx, period)]
+    return [i for i in ids if i is not None]
+
+
+@use_case("finance.period.close", zh="期末结账", en="Close accounting period")
+def generate_close_vouchers(ctx: Context, *, period: str) -> tuple[int, ...]:
+    """Post the period's outstanding VAT transfer, surcharges, carry-forward (and year-end transfer); the period
+    stays open. Returns the ids of the vouchers generated now."""
+    parse_period(period)
+    ids = _generate(ctx, period)
+    ctx.audit("accounting_period", period, generated=ids)
+    return tuple(ids)
+
+
+@use_case("finance.period.close", zh="期末结账", en="Close accounting period")
+def close_period(ctx: Context, *, period: str) -> CloseResult:
+    """Generate what is outstanding and close the period (postings into it are refused from then on)."""
+    s, cid = ctx.session, ctx.company_id
+    parse_period(period)
+    unposted, gaps = _unposted_and_gaps(s, cid, period)
+    problems = []
+    if unposted:
+        problems.append(ValidationError("error.finance_close.unposted", field="field.finance_close.period",
+                                        count=unposted, period=period))
+    if gaps:
+        problems.append(ValidationError("error.finance_close.gaps", field="field.finance_close.period",
+                                        numbers=", ".join(gaps[:20]), period=period))
+    if problems:
+        raise ValidationErrors(problems)
+    ids = _generate(ctx, period)
+    total = movement(s, cid, "", upto=period)
+    if total != 0:
+        raise Conflict("error.finance_close.unbalanced", period=period, difference=str(total))
+    row = _period_row(s, cid, period)
+    if row is None:
+        row = AccountingPeriod(company_id=cid, period=period, status="open")
+        s.add(row)
+    row.status, row.closed_at, row.closed_by = "closed", naive_utcnow(), ctx.actor.username
+    s.flush()
+    ctx.audit("accounting_period", period, status=["open", "closed"], generated=ids)
+    return CloseResult(period, tuple(ids), True)
+
+
+@use_case("finance.period.reopen", zh="反结账", en="Reopen accounting period")
+def reopen_period(ctx: Context, *, period: str, reason: str) -> None:
+    """Reopen a closed period (反结账); the reason is kept in the audit record. Generated vouchers stay: closing
+    again posts only what changed since."""
+    s, cid = ctx.session, ctx.company_id
+    parse_period(period)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationErrors([ValidationError("error.required", field="field.finance_close.reason")])
+    if len(reason) > 500:
+        raise ValidationErrors([ValidationError("error.too_long", field="field.finance_close.reason", max=500)])
+    row = _period_row(s, cid, period)
+    if row is None or row.status != "closed":
+        raise Conflict("error.finance_close.not_closed", period=period)
+    row.status, row.closed_at, row.closed_by = "open", None, None
+    s.flush()
+    ctx.audit("accounting_period", period, status=["closed", "open"], reason=reason)
