@@ -200,3 +200,28 @@ def test_test_databases_are_exact_copies_of_a_migrated_one(db, engine, backend):
     triggers = _triggers(engine)
     assert any("audit_log" in t for t in triggers)
     assert _triggers(db.engine) == triggers
+
+
+def test_one_linear_history_with_real_downgrades():
+    """Several engineers add revisions at once: the history must stay one line (two heads would make
+    `upgrade head` fail), each file named after its revision, and every downgrade must undo something."""
+    import ast
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    from erp_core.db.migrate import MIGRATIONS_DIR
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    heads = script.get_heads()
+    assert len(heads) == 1, f"several migration heads {heads}: set down_revision to the previous revision"
+    revisions = list(script.walk_revisions())
+    assert len(script.get_bases()) == 1
+    for rev in revisions:
+        path = Path(rev.path)
+        assert path.name.startswith(rev.revision), f"{path.name} should start with its revision id {rev.revision}"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        down = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "downgrade"), None)
+        assert down is not None, f"{path.name} has no downgrade()"
+        body = [n for n in down.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        assert body and not all(isinstance(n, ast.Pass) for n in body), f"{path.name}: downgrade() does nothing"
