@@ -47,7 +47,9 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     port = _free_port()
-    env = dict(os.environ, ERP_DATABASE_URL=f"sqlite:///{tmp_path / 'erp.db'}", ERP_PORT=str(port),
+    # ERP_E2E_DATABASE_URL: run against an EMPTY PostgreSQL/MariaDB database instead of a temp SQLite file
+    url_db = os.environ.get("ERP_E2E_DATABASE_URL") or f"sqlite:///{tmp_path / 'erp.db'}"
+    env = dict(os.environ, ERP_DATABASE_URL=url_db, ERP_PORT=str(port),
                ERP_ADDRESS="127.0.0.1", ERP_COOKIE_KEY="e2e-cookie-key-" + "x" * 40)
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([str(ROOT / "start.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
