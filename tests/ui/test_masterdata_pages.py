@@ -55,3 +55,19 @@ def test_duplicate_warning_then_confirm(admin_app, ui_db, ui_company):
     at = next(b for b in at.button if b.key and "FormSubmitter:masterdata.customer_new_form" in b.key).click().run()
     assert at.error and "C1" in at.error[0].value
     assert "疑似重复" in texts(at) or "重复" in at.error[0].value
+
+
+def test_salesperson_sees_only_department_customers_and_no_admin_pages(ui_db, ui_company):
+    from tests.ui.harness import logged_in_app, ready_user
+
+    admin = admin_actor(ui_db, ui_company)
+    partners_services.create_customer(ui_db, admin, values={"code": "N1", "name": "长沙客户", "department": "SALES-N"})
+    partners_services.create_customer(ui_db, admin, values={"code": "S1", "name": "株洲客户", "department": "SALES-S"})
+    password = ready_user(ui_db, "wang.xiaoshou", ui_company.demo_passwords["wang.xiaoshou"])
+    at = logged_in_app(ui_db, "wang.xiaoshou", password)
+    at.switch_page("pages/masterdata/customers.py").run()
+    assert not at.exception, at.exception
+    listed = at.dataframe[0].value.to_string()
+    assert "N1" in listed and "S1" not in listed
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in the salesperson's menu
+        at.switch_page("pages/masterdata/custom_fields.py")
