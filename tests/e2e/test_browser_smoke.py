@@ -136,6 +136,10 @@ def test_wizard_login_language_and_cookie(server, browser):
     expect(page.get_by_role("heading", name=en("home.welcome", name="老板"))).to_be_visible()
     expect(page.get_by_role("button", name=en("ui.logout"))).to_be_visible()
     page.screenshot(path=str(ROOT / "artifacts" / "e2e-home-en.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # managers read it on a phone
+    expect(page.get_by_role("heading", name=en("home.welcome", name="老板"))).to_be_visible()
+    page.screenshot(path=str(ROOT / "artifacts" / "e2e-home-en-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # the cookie carries a live erp session: a new browser context with it is logged in
     time.sleep(1)  # the cookie component writes document.cookie asynchronously
