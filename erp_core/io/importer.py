@@ -280,6 +280,8 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
             stored, found = cf.clean_custom(defs, raw_custom, creating=current is None,
                                             existing=cf.loads(current["custom_json"]) if current else None)
             problems += r.custom_problems(defs, found)
+        if current is not None and current.get("merged_into") is not None:
+            problems.append(("code", kind.col("code").field, code_value, CellError("error.masterdata.merged")))
         if code:
             if code in first_row_of_code:
                 problems.append(("code", kind.col("code").field, code_value,

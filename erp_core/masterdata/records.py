@@ -280,6 +280,8 @@ def edit(kind: Kind, ctx, record_id: int, version: int | None, values: dict[str,
     obj = load(kind, ctx, record_id)
     check_touch(kind, ctx, obj)
     ctx.check_version(obj, version)
+    if getattr(obj, "merged_into", None) is not None:
+        raise ValidationErrors([ValidationError("error.masterdata.merged", field="field.masterdata.code")])
     lookups = Lookups(ctx.session, ctx.company_id)
     attrs, problems = clean(kind, values, lookups, creating=False)
     stored = None

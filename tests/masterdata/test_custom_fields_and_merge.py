@@ -141,6 +141,13 @@ def test_merge_moves_every_reference_and_is_audited(db, admin):
     with pytest.raises(ValidationErrors):
         ps.set_customer_active(db, admin, customer_id=b, version=None, active=True)
     with pytest.raises(ValidationErrors):
+        ps.edit_customer(db, admin, customer_id=b, version=None, values={"name": "复活"})
+    from erp_core.io import import_services
+    from erp_core.io.importer import Table as Sheet
+
+    report = import_services.dry_run_customers(db, admin, Sheet(["code", "name"], [["C2", "复活"]], "c.csv"))
+    assert [p.message_id for p in report.problems] == ["error.masterdata.merged"]
+    with pytest.raises(ValidationErrors):
         ms.merge_customers(db, admin, survivor_id=a, duplicate_id=a)
     # merged partners no longer count as duplicates
     assert [m["code"] for m in pq.customer_duplicates(db, admin, values={"name": "长沙星辰贸易"})] == ["C1"]
