@@ -356,11 +356,15 @@ def row_values(kind: Kind, obj: Any, lookups: Lookups) -> dict[str, Any]:
 
 def list_records(kind: Kind, ctx, *, search: str | None = None, active: bool | None = None,
                  filters: dict[str, Any] | None = None, custom_filters: dict[str, Any] | None = None,
-                 sort: str = "code", descending: bool = False, page: int = 1, page_size: int = 50) -> Page:
+                 sort: str = "code", descending: bool = False, page: int = 1, page_size: int = 50,
+                 include_merged: bool = False) -> Page:
     """Search (code/name contains), equality filters on columns (references by code), custom field filters,
-    sort and paging, inside the actor's row scope."""
+    sort and paging, inside the actor's row scope. Partners merged into another are left out unless asked for
+    (so an export never carries them back into an import)."""
     m = kind.model
     stmt = scope_stmt(kind, select(m), ctx)
+    if hasattr(m, "merged_into") and not include_merged:
+        stmt = stmt.where(m.merged_into.is_(None))
     if search:
         needle = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(*(getattr(m, a).like(needle, escape="\\") for a in kind.search_attrs)))

@@ -147,6 +147,8 @@ def test_merge_moves_every_reference_and_is_audited(db, admin):
 
     report = import_services.dry_run_customers(db, admin, Sheet(["code", "name"], [["C2", "复活"]], "c.csv"))
     assert [p.message_id for p in report.problems] == ["error.masterdata.merged"]
+    assert [r["code"] for r in pq.list_customers(db, admin).rows] == ["C1"]  # merged ones are left out
+    assert len(pq.list_customers(db, admin, include_merged=True).rows) == 2
     with pytest.raises(ValidationErrors):
         ms.merge_customers(db, admin, survivor_id=a, duplicate_id=a)
     # merged partners no longer count as duplicates
