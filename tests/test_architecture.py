@@ -255,3 +255,21 @@ def _is_mutable_holder(value: ast.expr | None) -> bool:
         return name not in ("compile", "frozenset", "tuple", "MappingProxyType", "namedtuple", "TypeVar",
                             "ParamSpec", "Table", "declare")
     return False
+
+
+def test_every_registered_page_exists_and_is_guarded_by_catalogued_permissions(registry):
+    """A page listed in ui/menus/*.py must exist, and the permissions that show it must be real: a typo in
+    ``any_of`` would hide the page from everyone (or a page with no permission would show to everyone)."""
+    from ui.nav import all_pages
+
+    catalog, _use_cases, _queries = registry
+    bad = []
+    for spec in all_pages():
+        if not (ROOT / spec.file).is_file():
+            bad.append(f"{spec.file}: file does not exist")
+        if not spec.any_of:
+            bad.append(f"{spec.file}: no permission guards it (any_of is empty)")
+        bad += [f"{spec.file}: permission {p!r} is not in the catalog" for p in spec.any_of if p not in catalog]
+    files = [spec.file for spec in all_pages()]
+    bad += [f"{f}: registered twice" for f in sorted({f for f in files if files.count(f) > 1})]
+    assert not bad, "\n".join(bad)
