@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,13 +188,42 @@ class AnalyticsEngine:
                         [company_id, low, high])
             return
         cur.execute(f"CREATE OR REPLACE TEMP TABLE gl_batch AS SELECT {src} FROM gl WHERE FALSE")
+        if high - low >= BULK_LINES:
+            self._bulk_load(cur, company_id, low, high, src)
+            return
         cols = ", ".join(GL_COLUMNS)
         with self.db.engine.connect() as c:
             c.execution_options(readonly=True)
-            result = c.exec_driver_sql(f"SELECT {cols} FROM gl_line WHERE {where}", (company_id, low, high))
-            while rows := result.fetchmany(200_000):
-                arrow = _arrow_batch(rows)  # noqa: F841  (read by name below)
-                cur.execute(f"INSERT INTO gl_batch SELECT {src} FROM arrow")
+            c.exec_driver_sql("SELECT 1")  # opens the read transaction the raw cursor below reads in
+            raw = c.connection.driver_connection.cursor()  # plain tuples: no Row objects for millions of lines
+            try:
+                raw.execute(f"SELECT {cols} FROM gl_line WHERE {where}", (company_id, low, high))
+                while rows := raw.fetchmany(200_000):
+                    arrow = _arrow_batch(rows)  # noqa: F841  (read by name below)
+                    cur.execute(f"INSERT INTO gl_batch SELECT {src} FROM arrow")
+            finally:
+                raw.close()
+
+    def _bulk_load(self, cur, company_id: int, low: int, high: int, src: str) -> None:
+        """A large SQLite batch (first load, catching up): a child process reads it with the sqlite scanner into
+        a Parquet file, which is loaded here. In its own process the scanner's SQLite library is just another
+        reader of the file, so SQLite's locking stays sound (see the SQLite note in __init__)."""
+        import subprocess
+        import sys
+        import tempfile
+
+        folder = Path(self.path).parent if self.path != ":memory:" else Path(tempfile.gettempdir())
+        fd, name = tempfile.mkstemp(suffix=".parquet", dir=folder)
+        os.close(fd)
+        out = Path(name)
+        try:
+            subprocess.run([sys.executable, "-c", _EXPORT_SCRIPT, extension_path("sqlite"),
+                            attach_string(self.db.engine.url.render_as_string(hide_password=False), "sqlite"),
+                            str(out), str(int(company_id)), str(int(low)), str(int(high)), ", ".join(GL_COLUMNS)],
+                           check=True, capture_output=True, timeout=3600)
+            cur.execute(f"INSERT INTO gl_batch SELECT {src} FROM read_parquet(?)", [str(out)])
+        finally:
+            out.unlink(missing_ok=True)
 
     def _load_vouchers(self, cur, company_id: int, end: int) -> None:
         """Type and number of the vouchers of the new lines (fixed once posted)."""
@@ -268,6 +298,19 @@ class AnalyticsEngine:
             cur.execute("ROLLBACK")
             raise
         return end
+
+
+BULK_LINES = 200_000  # SQLite batches at least this large are read by a child process (see _bulk_load)
+_EXPORT_SCRIPT = """
+import sys, duckdb
+ext, db, out, company, low, high, cols = sys.argv[1:]
+c = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+c.execute("LOAD '" + ext.replace("'", "''") + "'")
+c.execute("ATTACH '" + db.replace("'", "''") + "' AS op (TYPE sqlite, READ_ONLY)")
+c.execute("COPY (SELECT " + cols + " FROM op.gl_line WHERE company_id = " + str(int(company)) +
+          " AND posting_seq > " + str(int(low)) + " AND posting_seq <= " + str(int(high)) +
+          ") TO '" + out.replace("'", "''") + "' (FORMAT parquet)")
+"""
 
 
 def _arrow_batch(rows: list) -> pa.Table:

@@ -147,3 +147,26 @@ def test_a_second_process_falls_back_to_memory(db, company, books, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_large_sqlite_batches_go_through_a_child_process(db, company, books, monkeypatch, tmp_path):
+    from erp_core.analytics import engine as analytics_engine
+
+    monkeypatch.setattr(analytics_engine, "BULK_LINES", 3)
+    for day in (3, 4, 5):
+        books.post(dt.date(2026, 1, day), ("1002", "10.01", 0), ("3001", 0, "10.01"))
+    eng = AnalyticsEngine(db, tmp_path / "bulk.duckdb")
+    try:
+        assert eng.sync(company.company_id).watermark == 6
+        assert _copy_totals(eng, company.company_id) == _operational_totals(db, company.company_id)
+        cur = eng.cursor()
+        assert cur.execute("SELECT count(*) FROM gl_voucher").fetchone()[0] == 3
+        assert cur.execute("SELECT min(posting_date) FROM gl").fetchone()[0] == dt.date(2026, 1, 3)
+        cur.close()
+        assert list(_parquet_leftovers(tmp_path)) == []
+    finally:
+        eng.close()
+
+
+def _parquet_leftovers(folder):
+    return folder.glob("*.parquet")
