@@ -11,7 +11,7 @@ from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
 from ui import auth
-from ui.context import LOCALE_KEY, database, locale
+from ui.context import ACTOR_KEY, LOCALE_KEY, database, locale
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
@@ -40,7 +40,7 @@ def _pick_anonymous_language() -> None:
 def _pick_user_language() -> None:
     chosen = st.session_state["erp_lang_user"]
     st.session_state[LOCALE_KEY] = chosen
-    actor = st.session_state.get("erp_actor")
+    actor = st.session_state.get(ACTOR_KEY)
     if actor is not None and chosen != actor.locale:
         try:
             set_language(database(), actor, locale=chosen)
