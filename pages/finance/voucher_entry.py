@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -65,7 +66,7 @@ if "ve_lines" not in st.session_state:
 
 st.title(tr("finance.entry.edit_title", number=detail.display_no) if detail else tr("nav.finance.voucher_entry"))
 
-st.session_state.setdefault("ve_date", dt.date.today())
+st.session_state.setdefault("ve_date", dt.datetime.now(ZoneInfo(actor.time_zone)).date())
 st.session_state.setdefault("ve_att", 0)
 h1, h2, h3, h4 = st.columns([1, 2, 1, 2])
 vtype = h1.selectbox(tr("field.finance.voucher.type"), types, key="ve_type")
@@ -83,13 +84,13 @@ frame = pd.DataFrame(st.session_state["ve_lines"], columns=["summary", "account"
 for d in DIMS:
     frame[d] = frame[d].astype("object")
 config = {
-    "summary": st.column_config.TextColumn(tr("field.finance.line.summary"), max_chars=200, width="medium"),
+    "summary": st.column_config.TextColumn(tr("field.finance.line.summary"), max_chars=200, width=220),
     "account": st.column_config.SelectboxColumn(tr("field.finance.line.account"), options=list(id_of),
-                                                width="large"),
-    "debit": st.column_config.TextColumn(tr("field.finance.line.debit"), width="small"),
-    "credit": st.column_config.TextColumn(tr("field.finance.line.credit"), width="small"),
+                                                width=260),
+    "debit": st.column_config.TextColumn(tr("field.finance.line.debit"), width=120),
+    "credit": st.column_config.TextColumn(tr("field.finance.line.credit"), width=120),
     **{d: st.column_config.SelectboxColumn(tr(f"field.finance.dim.{d[:-3]}"), options=list(dim_ids[d]),
-                                           width="medium") for d in DIMS},
+                                           width=140) for d in DIMS},
 }
 st.caption(tr("finance.entry.hint"))
 edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
@@ -135,6 +136,23 @@ for n, r in enumerate(rows, start=1):  # a reminder, before saving, of the dimen
     if need:
         st.caption(tr("finance.entry.needs_dims", line=n,
                       dims="、".join(tr(f"field.finance.dim.{d}") for d in need)))
+
+# Quick line: a searchable account box (type "1122" or "应收") and Enter adds the line to the grid.
+last_summary = next((r["summary"] for r in reversed(rows) if r["summary"]), "")
+with st.form("ve_quick", clear_on_submit=True):
+    q1, q2, q3, q4, q5 = st.columns([3, 4, 2, 2, 2], vertical_alignment="bottom")
+    q_summary = q1.text_input(tr("field.finance.line.summary"), value=last_summary, max_chars=200)
+    q_account = q2.selectbox(tr("field.finance.line.account"), list(id_of), index=None,
+                             placeholder=tr("finance.type_to_search"))
+    q_debit = q3.text_input(tr("field.finance.line.debit"))
+    q_credit = q4.text_input(tr("field.finance.line.credit"))
+    q_add = q5.form_submit_button(tr("finance.entry.add_line"), icon=":material/playlist_add:")
+if q_add:
+    new = _blank() | {"summary": q_summary, "account": q_account, "debit": q_debit.strip(),
+                      "credit": q_credit.strip()}
+    filled = [r for r in rows if r["account"] or r["summary"] or r["debit"] or r["credit"]]
+    _reset(filled + [new] + [_blank() for _ in range(max(0, BLANK_ROWS - len(filled) - 1))])
+    st.rerun()
 
 b1, b2, b3 = st.columns(3)
 if b1.button(tr("finance.entry.balance_last"), icon=":material/balance:", disabled=diff == 0,

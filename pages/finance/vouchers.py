@@ -4,6 +4,7 @@ detail; gap report (断号报告) and renumbering (断号整理)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -29,7 +30,7 @@ st.title(tr("nav.finance.vouchers"))
 show_flash()
 
 types = run_action(voucher_type_choices) or ("记",)
-today = dt.date.today()
+today = dt.datetime.now(ZoneInfo(actor.time_zone)).date()
 f1, f2, f3, f4, f5 = st.columns([1, 1, 1, 1, 2])
 period = f1.text_input(tr("finance.period"), value=f"{today.year:04d}-{today.month:02d}", key="vl_period",
                        help=tr("finance.period_help"))

@@ -59,7 +59,7 @@ def test_enter_balance_and_save_a_voucher(admin_app, ui_db):
     at = _fill(at, [("收到货款", "1002 银行存款", "1130.00", ""), ("收到货款", "5001 主营业务收入", "", "1000"),
                     ("", "22210102 销项税额", "", "")])
     assert not at.exception, at.exception
-    at.button[0].click()  # 末行找平
+    next(b for b in at.button if b.label == "末行找平").click()
     at = at.run()
     assert st_lines(at)[2]["credit"] == "130.00"
     save = next(b for b in at.button if b.label == "保存")
@@ -130,3 +130,15 @@ def test_dimension_columns_offer_records_by_code_and_name(admin_app, ui_db, ui_c
 
         deps = set(uow.session.execute(select(VoucherLine.department_id)).scalars())
     assert len(deps - {None}) == 1
+
+
+def test_quick_line_form_adds_lines_to_the_grid(admin_app):
+    at = admin_app.switch_page("pages/finance/voucher_entry.py").run()
+    form_box = next(sb for sb in at.selectbox if sb.label == "会计科目")
+    form_box.set_value("1002 银行存款")
+    next(t for t in at.text_input if t.label == "借方金额").input("88.80")
+    next(b for b in at.button if b.label == "添加分录").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    lines = at.session_state["ve_lines"]
+    assert (lines[0]["account"], lines[0]["debit"]) == ("1002 银行存款", "88.80")
