@@ -177,7 +177,8 @@ def test_every_module_declaring_use_cases_is_found_by_the_catalog(registry):
 
 
 def test_the_actor_comes_only_from_the_wrapper(registry):
-    """No use case or query has a parameter that could name who is acting (DESIGN.md rule 2)."""
+    """No use case or query has a parameter that could name who is acting, or the company it acts for
+    (DESIGN.md rule 2): both come from the actor the wrapper was given."""
     _catalog, use_cases, queries = registry
     import importlib
 
@@ -194,6 +195,8 @@ def test_the_actor_comes_only_from_the_wrapper(registry):
         clash = ACTOR_PARAMETERS & {p.name for p in params}
         if clash:
             bad.append(f"{qualname}: parameter {sorted(clash)} could replace the actor")
+        if "company_id" in {p.name for p in params}:
+            bad.append(f"{qualname}: takes company_id; the company is the actor's (ctx.company_id)")
     assert not bad, "\n".join(bad)
 
 
