@@ -136,6 +136,16 @@ def generate(vouchers: int, lines: int, seed: int, path: Path, *, chunk: int = 5
     seq = 0
     summaries = ["销售商品", "销项税额", "收到货款", "采购商品", "进项税额", "支付货款", "结转成本", "管理费用",
                  "销售费用", "银行手续费", "计提工资", "提取现金"]
+    dim_code = {None: 0, "customer": 1, "supplier": 2, "department": 3}
+    deb_ids = np.array([a for a, _ in template_debit])
+    cre_ids = np.array([a for a, _ in template_credit])
+    deb_codes = np.array([c for _, c in template_debit], dtype=object)
+    cre_codes = np.array([c for _, c in template_credit], dtype=object)
+    deb_dims = np.array([dim_code[d] for d in dim_debit])
+    cre_dims = np.array([dim_code[d] for d in dim_credit])
+    summary_arr = np.array(summaries, dtype=object)
+    day_arr = np.array(day_text, dtype=object)
+    period_arr = np.array(period_text, dtype=object)
     t1 = time.perf_counter()
     for start in range(0, vouchers, chunk):
         n = min(chunk, vouchers - start)
@@ -145,33 +155,43 @@ def generate(vouchers: int, lines: int, seed: int, path: Path, *, chunk: int = 5
         supplier = rng.integers(1, SUPPLIERS + 1, size=(n, pairs))
         department = rng.integers(1, DEPARTMENTS + 1, size=(n, pairs))
         project = rng.integers(0, PROJECTS + 1, size=(n, pairs))
-        gl_rows, v_rows = [], []
-        tmpl_l, amount_l = tmpl.tolist(), amount.tolist()
-        cust_l, supp_l, dep_l, proj_l = customer.tolist(), supplier.tolist(), department.tolist(), project.tolist()
+        # Lines column-wise with numpy (shape vouchers x pairs x 2 sides), then one executemany per chunk.
+        vids = first_vid + start + np.arange(n)
+        offs = day_offsets[start:start + n]
+        shape = (n, pairs, 2)
+        side = np.broadcast_to(np.array([0, 1]), shape)
+        tmpl3 = np.broadcast_to(tmpl[:, :, None], shape)
+        amount3 = np.broadcast_to(amount[:, :, None], shape)
+        acc_ids = np.where(side == 0, deb_ids[tmpl3], cre_ids[tmpl3])
+        codes = np.where(side == 0, deb_codes[tmpl3], cre_codes[tmpl3])
+        dim = np.where(side == 0, deb_dims[tmpl3], cre_dims[tmpl3])
+        none = np.full(shape, None, dtype=object)
+        customer3 = np.where(dim == 1, np.broadcast_to(customer[:, :, None], shape).astype(object), none)
+        supplier3 = np.where(dim == 2, np.broadcast_to(supplier[:, :, None], shape).astype(object), none)
+        dept3 = np.where(dim == 3, np.broadcast_to(department[:, :, None], shape).astype(object), none)
+        proj = np.broadcast_to(project[:, :, None], shape).astype(object)
+        proj3 = np.where(proj == 0, none, proj)
+        count = n * pairs * 2
+        columns = [
+            [company_id] * count, (seq + 1 + np.arange(count)).tolist(),
+            np.broadcast_to(vids[:, None, None], shape).ravel().tolist(),
+            np.broadcast_to(np.arange(1, 2 * pairs + 1).reshape(1, pairs, 2), shape).ravel().tolist(),
+            day_arr[np.broadcast_to(offs[:, None, None], shape)].ravel().tolist(),
+            period_arr[np.broadcast_to(offs[:, None, None], shape)].ravel().tolist(),
+            acc_ids.ravel().tolist(), codes.ravel().tolist(), summary_arr[tmpl3].ravel().tolist(),
+            np.where(side == 0, amount3, 0).ravel().tolist(), np.where(side == 1, amount3, 0).ravel().tolist(),
+            dept3.ravel().tolist(), proj3.ravel().tolist(), customer3.ravel().tolist(), supplier3.ravel().tolist(),
+            [None] * count, [None] * count, [now] * count]
+        gl_rows = zip(*columns, strict=True)
+        seq += count
+        totals = amount.sum(axis=1).tolist()
+        v_rows = []
         for i in range(n):
-            vid = first_vid + start + i
-            off = int(day_offsets[start + i])
-            period = period_text[off]
+            period = period_text[int(offs[i])]
             numbers[period] = numbers.get(period, 0) + 1
-            total = 0
-            line_no = 0
-            for k in range(pairs):
-                t = tmpl_l[i][k]
-                a = amount_l[i][k]
-                total += a
-                proj = proj_l[i][k] or None
-                for side, (acc_id, code), dim in ((0, template_debit[t], dim_debit[t]),
-                                                  (1, template_credit[t], dim_credit[t])):
-                    line_no += 1
-                    seq += 1
-                    gl_rows.append((company_id, seq, vid, line_no, day_text[off], period, acc_id, code,
-                                    summaries[t], a if side == 0 else 0, a if side == 1 else 0,
-                                    dep_l[i][k] if dim == "department" else None, proj,
-                                    cust_l[i][k] if dim == "customer" else None,
-                                    supp_l[i][k] if dim == "supplier" else None, None, None, now))
-            values = {"id": vid, "company_id": company_id, "voucher_type": "记", "period": period,
-                      "number": numbers[period], "voucher_date": day_text[off], "attachments": 0,
-                      "status": "posted", "total": total, "source": "import", "created_by_name": "bench",
+            values = {"id": int(vids[i]), "company_id": company_id, "voucher_type": "记", "period": period,
+                      "number": numbers[period], "voucher_date": day_text[int(offs[i])], "attachments": 0,
+                      "status": "posted", "total": totals[i], "source": "import", "created_by_name": "bench",
                       "created_at": now, "posted_at": now, "posted_by_name": "bench", "reviewed_by_name": "bench",
                       "reviewed_at": now, "version": 1}
             v_rows.append(tuple(values.get(c, 0 if required else None) for c, required in vcols))
@@ -180,7 +200,7 @@ def generate(vouchers: int, lines: int, seed: int, path: Path, *, chunk: int = 5
         con.executemany(gl_sql, gl_rows)
         con.execute("COMMIT")
         done = start + n
-        if done % 200_000 == 0 or done == vouchers:
+        if done % 100_000 == 0 or done == vouchers:
             rate = seq / (time.perf_counter() - t1)
             print(f"  {done:,} vouchers, {seq:,} lines ({rate:,.0f} lines/s)", flush=True)
     t_rows = time.perf_counter() - t1
