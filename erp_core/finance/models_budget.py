@@ -26,3 +26,18 @@ class Budget(Versioned, Base):  # 预算
     amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     control: Mapped[str] = mapped_column(String(10), default="warn")  # none | warn | block
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+def _budget_check(ctx, voucher, lines):  # registered below; the rules live in budget_check.py
+    from erp_core.finance.budget_check import check_voucher
+
+    return check_voucher(ctx, voucher, lines)
+
+
+def _register() -> None:
+    from erp_core.ledger.hooks import register_pre_post_check
+
+    register_pre_post_check("budget", _budget_check)
+
+
+_register()

@@ -13,7 +13,7 @@ from erp_core.ledger.posting import post_voucher
 from tests.finance.support import FINANCE_GRANTS, line
 from tests.support.factories import actor
 
-CLOSE_GRANTS = FINANCE_GRANTS + ("finance.period.close", "finance.budget.view", "finance.budget.edit",
+CLOSE_GRANTS = FINANCE_GRANTS + ("finance.period.close", "finance.budget.view", "finance.budget.edit", "finance.budget.delete",
                                  "finance.bankrec.view", "finance.bankrec.import", "finance.bankrec.match")
 
 NOV = dt.date(2026, 11, 10)

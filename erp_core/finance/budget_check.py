@@ -1,0 +1,88 @@
+"""Budget control at posting time (called by the ledger's pre-post hook, see erp_core/ledger/hooks.py).
+
+A budget covers its account and every sub-account (code prefix), the department and project it names (None: all),
+in its month. Actual = the movement on the account's normal side (debit - credit for a debit account, credit -
+debit for a credit account) of posted lines, leaving out the generated period-close vouchers (carry-forward would
+otherwise zero every expense). A voucher that raises the actual of a budget above its amount is refused when the
+budget's control is 'block' (BudgetExceeded), and posted with a warning when it is 'warn'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from erp_core.finance.models import Account, Voucher
+from erp_core.finance.models_budget import Budget
+from erp_core.kernel.errors import DomainError
+from erp_core.ledger.models import GlLine
+
+CLOSE_SOURCE = "close"
+
+
+class BudgetExceeded(DomainError):
+    default_id = "error.finance_budget.exceeded"
+
+
+def budget_filter(budget: Budget, code: str):
+    """The gl_line condition a budget covers (its period, its account subtree, its department / project)."""
+    conds = [GlLine.company_id == budget.company_id, GlLine.period == budget.period,
+             GlLine.account_code.like(f"{code}%")]
+    if budget.department_id is not None:
+        conds.append(GlLine.department_id == budget.department_id)
+    if budget.project_id is not None:
+        conds.append(GlLine.project_id == budget.project_id)
+    return and_(*conds)
+
+
+def actual_of(session, budget: Budget, account: Account) -> Decimal:
+    stmt = (select(func.sum(GlLine.debit), func.sum(GlLine.credit))
+            .join(Voucher, Voucher.id == GlLine.voucher_id)
+            .where(budget_filter(budget, account.code), Voucher.source != CLOSE_SOURCE))
+    d, c = session.execute(stmt).one()
+    net = Decimal(d or 0) - Decimal(c or 0)
+    return net if account.direction == "debit" else -net
+
+
+def _covers(budget: Budget, code: str, ln: dict[str, Any], line_code: str) -> bool:
+    return (line_code.startswith(code)
+            and (budget.department_id is None or ln.get("department_id") == budget.department_id)
+            and (budget.project_id is None or ln.get("project_id") == budget.project_id))
+
+
+def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    if voucher.source == CLOSE_SOURCE or not lines:
+        return []
+    s = ctx.session
+    budgets = s.execute(select(Budget).where(Budget.company_id == voucher.company_id,
+                                             Budget.period == voucher.period,
+                                             Budget.control != "none")).scalars().all()
+    if not budgets:
+        return []
+    accounts = {a.id: a for a in s.execute(select(Account).where(
+        Account.company_id == voucher.company_id,
+        Account.id.in_(sorted({b.account_id for b in budgets} | {ln["account_id"] for ln in lines})))).scalars()}
+    warnings: list[dict[str, Any]] = []
+    for b in budgets:
+        acc = accounts[b.account_id]
+        delta = Decimal(0)
+        for ln in lines:
+            line_acc = accounts.get(ln["account_id"])
+            if line_acc is not None and _covers(b, acc.code, ln, line_acc.code):
+                delta += Decimal(ln["debit"]) - Decimal(ln["credit"])
+        if acc.direction != "debit":
+            delta = -delta
+        if delta <= 0:
+            continue
+        before = actual_of(s, b, acc)
+        after = before + delta
+        if after > b.amount:
+            params = {"account": acc.code, "period": b.period, "budget": f"{b.amount:,.2f}",
+                      "actual": f"{after:,.2f}", "over": f"{after - b.amount:,.2f}"}
+            if b.control == "block":
+                raise BudgetExceeded(**params)
+            warnings.append({"kind": "budget", "budget_id": b.id, **params})
+    return warnings

@@ -1,0 +1,79 @@
+"""Budget lists and the budget-versus-actual report (预算执行情况), filtered by the actor's row scope
+(department scope: budgets of the actor's departments)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from erp_core.finance.budget_check import actual_of
+from erp_core.finance.close_services import parse_period
+from erp_core.finance.models import Account
+from erp_core.finance.models_budget import Budget
+from erp_core.security.scope import scoped
+from erp_core.usecase import Context, query
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    id: int
+    version: int
+    period: str
+    account_code: str
+    account_name: str
+    department_id: int | None
+    department: str
+    project_id: int | None
+    project: str
+    amount: Decimal
+    control: str
+    note: str
+    actual: Decimal
+    variance: Decimal  # amount - actual (negative: over budget)
+    used_pct: Decimal | None  # actual / amount * 100, None for a zero budget
+
+    @property
+    def over(self) -> bool:
+        return self.actual > self.amount
+
+
+def _names(session, model, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {i: f"{c} {n}" for i, c, n in session.execute(select(model.id, model.code, model.name)
+                                                         .where(model.id.in_(sorted(ids)))).all()}
+
+
+@query("finance.budget.view", zh="查看预算", en="View budgets")
+def budget_vs_actual(ctx: Context, *, period_from: str, period_to: str, account_code: str = "",
+                     department_id: int | None = None, over_only: bool = False) -> list[BudgetRow]:
+    """Every budget line from ``period_from`` to ``period_to`` with its actual and variance."""
+    from erp_core.masterdata.models import Department, Project
+
+    parse_period(period_from)
+    parse_period(period_to)
+    s = ctx.session
+    stmt = (select(Budget, Account).join(Account, Account.id == Budget.account_id)
+            .where(Budget.period >= period_from, Budget.period <= period_to)
+            .order_by(Budget.period, Account.code, Budget.department_id, Budget.project_id))
+    stmt = scoped(stmt, ctx, company_col=Budget.company_id, department_col=Budget.department_id)
+    if account_code.strip():
+        stmt = stmt.where(Account.code.like(f"{account_code.strip()}%"))
+    if department_id is not None:
+        stmt = stmt.where(Budget.department_id == department_id)
+    rows = s.execute(stmt).all()
+    deps = _names(s, Department, {b.department_id for b, _ in rows if b.department_id})
+    projs = _names(s, Project, {b.project_id for b, _ in rows if b.project_id})
+    locale = ctx.actor.locale if hasattr(ctx.actor, "locale") else "zh_CN"
+    out = []
+    for b, acc in rows:
+        actual = actual_of(s, b, acc)
+        pct = (actual / b.amount * 100).quantize(Decimal("0.1")) if b.amount else None
+        r = BudgetRow(b.id, b.version, b.period, acc.code, acc.name_en if locale == "en" and acc.name_en else acc.name,
+                      b.department_id, deps.get(b.department_id, ""), b.project_id, projs.get(b.project_id, ""),
+                      b.amount, b.control, b.note, actual, b.amount - actual, pct)
+        if not over_only or r.over:
+            out.append(r)
+    return out
