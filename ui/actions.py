@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from erp_core.i18n import render_error
-from erp_core.kernel.errors import DomainError
+from erp_core.kernel.errors import DomainError, NotAuthenticated
 from ui.context import database, locale, require_actor
 from ui.i18n import tr
 
@@ -22,6 +22,13 @@ def run_action(fn: Callable[..., R], /, *args: Any, success: str | None = None, 
     caught: a bug still surfaces as a bug."""
     try:
         result = fn(database(), require_actor(), *args, **kwargs)
+    except NotAuthenticated as err:
+        # The session ended (signed out elsewhere, disabled, timed out) between the page load and this action:
+        # nothing was done; back to the login page, which says why.
+        from ui.auth import clear_session
+
+        clear_session(err.params.get("reason") or "other")
+        st.rerun()
     except DomainError as err:
         st.error(render_error(err, locale()))
         return None
