@@ -220,10 +220,22 @@ def generate(vouchers: int, lines: int, seed: int, path: Path, *, chunk: int = 5
             "index_s": t_index, "bytes": path.stat().st_size}
 
 
+def _stale(path: Path) -> bool:
+    """True when the cached store lacks a table the current models have (the schema moved on since)."""
+    from erp_core.db.models import metadata
+
+    con = sqlite3.connect(path)
+    try:
+        have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        con.close()
+    return not set(metadata.tables) <= have
+
+
 def ensure(vouchers: int, lines: int = 10, seed: int = 42, *, force: bool = False) -> Path:
     """The cached store for these parameters (generated when missing)."""
     path = store_path(vouchers, lines, seed)
-    if force or not path.exists():
+    if force or not path.exists() or _stale(path):
         info = generate(vouchers, lines, seed, path)
         print(f"generated {path.name}: {info['lines']:,} lines in {info['rows_s']:.1f} s "
               f"(+{info['index_s']:.1f} s indexes, {info['bytes'] / 2**30:.2f} GiB)")
