@@ -63,9 +63,10 @@ class Range:
 
     @property
     def year_start(self) -> str | dt.date:
+        """Start of the year the range starts in (本年累计 before the range counts from there)."""
         if isinstance(self.start, str):
-            return self.end[:4] + "-01"
-        return dt.date(self.end.year, 1, 1)
+            return self.start[:4] + "-01"
+        return dt.date(self.start.year, 1, 1)
 
 
 # Whole-company reports over whole periods read gl_month (monthly sums kept at sync time) instead of every line.

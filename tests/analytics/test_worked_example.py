@@ -262,3 +262,15 @@ def test_general_ledger_of_all_first_level_accounts(db, company, books):
     taxes = df[df["account_code"] == "2221"]  # 进项/销项 sub-accounts rolled up into 应交税费
     assert taxes.iloc[0]["balance"] == D("6500.00") and taxes.iloc[0]["direction"] == "贷"
     assert "22210101" not in set(df["account_code"])
+
+
+def test_year_to_date_restarts_when_a_ledger_range_crosses_the_year(db, company, books):
+    books.post(dt.date(2025, 11, 5), ("1001", "100", 0), ("3001", 0, "100"))
+    books.post(dt.date(2025, 12, 5), ("1001", "200", 0), ("3001", 0, "200"))
+    books.post(dt.date(2026, 1, 5), ("1001", "400", 0), ("3001", 0, "400"))
+    reader = actor(company.company_id, {"finance.ledger.view": "all"})
+    df = queries.ledger(db, reader, account_code="1001", period_from="2025-12", period_to="2026-01", detail=False)
+    ytd = df[df["row_kind"] == "year_total"]
+    assert list(ytd["period"]) == ["2025-12", "2026-01"]
+    assert list(ytd["debit"]) == [D("300.00"), D("400.00")]
+    assert list(df["balance"]) == [D("100.00"), D("300.00"), D("300.00"), D("700.00"), D("700.00")]
