@@ -274,3 +274,23 @@ def test_year_to_date_restarts_when_a_ledger_range_crosses_the_year(db, company,
     assert list(ytd["period"]) == ["2025-12", "2026-01"]
     assert list(ytd["debit"]) == [D("300.00"), D("400.00")]
     assert list(df["balance"]) == [D("100.00"), D("300.00"), D("300.00"), D("700.00"), D("700.00")]
+
+
+def test_a_red_reversal_cancels_the_original_in_every_report(db, company, books):
+    from erp_core.ledger.posting import reverse_voucher
+
+    keep_january(books)
+    wrong = books.post(day(28), ("1122", "5650", 0, {"customer": 4}), ("5001", 0, "5000"),
+                       ("22210102", 0, "650"))
+    reverse_voucher(db, books.preparer, voucher_id=wrong, voucher_date=day(29))
+    admin = actor(company.company_id, {"finance.report.view": "all", "finance.ledger.view": "all"})
+    rows = by_code(queries.trial_balance(db, admin, period_from="2026-01", period_to="2026-01"))
+    assert rows["1122"].period_debit == D("169500.00")  # +5,650 and the red -5,650 on the same side
+    assert rows["1122"].closing_debit == D("69500.00")
+    drill = queries.drill_down(db, admin, account_code="1122", period_from="2026-01", period_to="2026-01",
+                               customer_id=4)
+    assert list(drill["debit"]) == [D("5650.00"), D("-5650.00")]
+    inc = by_line(queries.income_statement(db, admin, period="2026-01"))
+    assert inc[1].period_amount == D("150000.00")
+    aging = queries.aging(db, admin, kind="receivable", as_of_date=dt.date(2026, 1, 31))
+    assert 4 not in set(aging["dimension_id"])
