@@ -106,15 +106,21 @@ def _amount(text) -> Decimal | None:
         return None
 
 
+def _cell(value):
+    """A grid cell as text, or None when empty (the grid hands back NaN for cleared cells)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def _rows() -> list[dict]:
     out = []
     for rec in edited.to_dict("records"):
-        row = {"summary": rec.get("summary") or "", "account": rec.get("account"),
-               "debit": "" if pd.isna(rec.get("debit")) else rec.get("debit") or "",
-               "credit": "" if pd.isna(rec.get("credit")) else rec.get("credit") or ""}
+        row = {"summary": _cell(rec.get("summary")) or "", "account": _cell(rec.get("account")),
+               "debit": _cell(rec.get("debit")) or "", "credit": _cell(rec.get("credit")) or ""}
         for d in DIMS:
-            v = rec.get(d)
-            row[d] = None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else v
+            row[d] = _cell(rec.get(d))
         out.append(row)
     return out
 

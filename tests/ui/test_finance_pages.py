@@ -132,13 +132,19 @@ def test_dimension_columns_offer_records_by_code_and_name(admin_app, ui_db, ui_c
     assert len(deps - {None}) == 1
 
 
-def test_quick_line_form_adds_lines_to_the_grid(admin_app):
+def test_quick_line_form_adds_lines_to_the_grid(admin_app, ui_db):
     at = admin_app.switch_page("pages/finance/voucher_entry.py").run()
-    form_box = next(sb for sb in at.selectbox if sb.label == "会计科目")
-    form_box.set_value("1002 银行存款")
-    next(t for t in at.text_input if t.label == "借方金额").input("88.80")
-    next(b for b in at.button if b.label == "添加分录").click()
-    at = at.run()
-    assert not at.exception, at.exception
+    for account, field, amount in (("1001 库存现金", "借方金额", "88.80"), ("1002 银行存款", "贷方金额", "88.80")):
+        next(sb for sb in at.selectbox if sb.label == "会计科目").set_value(account)
+        next(t for t in at.text_input if t.label == field).input(amount)
+        next(b for b in at.button if b.label == "添加分录").click()
+        at = at.run()
+        assert not at.exception, at.exception
     lines = at.session_state["ve_lines"]
-    assert (lines[0]["account"], lines[0]["debit"]) == ("1002 银行存款", "88.80")
+    assert [(ln["account"], ln["debit"], ln["credit"]) for ln in lines[:2]] == [
+        ("1001 库存现金", "88.80", ""), ("1002 银行存款", "", "88.80")]
+    assert all(ln["account"] is None for ln in lines[2:])
+    next(b for b in at.button if b.label == "保存").click()
+    at = at.run()
+    assert not at.error, [e.value for e in at.error]
+    assert _count(ui_db) == 1
