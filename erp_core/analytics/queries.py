@@ -206,6 +206,29 @@ def drill_down(ctx: Context, *, account_code: str, period_from: str | None = Non
 
 
 @query(REPORT_VIEW, zh="查看财务报表", en="View financial reports")
+def statement_line_accounts(ctx: Context, *, statement: str, period: str, line_no: int,
+                            standard: str | None = None, locale: str | None = None) -> pd.DataFrame:
+    """Drill-down of a statement line: the trial-balance rows (for ``period``; the income statement from the
+    start of its year) of the accounts its formula names, following references to other lines."""
+    from erp_core.analytics.statements import line_accounts, load_layout
+
+    if statement not in ("balance_sheet", "income_statement"):
+        raise ValidationError("error.choice", field="field.reports.statement")
+    problems: list[ValidationError] = []
+    period = _period(period, "field.reports.period", problems)
+    _raise(problems)
+    eng, company_id, as_of, scope = _prepare(ctx)
+    layout = load_layout(standard or reports.company_standard(eng, company_id), statement)
+    codes = set(line_accounts(layout, int(line_no)))
+    start = period if statement == "balance_sheet" else period[:4] + "-01"
+    tb = reports.trial_balance(eng, company_id, scope, Range(start, period), locale=locale or ctx.actor.locale,
+                               as_of=as_of)
+    out = tb[tb["account_code"].isin(codes)].reset_index(drop=True)
+    out.attrs["as_of"] = as_of
+    return out
+
+
+@query(REPORT_VIEW, zh="查看财务报表", en="View financial reports")
 def accounts(ctx: Context) -> list[tuple[str, str]]:
     """(code, name) of the company's accounts, for account pickers on report pages."""
     eng = engine_for(ctx.db)

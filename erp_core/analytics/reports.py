@@ -498,6 +498,11 @@ def _balances(eng, q: Query, accts: dict[str, Account], codes: set[str], detail_
     return out
 
 
+def company_standard(eng: AnalyticsEngine, company_id: int) -> str:
+    """The company's accounting standard ('small_business' | 'enterprise')."""
+    return _standard(eng, company_id)
+
+
 def _standard(eng: AnalyticsEngine, company_id: int) -> str:
     rows = eng.op_rows("SELECT accounting_standard FROM {op}company WHERE id = ?", [company_id])
     return (rows[0][0] if rows else None) or "small_business"

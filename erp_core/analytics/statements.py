@@ -109,3 +109,23 @@ def evaluate(layout: Layout, net: dict[str, int], debit_balances: dict[str, int]
             total += t.sign * v
         values[li.line_no] = total
     return values
+
+
+def line_accounts(layout: Layout, line_no: int) -> list[str]:
+    """The account codes behind a line, following references to other lines (for drill-down)."""
+    by_no = {li.line_no: li for li in layout.lines if li.line_no is not None}
+    codes: list[str] = []
+    seen: set[int] = set()
+
+    def walk(n: int) -> None:
+        if n in seen or n not in by_no:
+            return
+        seen.add(n)
+        for t in by_no[n].terms:
+            if t.kind == "line":
+                walk(int(t.ref))
+            elif t.kind != "pl" and t.ref not in codes:
+                codes.append(t.ref)
+
+    walk(line_no)
+    return sorted(codes)

@@ -10,6 +10,8 @@ from ui.context import require_actor
 from ui.i18n import tr
 from ui.report_kit import as_of, downloads, period_select, show_table
 
+TB = ["account_code", "account_name", "opening_debit", "opening_credit", "period_debit", "period_credit",
+      "closing_debit", "closing_credit"]
 COLUMNS = ["line_no", "item", "period_amount", "year_to_date_amount"]
 
 require_actor()
@@ -23,5 +25,13 @@ df = run_action(queries.income_statement, period=period)
 if df is None:
     st.stop()
 as_of(df)
-show_table(df, COLUMNS, money=COLUMNS[2:], key="is_table")
+picked = show_table(df, COLUMNS, money=COLUMNS[2:], key="is_table", select=True)
 downloads(df, COLUMNS, f"income_statement_{period}", "is_export")
+line_no = df.iloc[picked]["line_no"] if picked is not None else None
+if line_no is not None and str(line_no) != "<NA>":
+    st.subheader(tr("reports.statement_drill", line=int(line_no), item=df.iloc[picked]["item"].strip()))
+    detail = run_action(queries.statement_line_accounts, statement="income_statement", period=period, line_no=int(line_no))
+    if detail is not None:
+        show_table(detail, TB, money=TB[2:], key="is_drill")
+else:
+    st.caption(tr("reports.statement_drill_hint"))

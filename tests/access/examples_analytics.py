@@ -47,3 +47,8 @@ def _(env):
 @example(A + "general_ledger")
 def _(env):
     return {"period_from": "2026-01", "period_to": "2026-12"}
+
+
+@example(A + "statement_line_accounts")
+def _(env):
+    return {"statement": "balance_sheet", "period": "2026-11", "line_no": 1}

@@ -294,3 +294,16 @@ def test_a_red_reversal_cancels_the_original_in_every_report(db, company, books)
     assert inc[1].period_amount == D("150000.00")
     aging = queries.aging(db, admin, kind="receivable", as_of_date=dt.date(2026, 1, 31))
     assert 4 not in set(aging["dimension_id"])
+
+
+def test_statement_line_drill_down_lists_its_accounts(db, company, books):
+    keep_january(books)
+    admin = actor(company.company_id, {"finance.report.view": "all"})
+    cash = queries.statement_line_accounts(db, admin, statement="balance_sheet", period="2026-01", line_no=1)
+    assert dict(zip(cash["account_code"], cash["closing_debit"], strict=True)) == {
+        "1001": D("7000.00"), "1002": D("471800.00")}
+    total = queries.statement_line_accounts(db, admin, statement="balance_sheet", period="2026-01", line_no=15)
+    assert {"1001", "1002", "1122", "1405"} <= set(total["account_code"])  # 流动资产合计 follows its lines
+    revenue = queries.statement_line_accounts(db, admin, statement="income_statement", period="2026-01",
+                                              line_no=1)
+    assert list(revenue["account_code"]) == ["5001"]
