@@ -8,6 +8,7 @@ exists (the ledger module creates it); a ledger that names its table differently
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 
 from sqlalchemy import column, func, inspect, select, table, update
@@ -31,6 +32,7 @@ F = "field.settings.company."
 B = "field.settings.bank."
 EDIT = ("settings.company.edit", "修改公司设置", "Edit company settings")
 VOUCHER_TABLES = ("voucher",)
+ACCOUNT_NUMBER = re.compile(r"^[0-9][0-9-]*$")  # ASCII digits only (isdigit() would take ０-９ and ²)
 
 
 @functools.cache
@@ -107,7 +109,7 @@ def _bank_values(p: Problems, bank_name, account_number, account_name, account_c
     number = clean_text(p, account_number, B + "account_number", max_len=40)
     if number is not None:
         number = number.replace(" ", "")
-        if not number.replace("-", "").isdigit():
+        if not ACCOUNT_NUMBER.match(number):
             p.add("error.settings.bank.number", B + "account_number")
     return {"bank_name": clean_text(p, bank_name, B + "bank_name", max_len=200),
             "account_number": number,

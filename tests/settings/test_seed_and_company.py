@@ -176,3 +176,11 @@ def test_a_real_draft_voucher_locks_the_standard(db, admin):
         update_company_settings(db, admin, **(form | {"accounting_standard": "enterprise"}))
     with pytest.raises(Conflict):
         update_company_settings(db, admin, **(form | {"base_currency": "USD"}))
+
+
+def test_bank_account_number_takes_ascii_digits_only(db, admin):
+    for bad in ("１２３４", "12²", "-123"):
+        with pytest.raises(ValidationError) as err:
+            add_bank_account(db, admin, bank_name="工行", account_number=bad, account_name="x")
+        assert err.value.field == "field.settings.bank.account_number"
+    assert count(db, CompanyBankAccount) == 0
