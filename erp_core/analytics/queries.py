@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from erp_core.analytics import reports
+from erp_core.analytics import invariants, reports  # noqa: F401  (invariants registers its check)
 from erp_core.analytics.engine import engine_for
 from erp_core.analytics.reports import LineFilter, LineScope, Range
 from erp_core.kernel.actor import Scope

@@ -170,3 +170,16 @@ def test_large_sqlite_batches_go_through_a_child_process(db, company, books, mon
 
 def _parquet_leftovers(folder):
     return folder.glob("*.parquet")
+
+
+def test_erp_check_compares_the_copy_with_the_store(db, company, books):
+    from erp_core.analytics.invariants import analytics_copy
+
+    books.post(dt.date(2026, 1, 5), ("1002", "10", 0), ("3001", 0, "10"))
+    assert analytics_copy(db) == []
+    eng = engine_for(db)
+    cur = eng.cursor()
+    cur.execute("INSERT INTO gl SELECT * REPLACE (debit + 1 AS debit) FROM gl LIMIT 1")
+    cur.close()
+    problems = analytics_copy(db)
+    assert [p.message_id for p in problems] == ["check.problem.analytics.copy", "check.problem.analytics.months"]
