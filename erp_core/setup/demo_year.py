@@ -1,0 +1,316 @@
+"""The demo company's year of activity: master records and twelve months of vouchers ending with the current
+month, every one through the real use cases (the accountant 李会计 prepares, the administrator reviews and posts;
+the accountant closes each finished month with the period-close service, which posts the VAT transfer,
+surcharges and carry-forward, and at year end the transfer to 利润分配). The current month stays open with a few
+drafts and reviewed vouchers.
+
+Deterministic: amounts come from a seeded ``random.Random`` and are exact Decimals; only the dates follow the
+clock (erp_core.kernel.clock), so the last month is always the current one.
+
+    build_demo_year(db, company_id=..., admin_user_id=...)  # after run_setup(..., load_demo=True) committed
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from random import Random
+
+from sqlalchemy import select
+
+from erp_core.db.uow import Database
+from erp_core.finance.close_services import close_period, movement
+from erp_core.finance.voucher_services import create_voucher, review_voucher
+from erp_core.kernel.actor import Actor
+from erp_core.kernel.clock import utcnow
+from erp_core.kernel.money import round_money
+from erp_core.ledger.posting import post_voucher
+from erp_core.masterdata import items_services, partners_services
+from erp_core.masterdata.employees_services import create_employee
+from erp_core.masterdata.models import Company, Department
+from erp_core.masterdata.warehouse_services import create_warehouse
+from erp_core.security.models import User
+from erp_core.security.sessions import build_actor
+from erp_core.setup import demo_data as data
+
+SEED = 20260101
+ACCOUNTANT = "li.kuaiji"
+VAT = Decimal("0.13")
+RENT_VAT = Decimal("0.09")
+CAPITAL = Decimal("3000000.00")
+COST_SHARE_LOW, COST_SHARE_HIGH = Decimal("1.02"), Decimal("1.15")  # purchases per month vs. cost of sales
+
+
+@dataclass
+class DemoSummary:
+    periods: list[str] = field(default_factory=list)  # oldest first; all but the last are closed
+    closed: list[str] = field(default_factory=list)
+    posted: int = 0
+    reviewed: int = 0
+    drafts: int = 0
+    customers: dict[str, int] = field(default_factory=dict)  # code -> id
+    suppliers: dict[str, int] = field(default_factory=dict)
+    products: dict[str, int] = field(default_factory=dict)
+    employees: dict[str, int] = field(default_factory=dict)
+    warehouses: dict[str, int] = field(default_factory=dict)
+
+
+def months_ending(today: dt.date, count: int = 12) -> list[tuple[int, int]]:
+    """(year, month) of the ``count`` months ending with ``today``'s month, oldest first."""
+    y, m = today.year, today.month
+    out = []
+    for _ in range(count):
+        out.append((y, m))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def _period(y: int, m: int) -> str:
+    return f"{y:04d}-{m:02d}"
+
+
+def _actor(db: Database, user_id: int) -> Actor:
+    with db.uow(readonly=True) as uow:
+        return build_actor(uow.session, uow.session.get(User, user_id), session_id=None, client_ip="127.0.0.1")
+
+
+def _line(code: str, *, debit: Decimal | None = None, credit: Decimal | None = None, summary: str,
+          **dims: int) -> dict:
+    return {"account_code": code, "debit": debit or Decimal(0), "credit": credit or Decimal(0),
+            "summary": summary, **dims}
+
+
+class _Books:
+    """Creates vouchers through the use cases: preparer -> reviewer -> post (or stops earlier)."""
+
+    def __init__(self, db: Database, preparer: Actor, reviewer: Actor, summary: DemoSummary) -> None:
+        self.db, self.preparer, self.reviewer, self.summary = db, preparer, reviewer, summary
+
+    def voucher(self, day: dt.date, lines: list[dict], *, attachments: int = 1, stop: str = "posted") -> int:
+        vid = create_voucher(self.db, self.preparer, voucher_date=day, lines=lines, attachments=attachments)
+        if stop == "draft":
+            self.summary.drafts += 1
+            return vid
+        review_voucher(self.db, self.reviewer, voucher_id=vid)
+        if stop == "reviewed":
+            self.summary.reviewed += 1
+            return vid
+        post_voucher(self.db, self.reviewer, voucher_id=vid)
+        self.summary.posted += 1
+        return vid
+
+
+def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummary, start: dt.date) -> None:
+    for code, name, address, keeper in data.WAREHOUSES:
+        summary.warehouses[code] = create_warehouse(db, admin, code=code, name=name, address=address, keeper=keeper)
+    for code, name, parent in data.CATEGORIES:
+        items_services.create_category(db, admin, values={"code": code, "name": name, "parent": parent})
+    for code, name, spec, unit, cat, _cost, _price in data.PRODUCTS:
+        summary.products[code] = items_services.create_product(db, admin, values={
+            "code": code, "name": name, "specification": spec, "unit": unit, "category": cat, "tax_rate": "VAT13",
+            "costing_method": "moving_average", "reorder_point": "20", "reorder_quantity": "100",
+            "barcode": f"69{rng.randrange(10**11):011d}"})
+    for code, name, contact, district, address, limit, terms, dep in data.CUSTOMERS:
+        city = data.CUSTOMER_CITY_BY_CODE.get(code, data.CUSTOMER_CITY[dep])
+        summary.customers[code] = partners_services.create_customer(db, admin, values={
+            "code": code, "name": name, "tax_id": data.tax_id(rng, city[:4] + district), "contact_name": contact,
+            "phone": data.mobile(rng), "address": "湖南省" + address, "credit_limit": limit,
+            "payment_terms_days": terms, "owner": "wang.xiaoshou", "department": dep}, confirm_duplicates=True)
+    for code, name, contact, region, address in data.SUPPLIERS:
+        summary.suppliers[code] = partners_services.create_supplier(db, admin, values={
+            "code": code, "name": name, "tax_id": data.tax_id(rng, region[:4] + "00"), "contact_name": contact,
+            "phone": data.landline(rng), "address": "湖南省" + address, "credit_limit": "0",
+            "payment_terms_days": 30, "owner": "zhao.caigou", "department": "PUR"}, confirm_duplicates=True)
+    for code, name, dep, position, _salary in data.EMPLOYEES:
+        hired = start - dt.timedelta(days=rng.randrange(60, 2000))
+        summary.employees[code] = create_employee(db, admin, values={
+            "code": code, "name": name, "department": dep, "position": position, "phone": data.mobile(rng),
+            "hire_date": hired})
+
+
+def _department_ids(db: Database, company_id: int) -> dict[str, int]:
+    with db.uow(readonly=True) as uow:
+        return dict(uow.session.execute(select(Department.code, Department.id).where(
+            Department.company_id == company_id)).all())
+
+
+def _owed(db: Database, company_id: int, codes: list[str], upto: str) -> dict[str, Decimal]:
+    """Credit balances (amounts owed) of the given accounts at the end of ``upto``."""
+    with db.uow(readonly=True) as uow:
+        return {c: -movement(uow.session, company_id, [c], upto=upto) for c in codes}
+
+
+def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: DemoSummary, y: int, m: int, *,
+           first: bool, last_day: int, prev: dict, deps: dict[str, int]) -> dict:
+    """Post one month's business up to ``last_day``; returns what the next month settles."""
+    month_end = calendar.monthrange(y, m)[1]
+
+    def day(d: int) -> dt.date | None:
+        d = min(d, month_end)
+        return dt.date(y, m, d) if d <= last_day else None
+
+    def post(d: int, lines: list[dict], **kw) -> None:
+        when = day(d)
+        if when is not None:
+            books.voucher(when, lines, **kw)
+
+    if first:
+        post(1, [_line("1002", debit=CAPITAL, summary="收到股东投资款"),
+                 _line("3001", credit=CAPITAL, summary="收到股东投资款")], attachments=2)
+    # settle last month: salaries, receivables, payables, VAT and surcharges
+    if prev.get("salaries"):
+        total = sum(prev["salaries"].values(), Decimal(0))
+        post(10, [_line("221101", debit=total, summary="发放上月工资"),
+                  _line("1002", credit=total, summary="发放上月工资")], attachments=2)
+    for cust_id, amount in sorted(prev.get("receivable", {}).items()):
+        post(12, [_line("1002", debit=amount, summary="收到货款"),
+                  _line("1122", credit=amount, summary="收到货款", customer_id=cust_id)])
+    for sup_id, amount in sorted(prev.get("payable", {}).items()):
+        post(14, [_line("2202", debit=amount, summary="支付货款", supplier_id=sup_id),
+                  _line("1002", credit=amount, summary="支付货款")])
+    if prev.get("period"):
+        taxes = {c: a for c, a in _owed(db, company_id, ["222102", "222103", "222104", "222105"],
+                                        prev["period"]).items() if a > 0}
+        if taxes:
+            total = sum(taxes.values(), Decimal(0))
+            post(15, [*(_line(c, debit=a, summary="缴纳上月增值税及附加税费") for c, a in taxes.items()),
+                      _line("1002", credit=total, summary="缴纳上月增值税及附加税费")], attachments=3)
+    # rent: shop (销售费用) and office (管理费用), 9 % VAT special invoices
+    for acc, dep, net, text in (("5601", "SALES", Decimal("18000.00"), "门店租金"),
+                                ("5602", "GM", Decimal("12000.00"), "办公室租金")):
+        vat = round_money(net * RENT_VAT)
+        post(3, [_line(acc, debit=net, summary=f"支付{m}月{text}", department_id=deps[dep]),
+                 _line("22210101", debit=vat, summary=f"{text}进项税额"),
+                 _line("1002", credit=net + vat, summary=f"支付{m}月{text}")])
+    # sales on account (13 % output VAT)
+    receivable: dict[int, Decimal] = defaultdict(Decimal)
+    cost_of_sales = Decimal(0)
+    season = Decimal("1.35") if m in (1, 2, 12) else Decimal("1.00")  # 年货 season
+    customers = list(summary.customers.items())
+    for i in range(rng.randrange(5, 8)):
+        code, cust_id = rng.choice(customers)
+        net, cost = Decimal(0), Decimal(0)
+        for p in rng.sample(data.PRODUCTS, rng.randrange(2, 5)):
+            qty = int(rng.randrange(40, 260) * season)
+            net += qty * data.price(p[6])
+            cost += qty * data.price(p[5])
+        vat = round_money(net * VAT)
+        d = 4 + i * 3 + rng.randrange(0, 3)
+        if day(d) is None:
+            continue
+        dep_code = next(c[7] for c in data.CUSTOMERS if c[0] == code)
+        post(d, [_line("1122", debit=net + vat, summary="销售商品", customer_id=cust_id),
+                 _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code]),
+                 _line("22210102", credit=vat, summary="销售商品销项税额")])
+        receivable[cust_id] += net + vat
+        cost_of_sales += cost
+    # purchases on account (13 % input VAT): restock what was sold and a little more
+    payable: dict[int, Decimal] = defaultdict(Decimal)
+    if cost_of_sales:
+        target = round_money(cost_of_sales * (COST_SHARE_LOW + (COST_SHARE_HIGH - COST_SHARE_LOW)
+                                              * Decimal(rng.randrange(0, 101)) / 100))
+        if first:
+            target += Decimal("150000.00")  # opening stock
+        suppliers = list(summary.suppliers.values())
+        parts = 3
+        bought = Decimal(0)
+        for i in range(parts):
+            net = round_money(target / parts) if i < parts - 1 else target - bought
+            bought += net
+            vat = round_money(net * VAT)
+            sup_id = rng.choice(suppliers)
+            d = 2 + i * 7 + rng.randrange(0, 3)
+            if day(d) is None:
+                continue
+            post(d, [_line("1405", debit=net, summary="采购商品入库"),
+                     _line("22210101", debit=vat, summary="采购商品进项税额"),
+                     _line("2202", credit=net + vat, summary="采购商品入库", supplier_id=sup_id)])
+            payable[sup_id] += net + vat
+    # utilities (13 % VAT) and bank charges
+    power = Decimal(rng.randrange(380000, 720000)) / 100
+    vat = round_money(power * VAT)
+    post(20, [_line("5602", debit=power, summary="支付电费", department_id=deps["GM"]),
+              _line("22210101", debit=vat, summary="电费进项税额"),
+              _line("1002", credit=power + vat, summary="支付电费")])
+    charges = Decimal(rng.randrange(3500, 18000)) / 100
+    post(26, [_line("5603", debit=charges, summary="银行手续费"),
+              _line("1002", credit=charges, summary="银行手续费")], attachments=1)
+    # month end: cost of sales, salaries accrued by department
+    salaries: dict[str, Decimal] = defaultdict(Decimal)
+    for _code, _name, dep, _pos, salary in data.EMPLOYEES:
+        salaries[dep] += Decimal(salary)
+    if cost_of_sales and day(month_end) is not None:
+        post(month_end, [_line("5401", debit=cost_of_sales, summary="结转本月销售成本"),
+                         _line("1405", credit=cost_of_sales, summary="结转本月销售成本")])
+    if day(month_end) is not None:
+        lines = [_line("5601" if dep in data.SALES_DEPARTMENTS else "5602", debit=amount,
+                       summary="计提本月工资", department_id=deps[dep]) for dep, amount in sorted(salaries.items())]
+        lines.append(_line("221101", credit=sum(salaries.values(), Decimal(0)), summary="计提本月工资"))
+        post(month_end, lines)
+    else:
+        salaries.clear()
+    return {"salaries": dict(salaries), "receivable": dict(receivable), "payable": dict(payable),
+            "period": _period(y, m)}
+
+
+def _open_work(books: _Books, summary: DemoSummary, today: dt.date, rng: Random, deps: dict[str, int]) -> None:
+    """The current month's unfinished work: two drafts and two reviewed vouchers dated today."""
+    cust = summary.customers["C005"]
+    sup = summary.suppliers["S010"]
+    net = Decimal("6500.00")
+    books.voucher(today, [_line("1122", debit=net + round_money(net * VAT), summary="销售湘莲礼盒", customer_id=cust),
+                          _line("5001", credit=net, summary="销售湘莲礼盒", department_id=deps["SALES-N"]),
+                          _line("22210102", credit=round_money(net * VAT), summary="销项税额")], stop="draft")
+    books.voucher(today, [_line("5602", debit=Decimal("860.00"), summary="购买办公用品", department_id=deps["HR"]),
+                          _line("1002", credit=Decimal("860.00"), summary="购买办公用品")], stop="draft")
+    water = Decimal("4250.00")
+    books.voucher(today, [_line("1405", debit=water, summary="采购桶装水"),
+                          _line("22210101", debit=round_money(water * VAT), summary="进项税额"),
+                          _line("2202", credit=water + round_money(water * VAT), summary="采购桶装水",
+                                supplier_id=sup)], stop="reviewed")
+    fuel = Decimal(rng.randrange(120000, 260000)) / 100
+    books.voucher(today, [_line("5601", debit=fuel, summary="配送车辆加油费", department_id=deps["WH"]),
+                          _line("1002", credit=fuel, summary="配送车辆加油费")], stop="reviewed")
+
+
+def local_today(db: Database, company_id: int) -> dt.date:
+    with db.uow(readonly=True) as uow:
+        tz = uow.session.get(Company, company_id).time_zone or "Asia/Shanghai"
+    return utcnow().astimezone(zoneinfo.ZoneInfo(tz)).date()
+
+
+def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: int = SEED,
+                    progress: Callable[[str], None] | None = None) -> DemoSummary:
+    """Create the demo company's master records and its year of vouchers (see the module docstring). Runs after
+    the setup use case committed the company, its administrator and the demo users."""
+    rng = Random(seed)
+    summary = DemoSummary()
+    today = local_today(db, company_id)
+    months = months_ending(today)
+    summary.periods = [_period(y, m) for y, m in months]
+    admin = _actor(db, admin_user_id)
+    with db.uow(readonly=True) as uow:
+        accountant_id = uow.session.execute(select(User.id).where(
+            User.company_id == company_id, User.username == ACCOUNTANT)).scalar_one()
+    accountant = _actor(db, accountant_id)
+    _master_records(db, admin, rng, summary, dt.date(*months[0], 1))
+    deps = _department_ids(db, company_id)
+    books = _Books(db, accountant, admin, summary)
+    prev: dict = {}
+    for i, (y, m) in enumerate(months):
+        current = i == len(months) - 1
+        last_day = today.day if current else calendar.monthrange(y, m)[1]
+        prev = _month(books, db, company_id, rng, summary, y, m, first=i == 0, last_day=last_day, prev=prev,
+                      deps=deps)
+        if not current:
+            close_period(db, accountant, period=_period(y, m))
+            summary.closed.append(_period(y, m))
+        if progress:
+            progress(_period(y, m))
+    _open_work(books, summary, today, rng, deps)
+    return summary

@@ -1,0 +1,180 @@
+"""The demo company's year of activity: master records, twelve months of vouchers through the real use cases,
+every finished month closed; the books balance (trial balance and balance sheet) at the end of every closed
+month; demo passwords are generated afresh on every run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from erp_core.analytics import queries as reports
+from erp_core.finance.models import Voucher
+from erp_core.kernel.clock import set_clock
+from erp_core.ledger.models import AccountingPeriod, GlLine
+from erp_core.masterdata.models import Department
+from erp_core.masterdata.models_employees import Employee
+from erp_core.masterdata.models_items import Product
+from erp_core.masterdata.models_partners import Customer, Supplier
+from erp_core.masterdata.models_warehouse import Warehouse
+from erp_core.masterdata.validators import is_valid_uscc
+from erp_core.security.auth import login
+from erp_core.setup.demo import USERS, generate_password
+from erp_core.setup.demo_year import build_demo_year, months_ending
+from tests.support.factories import admin_actor, make_company
+
+
+@pytest.fixture
+def fixed_clock():
+    """Today is 2027-01-20 (Asia/Shanghai): the demo year runs 2026-02 .. 2027-01 and crosses a year end."""
+    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+    yield dt.date(2027, 1, 20)
+    set_clock(None)
+
+
+@pytest.fixture
+def demo(db, fixed_clock):
+    result = make_company(db, load_demo=True)
+    summary = build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
+    return result, summary
+
+
+def _gl_by_period(db, company_id: int) -> dict[str, tuple[Decimal, Decimal]]:
+    with db.uow(readonly=True) as uow:
+        rows = uow.session.execute(select(GlLine.period, func.sum(GlLine.debit), func.sum(GlLine.credit))
+                                   .where(GlLine.company_id == company_id).group_by(GlLine.period)).all()
+    return {p: (Decimal(d), Decimal(c)) for p, d, c in rows}
+
+
+def _balances_upto(db, company_id: int, period: str) -> dict[str, Decimal]:
+    with db.uow(readonly=True) as uow:
+        rows = uow.session.execute(select(GlLine.account_code, func.sum(GlLine.debit), func.sum(GlLine.credit))
+                                   .where(GlLine.company_id == company_id, GlLine.period <= period)
+                                   .group_by(GlLine.account_code)).all()
+    return {code: Decimal(d) - Decimal(c) for code, d, c in rows}
+
+
+def test_twelve_months_end_with_the_current_one():
+    months = months_ending(dt.date(2027, 1, 20))
+    assert months[0] == (2026, 2) and months[-1] == (2027, 1) and len(months) == 12
+    assert months_ending(dt.date(2026, 12, 31))[0] == (2026, 1)
+
+
+def test_demo_year_books_balance_for_every_closed_month(db, demo):
+    result, summary = demo
+    cid = result.company_id
+    assert summary.periods[0] == "2026-02" and summary.periods[-1] == "2027-01"
+    assert summary.closed == summary.periods[:-1]
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        status = dict(s.execute(select(AccountingPeriod.period, AccountingPeriod.status)
+                                .where(AccountingPeriod.company_id == cid)).all())
+        vouchers = s.execute(select(Voucher.period, Voucher.status, Voucher.source, Voucher.created_by,
+                                    Voucher.reviewed_by).where(Voucher.company_id == cid)).all()
+    assert all(status[p] == "closed" for p in summary.closed) and status.get("2027-01", "open") == "open"
+    # every month carries business; generated close vouchers exist for every closed month
+    for period in summary.periods:
+        assert sum(1 for v in vouchers if v.period == period and v.source == "manual") >= 10, period
+    for period in summary.closed:
+        assert any(v.period == period and v.source == "close" for v in vouchers), period
+    # no one reviews their own voucher; the open month holds drafts and reviewed vouchers
+    assert all(v.created_by != v.reviewed_by for v in vouchers if v.source == "manual" and v.reviewed_by)
+    current = [v.status for v in vouchers if v.period == "2027-01"]
+    assert current.count("draft") >= 2 and current.count("reviewed") >= 2 and current.count("posted") >= 5
+    assert all(v.status == "posted" for v in vouchers if v.period in summary.closed)
+
+    per_period = _gl_by_period(db, cid)
+    for period in summary.periods:
+        debit, credit = per_period[period]
+        assert debit == credit and debit > 0, period
+    admin = admin_actor(db, result)
+    for period in summary.closed:
+        bal = _balances_upto(db, cid, period)
+        assert sum(bal.values()) == 0
+        # carried forward: no balance left on income and expense accounts at a closed month's end
+        assert all(v == 0 for code, v in bal.items() if code[0] == "5"), period
+        assert bal["1002"] > 0 and bal["1405"] > 0 and bal["3001"] == Decimal("-3000000.00")
+        tb = reports.trial_balance(db, admin, period_from=period, period_to=period)
+        total = tb[tb["is_total"]].iloc[0]
+        assert total["closing_debit"] == total["closing_credit"] > 0, period
+        assert total["period_debit"] == total["period_credit"] == per_period[period][0], period
+        bs = reports.balance_sheet(db, admin, period=period)
+        items = dict(zip(bs["item"], bs["closing_amount"], strict=True))
+        assets = items["资产总计"]
+        assert assets > 0 and assets == items["负债和所有者权益（或股东权益）总计"], period
+    # the year end (2026-12) moved the year's profit to 利润分配—未分配利润
+    bal = _balances_upto(db, cid, "2026-12")
+    assert bal.get("3103", Decimal(0)) == 0 and bal["310415"] != 0
+    # the open month's balance sheet balances too (its profit still in the income accounts)
+    bs = reports.balance_sheet(db, admin, period="2027-01")
+    items = dict(zip(bs["item"], bs["closing_amount"], strict=True))
+    assert items["资产总计"] == items["负债和所有者权益（或股东权益）总计"]
+    _check_master_records(db, cid)  # (one build per backend serves both checks)
+
+
+def _check_master_records(db, cid: int) -> None:
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        customers = s.execute(select(Customer).where(Customer.company_id == cid)).scalars().all()
+        suppliers = s.execute(select(Supplier).where(Supplier.company_id == cid)).scalars().all()
+        products = s.execute(select(Product).where(Product.company_id == cid)).scalars().all()
+        warehouses = s.execute(select(Warehouse.code).where(Warehouse.company_id == cid)).scalars().all()
+        emp_deps = set(s.execute(select(Employee.department_id).where(Employee.company_id == cid)).scalars())
+        deps = set(s.execute(select(Department.id).where(Department.company_id == cid)).scalars())
+        assert len(customers) >= 15 and len(suppliers) >= 10 and len(products) >= 20 and len(warehouses) >= 2
+        for partner in (*customers, *suppliers):
+            assert is_valid_uscc(partner.tax_id) and partner.tax_id.startswith("9143"), partner.name
+            assert "湖南省" in partner.address and partner.phone
+        assert len({p.tax_id for p in (*customers, *suppliers)}) == len(customers) + len(suppliers)
+        assert all(p.tax_rate_code == "VAT13" and p.unit_code and p.specification for p in products)
+    assert emp_deps == deps  # employees in every department
+    # receivables and payables are kept per customer / supplier
+    with db.uow(readonly=True) as uow:
+        missing = uow.session.execute(select(func.count()).select_from(GlLine).where(
+            GlLine.company_id == cid, GlLine.account_code.in_(["1122", "2202"]),
+            GlLine.customer_id.is_(None), GlLine.supplier_id.is_(None))).scalar_one()
+    assert missing == 0
+
+
+def test_demo_year_is_deterministic(db, db_url, backend, _providers, tmp_path_factory, worker_id, fixed_clock):
+    """The same day gives the same books (amounts from a seeded generator)."""
+    if backend != "sqlite":
+        pytest.skip("one backend is enough to show determinism")
+    from erp_core.config import Settings
+    from erp_core.db.engine import make_engine
+    from erp_core.db.uow import Database
+    from tests.conftest import _provider
+
+    provider = _provider(_providers, backend, tmp_path_factory, worker_id)
+    other_url = provider.fresh()
+    engine = make_engine(other_url)
+    other = Database(engine, Settings(database_url=other_url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
+    try:
+        books = []
+        for database in (db, other):
+            result = make_company(database, load_demo=True)
+            build_demo_year(database, company_id=result.company_id, admin_user_id=result.admin_user_id)
+            with database.uow(readonly=True) as uow:
+                books.append(uow.session.execute(
+                    select(Voucher.period, Voucher.voucher_type, Voucher.number, Voucher.voucher_date,
+                           Voucher.status, Voucher.total).order_by(Voucher.period, Voucher.number)).all())
+        assert books[0] == books[1] and len(books[0]) > 200
+    finally:
+        engine.dispose()
+        provider.drop(other_url)
+
+
+def test_demo_passwords_are_generated_never_fixed(db):
+    result = make_company(db, load_demo=True)
+    first = result.demo_passwords
+    assert set(first) == {u[0] for u in USERS}
+    assert len(set(first.values())) == len(first)
+    again = {u: generate_password() for u in first}  # what a second run would hand out
+    assert all(first[u] != again[u] for u in first)
+    for username, pw in first.items():
+        assert len(pw) >= 12
+        assert login(db, username, pw, client_ip="127.0.0.1").must_change_password
