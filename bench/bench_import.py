@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import sys
 import tempfile
@@ -105,8 +106,10 @@ def main() -> None:
     if args.no_append:
         return
     backend = url.split(":", 1)[0]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [f"\n## Import of master records ({dt.date.today().isoformat()}, {backend}, "
-             f"{platform.python_implementation()} {platform.python_version()}, {args.rows:,} rows each)\n",
+             f"{platform.python_implementation()} {platform.python_version()}, {args.rows:,} rows each, "
+             f"{os.cpu_count()} cores, load average {load} while other work ran)\n",
              "bench/bench_import.py: CSV bytes -> read_table -> import use case (permission, header mapping, every "
              "cell parsed and validated, duplicate index for customers, Core batch inserts of 2,000, one audit "
              "record), versus one prepared raw-SQL INSERT of the same rows in batches of 2,000 (no checks).\n",
