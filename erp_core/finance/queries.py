@@ -215,21 +215,26 @@ class GapRow:
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
 def voucher_gaps(ctx: Context, *, period: str | None = None) -> list[GapRow]:
-    """断号报告: per type and period, the numbers missing between 1 and the highest number used."""
+    """断号报告: per type and period, the numbers missing between 1 and the highest number used. Series are
+    summarized in SQL; numbers are fetched only for the series that have gaps."""
+    from sqlalchemy import case, func
+
     s = ctx.session
-    stmt = scoped(select(Voucher.voucher_type, Voucher.period, Voucher.number, Voucher.status), ctx,
-                  company_col=Voucher.company_id)
+    unposted = func.sum(case((Voucher.status != "posted", 1), else_=0))
+    stmt = scoped(select(Voucher.voucher_type, Voucher.period, func.count(), func.max(Voucher.number), unposted),
+                  ctx, company_col=Voucher.company_id)
     if period:
         stmt = stmt.where(Voucher.period == period)
-    series: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for vtype, per, number, status in s.execute(stmt):
-        series.setdefault((vtype, per), []).append((number, status))
     out = []
-    for (vtype, per), rows in sorted(series.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        used = {n for n, _ in rows}
-        top = max(used)
-        out.append(GapRow(vtype, per, len(rows), top, [n for n in range(1, top + 1) if n not in used],
-                          sum(1 for _, st in rows if st != "posted")))
+    for vtype, per, count, top, open_ in s.execute(stmt.group_by(Voucher.voucher_type, Voucher.period)
+                                                   .order_by(Voucher.period, Voucher.voucher_type)):
+        missing: list[int] = []
+        if count < top:
+            used = set(s.execute(select(Voucher.number).where(
+                Voucher.company_id == ctx.actor.company_id, Voucher.voucher_type == vtype,
+                Voucher.period == per)).scalars())
+            missing = [n for n in range(1, top + 1) if n not in used]
+        out.append(GapRow(vtype, per, count, top, missing, int(open_ or 0)))
     return out
 
 
