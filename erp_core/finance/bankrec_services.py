@@ -270,3 +270,30 @@ def undo_match(ctx: Context, *, match_id: int) -> None:
         raise NotFound(entity="bank_match", id=match_id)
     ctx.audit("bank_match", m.id, undone=[m.statement_line_id, m.gl_line_id], score=m.score)
     ctx.session.delete(m)
+
+
+# Header names banks commonly use, for a first guess of the column mapping (the user confirms it on the page).
+_GUESSES = {"date": ("交易日期", "记账日期", "日期", "交易时间", "date"),
+            "description": ("摘要", "用途", "交易摘要", "附言", "description", "memo"),
+            "reference": ("流水号", "交易流水号", "凭证号", "参考号", "reference", "ref"),
+            "amount": ("金额", "交易金额", "发生额", "amount"),
+            "inflow": ("收入", "收入金额", "贷方发生额", "贷方金额", "贷方", "credit", "money in"),
+            "outflow": ("支出", "支出金额", "借方发生额", "借方金额", "借方", "debit", "money out"),
+            "balance": ("余额", "账户余额", "balance")}
+
+
+def statement_headers(content: bytes, filename: str) -> list[str]:
+    """The header row of a statement file (for the column-mapping form)."""
+    return [h.strip() for h in read_table(content, filename).headers if h and h.strip()]
+
+
+def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
+    lower = {h.lower(): h for h in headers}
+    out = {}
+    for key, names in _GUESSES.items():
+        hit = next((lower[n.lower()] for n in names if n.lower() in lower), "")
+        if hit:
+            out[key] = hit
+    if out.get("inflow") or out.get("outflow"):
+        out.pop("amount", None)
+    return out

@@ -77,3 +77,26 @@ def budget_vs_actual(ctx: Context, *, period_from: str, period_to: str, account_
         if not over_only or r.over:
             out.append(r)
     return out
+
+
+@dataclass(frozen=True)
+class BudgetChoices:
+    accounts: dict[str, str]  # code -> "code name" (every account: a budget on a parent covers its children)
+    departments: dict[int, str]
+    projects: dict[int, str]
+
+
+@query("finance.budget.view", zh="查看预算", en="View budgets")
+def budget_choices(ctx: Context) -> BudgetChoices:
+    """What the budget form offers: accounts, departments and projects of the company."""
+    from erp_core.masterdata.models import Department, Project
+
+    s, cid = ctx.session, ctx.actor.company_id
+    accounts = {a.code: a.label(ctx.actor.locale) for a in s.execute(
+        select(Account).where(Account.company_id == cid, Account.status == "active").order_by(Account.code)
+    ).scalars()}
+    deps = {i: f"{c} {n}" for i, c, n in s.execute(select(Department.id, Department.code, Department.name)
+                                                   .where(Department.company_id == cid).order_by(Department.code))}
+    projs = {i: f"{c} {n}" for i, c, n in s.execute(select(Project.id, Project.code, Project.name)
+                                                    .where(Project.company_id == cid).order_by(Project.code))}
+    return BudgetChoices(accounts, deps, projs)

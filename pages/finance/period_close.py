@@ -1,0 +1,84 @@
+"""Period close (期末结账): the checklist of a period, generating the closing vouchers, closing and reopening."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from erp_core.finance.close_queries import close_checklist
+from erp_core.finance.close_services import close_period, generate_close_vouchers, reopen_period
+from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
+from ui.actions import run_action
+from ui.context import require_actor
+from ui.finance_kit import done, flash, show_flash
+from ui.i18n import tr
+
+actor = require_actor()
+st.title(tr("nav.finance_close.period_close"))
+st.caption(tr("finance_close.intro"))
+show_flash()
+
+today = dt.date.today()
+last_month = (today.replace(day=1) - dt.timedelta(days=1))
+period = st.text_input(tr("field.finance_close.period"), value=f"{last_month.year:04d}-{last_month.month:02d}",
+                       max_chars=7, help=tr("finance_close.period_help"), key="pc_period").strip()
+
+checklist = run_action(close_checklist, period=period)
+if checklist is None:
+    st.stop()
+
+closed = checklist.status == "closed"
+if closed:
+    st.info(tr("finance_close.status_closed", period=period), icon=":material/lock:")
+else:
+    st.write(tr("finance_close.status_open", period=period))
+
+st.subheader(tr("finance_close.checklist"))
+headers = [tr("finance_close.col.item"), tr("finance_close.col.state"), tr("finance_close.col.detail"),
+           tr("finance_close.col.kind")]
+rows = [[tr(f"finance_close.check.{i.key}"), "✅" if i.ok else ("❌" if i.blocking else "⏳"), i.detail,
+         tr("finance_close.kind.blocking" if i.blocking else "finance_close.kind.generated")]
+        for i in checklist.items]
+st.dataframe([dict(zip(headers, r, strict=True)) for r in rows], hide_index=True, use_container_width=True)
+c1, c2 = st.columns(2)
+c1.download_button(tr("finance_close.download", fmt="CSV"), to_csv_bytes(headers, rows),
+                   file_name=f"close-checklist-{period}.csv", mime="text/csv")
+c2.download_button(tr("finance_close.download", fmt="XLSX"), to_xlsx_bytes(headers, rows),
+                   file_name=f"close-checklist-{period}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+if checklist.generated:
+    st.subheader(tr("finance_close.generated"))
+    st.dataframe([{tr("finance_close.col.voucher"): no, tr("finance_close.col.date"): day}
+                  for _, no, day in checklist.generated], hide_index=True, use_container_width=True)
+
+if not closed and actor.may("finance.period.close"):
+    st.subheader(tr("finance_close.actions"))
+    if not checklist.ready:
+        st.warning(tr("finance_close.not_ready"))
+    g, c = st.columns(2)
+    if g.button(tr("finance_close.generate"), help=tr("finance_close.generate_help")):
+        ids = done(generate_close_vouchers, period=period)
+        if ids is not None:
+            flash(tr("finance_close.generated_n", n=0 if ids is True else len(ids)))
+            st.rerun()
+    confirm = c.checkbox(tr("finance_close.confirm_close", period=period), key="pc_confirm")
+    if c.button(tr("finance_close.close"), type="primary", disabled=not confirm):
+        result = done(close_period, period=period)
+        if result:
+            flash(tr("finance_close.closed", period=period, n=len(result.voucher_ids)))
+            st.rerun()
+
+if closed and actor.may("finance.period.reopen"):
+    st.subheader(tr("finance_close.reopen"))
+    with st.form("pc_reopen"):
+        reason = st.text_area(tr("field.finance_close.reason"), max_chars=500)
+        sure = st.checkbox(tr("finance_close.confirm_reopen", period=period))
+        go = st.form_submit_button(tr("finance_close.reopen"))
+    if go:
+        if not sure:
+            st.warning(tr("finance_close.tick_to_confirm"))
+        elif done(reopen_period, period=period, reason=reason):
+            flash(tr("finance_close.reopened", period=period))
+            st.rerun()

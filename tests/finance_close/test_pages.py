@@ -1,0 +1,85 @@
+"""The close, budget and bank-reconciliation pages in Streamlit AppTest as the administrator (SQLite): each
+renders in both languages' titles; closing from the page closes the period; a budget saved from the form shows in
+the report; an uploaded statement imports and the reconciliation statement balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from erp_core.finance.models_bankrec import BankStatementLine
+from erp_core.finance.models_budget import Budget
+from erp_core.ledger.models import AccountingPeriod
+from tests.finance.support import line
+from tests.finance_close.support import post
+from tests.ui.conftest import admin_app, admin_password, ui_company, ui_db  # noqa: F401
+from tests.ui.harness import texts
+
+PAGES = {"pages/finance/period_close.py": "期末结账", "pages/finance/budgets.py": "预算管理",
+         "pages/finance/bank_reconciliation.py": "银行对账"}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_for_the_administrator(admin_app, page):  # noqa: F811
+    at = admin_app.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == PAGES[page]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_close_a_period_from_the_page(admin_app, ui_db, ui_company):  # noqa: F811
+    cid = ui_company.company_id
+    post(ui_db, cid, [line("1002", debit="113"), line("5001", credit="100"), line("22210102", credit="13")],
+         dt.date(2026, 10, 8))
+    at = admin_app.switch_page("pages/finance/period_close.py").run()
+    next(t for t in at.text_input if t.key == "pc_period").set_value("2026-10")
+    at = at.run()
+    assert "结转损益到本年利润" in set(at.dataframe[0].value.iloc[:, 0])
+    next(c for c in at.checkbox if c.key == "pc_confirm").check()
+    at = at.run()
+    next(b for b in at.button if b.label == "结账").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        status = uow.session.execute(select(AccountingPeriod.status).where(
+            AccountingPeriod.period == "2026-10")).scalar_one()
+    assert status == "closed"
+    assert "已结账" in texts(at)
+
+
+def test_save_a_budget_from_the_form(admin_app, ui_db):  # noqa: F811
+    at = admin_app.switch_page("pages/finance/budgets.py").run()
+    year = dt.date.today().year
+    next(s for s in at.selectbox if s.label == "预算科目").set_value("5602")
+    next(t for t in at.text_input if t.label == "月份").set_value(f"{year}-03")
+    next(t for t in at.text_input if t.label == "预算金额").set_value("1234.50")
+    next(b for b in at.button if b.label == "保存预算").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        b = uow.session.execute(select(Budget)).scalar_one()
+        assert (b.period, str(b.amount), b.control) == (f"{year}-03", "1234.50", "warn")
+    assert "1,234.50" in " ".join(str(v) for v in at.dataframe[0].value.to_numpy().ravel())
+
+
+def test_reconciliation_page_matches_and_balances(admin_app, ui_db, ui_company):  # noqa: F811
+    from erp_core.finance.bankrec_services import import_bank_statement
+    from tests.finance_close.support import closer
+
+    cid = ui_company.company_id
+    day = dt.date.today() - dt.timedelta(days=2)
+    post(ui_db, cid, [line("1002", debit="500", summary="收款 R9"), line("5001", credit="500")], day)
+    csv = f"日期,摘要,流水号,金额\n{day.isoformat()},收款,R9,500\n{day.isoformat()},手续费,,-5\n".encode()
+    import_bank_statement(ui_db, closer(cid), account_code="1002", filename="s.csv", content=csv,
+                          mapping={"date": "日期", "description": "摘要", "reference": "流水号", "amount": "金额"})
+    with ui_db.uow(readonly=True) as uow:
+        assert len(uow.session.execute(select(BankStatementLine)).scalars().all()) == 2
+    at = admin_app.switch_page("pages/finance/bank_reconciliation.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    next(b for b in at.button if b.label.startswith("自动勾对")).click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "已勾对 1 笔" in texts(at)
+    assert "调节后余额相符" in texts(at)
