@@ -136,10 +136,12 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
     problems = report.problems
     for i, raw in enumerate(table.rows):
         sheet_row = i + 2
-        if all(_text(v) == "" for v in raw):
+        if not any(raw):
             continue
         day = _date(cell(raw, "date"))
         if day is None:
+            if all(_text(v) == "" for v in raw):  # a row of blanks
+                continue
             problems.append(ImportProblem(sheet_row, "date", cell(raw, "date"), "error.finance.import.date_invalid"))
             continue
         vtype = _text(cell(raw, "voucher_type")) or "记"

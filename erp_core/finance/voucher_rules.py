@@ -67,9 +67,16 @@ def parse_amount(value: Any) -> Decimal:
     return d + ZERO  # normalizes -0
 
 
+_LINE_KEYS = ("summary", "account_id", "account_code", "debit", "credit")
+
+
 def is_empty_line(raw: Mapping[str, Any]) -> bool:
     """A row the user left empty (data editors always carry a few)."""
-    return all(_blank(raw.get(k)) for k in ("summary", "account_id", "account_code", "debit", "credit"))
+    for key in _LINE_KEYS:
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, str) or value.strip()):
+            return False
+    return True
 
 
 def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[int, AccountInfo],
