@@ -174,7 +174,7 @@ def trial_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: 
                   account_from: str | None = None, account_to: str | None = None, max_level: int | None = None,
                   filt: LineFilter | None = None, locale: str = "zh_CN", as_of: AsOf) -> pd.DataFrame:
     """Opening, period and closing amounts, debit and credit, per account with parents rolled up, and a total
-    row (over first-level accounts) that balances."""
+    row over the first-level accounts shown (over all of them it balances)."""
     q = _base(company_id, scope, filt).add(f"{rng.column} <= ?", rng.end)
     col = rng.column
     sql = (f"SELECT account_id, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
@@ -199,12 +199,12 @@ def trial_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: 
         opening, pdebit, pcredit = sums[code]
         acct = accts.get(code)
         closing = opening + pdebit - pcredit
-        if (_prefixes(code, accts) or [code])[0] == code:  # a first-level account: it makes the totals
+        if not _in_range(code, account_from, account_to):
+            continue
+        if (_prefixes(code, accts) or [code])[0] == code:  # first-level accounts (in range) make the totals
             for i, v in enumerate((max(opening, 0), max(-opening, 0), pdebit, pcredit, max(closing, 0),
                                    max(-closing, 0))):
                 totals[i] += v
-        if not _in_range(code, account_from, account_to):
-            continue
         if max_level and acct and acct.level > max_level:
             continue
         if opening == 0 and pdebit == 0 and pcredit == 0:

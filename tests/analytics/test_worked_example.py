@@ -307,3 +307,12 @@ def test_statement_line_drill_down_lists_its_accounts(db, company, books):
     revenue = queries.statement_line_accounts(db, admin, statement="income_statement", period="2026-01",
                                               line_no=1)
     assert list(revenue["account_code"]) == ["5001"]
+
+
+def test_trial_balance_account_range_and_level(db, company, books):
+    keep_january(books)
+    admin = actor(company.company_id, {"finance.report.view": "all"})
+    tb = queries.trial_balance(db, admin, period_from="2026-01", period_to="2026-01", account_from="1001",
+                               account_to="1122", max_level=1)
+    assert list(tb["account_code"]) == ["1001", "1002", "1122", ""]
+    assert tb.iloc[-1]["closing_debit"] == D("548300.00")  # 7,000 + 471,800 + 69,500
