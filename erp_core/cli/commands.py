@@ -69,9 +69,11 @@ def create_admin_cmd(state: CliState, username: str, display_name: str, password
 @main.command("demo")
 @click.option("--lang", "demo_lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN",
               help="Default interface language of the demo company.")
+@click.option("--activity/--no-activity", default=True,
+              help="Also create a year of business: master records, twelve months of vouchers, closed months.")
 @pass_state
 @handles_errors
-def demo_cmd(state: CliState, demo_lang: str) -> None:
+def demo_cmd(state: CliState, demo_lang: str, activity: bool) -> None:
     """Create the demo company (a Changsha trading company) in an EMPTY database, with one user per role.
     Passwords are generated and printed once."""
     from erp_core.db.migrate import upgrade
@@ -87,9 +89,18 @@ def demo_cmd(state: CliState, demo_lang: str) -> None:
         result = run_setup(db, Actor.anonymous(permissions=(SETUP_PERMISSION,)), **DEMO_COMPANY,
                            admin_username="admin", admin_password=admin_pw, admin_display_name="系统管理员",
                            locale=demo_lang, load_demo=True)
+        year = None
+        if activity:
+            from erp_core.setup.demo_year import build_demo_year
+
+            click.echo(t("demo.cli.building", state.locale))
+            year = build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
     finally:
         db.dispose()
     click.echo(t("cli.demo.done", state.locale, company=DEMO_COMPANY["company_name"]))
+    if year is not None:
+        click.echo(t("demo.cli.year", state.locale, first=year.periods[0], last=year.periods[-1],
+                     posted=year.posted, closed=len(year.closed), drafts=year.drafts, reviewed=year.reviewed))
     click.echo(t("cli.demo.passwords", state.locale))
     for username, pw in {"admin": admin_pw, **result.demo_passwords}.items():
         click.echo(f"  {username:<16} {pw}")

@@ -214,8 +214,6 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     if cost_of_sales:
         target = round_money(cost_of_sales * (COST_SHARE_LOW + (COST_SHARE_HIGH - COST_SHARE_LOW)
                                               * Decimal(rng.randrange(0, 101)) / 100))
-        if first:
-            target += Decimal("150000.00")  # opening stock
         suppliers = list(summary.suppliers.values())
         parts = 3
         bought = Decimal(0)

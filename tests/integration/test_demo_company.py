@@ -98,6 +98,9 @@ def test_demo_year_books_balance_for_every_closed_month(db, demo):
         # carried forward: no balance left on income and expense accounts at a closed month's end
         assert all(v == 0 for code, v in bal.items() if code[0] == "5"), period
         assert bal["1002"] > 0 and bal["1405"] > 0 and bal["3001"] == Decimal("-3000000.00")
+        # VAT: each month's excess of output over input was transferred; no input-VAT credit lingers
+        assert sum(v for code, v in bal.items() if code.startswith("222101")) == 0, period
+        assert bal.get("222102", Decimal(0)) < 0  # this month's 未交增值税, paid on the 15th of the next
         tb = reports.trial_balance(db, admin, period_from=period, period_to=period)
         total = tb[tb["is_total"]].iloc[0]
         assert total["closing_debit"] == total["closing_credit"] > 0, period
