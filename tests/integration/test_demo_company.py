@@ -181,3 +181,25 @@ def test_demo_passwords_are_generated_never_fixed(db):
     for username, pw in first.items():
         assert len(pw) >= 12
         assert login(db, username, pw, client_ip="127.0.0.1").must_change_password
+
+
+def test_demo_on_the_first_day_of_a_month_in_shanghai(db, backend):
+    """Just after midnight in Changsha (still the day before in UTC): the current month is the new one, holding only
+    today's unfinished work; the month just ended is closed."""
+    if backend != "sqlite":
+        pytest.skip("the dates do not depend on the backend")
+    set_clock(lambda: dt.datetime(2026, 2, 28, 16, 30, tzinfo=dt.UTC))  # 2026-03-01 00:30 Asia/Shanghai
+    try:
+        result = make_company(db, load_demo=True)
+        summary = build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
+    finally:
+        set_clock(None)
+    assert summary.periods[0] == "2025-04" and summary.periods[-1] == "2026-03"
+    assert summary.closed[-1] == "2026-02" and len(summary.closed) == 11
+    with db.uow(readonly=True) as uow:
+        current = uow.session.execute(select(Voucher.status, Voucher.voucher_date).where(
+            Voucher.company_id == result.company_id, Voucher.period == "2026-03")).all()
+    assert sorted(s for s, _ in current) == ["draft", "draft", "reviewed", "reviewed"]
+    assert {d for _, d in current} == {dt.date(2026, 3, 1)}
+    bal = _balances_upto(db, result.company_id, "2026-02")
+    assert sum(bal.values()) == 0 and all(v == 0 for code, v in bal.items() if code[0] == "5")
