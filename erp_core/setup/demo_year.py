@@ -44,6 +44,8 @@ VAT = Decimal("0.13")
 RENT_VAT = Decimal("0.09")
 CAPITAL = Decimal("3000000.00")
 COST_SHARE_LOW, COST_SHARE_HIGH = Decimal("1.02"), Decimal("1.15")  # purchases per month vs. cost of sales
+# The vouchers below name 小企业会计准则 codes; under 企业会计准则 these accounts have other codes.
+ENTERPRISE_CODES = {"3001": "4001", "5001": "6001", "5401": "6401", "5601": "6601", "5602": "6602", "5603": "6603"}
 
 
 @dataclass
@@ -88,10 +90,12 @@ def _line(code: str, *, debit: Decimal | None = None, credit: Decimal | None = N
 class _Books:
     """Creates vouchers through the use cases: preparer -> reviewer -> post (or stops earlier)."""
 
-    def __init__(self, db: Database, preparer: Actor, reviewer: Actor, summary: DemoSummary) -> None:
-        self.db, self.preparer, self.reviewer, self.summary = db, preparer, reviewer, summary
+    def __init__(self, db: Database, preparer: Actor, reviewer: Actor, summary: DemoSummary,
+                 codes: dict[str, str]) -> None:
+        self.db, self.preparer, self.reviewer, self.summary, self.codes = db, preparer, reviewer, summary, codes
 
     def voucher(self, day: dt.date, lines: list[dict], *, attachments: int = 1, stop: str = "posted") -> int:
+        lines = [{**ln, "account_code": self.codes.get(ln["account_code"], ln["account_code"])} for ln in lines]
         vid = create_voucher(self.db, self.preparer, voucher_date=day, lines=lines, attachments=attachments)
         if stop == "draft":
             self.summary.drafts += 1
@@ -282,6 +286,12 @@ def local_today(db: Database, company_id: int) -> dt.date:
     return utcnow().astimezone(zoneinfo.ZoneInfo(tz)).date()
 
 
+def _account_codes(db: Database, company_id: int) -> dict[str, str]:
+    with db.uow(readonly=True) as uow:
+        standard = uow.session.get(Company, company_id).accounting_standard
+    return ENTERPRISE_CODES if standard == "enterprise" else {}
+
+
 def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: int = SEED,
                     progress: Callable[[str], None] | None = None) -> DemoSummary:
     """Create the demo company's master records and its year of vouchers (see the module docstring). Runs after
@@ -298,7 +308,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     accountant = _actor(db, accountant_id)
     _master_records(db, admin, rng, summary, dt.date(*months[0], 1))
     deps = _department_ids(db, company_id)
-    books = _Books(db, accountant, admin, summary)
+    books = _Books(db, accountant, admin, summary, _account_codes(db, company_id))
     prev: dict = {}
     for i, (y, m) in enumerate(months):
         current = i == len(months) - 1

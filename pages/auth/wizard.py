@@ -83,6 +83,7 @@ with st.form("erp_wizard"):
 
     st.subheader(tr("wizard.options"))
     load_demo = st.checkbox(tr("wizard.load_demo"), help=tr("wizard.load_demo_help"), key="wz_demo")
+    demo_year = st.checkbox(tr("demo.wizard.year"), help=tr("demo.wizard.year_help"), key="wz_demo_year")
     submitted = st.form_submit_button(tr("wizard.submit"), type="primary", icon=":material/check:", key="wz_submit")
 
 if submitted:
@@ -101,4 +102,13 @@ if submitted:
         st.session_state.pop(ERRORS_KEY, None)
         st.session_state[DEMO_PASSWORDS_KEY] = result.demo_passwords
         st.session_state["erp_setup_done"] = True
+        if load_demo and demo_year:  # the demo's year of business, after the company is committed
+            from erp_core.setup.demo_year import build_demo_year
+
+            with st.spinner(tr("demo.cli.building")):
+                try:
+                    build_demo_year(database(), company_id=result.company_id, admin_user_id=result.admin_user_id)
+                except DomainError as err:  # the company stands; the next run shows the login page
+                    st.error(render_error(err, locale()), icon=":material/error:")
+                    st.stop()
         st.rerun()

@@ -203,3 +203,53 @@ def test_demo_on_the_first_day_of_a_month_in_shanghai(db, backend):
     assert {d for _, d in current} == {dt.date(2026, 3, 1)}
     bal = _balances_upto(db, result.company_id, "2026-02")
     assert sum(bal.values()) == 0 and all(v == 0 for code, v in bal.items() if code[0] == "5")
+
+
+def test_demo_year_under_the_enterprise_standard(db, backend, fixed_clock):
+    """A wizard company on 企业会计准则 gets the same year, on that chart's codes (6001, 6401, 6601, ...)."""
+    if backend != "sqlite":
+        pytest.skip("the chart, not the backend, is what differs")
+    from erp_core.kernel.actor import Actor
+    from erp_core.setup.demo import DEMO_COMPANY
+    from erp_core.setup.services import SETUP_PERMISSION, run_setup
+    from tests.support.factories import ADMIN_PASSWORD
+
+    result = run_setup(db, Actor.anonymous(permissions=(SETUP_PERMISSION,)), **DEMO_COMPANY,
+                       admin_username="admin", admin_password=ADMIN_PASSWORD, accounting_standard="enterprise",
+                       load_demo=True)
+    summary = build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
+    assert len(summary.closed) == 11
+    bal = _balances_upto(db, result.company_id, summary.closed[-1])
+    assert sum(bal.values()) == 0 and bal["4001"] == Decimal("-3000000.00")
+    assert all(v == 0 for code, v in bal.items() if code[0] == "6") and bal["410415"] != 0
+    bs = reports.balance_sheet(db, admin_actor(db, result), period=summary.closed[-1])
+    items = dict(zip(bs["item"], bs["closing_amount"], strict=True))
+    assert items["资产总计"] > 0 and items["资产总计"] == items["负债和所有者权益（或股东权益）总计"]
+
+
+def test_setup_wizard_can_build_the_demo_year(tmp_path, monkeypatch):
+    """Page: the wizard's "load demo data" + "also a year of business" leaves a company with its closed months,
+    and the demo passwords are still shown once on the login page."""
+    from tests.ui import harness
+    from tests.ui.test_shell import _fill_wizard
+
+    monkeypatch.setenv("ERP_COOKIE_KEY", harness.TEST_COOKIE_KEY)
+    url = harness.fresh_sqlite_url(tmp_path)
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
+    db = harness.use_database(url)
+    try:
+        at = harness.new_app(timeout=300).run()
+        at.checkbox(key="wz_demo_year").check()
+        at = _fill_wizard(at, demo=True)
+        assert not at.exception and not at.error
+        assert at.title[0].value == "登录"
+        assert "li.kuaiji" in at.table[0].value.to_string()
+        with db.uow(readonly=True) as uow:
+            closed = uow.session.execute(select(func.count()).select_from(AccountingPeriod).where(
+                AccountingPeriod.status == "closed")).scalar_one()
+            drafts = uow.session.execute(select(func.count()).select_from(Voucher).where(
+                Voucher.status == "draft")).scalar_one()
+        assert closed == 11 and drafts == 2
+    finally:
+        db.dispose()
+        harness.reset_ui_caches()
