@@ -271,10 +271,19 @@ def _period_row(session, company_id: int, period: str, *, lock: bool = True) -> 
     return session.execute(stmt).scalar_one_or_none()
 
 
+def _later_closed(session, company_id: int, period: str) -> str | None:
+    return session.execute(select(func.min(AccountingPeriod.period)).where(
+        AccountingPeriod.company_id == company_id, AccountingPeriod.period > period,
+        AccountingPeriod.status == "closed")).scalar()
+
+
 def _generate(ctx: Context, period: str) -> list[int]:
     row = _period_row(ctx.session, ctx.company_id, period)
     if row is not None and row.status == "closed":
         raise Conflict("error.finance_close.already_closed", period=period)
+    later = _later_closed(ctx.session, ctx.company_id, period)
+    if later:  # periods close in order (a later carry-forward already counted this period's balances)
+        raise Conflict("error.finance_close.later_closed", period=period, later=later)
     ids = [_vat_transfer(ctx, period), _surcharges(ctx, period), _carry_forward(ctx, period), _year_end(ctx, period)]
     return [i for i in ids if i is not None]
 
@@ -332,6 +341,9 @@ def reopen_period(ctx: Context, *, period: str, reason: str) -> None:
     row = _period_row(s, cid, period)
     if row is None or row.status != "closed":
         raise Conflict("error.finance_close.not_closed", period=period)
+    later = _later_closed(s, cid, period)
+    if later:  # reopen the latest closed period first
+        raise Conflict("error.finance_close.later_closed", period=period, later=later)
     row.status, row.closed_at, row.closed_by = "open", None, None
     s.flush()
     ctx.audit("accounting_period", period, status=["closed", "open"], reason=reason)

@@ -35,8 +35,28 @@ def _validated(ctx: Context, *, voucher_date: Any, voucher_type: str | None, att
                             allowed_types=setting.voucher_types(), attachments=attachments, closed=closed)
     by_id, by_code = accounts_for_lines(s, company_id, lines)
     clean, line_problems = check_lines(lines, by_id, by_code)
-    raise_if(problems + line_problems)
+    raise_if(problems + line_problems + _unknown_dimensions(ctx, clean))
     return voucher_type, [c.values() for c in clean], sum((c.debit for c in clean), Decimal(0))
+
+
+def _unknown_dimensions(ctx: Context, clean) -> list[ValidationError]:
+    """Dimension ids must name records of the actor's company (customer, supplier, department, ...)."""
+    from erp_core.db.models import metadata
+    from erp_core.finance.queries import DIMENSION_TABLES
+
+    problems = []
+    for column, name in DIMENSION_TABLES.items():
+        wanted = {c.dims.get(column) for c in clean} - {None}
+        table = metadata.tables.get(name)
+        if not wanted or table is None or "company_id" not in table.c:
+            continue
+        known = set(ctx.session.execute(select(table.c.id).where(
+            table.c.company_id == ctx.actor.company_id, table.c.id.in_(sorted(wanted)))).scalars())
+        for c in clean:
+            if c.dims.get(column) is not None and c.dims[column] not in known:
+                problems.append(ValidationError("error.finance.line.dim_unknown", field=f"field.finance.dim.{name}",
+                                                line=c.line_no))
+    return problems
 
 
 def _load(ctx: Context, voucher_id: int) -> Voucher:

@@ -46,3 +46,18 @@ def fields(exc: ValidationError | ValidationErrors) -> set[tuple[str | None, int
 def ids(exc) -> set[str]:
     errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
     return {e.message_id for e in errors}
+
+
+def customer(db, company_id: int, code: str = "C001", name: str = "华东商贸有限公司") -> int:
+    """A customer made by the master-data use case (vouchers on 1122 need one)."""
+    from erp_core.masterdata.partners_services import create_customer
+
+    return create_customer(db, actor(company_id, {"masterdata.customer.create": "all"}),
+                           values={"code": code, "name": name})
+
+
+def supplier(db, company_id: int, code: str = "S001", name: str = "江南原料厂") -> int:
+    from erp_core.masterdata.partners_services import create_supplier
+
+    return create_supplier(db, actor(company_id, {"masterdata.supplier.create": "all"}),
+                           values={"code": code, "name": name})

@@ -16,10 +16,16 @@ from erp_core.kernel.errors import Conflict, ValidationError
 from erp_core.ledger.models import AccountingPeriod, GlLine, Posting
 from erp_core.ledger.posting import create_and_post_system_voucher, post_voucher, reverse_voucher
 from erp_core.usecase import Context
-from tests.finance.support import DAY, accountant, line
+from tests.finance.support import DAY, accountant, customer, line
 
 SALE = [line("1122", debit="1130", summary="销售", customer_id=1), line("5001", credit="1000"),
-        line("22210102", credit="130")]
+        line("22210102", credit="130")]  # customer 1: made by the ``company`` fixture below
+
+
+@pytest.fixture
+def company(company, db):
+    assert customer(db, company.company_id) == 1
+    return company
 
 
 def _posted(db, company_id, lines=SALE, day=DAY):

@@ -23,7 +23,7 @@ from erp_core.finance.voucher_services import (
 from erp_core.kernel.errors import DomainError
 from erp_core.ledger.invariants import ledger_problems
 from erp_core.ledger.posting import post_voucher, reverse_voucher
-from tests.finance.support import accountant
+from tests.finance.support import accountant, supplier
 
 ACCOUNTS = ["1001", "1002", "1405", "2202", "5001", "5401", "5602"]
 DAYS = [dt.date(2026, 11, 3), dt.date(2026, 11, 20), dt.date(2026, 12, 1)]
@@ -31,6 +31,7 @@ DAYS = [dt.date(2026, 11, 3), dt.date(2026, 11, 20), dt.date(2026, 12, 1)]
 
 def test_voucher_lifecycle_state_machine(db, company):
     preparer, checker = accountant(company.company_id), accountant(company.company_id)
+    supplier_id = supplier(db, company.company_id)
 
     class Ledger(RuleBasedStateMachine):
         def __init__(self):
@@ -53,7 +54,7 @@ def test_voucher_lifecycle_state_machine(db, company):
             if "2202" in (debit, credit):
                 for ln in lines:
                     if ln["account_code"] == "2202":
-                        ln["supplier_id"] = 1
+                        ln["supplier_id"] = supplier_id
             create_voucher(db, preparer, voucher_date=day, lines=lines)
 
         @rule(pick=st.integers(min_value=0, max_value=50))

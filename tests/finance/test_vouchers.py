@@ -28,7 +28,7 @@ from erp_core.kernel.errors import (
 )
 from erp_core.ledger.models import AccountingPeriod
 from erp_core.ledger.posting import post_voucher
-from tests.finance.support import DAY, accountant, fields, line
+from tests.finance.support import DAY, accountant, customer, fields, line
 from tests.support.factories import actor
 
 GOOD = [line("1002", debit="1130.00", summary="销售商品"), line("5001", credit="1000.00"),
@@ -91,11 +91,16 @@ def test_unbalanced_single_line_and_zero_total_refused(db, company):
     assert _count(db, Voucher) == 0
 
 
-def test_required_dimension_satisfied(db, company):
+def test_required_dimension_satisfied_and_must_exist(db, company):
     a = accountant(company.company_id)
-    vid = create_voucher(db, a, voucher_date=DAY, lines=[line("1122", debit="10", customer_id=7),
+    cid = customer(db, company.company_id)
+    vid = create_voucher(db, a, voucher_date=DAY, lines=[line("1122", debit="10", customer_id=cid),
                                                          line("5001", credit="10")])
-    assert get_voucher(db, a, voucher_id=vid).lines[0].dims["customer_id"] == 7
+    assert get_voucher(db, a, voucher_id=vid).lines[0].dims["customer_id"] == cid
+    with pytest.raises(ValidationError) as err:
+        create_voucher(db, a, voucher_date=DAY, lines=[line("1122", debit="10", customer_id=cid + 999),
+                                                       line("5001", credit="10")])
+    assert (err.value.message_id, err.value.params["line"]) == ("error.finance.line.dim_unknown", 1)
 
 
 def test_closed_period_refuses_entry(db, company):
