@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from erp_core.finance.voucher_rules import check_header, check_lines
 from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Table
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.ledger.bulk import insert_rows
+from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import Posting
 from erp_core.ledger.periods import closed_periods, period_of
 from erp_core.ledger.posting import content_hash, write_gl_lines
@@ -258,6 +260,14 @@ def _write(ctx: Context, prepared, *, post: bool) -> list[int]:
     for start in range(0, len(line_rows), BATCH):
         insert_rows(s, VoucherLine.__table__, line_rows[start:start + BATCH])
     if post:
+        # Pre-post checks (budgets) see each period's imported lines together, so a batch cannot slip past a
+        # block budget one voucher at a time.
+        by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for (period, _, _), _, lines, _ in prepared:
+            by_period[period].extend(lines)
+        for period, lines in sorted(by_period.items()):
+            run_pre_post_checks(ctx, SimpleNamespace(id=None, company_id=company_id, period=period, source="import",
+                                                     voucher_type=None, voucher_date=None), lines)
         codes = {a.id: a.code for a in all_accounts(s, company_id)[0].values()}
         entries = [(vid, day, lines) for vid, (_, day, lines, _) in zip(ids, prepared, strict=True)]
         first = write_gl_lines(s, company_id=company_id, entries=entries, account_codes=codes, posted_at=now)

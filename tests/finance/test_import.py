@@ -91,3 +91,26 @@ def test_bulk_import_speed(db, company, backend):
     assert report.lines == 20_000 and _count(db, GlLine) == 20_000
     print(f"\n{backend}: 20,000 lines imported and posted in {elapsed:.2f}s ({20_000 / elapsed:,.0f} lines/s)")
     assert elapsed < 20  # generous on a shared 2-core machine; bench/ measures the real rate
+
+
+def test_post_import_respects_a_block_budget_over_the_whole_batch(db, company):
+    from erp_core.finance.budget_services import save_budget
+    from erp_core.kernel.errors import DomainError
+
+    save_budget(db, _budget_actor(company), account_code="5601",
+                period="2026-11", amount="500", control="block")
+    rows = [["2026-11-03", "记", "1", "1", "5601", "广告费", "300.00", "", "", "", ""],
+            ["2026-11-03", "记", "1", "2", "1002", "广告费", "", "300.00", "", "", ""],
+            ["2026-11-04", "记", "2", "1", "5601", "广告费", "300.00", "", "", "", ""],
+            ["2026-11-04", "记", "2", "2", "1002", "广告费", "", "300.00", "", "", ""]]
+    with pytest.raises(DomainError):  # each voucher fits the budget alone; together they exceed it
+        import_vouchers(db, _system(company), Table(HEADERS, rows, "b.csv"), post=True)
+    assert _count(db, Voucher) == 0 and _count(db, GlLine) == 0
+    report = import_vouchers(db, _system(company), Table(HEADERS, rows, "b.csv"))  # drafts are not checked
+    assert report.vouchers == 2
+
+
+def _budget_actor(company):
+    from tests.support.factories import actor
+
+    return actor(company.company_id, {"finance.budget.edit": "all"})
