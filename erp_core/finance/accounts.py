@@ -56,10 +56,14 @@ def finance_setting(session: Session, company_id: int) -> FinanceSetting:
 
 
 def has_postings(session: Session, account_id: int) -> bool:
-    return bool(session.execute(select(exists().where(GlLine.account_id == account_id))).scalar())
+    """Any ledger line on the account (through the (company_id, account_id, period) index, so it stays fast
+    at millions of lines)."""
+    company_id = select(Account.company_id).where(Account.id == account_id).scalar_subquery()
+    return bool(session.execute(select(exists().where(GlLine.company_id == company_id,
+                                                      GlLine.account_id == account_id))).scalar())
 
 
 def is_used(session: Session, account_id: int) -> bool:
     """Referenced by any voucher line (draft or posted) or ledger line."""
-    return has_postings(session, account_id) or bool(session.execute(
-        select(exists().where(VoucherLine.account_id == account_id))).scalar())
+    return bool(session.execute(select(exists().where(VoucherLine.account_id == account_id))).scalar()) \
+        or has_postings(session, account_id)
