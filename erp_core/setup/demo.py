@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from random import Random
 
 from sqlalchemy.orm import Session
 
@@ -43,10 +44,16 @@ USERS = [
 ]
 
 
-def demo_tax_id() -> str:
+def demo_tax_id(rng: Random | None = None, region: str = "430100") -> str:
+    """A 统一社会信用代码 with a valid check character: the demo company's own without arguments, else a company
+    registered in ``region`` (行政区划代码, e.g. 430100 长沙) with a body drawn from ``rng``."""
     from erp_core.masterdata.validators import USCC_CHARS, uscc_check_char
 
-    body = "91430100MA4L0" + "".join(c if c in USCC_CHARS else "8" for c in "8K3Q")
+    if rng is None:
+        body = "91430100MA4L0" + "".join(c if c in USCC_CHARS else "8" for c in "8K3Q")
+    else:
+        chars = [c for c in USCC_CHARS if c not in "IOSVZ"]
+        body = "91" + region + "MA4" + "".join(rng.choice(chars) for _ in range(6))
     return body + uscc_check_char(body)
 
 

@@ -107,11 +107,9 @@ SALES_DEPARTMENTS = ("SALES", "SALES-N", "SALES-S")
 
 def tax_id(rng: Random, region: str) -> str:
     """A unified social credit code (统一社会信用代码) of a Hunan company with a valid check character."""
-    from erp_core.masterdata.validators import USCC_CHARS, uscc_check_char
+    from erp_core.setup.demo import demo_tax_id
 
-    chars = [c for c in USCC_CHARS if c not in "IOSVZ"]
-    body = "91" + region + "MA4" + "".join(rng.choice(chars) for _ in range(6))
-    return body + uscc_check_char(body)
+    return demo_tax_id(rng, region)
 
 
 def mobile(rng: Random) -> str:

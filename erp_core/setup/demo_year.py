@@ -151,8 +151,10 @@ def _owed(db: Database, company_id: int, codes: list[str], upto: str) -> dict[st
 
 def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: DemoSummary, y: int, m: int, *,
            first: bool, last_day: int, prev: dict, deps: dict[str, int]) -> dict:
-    """Post one month's business up to ``last_day``; returns what the next month settles."""
+    """Post one month's business up to ``last_day`` (in date order, so voucher numbers follow the dates);
+    returns what the next month settles."""
     month_end = calendar.monthrange(y, m)[1]
+    pending: list[tuple[dt.date, int, list[dict], dict]] = []
 
     def day(d: int) -> dt.date | None:
         d = min(d, month_end)
@@ -161,7 +163,7 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     def post(d: int, lines: list[dict], **kw) -> None:
         when = day(d)
         if when is not None:
-            books.voucher(when, lines, **kw)
+            pending.append((when, len(pending), lines, kw))
 
     if first:
         post(1, [_line("1002", debit=CAPITAL, summary="收到股东投资款"),
@@ -256,6 +258,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         post(month_end, lines)
     else:
         salaries.clear()
+    for when, _, lines, kw in sorted(pending, key=lambda p: p[:2]):
+        books.voucher(when, lines, **kw)
     return {"salaries": dict(salaries), "receivable": dict(receivable), "payable": dict(payable),
             "period": _period(y, m)}
 

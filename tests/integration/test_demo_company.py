@@ -74,13 +74,16 @@ def test_demo_year_books_balance_for_every_closed_month(db, demo):
         status = dict(s.execute(select(AccountingPeriod.period, AccountingPeriod.status)
                                 .where(AccountingPeriod.company_id == cid)).all())
         vouchers = s.execute(select(Voucher.period, Voucher.status, Voucher.source, Voucher.created_by,
-                                    Voucher.reviewed_by).where(Voucher.company_id == cid)).all()
+                                    Voucher.reviewed_by, Voucher.number, Voucher.voucher_date)
+                             .where(Voucher.company_id == cid).order_by(Voucher.period, Voucher.number)).all()
     assert all(status[p] == "closed" for p in summary.closed) and status.get("2027-01", "open") == "open"
     # every month carries business; generated close vouchers exist for every closed month
     for period in summary.periods:
         assert sum(1 for v in vouchers if v.period == period and v.source == "manual") >= 10, period
     for period in summary.closed:
         assert any(v.period == period and v.source == "close" for v in vouchers), period
+        dates = [v.voucher_date for v in vouchers if v.period == period]
+        assert dates == sorted(dates), period  # numbers follow the dates
     # no one reviews their own voucher; the open month holds drafts and reviewed vouchers
     assert all(v.created_by != v.reviewed_by for v in vouchers if v.source == "manual" and v.reviewed_by)
     current = [v.status for v in vouchers if v.period == "2027-01"]
@@ -157,15 +160,19 @@ def test_demo_year_is_deterministic(db, db_url, backend, _providers, tmp_path_fa
     engine = make_engine(other_url)
     other = Database(engine, Settings(database_url=other_url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
     try:
-        books = []
+        books, passwords = [], []
         for database in (db, other):
             result = make_company(database, load_demo=True)
+            passwords.append(result.demo_passwords)
             build_demo_year(database, company_id=result.company_id, admin_user_id=result.admin_user_id)
             with database.uow(readonly=True) as uow:
                 books.append(uow.session.execute(
                     select(Voucher.period, Voucher.voucher_type, Voucher.number, Voucher.voucher_date,
                            Voucher.status, Voucher.total).order_by(Voucher.period, Voucher.number)).all())
         assert books[0] == books[1] and len(books[0]) > 200
+        # ...while the demo users' passwords are generated afresh on every run
+        assert set(passwords[0]) == set(passwords[1]) == {u[0] for u in USERS}
+        assert all(passwords[0][u] != passwords[1][u] for u in passwords[0])
     finally:
         engine.dispose()
         provider.drop(other_url)
