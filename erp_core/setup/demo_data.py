@@ -66,6 +66,8 @@ CUSTOMERS = [
     ("C014", "湘潭市雨湖区万家乐商行", "尤老板", "02", "湘潭市雨湖区人民路56号", "30000", 15, "SALES-S"),
     ("C015", "醴陵市瓷城商贸有限公司", "许经理", "81", "醴陵市瓷城大道199号", "60000", 30, "SALES-S"),
 ]
+# customers who pay two or three months after the sale (the others a month after), so aging has something to show
+SLOW_PAYERS = {"C003": 2, "C011": 2, "C014": 3}
 CUSTOMER_CITY = {"SALES-N": "430100", "SALES-S": "430200"}
 CUSTOMER_CITY_BY_CODE = {"C013": "430300", "C014": "430300"}
 

@@ -173,7 +173,16 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         total = sum(prev["salaries"].values(), Decimal(0))
         post(10, [_line("221101", debit=total, summary="发放上月工资"),
                   _line("1002", credit=total, summary="发放上月工资")], attachments=2)
-    for cust_id, amount in sorted(prev.get("receivable", {}).items()):
+    # customers pay a month after the sale; the slow payers two or three months after
+    lag = {summary.customers[code]: months for code, months in data.SLOW_PAYERS.items()}
+    due: dict[int, Decimal] = defaultdict(Decimal)
+    open_items: list[tuple[int, Decimal, int]] = []
+    for cust_id, amount, waited in prev.get("open_items", []):
+        if waited + 1 >= lag.get(cust_id, 1):
+            due[cust_id] += amount
+        else:
+            open_items.append((cust_id, amount, waited + 1))
+    for cust_id, amount in sorted(due.items()):
         post(12, [_line("1002", debit=amount, summary="收到货款"),
                   _line("1122", credit=amount, summary="收到货款", customer_id=cust_id)])
     for sup_id, amount in sorted(prev.get("payable", {}).items()):
@@ -194,12 +203,13 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
                  _line("22210101", debit=vat, summary=f"{text}进项税额"),
                  _line("1002", credit=net + vat, summary=f"支付{m}月{text}")])
     # sales on account (13 % output VAT)
-    receivable: dict[int, Decimal] = defaultdict(Decimal)
     cost_of_sales = Decimal(0)
     season = Decimal("1.35") if m in (1, 2, 12) else Decimal("1.00")  # 年货 season
     customers = list(summary.customers.items())
     for i in range(rng.randrange(5, 8)):
-        code, cust_id = rng.choice(customers)
+        # every month one sale goes to a slow payer, so the aging report always has older amounts to show
+        code = rng.choice(sorted(data.SLOW_PAYERS)) if i == 1 else rng.choice(customers)[0]
+        cust_id = summary.customers[code]
         net, cost = Decimal(0), Decimal(0)
         for p in rng.sample(data.PRODUCTS, rng.randrange(2, 5)):
             qty = int(rng.randrange(40, 260) * season)
@@ -213,7 +223,7 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         post(d, [_line("1122", debit=net + vat, summary="销售商品", customer_id=cust_id),
                  _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code]),
                  _line("22210102", credit=vat, summary="销售商品销项税额")])
-        receivable[cust_id] += net + vat
+        open_items.append((cust_id, net + vat, 0))
         cost_of_sales += cost
     # purchases on account (13 % input VAT): restock what was sold and a little more
     payable: dict[int, Decimal] = defaultdict(Decimal)
@@ -260,7 +270,7 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         salaries.clear()
     for when, _, lines, kw in sorted(pending, key=lambda p: p[:2]):
         books.voucher(when, lines, **kw)
-    return {"salaries": dict(salaries), "receivable": dict(receivable), "payable": dict(payable),
+    return {"salaries": dict(salaries), "open_items": open_items, "payable": dict(payable),
             "period": _period(y, m)}
 
 

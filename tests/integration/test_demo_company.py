@@ -119,6 +119,10 @@ def test_demo_year_books_balance_for_every_closed_month(db, demo):
     bs = reports.balance_sheet(db, admin, period="2027-01")
     items = dict(zip(bs["item"], bs["closing_amount"], strict=True))
     assert items["资产总计"] == items["负债和所有者权益（或股东权益）总计"]
+    # slow payers leave receivables older than a month; everything else was collected the month after
+    aging = reports.aging(db, admin, kind="receivable", as_of_date=dt.date(2026, 12, 31))
+    assert aging["balance"].sum() > 0 and (aging["31-60"].sum() + aging["61-90"].sum()) > 0
+    assert aging[">180"].sum() == 0
     _check_master_records(db, cid)  # (one build per backend serves both checks)
 
 
