@@ -144,3 +144,38 @@ def test_the_audit_log_is_guarded_by_its_migration(db):
     _refused(db.engine, delete(table))
     with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(AuditLog)).scalar_one() == count
+
+
+def _guarded_by_migrations() -> set[str]:
+    """Tables some migration's upgrade() guards with create_guard(op, "<table>", ...)."""
+    import ast
+    from pathlib import Path
+
+    from erp_core.db.migrate import MIGRATIONS_DIR
+
+    tables: set[str] = set()
+    for path in sorted(Path(MIGRATIONS_DIR, "versions").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in tree.body:
+            if isinstance(fn, ast.FunctionDef) and fn.name == "upgrade":
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "create_guard" \
+                            and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+                        tables.add(node.args[1].value)
+    return tables
+
+
+def test_every_guarded_table_is_still_guarded_at_head(db, backend):
+    """A later migration that rebuilds a table (SQLite's batch mode copies it into a new table) silently drops
+    its triggers: every table a migration guarded must still carry both guards at head."""
+    from erp_core.db.append_only import _name
+
+    guarded = _guarded_by_migrations()
+    assert {"audit_log", "gl_line", "posting"} <= guarded
+    sql = {"sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+           "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"}.get(
+        backend, "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE()")
+    with db.engine.connect() as conn:
+        triggers = {r[0] for r in conn.execute(text(sql))}
+    missing = sorted(_name(t, e) for t in guarded for e in ("update", "delete") if _name(t, e) not in triggers)
+    assert not missing, f"append-only guards lost on {backend}: {missing}"
