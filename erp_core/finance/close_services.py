@@ -277,13 +277,17 @@ def _later_closed(session, company_id: int, period: str) -> str | None:
         AccountingPeriod.status == "closed")).scalar()
 
 
-def _generate(ctx: Context, period: str) -> list[int]:
+def _guard(ctx: Context, period: str) -> None:
     row = _period_row(ctx.session, ctx.company_id, period)
     if row is not None and row.status == "closed":
         raise Conflict("error.finance_close.already_closed", period=period)
     later = _later_closed(ctx.session, ctx.company_id, period)
     if later:  # periods close in order (a later carry-forward already counted this period's balances)
         raise Conflict("error.finance_close.later_closed", period=period, later=later)
+
+
+def _generate(ctx: Context, period: str) -> list[int]:
+    _guard(ctx, period)
     ids = [_vat_transfer(ctx, period), _surcharges(ctx, period), _carry_forward(ctx, period), _year_end(ctx, period)]
     return [i for i in ids if i is not None]
 
@@ -303,6 +307,7 @@ def close_period(ctx: Context, *, period: str) -> CloseResult:
     """Generate what is outstanding and close the period (postings into it are refused from then on)."""
     s, cid = ctx.session, ctx.company_id
     parse_period(period)
+    _guard(ctx, period)
     unposted, gaps = _unposted_and_gaps(s, cid, period)
     problems = []
     if unposted:

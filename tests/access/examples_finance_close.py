@@ -77,6 +77,11 @@ def _(env):
     return {"budget_id": env.call(budget_services.save_budget, account_code="5601", period="2024-01", amount="5")}
 
 
+@example(F + "budget_queries.budget_choices")
+def _(env):
+    return {}
+
+
 @example(F + "budget_queries.budget_vs_actual")
 def _(env):
     return {"period_from": "2026-01", "period_to": "2026-12"}

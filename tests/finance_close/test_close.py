@@ -117,3 +117,24 @@ def test_year_end_moves_profit_to_undistributed(db, company):
     close_period(db, closer(cid), period="2026-12")
     bal = balances(db, cid)
     assert bal.get("3103", 0) == 0 and bal["310415"] == D("-500.00")
+
+
+def test_periods_close_and_reopen_in_order(db, company):
+    cid = company.company_id
+    who, reopener = closer(cid), closer(cid, "finance.period.reopen")
+    close_period(db, who, period="2026-12")
+    with pytest.raises(Conflict) as err:  # nothing may be posted before a closed period
+        post(db, cid, [line("1002", debit="10"), line("5001", credit="10")], NOV)
+    assert err.value.message_id == "error.finance_close.post_before_closed"
+    with pytest.raises(Conflict) as err:
+        close_period(db, who, period="2026-11")
+    assert err.value.message_id == "error.finance_close.later_closed"
+    reopen_period(db, reopener, period="2026-12", reason="先结 11 月")
+    with db.uow(readonly=True) as uow:  # the voucher refused above is still reviewed: post it now
+        vid = uow.session.execute(select(Voucher.id).where(Voucher.status == "reviewed")).scalar_one()
+    post_voucher(db, who, voucher_id=vid)
+    close_period(db, who, period="2026-11")
+    close_period(db, who, period="2026-12")
+    with pytest.raises(Conflict):
+        reopen_period(db, reopener, period="2026-11", reason="x")
+    assert balances(db, cid)["310415"] == D("-10.00")  # December is the year end
