@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from erp_core.finance.accounts import accounts_for_lines, finance_setting
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine
@@ -128,8 +128,10 @@ def _post_loaded(ctx: Context, voucher: Voucher, key: str, codes: dict[int, str]
 
 
 def _lock_voucher(ctx: Context, voucher_id: int) -> Voucher:
-    v = ctx.session.execute(select(Voucher).where(Voucher.id == voucher_id).with_for_update()
-                            .execution_options(populate_existing=True)).scalar_one_or_none()
+    # One statement: the voucher row locked, its lines loaded with it.
+    v = ctx.session.execute(select(Voucher).where(Voucher.id == voucher_id).options(joinedload(Voucher.lines))
+                            .with_for_update(of=Voucher.__table__)
+                            .execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if v is None or (not ctx.actor.is_system and v.company_id != ctx.actor.company_id):
         raise NotFound(entity="voucher", id=voucher_id)
     return v
