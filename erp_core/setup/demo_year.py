@@ -32,7 +32,7 @@ from erp_core.kernel.money import round_money
 from erp_core.ledger.posting import post_voucher
 from erp_core.masterdata import items_services, partners_services
 from erp_core.masterdata.employees_services import create_employee
-from erp_core.masterdata.models import Company, Department
+from erp_core.masterdata.models import Company, Department, Project
 from erp_core.masterdata.warehouse_services import create_warehouse
 from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
@@ -44,6 +44,8 @@ VAT = Decimal("0.13")
 RENT_VAT = Decimal("0.09")
 CAPITAL = Decimal("3000000.00")
 COST_SHARE_LOW, COST_SHARE_HIGH = Decimal("1.02"), Decimal("1.15")  # purchases per month vs. cost of sales
+SEASON_MONTHS = (12, 1, 2)  # 年货 season: more sales, booked on the project 年货节促销
+SEASON_PROJECT, STORE_PROJECT = "P2026-02", "P2026-01"  # demo.PROJECTS (the shop rent goes to 湘江新区门店开业)
 # The vouchers below name 小企业会计准则 codes; under 企业会计准则 these accounts have other codes.
 ENTERPRISE_CODES = {"3001": "4001", "5001": "6001", "5401": "6401", "5601": "6601", "5602": "6602", "5603": "6603"}
 
@@ -138,9 +140,18 @@ def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummar
 
 
 def _department_ids(db: Database, company_id: int) -> dict[str, int]:
+    """Department code -> id, and the demo projects under the keys "project:<code>"."""
     with db.uow(readonly=True) as uow:
-        return dict(uow.session.execute(select(Department.code, Department.id).where(
+        deps = dict(uow.session.execute(select(Department.code, Department.id).where(
             Department.company_id == company_id)).all())
+        projects = uow.session.execute(select(Project.code, Project.id).where(
+            Project.company_id == company_id)).all()
+    return {**deps, **{f"project:{code}": pid for code, pid in projects}}
+
+
+def _project(deps: dict[str, int], code: str) -> dict[str, int]:
+    pid = deps.get(f"project:{code}")
+    return {"project_id": pid} if pid else {}
 
 
 def _owed(db: Database, company_id: int, codes: list[str], upto: str) -> dict[str, Decimal]:
@@ -199,12 +210,13 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     for acc, dep, net, text in (("5601", "SALES", Decimal("18000.00"), "门店租金"),
                                 ("5602", "GM", Decimal("12000.00"), "办公室租金")):
         vat = round_money(net * RENT_VAT)
-        post(3, [_line(acc, debit=net, summary=f"支付{m}月{text}", department_id=deps[dep]),
+        store = _project(deps, STORE_PROJECT) if acc == "5601" else {}
+        post(3, [_line(acc, debit=net, summary=f"支付{m}月{text}", department_id=deps[dep], **store),
                  _line("22210101", debit=vat, summary=f"{text}进项税额"),
                  _line("1002", credit=net + vat, summary=f"支付{m}月{text}")])
     # sales on account (13 % output VAT)
     cost_of_sales = Decimal(0)
-    season = Decimal("1.35") if m in (1, 2, 12) else Decimal("1.00")  # 年货 season
+    season = Decimal("1.35") if m in SEASON_MONTHS else Decimal("1.00")  # 年货 season
     customers = list(summary.customers.items())
     for i in range(rng.randrange(5, 8)):
         # every month one sale goes to a slow payer, so the aging report always has older amounts to show
@@ -221,7 +233,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
             continue
         dep_code = next(c[7] for c in data.CUSTOMERS if c[0] == code)
         post(d, [_line("1122", debit=net + vat, summary="销售商品", customer_id=cust_id),
-                 _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code]),
+                 _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code],
+                       **(_project(deps, SEASON_PROJECT) if m in SEASON_MONTHS else {})),
                  _line("22210102", credit=vat, summary="销售商品销项税额")])
         open_items.append((cust_id, net + vat, 0))
         cost_of_sales += cost

@@ -147,7 +147,10 @@ def _check_master_records(db, cid: int) -> None:
         missing = uow.session.execute(select(func.count()).select_from(GlLine).where(
             GlLine.company_id == cid, GlLine.account_code.in_(["1122", "2202"]),
             GlLine.customer_id.is_(None), GlLine.supplier_id.is_(None))).scalar_one()
+        on_projects = set(uow.session.execute(select(GlLine.account_code).where(
+            GlLine.company_id == cid, GlLine.project_id.is_not(None))).scalars())
     assert missing == 0
+    assert {"5001", "5601"} <= on_projects  # 年货 sales and the shop rent are booked on the demo projects
 
 
 def test_demo_year_is_deterministic(db, db_url, backend, _providers, tmp_path_factory, worker_id, fixed_clock):
