@@ -60,7 +60,8 @@ def parse_amount(value: Any) -> Decimal:
     if _blank(value):
         return ZERO
     d = to_decimal(value)
-    if not has_scale(d, 2):
+    exponent = d.as_tuple().exponent
+    if not isinstance(exponent, int) or (exponent < -2 and not has_scale(d, 2)):  # fast path: <= 2 digits written
         raise ValueError("scale")
     if abs(d) >= MAX_MONEY:
         raise ValueError("range")
