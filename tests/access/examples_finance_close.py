@@ -46,20 +46,22 @@ def _bank_pair(env) -> tuple[int, int]:
     return st, gl
 
 
+# Closing a period refuses postings into earlier ones, and the examples share one company: the periods closed
+# here lie before anything the other examples post (2000), and only 2000-01 stays closed.
 @example(F + "close_services.generate_close_vouchers")
 def _(env):
-    return {"period": "2026-04"}
+    return {"period": "2000-02"}
 
 
 @example(F + "close_services.close_period")
 def _(env):
-    return {"period": "2026-05"}
+    return {"period": "2000-01"}
 
 
 @example(F + "close_services.reopen_period")
 def _(env):
-    env.call(close_services.close_period, period="2026-06")
-    return {"period": "2026-06", "reason": "补记凭证"}
+    env.call(close_services.close_period, period="2000-03")
+    return {"period": "2000-03", "reason": "补记凭证"}
 
 
 @example(F + "close_queries.close_checklist")
