@@ -33,8 +33,9 @@ MAX_ROWS = 20_000
 
 @dataclass(frozen=True)
 class ImportResult:
-    statement_id: int
+    statement_id: int | None  # None when every row had been imported before
     line_count: int
+    skipped: int = 0  # rows already imported (same date, amount, balance, reference and description)
 
 
 @dataclass(frozen=True)
@@ -142,14 +143,26 @@ def import_bank_statement(ctx: Context, *, account_code: str, filename: str, con
     s, cid = ctx.session, ctx.actor.company_id
     acc = bank_account(s, cid, account_code)
     rows = parse_statement(content, filename, mapping)
+    # Overlapping statements: a row with a running balance that is already there is the same bank entry.
+    existing = {(x.line_date, Decimal(x.amount), Decimal(x.balance), x.reference, x.description)
+                for x in s.execute(select(BankStatementLine).where(
+                    BankStatementLine.company_id == cid, BankStatementLine.account_id == acc.id,
+                    BankStatementLine.balance.is_not(None))).scalars()}
+    fresh = [r for r in rows if r["balance"] is None
+             or (r["line_date"], r["amount"], r["balance"], r["reference"], r["description"]) not in existing]
+    skipped = len(rows) - len(fresh)
+    rows = fresh
+    if not rows:
+        ctx.audit("bank_statement", None, account=acc.code, filename=(filename or "")[:200], skipped=skipped)
+        return ImportResult(None, 0, skipped)
     st = BankStatement(company_id=cid, account_id=acc.id, filename=(filename or "")[:200], line_count=len(rows),
                        imported_by=ctx.actor.username)
     s.add(st)
     s.flush()
     s.add_all([BankStatementLine(company_id=cid, statement_id=st.id, account_id=acc.id, **r) for r in rows])
     s.flush()
-    ctx.audit("bank_statement", st.id, account=acc.code, filename=st.filename, lines=len(rows))
-    return ImportResult(st.id, len(rows))
+    ctx.audit("bank_statement", st.id, account=acc.code, filename=st.filename, lines=len(rows), skipped=skipped)
+    return ImportResult(st.id, len(rows), skipped)
 
 
 def unmatched_lines(session, company_id: int, account_id: int, *, since: dt.date | None = None,

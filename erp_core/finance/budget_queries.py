@@ -100,3 +100,46 @@ def budget_choices(ctx: Context) -> BudgetChoices:
     projs = {i: f"{c} {n}" for i, c, n in s.execute(select(Project.id, Project.code, Project.name)
                                                     .where(Project.company_id == cid).order_by(Project.code))}
     return BudgetChoices(accounts, deps, projs)
+
+
+@dataclass(frozen=True)
+class BudgetWarning:
+    account_code: str
+    period: str
+    department: str
+    project: str
+    amount: Decimal
+    actual: Decimal
+    control: str
+
+
+@query("finance.budget.view", zh="查看预算", en="View budgets")
+def voucher_budget_warnings(ctx: Context, *, voucher_id: int) -> list[BudgetWarning]:
+    """The budgets a voucher's lines fall under that are over their amount (for a page to show after posting,
+    e.g. a 'warn' budget the posting went past)."""
+    from erp_core.finance.budget_check import _covers
+    from erp_core.finance.models import Voucher, VoucherLine
+    from erp_core.masterdata.models import Department, Project
+
+    s, cid = ctx.session, ctx.actor.company_id
+    v = s.get(Voucher, int(voucher_id))
+    if v is None or v.company_id != cid:
+        return []
+    lines = [{"account_id": ln.account_id, "department_id": ln.department_id, "project_id": ln.project_id}
+             for ln in s.execute(select(VoucherLine).where(VoucherLine.voucher_id == v.id)).scalars()]
+    codes = dict(s.execute(select(Account.id, Account.code).where(
+        Account.id.in_(sorted({ln["account_id"] for ln in lines}) or [0]))).all())
+    stmt = scoped(select(Budget, Account).join(Account, Account.id == Budget.account_id)
+                  .where(Budget.period == v.period, Budget.control != "none"), ctx,
+                  company_col=Budget.company_id, department_col=Budget.department_id)
+    out = []
+    for b, acc in s.execute(stmt).all():
+        if not any(_covers(b, acc.code, ln, codes.get(ln["account_id"], "")) for ln in lines):
+            continue
+        actual = actual_of(s, b, acc)
+        if actual > b.amount:
+            dep = _names(s, Department, {b.department_id}) if b.department_id else {}
+            proj = _names(s, Project, {b.project_id}) if b.project_id else {}
+            out.append(BudgetWarning(acc.code, b.period, dep.get(b.department_id, ""), proj.get(b.project_id, ""),
+                                     b.amount, actual, b.control))
+    return out

@@ -74,7 +74,7 @@ with tab_import:
                     result = done(import_bank_statement, account_code=code, filename=upload.name, content=content,
                                   mapping={k: v for k, v in mapping.items() if v})
                     if result:
-                        flash(tr("finance_bankrec.imported", n=result.line_count))
+                        flash(tr("finance_bankrec.imported", n=result.line_count, skipped=result.skipped))
                         st.rerun()
 
 with tab_match:

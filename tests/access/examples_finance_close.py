@@ -79,6 +79,11 @@ def _(env):
     return {"budget_id": env.call(budget_services.save_budget, account_code="5601", period="2024-01", amount="5")}
 
 
+@example(F + "budget_queries.voucher_budget_warnings")
+def _(env):
+    return {"voucher_id": 1}
+
+
 @example(F + "budget_queries.budget_choices")
 def _(env):
     return {}

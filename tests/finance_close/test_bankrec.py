@@ -50,6 +50,8 @@ def test_import_match_undo_and_reconcile(db, company):
     assert ("1002", "1002 银行存款") in bank_accounts(db, who)
     result = import_bank_statement(db, who, account_code="1002", filename="nov.csv", content=CSV, mapping=SPLIT)
     assert result.line_count == 4
+    again = import_bank_statement(db, who, account_code="1002", filename="nov.csv", content=CSV, mapping=SPLIT)
+    assert (again.statement_id, again.line_count, again.skipped) == (None, 0, 4)  # an overlapping file
     suggestions = match_suggestions(db, who, account_code="1002", window_days=3)
     pairs = {(s.amount, s.book_date, s.score) for s in suggestions}
     # the receipt matches on amount, a 1-day gap and the reference; the -500 on 11-05 takes the 11-05 payment,

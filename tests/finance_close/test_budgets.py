@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from erp_core.finance.budget_check import BudgetExceeded
-from erp_core.finance.budget_queries import budget_vs_actual
+from erp_core.finance.budget_queries import budget_vs_actual, voucher_budget_warnings
 from erp_core.finance.budget_services import delete_budget, save_budget
 from erp_core.finance.close_services import close_period
 from erp_core.finance.voucher_services import create_voucher, review_voucher
@@ -59,6 +59,9 @@ def test_block_refuses_and_warn_lets_through(db, company):
                                       .order_by(AuditLog.id.desc())).scalars().first()
     warnings = json.loads(details)["changes"]["warnings"]
     assert warnings[0]["account"] == "5602" and warnings[0]["over"] == "100.00"
+    shown = voucher_budget_warnings(db, who, voucher_id=vid)  # what a page shows after posting
+    assert [(w.account_code, w.amount, w.actual, w.control) for w in shown] == [
+        ("5602", D("1000.00"), D("1100.00"), "warn")]
     row = budget_vs_actual(db, who, period_from="2026-11", period_to="2026-11")[0]
     assert (row.amount, row.actual, row.variance, row.used_pct, row.over) == (
         D("1000.00"), D("1100.00"), D("-100.00"), D("110.0"), True)
