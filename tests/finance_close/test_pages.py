@@ -83,3 +83,27 @@ def test_reconciliation_page_matches_and_balances(admin_app, ui_db, ui_company):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "已勾对 1 笔" in texts(at)
     assert "调节后余额相符" in texts(at)
+
+
+def test_reopen_from_the_page_needs_a_reason(admin_app, ui_db, ui_company):  # noqa: F811
+    from erp_core.finance.close_services import close_period
+    from tests.finance_close.support import closer
+
+    close_period(ui_db, closer(ui_company.company_id), period="2026-09")
+    at = admin_app.switch_page("pages/finance/period_close.py").run()
+    next(t for t in at.text_input if t.key == "pc_period").set_value("2026-09")
+    at = at.run()
+    assert "期间 2026-09 已结账" in texts(at)
+    next(c for c in at.checkbox if c.label.startswith("确认反结账")).check()
+    next(b for b in at.button if b.label == "反结账").click()
+    at = at.run()
+    assert "反结账原因" in " ".join(e.value for e in at.error)  # the reason is required
+    next(t for t in at.text_area if t.label == "反结账原因").set_value("补记 9 月费用")
+    next(c for c in at.checkbox if c.label.startswith("确认反结账")).check()
+    next(b for b in at.button if b.label == "反结账").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        status = uow.session.execute(select(AccountingPeriod.status).where(
+            AccountingPeriod.period == "2026-09")).scalar_one()
+    assert status == "open"
