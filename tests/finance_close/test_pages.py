@@ -107,3 +107,17 @@ def test_reopen_from_the_page_needs_a_reason(admin_app, ui_db, ui_company):  # n
         status = uow.session.execute(select(AccountingPeriod.status).where(
             AccountingPeriod.period == "2026-09")).scalar_one()
     assert status == "open"
+
+
+def test_pages_in_english_for_the_accountant(ui_db, ui_company):  # noqa: F811
+    """The demo accountant (role accountant: finance.*) sees the three pages, in English."""
+    from tests.ui import harness
+
+    password = harness.ready_user(ui_db, "li.kuaiji", ui_company.demo_passwords["li.kuaiji"], locale="en")
+    app = harness.logged_in_app(ui_db, "li.kuaiji", password)
+    for page, title in (("pages/finance/period_close.py", "Period close"), ("pages/finance/budgets.py", "Budgets"),
+                        ("pages/finance/bank_reconciliation.py", "Bank reconciliation")):
+        at = app.switch_page(page).run()
+        assert not at.exception, at.exception
+        assert at.title[0].value == title
+        assert not at.error, [e.value for e in at.error]
