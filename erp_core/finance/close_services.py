@@ -134,7 +134,10 @@ def vat_outstanding(session, company_id: int, period: str) -> Decimal:
 
 
 def surcharge_rates(session, company_id: int, on: dt.date) -> dict[str, Decimal]:
-    """Rates from the settings tax table (kind 'surcharge', valid on ``on``), defaults where it has none."""
+    """Rates from the settings tax table (kind 'surcharge', valid on ``on``; codes UMT* 城建税, EDU* 教育费附加,
+    LEDU* 地方教育附加), defaults where it has none. Where several rates of one surcharge are valid (the seeded
+    table has UMT7 / UMT5 / UMT1 for city / county / town), the highest applies: a company in a county ends the
+    validity of UMT7 (valid_to) to pay 5 %."""
     rates = {key: default for key, _, default, _ in SURCHARGES}
     try:
         from erp_core.settings.models import TaxRate
@@ -142,13 +145,12 @@ def surcharge_rates(session, company_id: int, on: dt.date) -> dict[str, Decimal]
         return rates
     rows = session.execute(select(TaxRate).where(TaxRate.company_id == company_id, TaxRate.kind == "surcharge",
                                                  TaxRate.valid_from <= on)).scalars().all()
-    for key, prefix, default, _ in SURCHARGES:
-        candidates = [r for r in rows if r.code.startswith(prefix) and not (prefix == "EDU" and r.code.startswith("LEDU"))
-                      and (r.valid_to is None or r.valid_to >= on)]
-        if candidates:
-            # the company's own rate for this surcharge: the one matching the default if present, else the newest
-            same = [r for r in candidates if Decimal(r.rate) == default]
-            rates[key] = Decimal((same or sorted(candidates, key=lambda r: r.valid_from))[-1].rate)
+    for key, prefix, _default, _ in SURCHARGES:
+        valid = [Decimal(r.rate) for r in rows if r.code.upper().startswith(prefix)
+                 and not (prefix == "EDU" and r.code.upper().startswith("LEDU"))
+                 and (r.valid_to is None or r.valid_to >= on)]
+        if valid:
+            rates[key] = max(valid)
     return rates
 
 

@@ -18,6 +18,7 @@ from erp_core.ledger.posting import post_voucher
 from erp_core.security.models import AuditLog
 from tests.finance.support import line
 from tests.finance_close.support import NOV, balances, closer, post, worked_example
+from tests.support.factories import admin_actor
 
 D = Decimal
 
@@ -138,3 +139,22 @@ def test_periods_close_and_reopen_in_order(db, company):
     with pytest.raises(Conflict):
         reopen_period(db, reopener, period="2026-11", reason="x")
     assert balances(db, cid)["310415"] == D("-10.00")  # December is the year end
+
+
+def test_surcharge_rates_come_from_the_tax_table(db, company):
+    from erp_core.settings.models import TaxRate
+    from erp_core.settings.tax_services import edit_tax_rate
+
+    cid = company.company_id
+    admin = admin_actor(db, company)
+    with db.uow(readonly=True) as uow:
+        umt7 = uow.session.execute(select(TaxRate).where(TaxRate.company_id == cid, TaxRate.code == "UMT7")
+                                   ).scalar_one()
+        values = {k: getattr(umt7, k) for k in ("code", "name_zh", "name_en", "kind", "rate", "valid_from")}
+        rid, version = umt7.id, umt7.version
+    edit_tax_rate(db, admin, tax_rate_id=rid, version=version, **values, valid_to=dt.date(2026, 6, 30))  # a county
+    worked_example(db, cid)
+    close_period(db, closer(cid), period="2026-11")
+    bal = balances(db, cid)
+    assert bal["222103"] == D("-52.00")  # 5 % of 1040
+    assert bal["222104"] == D("-31.20") and bal["222105"] == D("-20.80")
