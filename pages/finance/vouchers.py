@@ -4,10 +4,12 @@ detail; gap report (断号报告) and renumbering (断号整理)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from erp_core.finance.import_services import import_vouchers
 from erp_core.finance.queries import get_voucher, list_vouchers, voucher_gaps, voucher_type_choices
 from erp_core.finance.voucher_services import (
     delete_voucher,
@@ -16,6 +18,7 @@ from erp_core.finance.voucher_services import (
     unreview_voucher,
 )
 from erp_core.i18n import render_error
+from erp_core.io.importer import ImportFailed, read_table
 from erp_core.kernel.errors import DomainError
 from erp_core.ledger.posting import post_voucher, reverse_voucher
 from ui.actions import run_action
@@ -46,7 +49,10 @@ rows = run_action(list_vouchers, period=period.strip() or None, voucher_type=vty
 if rows is None:
     st.stop()
 
-tab_list, tab_gaps = st.tabs([tr("finance.list.tab"), tr("finance.gaps.tab")])
+tabs = [tr("finance.list.tab"), tr("finance.gaps.tab")]
+if actor.may("finance.voucher.import"):
+    tabs.append(tr("finance.import.tab"))
+tab_list, tab_gaps, *tab_import = st.tabs(tabs)
 
 with tab_list:
     table = [{tr("finance.voucher_no"): r.display_no, tr("finance.period"): r.period,
@@ -156,3 +162,46 @@ with tab_gaps:
                 if moved is not None:
                     flash(tr("finance.gaps.done", count=len(moved) if isinstance(moved, dict) else 0))
                     st.rerun()
+
+if tab_import:
+    with tab_import[0]:
+        st.caption(tr("finance.import.hint"))
+        upload = st.file_uploader(tr("finance.import.file"), type=["csv", "xlsx"], key="vi_file")
+        post_too = st.checkbox(tr("finance.import.post"), key="vi_post")
+        if upload is not None:
+            digest = hashlib.sha256(upload.getvalue()).hexdigest()
+            if st.session_state.get("vi_done") == digest:
+                st.info(tr("finance.import.already"))
+                st.stop()
+            try:
+                table_in = read_table(upload.getvalue(), upload.name)
+            except DomainError as err:
+                st.error(render_error(err, loc))
+                st.stop()
+            cached = st.session_state.get("vi_check")
+            if not cached or cached[0] != digest:  # check each file once, not on every rerun
+                checked = run_action(import_vouchers, table_in, dry_run=True)
+                if checked is None:
+                    st.stop()
+                st.session_state["vi_check"] = cached = (digest, checked)
+            report = cached[1]
+            if report.problems:
+                st.error(tr("finance.import.problems", count=len(report.problems)))
+                st.dataframe([{tr("finance.import.row"): p.row or "", tr("finance.import.column"): p.column,
+                               tr("finance.import.value"): "" if p.value is None else str(p.value),
+                               tr("finance.import.reason"): p.reason(loc)} for p in report.problems],
+                             hide_index=True, use_container_width=True)
+            else:
+                st.success(tr("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
+                if st.button(tr("finance.import.go"), type="primary", key="vi_go"):
+                    try:
+                        done_report = import_vouchers(database(), actor, table_in, post=post_too)
+                    except ImportFailed as exc:
+                        st.error(tr("finance.import.problems", count=len(exc.report.problems)))
+                    except DomainError as err:
+                        st.error(render_error(err, loc))
+                    else:
+                        st.session_state["vi_done"] = digest
+                        key = "finance.import.posted" if post_too else "finance.import.done"
+                        flash(tr(key, vouchers=done_report.vouchers, lines=done_report.lines))
+                        st.rerun()
