@@ -186,3 +186,8 @@ def _(env):
 @example(S + "review_services.record_review_signoff")
 def _(env):
     return {"note": "Quarterly review: no findings"}
+
+
+@example("erp_core.security.admin_page_queries.department_choices")
+def _(env):
+    return {"include_inactive": True}
