@@ -7,10 +7,15 @@ import datetime as dt
 import streamlit as st
 
 from erp_core.finance.budget_queries import budget_choices, budget_vs_actual
-from erp_core.finance.budget_services import delete_budget, save_budget
+from erp_core.finance.budget_services import (
+    budget_template_headers,
+    delete_budget,
+    import_budgets,
+    save_budget,
+)
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
-from ui.context import require_actor
+from ui.context import locale, require_actor
 from ui.finance_kit import done, flash, money_text, show_flash
 from ui.i18n import tr
 
@@ -106,4 +111,22 @@ if actor.may("finance.budget.edit") or actor.may("finance.budget.delete"):
         if st.button(tr("finance_budget.delete"), disabled=not sure) and done(
                 delete_budget, budget_id=cur.id, version=cur.version):
             flash(tr("finance_budget.deleted"))
+            st.rerun()
+
+if actor.may("finance.budget.import"):
+    st.subheader(tr("finance_budget.import"))
+    st.caption(tr("finance_budget.import_help"))
+    heads = budget_template_headers(locale())
+    sample = [["5602", "", "", f"{year}-01", "10000.00", CONTROL["warn"], ""]]
+    t1, t2 = st.columns(2)
+    t1.download_button(tr("finance_budget.template", fmt="CSV"), to_csv_bytes(heads, sample),
+                       file_name="budget-template.csv", mime="text/csv")
+    t2.download_button(tr("finance_budget.template", fmt="XLSX"), to_xlsx_bytes(heads, sample),
+                       file_name="budget-template.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    upload = st.file_uploader(tr("field.finance_budget.file"), type=["csv", "xlsx"], key="bu_file")
+    if upload is not None and st.button(tr("finance_budget.import_go"), type="primary"):
+        counts = done(import_budgets, filename=upload.name, content=upload.getvalue())
+        if counts:
+            flash(tr("finance_budget.imported", **counts))
             st.rerun()

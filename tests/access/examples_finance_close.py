@@ -89,6 +89,11 @@ def _(env):
     return {}
 
 
+@example(F + "budget_services.import_budgets")
+def _(env):
+    return {"filename": "b.csv", "content": "科目代码,月份,预算金额\n5603,2023-01,9\n".encode()}
+
+
 @example(F + "budget_queries.budget_vs_actual")
 def _(env):
     return {"period_from": "2026-01", "period_to": "2026-12"}

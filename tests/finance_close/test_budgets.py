@@ -113,3 +113,28 @@ def test_bad_input_reports_everything_and_duplicates_conflict(db, company):
         save_budget(db, who, account_code="5602", period="2026-11", amount="20")
     delete_budget(db, who, budget_id=bid)
     assert budget_vs_actual(db, who, period_from="2026-01", period_to="2026-12") == []
+
+
+def test_import_budgets_all_or_nothing_then_upsert(db, company):
+    from erp_core.finance.budget_services import import_budgets
+
+    cid = company.company_id
+    admin = admin_actor(db, company)
+    create_department(db, admin, code="S", name="销售部")
+    who = closer(cid, "finance.budget.import")
+    bad = ("科目代码,部门代码,项目代码,月份,预算金额,控制方式\n5602,S,,2026-11,100,超支禁止\n9999,X,,2026-13,-1,停\n"
+           "5602,S,,2026-11,5,\n").encode()
+    with pytest.raises(ValidationErrors) as err:
+        import_budgets(db, who, filename="b.csv", content=bad)
+    assert {(e.message_id, e.params.get("row")) for e in err.value.errors} == {
+        ("error.finance_budget.row_account", 3), ("error.finance_budget.row_unknown", 3),
+        ("error.finance_budget.row_period", 3), ("error.finance_budget.row_amount", 3),
+        ("error.finance_budget.row_control", 3), ("error.finance_budget.row_duplicate", 4)}
+    assert budget_vs_actual(db, who, period_from="2026-01", period_to="2026-12") == []
+    good = "科目代码,部门代码,月份,预算金额,控制方式\n5602,S,2026-11,\"1,000\",超支禁止\n5601,,2026-12,50,warn\n".encode()
+    assert import_budgets(db, who, filename="b.csv", content=good) == {"created": 2, "updated": 0}
+    again = b"Account code,Month,Budget amount,Control\n5601,2026-12,80,block\n"
+    assert import_budgets(db, who, filename="b.csv", content=again) == {"created": 0, "updated": 1}
+    rows = budget_vs_actual(db, who, period_from="2026-01", period_to="2026-12")
+    assert [(r.account_code, r.period, r.amount, r.control) for r in rows] == [
+        ("5602", "2026-11", D("1000.00"), "block"), ("5601", "2026-12", D("80.00"), "block")]
