@@ -158,3 +158,23 @@ def test_surcharge_rates_come_from_the_tax_table(db, company):
     bal = balances(db, cid)
     assert bal["222103"] == D("-52.00")  # 5 % of 1040
     assert bal["222104"] == D("-31.20") and bal["222105"] == D("-20.80")
+
+
+def test_enterprise_chart_uses_its_own_codes(db):
+    from erp_core.kernel.actor import Actor
+    from erp_core.setup.demo import demo_tax_id
+    from erp_core.setup.services import SETUP_PERMISSION, run_setup
+    from tests.support.factories import ADMIN_PASSWORD
+
+    setup = run_setup(db, Actor.anonymous(permissions=(SETUP_PERMISSION,)), company_name="企业准则公司",
+                      tax_id=demo_tax_id(), admin_username="admin", admin_password=ADMIN_PASSWORD,
+                      admin_display_name="管理员", locale="zh_CN", load_demo=False, accounting_standard="enterprise")
+    cid = setup.company_id
+    post(db, cid, [line("1002", debit="1130"), line("6001", credit="1000"), line("22210102", credit="130")],
+         dt.date(2026, 12, 5))
+    post(db, cid, [line("6602", debit="300"), line("1002", credit="300")], dt.date(2026, 12, 6))
+    close_period(db, closer(cid), period="2026-12")
+    bal = balances(db, cid)
+    # 130 VAT -> surcharges 9.10 + 3.90 + 2.60 = 15.60 on 6403; profit 1000 - 300 - 15.60 = 684.40 to 410415
+    assert bal["6403"] == 0 and bal["6001"] == 0 and bal["6602"] == 0
+    assert bal["222103"] == D("-9.10") and bal["4103"] == 0 and bal["410415"] == D("-684.40")
