@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from erp_core.finance.bankrec_services import BANK_PREFIX, Suggestion, bank_account, suggest, unmatched_lines
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.models_bankrec import BankMatch, BankStatementLine
+from erp_core.kernel.actor import Scope
+from erp_core.kernel.errors import PermissionDenied
 from erp_core.ledger.models import GlLine
 from erp_core.usecase import Context, query
 
@@ -72,9 +74,16 @@ class Reconciliation:
         return self.adjusted_bank == self.adjusted_book
 
 
+def _company_wide(ctx: Context) -> None:
+    """Bank accounts belong to no department or project: a narrower grant sees nothing (deny by default)."""
+    if not ctx.actor.is_system and ctx.actor.scope(ctx.permission) is not Scope.ALL:
+        raise PermissionDenied("error.finance_bankrec.company_scope", permission=ctx.permission)
+
+
 @query(*VIEW[:1], zh=VIEW[1], en=VIEW[2])
 def bank_accounts(ctx: Context) -> list[tuple[str, str]]:
     """(code, label) of the company's postable bank accounts (1002 and its sub-accounts)."""
+    _company_wide(ctx)
     rows = ctx.session.execute(select(Account).where(Account.company_id == ctx.actor.company_id,
                                                      Account.code.like(f"{BANK_PREFIX}%"), Account.is_leaf)
                                .order_by(Account.code)).scalars()
@@ -83,12 +92,14 @@ def bank_accounts(ctx: Context) -> list[tuple[str, str]]:
 
 @query(*VIEW[:1], zh=VIEW[1], en=VIEW[2])
 def match_suggestions(ctx: Context, *, account_code: str, window_days: int = 3) -> list[Suggestion]:
+    _company_wide(ctx)
     acc = bank_account(ctx.session, ctx.actor.company_id, account_code)
     return suggest(ctx.session, ctx.actor.company_id, acc.id, max(0, min(int(window_days), 60)))
 
 
 @query(*VIEW[:1], zh=VIEW[1], en=VIEW[2])
 def list_matches(ctx: Context, *, account_code: str) -> list[MatchRow]:
+    _company_wide(ctx)
     acc = bank_account(ctx.session, ctx.actor.company_id, account_code)
     rows = ctx.session.execute(
         select(BankMatch, BankStatementLine, GlLine, Voucher.voucher_type, Voucher.number)
@@ -120,6 +131,7 @@ def reconciliation(ctx: Context, *, account_code: str, as_of: dt.date, since: dt
                    ) -> Reconciliation:
     """The reconciliation statement of a bank account on ``as_of``. Ledger lines before ``since`` (default: the
     first day of the month of the first statement line) count as reconciled before the statement began."""
+    _company_wide(ctx)
     s, cid = ctx.session, ctx.actor.company_id
     acc = bank_account(s, cid, account_code)
     if since is None:

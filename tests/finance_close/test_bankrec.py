@@ -122,3 +122,13 @@ def test_bad_statement_writes_nothing_and_lists_every_problem(db, company):
                                                         "error.finance_bankrec.amount_columns"}
     with db.uow(readonly=True) as uow:
         assert uow.session.execute(select(func.count()).select_from(BankStatementLine)).scalar() == 0
+
+
+def test_a_department_scoped_viewer_sees_no_bank_data(db, company):
+    viewer = actor(company.company_id, {"finance.bankrec.view": "department"}, department_ids=frozenset({1}))
+    for call in (lambda: bank_accounts(db, viewer),
+                 lambda: reconciliation(db, viewer, account_code="1002", as_of=dt.date(2026, 11, 30)),
+                 lambda: list_matches(db, viewer, account_code="1002")):
+        with pytest.raises(PermissionDenied) as err:
+            call()
+        assert err.value.message_id == "error.finance_bankrec.company_scope"
