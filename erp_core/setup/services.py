@@ -46,7 +46,7 @@ def validate_username(username: str, field_key: str = "field.username") -> list[
 def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: str, admin_password: str,
               admin_display_name: str = "", base_currency: str = "CNY", time_zone: str = "Asia/Shanghai",
               accounting_standard: str = "small_business", locale: str = "zh_CN",
-              load_demo: bool = False) -> SetupResult:
+              load_demo: bool = False, admin_password_confirm: str | None = None) -> SetupResult:
     s = ctx.session
     company_name, tax_id = (company_name or "").strip(), (tax_id or "").strip().upper()
     admin_username = (admin_username or "").strip()
@@ -73,6 +73,9 @@ def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: s
     problems += policy_problems(admin_password or "", username=admin_username,
                                 min_length=ctx.db.settings.security.password_min_length,
                                 field="field.admin.password")
+    # The wizard's second password field is checked here too, so one submit reports every problem at once.
+    if admin_password_confirm is not None and admin_password_confirm != admin_password:
+        problems.append(ValidationError("error.wizard.password_mismatch", field="field.wizard.password_confirm"))
     if problems:
         raise problems[0] if len(problems) == 1 else ValidationErrors(problems)
 

@@ -89,12 +89,10 @@ with st.form("erp_wizard"):
 if submitted:
     wizard = Actor.anonymous(client_ip=client_ip(), locale=locale(), permissions=(SETUP_PERMISSION,))
     try:
-        if password != confirm:  # the one check of the form itself: erp_core takes a single password
-            raise ValidationError("error.wizard.password_mismatch", field="field.wizard.password_confirm")
         result = run_setup(database(), wizard, company_name=company_name, tax_id=tax_id,
                            admin_username=username, admin_password=password, admin_display_name=display_name,
                            base_currency=currency, time_zone=time_zone, accounting_standard=standard,
-                           locale=locale(), load_demo=load_demo)
+                           locale=locale(), load_demo=load_demo, admin_password_confirm=confirm)
     except DomainError as err:
         st.session_state[ERRORS_KEY] = _collect(err)
         st.rerun()

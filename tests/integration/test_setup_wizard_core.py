@@ -70,3 +70,13 @@ def test_demo_users_get_generated_distinct_passwords(db):
     assert len(pws) >= 5 and len(set(pws.values())) == len(pws)
     user, pw = next(iter(pws.items()))
     assert login(db, user, pw).must_change_password
+
+
+def test_password_confirmation_mismatch_is_reported_with_the_other_problems(db):
+    with pytest.raises(ValidationErrors) as err:
+        run_setup(db, WIZARD, company_name="", tax_id="91430100MA4L08K3QJ", admin_username="admin",
+                  admin_password=ADMIN_PASSWORD, admin_password_confirm=ADMIN_PASSWORD + "x")
+    by_field = {e.field: e.message_id for e in err.value.errors}
+    assert by_field == {"field.company.name": "error.required",
+                        "field.wizard.password_confirm": "error.wizard.password_mismatch"}
+    assert _count(db, Company) == 0
