@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
-# Installs it when missing and we are root on a Debian/Ubuntu machine; otherwise says what to do.
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline), with a CJK
+# font so Chinese pages render as text in screenshots rather than empty boxes.
+# Installs what is missing when we are root on a Debian/Ubuntu machine; otherwise says what to do.
 set -euo pipefail
-[ -x /usr/bin/chromium ] && exit 0
+want=()
+[ -x /usr/bin/chromium ] || want+=(chromium chromium-driver)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || want+=(fonts-wqy-microhei)
+[ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "==> installing chromium (browser tests)" >&2
+  echo "==> installing ${want[*]} (browser tests)" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >&2
 else
-  echo "warning: /usr/bin/chromium is missing; install it (sudo apt-get install chromium chromium-driver)" \
-       "or the browser tests will fail" >&2
+  echo "warning: missing ${want[*]}; install with: sudo apt-get install ${want[*]}" \
+       "(browser tests need Chromium; the font only affects screenshots)" >&2
 fi
