@@ -25,6 +25,16 @@ class Books:
                              .where(Account.company_id == company_id)).scalar_one():
                 seed_chart_of_accounts(s, company_id, s.get(Company, company_id).accounting_standard)
                 uow.commit()
+        # Dimension records the vouchers name (posting checks they exist): customers 1-4, suppliers 1-7,
+        # department 1 — ids in a fresh database follow creation order, checked here.
+        from erp_core.masterdata.org_services import create_department
+        from erp_core.masterdata.partners_services import create_customer, create_supplier
+
+        for i in range(1, 5):
+            assert create_customer(db, preparer, values={"code": f"C{i:03d}", "name": f"测试客户{i}号商贸公司"}) == i
+        for i in range(1, 8):
+            assert create_supplier(db, preparer, values={"code": f"S{i:03d}", "name": f"测试供应商{i}号工厂"}) == i
+        assert create_department(db, preparer, code="D01", name="财务部") == 1
 
     def post(self, day: dt.date, *lines: tuple, voucher_type: str | None = None) -> int:
         """Post one voucher: lines are (account_code, debit, credit[, {dimension: id}][, summary])."""
