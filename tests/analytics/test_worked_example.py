@@ -193,6 +193,8 @@ def test_dimension_ledger_and_aging(db, company, books):
                                     period_from="2026-01", period_to="2026-03")
     got = {r.dimension_id: r.closing_debit for r in dims.itertuples()}
     assert got == {3: D("74500.00"), 4: D("700.00")}
+    named = dims[dims["dimension_id"] == 3].iloc[0]
+    assert (named["dimension_code"], named["dimension_name"]) == ("C003", "测试客户3号商贸公司")
     aging = queries.aging(db, admin, kind="receivable", as_of_date=dt.date(2026, 3, 15))
     rows = {r.dimension_id: r for r in aging.itertuples(index=False)}
     c3 = rows[3]._asdict()
