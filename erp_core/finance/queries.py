@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from erp_core.finance.models import Account, FinanceSetting, Voucher, VoucherLine
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata.models import Company
-from erp_core.security.scope import scoped
+from erp_core.security.scope import company_rows, scoped
 from erp_core.usecase import Context, query
 
 
@@ -38,7 +38,7 @@ class AccountRow:
 @query("finance.account.view", zh="查看会计科目", en="View chart of accounts")
 def list_accounts(ctx: Context, *, postable_only: bool = False) -> list[AccountRow]:
     """The company's chart of accounts in code order (``postable_only``: active leaves, for voucher entry)."""
-    stmt = scoped(select(Account), ctx, company_col=Account.company_id)
+    stmt = company_rows(select(Account), ctx, company_col=Account.company_id)  # the chart is company-wide
     if postable_only:
         stmt = stmt.where(Account.is_leaf.is_(True), Account.status == "active")
     return [AccountRow(a.id, a.code, a.name, a.name_en, a.level, a.parent_id, a.category, a.direction,

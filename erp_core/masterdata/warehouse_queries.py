@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
-from erp_core.settings.common import Page, company_rows, get_owned, like_pattern, paged, require_company
+from erp_core.security.scope import company_rows
+from erp_core.settings.common import Page, get_owned, like_pattern, paged, require_company
 from erp_core.usecase import Context, query
 
 VIEW = ("masterdata.warehouse.view", "查看仓库", "View warehouses")

@@ -46,6 +46,13 @@ def scoped(stmt: Select, ctx, *, company_col=None, department_col=None, project_
     return stmt if cond is None else stmt.where(cond)
 
 
+def company_rows(stmt: Select, ctx, *, company_col) -> Select:
+    """Narrow ``stmt`` to the actor's company only. For company-wide reference data (the chart of accounts, tax
+    rates, currencies, units, warehouses): every holder of the view permission sees all of it whatever the row scope
+    of the grant, because a department-scoped clerk still needs the accounts and tax rates to do their work."""
+    return stmt if ctx.actor.is_system else stmt.where(company_col == ctx.actor.company_id)
+
+
 def may_touch(ctx, *, company_id: int | None, department_id: int | None = None, project_id: int | None = None,
               owner_id: int | None = None) -> bool:
     """The same rule for one loaded record (use cases that change a record check this before writing)."""

@@ -91,13 +91,6 @@ def clean_date(problems: Problems, value: object, field: str, *, required: bool 
         return None
 
 
-def company_rows(stmt: Select, ctx, *, company_col) -> Select:
-    """Narrow ``stmt`` to the actor's company. For company-wide reference data (settings, tax rates, currencies,
-    units, warehouses): every holder of the view permission sees all of it whatever the row scope of the grant
-    (a department-scoped viewer still needs the tax rates); the row scope applies to departments and projects."""
-    return stmt if ctx.actor.is_system else stmt.where(company_col == ctx.actor.company_id)
-
-
 def save(ctx, obj: object | None = None) -> None:
     """Add ``obj`` (if given) and flush now. A unique constraint that fires here (two people saving the same code
     at the same moment, after both passed the friendly check) becomes a Conflict, not a database error."""

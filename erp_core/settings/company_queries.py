@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from erp_core.masterdata.models import Company, CompanyBankAccount
+from erp_core.security.scope import company_rows
 from erp_core.settings import integrity  # noqa: F401  (registers the settings checks of `erp check`)
-from erp_core.settings.common import company_rows, require_company
+from erp_core.settings.common import require_company
 from erp_core.settings.company_services import books_have_entries
 from erp_core.usecase import Context, query
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from erp_core.kernel.errors import NotFound
-from erp_core.settings.common import Page, company_rows, paged, require_company
+from erp_core.security.scope import company_rows
+from erp_core.settings.common import Page, paged, require_company
 from erp_core.settings.currency_services import exchange_rate_on
 from erp_core.settings.models import Currency, ExchangeRate
 from erp_core.usecase import Context, query

@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from erp_core.kernel.errors import NotFound
-from erp_core.settings.common import Page, company_rows, like_pattern, paged, require_company
+from erp_core.security.scope import company_rows
+from erp_core.settings.common import Page, like_pattern, paged, require_company
 from erp_core.settings.models import TaxRate
 from erp_core.settings.tax_services import tax_rate_on
 from erp_core.usecase import Context, query

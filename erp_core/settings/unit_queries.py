@@ -8,7 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from erp_core.kernel.errors import NotFound
-from erp_core.settings.common import company_rows, like_pattern, require_company
+from erp_core.security.scope import company_rows
+from erp_core.settings.common import like_pattern, require_company
 from erp_core.settings.models import Unit, UnitConversion
 from erp_core.settings.unit_services import convert_quantity
 from erp_core.usecase import Context, query

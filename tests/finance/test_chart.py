@@ -181,3 +181,15 @@ def test_code_scheme_is_configurable_when_the_chart_fits(db, company):
     assert create_account(db, a, code="2221010101", name="进项税额—农产品")
     with pytest.raises((ValidationError, ValidationErrors)):  # 4-2-2-2 has no 3-digit level
         create_account(db, a, code="1002001", name="x")
+
+
+@pytest.mark.parametrize("scope", ["department", "own"])
+def test_chart_is_company_wide_for_any_view_scope(db, company, scope):
+    # A department-scoped clerk still needs the accounts to enter and read vouchers; other companies' stay hidden.
+    from tests.support.factories import actor as make_actor
+
+    clerk = make_actor(company.company_id, {"finance.account.view": scope})
+    outsider = make_actor(company.company_id + 1000, {"finance.account.view": "all"})
+    codes = {a.code for a in list_accounts(db, clerk)}
+    assert {"1001", "1122", "2221"} <= codes
+    assert list_accounts(db, outsider) == []
