@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from erp_core.kernel.actor import Scope
 from erp_core.kernel.errors import Conflict, DomainError, ValidationError
-from erp_core.security.catalog import load_all
+from erp_core.security.catalog import Permission, load_all
 from erp_core.security.common import load_role, raise_problems, text_problems
 from erp_core.security.models import Role, RolePermission, UserRole
 from erp_core.usecase import Context, query, use_case
@@ -91,9 +91,18 @@ def _grants(session, role_id: int) -> dict[str, str]:
                                 .where(RolePermission.role_id == role_id).order_by(RolePermission.permission)).all())
 
 
+# Permissions no role grants: self-service ones every signed-in user holds anyway (account.*), the anonymous
+# visitor's (security.*: request an account, redeem a reset code) and first-time setup (system.*).
+NOT_GRANTABLE_MODULES = ("account", "security", "system")
+
+
+def grantable_permissions() -> dict[str, Permission]:
+    return {code: p for code, p in load_all().items() if p.module not in NOT_GRANTABLE_MODULES}
+
+
 def grant_problems(grants: dict[str, str]) -> list[ValidationError]:
-    """Every grant must name a catalog permission and a known scope."""
-    catalog = load_all()
+    """Every grant must name a grantable catalog permission and a known scope."""
+    catalog = grantable_permissions()
     problems: list[ValidationError] = []
     if not isinstance(grants, dict):
         return [ValidationError("error.choice", field="field.security.grants")]
@@ -149,5 +158,6 @@ def role_grants(ctx: Context, *, role_id: int) -> dict[str, str]:
 
 @query("admin.role.view", **ROLE_VIEW)
 def permission_catalog(ctx: Context) -> list[CatalogEntry]:
-    """Every permission the code declares, for the matrix editor (rows) and the review."""
-    return [CatalogEntry(p.code, p.module, p.zh, p.en) for p in sorted(load_all().values(), key=lambda p: p.code)]
+    """Every permission a role can grant, for the matrix editor (rows) and the review."""
+    return [CatalogEntry(p.code, p.module, p.zh, p.en)
+            for p in sorted(grantable_permissions().values(), key=lambda p: p.code)]

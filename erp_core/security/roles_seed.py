@@ -39,7 +39,9 @@ def seed_roles(session: Session, company_id: int) -> dict[str, Role]:
         granted: dict[str, str] = {}
         for perm in catalog:
             for pattern, scope in patterns:
-                if fnmatch(perm, pattern) and not perm.startswith(("admin.", "system.")):
+                # admin.* only through is_admin; account./security./system.* are never granted by a role
+                # (role_services.NOT_GRANTABLE_MODULES)
+                if fnmatch(perm, pattern) and not perm.startswith(("admin.", "system.", "account.", "security.")):
                     granted.setdefault(perm, scope)
         session.add_all(RolePermission(role_id=role.id, permission=p, scope=s) for p, s in granted.items())
         roles[code] = role

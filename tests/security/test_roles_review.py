@@ -98,6 +98,12 @@ def test_role_rules(db):
     assert "spare" not in {r.code for r in list_roles(db, admin)}
     codes = [p.code for p in permission_catalog(db, admin)]
     assert codes == sorted(codes) and "admin.role.grant" in codes
+    # implicit (account.*), visitor (security.*) and setup (system.*) permissions are not offered, nor accepted
+    assert not [c for c in codes if c.startswith(("account.", "security.", "system."))]
+    with pytest.raises(ValidationErrors) as err:
+        set_role_grants(db, admin, role_id=role_id(db, "viewer"), grants={"system.setup.run": "all",
+                                                                           "security.reset.redeem": "all"})
+    assert {e.message_id for e in err.value.errors} == {"error.security.unknown_permission"}
 
 
 def test_permission_matrix_dormant_accounts_administrators(db, moving_clock):
@@ -160,3 +166,14 @@ def test_password_policy_properties(pw):
 ])
 def test_password_policy_examples(pw, expected):
     assert {p.message_id for p in policy_problems(pw, username="zhangsan")} == expected
+
+
+def test_every_seeded_role_matrix_saves_back_unchanged(db):
+    # the matrix editor loads a role's grants and saves them whole: a seeded role must pass its own validation
+    _, admin = setup_company(db)
+    for role in list_roles(db, admin):
+        if role.is_admin:
+            continue
+        grants = role_grants(db, admin, role_id=role.id)
+        set_role_grants(db, admin, role_id=role.id, grants=grants)
+        assert role_grants(db, admin, role_id=role.id) == grants
