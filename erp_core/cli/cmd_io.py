@@ -1,4 +1,4 @@
-"""`erp import customers|suppliers|products|employees|categories FILE [--dry-run]` and
+"""`erp import customers|suppliers|products|employees|categories|departments|projects|warehouses FILE [--dry-run]` and
 `erp export <kind> --format csv|xlsx --out FILE`. Both act as the system actor of the installation's company
 (the `erp` command is run by the server's owner). Exit 1 when the file has any problem (nothing is written)."""
 
@@ -16,7 +16,8 @@ from erp_core.cli.groups import import_group
 from erp_core.i18n import t
 from erp_core.kernel.actor import Actor
 
-IMPORT_KINDS = ("customers", "suppliers", "products", "employees", "categories")
+IMPORT_KINDS = ("customers", "suppliers", "products", "employees", "categories", "departments", "projects",
+                "warehouses")
 
 
 def _company_actor(db, company_id: int | None) -> Actor:

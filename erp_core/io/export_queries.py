@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp_core.io import importer
+from erp_core.io.org_kinds import EXAMPLES as ORG_EXAMPLES
 from erp_core.io.tabular import EXAMPLES, SheetFile, build
 from erp_core.masterdata import custom_fields as cf
 from erp_core.masterdata import records as r
@@ -26,7 +27,7 @@ def _export(name: str, ctx: Context, fmt: str, locale: str | None, list_args: di
 def _template(name: str, ctx: Context, fmt: str, locale: str | None) -> SheetFile:
     kind = importer.kind_of(name)
     defs = cf.definitions(ctx.session, ctx.company_id, kind.custom_entity) if kind.custom_entity else []
-    example = dict(EXAMPLES[kind.name])
+    example = dict({**EXAMPLES, **ORG_EXAMPLES}[kind.name])
     example["custom"] = {d.key: d.default_value for d in defs if d.default_value}
     return build(kind, defs, [example], fmt if fmt in FORMATS else "csv", locale or ctx.actor.locale,
                  f"{name}_template")
@@ -83,7 +84,42 @@ def category_template(ctx: Context, *, fmt: str = "xlsx", locale: str | None = N
     return _template("categories", ctx, fmt, locale)
 
 
+
+@query("masterdata.department.export", zh="导出部门", en="Export departments")
+def export_departments(ctx: Context, *, fmt: str = "csv", locale: str | None = None,
+                       **list_args: Any) -> SheetFile:
+    return _export("departments", ctx, fmt, locale, list_args)
+
+
+@query("masterdata.project.export", zh="导出项目", en="Export projects")
+def export_projects(ctx: Context, *, fmt: str = "csv", locale: str | None = None, **list_args: Any) -> SheetFile:
+    return _export("projects", ctx, fmt, locale, list_args)
+
+
+@query("masterdata.warehouse.export", zh="导出仓库", en="Export warehouses")
+def export_warehouses(ctx: Context, *, fmt: str = "csv", locale: str | None = None,
+                      **list_args: Any) -> SheetFile:
+    return _export("warehouses", ctx, fmt, locale, list_args)
+
+
+@query("masterdata.department.import", zh="导入部门", en="Import departments")
+def department_template(ctx: Context, *, fmt: str = "xlsx", locale: str | None = None) -> SheetFile:
+    return _template("departments", ctx, fmt, locale)
+
+
+@query("masterdata.project.import", zh="导入项目", en="Import projects")
+def project_template(ctx: Context, *, fmt: str = "xlsx", locale: str | None = None) -> SheetFile:
+    return _template("projects", ctx, fmt, locale)
+
+
+@query("masterdata.warehouse.import", zh="导入仓库", en="Import warehouses")
+def warehouse_template(ctx: Context, *, fmt: str = "xlsx", locale: str | None = None) -> SheetFile:
+    return _template("warehouses", ctx, fmt, locale)
+
+
 EXPORTS = {"customers": export_customers, "suppliers": export_suppliers, "products": export_products,
-           "employees": export_employees, "categories": export_categories}
+           "employees": export_employees, "categories": export_categories,
+           "departments": export_departments, "projects": export_projects, "warehouses": export_warehouses}
 TEMPLATES = {"customers": customer_template, "suppliers": supplier_template, "products": product_template,
-             "employees": employee_template, "categories": category_template}
+             "employees": employee_template, "categories": category_template,
+             "departments": department_template, "projects": project_template, "warehouses": warehouse_template}

@@ -73,7 +73,42 @@ def import_categories(ctx: Context, table: Table, progress: Progress | None = No
     return _commit("categories", ctx, table, progress, confirm_duplicates)
 
 
+@query("masterdata.department.import", zh="导入部门", en="Import departments")
+def dry_run_departments(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("departments", ctx, table, progress)
+
+
+@use_case("masterdata.department.import", zh="导入部门", en="Import departments")
+def import_departments(ctx: Context, table: Table, progress: Progress | None = None, *,
+                       confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("departments", ctx, table, progress, confirm_duplicates)
+
+
+@query("masterdata.project.import", zh="导入项目", en="Import projects")
+def dry_run_projects(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("projects", ctx, table, progress)
+
+
+@use_case("masterdata.project.import", zh="导入项目", en="Import projects")
+def import_projects(ctx: Context, table: Table, progress: Progress | None = None, *,
+                    confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("projects", ctx, table, progress, confirm_duplicates)
+
+
+@query("masterdata.warehouse.import", zh="导入仓库", en="Import warehouses")
+def dry_run_warehouses(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    return _dry("warehouses", ctx, table, progress)
+
+
+@use_case("masterdata.warehouse.import", zh="导入仓库", en="Import warehouses")
+def import_warehouses(ctx: Context, table: Table, progress: Progress | None = None, *,
+                      confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("warehouses", ctx, table, progress, confirm_duplicates)
+
+
 DRY_RUNS = {"customers": dry_run_customers, "suppliers": dry_run_suppliers, "products": dry_run_products,
-            "employees": dry_run_employees, "categories": dry_run_categories}
+            "employees": dry_run_employees, "categories": dry_run_categories,
+            "departments": dry_run_departments, "projects": dry_run_projects, "warehouses": dry_run_warehouses}
 COMMITS = {"customers": import_customers, "suppliers": import_suppliers, "products": import_products,
-           "employees": import_employees, "categories": import_categories}
+           "employees": import_employees, "categories": import_categories,
+           "departments": import_departments, "projects": import_projects, "warehouses": import_warehouses}

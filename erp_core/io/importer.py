@@ -163,11 +163,17 @@ class DuplicatesNotConfirmed(DomainError):
 # --- the kinds that can be imported ---------------------------------------------------------------------------
 
 def kinds() -> dict[str, r.Kind]:
+    from erp_core.io.org_kinds import KINDS as ORG_KINDS
     from erp_core.masterdata.employees_services import EMPLOYEE
     from erp_core.masterdata.partners import CUSTOMER, SUPPLIER
 
     return {"customers": CUSTOMER, "suppliers": SUPPLIER, "products": r.PRODUCT, "employees": EMPLOYEE,
-            "categories": r.CATEGORY}
+            "categories": r.CATEGORY, **ORG_KINDS}
+
+
+def _tree_ref(kind: r.Kind) -> str | None:
+    """The reference kind of a kind's own parent column (categories, departments): same-file parents."""
+    return "category" if kind.name == "category" else kind.extra.get("tree_ref")
 
 
 def kind_of(name: str) -> r.Kind:
@@ -242,7 +248,7 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
         existing[rec["code"]] = rec
     dup_index = _duplicate_index(kind, existing)
     lookups = r.Lookups(session, company_id)
-    if kind.name == "category":
+    if _tree_ref(kind):
         _prepare_category_tree(kind, table, mapping, lookups, existing, report)
         if report.problems:
             return _Plan(report, [], [])
@@ -288,6 +294,13 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
                                  CellError("error.import.duplicate_in_file", other=first_row_of_code[code])))
             else:
                 first_row_of_code[code] = row_no
+        order = kind.extra.get("date_order")
+        if order and not problems:
+            first = attrs[kind.col(order[0]).target] if order[0] in raw else (current or {}).get(order[0])
+            last = attrs[kind.col(order[1]).target] if order[1] in raw else (current or {}).get(order[1])
+            if first and last and last < first:
+                problems.append((order[1], kind.col(order[1]).field, raw.get(order[1], last),
+                                 CellError("error.settings.date_order")))
         for key, label, value, err in problems:
             column = header_of.get(key) or (label if not has(label) else t(label, ctx.actor.locale))
             report.problems.append(ImportProblem(row_no, column, value, err.message_id, dict(err.params)))
@@ -325,8 +338,8 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
         progress("check", total, total)
     report.created, report.updated = len(inserts), len(updates)
     placeholders = None
-    if kind.name == "category":
-        placeholders = {v: k for k, v in lookups._load("category").items() if v < 0}
+    if _tree_ref(kind):
+        placeholders = {v: k for k, v in lookups._load(_tree_ref(kind)).items() if v < 0}
     return _Plan(report, inserts, updates, placeholders)
 
 
@@ -382,7 +395,7 @@ def _prepare_category_tree(kind: r.Kind, table: Table, mapping: dict, lookups: r
             continue  # reported by the row check
         if code:
             codes.setdefault(code, (n + 2, parent))
-    known = lookups._load("category")
+    known = lookups._load(_tree_ref(kind))
     for i, code in enumerate(c for c in codes if c not in known):
         known[code] = -(i + 1)
     id_to_code = {v: k for k, v in known.items()}
@@ -395,7 +408,8 @@ def _prepare_category_tree(kind: r.Kind, table: Table, mapping: dict, lookups: r
             node = parent_of.get(node)
             if node == code:
                 report.problems.append(ImportProblem(row_no, table.headers[col_of["parent"]], _parent,
-                                                     "error.masterdata.category_cycle"))
+                                                     kind.extra.get("cycle_error",
+                                                                    "error.masterdata.category_cycle")))
                 break
 
 
@@ -414,7 +428,7 @@ def _write(kind: r.Kind, ctx, plan: _Plan, progress: Progress | None) -> None:
     done = 0
     conn = ctx.session.connection()
     pending: list[tuple[str, int]] = []  # (category code, placeholder parent id)
-    if kind.name == "category":
+    if _tree_ref(kind):
         for rows in (plan.inserts, plan.updates):
             for row in rows:
                 if (row.get("parent_id") or 0) < 0:

@@ -1,0 +1,90 @@
+"""Departments, projects and warehouses as import/export record kinds (issue #4).
+
+The columns use the settings engineer's field names (field.settings.department.* ...) and the same limits as
+org_services.py / warehouse_services.py (codes 40, names 200, address 300, keeper 100). A department's parent
+and a project's department are given by code; a parent department may appear later in the same file (as
+categories do, see importer._prepare_tree). Rows upsert by code; ``active`` defaults to yes on new rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from erp_core.io import parsers
+from erp_core.masterdata import records as r
+from erp_core.masterdata.models import Department, Project
+from erp_core.masterdata.models_warehouse import Warehouse
+
+FD = "field.settings.department."
+FP = "field.settings.project."
+FW = "field.settings.warehouse."
+
+
+def _code(field: str) -> r.Col:
+    return r.Col("code", field, parsers.code(40), required=True, aliases=("编号", "代码", "编码"))
+
+
+def _name(field: str) -> r.Col:
+    return r.Col("name", field, parsers.text(200), required=True, aliases=("名称",))
+
+
+def _active() -> r.Col:
+    return r.Col("active", "field.masterdata.active", parsers.boolean(), aliases=("启用", "状态"))
+
+
+def _default_active(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {"active": True if attrs.get("active") is None else attrs["active"]}
+
+
+DEPARTMENT = r.Kind(
+    name="department", model=Department, permission="masterdata.department",
+    entity_label="import_org.kind.department",
+    columns=(
+        _code(FD + "code"),
+        _name(FD + "name"),
+        r.Col("parent", FD + "parent", parsers.code(40), attr="parent_id", ref="department",
+              aliases=("上级编码", "上级部门编码", "parent code")),
+        _active(),
+    ),
+    derived=_default_active,
+    extra={"tree_ref": "department", "cycle_error": "error.settings.department.cycle"},
+)
+
+PROJECT = r.Kind(
+    name="project", model=Project, permission="masterdata.project", entity_label="import_org.kind.project",
+    department_attr="department_id",
+    columns=(
+        _code(FP + "code"),
+        _name(FP + "name"),
+        r.Col("department", FP + "department", parsers.code(40), attr="department_id", ref="department",
+              aliases=("部门", "部门编码", "department code")),
+        r.Col("start_date", FP + "start_date", parsers.date(), aliases=("开始日期",)),
+        r.Col("end_date", FP + "end_date", parsers.date(), aliases=("结束日期",)),
+        _active(),
+    ),
+    derived=_default_active,
+    extra={"date_order": ("start_date", "end_date")},
+)
+
+WAREHOUSE = r.Kind(
+    name="warehouse", model=Warehouse, permission="masterdata.warehouse",
+    entity_label="import_org.kind.warehouse",
+    columns=(
+        _code(FW + "code"),
+        _name(FW + "name"),
+        r.Col("address", FW + "address", parsers.text(300), aliases=("地址",)),
+        r.Col("keeper", FW + "keeper", parsers.text(100), aliases=("仓管员", "库管员")),
+        _active(),
+    ),
+    derived=_default_active,
+)
+
+KINDS = {"departments": DEPARTMENT, "projects": PROJECT, "warehouses": WAREHOUSE}
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "department": {"code": "D01", "name": "销售部", "parent": "", "active": True},
+    "project": {"code": "PRJ001", "name": "长沙门店改造", "department": "", "start_date": None,
+                "end_date": None, "active": True},
+    "warehouse": {"code": "WH01", "name": "总仓", "address": "湖南省长沙市岳麓区示例路 1 号", "keeper": "王五",
+                  "active": True},
+}

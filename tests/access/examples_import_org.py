@@ -1,0 +1,19 @@
+"""Access examples for import/export of departments, projects and warehouses (erp_core/io/org_kinds.py)."""
+
+from erp_core.io.importer import Table
+from tests.access.examples import example
+
+IO = "erp_core.io."
+
+
+@example(IO + "export_queries.export_departments", IO + "export_queries.export_projects",
+         IO + "export_queries.export_warehouses", IO + "export_queries.department_template",
+         IO + "export_queries.project_template", IO + "export_queries.warehouse_template")
+def _(env):
+    return {}
+
+
+@example(*(IO + f"import_services.{verb}_{kind}" for verb in ("dry_run", "import")
+           for kind in ("departments", "projects", "warehouses")))
+def _(env):
+    return {"table": Table(["code", "name"], [[env.unique("X"), env.unique("导入")]], "access.csv")}
