@@ -18,7 +18,11 @@ from ui.i18n import tr
 KIND_PERMISSION = {"customers": "masterdata.customer.import", "suppliers": "masterdata.supplier.import",
                    "products": "masterdata.product.import", "employees": "masterdata.employee.import",
                    "categories": "masterdata.category.import", "accounts": "finance.account.import",
-                   "opening-balances": "finance.opening_balance.import"}
+                   "opening-balances": "finance.opening_balance.import",
+                   "departments": "masterdata.department.import", "projects": "masterdata.project.import",
+                   "warehouses": "masterdata.warehouse.import"}
+KIND_LABEL = {"departments": "import_org.kind.department", "projects": "import_org.kind.project",
+              "warehouses": "import_org.kind.warehouse"}
 LEDGER = {"accounts": (ledger.dry_run_accounts, ledger.import_accounts),
           "opening-balances": (ledger.dry_run_opening_balances, ledger.import_opening_balances)}
 
@@ -30,7 +34,7 @@ if not allowed:
     st.stop()
 
 kind = st.selectbox(tr("masterdata.import.kind"), allowed,
-                    format_func=lambda k: tr("masterdata.import." + k.replace("-", "_")))
+                    format_func=lambda k: tr(KIND_LABEL.get(k) or "masterdata.import." + k.replace("-", "_")))
 
 c1, c2 = st.columns(2)
 extra = {}
