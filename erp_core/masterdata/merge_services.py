@@ -2,7 +2,9 @@
 
 Every foreign key in the metadata that points at the partner table is found by looking, not by listing, so
 documents added by later modules are moved too. Rows of append-only tables (posted ledgers) refuse the update;
-they are left as they are and counted in the audit record (``kept_append_only``). The duplicate is kept (history and audit trail stay readable),
+they are left as they are and counted in the audit record (``kept_append_only``). Voucher lines name partners by
+plain integer columns: lines of draft/reviewed vouchers move, posted ones stay and are counted in
+``kept_append_only`` too. The duplicate is kept (history and audit trail stay readable),
 marked inactive and ``merged_into`` the survivor."""
 
 from __future__ import annotations
@@ -29,6 +31,38 @@ def referencing_columns(table_name: str, metadata: MetaData | None = None) -> li
                     continue
                 out.append((table, fk.parent.name))
     return out
+
+
+OPEN_VOUCHER_STATES = ("draft", "reviewed")
+
+
+def _move_voucher_lines(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, moved: dict[str, int],
+                        kept: dict[str, int]) -> None:
+    """voucher_line.customer_id / supplier_id are plain integers (no foreign key), so the discovery above misses
+    them. Lines of draft and reviewed vouchers move to the survivor (their vouchers' version goes up, so a form
+    still holding the old lines must reload); posted lines are never rewritten and are counted in ``kept``."""
+    tables = Base.metadata.tables
+    line, voucher = tables.get("voucher_line"), tables.get("voucher")
+    column = f"{kind.name}_id"
+    if line is None or voucher is None or column not in line.c:
+        return
+    col = line.c[column]
+    key = f"voucher_line.{column}"
+    of_company = voucher.c.company_id == ctx.company_id
+    open_ids = list(ctx.session.execute(
+        select(voucher.c.id).distinct().join(line, line.c.voucher_id == voucher.c.id)
+        .where(of_company, col == duplicate_id, voucher.c.status.in_(OPEN_VOUCHER_STATES))).scalars())
+    if open_ids:
+        result = ctx.session.execute(update(line).where(col == duplicate_id, line.c.voucher_id.in_(open_ids))
+                                     .values({column: survivor_id}))
+        ctx.session.execute(update(voucher).where(voucher.c.id.in_(open_ids))
+                            .values(version=voucher.c.version + 1))
+        moved[key] = result.rowcount
+    posted = ctx.session.execute(
+        select(func.count()).select_from(line.join(voucher, line.c.voucher_id == voucher.c.id))
+        .where(of_company, col == duplicate_id, voucher.c.status.notin_(OPEN_VOUCHER_STATES))).scalar_one()
+    if posted:
+        kept[key] = posted
 
 
 def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, metadata: MetaData | None) -> dict:
@@ -58,6 +92,7 @@ def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, meta
             continue
         if result.rowcount:
             moved[f"{table.name}.{column}"] = result.rowcount
+    _move_voucher_lines(ctx, kind, survivor.id, duplicate.id, moved, kept)
     ctx.session.expire_all()
     duplicate = r.load(kind, ctx, duplicate_id)
     duplicate.merged_into = survivor.id
