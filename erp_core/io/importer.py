@@ -334,6 +334,11 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
         else:
             attrs["_id"] = current["id"]
             updates.append(attrs)
+    final_check = kind.extra.get("final_check")
+    if final_check and not report.problems:
+        for row_no, key, value, message_id, params in final_check(existing, inserts + updates, lookups,
+                                                                  first_row_of_code):
+            report.problems.append(ImportProblem(row_no, header_of.get(key, key), value, message_id, params))
     if progress:
         progress("check", total, total)
     report.created, report.updated = len(inserts), len(updates)

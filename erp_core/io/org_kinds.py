@@ -36,6 +36,30 @@ def _default_active(attrs: dict[str, Any]) -> dict[str, Any]:
     return {"active": True if attrs.get("active") is None else attrs["active"]}
 
 
+def _department_tree_check(existing: dict[str, dict[str, Any]], rows: list[dict[str, Any]], lookups: r.Lookups,
+                           row_of: dict[str, int]) -> list[tuple[int, str, Any, str, dict[str, Any]]]:
+    """org_services' activity rules on the tree as it will be after the file: an active department may not sit
+    under an inactive parent, and a department with active children may not be deactivated."""
+    code_of = {v: k for k, v in lookups._load("department").items()}  # placeholders (< 0) included
+    final = {code: (code_of.get(rec.get("parent_id")), bool(rec.get("active"))) for code, rec in existing.items()}
+    for row in rows:
+        code = row.get("code")
+        parent = code_of.get(row["parent_id"]) if "parent_id" in row else final.get(code, (None, True))[0]
+        final[code] = (parent, bool(row.get("active", True)))
+    out = []
+    for row in rows:
+        code = row.get("code")
+        parent, active = final[code]
+        if active and parent is not None and not final.get(parent, (None, True))[1]:
+            out.append((row_of[code], "parent", parent, "error.settings.department.parent_inactive", {}))
+        if not active:
+            children = sorted(c for c, (p, a) in final.items() if p == code and a)
+            if children:
+                out.append((row_of[code], "active", False, "error.settings.department.active_children",
+                            {"children": ", ".join(children)}))
+    return out
+
+
 DEPARTMENT = r.Kind(
     name="department", model=Department, permission="masterdata.department",
     entity_label="import_org.kind.department",
@@ -47,7 +71,8 @@ DEPARTMENT = r.Kind(
         _active(),
     ),
     derived=_default_active,
-    extra={"tree_ref": "department", "cycle_error": "error.settings.department.cycle"},
+    extra={"tree_ref": "department", "cycle_error": "error.settings.department.cycle",
+           "final_check": _department_tree_check},
 )
 
 PROJECT = r.Kind(

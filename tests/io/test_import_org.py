@@ -125,3 +125,43 @@ def test_templates_import_cleanly(db, admin, name):
         report = imp.DRY_RUNS[name](db, admin, read_table(f.data, f.filename))
         assert report.ok, [p.render("en") for p in report.problems]
         assert report.created == 1
+
+
+def test_department_activity_rules_follow_the_settings_pages(db, admin):
+    imp.import_departments(db, admin, read_table(_csv("code,name,parent\nD1,销售部,\nD11,华南,D1\n"), "d.csv"))
+    # deactivating a parent whose child stays active is refused; an active child under an inactive parent too
+    bad = _csv("code,name,active\nD1,销售部,否\n")
+    report = imp.dry_run_departments(db, admin, read_table(bad, "d.csv"))
+    assert [(p.row, p.message_id, p.params) for p in report.problems] == [
+        (2, "error.settings.department.active_children", {"children": "D11"})]
+    report = imp.dry_run_departments(db, admin, read_table(_csv("code,name,parent,active\nN1,新,D9,\n"
+                                                                "D9,停用的上级,,否\n"), "d.csv"))
+    assert [(p.row, p.message_id) for p in report.problems] == [
+        (2, "error.settings.department.parent_inactive"), (3, "error.settings.department.active_children")]
+    assert "D9" not in _rows(db, Department)
+    # deactivating child and parent in one file is fine
+    ok = imp.import_departments(db, admin, read_table(_csv("code,name,active\nD1,销售部,否\nD11,华南,否\n"),
+                                                      "d.csv"))
+    assert ok.updated == 2
+    assert not any(d.active for d in _rows(db, Department).values())
+
+
+def test_cli_imports_and_exports_warehouses(db, db_url, admin, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from erp_core.cli import main
+
+    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
+    run = lambda *args: CliRunner().invoke(main, ["--lang", "en", *args], catch_exceptions=False)  # noqa: E731
+    path = tmp_path / "wh.csv"
+    path.write_bytes(_csv("仓库编码,仓库名称\nWH9,命令行仓库\nWH8,\n"))
+    bad = run("import", "warehouses", str(path))
+    assert bad.exit_code == 1 and "Row 3" in bad.output and _count(db, Warehouse) == 0
+    path.write_bytes(_csv("仓库编码,仓库名称\nWH9,命令行仓库\n"))
+    assert run("import", "warehouses", str(path), "--dry-run").exit_code == 0 and _count(db, Warehouse) == 0
+    done = run("import", "warehouses", str(path))
+    assert done.exit_code == 0 and "1 created" in done.output
+    assert _rows(db, Warehouse)["WH9"].name == "命令行仓库"
+    out = tmp_path / "w.csv"
+    assert run("export", "warehouses", "--out", str(out)).exit_code == 0
+    assert "WH9" in out.read_text(encoding="utf-8-sig")
