@@ -86,3 +86,34 @@ def as_of(df: pd.DataFrame) -> None:
     if info is not None:
         st.caption(tr("reports.as_of", seq=info.watermark,
                       time=fmt_datetime(info.synced_at.replace(tzinfo=dt.UTC))))
+
+
+TRIAL_BALANCE_COLUMNS = ["account_code", "account_name", "opening_debit", "opening_credit", "period_debit",
+                         "period_credit", "closing_debit", "closing_credit"]
+
+
+def statement_page(*, statement: str, report, columns: Sequence[str], prefix: str) -> None:
+    """A statutory statement page (balance sheet, income statement): period form, the statement with as-of,
+    downloads, and drill-down from a selected line to the accounts behind it."""
+    from erp_core.analytics import queries  # the drill-down query shared by both statements
+    from ui.actions import run_action
+
+    st.title(tr(f"nav.reports.{statement}"))
+    with st.form(f"{prefix}_filters"):
+        c1, _ = st.columns([2, 6])
+        period = period_select("field.reports.period", f"{prefix}_period", container=c1)
+        st.form_submit_button(tr("reports.run"), type="primary", icon=":material/play_arrow:")
+    df = run_action(report, period=period)
+    if df is None:
+        st.stop()
+    as_of(df)
+    picked = show_table(df, columns, money=columns[2:], key=f"{prefix}_table", select=True)
+    downloads(df, columns, f"{statement}_{period}", f"{prefix}_export")
+    line_no = df.iloc[picked]["line_no"] if picked is not None else None
+    if line_no is None or str(line_no) == "<NA>":
+        st.caption(tr("reports.statement_drill_hint"))
+        return
+    st.subheader(tr("reports.statement_drill", line=int(line_no), item=df.iloc[picked]["item"].strip()))
+    detail = run_action(queries.statement_line_accounts, statement=statement, period=period, line_no=int(line_no))
+    if detail is not None:
+        show_table(detail, TRIAL_BALANCE_COLUMNS, money=TRIAL_BALANCE_COLUMNS[2:], key=f"{prefix}_drill")

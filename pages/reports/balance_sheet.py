@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from erp_core.analytics import queries
-from ui.actions import run_action
 from ui.context import require_actor
-from ui.i18n import tr
-from ui.report_kit import as_of, downloads, period_select, show_table
-
-TB = ["account_code", "account_name", "opening_debit", "opening_credit", "period_debit", "period_credit",
-      "closing_debit", "closing_credit"]
-COLUMNS = ["line_no", "item", "closing_amount", "opening_amount"]
+from ui.report_kit import statement_page
 
 require_actor()
-st.title(tr("nav.reports.balance_sheet"))
-with st.form("bs_filters"):
-    c1, _ = st.columns([2, 6])
-    period = period_select("field.reports.period", "bs_period", container=c1)
-    st.form_submit_button(tr("reports.run"), type="primary", icon=":material/play_arrow:")
-
-df = run_action(queries.balance_sheet, period=period)
-if df is None:
-    st.stop()
-as_of(df)
-picked = show_table(df, COLUMNS, money=COLUMNS[2:], key="bs_table", select=True)
-downloads(df, COLUMNS, f"balance_sheet_{period}", "bs_export")
-line_no = df.iloc[picked]["line_no"] if picked is not None else None
-if line_no is not None and str(line_no) != "<NA>":
-    st.subheader(tr("reports.statement_drill", line=int(line_no), item=df.iloc[picked]["item"].strip()))
-    detail = run_action(queries.statement_line_accounts, statement="balance_sheet", period=period, line_no=int(line_no))
-    if detail is not None:
-        show_table(detail, TB, money=TB[2:], key="bs_drill")
-else:
-    st.caption(tr("reports.statement_drill_hint"))
+statement_page(statement="balance_sheet", report=queries.balance_sheet,
+               columns=["line_no", "item", "closing_amount", "opening_amount"], prefix="bs")

@@ -8,10 +8,9 @@ from erp_core.analytics import queries
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
-from ui.report_kit import account_select, as_of, downloads, period_select, show_table
+from ui.report_kit import TRIAL_BALANCE_COLUMNS, account_select, as_of, downloads, period_select, show_table
 
-TB = ["account_code", "account_name", "opening_debit", "opening_credit", "period_debit", "period_credit",
-      "closing_debit", "closing_credit"]
+TB = TRIAL_BALANCE_COLUMNS
 DRILL = ["posting_date", "voucher", "account_code", "summary", "debit", "credit"]
 
 actor = require_actor()
