@@ -91,3 +91,17 @@ def confirmed_button(label_key: str, confirm_key: str, key: str, **params: Any) 
     """A destructive action: a checkbox "I am sure" must be ticked before the button is enabled."""
     ok = st.checkbox(tr(confirm_key, **params), key=f"{key}_ok")
     return st.button(tr(label_key), key=key, disabled=not ok, type="primary")
+
+
+def active_toggle(actor, *, permission_prefix: str, key: str, label: str, active: bool, version: int,
+                  version_key: str, deactivate: Callable[..., Any], activate: Callable[..., Any],
+                  **ids: Any) -> None:
+    """Deactivate an active record (confirmed first) or activate an inactive one, each offered only to holders
+    of ``<permission_prefix>.deactivate`` / ``.activate`` (the use case checks again)."""
+    if active and actor.may(f"{permission_prefix}.deactivate"):
+        if confirmed_button("settings.deactivate", "settings.confirm_deactivate", f"{key}_deactivate",
+                            item=label) and done(deactivate, version=version, **ids):
+            succeed(forget=[version_key, f"{key}_deactivate_ok"])
+    if not active and actor.may(f"{permission_prefix}.activate"):
+        if st.button(tr("settings.activate"), key=f"{key}_activate") and done(activate, version=version, **ids):
+            succeed(forget=[version_key])

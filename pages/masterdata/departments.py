@@ -15,7 +15,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.settings_kit import (
-    confirmed_button,
+    active_toggle,
     done,
     export_buttons,
     loaded_version,
@@ -94,11 +94,6 @@ if tree and (actor.may("masterdata.department.edit") or actor.may("masterdata.de
         if save and done(edit_department, department_id=picked, version=ver, code=code, name=name,
                          parent_id=parent):
             succeed(forget=[f"dp_ver_{picked}"])
-    if dep["active"] and actor.may("masterdata.department.deactivate"):
-        if confirmed_button("settings.deactivate", "settings.confirm_deactivate", "dp_deactivate",
-                            item=names[picked]) and done(deactivate_department, department_id=picked, version=ver):
-            succeed(forget=[f"dp_ver_{picked}", "dp_deactivate_ok"])
-    if not dep["active"] and actor.may("masterdata.department.activate"):
-        if st.button(tr("settings.activate"), key="dp_activate") and done(
-                activate_department, department_id=picked, version=ver):
-            succeed(forget=[f"dp_ver_{picked}"])
+    active_toggle(actor, permission_prefix="masterdata.department", key="dp", label=names[picked],
+                  active=dep["active"], version=ver, version_key=f"dp_ver_{picked}",
+                  deactivate=deactivate_department, activate=activate_department, department_id=picked)

@@ -15,7 +15,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.settings_kit import (
-    confirmed_button,
+    active_toggle,
     done,
     export_buttons,
     loaded_version,
@@ -92,11 +92,6 @@ if result.rows and (actor.may("masterdata.project.edit") or actor.may("masterdat
         submitted, values = _form(f"pj_edit_{picked}", row)
         if submitted and done(edit_project, project_id=picked, version=ver, **values):
             succeed(forget=[f"pj_ver_{picked}"])
-    if row["active"] and actor.may("masterdata.project.deactivate"):
-        if confirmed_button("settings.deactivate", "settings.confirm_deactivate", "pj_deactivate",
-                            item=labels[picked]) and done(deactivate_project, project_id=picked, version=ver):
-            succeed(forget=[f"pj_ver_{picked}", "pj_deactivate_ok"])
-    if not row["active"] and actor.may("masterdata.project.activate"):
-        if st.button(tr("settings.activate"), key="pj_activate") and done(
-                activate_project, project_id=picked, version=ver):
-            succeed(forget=[f"pj_ver_{picked}"])
+    active_toggle(actor, permission_prefix="masterdata.project", key="pj", label=labels[picked],
+                  active=row["active"], version=ver, version_key=f"pj_ver_{picked}",
+                  deactivate=deactivate_project, activate=activate_project, project_id=picked)

@@ -17,7 +17,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.settings_kit import (
-    confirmed_button,
+    active_toggle,
     done,
     export_buttons,
     loaded_version,
@@ -84,14 +84,9 @@ with tab_edit:
         submitted, values = _form(f"wh_edit_{picked}", row)
         if submitted and done(edit_warehouse, warehouse_id=picked, version=ver, **values):
             succeed(forget=[f"wh_ver_{picked}"])
-    if row["active"] and actor.may("masterdata.warehouse.deactivate"):
-        if confirmed_button("settings.deactivate", "settings.confirm_deactivate", "wh_deactivate",
-                            item=labels[picked]) and done(deactivate_warehouse, warehouse_id=picked, version=ver):
-            succeed(forget=[f"wh_ver_{picked}", "wh_deactivate_ok"])
-    if not row["active"] and actor.may("masterdata.warehouse.activate"):
-        if st.button(tr("settings.activate"), key="wh_activate") and done(
-                activate_warehouse, warehouse_id=picked, version=ver):
-            succeed(forget=[f"wh_ver_{picked}"])
+    active_toggle(actor, permission_prefix="masterdata.warehouse", key="wh", label=labels[picked],
+                  active=row["active"], version=ver, version_key=f"wh_ver_{picked}",
+                  deactivate=deactivate_warehouse, activate=activate_warehouse, warehouse_id=picked)
 
 with tab_loc:
     locations = run_action(list_locations, warehouse_id=picked) or []
