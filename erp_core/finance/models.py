@@ -27,6 +27,9 @@ class FinanceSetting(Versioned, Base):  # 财务设置 (one row per company)
     # 'single': every voucher is 记; 'split': 收 / 付 / 转 (receipts, payments, transfers)
     voucher_type_mode: Mapped[str] = mapped_column(String(10), default="single")
     code_scheme: Mapped[str] = mapped_column(String(20), default="4-2-2")  # digits per account level
+    # 增值税纳税人类型: 'general' (一般纳税人, 2221 sub-accounts, VAT transfer at close) or 'small'
+    # (小规模纳税人, VAT owed straight to 应交税费—应交增值税 at the levy rate)
+    taxpayer_type: Mapped[str] = mapped_column(String(10), default="general", server_default="general")
 
     def voucher_types(self) -> tuple[str, ...]:
         return VOUCHER_TYPES_SPLIT if self.voucher_type_mode == "split" else VOUCHER_TYPES_SINGLE
