@@ -1,6 +1,8 @@
-"""`erp import customers|suppliers|products|employees|categories|departments|projects|warehouses FILE [--dry-run]` and
-`erp export <kind> --format csv|xlsx --out FILE`. Both act as the system actor of the installation's company
-(the `erp` command is run by the server's owner). Exit 1 when the file has any problem (nothing is written)."""
+"""`erp import KIND FILE [--dry-run]` and `erp export KIND --format csv|xlsx --out FILE` for every kind registered
+in erp_core/io/registry.py (customers, suppliers, products, employees, categories, departments, projects,
+warehouses, locations, accounts, opening-balances, and whatever a module registers). Both act as the system actor
+of the installation's company (the `erp` command is run by the server's owner). Exit 1 when the file has any
+problem (nothing is written)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from sqlalchemy import select
 from erp_core.cli.base import EXIT_USAGE, EXIT_VIOLATIONS, CliState, fail, handles_errors, main, pass_state
 from erp_core.cli.groups import import_group
 from erp_core.i18n import t
+from erp_core.io.registry import ImportKind, export_kinds, import_kinds
 from erp_core.kernel.actor import Actor
 
-IMPORT_KINDS = ("customers", "suppliers", "products", "employees", "categories", "departments", "projects",
-                "warehouses")
+IMPORT_KINDS = tuple(export_kinds())  # the kinds `erp export` writes (the master record lists)
 
 
 def _company_actor(db, company_id: int | None) -> Actor:
@@ -39,25 +41,13 @@ def _print_report(report, locale: str) -> None:
         click.echo("✗ " + p.render(locale))
 
 
-def _functions(kind: str):
-    if kind in ("accounts", "opening-balances"):
-        from erp_core.io import ledger_import_services as lis
-
-        if kind == "accounts":
-            return lis.dry_run_accounts, lis.import_accounts
-        return lis.dry_run_opening_balances, lis.import_opening_balances
-    from erp_core.io import import_services
-
-    return import_services.DRY_RUNS[kind], import_services.COMMITS[kind]
-
-
-def _import_command(kind: str):
+def _import_command(spec: ImportKind):
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check every row and report problems; write nothing.")
     @click.option("--confirm-duplicates", is_flag=True,
                   help="Import rows that look like existing customers/suppliers anyway.")
     @click.option("--date", "opening_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                  help="opening-balances only: the date of the opening voucher (YYYY-MM-DD).")
+                  help="Kinds with a date parameter (opening-balances...): the date (YYYY-MM-DD).")
     @click.option("--company", "--company-id", "company_id", type=int, default=None,
               help="Company id (only needed when the database holds several).")
     @pass_state
@@ -67,20 +57,21 @@ def _import_command(kind: str):
         from erp_core.io.importer import DuplicatesNotConfirmed, ImportFailed, read_table
 
         table = read_table(file.read_bytes(), file.name)
-        dry_fn, commit_fn = _functions(kind)
-        extra: dict = {}
-        if kind == "opening-balances":
-            extra["opening_date"] = opening_date.date() if opening_date else None
-        elif kind != "accounts":
+        params: dict = {}
+        for p in spec.params:
+            if p.type == "date":
+                params[p.name] = opening_date.date() if opening_date else None
+        extra = dict(params)
+        if spec.confirms_duplicates:
             extra["confirm_duplicates"] = confirm_duplicates
         db = state.database()
         try:
             actor = _company_actor(db, company_id)
             actor = dataclasses.replace(actor, locale=state.locale)
-            report = dry_fn(db, actor, table, **{k: v for k, v in extra.items() if k != "confirm_duplicates"})
+            report = spec.dry_run(db, actor, table, **params)
             if report.ok and not dry_run:
                 try:
-                    report = commit_fn(db, actor, table, **extra)
+                    report = spec.commit(db, actor, table, **extra)
                 except (ImportFailed, DuplicatesNotConfirmed) as exc:
                     _print_report(exc.report, state.locale)
                     fail(t(exc.message_id, state.locale, **exc.params), EXIT_VIOLATIONS)
@@ -92,14 +83,14 @@ def _import_command(kind: str):
         key = "import.done" if report.committed else "import.dry_run_ok"
         click.echo(t(key, state.locale, created=report.created, updated=report.updated))
 
-    command.__doc__ = (f"Import {kind} from a CSV or XLSX file (headers in Chinese or English); upsert by code."
-                       if kind != "opening-balances" else
-                       "Import opening balances as one posted opening voucher (--date YYYY-MM-DD).")
+    doc = (spec.dry_run.__doc__ or "").strip().splitlines()
+    command.__doc__ = (f"Import {spec.name} from a CSV or XLSX file (headers in Chinese or English)"
+                       + (f": {doc[0]}" if doc else "."))
     return command
 
 
-for _kind in (*IMPORT_KINDS, "accounts", "opening-balances"):
-    import_group.command(_kind)(_import_command(_kind))
+for _spec in import_kinds().values():
+    import_group.command(_spec.name)(_import_command(_spec))
 
 
 @main.command("export")
@@ -113,12 +104,10 @@ for _kind in (*IMPORT_KINDS, "accounts", "opening-balances"):
 @handles_errors
 def export_cmd(state: CliState, kind: str, fmt: str, out: Path, company_id: int | None) -> None:
     """Export a master record list with the same columns the import reads (formula-safe)."""
-    from erp_core.io.export_queries import EXPORTS
-
     db = state.database()
     try:
         actor = _company_actor(db, company_id)
-        f = EXPORTS[kind](db, actor, fmt=fmt, locale=state.locale)
+        f = export_kinds()[kind].export(db, actor, fmt=fmt, locale=state.locale)
     finally:
         db.dispose()
     if str(out) == "-":

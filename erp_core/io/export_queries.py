@@ -28,6 +28,8 @@ def _template(name: str, ctx: Context, fmt: str, locale: str | None) -> SheetFil
     kind = importer.kind_of(name)
     defs = cf.definitions(ctx.session, ctx.company_id, kind.custom_entity) if kind.custom_entity else []
     example = dict({**EXAMPLES, **ORG_EXAMPLES}[kind.name])
+    if kind.extra.get("example"):  # values from the company's own data (a location's warehouse code)
+        example.update(kind.extra["example"](ctx))
     example["custom"] = {d.key: d.default_value for d in defs if d.default_value}
     return build(kind, defs, [example], fmt if fmt in FORMATS else "csv", locale or ctx.actor.locale,
                  f"{name}_template")
@@ -117,9 +119,24 @@ def warehouse_template(ctx: Context, *, fmt: str = "xlsx", locale: str | None = 
     return _template("warehouses", ctx, fmt, locale)
 
 
+@query("masterdata.warehouse.export_location", zh="导出库位", en="Export storage locations")
+def export_locations(ctx: Context, *, fmt: str = "csv", locale: str | None = None,
+                     **list_args: Any) -> SheetFile:
+    """Storage locations of every warehouse (warehouse code, location code, name, active), by warehouse."""
+    list_args.setdefault("sort", "warehouse")
+    return _export("locations", ctx, fmt, locale, list_args)
+
+
+@query("masterdata.warehouse.import_location", zh="导入库位", en="Import storage locations")
+def location_template(ctx: Context, *, fmt: str = "xlsx", locale: str | None = None) -> SheetFile:
+    return _template("locations", ctx, fmt, locale)
+
+
 EXPORTS = {"customers": export_customers, "suppliers": export_suppliers, "products": export_products,
            "employees": export_employees, "categories": export_categories,
-           "departments": export_departments, "projects": export_projects, "warehouses": export_warehouses}
+           "departments": export_departments, "projects": export_projects, "warehouses": export_warehouses,
+           "locations": export_locations}
 TEMPLATES = {"customers": customer_template, "suppliers": supplier_template, "products": product_template,
              "employees": employee_template, "categories": category_template,
-             "departments": department_template, "projects": project_template, "warehouses": warehouse_template}
+             "departments": department_template, "projects": project_template, "warehouses": warehouse_template,
+             "locations": location_template}

@@ -106,9 +106,45 @@ def import_warehouses(ctx: Context, table: Table, progress: Progress | None = No
     return _commit("warehouses", ctx, table, progress, confirm_duplicates)
 
 
+@query("masterdata.warehouse.import_location", zh="导入库位", en="Import storage locations")
+def dry_run_locations(ctx: Context, table: Table, progress: Progress | None = None) -> ImportReport:
+    """Storage locations keyed by (warehouse code, location code)."""
+    return _dry("locations", ctx, table, progress)
+
+
+@use_case("masterdata.warehouse.import_location", zh="导入库位", en="Import storage locations")
+def import_locations(ctx: Context, table: Table, progress: Progress | None = None, *,
+                     confirm_duplicates: bool = False) -> ImportReport:
+    return _commit("locations", ctx, table, progress, confirm_duplicates)
+
+
 DRY_RUNS = {"customers": dry_run_customers, "suppliers": dry_run_suppliers, "products": dry_run_products,
             "employees": dry_run_employees, "categories": dry_run_categories,
-            "departments": dry_run_departments, "projects": dry_run_projects, "warehouses": dry_run_warehouses}
+            "departments": dry_run_departments, "projects": dry_run_projects, "warehouses": dry_run_warehouses,
+            "locations": dry_run_locations}
 COMMITS = {"customers": import_customers, "suppliers": import_suppliers, "products": import_products,
            "employees": import_employees, "categories": import_categories,
-           "departments": import_departments, "projects": import_projects, "warehouses": import_warehouses}
+           "departments": import_departments, "projects": import_projects, "warehouses": import_warehouses,
+           "locations": import_locations}
+
+_LABELS = {"departments": "import_org.kind.department", "projects": "import_org.kind.project",
+           "warehouses": "import_org.kind.warehouse", "locations": "import_kinds.kind.location"}
+_ORDER = ("customers", "suppliers", "products", "categories", "employees", "departments", "projects",
+          "warehouses", "locations")
+
+
+def _register() -> None:
+    """Register the master record kinds with the import registry (page, `erp import`, `erp export`)."""
+    from erp_core.io import export_queries as eq
+    from erp_core.io.registry import ImportKind, register
+
+    for order, name in enumerate(_ORDER):
+        commit = COMMITS[name]
+        register(ImportKind(
+            name=name, label=_LABELS.get(name, "masterdata.import." + name), permission=commit.permission,
+            dry_run=DRY_RUNS[name], commit=commit, template=eq.TEMPLATES[name],
+            confirms_duplicates=name in ("customers", "suppliers"), export=eq.EXPORTS[name],
+            export_permission=eq.EXPORTS[name].permission, order=10 * (order + 1)))
+
+
+_register()

@@ -8,7 +8,8 @@ The table and the progress callback are passed positionally, so the audit record
 audit keeps keyword parameters only). The commit repeats the whole check inside its transaction: whatever the
 dry run said, a file with any problem writes nothing (ImportFailed carries the report).
 
-Upsert by code: a row whose code exists updates that record's columns present in the file (an empty cell clears
+Upsert by key (the code, or several columns: ``Kind.key``, e.g. warehouse code + location code for storage
+locations): a row whose key exists updates that record's columns present in the file (an empty cell clears
 an optional value); columns not in the file are left alone. New rows are inserted with Core in batches.
 """
 
@@ -168,7 +169,7 @@ def kinds() -> dict[str, r.Kind]:
     from erp_core.masterdata.partners import CUSTOMER, SUPPLIER
 
     return {"customers": CUSTOMER, "suppliers": SUPPLIER, "products": r.PRODUCT, "employees": EMPLOYEE,
-            "categories": r.CATEGORY, **ORG_KINDS}
+            "categories": r.CATEGORY, **ORG_KINDS}  # ORG_KINDS: departments, projects, warehouses, locations
 
 
 def _tree_ref(kind: r.Kind) -> str | None:
@@ -242,10 +243,11 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
         cols.append(model.custom_json)
     if kind.name in ("customer", "supplier"):
         cols += [model.name_norm, model.phone_norm, model.merged_into]
-    existing: dict[str, dict[str, Any]] = {}
+    key_targets = [kind.col(k).target for k in kind.key]
+    existing: dict[Any, dict[str, Any]] = {}
     for row in session.execute(select(*cols).where(model.company_id == company_id)):
         rec = dict(row._mapping)
-        existing[rec["code"]] = rec
+        existing[_record_key(rec, key_targets)] = rec
     dup_index = _duplicate_index(kind, existing)
     lookups = r.Lookups(session, company_id)
     if _tree_ref(kind):
@@ -255,6 +257,7 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
     header_of = {m[1].key: table.headers[i] for i, m in mapping.items()}
     scope = ctx.actor.scope(ctx.permission)
     check_scope = not ctx.actor.is_system and scope is not Scope.ALL
+    scope_check = kind.extra.get("scope_check")  # a kind's own scope rule over the whole file (departments)
     first_row_of_code: dict[str, int] = {}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -279,7 +282,8 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
             code = kind.col("code").parse(code_value)
         except CellError:
             code = None
-        current = existing.get(code) if code else None
+        key = _row_key(kind, raw, lookups)
+        current = existing.get(key) if key is not None else None
         attrs, problems = r.clean(kind, raw, lookups, creating=current is None)
         stored: dict[str, str] = {}
         if kind.custom_entity:
@@ -288,12 +292,12 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
             problems += r.custom_problems(defs, found)
         if current is not None and current.get("merged_into") is not None:
             problems.append(("code", kind.col("code").field, code_value, CellError("error.masterdata.merged")))
-        if code:
-            if code in first_row_of_code:
+        if key is not None:
+            if key in first_row_of_code:
                 problems.append(("code", kind.col("code").field, code_value,
-                                 CellError("error.import.duplicate_in_file", other=first_row_of_code[code])))
+                                 CellError("error.import.duplicate_in_file", other=first_row_of_code[key])))
             else:
-                first_row_of_code[code] = row_no
+                first_row_of_code[key] = row_no
         order = kind.extra.get("date_order")
         if order and not problems:
             first = attrs[kind.col(order[0]).target] if order[0] in raw else (current or {}).get(order[0])
@@ -310,7 +314,7 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
             merged = {a: current[a] for a in targets} if current else {}
             merged.update(attrs)
             attrs.update(kind.derived(merged))
-        if check_scope:
+        if check_scope and scope_check is None:
             probe = {**(current or {}), **attrs}
             if not may_touch(ctx, company_id=company_id,
                              department_id=probe.get(kind.department_attr) if kind.department_attr else None,
@@ -334,6 +338,15 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
         else:
             attrs["_id"] = current["id"]
             updates.append(attrs)
+    if check_scope and scope_check is not None:
+        for row_no, key, value, message_id, params in scope_check(ctx, existing, inserts + updates, lookups,
+                                                                  first_row_of_code):
+            report.problems.append(ImportProblem(row_no, header_of.get(key, key), value, message_id, params))
+    file_check = kind.extra.get("file_check")  # like final_check, but run even when other rows have problems
+    if file_check:
+        for row_no, key, value, message_id, params in file_check(existing, inserts + updates, lookups,
+                                                                first_row_of_code):
+            report.problems.append(ImportProblem(row_no, header_of.get(key, key), value, message_id, params))
     final_check = kind.extra.get("final_check")
     if final_check and not report.problems:
         for row_no, key, value, message_id, params in final_check(existing, inserts + updates, lookups,
@@ -346,6 +359,31 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
     if _tree_ref(kind):
         placeholders = {v: k for k, v in lookups._load(_tree_ref(kind)).items() if v < 0}
     return _Plan(report, inserts, updates, placeholders)
+
+
+def _record_key(rec: dict[str, Any], targets: list[str]) -> Any:
+    """A stored record's upsert key: its code, or a tuple of several column values (composite keys)."""
+    return rec[targets[0]] if len(targets) == 1 else tuple(rec[t] for t in targets)
+
+
+def _row_key(kind: r.Kind, raw: dict[str, Any], lookups: r.Lookups) -> Any:
+    """The upsert key of a file row in the same form as :func:`_record_key` (references resolved to ids), or
+    None when a key cell is blank, invalid or names an unknown record (the row check reports why)."""
+    values = []
+    for name in kind.key:
+        col = kind.col(name)
+        try:
+            value = col.parse(raw.get(name))
+        except CellError:
+            return None
+        if value is None:
+            return None
+        if col.ref:
+            value = lookups.id_of(col.ref, value)
+            if value is None:
+                return None
+        values.append(value)
+    return values[0] if len(values) == 1 else tuple(values)
 
 
 class _DuplicateIndex:

@@ -308,3 +308,26 @@ def template(kind: str, fmt: str = "xlsx", locale: str | None = None):
         return SheetFile(to_xlsx_bytes(head, [row], sheet=name), f"{name}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 1)
     return SheetFile(to_csv_bytes(head, [row]), f"{name}.csv", "text/csv", 1)
+
+
+def _template_for(kind: str):
+    def build(_db, _actor, *, fmt: str = "xlsx", locale: str | None = None):
+        return template(kind, fmt, locale)
+
+    return build
+
+
+def _register() -> None:
+    """Register accounts and opening balances with the import registry (page, `erp import`)."""
+    from erp_core.io.registry import DATE_PARAM, ImportKind, register
+
+    register(ImportKind(name="accounts", label="masterdata.import.accounts", permission=import_accounts.permission,
+                        dry_run=dry_run_accounts, commit=import_accounts, template=_template_for("accounts"),
+                        order=200))
+    register(ImportKind(name="opening-balances", label="masterdata.import.opening_balances",
+                        permission=import_opening_balances.permission, dry_run=dry_run_opening_balances,
+                        commit=import_opening_balances, template=_template_for("opening-balances"),
+                        params=(DATE_PARAM,), order=210))
+
+
+_register()

@@ -33,6 +33,7 @@ from erp_core.kernel.errors import (
 from erp_core.masterdata import custom_fields as cf
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_items import COSTING_METHODS, PRODUCT_KINDS, Product, ProductCategory
+from erp_core.masterdata.models_warehouse import Warehouse
 from erp_core.security.models import User
 from erp_core.security.scope import may_touch, scoped
 
@@ -46,7 +47,7 @@ class Col:
     parse: Parser
     required: bool = False
     attr: str | None = None  # model attribute (defaults to key); for references, the *_id attribute
-    ref: str | None = None  # "department" | "category" | "user": the value is that record's code / username
+    ref: str | None = None  # "department" | "category" | "user" | "warehouse": that record's code / username
     aliases: tuple[str, ...] = ()  # more accepted header spellings
     import_only: bool = False
 
@@ -79,6 +80,7 @@ class Kind:
     sort_attrs: tuple[str, ...] = ("code", "name")
     entity_label: str = ""  # catalog key of the record kind's name
     extra: dict[str, Any] = field(default_factory=dict)
+    key: tuple[str, ...] = ("code",)  # the columns that identify a record in an import (upsert key)
 
     def col(self, key: str) -> Col:
         for c in self.columns:
@@ -116,6 +118,8 @@ class Lookups:
                     ProductCategory.company_id == self.company_id)
             elif ref == "user":
                 stmt = select(User.username, User.id).where(User.company_id == self.company_id)
+            elif ref == "warehouse":
+                stmt = select(Warehouse.code, Warehouse.id).where(Warehouse.company_id == self.company_id)
             else:
                 raise ValueError(ref)
             self._maps[ref] = {code: id_ for code, id_ in self.session.execute(stmt)}

@@ -1,47 +1,36 @@
 """Import (导入): pick a record kind -> download a template -> upload CSV/XLSX -> see how columns map -> dry run
-listing every problem -> commit all or nothing, with progress."""
+listing every problem -> commit all or nothing, with progress. The kinds come from erp_core's import registry
+(erp_core/io/registry.py): a kind registered there appears here for the users holding its permission."""
 
 import pandas as pd
 import streamlit as st
 
 from erp_core.i18n import has
-from erp_core.io import ledger_import_services as ledger
 from erp_core.io.export import to_csv_bytes
-from erp_core.io.export_queries import TEMPLATES
-from erp_core.io.import_services import COMMITS, DRY_RUNS
 from erp_core.io.importer import read_table
+from erp_core.io.registry import import_kinds
 from erp_core.kernel.errors import DomainError
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
 
-KIND_PERMISSION = {"customers": "masterdata.customer.import", "suppliers": "masterdata.supplier.import",
-                   "products": "masterdata.product.import", "employees": "masterdata.employee.import",
-                   "categories": "masterdata.category.import", "accounts": "finance.account.import",
-                   "opening-balances": "finance.opening_balance.import",
-                   "departments": "masterdata.department.import", "projects": "masterdata.project.import",
-                   "warehouses": "masterdata.warehouse.import"}
-KIND_LABEL = {"departments": "import_org.kind.department", "projects": "import_org.kind.project",
-              "warehouses": "import_org.kind.warehouse"}
-LEDGER = {"accounts": (ledger.dry_run_accounts, ledger.import_accounts),
-          "opening-balances": (ledger.dry_run_opening_balances, ledger.import_opening_balances)}
-
 actor = require_actor()
 st.title(tr("nav.masterdata.import"))
-allowed = [k for k, p in KIND_PERMISSION.items() if actor.may(p)]
-if not allowed:
+specs = {name: spec for name, spec in import_kinds().items() if actor.may(spec.permission)}
+if not specs:
     st.info(tr("masterdata.import.none"))
     st.stop()
 
-kind = st.selectbox(tr("masterdata.import.kind"), allowed,
-                    format_func=lambda k: tr(KIND_LABEL.get(k) or "masterdata.import." + k.replace("-", "_")))
+kind = st.selectbox(tr("masterdata.import.kind"), list(specs), format_func=lambda k: tr(specs[k].label))
+spec = specs[kind]
 
 c1, c2 = st.columns(2)
 extra = {}
-if kind == "opening-balances":
-    extra["opening_date"] = st.date_input(tr("field.ledgerimport.opening_date"), key="opening_date")
+for param in spec.params:
+    if param.type == "date":
+        extra[param.name] = st.date_input(tr(param.label), key=param.name)
 for col, fmt in ((c1, "xlsx"), (c2, "csv")):
-    template = ledger.template(kind, fmt, locale()) if kind in LEDGER else run_action(TEMPLATES[kind], fmt=fmt)
+    template = run_action(spec.template, fmt=fmt, locale=locale())
     if template is not None:
         col.download_button(tr("masterdata.import.template", fmt=fmt.upper()), template.data,
                             file_name=template.filename, mime=template.mime, key=f"tpl_{kind}_{fmt}")
@@ -57,8 +46,7 @@ except DomainError as err:
     st.error(render_error(err, locale()))
     st.stop()
 
-dry_fn, commit_fn = LEDGER.get(kind) or (DRY_RUNS[kind], COMMITS[kind])
-report = run_action(dry_fn, table, **extra)
+report = run_action(spec.dry_run, table, **extra)
 if report is None:
     st.stop()
 
@@ -93,9 +81,9 @@ if st.button(tr("masterdata.import.commit"), type="primary", disabled=has_duplic
         bar.progress(min(1.0, 0.5 * share + (0.5 if phase == "write" else 0.0)),
                      text=tr("masterdata.import.progress"))
 
-    if kind not in LEDGER:
+    if spec.confirms_duplicates:
         extra["confirm_duplicates"] = confirm
-    result = run_action(commit_fn, table, progress, **extra)
+    result = run_action(spec.commit, table, progress, **extra)
     if result is not None:
         bar.progress(1.0)
         st.success(tr("import.done", created=result.created, updated=result.updated))

@@ -1,5 +1,6 @@
 """Master records in the navigation (engineer E2's pages)."""
 
+from erp_core.io.registry import import_kinds
 from ui.nav import PageSpec
 
 G = "nav.group.masterdata"
@@ -16,10 +17,7 @@ PAGES = [
     PageSpec(file="pages/masterdata/employees.py", title="nav.masterdata.employees", group=G,
              any_of=("masterdata.employee.view",), icon=":material/badge:", order=50),
     PageSpec(file="pages/masterdata/import.py", title="nav.masterdata.import", group=G,
-             any_of=("masterdata.customer.import", "masterdata.supplier.import", "masterdata.product.import",
-                     "masterdata.employee.import", "masterdata.category.import", "finance.account.import",
-                     "finance.opening_balance.import", "masterdata.department.import",
-                     "masterdata.project.import", "masterdata.warehouse.import"),
+             any_of=tuple(k.permission for k in import_kinds().values()),  # every registered import kind
              icon=":material/upload_file:", order=80),
     PageSpec(file="pages/masterdata/custom_fields.py", title="nav.masterdata.custom_fields", group=G,
              any_of=("masterdata.custom_field.view",), icon=":material/tune:", order=90),

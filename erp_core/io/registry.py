@@ -1,0 +1,83 @@
+"""The importable kinds, registered once where their use cases live; the import page, `erp import` and
+`erp export` all read them from here (issue #4), so a new kind needs no edit of the page or the CLI.
+
+    register(ImportKind(name="opening-stock", label="inventory.import.opening_stock",
+                        permission="inventory.opening_stock.import", dry_run=dry_run_opening_stock,
+                        commit=import_opening_stock, template=opening_stock_template,
+                        params=(DATE_PARAM,), order=120))
+
+``dry_run`` and ``commit`` are the kind's @query / @use_case: ``fn(db, actor, table, progress=None, **params)``
+returning an ImportReport (commit raises ImportFailed / DuplicatesNotConfirmed). ``template`` is called
+``template(db, actor, fmt=..., locale=...)`` and returns a SheetFile (a @query, or a plain function taking db and
+actor). ``params`` are the extra keyword parameters the kind needs (the page shows a widget for each, the CLI an
+option: a "date" parameter is ``--date YYYY-MM-DD``). Registering happens when the module is imported;
+:func:`import_kinds` loads every use-case module first (security.catalog.load_all), so a kind registered in any
+``*_services`` module is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImportParam:
+    name: str  # keyword argument of dry_run / commit
+    label: str  # catalog key of the field
+    type: str = "date"  # "date" (the only type so far)
+    option: str = "--date"  # the CLI option
+
+
+DATE_PARAM = ImportParam("opening_date", "field.ledgerimport.opening_date")
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str  # the CLI / page name: "customers", "opening-balances", "locations"
+    label: str  # catalog key naming the kind on the import page
+    permission: str  # the import permission (the page offers the kind only to holders)
+    dry_run: Callable[..., Any]
+    commit: Callable[..., Any]
+    template: Callable[..., Any]
+    params: tuple[ImportParam, ...] = ()
+    confirms_duplicates: bool = False  # commit takes confirm_duplicates (customers / suppliers)
+    export: Callable[..., Any] | None = None  # @query (db, actor, fmt=, locale=) -> SheetFile
+    export_permission: str | None = None
+    order: int = 100  # position in lists (page select box, CLI help)
+
+
+_REGISTRY: dict[str, ImportKind] = {}
+_LOADED = False
+
+
+def register(kind: ImportKind) -> ImportKind:
+    """Add (or replace, on a module reload) an importable kind."""
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def import_kinds() -> dict[str, ImportKind]:
+    """Every registered kind, in display order (loads every use-case module once so all are registered)."""
+    global _LOADED
+    if not _LOADED:
+        from erp_core.security.catalog import load_all
+
+        load_all()
+        _LOADED = True
+    return dict(sorted(_REGISTRY.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def import_kind(name: str) -> ImportKind:
+    from erp_core.kernel.errors import DomainError
+
+    try:
+        return import_kinds()[name]
+    except KeyError:
+        raise DomainError("error.import.unknown_kind", kind=name) from None
+
+
+def export_kinds() -> dict[str, ImportKind]:
+    """The kinds that can also be exported."""
+    return {name: k for name, k in import_kinds().items() if k.export is not None}
