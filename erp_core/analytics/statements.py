@@ -12,13 +12,13 @@ from pathlib import Path
 from erp_core.config import PROJECT_ROOT
 
 STATEMENTS_DIR = PROJECT_ROOT / "db" / "seed" / "statements"
-_TERM = re.compile(r"\s*([+-])?\s*(L\d+|PL|\d+(?::[DC])?)\s*")
+_TERM = re.compile(r"\s*([+-])?\s*(L\d+|PL|\d+(?::N?[DC])?)\s*")
 
 
 @dataclass(frozen=True)
 class Term:
     sign: int  # +1 / -1
-    kind: str  # "account" | "debit_balances" | "credit_balances" | "line" | "pl"
+    kind: str  # "account" | "debit_balances" | "credit_balances" | "net_debit" | "net_credit" | "line" | "pl"
     ref: str  # account code or line number
 
 
@@ -60,6 +60,10 @@ def parse_formula(formula: str) -> tuple[Term, ...]:
             terms.append(Term(sign, "pl", ""))
         elif ref.startswith("L"):
             terms.append(Term(sign, "line", ref[1:]))
+        elif ref.endswith(":ND"):
+            terms.append(Term(sign, "net_debit", ref[:-3]))
+        elif ref.endswith(":NC"):
+            terms.append(Term(sign, "net_credit", ref[:-3]))
         elif ref.endswith(":D"):
             terms.append(Term(sign, "debit_balances", ref[:-2]))
         elif ref.endswith(":C"):
@@ -102,6 +106,10 @@ def evaluate(layout: Layout, net: dict[str, int], debit_balances: dict[str, int]
                 v = debit_balances.get(t.ref, 0)
             elif t.kind == "credit_balances":
                 v = credit_balances.get(t.ref, 0)
+            elif t.kind == "net_debit":  # the account with its sub-accounts, only when its balance is a debit
+                v = max(net.get(t.ref, 0), 0)
+            elif t.kind == "net_credit":
+                v = max(-net.get(t.ref, 0), 0)
             elif t.kind == "pl":
                 v = pl_credit if li.side == "credit" else -pl_credit
             else:

@@ -10,14 +10,19 @@ from sqlalchemy import select
 from erp_core.finance.close_services import (
     CLOSE_SOURCE,
     STANDARD_CODES,
+    _later_closed,
     _unposted_and_gaps,
+    earlier_open,
     is_year_end,
     movement,
     parse_period,
     profit_loss_balances,
     standard_of,
+    small_scale_vat,
     surcharges_outstanding,
-    vat_outstanding,
+    taxpayer_type,
+    vat_credit_carried,
+    vat_transfer_due,
 )
 from erp_core.finance.models import Voucher
 from erp_core.ledger.models import AccountingPeriod
@@ -30,6 +35,7 @@ class CheckItem:
     ok: bool
     blocking: bool  # closing refuses while a blocking item is not ok (generated items are done by closing)
     detail: str = ""
+    info: bool = False  # shown for information only (VAT levied by a small-scale taxpayer, 留抵 carried)
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Checklist:
     status: str  # open | closed
     items: tuple[CheckItem, ...]
     generated: tuple[tuple[int, str, str], ...]  # (voucher id, display number, date) of close vouchers
+    taxpayer_type: str = "general"  # general (一般纳税人) | small (小规模纳税人)
 
     @property
     def ready(self) -> bool:
@@ -52,20 +59,33 @@ def close_checklist(ctx: Context, *, period: str) -> Checklist:
                                                           AccountingPeriod.period == period)).scalar_one_or_none()
     unposted, gaps = _unposted_and_gaps(s, cid, period)
     difference = movement(s, cid, "", upto=period)
-    vat = vat_outstanding(s, cid, period)
+    kind = taxpayer_type(s, cid)
     surcharges = {k: v for k, v in surcharges_outstanding(s, cid, period).items() if v != 0}
     pl = profit_loss_balances(s, cid, period)
-    items = [CheckItem("posted", unposted == 0, True, str(unposted) if unposted else ""),
+    earlier = earlier_open(s, cid, period)
+    items = [CheckItem("order", earlier is None, True, earlier or ""),
+             CheckItem("posted", unposted == 0, True, str(unposted) if unposted else ""),
              CheckItem("gaps", not gaps, True, ", ".join(gaps[:20])),
-             CheckItem("balanced", difference == 0, True, f"{difference:,.2f}" if difference else ""),
-             CheckItem("vat", vat <= 0, False, f"{vat:,.2f}" if vat > 0 else ""),
-             CheckItem("surcharges", not surcharges, False,
-                       f"{sum(surcharges.values(), Decimal(0)):,.2f}" if surcharges else ""),
-             CheckItem("carry_forward", not pl, False, str(len(pl)) if pl else "")]
+             CheckItem("balanced", difference == 0, True, f"{difference:,.2f}" if difference else "")]
+    if kind == "small":  # no transfer: the VAT levied this month is what it owes (and the surcharges' base)
+        levied = small_scale_vat(s, cid, period)
+        items.append(CheckItem("vat_small", True, False, f"{levied:,.2f}" if levied else "", info=True))
+    else:
+        vat = vat_transfer_due(s, cid, period)  # negative: a transfer of this period to undo
+        items.append(CheckItem("vat", vat == 0, False, f"{vat:,.2f}" if vat else ""))
+        credit = vat_credit_carried(s, cid, period)
+        if credit > 0:  # 留抵: shown, nothing to do (it offsets next month's output VAT)
+            items.append(CheckItem("vat_credit", True, False, f"{credit:,.2f}", info=True))
+    later = _later_closed(s, cid, period)
+    if later:  # reopening needs every later period open
+        items.append(CheckItem("later", False, True, later))
+    items += [CheckItem("surcharges", not surcharges, False,
+                        f"{sum(surcharges.values(), Decimal(0)):,.2f}" if surcharges else ""),
+              CheckItem("carry_forward", not pl, False, str(len(pl)) if pl else "")]
     if is_year_end(s, cid, period):
         profit = movement(s, cid, [STANDARD_CODES[standard_of(s, cid)]["profit"]], upto=period)
         items.append(CheckItem("year_end", profit == 0 and not pl, False, f"{-profit:,.2f}" if profit else ""))
     generated = tuple((v.id, v.display_no, v.voucher_date.isoformat()) for v in s.execute(
         select(Voucher).where(Voucher.company_id == cid, Voucher.period == period, Voucher.source == CLOSE_SOURCE)
         .order_by(Voucher.id)).scalars())
-    return Checklist(period, row or "open", tuple(items), generated)
+    return Checklist(period, row or "open", tuple(items), generated, kind)

@@ -1,7 +1,12 @@
 """Period close (期末结账): generated vouchers, closing and reopening an accounting period.
 
-Order inside ``close_period`` (one transaction): refuse while the period holds unposted vouchers or numbering
-gaps -> VAT transfer (转出未交增值税) -> surcharge accrual (城建税 / 教育费附加 / 地方教育附加) -> carry-forward of
+Periods close in order: every earlier period holding vouchers must be closed first, and a period reopens only
+while every later one is open. Order inside ``close_period`` (one transaction): refuse while the period holds
+unposted vouchers or numbering gaps -> VAT transfer (转出未交增值税, general taxpayers only: the credit balance
+of 应交税费—应交增值税 up to the period's end, so an input-VAT credit carried from earlier months (留抵) offsets
+this month's output first; a debit balance stays where it is) -> surcharge accrual (城建税 / 教育费附加 / 地方教育附加
+on the VAT payable: the month's transfer for a general taxpayer, the VAT levied in the month for a small-scale
+taxpayer, reduced by the relief rows of the tax table) -> carry-forward of
 every income and expense (损益类) account to 本年利润 -> at year end 本年利润 -> 利润分配—未分配利润 -> the trial
 balance must balance -> accounting_period row 'closed'. ``generate_close_vouchers`` runs the generation steps
 alone (the period stays open). Every generated voucher is posted through the ledger's posting code with a
@@ -39,6 +44,13 @@ STANDARD_CODES = {
 VAT_PARENT = "222101"  # 应交增值税 (sub-accounts 进项 / 销项 / 进项转出 / 转出未交增值税 / 已交税金)
 VAT_TRANSFER_OUT = "22210104"  # 转出未交增值税
 VAT_UNPAID = "222102"  # 未交增值税
+VAT_PAID = "22210105"  # 已交税金 (payments of VAT; not part of what a small-scale taxpayer levies in a month)
+TAXPAYER_TYPES = ("general", "small")  # 一般纳税人 / 小规模纳税人 (finance_setting.taxpayer_type)
+# Surcharge relief rows in the settings tax table (kind 'surcharge', rate = the fraction taken off, e.g. 0.5 for
+# 减半): code prefix -> the taxpayer types it applies to. SSRELIEF: 增值税小规模纳税人 (六税两费减半, 财税〔2019〕13号,
+# 财政部 税务总局公告2022年第10号 and 2023年第12号, to 2027-12-31; seeded). MPRELIEF: 小型微利企业 / 个体工商户 of
+# either type (公告2022年第10号 / 2023年第12号), which a qualifying company adds itself.
+RELIEF_PREFIXES = (("SSRELIEF", ("small",)), ("MPRELIEF", TAXPAYER_TYPES))
 # surcharge -> (tax-rate code prefix in the settings tax table, default rate, payable account)
 SURCHARGES = (("urban", "UMT", Decimal("0.07"), "222103"),  # 城市维护建设税 7 %
               ("education", "EDU", Decimal("0.03"), "222104"),  # 教育费附加 3 %
@@ -128,9 +140,53 @@ def _side(amount: Decimal, *, debit: bool) -> tuple[Decimal, Decimal]:
     return ZERO, abs(amount)
 
 
+def taxpayer_type(session, company_id: int) -> str:
+    """'general' (一般纳税人) or 'small' (小规模纳税人) from the finance settings ('general' when unset)."""
+    from erp_core.finance.models import FinanceSetting
+
+    row = session.get(FinanceSetting, company_id)
+    value = getattr(row, "taxpayer_type", None) or "general"
+    return value if value in TAXPAYER_TYPES else "general"
+
+
+def vat_balance(session, company_id: int, period: str) -> Decimal:
+    """Credit balance of 应交税费—应交增值税 (222101 with its sub-accounts) at the end of the period; negative for a
+    debit balance (input VAT not yet used, 留抵)."""
+    return -movement(session, company_id, VAT_PARENT, upto=period)
+
+
 def vat_outstanding(session, company_id: int, period: str) -> Decimal:
-    """The period's excess of output over input VAT not yet transferred (credit balance movement of 222101)."""
-    return -movement(session, company_id, VAT_PARENT, period=period)
+    """What the period's VAT transfer (转出未交增值税) still has to move to 未交增值税: the credit balance of 222101 up
+    to the period's end (this month's output less its input, less the credit carried from earlier months); never
+    below zero, since an input-VAT excess stays in 222101 as 留抵. Always zero for a small-scale taxpayer (no
+    transfer: the VAT owed is the credit balance of 222101 itself)."""
+    if taxpayer_type(session, company_id) == "small":
+        return ZERO
+    return max(vat_balance(session, company_id, period), ZERO)
+
+
+def vat_transfer_due(session, company_id: int, period: str) -> Decimal:
+    """The amount the period's VAT transfer would post now: the credit balance of 222101 (vat_outstanding), or,
+    when 222101 has a debit balance although this period already transferred (a late input invoice), minus what
+    is needed to undo that transfer (never more than the period transferred; the rest stays as 留抵)."""
+    if taxpayer_type(session, company_id) == "small":
+        return ZERO
+    amount = vat_balance(session, company_id, period)
+    if amount < 0:
+        amount = max(amount, -movement(session, company_id, [VAT_TRANSFER_OUT], period=period))
+    return amount
+
+
+def vat_credit_carried(session, company_id: int, period: str) -> Decimal:
+    """留抵: the input VAT (debit balance of 222101) carried into the next period after this period's transfer."""
+    return max(-vat_balance(session, company_id, period) - vat_outstanding(session, company_id, period), ZERO)
+
+
+def small_scale_vat(session, company_id: int, period: str) -> Decimal:
+    """VAT a small-scale taxpayer levied in the period (credits less debits of 222101 in the period, payments on
+    已交税金 22210105 left out); the base of its surcharges."""
+    return (-movement(session, company_id, VAT_PARENT, period=period)
+            + movement(session, company_id, VAT_PAID, period=period))
 
 
 def surcharge_rates(session, company_id: int, on: dt.date) -> dict[str, Decimal]:
@@ -154,13 +210,43 @@ def surcharge_rates(session, company_id: int, on: dt.date) -> dict[str, Decimal]
     return rates
 
 
+def surcharge_relief(session, company_id: int, on: dt.date, kind: str | None = None) -> Decimal:
+    """The fraction of the surcharges taken off on ``on`` (0.5 under 六税两费减半): the highest rate of the relief rows
+    (RELIEF_PREFIXES) valid that day that apply to the company's taxpayer type; 0 when none does."""
+    kind = kind or taxpayer_type(session, company_id)
+    try:
+        from erp_core.settings.models import TaxRate
+    except ImportError:  # pragma: no cover - settings module absent
+        return ZERO
+    rows = session.execute(select(TaxRate).where(TaxRate.company_id == company_id, TaxRate.kind == "surcharge",
+                                                 TaxRate.valid_from <= on)).scalars().all()
+    found = [Decimal(r.rate) for r in rows for prefix, kinds in RELIEF_PREFIXES
+             if r.code.upper().startswith(prefix) and kind in kinds and (r.valid_to is None or r.valid_to >= on)]
+    return min(max(found, default=ZERO), Decimal(1))
+
+
+def surcharge_base(session, company_id: int, period: str) -> Decimal:
+    """The VAT the surcharges of the period are computed on, never negative: for a general taxpayer what was
+    transferred to 未交增值税 in the period (a month living on its 留抵 pays none), for a small-scale taxpayer the
+    VAT levied in the period."""
+    if taxpayer_type(session, company_id) == "small":
+        base = small_scale_vat(session, company_id, period)
+    else:
+        # 转出未交增值税 of the period, with the transfer still due (so the checklist shows what closing will accrue)
+        base = (movement(session, company_id, [VAT_TRANSFER_OUT], period=period)
+                + vat_transfer_due(session, company_id, period))
+    return max(base, ZERO)
+
+
 def surcharges_outstanding(session, company_id: int, period: str) -> dict[str, Decimal]:
-    """Each surcharge on the VAT transferred in the period, less what close vouchers already accrued."""
-    base = movement(session, company_id, [VAT_TRANSFER_OUT], period=period)  # 转出未交增值税 (debits)
+    """Each surcharge on the VAT payable of the period (less the relief), less what close vouchers already
+    accrued."""
+    base = surcharge_base(session, company_id, period)
     rates = surcharge_rates(session, company_id, period_end(period))
+    keep = Decimal(1) - surcharge_relief(session, company_id, period_end(period))
     out = {}
     for key, _, _, code in SURCHARGES:
-        owed = round_money(base * rates[key]) if base > 0 else ZERO
+        owed = round_money(base * rates[key] * keep) if base > 0 else ZERO
         accrued = -movement(session, company_id, [code], period=period, source=CLOSE_SOURCE)
         out[key] = owed - accrued
     return out
@@ -189,9 +275,9 @@ def profit_loss_balances(session, company_id: int, period: str) -> list[tuple[in
 
 def _vat_transfer(ctx: Context, period: str) -> int | None:
     s, cid = ctx.session, ctx.company_id
-    amount = vat_outstanding(s, cid, period)
-    if amount < 0:  # an input-VAT excess stays in 222101 (留抵); only undo what was transferred before
-        amount = max(amount, -movement(s, cid, [VAT_TRANSFER_OUT], period=period))
+    # 小规模纳税人: none (the VAT owed stays in 222101). Otherwise the credit balance of 222101 up to the period's
+    # end, 留抵 included; an input-VAT excess stays in 222101, only what this period transferred before is undone.
+    amount = vat_transfer_due(s, cid, period)
     if amount == 0:
         return None
     summary = f"{period} 转出未交增值税"
@@ -279,6 +365,16 @@ def _later_closed(session, company_id: int, period: str) -> str | None:
         AccountingPeriod.status == "closed")).scalar()
 
 
+def earlier_open(session, company_id: int, period: str) -> str | None:
+    """The first period before ``period`` that holds vouchers (posted or not) and is not closed, if any. The
+    company's books start at its first period with vouchers; empty months in between need no closing (nothing
+    can be posted into them once a later period is closed)."""
+    closed = select(AccountingPeriod.period).where(AccountingPeriod.company_id == company_id,
+                                                   AccountingPeriod.status == "closed")
+    return session.execute(select(func.min(Voucher.period)).where(
+        Voucher.company_id == company_id, Voucher.period < period, Voucher.period.not_in(closed))).scalar()
+
+
 def _guard(ctx: Context, period: str) -> None:
     row = _period_row(ctx.session, ctx.company_id, period)
     if row is not None and row.status == "closed":
@@ -286,6 +382,9 @@ def _guard(ctx: Context, period: str) -> None:
     later = _later_closed(ctx.session, ctx.company_id, period)
     if later:  # periods close in order (a later carry-forward already counted this period's balances)
         raise Conflict("error.finance_close.later_closed", period=period, later=later)
+    earlier = earlier_open(ctx.session, ctx.company_id, period)
+    if earlier:  # an earlier month's VAT and profit must be settled first (this close builds on its balances)
+        raise Conflict("error.finance_close.earlier_open", period=period, earlier=earlier)
 
 
 def _generate(ctx: Context, period: str) -> list[int]:

@@ -52,6 +52,7 @@ class FinanceSettingsView:
     voucher_types: tuple[str, ...]
     code_scheme: str
     version: int | None
+    taxpayer_type: str = "general"  # general (一般纳税人) | small (小规模纳税人)
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
@@ -59,7 +60,8 @@ def finance_settings(ctx: Context) -> FinanceSettingsView:
     row = ctx.session.get(FinanceSetting, ctx.actor.company_id)
     if row is None:
         return FinanceSettingsView("single", ("记",), "4-2-2", None)
-    return FinanceSettingsView(row.voucher_type_mode, row.voucher_types(), row.code_scheme, row.version)
+    return FinanceSettingsView(row.voucher_type_mode, row.voucher_types(), row.code_scheme, row.version,
+                               row.taxpayer_type or "general")
 
 
 @dataclass(frozen=True)

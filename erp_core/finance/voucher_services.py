@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from erp_core.finance.accounts import accounts_for_lines, finance_setting
@@ -178,17 +178,35 @@ def renumber_vouchers(ctx: Context, *, period: str, voucher_type: str) -> dict[s
 
 @use_case("finance.setting.edit", zh="修改财务设置", en="Change finance settings")
 def update_finance_settings(ctx: Context, *, voucher_type_mode: str, code_scheme: str | None = None,
-                            version: int | None = None) -> None:
-    """Choose 记 only ('single') or 收/付/转 ('split') for new vouchers, and the account code scheme (digits per
-    level, e.g. '4-2-2' or '4-3-3'); a scheme is accepted only if every existing account fits it."""
+                            taxpayer_type: str | None = None, version: int | None = None) -> None:
+    """Choose 记 only ('single') or 收/付/转 ('split') for new vouchers, the account code scheme (digits per
+    level, e.g. '4-2-2' or '4-3-3'; accepted only if every existing account fits it) and the VAT taxpayer type
+    ('general' 一般纳税人 / 'small' 小规模纳税人; None keeps it). A new taxpayer type applies from a period start: it
+    is refused while any open period holds posted vouchers (close them first; the type then governs the close
+    of every later period)."""
     from erp_core.finance.charts import parent_code, parse_scheme
+    from erp_core.finance.close_services import TAXPAYER_TYPES
     from erp_core.finance.models import Account
+    from erp_core.ledger.models import AccountingPeriod
 
     s = ctx.session
     problems = []
     if voucher_type_mode not in ("single", "split"):
         problems.append(ValidationError("error.choice", field="field.finance.setting.voucher_type_mode"))
     row = finance_setting(s, ctx.actor.company_id)
+    current = row.taxpayer_type or "general"
+    kind = current if taxpayer_type is None else str(taxpayer_type).strip()
+    if kind not in TAXPAYER_TYPES:
+        problems.append(ValidationError("error.choice", field="field.finance.setting.taxpayer_type"))
+    elif kind != current:
+        closed = select(AccountingPeriod.period).where(AccountingPeriod.company_id == ctx.actor.company_id,
+                                                       AccountingPeriod.status == "closed")
+        open_posted = s.execute(select(func.min(Voucher.period)).where(
+            Voucher.company_id == ctx.actor.company_id, Voucher.status == "posted",
+            Voucher.period.not_in(closed))).scalar()
+        if open_posted:
+            problems.append(ValidationError("error.finance.setting.taxpayer_in_use",
+                                            field="field.finance.setting.taxpayer_type", period=open_posted))
     scheme = (code_scheme or row.code_scheme).strip()
     try:
         lengths = parse_scheme(scheme)
@@ -209,5 +227,5 @@ def update_finance_settings(ctx: Context, *, voucher_type_mode: str, code_scheme
                 break
     raise_if(problems)
     ctx.check_version(row, version)
-    ctx.diff(row, voucher_type_mode=voucher_type_mode, code_scheme=scheme)
+    ctx.diff(row, voucher_type_mode=voucher_type_mode, code_scheme=scheme, taxpayer_type=kind)
     ctx.audit("finance_setting", row.company_id)

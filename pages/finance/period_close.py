@@ -33,12 +33,14 @@ if closed:
     st.info(tr("finance_close.status_closed", period=period), icon=":material/lock:")
 else:
     st.write(tr("finance_close.status_open", period=period))
+st.caption(tr("finance_close.taxpayer_caption", kind=tr(f"finance_close.taxpayer.{checklist.taxpayer_type}")))
 
 st.subheader(tr("finance_close.checklist"))
 headers = [tr("finance_close.col.item"), tr("finance_close.col.state"), tr("finance_close.col.detail"),
            tr("finance_close.col.kind")]
 rows = [[tr(f"finance_close.check.{i.key}"), "✅" if i.ok else ("❌" if i.blocking else "⏳"), i.detail,
-         tr("finance_close.kind.blocking" if i.blocking else "finance_close.kind.generated")]
+         tr("finance_close.kind.info" if i.info else
+            "finance_close.kind.blocking" if i.blocking else "finance_close.kind.generated")]
         for i in checklist.items]
 st.dataframe([dict(zip(headers, r, strict=True)) for r in rows], hide_index=True, use_container_width=True)
 c1, c2 = st.columns(2)

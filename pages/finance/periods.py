@@ -37,8 +37,13 @@ if actor.may("finance.setting.edit") and actor.may("finance.voucher.view"):
                             format_func=lambda m: tr(f"finance.settings.mode.{m}"), horizontal=True)
             scheme = st.text_input(tr("field.finance.setting.code_scheme"), value=settings.code_scheme, max_chars=40,
                                    help=tr("finance.settings.code_scheme", scheme=settings.code_scheme))
+            kinds = ("general", "small")
+            taxpayer = st.radio(tr("field.finance.setting.taxpayer_type"), kinds,
+                                index=kinds.index(settings.taxpayer_type) if settings.taxpayer_type in kinds else 0,
+                                format_func=lambda k: tr(f"finance.settings.taxpayer.{k}"), horizontal=True,
+                                help=tr("finance.settings.taxpayer_help"), key="fs_taxpayer")
             save = st.form_submit_button(tr("finance.save"), type="primary")
         if save and done(update_finance_settings, voucher_type_mode=mode, code_scheme=scheme,
-                         version=settings.version):
+                         taxpayer_type=taxpayer, version=settings.version):
             flash(tr("finance.saved"))
             st.rerun()

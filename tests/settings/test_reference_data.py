@@ -92,7 +92,7 @@ def test_edit_tax_rate_is_version_checked(db, admin):
 
 def test_tax_permissions(db, company):
     viewer = actor(company.company_id, {"settings.tax.view": "all"})
-    assert tax_queries.list_tax_rates(db, viewer).total == 12
+    assert tax_queries.list_tax_rates(db, viewer).total == 13
     with pytest.raises(PermissionDenied):
         create_tax_rate(db, viewer, code="X", name_zh="x", name_en="x", kind="vat", rate="0.1",
                         valid_from=D(2020, 1, 1))
@@ -221,7 +221,7 @@ def test_reference_data_is_company_wide_for_a_department_scoped_viewer(db, compa
     visible to it in full (they are company-wide reference data), but only for its own company."""
     viewer = actor(company.company_id, {"settings.tax.view": "department", "settings.currency.view": "department",
                                         "settings.unit.view": "own"})
-    assert tax_queries.list_tax_rates(db, viewer).total == 12
+    assert tax_queries.list_tax_rates(db, viewer).total == 13
     assert len(currency_queries.list_currencies(db, viewer)) >= 6
     assert len(unit_queries.list_units(db, viewer)) >= 8
     stranger = actor(company.company_id + 1, {"settings.tax.view": "all"})

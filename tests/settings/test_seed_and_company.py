@@ -37,7 +37,8 @@ def _settings_form(db, admin):
 
 def test_setup_seeds_tax_rates_currencies_and_units(db, company):
     cid = company.company_id
-    codes = {"VAT13", "VAT9", "VAT6", "VAT0", "SS3", "SS1", "SIMPLE5", "UMT7", "UMT5", "UMT1", "EDU3", "LEDU2"}
+    codes = {"VAT13", "VAT9", "VAT6", "VAT0", "SS3", "SS1", "SIMPLE5", "UMT7", "UMT5", "UMT1", "EDU3", "LEDU2",
+             "SSRELIEF"}
     with db.uow(readonly=True) as uow:
         got = set(uow.session.execute(select(TaxRate.code).where(TaxRate.company_id == cid)).scalars())
         currencies = set(uow.session.execute(select(Currency.code).where(Currency.company_id == cid)).scalars())

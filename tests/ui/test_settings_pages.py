@@ -33,7 +33,7 @@ def test_page_renders_for_the_administrator(admin_app, page):
 def test_seeded_tax_rates_are_listed(admin_app):
     at = admin_app.switch_page("pages/settings/tax_rates.py").run()
     table = at.dataframe[0].value
-    assert "VAT13" in set(table.iloc[:, 0]) and len(table) == 12
+    assert "VAT13" in set(table.iloc[:, 0]) and len(table) == 13
 
 
 def test_bad_tax_rate_names_the_fields_and_writes_nothing(admin_app, ui_db):
@@ -157,4 +157,4 @@ def test_department_scoped_viewer_sees_own_subtree_read_only(ui_db, ui_company):
     assert "SALES-N" in shown and "SALES-S" in shown and "FIN" not in shown
     assert not [b for b in at.button if b.key == "dp_add_submit"]
     at = at.switch_page("pages/settings/tax_rates.py").run()
-    assert not at.exception and len(at.dataframe[0].value) == 12
+    assert not at.exception and len(at.dataframe[0].value) == 13
