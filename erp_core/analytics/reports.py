@@ -97,12 +97,52 @@ class Query:
         return " AND ".join(f"({p})" for p in self.parts) or "TRUE"
 
 
-def _base(company_id: int, scope: LineScope, filt: LineFilter | None) -> Query:
+# -- merged customers / suppliers --------------------------------------------------------------------------
+# Posted ledger lines are append-only: a merge (masterdata/merge_services.py) cannot move them, so they keep the
+# merged partner's id. Reports follow ``merged_into`` instead: wherever lines are grouped or filtered by customer
+# or supplier, the id is mapped to its final survivor (through chains of merges). gl_line is never updated.
+PARTNER_DIMENSIONS = ("customer", "supplier")
+
+
+def survivors(eng: AnalyticsEngine, company_id: int, dimension: str) -> dict[int, int]:
+    """Merged partner id -> the partner it finally lives on as (A merged into B merged into C: A -> C)."""
+    if dimension not in PARTNER_DIMENSIONS:
+        return {}
+    try:
+        rows = eng.op_rows(f"SELECT id, merged_into FROM {{op}}{dimension} WHERE company_id = ? "
+                           f"AND merged_into IS NOT NULL", [company_id])
+    except Exception:  # noqa: BLE001 - no partner table (yet): nothing is merged
+        return {}
+    parent = {int(a): int(b) for a, b in rows}
+    out = {}
+    for start in parent:
+        node, seen = start, {start}
+        while node in parent and parent[node] not in seen:
+            node = parent[node]
+            seen.add(node)
+        out[start] = node
+    return out
+
+
+def dim_sql(dimension: str, merged: dict[int, int]) -> str:
+    """The SQL expression of a line's ``dimension`` id as reports group by it (merged partners -> survivor)."""
+    col = f"{dimension}_id"
+    if not merged:
+        return col
+    whens = " ".join(f"WHEN {int(a)} THEN {int(b)}" for a, b in sorted(merged.items()))
+    return f"(CASE {col} {whens} ELSE {col} END)"
+
+
+def _base(company_id: int, scope: LineScope, filt: LineFilter | None,
+          eng: AnalyticsEngine | None = None) -> Query:
+    """Company, row scope and dimension filters. With ``eng``, a customer / supplier filter matches the lines of
+    the partner's whole merge family (the lines of partners merged into it, and into what it was merged into)."""
     q = Query().add("company_id = ?", company_id).add(scope.sql, *scope.params)
     for dim in DIMENSIONS:
         value = getattr(filt, f"{dim}_id") if filt else None
         if value is not None:
-            q.add(f"{dim}_id = ?", value)
+            merged = survivors(eng, company_id, dim) if eng is not None else {}
+            q.add(f"{dim_sql(dim, merged)} = ?", merged.get(int(value), value))
     return q
 
 
@@ -175,7 +215,7 @@ def trial_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: 
                   filt: LineFilter | None = None, locale: str = "zh_CN", as_of: AsOf) -> pd.DataFrame:
     """Opening, period and closing amounts, debit and credit, per account with parents rolled up, and a total
     row over the first-level accounts shown (over all of them it balances)."""
-    q = _base(company_id, scope, filt).add(f"{rng.column} <= ?", rng.end)
+    q = _base(company_id, scope, filt, eng).add(f"{rng.column} <= ?", rng.end)
     col = rng.column
     sql = (f"SELECT account_id, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
            f"sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END) "
@@ -230,7 +270,7 @@ DRILL_COLUMNS = ["posting_date", "voucher", "voucher_id", "line_no", "account_co
 def drill_down(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Range, account_code: str, *,
                filt: LineFilter | None = None, as_of: AsOf, limit: int = 5000) -> pd.DataFrame:
     """The ledger lines of ``account_code`` (and its sub-accounts) inside ``rng``, with their vouchers."""
-    q = _base(company_id, scope, filt).add(_account_filter(accounts(eng, company_id), account_code))
+    q = _base(company_id, scope, filt, eng).add(_account_filter(accounts(eng, company_id), account_code))
     q.add(f"{rng.column} BETWEEN ? AND ?", rng.start, rng.end)
     sql = (f"SELECT g.posting_date, coalesce(v.voucher_type, '') || '-' || coalesce(CAST(v.number AS VARCHAR), '?'),"
            f" g.voucher_id, g.line_no, g.account_code, g.summary, g.debit, g.credit, g.posting_seq "
@@ -270,7 +310,7 @@ def subsidiary_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, r
     """明细账 (``detail``) or 总账 (``detail=False``) of one account with its sub-accounts: 期初余额, the lines
     with a running balance, and after each period 本期合计 and 本年累计. Balances are debit-minus-credit,
     shown with a direction (借/贷/平) and as an absolute amount."""
-    q = _base(company_id, scope, filt).add(_account_filter(accounts(eng, company_id), account_code))
+    q = _base(company_id, scope, filt, eng).add(_account_filter(accounts(eng, company_id), account_code))
     col = rng.column
     cur = eng.cursor()
     try:
@@ -358,7 +398,7 @@ def general_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng:
     """总账: for every account of ``level`` (sub-accounts rolled up) with a balance or activity, 期初余额 and, per
     period of the range, 本期合计 and 本年累计 with the balance after it."""
     col = rng.column
-    q = _base(company_id, scope, filt).add(f"{col} <= ?", rng.end)
+    q = _base(company_id, scope, filt, eng).add(f"{col} <= ?", rng.end)
     cur = eng.cursor()
     try:
         data = cur.execute(f"SELECT account_id, period, {col} < ? AS before, {col} >= ? AS this_year, sum(debit), "
@@ -428,14 +468,15 @@ def dimension_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, rn
     account and its sub-accounts)."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
-    q = _base(company_id, scope, filt).add(f"{dimension}_id IS NOT NULL").add(f"{rng.column} <= ?", rng.end)
+    q = _base(company_id, scope, filt, eng).add(f"{dimension}_id IS NOT NULL").add(f"{rng.column} <= ?", rng.end)
     if account_code:
         q.add(_account_filter(accounts(eng, company_id), account_code))
     col = rng.column
+    dim = dim_sql(dimension, survivors(eng, company_id, dimension))  # merged partners count as their survivor
     cur = eng.cursor()
     try:
         data = cur.execute(
-            f"SELECT {dimension}_id, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
+            f"SELECT {dim}, sum(CASE WHEN {col} < ? THEN debit - credit ELSE 0 END), "
             f"sum(CASE WHEN {col} >= ? THEN debit ELSE 0 END), sum(CASE WHEN {col} >= ? THEN credit ELSE 0 END) "
             f"FROM gl WHERE {q.sql} GROUP BY 1 ORDER BY 1", [rng.start, rng.start, rng.start, *q.params]).fetchall()
     finally:
@@ -471,7 +512,9 @@ def _balances(eng, q: Query, accts: dict[str, Account], codes: set[str], detail_
                            f"AND account_id NOT IN ({', '.join(map(str, split_ids)) or 'NULL'}) GROUP BY ALL",
                            [year_start, *q.params]).fetchall()
         if split_ids:
-            rows += cur.execute(f"SELECT account_id, customer_id, supplier_id, {sums} FROM {table} WHERE {q.sql} "
+            company = q.params[0]  # _base puts the company first
+            partners = ", ".join(dim_sql(d, survivors(eng, company, d)) for d in PARTNER_DIMENSIONS)
+            rows += cur.execute(f"SELECT account_id, {partners}, {sums} FROM {table} WHERE {q.sql} "
                                 f"AND account_id IN ({', '.join(map(str, split_ids))}) GROUP BY ALL",
                                 [year_start, *q.params]).fetchall()
     finally:
@@ -584,7 +627,8 @@ def aging(eng: AnalyticsEngine, company_id: int, scope: LineScope, kind: str, as
     q.add("posting_date <= ?", as_of_date).add(f"{dimension}_id IS NOT NULL")
     cur = eng.cursor()
     try:
-        data = cur.execute(f"SELECT {dimension}_id, posting_date, sum(debit), sum(credit) FROM gl WHERE {q.sql} "
+        dim = dim_sql(dimension, survivors(eng, company_id, dimension))  # merged partners -> their survivor
+        data = cur.execute(f"SELECT {dim}, posting_date, sum(debit), sum(credit) FROM gl WHERE {q.sql} "
                            f"GROUP BY ALL ORDER BY 1, 2", q.params).fetchall()
     finally:
         cur.close()
