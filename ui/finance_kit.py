@@ -45,3 +45,27 @@ def money_text(value: Decimal | int | None) -> str:
 
 def status_label(status: str) -> str:
     return tr(f"finance.status.{status}")
+
+
+def budget_warning_text(w: Any) -> str:
+    """One budget over its amount (a BudgetWarning of erp_core.finance.budget_queries), in the user's language:
+    "科目 6602 部门 S01 销售部 2026-03 预算 10,000.00，过账后实际 12,000.00，超出 2,000.00"."""
+    scope = ""
+    if w.department:
+        scope += tr("finance.budget_warning.department", name=w.department)
+    if w.project:
+        scope += tr("finance.budget_warning.project", name=w.project)
+    return tr("finance.budget_warning", account=w.account_code, scope=scope, period=w.period,
+              budget=f"{Decimal(w.amount):,.2f}", actual=f"{Decimal(w.actual):,.2f}",
+              over=f"{Decimal(w.actual) - Decimal(w.amount):,.2f}")
+
+
+def budget_warnings(voucher_id: int) -> list[str]:
+    """The localized warnings of the budgets a voucher's lines are over (read after posting through the
+    voucher_budget_warnings query; empty for a user who may not view budgets)."""
+    from erp_core.finance.budget_queries import voucher_budget_warnings
+    from ui.context import require_actor
+
+    if not require_actor().may("finance.budget.view"):
+        return []
+    return [budget_warning_text(w) for w in run_action(voucher_budget_warnings, voucher_id=voucher_id) or []]

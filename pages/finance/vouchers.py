@@ -23,7 +23,16 @@ from erp_core.kernel.errors import DomainError
 from erp_core.ledger.posting import post_voucher, reverse_voucher
 from ui.actions import run_action
 from ui.context import database, locale, require_actor
-from ui.finance_kit import EDIT_KEY, VIEW_KEY, done, flash, money_text, show_flash, status_label
+from ui.finance_kit import (
+    EDIT_KEY,
+    VIEW_KEY,
+    budget_warnings,
+    done,
+    flash,
+    money_text,
+    show_flash,
+    status_label,
+)
 from ui.i18n import tr
 
 STATUSES = ("draft", "reviewed", "posted")
@@ -65,24 +74,35 @@ with tab_list:
     st.caption(tr("finance.count", count=len(rows)))
     event = st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun",
                          selection_mode="multi-row", key="vl_table")
-    picked = [rows[i] for i in (event.selection.rows if event and event.selection else [])]
+    # a selection kept from before a rerun may point past a list that got shorter (e.g. after posting)
+    picked = [rows[i] for i in (event.selection.rows if event and event.selection else []) if i < len(rows)]
     st.caption(tr("finance.list.selected", count=len(picked)))
 
+    def _over_budget(posted: list[tuple[int, str]]) -> list[str]:
+        """Warnings of 'warn' budgets the posted vouchers went past, read after the posting returned."""
+        return [tr("finance.budget_warning.posted", number=number, text=text)
+                for vid, number in posted for text in budget_warnings(vid)]
+
     def _bulk(fn, items, action_key: str) -> None:
-        """One use case per voucher (each its own transaction); report what went through and what did not."""
-        ok, failed = 0, []
+        """One use case per voucher (each its own transaction); report what went through and what did not, and
+        after posting, the budgets the posted vouchers are over (a 'block' budget refuses: its error is listed)."""
+        ok, failed, posted = 0, [], []
         for r in items:
             try:
                 fn(database(), actor, voucher_id=r.id)
                 ok += 1
+                posted.append((r.id, r.display_no))
             except DomainError as err:
                 failed.append(f"{r.display_no}: {render_error(err, loc)}")
         flash(tr("finance.list.bulk_done", action=tr(action_key), ok=ok, failed=len(failed)))
         st.session_state["vl_failures"] = failed
+        st.session_state["vl_budget_warnings"] = _over_budget(posted) if fn is post_voucher else []
         st.rerun()
 
     for msg in st.session_state.pop("vl_failures", []):
         st.error(msg)
+    for msg in st.session_state.pop("vl_budget_warnings", []):
+        st.warning(msg, icon=":material/warning:")
 
     c1, c2, c3 = st.columns(3)
     drafts = [r for r in picked if r.status == "draft"]
@@ -116,6 +136,9 @@ with tab_list:
                            tr("field.finance.line.debit"): money_text(ln.debit),
                            tr("field.finance.line.credit"): money_text(ln.credit)} for ln in detail.lines],
                          hide_index=True, use_container_width=True)
+            if detail.status == "posted":
+                for text in budget_warnings(detail.id):
+                    st.warning(tr("finance.detail.budget_over", text=text), icon=":material/warning:")
             d1, d2, d3, d4 = st.columns(4)
             if d1.button(tr("finance.detail.print"), icon=":material/print:"):
                 st.session_state[VIEW_KEY] = detail.id
@@ -124,6 +147,14 @@ with tab_list:
                 if d2.button(tr("finance.detail.edit"), icon=":material/edit:"):
                     st.session_state[EDIT_KEY] = detail.id
                     st.switch_page("pages/finance/voucher_entry.py")
+            if detail.status == "reviewed" and actor.may("finance.voucher.post"):
+                with d2.popover(tr("finance.detail.post"), icon=":material/task_alt:"):
+                    st.write(tr("finance.detail.confirm_post", number=detail.display_no))
+                    if st.button(tr("finance.confirm"), key="vl_post_one", type="primary"):
+                        if done(post_voucher, voucher_id=detail.id):
+                            flash(tr("finance.detail.posted", number=detail.display_no))
+                            st.session_state["vl_budget_warnings"] = _over_budget([(detail.id, detail.display_no)])
+                            st.rerun()
             if detail.status == "draft" and actor.may("finance.voucher.delete"):
                 with d3.popover(tr("finance.delete"), icon=":material/delete:"):
                     st.write(tr("finance.confirm_delete", what=detail.display_no))
