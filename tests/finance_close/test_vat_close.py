@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import select
@@ -312,3 +312,45 @@ def test_a_draft_in_an_earlier_period_blocks_too(db, company):
     with pytest.raises(Conflict) as err:
         close_period(db, closer(cid), period="2026-11")
     assert err.value.params["earlier"] == "2026-09"
+
+
+# -- property: the 留抵 recurrence ----------------------------------------------------------------------------
+
+def test_vat_credit_recurrence_holds_for_any_months(db, company):
+    """For any months of output and input VAT closed in order: the month's transfer is T = max(0, out - in - C)
+    and the credit carried is C' = max(0, C + in - out) (C: the credit carried in); the surcharges accrue on T
+    and never go negative; 222101 keeps exactly C' as its debit balance."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    cid = company.company_id
+    who = closer(cid)
+    years = iter(range(2030, 2100))
+    fen = st.integers(min_value=0, max_value=5 * 10**6)
+
+    def vat_debit(upto: str) -> Decimal:
+        return sum((v for c, v in balances(db, cid, upto=upto).items() if c.startswith("222101")), D(0))
+
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(fen, fen), min_size=1, max_size=4))
+    def run(months):
+        year = next(years)
+        carried = max(vat_debit(f"{year - 1}-12"), D(0))  # what earlier examples left carried
+        for m, (out_fen, in_fen) in enumerate(months, start=1):
+            out, inp = D(out_fen).scaleb(-2), D(in_fen).scaleb(-2)
+            day, period = dt.date(year, m, 15), f"{year}-{m:02d}"
+            if out:
+                post(db, cid, [line("1002", debit=str(out)), line("22210102", credit=str(out))], day)
+            if inp:
+                post(db, cid, [line("22210101", debit=str(inp)), line("1002", credit=str(inp))], day)
+            close_period(db, who, period=period)
+            transfer = max(out - inp - carried, D(0))
+            carried = max(carried + inp - out, D(0))
+            month = {c: v for c, v in balances(db, cid, upto=period).items()}
+            before = balances(db, cid, upto=f"{year}-{m - 1:02d}" if m > 1 else f"{year - 1}-12")
+            moved = {c: month.get(c, D(0)) - before.get(c, D(0)) for c in month}
+            assert moved.get("22210104", D(0)) == transfer
+            assert moved.get("222103", D(0)) == -(transfer * D("0.07")).quantize(D("0.01"), ROUND_HALF_UP)
+            assert vat_debit(period) == carried
+
+    run()
