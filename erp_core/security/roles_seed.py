@@ -15,7 +15,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
     "admin": ("系统管理员", "Administrator", True, []),
     "manager": ("总经理", "General manager", False, [("*.*.view", "all"), ("*.report.*", "all")]),
     "accountant": ("会计", "Accountant", False, [("finance.*", "all"), ("masterdata.*.view", "all"),
-                                               ("settings.*.view", "all")]),
+                                               ("settings.*.view", "all"), ("inventory.*.view", "all")]),
     "sales": ("销售员", "Salesperson", False, [("sales.*", "own"), ("crm.*", "own"),
                                               ("masterdata.customer.*", "department"),
                                               ("masterdata.product.view", "all"), ("settings.tax.view", "all")]),

@@ -1,0 +1,280 @@
+"""Stock posting: the ONLY code that writes stock_move (库存台账). Small API for the inventory documents:
+
+- ``post_stock_moves(ctx, *, moves=, posting_key=, move_date=, source_type=, source_id=, source_ref=)`` called
+  inside the caller's use case (like ledger.posting.create_and_post_system_voucher). ``moves`` are dicts with
+  warehouse_id, location_id (optional), product_id, quantity (signed Decimal: + in, - out), unit_cost (>= 0,
+  at most 6 decimals), move_type (models.MOVE_TYPES) and optionally amount (then it must equal the computed
+  amount). amount = quantity x unit_cost rounded ROUND_HALF_UP to the fen.
+- Idempotent by ``posting_key``: the same key with the same content returns the first result and writes nothing;
+  the same key with other content raises Conflict (error.inventory.posting_key_mismatch).
+- Every problem is reported at once as ValidationErrors (each naming its field, with ``line`` = 1-based index
+  of the move), and nothing is written: product of the company, a stock item (kind 'product'), active;
+  warehouse of the company and active; location of that warehouse and active; quantity not zero and of the
+  sign its move type requires; unit cost >= 0; the period of ``move_date`` open (ledger.periods.is_open);
+  an 'opening' move only where the product has no opening in that warehouse from another posting.
+- ``check_only=True`` runs every check (and the idempotency look-up) without writing: the import's dry run.
+
+stock_move.move_seq is gap-free per company: allocated with ledger.sequences.allocate_block under the doc_type
+``stock_move_seq`` inside the posting transaction (the same row lock gl_line.posting_seq uses), so commit
+order equals sequence order and a rolled-back posting leaves no gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
+from erp_core.kernel.money import FEN, MAX_MONEY, QUANTITY_SCALE, has_scale, to_decimal
+from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, StockMove, StockPosting
+from erp_core.ledger.bulk import insert_rows
+from erp_core.ledger.periods import is_open, period_of
+from erp_core.ledger.sequences import allocate_block
+from erp_core.usecase import Context
+
+STOCK_SEQUENCE = "stock_move_seq"  # doc_type of the per-company sequence of stock_move.move_seq
+MAX_QUANTITY = Decimal(10) ** 12
+
+F_DATE = "field.inventory.move_date"
+F_TYPE = "field.inventory.move_type"
+F_WAREHOUSE = "field.inventory.warehouse"
+F_LOCATION = "field.inventory.location"
+F_PRODUCT = "field.inventory.product"
+F_QUANTITY = "field.inventory.quantity"
+F_COST = "field.inventory.unit_cost"
+F_AMOUNT = "field.inventory.amount"
+F_KEY = "field.inventory.posting_key"
+
+
+@dataclass(frozen=True)
+class StockPostingResult:
+    posting_id: int | None  # None after a check_only run that found nothing posted under the key
+    first_seq: int | None  # move_seq of the first move written
+    move_count: int
+    replayed: bool = False  # the key had been posted before with the same content: nothing new was written
+
+
+def move_amount(quantity: Decimal, unit_cost: Decimal) -> Decimal:
+    """quantity x unit cost, rounded ROUND_HALF_UP to the fen (the one rounding rule of the stock ledger)."""
+    return (quantity * unit_cost).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class _Clean:
+    warehouse_id: int
+    location_id: int | None
+    product_id: int
+    quantity: Decimal
+    unit_cost: Decimal
+    amount: Decimal
+    move_type: str
+
+
+def _decimal(value: Any, field: str, line: int, problems: list[ValidationError], *, scale: int,
+             limit: Decimal) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        problems.append(ValidationError("error.required", field=field, line=line))
+        return None
+    try:
+        d = to_decimal(value)
+    except (TypeError, ValueError):
+        problems.append(ValidationError("error.inventory.number", field=field, line=line))
+        return None
+    if not d.is_finite() or abs(d) > limit:
+        problems.append(ValidationError("error.inventory.out_of_range", field=field, line=line))
+        return None
+    if not has_scale(d, scale):
+        problems.append(ValidationError("error.inventory.decimals", field=field, line=line, scale=scale))
+        return None
+    return d + 0
+
+
+def _int_or_none(value: Any) -> int | None | bool:
+    """An id, None when absent, False when unusable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return False
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _shape(moves: Sequence[Mapping[str, Any]]) -> tuple[list[_Clean | None], list[ValidationError]]:
+    """The checks that need no database: numbers, signs, types, ids present."""
+    problems: list[ValidationError] = []
+    out: list[_Clean | None] = []
+    for i, m in enumerate(moves, start=1):
+        before = len(problems)
+        move_type = m.get("move_type")
+        if move_type not in MOVE_TYPES:
+            problems.append(ValidationError("error.inventory.move_type", field=F_TYPE, line=i,
+                                            value=str(move_type)))
+        ids = {}
+        for key, field, required in (("warehouse_id", F_WAREHOUSE, True), ("location_id", F_LOCATION, False),
+                                     ("product_id", F_PRODUCT, True)):
+            v = _int_or_none(m.get(key))
+            if v is False or (v is None and required):
+                problems.append(ValidationError("error.required", field=field, line=i))
+            ids[key] = v
+        qty = _decimal(m.get("quantity"), F_QUANTITY, i, problems, scale=QUANTITY_SCALE, limit=MAX_QUANTITY)
+        cost = _decimal(m.get("unit_cost"), F_COST, i, problems, scale=QUANTITY_SCALE, limit=MAX_MONEY)
+        if qty is not None:
+            if qty == 0:
+                problems.append(ValidationError("error.inventory.quantity_zero", field=F_QUANTITY, line=i))
+            elif (move_type in INBOUND and qty < 0) or (move_type in OUTBOUND and qty > 0):
+                problems.append(ValidationError("error.inventory.quantity_sign", field=F_QUANTITY, line=i,
+                                                move_type=str(move_type)))
+        if cost is not None and cost < 0:
+            problems.append(ValidationError("error.inventory.cost_negative", field=F_COST, line=i))
+        amount = None
+        if qty is not None and cost is not None:
+            amount = move_amount(qty, cost)
+            if abs(amount) > MAX_MONEY:
+                problems.append(ValidationError("error.inventory.out_of_range", field=F_AMOUNT, line=i))
+            given = m.get("amount")
+            if given is not None and given != "":
+                try:
+                    g = to_decimal(given)
+                except (TypeError, ValueError):
+                    g = None
+                if g is None or g != amount:
+                    problems.append(ValidationError("error.inventory.amount_mismatch", field=F_AMOUNT, line=i,
+                                                    expected=str(amount)))
+        if len(problems) > before:
+            out.append(None)
+        else:
+            out.append(_Clean(ids["warehouse_id"], ids["location_id"], ids["product_id"], qty, cost, amount,
+                              move_type))
+    return out, problems
+
+
+def content_hash(company_id: int, move_date: dt.date, moves: Sequence[_Clean], source: Sequence[Any]) -> str:
+    """SHA-256 of what a posting writes (date, source, and per move: place, product, type, quantity, cost)."""
+    payload = [company_id, move_date.isoformat(), [None if v is None else str(v) for v in source],
+               [[m.warehouse_id, m.location_id, m.product_id, m.move_type, str(m.quantity.normalize()),
+                 str(m.unit_cost.normalize())] for m in moves]]
+    return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+
+
+def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_key: str, *,
+                openings_only: bool = False) -> list[ValidationError]:
+    """The checks against stored records (all problems, each naming its field and line). ``openings_only``:
+    just the one-opening-per-product-and-warehouse rule (repeated under the sequence lock)."""
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
+
+    s = ctx.session
+    wh_ids = {m.warehouse_id for m in moves}
+    loc_ids = {m.location_id for m in moves if m.location_id is not None}
+    prod_ids = {m.product_id for m in moves}
+    warehouses = {r.id: r for r in s.execute(select(Warehouse.id, Warehouse.company_id, Warehouse.active).where(
+        Warehouse.id.in_(sorted(wh_ids))))}
+    locations = {r.id: r for r in s.execute(select(
+        WarehouseLocation.id, WarehouseLocation.company_id, WarehouseLocation.warehouse_id,
+        WarehouseLocation.active).where(WarehouseLocation.id.in_(sorted(loc_ids))))} if loc_ids else {}
+    products = {r.id: r for r in s.execute(select(Product.id, Product.company_id, Product.kind, Product.active)
+                                           .where(Product.id.in_(sorted(prod_ids))))}
+    openings: set[tuple[int, int]] = set()
+    opening_moves = [m for m in moves if m.move_type == "opening"]
+    if opening_moves:
+        openings = {(w, p) for w, p in s.execute(select(StockMove.warehouse_id, StockMove.product_id).where(
+            StockMove.company_id == company_id, StockMove.move_type == "opening",
+            StockMove.posting_key != posting_key,
+            StockMove.product_id.in_(sorted({m.product_id for m in opening_moves}))))}
+    problems: list[ValidationError] = []
+    for i, m in enumerate(moves, start=1):
+        if openings_only:
+            if m.move_type == "opening" and (m.warehouse_id, m.product_id) in openings:
+                problems.append(ValidationError("error.inventory.opening_exists", field=F_PRODUCT, line=i))
+            continue
+        w = warehouses.get(m.warehouse_id)
+        if w is None or w.company_id != company_id:
+            problems.append(ValidationError("error.inventory.unknown_warehouse", field=F_WAREHOUSE, line=i))
+        elif not w.active:
+            problems.append(ValidationError("error.inventory.warehouse_inactive", field=F_WAREHOUSE, line=i))
+        if m.location_id is not None:
+            loc = locations.get(m.location_id)
+            if loc is None or loc.company_id != company_id:
+                problems.append(ValidationError("error.inventory.unknown_location", field=F_LOCATION, line=i))
+            elif loc.warehouse_id != m.warehouse_id:
+                problems.append(ValidationError("error.inventory.location_other_warehouse", field=F_LOCATION,
+                                                line=i))
+            elif not loc.active:
+                problems.append(ValidationError("error.inventory.location_inactive", field=F_LOCATION, line=i))
+        p = products.get(m.product_id)
+        if p is None or p.company_id != company_id:
+            problems.append(ValidationError("error.inventory.unknown_product", field=F_PRODUCT, line=i))
+        elif p.kind != "product":
+            problems.append(ValidationError("error.inventory.not_stock_item", field=F_PRODUCT, line=i))
+        elif not p.active:
+            problems.append(ValidationError("error.inventory.product_inactive", field=F_PRODUCT, line=i))
+        elif m.move_type == "opening" and (m.warehouse_id, m.product_id) in openings:
+            problems.append(ValidationError("error.inventory.opening_exists", field=F_PRODUCT, line=i))
+    return problems
+
+
+def _raise(problems: list[ValidationError]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationErrors(problems)
+
+
+def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], posting_key: str, move_date: dt.date,
+                     source_type: str | None = None, source_id: int | None = None, source_ref: str | None = None,
+                     check_only: bool = False) -> StockPostingResult:
+    """Append ``moves`` to the stock ledger inside the caller's use case (see the module docstring)."""
+    s = ctx.session
+    company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
+    problems: list[ValidationError] = []
+    if not isinstance(posting_key, str) or not posting_key.strip() or len(posting_key) > 120:
+        problems.append(ValidationError("error.required", field=F_KEY))
+    if not isinstance(move_date, dt.date) or isinstance(move_date, dt.datetime):
+        problems.append(ValidationError("error.required", field=F_DATE))
+    if not moves:
+        problems.append(ValidationError("error.inventory.no_moves", field=F_QUANTITY))
+    if source_ref is not None and len(source_ref) > 120:
+        problems.append(ValidationError("error.too_long", field="field.inventory.source_ref", max=120))
+    cleaned, shape_problems = _shape(moves or [])
+    _raise(problems + shape_problems)
+    clean = [c for c in cleaned if c is not None]
+    digest = content_hash(company_id, move_date, clean, (source_type, source_id, source_ref))
+    existing = s.execute(select(StockPosting).where(StockPosting.company_id == company_id,
+                                                    StockPosting.posting_key == posting_key)).scalar_one_or_none()
+    if existing is not None:
+        if existing.content_hash == digest:
+            return StockPostingResult(existing.id, existing.first_seq, existing.move_count, replayed=True)
+        raise Conflict("error.inventory.posting_key_mismatch", key=posting_key)
+    period = period_of(move_date)
+    problems = _references(ctx, company_id, clean, posting_key)
+    if not is_open(s, company_id, period, lock=not check_only):
+        problems.insert(0, ValidationError("error.inventory.period_closed", field=F_DATE, period=period))
+    _raise(problems)
+    if check_only:
+        return StockPostingResult(None, None, len(clean))
+    first = allocate_block(s, company_id, STOCK_SEQUENCE, "", len(clean))
+    # Under the sequence lock: a concurrent opening for the same product and warehouse has committed or waits.
+    _raise(_references(ctx, company_id, clean, posting_key, openings_only=True))
+    at = naive_utcnow()
+    header = StockPosting(company_id=company_id, posting_key=posting_key, content_hash=digest, move_date=move_date,
+                          first_seq=first, move_count=len(clean), posted_by=ctx.actor.user_id, posted_at=at)
+    s.add(header)
+    s.flush()
+    rows = [{"company_id": company_id, "move_seq": first + n, "posting_id": header.id, "posting_key": posting_key,
+             "move_date": move_date, "period": period, "warehouse_id": m.warehouse_id,
+             "location_id": m.location_id, "product_id": m.product_id, "quantity": m.quantity,
+             "unit_cost": m.unit_cost, "amount": m.amount, "move_type": m.move_type, "source_type": source_type,
+             "source_id": source_id, "source_ref": source_ref, "posted_by": ctx.actor.user_id, "posted_at": at}
+            for n, m in enumerate(clean)]
+    insert_rows(s, StockMove.__table__, rows)
+    return StockPostingResult(header.id, first, len(clean))
