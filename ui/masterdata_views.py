@@ -284,8 +284,10 @@ def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list
         if not candidates:
             st.caption(tr("masterdata.no_candidates"))
             return
-        if dups:
-            st.warning(tr("masterdata.possible_duplicates", names=", ".join(candidates[d["id"]] for d in dups)))
+        if dups:  # each look-alike with why (same tax ID / phone / name, similar name with its score)
+            st.warning(tr("masterdata.possible_duplicates",
+                          names="; ".join(f"{candidates[d['id']]} ({d['why']})" if d.get("why")
+                                          else candidates[d["id"]] for d in dups)))
         other = st.selectbox(tr("field.masterdata.duplicate"), list(candidates), key=f"{perm}_merge_{chosen}",
                              format_func=lambda i: candidates[i])
         st.caption(tr("masterdata.merge_help"))

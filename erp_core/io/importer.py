@@ -33,7 +33,7 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, DomainError
 from erp_core.masterdata import custom_fields as cf
 from erp_core.masterdata import records as r
-from erp_core.masterdata.partners import normalize_name
+from erp_core.masterdata.duplicates import DuplicateIndex, describe_match
 from erp_core.security.scope import may_touch
 
 Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, total)
@@ -89,7 +89,9 @@ def read_table(data: bytes, filename: str) -> Table:
                 wb.close()
         else:
             text = decode_csv(data)
-            rows = [[_unneutralize(v) for v in row] for row in csv.reader(io.StringIO(text))]
+            rows = list(csv.reader(io.StringIO(text)))
+            if "'" in text:  # only a file with an apostrophe somewhere can hold a guarded cell
+                rows = [[_unneutralize(v) for v in row] for row in rows]
     except DomainError:
         raise
     except Exception as exc:  # a corrupt or foreign file: say so in the user's language
@@ -242,13 +244,13 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
     if kind.custom_entity:
         cols.append(model.custom_json)
     if kind.name in ("customer", "supplier"):
-        cols += [model.name_norm, model.phone_norm, model.merged_into]
+        cols += [model.merged_into]
     key_targets = [kind.col(k).target for k in kind.key]
     existing: dict[Any, dict[str, Any]] = {}
     for row in session.execute(select(*cols).where(model.company_id == company_id)):
         rec = dict(row._mapping)
         existing[_record_key(rec, key_targets)] = rec
-    dup_index = _duplicate_index(kind, existing)
+    dup_index = _duplicate_index(kind, ctx, existing)
     lookups = r.Lookups(session, company_id)
     if _tree_ref(kind):
         _prepare_category_tree(kind, table, mapping, lookups, existing, report)
@@ -387,37 +389,42 @@ def _row_key(kind: r.Kind, raw: dict[str, Any], lookups: r.Lookups) -> Any:
 
 
 class _DuplicateIndex:
-    """Existing live partners (and earlier rows of the file) by normalized name, tax ID and phone."""
+    """Existing live partners (with their contacts' phones) and the earlier rows of the file, by the rule of
+    masterdata/duplicates.py (tax ID, phones, equal or similar names)."""
 
-    def __init__(self, existing: dict[str, dict[str, Any]]) -> None:
-        self.keys: dict[tuple[str, str], set[str]] = {}
+    def __init__(self, kind: r.Kind, session, company_id: int, existing: dict[str, dict[str, Any]],
+                 locale: str | None) -> None:
+        from erp_core.masterdata.models_partners import PartnerContact
+
+        self.index, self.names, self.locale = DuplicateIndex(), {}, locale
+        code_of: dict[int, str] = {}
         for code, rec in existing.items():
             if rec.get("merged_into") is None:
                 self._add(code, rec)
-
-    def _keys(self, rec: dict[str, Any]):
-        for name, value in (("name", rec.get("name_norm") or normalize_name(rec.get("name"))),
-                            ("tax_id", rec.get("tax_id")), ("phone", rec.get("phone_norm"))):
-            if value:
-                yield (name, value)
+                code_of[rec["id"]] = code
+        owner = getattr(PartnerContact, f"{kind.name}_id")
+        for pid, phone in session.execute(select(owner, PartnerContact.phone).where(
+                PartnerContact.company_id == company_id, owner.is_not(None), PartnerContact.phone.is_not(None))):
+            if pid in code_of:
+                self.index.add_phone(code_of[pid], phone)
 
     def _add(self, code: str, rec: dict[str, Any]) -> None:
-        for k in self._keys(rec):
-            self.keys.setdefault(k, set()).add(code)
+        self.index.add(code, name=rec.get("name"), tax_id=rec.get("tax_id"), phones=[rec.get("phone")])
+        if rec.get("name"):
+            self.names.setdefault(code, rec["name"])
 
     def check(self, code: str, attrs: dict[str, Any], row_no: int) -> str:
-        hits: set[str] = set()
-        for k in self._keys(attrs):
-            hits |= self.keys.get(k, set())
-        hits.discard(code)
+        hits = self.index.find(name=attrs.get("name"), tax_id=attrs.get("tax_id"), phones=[attrs.get("phone")],
+                               exclude=code)
         self._add(code, attrs)
-        return ", ".join(sorted(hits))
+        return "; ".join(describe_match(h.ident, self.names.get(h.ident, ""), h.reasons, self.locale)
+                         for h in hits)
 
 
-def _duplicate_index(kind: r.Kind, existing: dict[str, dict[str, Any]]) -> _DuplicateIndex | None:
+def _duplicate_index(kind: r.Kind, ctx, existing: dict[str, dict[str, Any]]) -> _DuplicateIndex | None:
     if kind.name not in ("customer", "supplier"):
         return None
-    return _DuplicateIndex(existing)
+    return _DuplicateIndex(kind, ctx.session, ctx.company_id, existing, ctx.actor.locale)
 
 
 # --- writing --------------------------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
 """Customers and suppliers as record kinds, and the duplicate rule.
 
-Duplicates (疑似重复): two partners look alike when their normalized names are equal, or their tax IDs, or their
-main phone numbers (digits only, without +86). Normalizing a name: NFKC (full-width -> half-width), lower case,
-drop spaces and punctuation, then drop ONE trailing legal-form suffix (股份有限公司, 有限责任公司, 有限公司,
-集团有限公司, 公司, Co., Ltd., Inc., LLC, Limited, Corp.). So 长沙星辰贸易有限公司 and 长沙星辰贸易 match;
-长沙星辰 and 星辰贸易 do not (no fuzzy matching: a warning must be explainable).
+Duplicates (疑似重复): see erp_core/masterdata/duplicates.py — the same tax ID, any equal phone (main phone and
+contacts' phones, normalized), an equal name or a similar one (score >= 0.75) after stripping legal-form suffixes,
+region prefixes and brackets. ``name_norm`` keeps the stored normalization below (NFKC, lower case, no spaces or
+punctuation, one trailing legal-form suffix dropped); it serves as a pre-filter for the database look-up.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from erp_core.io import parsers
-from erp_core.io.parsers import normalize_phone
-from erp_core.masterdata.models_partners import Customer, Supplier
+from erp_core.masterdata.duplicates import DuplicateIndex, name_key, phone_key
+from erp_core.masterdata.models_partners import Customer, PartnerContact, Supplier
 from erp_core.masterdata.records import Col, Kind
 
 _SUFFIXES = ("集团股份有限公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司", "分公司", "公司",
@@ -51,7 +50,7 @@ def _tax_id() -> parsers.Parser:
 
 
 def _derived(attrs: dict[str, Any]) -> dict[str, Any]:
-    return {"name_norm": normalize_name(attrs.get("name")), "phone_norm": normalize_phone(attrs.get("phone")),
+    return {"name_norm": normalize_name(attrs.get("name")), "phone_norm": phone_key(attrs.get("phone")),
             "active": True if attrs.get("active") is None else attrs["active"]}
 
 
@@ -86,34 +85,68 @@ SUPPLIER = Kind(name="supplier", model=Supplier, permission="masterdata.supplier
                 sort_attrs=("code", "name", "credit_limit", "department"))
 
 
+CANDIDATE_LIMIT = 5000  # rows read from the database per look-up (the name pre-filter can be broad)
+
+
 def find_duplicates(session: Session, company_id: int, attrs: dict[str, Any], except_id: int | None,
-                    model: type = Customer) -> list[dict[str, Any]]:
-    """Live (not merged) partners of ``model`` matching by normalized name, tax ID or phone."""
+                    model: type = Customer, *, phones: list[str | None] = (),
+                    locale: str | None = None) -> list[dict[str, Any]]:
+    """Live (not merged) partners of ``model`` that look like ``attrs`` (name, tax_id, phone) and the extra
+    ``phones`` (e.g. the record's contacts), by the rule of duplicates.py. Each match: id, code, name,
+    ``reasons`` (fields: name / similar_name / tax_id / phone), ``details`` ({field, score, value}), ``score``
+    and ``why`` (the reasons in words, in ``locale``)."""
+    from erp_core.masterdata.duplicates import describe
+
+    name = attrs.get("name")
+    all_phones = [attrs.get("phone"), *phones]
+    keys = [k for k in (phone_key(p) for p in all_phones) if k]
+    key = name_key(name)
     conds = []
-    name_norm = attrs.get("name_norm") or normalize_name(attrs.get("name"))
-    phone_norm = attrs.get("phone_norm") or normalize_phone(attrs.get("phone"))
-    if name_norm:
-        conds.append(model.name_norm == name_norm)
     if attrs.get("tax_id"):
         conds.append(model.tax_id == attrs["tax_id"])
-    if phone_norm:
-        conds.append(model.phone_norm == phone_norm)
+    if keys:  # stored keys, and the older form that kept the area code's 0
+        conds.append(model.phone_norm.in_(sorted({*keys, *("0" + k for k in keys)})))
+    if key:
+        for part in {key[:2], key[-2:]}:
+            conds.append(model.name_norm.like(f"%{part}%"))
+    owner = getattr(PartnerContact, f"{model.__tablename__}_id")
+    contact_ids: set[int] = set()
+    for k in keys:  # contacts' phones have no stored key: narrow by the last digits, then compare keys
+        rows = session.execute(select(owner, PartnerContact.phone).where(
+            PartnerContact.company_id == company_id, owner.is_not(None),
+            PartnerContact.phone.like(f"%{k[-4:]}%"))).all()
+        contact_ids |= {pid for pid, phone in rows if phone_key(phone) == k}
+    if contact_ids:
+        conds.append(model.id.in_(sorted(contact_ids)))
     if not conds:
         return []
-    stmt = select(model).where(model.company_id == company_id, model.merged_into.is_(None), or_(*conds))
+    stmt = (select(model.id, model.code, model.name, model.tax_id, model.phone)
+            .where(model.company_id == company_id, model.merged_into.is_(None), or_(*conds)))
     if except_id is not None:
         stmt = stmt.where(model.id != except_id)
+    candidates = session.execute(stmt.order_by(model.code).limit(CANDIDATE_LIMIT)).all()
+    if not candidates:
+        return []
+    index = DuplicateIndex()
+    info = {}
+    for pid, code, cname, tax_id, phone in candidates:
+        index.add(pid, name=cname, tax_id=tax_id, phones=[phone])
+        info[pid] = (code, cname)
+    for chunk in range(0, len(info), 900):
+        ids = list(info)[chunk:chunk + 900]
+        for pid, phone in session.execute(select(owner, PartnerContact.phone).where(owner.in_(ids))):
+            index.add_phone(pid, phone)
     out = []
-    for p in session.execute(stmt.order_by(model.code)).scalars():
-        reasons = [r for r, hit in (("name", name_norm and p.name_norm == name_norm),
-                                    ("tax_id", attrs.get("tax_id") and p.tax_id == attrs.get("tax_id")),
-                                    ("phone", phone_norm and p.phone_norm == phone_norm)) if hit]
-        out.append({"id": p.id, "code": p.code, "name": p.name, "reasons": reasons})
+    for h in index.find(name=name, tax_id=attrs.get("tax_id"), phones=all_phones, exclude=except_id):
+        code, cname = info[h.ident]
+        out.append({"id": h.ident, "code": code, "name": cname, "reasons": h.fields(), "details": h.details(),
+                    "score": round(h.score, 2), "why": describe(h.reasons, locale)})
     return out
 
 
 def duplicate_checker(model: type):
-    def check(session: Session, company_id: int, attrs: dict[str, Any], except_id: int | None):
-        return find_duplicates(session, company_id, attrs, except_id, model)
+    def check(session: Session, company_id: int, attrs: dict[str, Any], except_id: int | None,
+              locale: str | None = None):
+        return find_duplicates(session, company_id, attrs, except_id, model, locale=locale)
 
     return check

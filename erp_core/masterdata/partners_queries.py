@@ -27,9 +27,17 @@ def _detail(ctx: Context, kind: r.Kind, partner_id: int) -> dict[str, Any]:
 
 
 def _duplicates(ctx: Context, kind: r.Kind, values: dict[str, Any], except_id: int | None):
+    """``values``: name, tax_id, phone, and optionally ``phones`` (more numbers, e.g. the record's contacts).
+    With ``except_id`` and no ``phones``, that record's own contacts' phones are compared too."""
     attrs, _problems = r.clean(kind, {k: v for k, v in values.items() if k in ("name", "tax_id", "phone")},
                                r.Lookups(ctx.session, ctx.company_id), creating=False)
-    return find_duplicates(ctx.session, ctx.company_id, attrs, except_id, kind.model)
+    phones = list(values.get("phones") or [])
+    if except_id is not None and "phones" not in values:
+        col = getattr(PartnerContact, f"{kind.name}_id")
+        phones = list(ctx.session.execute(select(PartnerContact.phone).where(
+            col == except_id, PartnerContact.company_id == ctx.company_id)).scalars())
+    return find_duplicates(ctx.session, ctx.company_id, attrs, except_id, kind.model, phones=phones,
+                           locale=ctx.actor.locale)
 
 
 @query("masterdata.customer.view", zh="查看客户", en="View customers")

@@ -96,7 +96,8 @@ class DuplicateWarning(DomainError):
 
     def __init__(self, matches: list[dict[str, Any]]) -> None:
         super().__init__(self.default_id, count=len(matches),
-                         matches="; ".join(f"{m['code']} {m['name']}" for m in matches))
+                         matches="; ".join(f"{m['code']} {m['name']}" + (f" ({m['why']})" if m.get("why") else "")
+                                           for m in matches))
         self.matches = matches
 
 
@@ -255,7 +256,7 @@ def create(kind: Kind, ctx, values: dict[str, Any], custom: dict[str, Any] | Non
     if kind.derived:
         attrs.update(kind.derived(attrs))
     if duplicate_check and not confirm_duplicates:
-        matches = duplicate_check(ctx.session, ctx.company_id, attrs, None)
+        matches = duplicate_check(ctx.session, ctx.company_id, attrs, None, locale=ctx.actor.locale)
         if matches:
             raise DuplicateWarning(matches)
     obj = kind.model(company_id=ctx.company_id, **attrs)

@@ -115,7 +115,8 @@ def test_import_duplicates_need_confirmation(db, admin):
     ps.create_customer(db, admin, values={"code": "C1", "name": "长沙星辰贸易有限公司"})
     data = _csv("code,name\nC2,长沙星辰贸易\nC3,别的公司\n")
     report = imp.dry_run_customers(db, admin, read_table(data, "c.csv"))
-    assert report.ok and [(w.row, w.params["matches"]) for w in report.warnings] == [(2, "C1")]
+    assert report.ok and [(w.row, w.params["matches"]) for w in report.warnings] == [
+        (2, "C1 长沙星辰贸易有限公司（名称相同）")]  # code, name and why (admin's locale zh_CN)
     with pytest.raises(DuplicatesNotConfirmed):
         imp.import_customers(db, admin, read_table(data, "c.csv"))
     assert _count(db, Customer) == 1

@@ -66,7 +66,10 @@ def test_customer_merge_moves_open_voucher_lines_and_counts_posted(db, company):
 def test_supplier_merge_moves_open_voucher_lines(db, company):
     admin = admin_actor(db, company)
     survivor = supplier(db, company.company_id, "S1", "乙厂")
-    dup = supplier(db, company.company_id, "S2", "乙厂（重复）")
+    from erp_core.masterdata.partners_services import create_supplier
+
+    # the same name after brackets are stripped: creating it warns (疑似重复) and needs confirming
+    dup = create_supplier(db, admin, values={"code": "S2", "name": "乙厂（重复）"}, confirm_duplicates=True)
     draft, reviewed, posted = _three_vouchers(db, company, "2202", supplier_id=dup)
     moved = ms.merge_suppliers(db, admin, survivor_id=survivor, duplicate_id=dup)
     assert moved["voucher_line.supplier_id"] == 3

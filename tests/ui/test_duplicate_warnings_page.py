@@ -1,0 +1,33 @@
+"""The customers page's duplicate warnings say why (issue #4, brief B item 3): on the create form (same phone as
+a contact, similar name with its score) and in the merge panel of a record."""
+
+from erp_core.masterdata import partners_services
+from tests.support.factories import admin_actor
+
+
+def test_create_form_and_merge_panel_show_why_records_look_alike(admin_app, ui_db, ui_company):
+    admin = admin_actor(ui_db, ui_company)
+    c1 = partners_services.create_customer(ui_db, admin, values={"code": "DUP1", "name": "长沙星辰贸易有限公司"})
+    partners_services.add_customer_contact(ui_db, admin, customer_id=c1,
+                                           values={"name": "王经理", "phone": "0731-85556666"})
+    at = admin_app
+    at.switch_page("pages/masterdata/customers.py").run()
+    by_key = {t.key.removeprefix("masterdata.customer_new_"): t for t in at.text_input
+              if t.key and t.key.startswith("masterdata.customer_new_")}
+    by_key["code"].input("DUP2")
+    by_key["name"].input("星晨贸易（长沙）有限公司")
+    by_key["phone"].input("+86 731 8555 6666")
+    at = next(b for b in at.button if b.key and "FormSubmitter:masterdata.customer_new_form" in b.key).click().run()
+    assert not at.exception, at.exception
+    message = at.error[0].value
+    assert "DUP1" in message and "名称相似 0.75" in message and "电话相同" in message, message
+    # confirmed, it is saved; the merge panel of DUP1 then names DUP2 with the reasons
+    at.checkbox(key="masterdata.customer_confirm").check()
+    at = next(b for b in at.button if b.key and "FormSubmitter:masterdata.customer_new_form" in b.key).click().run()
+    assert not at.error, [e.value for e in at.error]
+    at = at.text_input(key="masterdata.customer_search").input("DUP").run()
+    pick = at.selectbox(key="masterdata.customer_pick")
+    at = pick.select(c1).run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("DUP2" in w and "名称相似 0.75" in w and "电话相同" in w for w in warnings), warnings
