@@ -46,7 +46,8 @@ def validate_username(username: str, field_key: str = "field.username") -> list[
 def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: str, admin_password: str,
               admin_display_name: str = "", base_currency: str = "CNY", time_zone: str = "Asia/Shanghai",
               accounting_standard: str = "small_business", locale: str = "zh_CN",
-              load_demo: bool = False, admin_password_confirm: str | None = None) -> SetupResult:
+              load_demo: bool = False, admin_password_confirm: str | None = None,
+              taxpayer_type: str = "general") -> SetupResult:
     s = ctx.session
     company_name, tax_id = (company_name or "").strip(), (tax_id or "").strip().upper()
     admin_username = (admin_username or "").strip()
@@ -67,6 +68,10 @@ def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: s
         problems.append(ValidationError("error.choice", field="field.company.time_zone"))
     if accounting_standard not in ACCOUNTING_STANDARDS:
         problems.append(ValidationError("error.choice", field="field.company.accounting_standard"))
+    from erp_core.finance.close_services import TAXPAYER_TYPES
+
+    if taxpayer_type not in TAXPAYER_TYPES:  # 一般纳税人 / 小规模纳税人 (changeable later on the Periods page)
+        problems.append(ValidationError("error.choice", field="field.finance.setting.taxpayer_type"))
     if locale not in ("zh_CN", "en"):
         problems.append(ValidationError("error.choice", field="field.locale"))
     problems += validate_username(admin_username, "field.admin.username")
@@ -93,6 +98,9 @@ def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: s
     seed_company_settings(s, company)
     roles = seed_roles(s, company.id)
     seed_chart_of_accounts(s, company.id, accounting_standard)  # 会计科目表 of the chosen standard
+    from erp_core.finance.accounts import finance_setting
+
+    finance_setting(s, company.id).taxpayer_type = taxpayer_type
     admin = User(company_id=company.id, username=admin_username,
                  display_name=(admin_display_name or admin_username).strip(),
                  password_hash=hash_password(admin_password), status="active", locale=locale,
@@ -106,5 +114,6 @@ def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: s
 
         result.demo_passwords = populate(s, company, roles)
     ctx.company_id = company.id
-    ctx.audit("company", company.id, company_name=company_name, admin=admin_username, demo=load_demo)
+    ctx.audit("company", company.id, company_name=company_name, admin=admin_username, demo=load_demo,
+              taxpayer_type=taxpayer_type)
     return result

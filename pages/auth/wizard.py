@@ -20,7 +20,8 @@ DEMO_PASSWORDS_KEY = "erp_demo_passwords"  # shown once on the login page after 
 _ZONES = sorted(zoneinfo.available_timezones())
 _FIELDS = ("field.company.name", "field.company.tax_id", "field.company.base_currency", "field.company.time_zone",
            "field.company.accounting_standard", "field.admin.username", "field.admin.display_name",
-           "field.admin.password", "field.wizard.password_confirm", "field.locale")
+           "field.admin.password", "field.wizard.password_confirm", "field.locale",
+           "field.finance.setting.taxpayer_type")
 
 
 def _pick_language() -> None:
@@ -68,6 +69,10 @@ with st.form("erp_wizard"):
     standard = standards[st.radio(tr("field.company.accounting_standard"), list(standards), horizontal=True,
                                   key=f"wz_standard_{locale()}")]
     _show_errors("field.company.accounting_standard")
+    taxpayers = {tr(f"finance.settings.taxpayer.{code}"): code for code in ("general", "small")}
+    taxpayer = taxpayers[st.radio(tr("field.finance.setting.taxpayer_type"), list(taxpayers), horizontal=True,
+                                  help=tr("wizard.taxpayer_help"), key=f"wz_taxpayer_{locale()}")]
+    _show_errors("field.finance.setting.taxpayer_type")
 
     st.subheader(tr("wizard.admin"))
     username = st.text_input(tr("field.admin.username"), max_chars=64, help=tr("wizard.username_help"),
@@ -92,7 +97,8 @@ if submitted:
         result = run_setup(database(), wizard, company_name=company_name, tax_id=tax_id,
                            admin_username=username, admin_password=password, admin_display_name=display_name,
                            base_currency=currency, time_zone=time_zone, accounting_standard=standard,
-                           locale=locale(), load_demo=load_demo, admin_password_confirm=confirm)
+                           locale=locale(), load_demo=load_demo, admin_password_confirm=confirm,
+                           taxpayer_type=taxpayer)
     except DomainError as err:
         st.session_state[ERRORS_KEY] = _collect(err)
         st.rerun()
