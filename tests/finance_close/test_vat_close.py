@@ -216,6 +216,22 @@ def test_input_vat_credit_carried_over_three_months(db, enterprise):
     assert sheet["资产总计"] == sheet["负债和所有者权益（或股东权益）总计"]
 
 
+def test_small_business_sheet_shows_a_vat_credit_as_negative_taxes_payable(db, company):
+    """小企业会计准则: 应交税费 with a debit balance is shown with a minus sign on its own line (its statement notes);
+    其他流动资产 stays empty."""
+    cid = company.company_id
+    post(db, cid, [line("1405", debit="10000"), line("22210101", debit="1300"), line("1002", credit="11300")])
+    post(db, cid, [line("1002", debit="5650"), line("5001", credit="5000"), line("22210102", credit="650")])
+    close_period(db, closer(cid), period="2026-11")
+    viewer = actor(cid, {"finance.report.view": "all"})
+    try:
+        sheet = {r.item: r.closing_amount for r in reports.balance_sheet(db, viewer, period="2026-11").itertuples()
+                 if str(r.line_no) != "<NA>"}
+    finally:
+        analytics_engine.forget(db, delete=True)
+    assert sheet["应交税费"] == D("-650.00") and sheet["其他流动资产"] == D("0.00")
+
+
 def test_a_later_input_invoice_undoes_only_this_months_transfer(db, company):
     """Generate in a month (transfer made), then a late input invoice turns the month into a credit: generating
     again reverses this month's transfer and surcharges, and the rest stays carried."""
