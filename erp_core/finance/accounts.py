@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from erp_core.finance.models import Account, FinanceSetting, VoucherLine
@@ -15,6 +15,13 @@ from erp_core.ledger.models import GlLine
 
 def info(acc: Account) -> AccountInfo:
     return AccountInfo(acc.id, acc.code, acc.name, acc.is_leaf, acc.status, tuple(acc.aux_list()))
+
+
+# Built once: posting and voucher entry call this for every voucher.
+_A = Account.__table__
+_INFO = select(_A.c.id, _A.c.code, _A.c.name, _A.c.is_leaf, _A.c.status, _A.c.aux)
+_BY_ID = _INFO.where(_A.c.company_id == bindparam("cid"), _A.c.id.in_(bindparam("ids", expanding=True)))
+_BY_CODE = _INFO.where(_A.c.company_id == bindparam("cid"), _A.c.code.in_(bindparam("codes", expanding=True)))
 
 
 def accounts_for_lines(session: Session, company_id: int, lines: Iterable[Mapping[str, Any]],
@@ -29,14 +36,14 @@ def accounts_for_lines(session: Session, company_id: int, lines: Iterable[Mappin
                 pass
         elif raw.get("account_code") not in (None, ""):
             codes.add(str(raw["account_code"]).strip())
-    found: list[Account] = []
+    conn = session.connection()
+    rows = []
     if ids:
-        found += session.execute(select(Account).where(Account.company_id == company_id,
-                                                       Account.id.in_(sorted(ids)))).scalars().all()
+        rows += conn.execute(_BY_ID, {"cid": company_id, "ids": sorted(ids)}).all()
     if codes:
-        found += session.execute(select(Account).where(Account.company_id == company_id,
-                                                       Account.code.in_(sorted(codes)))).scalars().all()
-    infos = [info(a) for a in found]
+        rows += conn.execute(_BY_CODE, {"cid": company_id, "codes": sorted(codes)}).all()
+    infos = [AccountInfo(r.id, r.code, r.name, r.is_leaf, r.status, tuple(a for a in (r.aux or "").split(",") if a))
+             for r in rows]
     return {i.id: i for i in infos}, {i.code: i for i in infos}
 
 

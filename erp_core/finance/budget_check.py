@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.models_budget import Budget
@@ -53,15 +53,22 @@ def _covers(budget: Budget, code: str, ln: dict[str, Any], line_code: str) -> bo
             and (budget.project_id is None or ln.get("project_id") == budget.project_id))
 
 
+_B = Budget.__table__
+_ANY_CONTROLLED = select(_B.c.id).where(_B.c.company_id == bindparam("cid"), _B.c.period == bindparam("period"),
+                                        _B.c.control != "none").limit(1)
+_CONTROLLED = select(Budget).where(Budget.company_id == bindparam("cid"), Budget.period == bindparam("period"),
+                                   Budget.control != "none")
+
+
 def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     if voucher.source == CLOSE_SOURCE or not lines:
         return []
     s = ctx.session
-    budgets = s.execute(select(Budget).where(Budget.company_id == voucher.company_id,
-                                             Budget.period == voucher.period,
-                                             Budget.control != "none")).scalars().all()
-    if not budgets:
+    params = {"cid": voucher.company_id, "period": voucher.period}
+    # Most postings meet no budget: one cached Core probe before loading any (this runs for every voucher).
+    if s.connection().execute(_ANY_CONTROLLED, params).first() is None:
         return []
+    budgets = s.execute(_CONTROLLED, params).scalars().all()
     accounts = {a.id: a for a in s.execute(select(Account).where(
         Account.company_id == voucher.company_id,
         Account.id.in_(sorted({b.account_id for b in budgets} | {ln["account_id"] for ln in lines})))).scalars()}

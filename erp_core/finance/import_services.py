@@ -75,6 +75,8 @@ def _header_map(headers: list[str]) -> dict[str, int]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # noqa: E721 - the common case (every CSV cell), checked first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float):
@@ -125,9 +127,7 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
             return report
         raise ImportFailed(report)
 
-    def cell(row: list[Any], name: str) -> Any:
-        i = cols.get(name)
-        return row[i] if i is not None and i < len(row) else None
+    present = tuple(cols.items())
 
     by_id, by_code = all_accounts(s, company_id)
     departments, projects = _codes(s, Department, company_id), _codes(s, Project, company_id)
@@ -140,35 +140,37 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
         sheet_row = i + 2
         if not any(raw):
             continue
-        day = _date(cell(raw, "date"))
+        # one dict per row (column -> cell) rather than a lookup per cell: this loop runs per ledger line
+        cell = {name: raw[j] if j < len(raw) else None for name, j in present}.get
+        day = _date(cell("date"))
         if day is None:
             if all(_text(v) == "" for v in raw):  # a row of blanks
                 continue
-            problems.append(ImportProblem(sheet_row, "date", cell(raw, "date"), "error.finance.import.date_invalid"))
+            problems.append(ImportProblem(sheet_row, "date", cell("date"), "error.finance.import.date_invalid"))
             continue
-        vtype = _text(cell(raw, "voucher_type")) or "记"
-        vno = _text(cell(raw, "voucher_no"))
+        vtype = _text(cell("voucher_type")) or "记"
+        vno = _text(cell("voucher_no"))
         if not vno:
             problems.append(ImportProblem(sheet_row, "voucher_no", None, "error.required",
                                           {"field": "voucher_no"}))
             continue
-        line_no_text = _text(cell(raw, "line_no"))
+        line_no_text = _text(cell("line_no"))
         if line_no_text and not line_no_text.isdigit():
             problems.append(ImportProblem(sheet_row, "line_no", line_no_text, "error.finance.import.line_no_invalid"))
         values: dict[str, Any] = {"date": day, "line_no": int(line_no_text) if line_no_text.isdigit() else None,
-                                  "account_code": _text(cell(raw, "account_code")),
-                                  "summary": _text(cell(raw, "summary")),
-                                  "debit": _text(cell(raw, "debit")), "credit": _text(cell(raw, "credit"))}
+                                  "account_code": _text(cell("account_code")),
+                                  "summary": _text(cell("summary")),
+                                  "debit": _text(cell("debit")), "credit": _text(cell("credit"))}
         account = by_code.get(values["account_code"])
         for name, lookup, dim in (("department", departments, "department_id"), ("project", projects, "project_id")):
-            code = _text(cell(raw, name))
+            code = _text(cell(name))
             if code:
                 if code in lookup:
                     values[dim] = lookup[code]
                 else:
                     problems.append(ImportProblem(sheet_row, name, code, "error.finance.import.unknown_code",
                                                   {"code": code}))
-        partner = _text(cell(raw, "partner"))
+        partner = _text(cell("partner"))
         if partner:
             aux = account.aux if account else ()
             order = ["supplier", "customer"] if "supplier" in aux else ["customer", "supplier"]

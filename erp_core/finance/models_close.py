@@ -5,17 +5,13 @@ later period's carry-forward already counted the earlier balances)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from erp_core.kernel.errors import Conflict
 from erp_core.ledger.hooks import register_pre_post_check
-from erp_core.ledger.models import AccountingPeriod
+from erp_core.ledger.periods import first_closed_after
 
 
 def refuse_before_closed(ctx, voucher, lines):
-    later = ctx.session.execute(select(func.min(AccountingPeriod.period)).where(
-        AccountingPeriod.company_id == voucher.company_id, AccountingPeriod.period > voucher.period,
-        AccountingPeriod.status == "closed")).scalar()
+    later = first_closed_after(ctx.session, voucher.company_id, voucher.period)
     if later:
         raise Conflict("error.finance_close.post_before_closed", period=voucher.period, later=later)
     return []

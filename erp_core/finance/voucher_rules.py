@@ -133,6 +133,9 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
         dims: dict[str, int | None] = {}
         for col in DIM_COLUMNS:
             value = raw.get(col)
+            if value is None:  # the common case, first (this loop runs for every line of every import)
+                dims[col] = None
+                continue
             try:
                 dims[col] = None if _blank(value) else int(value)
             except (TypeError, ValueError):

@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
+from erp_core.db.prepared import Prepared
 from erp_core.finance.accounts import accounts_for_lines, finance_setting
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine
-from erp_core.finance.voucher_rules import DIM_COLUMNS, check_header, check_lines, raise_if
+from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines, raise_if
 from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
-from erp_core.kernel.errors import Conflict, NotFound
+from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound
 from erp_core.kernel.money import FEN
 from erp_core.ledger.bulk import insert_rows
 from erp_core.ledger.hooks import run_pre_post_checks
@@ -51,7 +52,7 @@ class PostingResult:
 
 
 def _money(d: Decimal) -> str:
-    return str(Decimal(d).quantize(FEN))
+    return str((d if type(d) is Decimal else Decimal(d)).quantize(FEN))  # noqa: E721
 
 
 def content_hash(company_id: int, voucher_type: str, voucher_date: dt.date,
@@ -66,6 +67,49 @@ def content_hash(company_id: int, voucher_type: str, voucher_date: dt.date,
 def line_dicts(voucher: Voucher) -> list[dict[str, Any]]:
     return [{"line_no": ln.line_no, "summary": ln.summary, "account_id": ln.account_id, "debit": ln.debit,
              "credit": ln.credit, **{c: getattr(ln, c) for c in DIM_COLUMNS}} for ln in voucher.lines]
+
+
+@dataclass
+class VoucherHead:
+    """The voucher columns posting reads, loaded with Core (the ORM object costs more than the posting itself);
+    pre-post checks receive it where they used to receive a Voucher."""
+
+    id: int
+    company_id: int
+    voucher_type: str
+    period: str
+    number: int
+    voucher_date: dt.date
+    attachments: int
+    status: str
+    source: str
+    version: int
+    reverses_id: int | None = None
+
+    @property
+    def display_no(self) -> str:
+        return f"{self.voucher_type}-{self.number:04d}"
+
+
+# The statements of post_voucher, compiled once and run on the driver (erp_core/db/prepared.py): posting runs
+# them for every voucher, and SQLAlchemy's per-statement bookkeeping used to cost more than the writes.
+_V, _VL, _P, _A = Voucher.__table__, VoucherLine.__table__, Posting.__table__, Account.__table__
+_LINE_COLUMNS = ("line_no", "summary", "account_id", "debit", "credit", *DIM_COLUMNS)
+_LOCK_VOUCHER = Prepared(select(*(_V.c[f] for f in VoucherHead.__dataclass_fields__))
+                         .where(_V.c.id == bindparam("vid")).with_for_update())
+# Each line with the company's account it names (None when the account is gone or another company's).
+_LINES_WITH_ACCOUNTS = Prepared(
+    select(*(_VL.c[c] for c in _LINE_COLUMNS), _A.c.code, _A.c.name, _A.c.is_leaf, _A.c.status, _A.c.aux)
+    .select_from(_VL.outerjoin(_A, and_(_A.c.id == _VL.c.account_id, _A.c.company_id == bindparam("cid"))))
+    .where(_VL.c.voucher_id == bindparam("vid")).order_by(_VL.c.line_no))
+_MARK_POSTED = Prepared(update(_V).where(_V.c.id == bindparam("vid"), _V.c.version == bindparam("ver"))
+                        .values(status="posted", posted_by=bindparam("uid"), posted_by_name=bindparam("uname"),
+                                posted_at=bindparam("at"), version=_V.c.version + 1))
+_INSERT_POSTING = Prepared(insert(_P).values(
+    company_id=bindparam("p_cid"), posting_key=bindparam("p_key"), content_hash=bindparam("p_hash"),
+    voucher_id=bindparam("p_vid"), first_seq=bindparam("p_first"), line_count=bindparam("p_n"),
+    posted_at=bindparam("p_at")))
+_POSTING_BY_KEY = select(_P).where(_P.c.company_id == bindparam("cid"), _P.c.posting_key == bindparam("key"))
 
 
 def write_gl_lines(session: Session, *, company_id: int, entries: Sequence[tuple[int, dt.date, Sequence[Mapping]]],
@@ -93,16 +137,20 @@ def _codes(session: Session, account_ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Account.id, Account.code).where(Account.id.in_(sorted(account_ids)))).all())
 
 
-def _existing_posting(session: Session, company_id: int, key: str) -> Posting | None:
-    return session.execute(select(Posting).where(Posting.company_id == company_id,
-                                                 Posting.posting_key == key)).scalar_one_or_none()
+def _existing_posting(session: Session, company_id: int, key: str) -> Any:
+    """The posting row of ``key`` (voucher_id, content_hash, first_seq, line_count), or None."""
+    return session.connection().execute(_POSTING_BY_KEY, {"cid": company_id, "key": key}).one_or_none()
 
 
-def _revalidate(ctx: Context, voucher: Voucher, lines: list[dict], *, allow_negative_total: bool
-                ) -> dict[int, str]:
-    """The posting-time checks (accounts still leaf and active, period open); returns account id -> code."""
+def _revalidate(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dict], *, allow_negative_total: bool,
+                accounts: dict[int, AccountInfo] | None = None) -> dict[int, str]:
+    """The posting-time checks (accounts still leaf and active, period open); returns account id -> code.
+    ``accounts``: the lines' accounts when the caller has read them already."""
     s = ctx.session
-    by_id, by_code = accounts_for_lines(s, voucher.company_id, lines)
+    if accounts is None:
+        by_id, by_code = accounts_for_lines(s, voucher.company_id, lines)
+    else:
+        by_id, by_code = accounts, {a.code: a for a in accounts.values()}
     _, problems = check_lines(lines, by_id, by_code, allow_negative_total=allow_negative_total)
     closed = not is_open(s, voucher.company_id, voucher.period, lock=True)
     problems = check_header(voucher_date=voucher.voucher_date, voucher_type=voucher.voucher_type,
@@ -111,49 +159,76 @@ def _revalidate(ctx: Context, voucher: Voucher, lines: list[dict], *, allow_nega
     return {i: a.code for i, a in by_id.items()}
 
 
-def _post_loaded(ctx: Context, voucher: Voucher, key: str, codes: dict[int, str] | None = None) -> PostingResult:
-    """Write the ledger lines of a loaded voucher and mark it posted (status checks are the caller's)."""
+def _write_posting(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dict], key: str,
+                   codes: dict[int, str] | None) -> PostingResult:
+    """Run the pre-post checks, append the ledger lines and the idempotency record (status is the caller's)."""
     s = ctx.session
-    lines = line_dicts(voucher)
     run_pre_post_checks(ctx, voucher, lines)  # registered checks (budgets) may refuse or warn
     digest = content_hash(voucher.company_id, voucher.voucher_type, voucher.voucher_date, lines)
+    now = naive_utcnow()
     first = write_gl_lines(s, company_id=voucher.company_id, entries=[(voucher.id, voucher.voucher_date, lines)],
-                           account_codes=codes or _codes(s, {ln["account_id"] for ln in lines}))
-    s.add(Posting(company_id=voucher.company_id, posting_key=key, content_hash=digest, voucher_id=voucher.id,
-                  first_seq=first, line_count=len(lines)))
-    voucher.status = "posted"
-    voucher.posted_by, voucher.posted_by_name, voucher.posted_at = ctx.actor.user_id, ctx.actor.username, naive_utcnow()
-    s.flush()
+                           account_codes=codes or _codes(s, {ln["account_id"] for ln in lines}), posted_at=now)
+    _INSERT_POSTING.rowcount(s, p_cid=voucher.company_id, p_key=key, p_hash=digest, p_vid=voucher.id,
+                             p_first=first, p_n=len(lines), p_at=now)
     return PostingResult(voucher.id, first, len(lines))
 
 
+def _post_loaded(ctx: Context, voucher: Voucher, key: str, codes: dict[int, str] | None = None) -> PostingResult:
+    """Post an ORM-loaded voucher (generated vouchers): ledger lines, idempotency record, status."""
+    result = _write_posting(ctx, voucher, line_dicts(voucher), key, codes)
+    voucher.status = "posted"
+    voucher.posted_by, voucher.posted_by_name, voucher.posted_at = ctx.actor.user_id, ctx.actor.username, naive_utcnow()
+    ctx.session.flush()
+    return result
+
+
 def _lock_voucher(ctx: Context, voucher_id: int) -> Voucher:
-    # One statement: the voucher row locked, its lines loaded with it.
-    v = ctx.session.execute(select(Voucher).where(Voucher.id == voucher_id).options(joinedload(Voucher.lines))
-                            .with_for_update(of=Voucher.__table__)
-                            .execution_options(populate_existing=True)).unique().scalar_one_or_none()
+    """The ORM voucher with its lines, row locked (reversal reads it to build the red entry)."""
+    v = ctx.session.execute(select(Voucher).where(Voucher.id == voucher_id).with_for_update()
+                            .execution_options(populate_existing=True)).scalar_one_or_none()
     if v is None or (not ctx.actor.is_system and v.company_id != ctx.actor.company_id):
         raise NotFound(entity="voucher", id=voucher_id)
     return v
+
+
+def _lock_head(ctx: Context, voucher_id: int) -> tuple[VoucherHead, list[dict[str, Any]], dict[int, AccountInfo]]:
+    """The voucher row locked FOR UPDATE, its lines as plain values, and their accounts (two statements)."""
+    row = _LOCK_VOUCHER.one_or_none(ctx.session, vid=voucher_id)
+    if row is None or (not ctx.actor.is_system and row[1] != ctx.actor.company_id):
+        raise NotFound(entity="voucher", id=voucher_id)
+    head = VoucherHead(*row)
+    lines, accounts, width = [], {}, len(_LINE_COLUMNS)
+    for r in _LINES_WITH_ACCOUNTS.all(ctx.session, vid=voucher_id, cid=head.company_id):
+        line = dict(zip(_LINE_COLUMNS, r[:width], strict=True))
+        lines.append(line)
+        code, name, is_leaf, status, aux = r[width:]
+        if code is not None:
+            accounts[line["account_id"]] = AccountInfo(line["account_id"], code, name, bool(is_leaf), status,
+                                                       tuple(a for a in (aux or "").split(",") if a))
+    return head, lines, accounts
 
 
 @use_case("finance.voucher.post", zh="过账凭证", en="Post voucher")
 def post_voucher(ctx: Context, *, voucher_id: int, posting_key: str | None = None) -> PostingResult:
     """Post a reviewed voucher (see the module docstring for idempotency)."""
     s = ctx.session
-    v = _lock_voucher(ctx, voucher_id)
+    v, lines, accounts = _lock_head(ctx, voucher_id)
     ctx.company_id = v.company_id
     key = posting_key or f"voucher:{v.id}"
     # The default key of a voucher not yet posted cannot have been used: skip the look-up on the common path.
     existing = None if posting_key is None and v.status != "posted" else _existing_posting(s, v.company_id, key)
     if existing is not None:
-        digest = content_hash(v.company_id, v.voucher_type, v.voucher_date, line_dicts(v))
+        digest = content_hash(v.company_id, v.voucher_type, v.voucher_date, lines)
         if existing.voucher_id == v.id and existing.content_hash == digest:
             return PostingResult(v.id, existing.first_seq, existing.line_count, replayed=True)
         raise Conflict("error.finance.posting_key_mismatch", key=key)
     VOUCHER_FLOW.target(v.status, "post")
-    codes = _revalidate(ctx, v, line_dicts(v), allow_negative_total=v.source == "reversal")
-    result = _post_loaded(ctx, v, key, codes)
+    codes = _revalidate(ctx, v, lines, allow_negative_total=v.source == "reversal", accounts=accounts)
+    result = _write_posting(ctx, v, lines, key, codes)
+    marked = _MARK_POSTED.rowcount(s, vid=v.id, ver=v.version, uid=ctx.actor.user_id, uname=ctx.actor.username,
+                                   at=naive_utcnow())
+    if marked != 1:  # cannot happen under the row lock; refuse rather than post twice
+        raise ConcurrencyError(entity="Voucher", expected=v.version, actual=None)
     ctx.audit("voucher", v.id, status=["reviewed", "posted"], number=v.display_no, period=v.period,
               first_seq=result.first_seq)
     return result
