@@ -19,7 +19,7 @@ from erp_core.i18n import t
 from erp_core.io.registry import ImportKind, export_kinds, import_kinds
 from erp_core.kernel.actor import Actor
 
-IMPORT_KINDS = tuple(export_kinds())  # the kinds `erp export` writes (the master record lists)
+IMPORT_KINDS = tuple(export_kinds())  # the kinds `erp export` writes (the master record lists, stock-on-hand)
 
 
 def _company_actor(db, company_id: int | None) -> Actor:
@@ -103,7 +103,8 @@ for _spec in import_kinds().values():
 @pass_state
 @handles_errors
 def export_cmd(state: CliState, kind: str, fmt: str, out: Path, company_id: int | None) -> None:
-    """Export a master record list with the same columns the import reads (formula-safe)."""
+    """Export a master record list with the same columns the import reads, or an export-only list such as
+    stock-on-hand (formula-safe)."""
     db = state.database()
     try:
         actor = _company_actor(db, company_id)

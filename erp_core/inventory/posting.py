@@ -31,10 +31,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, StockMove, StockPosting
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
 from erp_core.kernel.money import FEN, MAX_MONEY, QUANTITY_SCALE, has_scale, to_decimal
-from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, StockMove, StockPosting
 from erp_core.ledger.bulk import insert_rows
 from erp_core.ledger.periods import is_open, period_of
 from erp_core.ledger.sequences import allocate_block

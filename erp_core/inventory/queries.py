@@ -253,3 +253,13 @@ def stock_filter_choices(ctx: Context) -> FilterChoices:
                        company_col=ProductCategory.company_id)
     return FilterChoices({i: f"{c} {n}" for i, c, n in ctx.session.execute(wh.order_by(Warehouse.code))},
                          {i: f"{c} {n}" for i, c, n in ctx.session.execute(cat.order_by(ProductCategory.code))})
+
+
+def _register() -> None:
+    """`erp export stock-on-hand` (erp_core/io/registry.py)."""
+    from erp_core.io.registry import ExportKind, register_export
+
+    register_export(ExportKind(name="stock-on-hand", export=export_stock_on_hand, permission=EXPORT[0], order=300))
+
+
+_register()

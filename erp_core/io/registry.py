@@ -48,7 +48,19 @@ class ImportKind:
     order: int = 100  # position in lists (page select box, CLI help)
 
 
+@dataclass(frozen=True)
+class ExportKind:
+    """A list that `erp export` writes but nothing imports (e.g. "stock-on-hand"): ``export`` is a @query
+    ``(db, actor, fmt=, locale=)`` returning a SheetFile."""
+
+    name: str
+    export: Callable[..., Any]
+    permission: str
+    order: int = 100
+
+
 _REGISTRY: dict[str, ImportKind] = {}
+_EXPORT_ONLY: dict[str, ExportKind] = {}
 _LOADED = False
 
 
@@ -78,6 +90,13 @@ def import_kind(name: str) -> ImportKind:
         raise DomainError("error.import.unknown_kind", kind=name) from None
 
 
-def export_kinds() -> dict[str, ImportKind]:
-    """The kinds that can also be exported."""
-    return {name: k for name, k in import_kinds().items() if k.export is not None}
+def register_export(kind: ExportKind) -> ExportKind:
+    """Add (or replace) a list that can only be exported."""
+    _EXPORT_ONLY[kind.name] = kind
+    return kind
+
+
+def export_kinds() -> dict[str, ImportKind | ExportKind]:
+    """The kinds that can be exported: the importable ones with an export, then the export-only lists."""
+    both = {name: k for name, k in import_kinds().items() if k.export is not None}
+    return {**both, **dict(sorted(_EXPORT_ONLY.items(), key=lambda item: (item[1].order, item[0])))}
