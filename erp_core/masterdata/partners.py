@@ -85,7 +85,7 @@ SUPPLIER = Kind(name="supplier", model=Supplier, permission="masterdata.supplier
                 sort_attrs=("code", "name", "credit_limit", "department"))
 
 
-CANDIDATE_LIMIT = 5000  # rows read from the database per look-up (the name pre-filter can be broad)
+CANDIDATE_LIMIT = 5000  # rows the name pre-filter reads per look-up (tax ID / phone matches are all read)
 
 
 def find_duplicates(session: Session, company_id: int, attrs: dict[str, Any], except_id: int | None,
@@ -101,14 +101,12 @@ def find_duplicates(session: Session, company_id: int, attrs: dict[str, Any], ex
     all_phones = [attrs.get("phone"), *phones]
     keys = [k for k in (phone_key(p) for p in all_phones) if k]
     key = name_key(name)
-    conds = []
+    conds = []  # exact keys: every match is read
     if attrs.get("tax_id"):
         conds.append(model.tax_id == attrs["tax_id"])
     if keys:  # stored keys, and the older form that kept the area code's 0
         conds.append(model.phone_norm.in_(sorted({*keys, *("0" + k for k in keys)})))
-    if key:
-        for part in {key[:2], key[-2:]}:
-            conds.append(model.name_norm.like(f"%{part}%"))
+    name_conds = [model.name_norm.like(f"%{part}%") for part in sorted({key[:2], key[-2:]})] if key else []
     owner = getattr(PartnerContact, f"{model.__tablename__}_id")
     contact_ids: set[int] = set()
     for k in keys:  # contacts' phones have no stored key: narrow by the last digits, then compare keys
@@ -118,20 +116,22 @@ def find_duplicates(session: Session, company_id: int, attrs: dict[str, Any], ex
         contact_ids |= {pid for pid, phone in rows if phone_key(phone) == k}
     if contact_ids:
         conds.append(model.id.in_(sorted(contact_ids)))
-    if not conds:
-        return []
-    stmt = (select(model.id, model.code, model.name, model.tax_id, model.phone)
-            .where(model.company_id == company_id, model.merged_into.is_(None), or_(*conds)))
+    base = select(model.id, model.code, model.name, model.tax_id, model.phone).where(
+        model.company_id == company_id, model.merged_into.is_(None))
     if except_id is not None:
-        stmt = stmt.where(model.id != except_id)
-    candidates = session.execute(stmt.order_by(model.code).limit(CANDIDATE_LIMIT)).all()
+        base = base.where(model.id != except_id)
+    candidates = session.execute(base.where(or_(*conds))).all() if conds else []
+    if name_conds:  # the name pre-filter can be broad: at most CANDIDATE_LIMIT rows
+        candidates += session.execute(base.where(or_(*name_conds)).order_by(model.code)
+                                      .limit(CANDIDATE_LIMIT)).all()
     if not candidates:
         return []
     index = DuplicateIndex()
     info = {}
     for pid, code, cname, tax_id, phone in candidates:
-        index.add(pid, name=cname, tax_id=tax_id, phones=[phone])
-        info[pid] = (code, cname)
+        if pid not in info:
+            index.add(pid, name=cname, tax_id=tax_id, phones=[phone])
+            info[pid] = (code, cname)
     for chunk in range(0, len(info), 900):
         ids = list(info)[chunk:chunk + 900]
         for pid, phone in session.execute(select(owner, PartnerContact.phone).where(owner.in_(ids))):

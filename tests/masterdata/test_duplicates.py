@@ -155,3 +155,13 @@ def test_import_flags_rows_against_existing_records_and_each_other(db, admin):
     assert got[7] == "N5 别的公司（税号相同）"
     en = imp.dry_run_customers(db, dataclasses.replace(admin, locale="en"), read_table(data, "c"))
     assert "similar name 0.75" in en.warnings[0].render("en")
+
+
+def test_exact_matches_are_never_cut_off_by_the_name_prefilter_limit(db, admin, monkeypatch):
+    from erp_core.masterdata import partners
+
+    ps.create_customer(db, admin, values={"code": "C1", "name": "甲贸易有限公司"})
+    ps.create_customer(db, admin, values={"code": "C2", "name": "乙贸易有限公司", "tax_id": "91430100MA4L08K3QX"})
+    monkeypatch.setattr(partners, "CANDIDATE_LIMIT", 1)  # the broad "贸易" pre-filter now reads C1 only
+    found = pq.customer_duplicates(db, admin, values={"name": "丙贸易", "tax_id": "91430100MA4L08K3QX"})
+    assert [(m["code"], m["reasons"]) for m in found] == [("C2", ["tax_id"])]
