@@ -36,6 +36,32 @@ class _Compiled:
     convert: bool  # any result processor at all
 
 
+def connection_of(session: Session):
+    """The session's connection, remembered for the rest of its transaction (Session.connection() walks the
+    transaction state machine each call, which costs as much as running a prepared statement)."""
+    tx = session.get_transaction()
+    cached = session.info.get("_prepared_conn")
+    if tx is not None and cached is not None and cached[0] is tx and not cached[1].closed:
+        return cached[1]
+    conn = session.connection()
+    session.info["_prepared_conn"] = (session.get_transaction(), conn)
+    return conn
+
+
+def executemany(session: Session, sql: str, rows: list[tuple]) -> None:
+    """Run one driver-level statement (the caller's SQL, in the driver's paramstyle) for many rows, inside the
+    session's transaction, with errors wrapped as DBAPIError (the ledger's bulk inserts)."""
+    conn = connection_of(session)
+    dialect = conn.dialect
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, rows[:1], exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+    finally:
+        cursor.close()
+
+
 class Prepared:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
@@ -61,8 +87,12 @@ class Prepared:
 
     def execute(self, session: Session, **params: Any):
         """Run the statement; returns the DBAPI cursor (rows not converted: use the helpers below for SELECTs)."""
-        conn = session.connection()
-        c = self._compiled(conn.dialect)
+        return self._run(session, params)[0]
+
+    def _run(self, session: Session, params: dict[str, Any]) -> tuple[Any, _Compiled]:
+        conn = connection_of(session)
+        dialect = conn.dialect
+        c = self._compiled(dialect)
         values = {**c.defaults, **params}
         for name, proc in c.binds.items():
             values[name] = proc(values[name])
@@ -70,25 +100,21 @@ class Prepared:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(c.sql, args)
-        except conn.dialect.loaded_dbapi.Error as exc:
+        except dialect.loaded_dbapi.Error as exc:
             cursor.close()
-            raise DBAPIError.instance(c.sql, args, exc, conn.dialect.loaded_dbapi.Error,
-                                      dialect=conn.dialect) from exc
-        return cursor
+            raise DBAPIError.instance(c.sql, args, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+        return cursor, c
 
-    def _convert(self, session: Session, rows: list) -> list[tuple]:
-        c = self._compiled(session.connection().dialect)
+    def all(self, session: Session, **params: Any) -> list[tuple]:
+        cursor, c = self._run(session, params)
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         if not c.convert:
             return [tuple(r) for r in rows]
         return [tuple(v if p is None or v is None else p(v) for p, v in zip(c.results, r, strict=True))
                 for r in rows]
-
-    def all(self, session: Session, **params: Any) -> list[tuple]:
-        cursor = self.execute(session, **params)
-        try:
-            return self._convert(session, cursor.fetchall())
-        finally:
-            cursor.close()
 
     def one_or_none(self, session: Session, **params: Any) -> tuple | None:
         rows = self.all(session, **params)
@@ -97,23 +123,13 @@ class Prepared:
         return rows[0] if rows else None
 
     def scalar(self, session: Session, **params: Any) -> Any:
-        row = self.one_or_none(session, **params) if self._is_select() else self._first_raw(session, params)
-        return None if row is None else row[0]
+        """The first column of the first row (SELECT, or DML with RETURNING), or None."""
+        rows = self.all(session, **params)
+        return rows[0][0] if rows else None
 
     def rowcount(self, session: Session, **params: Any) -> int:
-        cursor = self.execute(session, **params)
+        cursor, _ = self._run(session, params)
         try:
             return cursor.rowcount
-        finally:
-            cursor.close()
-
-    def _is_select(self) -> bool:
-        return bool(getattr(self.statement, "selected_columns", None))
-
-    def _first_raw(self, session: Session, params: dict[str, Any]) -> tuple | None:
-        cursor = self.execute(session, **params)
-        try:
-            row = cursor.fetchone()
-            return None if row is None else tuple(row)
         finally:
             cursor.close()

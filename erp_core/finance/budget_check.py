@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 
+from erp_core.db.prepared import Prepared
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.models_budget import Budget
 from erp_core.kernel.errors import DomainError
@@ -54,8 +55,8 @@ def _covers(budget: Budget, code: str, ln: dict[str, Any], line_code: str) -> bo
 
 
 _B = Budget.__table__
-_ANY_CONTROLLED = select(_B.c.id).where(_B.c.company_id == bindparam("cid"), _B.c.period == bindparam("period"),
-                                        _B.c.control != "none").limit(1)
+_ANY_CONTROLLED = Prepared(select(_B.c.id).where(_B.c.company_id == bindparam("cid"),
+                                                 _B.c.period == bindparam("period"), _B.c.control != "none").limit(1))
 _CONTROLLED = select(Budget).where(Budget.company_id == bindparam("cid"), Budget.period == bindparam("period"),
                                    Budget.control != "none")
 
@@ -66,7 +67,7 @@ def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[st
     s = ctx.session
     params = {"cid": voucher.company_id, "period": voucher.period}
     # Most postings meet no budget: one cached Core probe before loading any (this runs for every voucher).
-    if s.connection().execute(_ANY_CONTROLLED, params).first() is None:
+    if _ANY_CONTROLLED.scalar(s, **params) is None:
         return []
     budgets = s.execute(_CONTROLLED, params).scalars().all()
     accounts = {a.id: a for a in s.execute(select(Account).where(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Table
 from sqlalchemy.orm import Session
 
+from erp_core.db.prepared import connection_of, executemany
 from erp_core.db.types import ScaledDecimal
 
 
@@ -41,7 +42,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """INSERT ``rows`` (dicts with the same keys) into ``table`` with one driver executemany."""
     if not rows:
         return
-    conn = session.connection()
+    conn = connection_of(session)
     sqlite = conn.dialect.name == "sqlite"
     names = list(rows[0])
     convs = [_converter(table.c[n], sqlite) for n in names]
@@ -62,4 +63,4 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
                 for row in data:
                     copy.write_row(row)
         return
-    conn.exec_driver_sql(sql, data)
+    executemany(session, sql, data)

@@ -55,7 +55,7 @@ def allocate_block(session: Session, company_id: int, doc_type: str, period: str
     """Reserve ``n`` consecutive numbers; returns the first."""
     if n <= 0:
         raise ValueError("n must be positive")
-    dialect = session.get_bind().dialect.name
+    dialect = session.bind.dialect.name if session.bind is not None else session.get_bind().dialect.name
     params = {"seq_cid": company_id, "seq_doc": doc_type, "seq_period": period, "n": n}
     if dialect in ("mysql", "mariadb"):
         _upsert(dialect).rowcount(session, **params)

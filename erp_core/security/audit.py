@@ -75,7 +75,7 @@ def append(session: Session, actor: Actor, *, action: str, outcome: str = "ok", 
            company_id: int | None = None) -> str:
     """Append one entry inside the caller's transaction; returns its hash."""
     # Incrementing the head first takes its row lock (write lock on SQLite): appenders queue here.
-    if session.get_bind().dialect.update_returning:
+    if (session.bind or session.get_bind()).dialect.update_returning:
         seq, prev = _BUMP_HEAD_RETURNING.one_or_none(session)
     else:  # MariaDB has no UPDATE ... RETURNING
         _BUMP_HEAD.rowcount(session)
