@@ -10,7 +10,8 @@
 - Every problem is reported at once as ValidationErrors (each naming its field, with ``line`` = 1-based index
   of the move), and nothing is written: product of the company, a stock item (kind 'product'), active;
   warehouse of the company and active; location of that warehouse and active; quantity not zero and of the
-  sign its move type requires; unit cost >= 0; the period of ``move_date`` open (ledger.periods.is_open);
+  sign its move type requires; unit cost >= 0; the period of ``move_date`` open (ledger.periods.is_open) and
+  no later period closed (the ledger's rule: nothing is posted before a closed period);
   an 'opening' move only where the product has no opening in that warehouse from another posting.
 - ``check_only=True`` runs every check (and the idempotency look-up) without writing: the import's dry run.
 
@@ -36,7 +37,7 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
 from erp_core.kernel.money import FEN, MAX_MONEY, QUANTITY_SCALE, has_scale, to_decimal
 from erp_core.ledger.bulk import insert_rows
-from erp_core.ledger.periods import is_open, period_of
+from erp_core.ledger.periods import first_closed_after, is_open, period_of
 from erp_core.ledger.sequences import allocate_block
 from erp_core.usecase import Context
 
@@ -259,6 +260,10 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
     problems = _references(ctx, company_id, clean, posting_key)
     if not is_open(s, company_id, period, lock=not check_only):
         problems.insert(0, ValidationError("error.inventory.period_closed", field=F_DATE, period=period))
+    elif (later := first_closed_after(s, company_id, period)) is not None:
+        # the ledger's rule too (finance/models_close.py): nothing goes into a period before a closed one
+        problems.insert(0, ValidationError("error.inventory.before_closed", field=F_DATE, period=period,
+                                           later=later))
     _raise(problems)
     if check_only:
         return StockPostingResult(None, None, len(clean))

@@ -125,6 +125,19 @@ def test_a_closed_period_is_refused(db, stock):
     assert counts(db) == (1, 1)
 
 
+def test_nothing_goes_before_a_closed_period(db, stock):
+    with db.uow() as uow:
+        uow.session.add(AccountingPeriod(company_id=stock.company_id, period="2026-03", status="closed"))
+        uow.commit()
+    with pytest.raises(ValidationError) as err:
+        post(db, stock.admin, moves=[_mv(stock)], posting_key="early", move_date=dt.date(2025, 12, 31))
+    assert (err.value.message_id, err.value.field, err.value.params["later"]) == \
+        ("error.inventory.before_closed", "field.inventory.move_date", "2026-03")
+    assert counts(db) == (0, 0)
+    post(db, stock.admin, moves=[_mv(stock)], posting_key="after", move_date=dt.date(2026, 4, 1))
+    assert counts(db) == (1, 1)
+
+
 def test_a_refused_posting_leaves_no_gap_in_move_seq(db, stock):
     post(db, stock.admin, moves=[_mv(stock)], posting_key="a", move_date=DAY)
     with pytest.raises(ValidationError):
