@@ -61,6 +61,22 @@ _CONTROLLED = select(Budget).where(Budget.company_id == bindparam("cid"), Budget
                                    Budget.control != "none")
 
 
+def _exceeded(session, budget: Budget, params: dict[str, Any]) -> BudgetExceeded:
+    """The refusal, naming the budget's department and project when it has them (the user must see which
+    budget line blocks: the same account can have one per department)."""
+    from erp_core.masterdata.models import Department, Project
+
+    scope = []
+    for key, model, value in (("department", Department, budget.department_id),
+                              ("project", Project, budget.project_id)):
+        if value is not None:
+            code, name = session.execute(select(model.code, model.name).where(model.id == value)).one()
+            params[key] = f"{code} {name}"
+            scope.append(key)
+    message = "error.finance_budget.exceeded" + "".join(f"_{k}" for k in scope)
+    return BudgetExceeded(message, **params)
+
+
 def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     if voucher.source == CLOSE_SOURCE or not lines:
         return []
@@ -91,6 +107,6 @@ def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[st
             params = {"account": acc.code, "period": b.period, "budget": f"{b.amount:,.2f}",
                       "actual": f"{after:,.2f}", "over": f"{after - b.amount:,.2f}"}
             if b.control == "block":
-                raise BudgetExceeded(**params)
+                raise _exceeded(s, b, params)
             warnings.append({"kind": "budget", "budget_id": b.id, **params})
     return warnings

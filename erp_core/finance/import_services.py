@@ -48,6 +48,7 @@ FIELD_COLUMN = {"field.finance.line.account": "account_code", "field.finance.lin
                 "field.finance.voucher.date": "date", "field.finance.voucher.type": "voucher_type",
                 "field.finance.voucher.lines": "voucher_no"}
 BATCH = 5000
+_UNSEEN = object()
 
 
 @dataclass
@@ -136,13 +137,17 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
 
     groups: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
     problems = report.problems
+    dates: dict[str, dt.date | None] = {}
     for i, raw in enumerate(table.rows):
         sheet_row = i + 2
         if not any(raw):
             continue
         # one dict per row (column -> cell) rather than a lookup per cell: this loop runs per ledger line
         cell = {name: raw[j] if j < len(raw) else None for name, j in present}.get
-        day = _date(cell("date"))
+        raw_day = cell("date")
+        day = dates.get(raw_day, _UNSEEN) if isinstance(raw_day, str) else _date(raw_day)
+        if day is _UNSEEN:  # a file repeats few distinct dates: parse each once
+            day = dates[raw_day] = _date(raw_day)
         if day is None:
             if all(_text(v) == "" for v in raw):  # a row of blanks
                 continue

@@ -57,7 +57,11 @@ def _blank(value: Any) -> bool:
 def parse_amount(value: Any) -> Decimal:
     """A line amount: blank -> 0; refuses floats, non-numbers, more than 2 decimals and out-of-range values
     (raises ValueError/TypeError, which the caller turns into a field error)."""
-    if _blank(value):
+    if type(value) is str:  # noqa: E721 - imports and forms: the common case, without the generic helpers
+        value = value.strip()
+        if not value:
+            return ZERO
+    elif value is None:
         return ZERO
     d = to_decimal(value)
     exponent = d.as_tuple().exponent

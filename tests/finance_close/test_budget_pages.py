@@ -96,7 +96,9 @@ def test_block_budget_refuses_with_the_localized_error(admin_app, ui_db, ui_comp
     next(b for b in at.button if b.key == "vl_post_go").click()
     at = at.run()
     errors = [e.value for e in at.error]
-    assert f"{number}: 超出预算：科目 5602 在 {period} 的预算 100.00，过账后实际 130.00，超支 30.00" in errors, errors
+    # the refusal names the department whose budget blocks
+    assert f"{number}: 超出预算：科目 5602 部门 B77 预算测试部 在 {period} 的预算 100.00，过账后实际 130.00，超支 30.00" \
+        in errors, errors
     assert not at.warning or all("超出预算" not in w.value for w in at.warning)
     with ui_db.uow(readonly=True) as uow:
         assert uow.session.execute(select(Voucher.status).where(Voucher.id == vid)).scalar_one() == "reviewed"

@@ -13,6 +13,7 @@ from erp_core.finance.budget_queries import budget_vs_actual, voucher_budget_war
 from erp_core.finance.budget_services import delete_budget, save_budget
 from erp_core.finance.close_services import close_period
 from erp_core.finance.voucher_services import create_voucher, review_voucher
+from erp_core.i18n import t
 from erp_core.kernel.errors import Conflict, ValidationErrors
 from erp_core.ledger.models import GlLine
 from erp_core.ledger.posting import post_voucher
@@ -93,8 +94,13 @@ def test_department_budget_and_scope(db, company):
                                    line("1002", credit="250")])
     post_voucher(db, poster, voucher_id=vid)  # the sales budget has its own room
     vid, poster = _draft(db, cid, [line("5602", debit="60", department_id=sales), line("1002", credit="60")])
-    with pytest.raises(BudgetExceeded):
+    with pytest.raises(BudgetExceeded) as err:
         post_voucher(db, poster, voucher_id=vid)
+    # the refusal names the department whose budget blocks, in both languages
+    assert err.value.message_id == "error.finance_budget.exceeded_department"
+    assert err.value.params["department"] == "S 销售部"
+    assert "部门 S 销售部" in t(err.value.message_id, "zh_CN", **err.value.params)
+    assert "department S 销售部" in t(err.value.message_id, "en", **err.value.params)
     viewer = actor(cid, {"finance.budget.view": "department"}, department_ids=frozenset({sales}))
     rows = budget_vs_actual(db, viewer, period_from="2026-11", period_to="2026-11")
     assert [(r.department_id, r.actual) for r in rows] == [(sales, D("250.00"))]
