@@ -14,20 +14,21 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
 from erp_core.db.base import Base
 from erp_core.finance.accounts import all_accounts
 from erp_core.finance.models import VOUCHER_TYPES, Voucher, VoucherLine
-from erp_core.finance.voucher_rules import check_header, check_lines
+from erp_core.finance.voucher_rules import DIM_COLUMNS, check_header, check_lines
 from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Table
 from erp_core.kernel.clock import naive_utcnow
-from erp_core.ledger.bulk import insert_rows
+from erp_core.ledger.bulk import insert_rows, insert_tuples
 from erp_core.ledger.hooks import run_pre_post_checks
-from erp_core.ledger.models import Posting
+from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import closed_periods, period_of
 from erp_core.ledger.posting import content_hash, write_gl_lines
 from erp_core.ledger.sequences import allocate_block, voucher_series
@@ -48,7 +49,18 @@ FIELD_COLUMN = {"field.finance.line.account": "account_code", "field.finance.lin
                 "field.finance.voucher.date": "date", "field.finance.voucher.type": "voucher_type",
                 "field.finance.voucher.lines": "voucher_no"}
 BATCH = 5000
-_UNSEEN = object()
+_MISSING = object()
+_UNSEEN = (_MISSING, "")
+_LINE_COLUMNS = ("voucher_id", "line_no", "summary", "account_id", "debit", "credit", *DIM_COLUMNS)
+_GL = GlLine.__table__
+_COPY_LINES = insert(VoucherLine.__table__).from_select(
+    list(_LINE_COLUMNS), select(*(_GL.c[c] for c in _LINE_COLUMNS)).where(
+        _GL.c.company_id == bindparam("cid"), _GL.c.posting_seq.between(bindparam("first"), bindparam("last")))
+    .order_by(_GL.c.posting_seq))
+
+
+def _line_count(prepared) -> int:
+    return sum(len(lines) for _, _, lines, _ in prepared)
 
 
 @dataclass
@@ -101,6 +113,11 @@ def _date(value: Any) -> dt.date | None:
             return None
 
 
+def _day_period(value: Any) -> tuple[dt.date | None, str]:
+    day = _date(value)
+    return day, "" if day is None else period_of(day)
+
+
 def _codes(session, model_or_table, company_id: int) -> dict[str, int]:
     t = model_or_table.__table__ if hasattr(model_or_table, "__table__") else model_or_table
     return dict(session.execute(select(t.c.code, t.c.id).where(t.c.company_id == company_id)).all())
@@ -128,8 +145,6 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
             return report
         raise ImportFailed(report)
 
-    present = tuple(cols.items())
-
     by_id, by_code = all_accounts(s, company_id)
     departments, projects = _codes(s, Department, company_id), _codes(s, Project, company_id)
     partners = {kind: (_codes(s, Base.metadata.tables[kind], company_id) if kind in Base.metadata.tables else {})
@@ -137,45 +152,48 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
 
     groups: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
     problems = report.problems
-    dates: dict[str, dt.date | None] = {}
+    dates: dict[str, tuple[dt.date | None, str]] = {}
+    # Every row is read with one C-level itemgetter into the eleven columns (a column the file lacks reads the
+    # padding cell): this loop runs once per ledger line.
+    width = len(table.headers)
+    pick = itemgetter(*[cols.get(name, width) for name in COLUMNS])
     for i, raw in enumerate(table.rows):
         sheet_row = i + 2
         if not any(raw):
             continue
-        # one dict per row (column -> cell) rather than a lookup per cell: this loop runs per ledger line
-        cell = {name: raw[j] if j < len(raw) else None for name, j in present}.get
-        raw_day = cell("date")
-        day = dates.get(raw_day, _UNSEEN) if isinstance(raw_day, str) else _date(raw_day)
-        if day is _UNSEEN:  # a file repeats few distinct dates: parse each once
-            day = dates[raw_day] = _date(raw_day)
+        (raw_day, c_type, c_no, c_line, c_account, c_summary, c_debit, c_credit, c_department, c_project,
+         c_partner) = pick(list(raw) + [None] * (width + 1 - len(raw)))
+        day, period = dates.get(raw_day, _UNSEEN) if isinstance(raw_day, str) else _day_period(raw_day)
+        if day is _MISSING:  # a file repeats few distinct dates: parse each once
+            day, period = dates[raw_day] = _day_period(raw_day)
         if day is None:
             if all(_text(v) == "" for v in raw):  # a row of blanks
                 continue
-            problems.append(ImportProblem(sheet_row, "date", cell("date"), "error.finance.import.date_invalid"))
+            problems.append(ImportProblem(sheet_row, "date", raw_day, "error.finance.import.date_invalid"))
             continue
-        vtype = _text(cell("voucher_type")) or "记"
-        vno = _text(cell("voucher_no"))
+        vtype = _text(c_type) or "记"
+        vno = _text(c_no)
         if not vno:
             problems.append(ImportProblem(sheet_row, "voucher_no", None, "error.required",
                                           {"field": "voucher_no"}))
             continue
-        line_no_text = _text(cell("line_no"))
+        line_no_text = _text(c_line)
         if line_no_text and not line_no_text.isdigit():
             problems.append(ImportProblem(sheet_row, "line_no", line_no_text, "error.finance.import.line_no_invalid"))
         values: dict[str, Any] = {"date": day, "line_no": int(line_no_text) if line_no_text.isdigit() else None,
-                                  "account_code": _text(cell("account_code")),
-                                  "summary": _text(cell("summary")),
-                                  "debit": _text(cell("debit")), "credit": _text(cell("credit"))}
+                                  "account_code": _text(c_account), "summary": _text(c_summary),
+                                  "debit": _text(c_debit), "credit": _text(c_credit)}
         account = by_code.get(values["account_code"])
-        for name, lookup, dim in (("department", departments, "department_id"), ("project", projects, "project_id")):
-            code = _text(cell(name))
+        for name, lookup, dim, cell in (("department", departments, "department_id", c_department),
+                                        ("project", projects, "project_id", c_project)):
+            code = _text(cell)
             if code:
                 if code in lookup:
                     values[dim] = lookup[code]
                 else:
                     problems.append(ImportProblem(sheet_row, name, code, "error.finance.import.unknown_code",
                                                   {"code": code}))
-        partner = _text(cell("partner"))
+        partner = _text(c_partner)
         if partner:
             aux = account.aux if account else ()
             order = ["supplier", "customer"] if "supplier" in aux else ["customer", "supplier"]
@@ -185,7 +203,7 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
                                               {"code": partner}))
             else:
                 values[f"{found[0]}_id"] = found[1]
-        groups[(period_of(day), vtype, vno)].append(_Row(sheet_row, values))
+        groups[(period, vtype, vno)].append(_Row(sheet_row, values))
 
     closed = closed_periods(s, company_id, {k[0] for k in groups})
     prepared: list[tuple[tuple[str, str, str], dt.date, list[dict[str, Any]], Decimal]] = []
@@ -259,30 +277,32 @@ def _write(ctx: Context, prepared, *, post: bool) -> list[int]:
                 Voucher.company_id == company_id, Voucher.voucher_type == vtype, Voucher.period == period,
                 Voucher.number >= first, Voucher.number < first + n))})
     ids = [found[(r["voucher_type"], r["period"], r["number"])] for r in vrows]
-    line_rows = [{"voucher_id": vid, **ln} for vid, (_, _, lines, _) in zip(ids, prepared, strict=True)
-                 for ln in lines]
-    dims = {c: None for c in ("department_id", "project_id", "customer_id", "supplier_id", "employee_id",
-                              "product_id")}
-    line_rows = [dims | r for r in line_rows]  # one shape for executemany
-    for start in range(0, len(line_rows), BATCH):
-        insert_rows(s, VoucherLine.__table__, line_rows[start:start + BATCH])
-    if post:
-        # Pre-post checks (budgets) see each period's imported lines together, so a batch cannot slip past a
-        # block budget one voucher at a time.
-        by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for (period, _, _), _, lines, _ in prepared:
-            by_period[period].extend(lines)
-        for period, lines in sorted(by_period.items()):
-            run_pre_post_checks(ctx, SimpleNamespace(id=None, company_id=company_id, period=period, source="import",
-                                                     voucher_type=None, voucher_date=None), lines)
-        codes = {a.id: a.code for a in all_accounts(s, company_id)[0].values()}
-        entries = [(vid, day, lines) for vid, (_, day, lines, _) in zip(ids, prepared, strict=True)]
-        first = write_gl_lines(s, company_id=company_id, entries=entries, account_codes=codes, posted_at=now)
-        postings, seq = [], first
-        for vid, ((_, vtype, _), day, lines, _) in zip(ids, prepared, strict=True):
-            postings.append({"company_id": company_id, "posting_key": f"voucher:{vid}", "voucher_id": vid,
-                             "content_hash": content_hash(company_id, vtype, day, lines), "first_seq": seq,
-                             "line_count": len(lines), "posted_at": now})
-            seq += len(lines)
-        insert_rows(s, Posting.__table__, postings)
+    if not post:
+        line_rows = [(vid, ln["line_no"], ln["summary"], ln["account_id"], ln["debit"], ln["credit"],
+                      *[ln.get(c) for c in DIM_COLUMNS])
+                     for vid, (_, _, lines, _) in zip(ids, prepared, strict=True) for ln in lines]
+        for start in range(0, len(line_rows), BATCH):
+            insert_tuples(s, VoucherLine.__table__, _LINE_COLUMNS, line_rows[start:start + BATCH])
+        return ids
+    # Pre-post checks (budgets) see each period's imported lines together, so a batch cannot slip past a
+    # block budget one voucher at a time.
+    by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (period, _, _), _, lines, _ in prepared:
+        by_period[period].extend(lines)
+    for period, lines in sorted(by_period.items()):
+        run_pre_post_checks(ctx, SimpleNamespace(id=None, company_id=company_id, period=period, source="import",
+                                                 voucher_type=None, voucher_date=None), lines)
+    codes = {a.id: a.code for a in all_accounts(s, company_id)[0].values()}
+    entries = [(vid, day, lines) for vid, (_, day, lines, _) in zip(ids, prepared, strict=True)]
+    first = write_gl_lines(s, company_id=company_id, entries=entries, account_codes=codes, posted_at=now)
+    # The voucher lines are the ledger lines just written: copied inside the database in one statement
+    # rather than sent a second time from Python.
+    s.execute(_COPY_LINES, {"cid": company_id, "first": first, "last": first + _line_count(prepared) - 1})
+    postings, seq = [], first
+    for vid, ((_, vtype, _), day, lines, _) in zip(ids, prepared, strict=True):
+        postings.append({"company_id": company_id, "posting_key": f"voucher:{vid}", "voucher_id": vid,
+                         "content_hash": content_hash(company_id, vtype, day, lines), "first_seq": seq,
+                         "line_count": len(lines), "posted_at": now})
+        seq += len(lines)
+    insert_rows(s, Posting.__table__, postings)
     return ids

@@ -73,6 +73,7 @@ def parse_amount(value: Any) -> Decimal:
 
 
 _LINE_KEYS = ("summary", "account_id", "account_code", "debit", "credit")
+_SIDES = ("debit", "credit")
 
 
 def is_empty_line(raw: Mapping[str, Any]) -> bool:
@@ -101,11 +102,12 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
             ok = False
         account: AccountInfo | None = None
         acc_id, acc_code = raw.get("account_id"), raw.get("account_code")
-        if not _blank(acc_id):
+        no_id, no_code = _blank(acc_id), _blank(acc_code)
+        if not no_id:
             account = accounts_by_id.get(int(acc_id))
-        elif not _blank(acc_code):
+        elif not no_code:
             account = accounts_by_code.get(str(acc_code).strip())
-        if _blank(acc_id) and _blank(acc_code):
+        if no_id and no_code:
             problems.append(ValidationError("error.finance.line.required", field="field.finance.line.account",
                                             line=n))
             ok = False
@@ -123,14 +125,14 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
                                             field="field.finance.line.account", line=n, code=account.code))
             ok = False
         amounts: dict[str, Decimal] = {}
-        for col in ("debit", "credit"):
+        for col in _SIDES:
             try:
                 amounts[col] = parse_amount(raw.get(col))
             except (ValueError, TypeError):
                 problems.append(ValidationError("error.finance.line.amount_invalid",
                                                 field=f"field.finance.line.{col}", line=n))
                 ok = False
-        if len(amounts) == 2 and (amounts["debit"] == 0) == (amounts["credit"] == 0):
+        if len(amounts) == 2 and (not amounts["debit"]) == (not amounts["credit"]):
             problems.append(ValidationError("error.finance.line.one_side", field="field.finance.line.debit",
                                             line=n))
             ok = False

@@ -48,6 +48,43 @@ def test_import_and_post(db, company):
     assert dep is not None and refs == [("1", 1), ("2", 2)]
 
 
+def test_posted_import_keeps_voucher_lines_equal_to_ledger_lines(db, company):
+    """With --post the voucher lines are copied from the ledger lines inside the database: every voucher's
+    lines must equal its ledger lines and what the same file gives without --post, and the stored content
+    hash must match them (posting the voucher again is a replay, not a conflict)."""
+    from erp_core.finance.models import VoucherLine
+    from erp_core.ledger.posting import post_voucher
+    from tests.support.factories import admin_actor
+
+    with db.uow() as uow:
+        uow.session.add(Department(company_id=company.company_id, code="D01", name="销售部"))
+        uow.commit()
+
+    def rows(day):
+        return [[day, "记", "1", "1", "5601", "广告费 一", "300.10", "", "D01", "", ""],
+                [day, "记", "1", "2", "5601", "", "0.05", "", "", "", ""],
+                [day, "记", "1", "3", "1002", "付广告费", "", "300.15", "", "", ""],
+                [day, "记", "2", "1", "1001", "提现", "5.00", "", "", "", ""],
+                [day, "记", "2", "2", "1002", "提现", "", "5.00", "", "", ""]]
+
+    cols = (VoucherLine.line_no, VoucherLine.summary, VoucherLine.account_id, VoucherLine.debit,
+            VoucherLine.credit, VoucherLine.department_id, VoucherLine.project_id, VoucherLine.customer_id)
+    posted = import_vouchers(db, _system(company), Table(HEADERS, rows("2026-11-03"), "p.csv"), post=True)
+    draft = import_vouchers(db, _system(company), Table(HEADERS, rows("2026-11-04"), "d.csv"), post=False)
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        for pid, did in zip(posted.voucher_ids, draft.voucher_ids, strict=True):
+            plines = s.execute(select(*cols).where(VoucherLine.voucher_id == pid).order_by(VoucherLine.line_no)).all()
+            dlines = s.execute(select(*cols).where(VoucherLine.voucher_id == did).order_by(VoucherLine.line_no)).all()
+            glines = s.execute(select(GlLine.line_no, GlLine.summary, GlLine.account_id, GlLine.debit, GlLine.credit,
+                                      GlLine.department_id, GlLine.project_id, GlLine.customer_id)
+                               .where(GlLine.voucher_id == pid).order_by(GlLine.line_no)).all()
+            assert plines == glines == dlines and len(plines) in (2, 3)
+    admin = admin_actor(db, company)
+    for vid in posted.voucher_ids:
+        assert post_voucher(db, admin, voucher_id=vid).replayed
+
+
 def test_any_problem_writes_nothing_and_reports_rows(db, company):
     rows = [["2026-11-03", "记", "1", "1", "5601", "x", "300.00", "", "NOPE", "", ""],  # unknown department
             ["2026-11-03", "记", "1", "2", "1002", "x", "", "299.00", "", "", ""],      # unbalanced
