@@ -58,19 +58,20 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """INSERT ``rows`` (dicts with the same keys) into ``table`` with one driver executemany."""
     if not rows:
         return
+    names = list(rows[0])
+    get = itemgetter(*names)  # C-level: one call per row instead of a Python loop over the columns
+    insert_tuples(session, table, names, [(get(r),) for r in rows] if len(names) == 1 else [get(r) for r in rows])
+
+
+def insert_tuples(session: Session, table: Table, names: Sequence[str], data: list[Sequence[Any]]) -> None:
+    """INSERT rows given as value sequences in the order of ``names`` (the hot paths build them directly)."""
+    if not data:
+        return
     conn = connection_of(session)
     sqlite = conn.dialect.name == "sqlite"
-    names = list(rows[0])
     convs = [(i, c) for i, n in enumerate(names) if (c := _converter(table.c[n], sqlite)) is not None]
     ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     preparer = conn.dialect.identifier_preparer
-    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join([ph] * len(names))})")
-    get = itemgetter(*names)  # C-level: one call per row instead of a Python loop over the columns
-    if len(names) == 1:
-        data = [(get(r),) for r in rows]
-    else:
-        data = [get(r) for r in rows]
     if convs:
         converted = []
         for row in data:
@@ -87,4 +88,6 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
                 for row in data:
                     copy.write_row(row)
         return
+    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
+           f"VALUES ({', '.join([ph] * len(names))})")
     executemany(session, sql, data)

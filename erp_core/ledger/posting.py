@@ -35,7 +35,7 @@ from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
 from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound
 from erp_core.kernel.money import FEN
-from erp_core.ledger.bulk import insert_rows
+from erp_core.ledger.bulk import insert_tuples
 from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import is_open, period_of
@@ -123,14 +123,17 @@ def write_gl_lines(session: Session, *, company_id: int, entries: Sequence[tuple
     for voucher_id, day, lines in entries:
         period = period_of(day)
         for ln in lines:
-            rows.append({"company_id": company_id, "posting_seq": seq, "voucher_id": voucher_id,
-                         "line_no": ln["line_no"], "posting_date": day, "period": period,
-                         "account_id": ln["account_id"], "account_code": account_codes[ln["account_id"]],
-                         "summary": ln.get("summary") or "", "debit": ln["debit"], "credit": ln["credit"],
-                         **{c: ln.get(c) for c in DIM_COLUMNS}, "posted_at": at})
+            get = ln.get
+            rows.append((company_id, seq, voucher_id, ln["line_no"], day, period, ln["account_id"],
+                         account_codes[ln["account_id"]], get("summary") or "", ln["debit"], ln["credit"],
+                         *[get(c) for c in DIM_COLUMNS], at))
             seq += 1
-    insert_rows(session, GlLine.__table__, rows)
+    insert_tuples(session, GlLine.__table__, _GL_COLUMNS, rows)
     return first
+
+
+_GL_COLUMNS = ("company_id", "posting_seq", "voucher_id", "line_no", "posting_date", "period", "account_id",
+               "account_code", "summary", "debit", "credit", *DIM_COLUMNS, "posted_at")
 
 
 def _codes(session: Session, account_ids: set[int]) -> dict[int, str]:
