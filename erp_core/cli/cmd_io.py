@@ -16,7 +16,7 @@ from sqlalchemy import select
 from erp_core.cli.base import EXIT_USAGE, EXIT_VIOLATIONS, CliState, fail, handles_errors, main, pass_state
 from erp_core.cli.groups import import_group
 from erp_core.i18n import t
-from erp_core.io.registry import ImportKind, export_kinds, import_kinds
+from erp_core.io.registry import ImportKind, export_kinds, import_kinds, kind_for_file
 from erp_core.kernel.actor import Actor
 
 IMPORT_KINDS = tuple(export_kinds())  # the kinds `erp export` writes (the master record lists, stock-on-hand)
@@ -57,21 +57,22 @@ def _import_command(spec: ImportKind):
         from erp_core.io.importer import DuplicatesNotConfirmed, ImportFailed, read_table
 
         table = read_table(file.read_bytes(), file.name)
+        kind = kind_for_file(spec.name, table.headers)  # e.g. a stock file given to opening-balances
         params: dict = {}
-        for p in spec.params:
+        for p in kind.params:
             if p.type == "date":
                 params[p.name] = opening_date.date() if opening_date else None
         extra = dict(params)
-        if spec.confirms_duplicates:
+        if kind.confirms_duplicates:
             extra["confirm_duplicates"] = confirm_duplicates
         db = state.database()
         try:
             actor = _company_actor(db, company_id)
             actor = dataclasses.replace(actor, locale=state.locale)
-            report = spec.dry_run(db, actor, table, **params)
+            report = kind.dry_run(db, actor, table, **params)
             if report.ok and not dry_run:
                 try:
-                    report = spec.commit(db, actor, table, **extra)
+                    report = kind.commit(db, actor, table, **extra)
                 except (ImportFailed, DuplicatesNotConfirmed) as exc:
                     _print_report(exc.report, state.locale)
                     fail(t(exc.message_id, state.locale, **exc.params), EXIT_VIOLATIONS)

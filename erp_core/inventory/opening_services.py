@@ -48,6 +48,13 @@ _FIELD_TO_KEY = {posting.F_WAREHOUSE: "warehouse", posting.F_LOCATION: "location
                  posting.F_QUANTITY: "quantity", posting.F_COST: "unit_cost", posting.F_AMOUNT: "amount"}
 
 
+def is_opening_stock_file(headers: list[str]) -> bool:
+    """True when the headers name a warehouse and a product (`erp import opening-balances` hands such a file to
+    the opening-stock import)."""
+    found = _map(COLUMNS, Table(list(headers), [], ""), ImportReport(kind=KIND, rows=0)).values()
+    return {"warehouse", "product"} <= set(found)
+
+
 def _lookups(ctx: Context) -> tuple[dict, dict, dict]:
     from erp_core.masterdata.models_items import Product
     from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
@@ -230,7 +237,8 @@ def _register() -> None:
     register(ImportKind(name="opening-stock", label="inventory.import.opening_stock",
                         permission=PERMISSION[0], dry_run=dry_run_opening_stock, commit=import_opening_stock,
                         template=opening_stock_template,
-                        params=(ImportParam("opening_date", "field.inventory.opening_date"),), order=220))
+                        params=(ImportParam("opening_date", "field.inventory.opening_date"),), order=220,
+                        also_under=("opening-balances", is_opening_stock_file)))
 
 
 _register()

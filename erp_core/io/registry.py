@@ -46,6 +46,9 @@ class ImportKind:
     export: Callable[..., Any] | None = None  # @query (db, actor, fmt=, locale=) -> SheetFile
     export_permission: str | None = None
     order: int = 100  # position in lists (page select box, CLI help)
+    # Also imported under another kind's name when its headers say so (`erp import opening-balances` takes a
+    # stock-on-hand file too: the issue counts stock among the opening balances): (that name, header test).
+    also_under: tuple[str, Callable[[list[str]], bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,15 @@ def import_kinds() -> dict[str, ImportKind]:
         load_all()
         _LOADED = True
     return dict(sorted(_REGISTRY.items(), key=lambda item: (item[1].order, item[0])))
+
+
+def kind_for_file(name: str, headers: list[str]) -> ImportKind:
+    """The kind that imports a file given as ``name``: ``name`` itself, unless another kind registered
+    ``also_under`` that name recognises the file by its headers."""
+    for kind in import_kinds().values():
+        if kind.also_under is not None and kind.also_under[0] == name and kind.also_under[1](headers):
+            return kind
+    return import_kind(name)
 
 
 def import_kind(name: str) -> ImportKind:

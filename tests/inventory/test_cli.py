@@ -50,3 +50,15 @@ def test_opening_stock_import_and_stock_on_hand_export(run, db, tmp_path):
     xlsx = tmp_path / "soh.xlsx"
     assert run("export", "stock-on-hand", "--format", "xlsx", "--out", str(xlsx)).exit_code == 0
     assert xlsx.read_bytes()[:2] == b"PK"
+
+
+def test_opening_balances_command_takes_a_stock_file(run, db, tmp_path):
+    """`erp import opening-balances` covers every opening balance of issue #4: a file whose headers name a
+    warehouse and a product is the opening stock (the account-balance format is unaffected, see tests/io)."""
+    f = tmp_path / "opening.csv"
+    f.write_text("warehouse,product,quantity,unit_cost\nWH01,P1,4,2.5\n", encoding="utf-8")
+    undated = run("import", "opening-balances", str(f))
+    assert undated.exit_code == 1 and counts(db) == (0, 0)
+    done = run("import", "opening-balances", str(f), "--date", "2026-01-01")
+    assert done.exit_code == 0, done.output
+    assert counts(db) == (1, 1)
