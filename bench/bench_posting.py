@@ -238,7 +238,7 @@ def main() -> None:
     raw_imp_s = time.perf_counter() - t
     con.close()
     line = (f"Voucher import with posting ({args.import_vouchers:,} vouchers, {n_lines:,} lines, CSV -> checks -> "
-            f"Core batches, one transaction): **{n_lines / imp_s:,.0f} lines/s** ({imp_s:.1f} s, "
+            f"driver batches + INSERT .. SELECT of the voucher lines, one transaction): **{n_lines / imp_s:,.0f} lines/s** ({imp_s:.1f} s, "
             f"{getattr(result, 'vouchers', '?')} vouchers); raw executemany of the same rows: "
             f"{n_lines / raw_imp_s:,.0f} lines/s; import / raw = {raw_imp_s / imp_s:.2f} (target >= 20,000 lines/s: "
             f"{'met' if n_lines / imp_s >= 20000 else 'MISSED'}).")

@@ -26,7 +26,7 @@ from erp_core.finance.models import VOUCHER_TYPES, Voucher, VoucherLine
 from erp_core.finance.voucher_rules import DIM_COLUMNS, check_header, check_lines
 from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Table
 from erp_core.kernel.clock import naive_utcnow
-from erp_core.ledger.bulk import insert_rows, insert_tuples
+from erp_core.ledger.bulk import insert_rows, insert_tuples, large_page_cache
 from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import closed_periods, period_of
@@ -239,7 +239,8 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
         raise ImportFailed(report)
     if dry_run:
         return report
-    ids = _write(ctx, prepared, post=post)
+    with large_page_cache(ctx.session):
+        ids = _write(ctx, prepared, post=post)
     report.voucher_ids, report.created, report.committed = ids, len(ids), True
     ctx.audit("voucher_import", None, file=table.filename, vouchers=len(ids), lines=report.lines, posted=post)
     return report

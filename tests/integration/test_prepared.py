@@ -93,3 +93,18 @@ def test_expanding_parameters_are_refused(db, table):
     stmt = Prepared(select(T.c.id).where(T.c.id.in_(bindparam("ids", expanding=True))))
     with db.uow(readonly=True) as uow, pytest.raises(ValueError):
         stmt.all(uow.session, ids=[1, 2])
+
+
+def test_large_page_cache_is_for_one_bulk_transaction_only(db):
+    from erp_core.ledger.bulk import large_page_cache
+
+    with db.uow() as uow:
+        conn = uow.session.connection()
+        if db.backend != "sqlite":
+            with large_page_cache(uow.session):  # a no-op elsewhere
+                assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+            return
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        with large_page_cache(uow.session, mib=64):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before != -64 * 1024
