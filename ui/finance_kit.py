@@ -9,8 +9,11 @@ from typing import Any
 
 import streamlit as st
 
+from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
 from ui.i18n import tr
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FLASH_KEY = "fin_flash"
 EDIT_KEY = "fin_edit_voucher"  # voucher id the entry page should load (None: a new voucher)
@@ -22,6 +25,15 @@ def done(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
     Use cases that return None come back as True."""
     result = run_action(lambda db, who, /, **kw: (lambda r: True if r is None else r)(fn(db, who, **kw)), **kwargs)
     return result
+
+
+def csv_xlsx_downloads(headers: list[str], rows: list[list[Any]], stem: str,
+                       label: str = "finance_close.download") -> None:
+    """The CSV and XLSX buttons of a finance table side by side (``label`` takes the format as ``fmt``); the
+    files are ``stem``.csv / ``stem``.xlsx, formula-injection safe."""
+    c1, c2 = st.columns(2)
+    c1.download_button(tr(label, fmt="CSV"), to_csv_bytes(headers, rows), file_name=f"{stem}.csv", mime="text/csv")
+    c2.download_button(tr(label, fmt="XLSX"), to_xlsx_bytes(headers, rows), file_name=f"{stem}.xlsx", mime=XLSX_MIME)
 
 
 def flash(message: str) -> None:

@@ -17,13 +17,10 @@ from erp_core.finance.bankrec_services import (
     statement_headers,
     undo_match,
 )
-from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
 from ui.context import require_actor
-from ui.finance_kit import done, flash, money_text, show_flash
+from ui.finance_kit import csv_xlsx_downloads, done, flash, money_text, show_flash
 from ui.i18n import tr
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 actor = require_actor()
 st.title(tr("nav.finance_close.bankrec"))
@@ -176,8 +173,4 @@ with tab_statement:
                           for i in rec.book_unmatched] + [
             [f"{tr('finance_bankrec.bank_unmatched')} {i.day} {i.reference} {i.text}", i.amount]
             for i in rec.bank_unmatched]
-        d1, d2 = st.columns(2)
-        d1.download_button(tr("finance_close.download", fmt="CSV"), to_csv_bytes(headers, detail),
-                           file_name=f"bank-reconciliation-{code}-{as_of}.csv", mime="text/csv")
-        d2.download_button(tr("finance_close.download", fmt="XLSX"), to_xlsx_bytes(headers, detail),
-                           file_name=f"bank-reconciliation-{code}-{as_of}.xlsx", mime=XLSX_MIME)
+        csv_xlsx_downloads(headers, detail, f"bank-reconciliation-{code}-{as_of}")

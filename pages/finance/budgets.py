@@ -13,10 +13,9 @@ from erp_core.finance.budget_services import (
     import_budgets,
     save_budget,
 )
-from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
 from ui.context import locale, require_actor
-from ui.finance_kit import done, flash, money_text, show_flash
+from ui.finance_kit import csv_xlsx_downloads, done, flash, money_text, show_flash
 from ui.i18n import tr
 
 actor = require_actor()
@@ -49,12 +48,7 @@ if rows:
     over = [r for r in rows if r.over]
     if over:
         st.warning(tr("finance_budget.over_count", n=len(over)))
-    d1, d2 = st.columns(2)
-    d1.download_button(tr("finance_close.download", fmt="CSV"), to_csv_bytes(headers, table),
-                       file_name=f"budget-{p_from}-{p_to}.csv", mime="text/csv")
-    d2.download_button(tr("finance_close.download", fmt="XLSX"), to_xlsx_bytes(headers, table),
-                       file_name=f"budget-{p_from}-{p_to}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    csv_xlsx_downloads(headers, table, f"budget-{p_from}-{p_to}")
 else:
     st.info(tr("finance_budget.none"))
 
@@ -118,12 +112,7 @@ if actor.may("finance.budget.import"):
     st.caption(tr("finance_budget.import_help"))
     heads = budget_template_headers(locale())
     sample = [["5602", "", "", f"{year}-01", "10000.00", CONTROL["warn"], ""]]
-    t1, t2 = st.columns(2)
-    t1.download_button(tr("finance_budget.template", fmt="CSV"), to_csv_bytes(heads, sample),
-                       file_name="budget-template.csv", mime="text/csv")
-    t2.download_button(tr("finance_budget.template", fmt="XLSX"), to_xlsx_bytes(heads, sample),
-                       file_name="budget-template.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    csv_xlsx_downloads(heads, sample, "budget-template", label="finance_budget.template")
     upload = st.file_uploader(tr("field.finance_budget.file"), type=["csv", "xlsx"], key="bu_file")
     if upload is not None and st.button(tr("finance_budget.import_go"), type="primary"):
         counts = done(import_budgets, filename=upload.name, content=upload.getvalue())

@@ -8,10 +8,9 @@ import streamlit as st
 
 from erp_core.finance.close_queries import close_checklist
 from erp_core.finance.close_services import close_period, generate_close_vouchers, reopen_period
-from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
 from ui.context import require_actor
-from ui.finance_kit import done, flash, show_flash
+from ui.finance_kit import csv_xlsx_downloads, done, flash, show_flash
 from ui.i18n import tr
 
 actor = require_actor()
@@ -43,12 +42,7 @@ rows = [[tr(f"finance_close.check.{i.key}"), "✅" if i.ok else ("❌" if i.bloc
             "finance_close.kind.blocking" if i.blocking else "finance_close.kind.generated")]
         for i in checklist.items]
 st.dataframe([dict(zip(headers, r, strict=True)) for r in rows], hide_index=True, use_container_width=True)
-c1, c2 = st.columns(2)
-c1.download_button(tr("finance_close.download", fmt="CSV"), to_csv_bytes(headers, rows),
-                   file_name=f"close-checklist-{period}.csv", mime="text/csv")
-c2.download_button(tr("finance_close.download", fmt="XLSX"), to_xlsx_bytes(headers, rows),
-                   file_name=f"close-checklist-{period}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+csv_xlsx_downloads(headers, rows, f"close-checklist-{period}")
 
 if checklist.generated:
     st.subheader(tr("finance_close.generated"))

@@ -37,6 +37,8 @@ def test_close_a_period_from_the_page(admin_app, ui_db, ui_company):  # noqa: F8
     next(t for t in at.text_input if t.key == "pc_period").set_value("2026-10")
     at = at.run()
     assert "结转损益到本年利润" in set(at.dataframe[0].value.iloc[:, 0])
+    # the checklist's CSV and XLSX downloads
+    assert [b.proto.label for b in at.get("download_button")] == ["下载 CSV", "下载 XLSX"]
     next(c for c in at.checkbox if c.key == "pc_confirm").check()
     at = at.run()
     next(b for b in at.button if b.label == "结账").click()
