@@ -7,6 +7,7 @@ connection, inside the same transaction:
 
     _LOCK = Prepared(select(t.c.id, t.c.status).where(t.c.id == bindparam("vid")).with_for_update())
     row = _LOCK.one_or_none(session, vid=7)      # a tuple, values converted by the columns' types
+    n = _MARK.rowcount(session, vid=7)           # DML: the number of rows it touched
 
 Bind values go through the bind processors of the statement's own types (Money -> integer fen, dates -> text
 on SQLite), selected columns through their result processors, so values read and written here are exactly what
@@ -84,10 +85,6 @@ class Prepared:
                           binds, results, any(p is not None for p in results))
         self._by_dialect[key] = found
         return found
-
-    def execute(self, session: Session, **params: Any):
-        """Run the statement; returns the DBAPI cursor (rows not converted: use the helpers below for SELECTs)."""
-        return self._run(session, params)[0]
 
     def _run(self, session: Session, params: dict[str, Any]) -> tuple[Any, _Compiled]:
         conn = connection_of(session)

@@ -240,13 +240,13 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
     if dry_run:
         return report
     with large_page_cache(ctx.session):
-        ids = _write(ctx, prepared, post=post)
+        ids = _write(ctx, prepared, post=post, codes={i: a.code for i, a in by_id.items()})
     report.voucher_ids, report.created, report.committed = ids, len(ids), True
     ctx.audit("voucher_import", None, file=table.filename, vouchers=len(ids), lines=report.lines, posted=post)
     return report
 
 
-def _write(ctx: Context, prepared, *, post: bool) -> list[int]:
+def _write(ctx: Context, prepared, *, post: bool, codes: dict[int, str]) -> list[int]:
     s, company_id, actor = ctx.session, ctx.actor.company_id, ctx.actor
     prepared.sort(key=lambda p: (p[1], p[0][1], p[0][2]))
     # fresh numbers per series: one block per (type, period)
@@ -293,7 +293,6 @@ def _write(ctx: Context, prepared, *, post: bool) -> list[int]:
     for period, lines in sorted(by_period.items()):
         run_pre_post_checks(ctx, SimpleNamespace(id=None, company_id=company_id, period=period, source="import",
                                                  voucher_type=None, voucher_date=None), lines)
-    codes = {a.id: a.code for a in all_accounts(s, company_id)[0].values()}
     entries = [(vid, day, lines) for vid, (_, day, lines, _) in zip(ids, prepared, strict=True)]
     first = write_gl_lines(s, company_id=company_id, entries=entries, account_codes=codes, posted_at=now)
     # The voucher lines are the ledger lines just written: copied inside the database in one statement

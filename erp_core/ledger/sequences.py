@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from erp_core.db.prepared import Prepared
+from erp_core.db.prepared import Prepared, connection_of
 from erp_core.kernel.numbering import DocSequence
 
 GL_SEQUENCE = "gl_posting_seq"  # doc_type of the per-company posting sequence of gl_line
@@ -55,7 +55,7 @@ def allocate_block(session: Session, company_id: int, doc_type: str, period: str
     """Reserve ``n`` consecutive numbers; returns the first."""
     if n <= 0:
         raise ValueError("n must be positive")
-    dialect = session.bind.dialect.name if session.bind is not None else session.get_bind().dialect.name
+    dialect = connection_of(session).dialect.name
     params = {"seq_cid": company_id, "seq_doc": doc_type, "seq_period": period, "n": n}
     if dialect in ("mysql", "mariadb"):
         _upsert(dialect).rowcount(session, **params)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from erp_core.db.prepared import Prepared
+from erp_core.db.prepared import Prepared, connection_of
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.security.models import AuditChainHead, AuditLog
@@ -75,7 +75,7 @@ def append(session: Session, actor: Actor, *, action: str, outcome: str = "ok", 
            company_id: int | None = None) -> str:
     """Append one entry inside the caller's transaction; returns its hash."""
     # Incrementing the head first takes its row lock (write lock on SQLite): appenders queue here.
-    if (session.bind or session.get_bind()).dialect.update_returning:
+    if connection_of(session).dialect.update_returning:
         seq, prev = _BUMP_HEAD_RETURNING.one_or_none(session)
     else:  # MariaDB has no UPDATE ... RETURNING
         _BUMP_HEAD.rowcount(session)
