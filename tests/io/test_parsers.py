@@ -69,3 +69,11 @@ def test_codes_fold_full_width_and_refuse_spaces():
     assert parsers.code()("ＡＢ－１２") == "AB-12"
     with pytest.raises(CellError):
         parsers.code()("A B")
+
+
+def test_read_table_pads_short_rows_and_keeps_long_ones():
+    """Every data row is at least as wide as the header (a cell never missing from the right); a row with
+    cells past the header keeps them, and trailing blank rows are dropped."""
+    table = read_table(b"a,b,c\n1\n1,2,3,4\n,,\n", "x.csv")
+    assert table.headers == ["a", "b", "c"]
+    assert table.rows == [["1", None, None], ["1", "2", "3", "4"]]
