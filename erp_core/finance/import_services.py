@@ -71,7 +71,7 @@ class VoucherImportReport(ImportReport):
     voucher_ids: list[int] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     sheet_row: int
     values: dict[str, Any]
@@ -153,16 +153,18 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
     groups: dict[tuple[str, str, str], list[_Row]] = defaultdict(list)
     problems = report.problems
     dates: dict[str, tuple[dt.date | None, str]] = {}
-    # Every row is read with one C-level itemgetter into the eleven columns (a column the file lacks reads the
-    # padding cell): this loop runs once per ledger line.
+    # This loop runs once per ledger line: every row is read with one C-level itemgetter (a column the file
+    # lacks reads a padding cell), and the ten text cells are trimmed in one comprehension.
     width = len(table.headers)
-    pick = itemgetter(*[cols.get(name, width) for name in COLUMNS])
-    for i, raw in enumerate(table.rows):
-        sheet_row = i + 2
+    index = [cols.get(name, width) for name in COLUMNS]
+    complete = width not in index
+    pick_date, pick_texts = itemgetter(index[0]), itemgetter(*index[1:])
+    for sheet_row, raw in enumerate(table.rows, start=2):
         if not any(raw):
             continue
-        (raw_day, c_type, c_no, c_line, c_account, c_summary, c_debit, c_credit, c_department, c_project,
-         c_partner) = pick(list(raw) + [None] * (width + 1 - len(raw)))
+        if not complete or len(raw) < width:  # ragged rows of a table built in code; the padding cell is None
+            raw = [*raw[:width], *[None] * (width - len(raw)), None]
+        raw_day = pick_date(raw)
         day, period = dates.get(raw_day, _UNSEEN) if isinstance(raw_day, str) else _day_period(raw_day)
         if day is _MISSING:  # a file repeats few distinct dates: parse each once
             day, period = dates[raw_day] = _day_period(raw_day)
@@ -171,30 +173,28 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
                 continue
             problems.append(ImportProblem(sheet_row, "date", raw_day, "error.finance.import.date_invalid"))
             continue
-        vtype = _text(c_type) or "记"
-        vno = _text(c_no)
+        (vtype, vno, line_no_text, account_code, summary, debit, credit, c_department, c_project,
+         partner) = [v.strip() if v.__class__ is str else _text(v) for v in pick_texts(raw)]
         if not vno:
             problems.append(ImportProblem(sheet_row, "voucher_no", None, "error.required",
                                           {"field": "voucher_no"}))
             continue
-        line_no_text = _text(c_line)
-        if line_no_text and not line_no_text.isdigit():
+        line_no = int(line_no_text) if line_no_text.isdecimal() else None  # not isdigit: int("²") fails
+        if line_no is None and line_no_text:
             problems.append(ImportProblem(sheet_row, "line_no", line_no_text, "error.finance.import.line_no_invalid"))
-        values: dict[str, Any] = {"date": day, "line_no": int(line_no_text) if line_no_text.isdigit() else None,
-                                  "account_code": _text(c_account), "summary": _text(c_summary),
-                                  "debit": _text(c_debit), "credit": _text(c_credit)}
-        account = by_code.get(values["account_code"])
-        for name, lookup, dim, cell in (("department", departments, "department_id", c_department),
-                                        ("project", projects, "project_id", c_project)):
-            code = _text(cell)
-            if code:
-                if code in lookup:
-                    values[dim] = lookup[code]
-                else:
-                    problems.append(ImportProblem(sheet_row, name, code, "error.finance.import.unknown_code",
-                                                  {"code": code}))
-        partner = _text(c_partner)
+        values: dict[str, Any] = {"date": day, "line_no": line_no, "account_code": account_code,
+                                  "summary": summary, "debit": debit, "credit": credit}
+        if c_department or c_project:
+            for name, lookup, dim, code in (("department", departments, "department_id", c_department),
+                                            ("project", projects, "project_id", c_project)):
+                if code:
+                    if code in lookup:
+                        values[dim] = lookup[code]
+                    else:
+                        problems.append(ImportProblem(sheet_row, name, code, "error.finance.import.unknown_code",
+                                                      {"code": code}))
         if partner:
+            account = by_code.get(account_code)
             aux = account.aux if account else ()
             order = ["supplier", "customer"] if "supplier" in aux else ["customer", "supplier"]
             found = next(((kind, partners[kind][partner]) for kind in order if partner in partners[kind]), None)
@@ -203,7 +203,7 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
                                               {"code": partner}))
             else:
                 values[f"{found[0]}_id"] = found[1]
-        groups[(period, vtype, vno)].append(_Row(sheet_row, values))
+        groups[(period, vtype or "记", vno)].append(_Row(sheet_row, values))
 
     closed = closed_periods(s, company_id, {k[0] for k in groups})
     prepared: list[tuple[tuple[str, str, str], dt.date, list[dict[str, Any]], Decimal]] = []

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from erp_core.finance.models import AUX_DIMENSIONS
 from erp_core.kernel.errors import ValidationError
-from erp_core.kernel.money import FEN, MAX_MONEY, has_scale, to_decimal
+from erp_core.kernel.money import FEN, MAX_MONEY, to_decimal
 
 DIM_COLUMNS = tuple(f"{d}_id" for d in AUX_DIMENSIONS)
 SUMMARY_MAX = 200
@@ -61,19 +61,26 @@ def parse_amount(value: Any) -> Decimal:
         value = value.strip()
         if not value:
             return ZERO
+        try:
+            d = Decimal(value)
+        except InvalidOperation:
+            d = to_decimal(value)  # thousands separators, or a ValueError naming the text
     elif value is None:
         return ZERO
-    d = to_decimal(value)
-    exponent = d.as_tuple().exponent
-    if not isinstance(exponent, int) or (exponent < -2 and not has_scale(d, 2)):  # fast path: <= 2 digits written
-        raise ValueError("scale")
+    else:
+        d = to_decimal(value)
+    if not d.is_finite():
+        raise ValueError("not a finite number")
     if abs(d) >= MAX_MONEY:
         raise ValueError("range")
+    if d.quantize(FEN) != d:  # exact below MAX_MONEY: quantize cannot overflow the context there
+        raise ValueError("scale")
     return d + ZERO  # normalizes -0
 
 
 _LINE_KEYS = ("summary", "account_id", "account_code", "debit", "credit")
 _SIDES = ("debit", "credit")
+_DIM_SET = frozenset(DIM_COLUMNS)
 
 
 def is_empty_line(raw: Mapping[str, Any]) -> bool:
@@ -93,15 +100,19 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
     problems: list[ValidationError] = []
     clean: list[CleanLine] = []
     lines = [r for r in raw_lines if not is_empty_line(r)]
+    # Runs for every line of every posting and import: plain locals, and a line without dimension keys (an
+    # import's) skips the six look-ups.
     for n, raw in enumerate(lines, start=1):
         ok = True
-        summary = str(raw.get("summary") or "").strip()
+        get = raw.get
+        summary = get("summary")
+        summary = summary.strip() if type(summary) is str else str(summary or "").strip()  # noqa: E721
         if len(summary) > SUMMARY_MAX:
             problems.append(ValidationError("error.finance.line.too_long", field="field.finance.line.summary",
                                             line=n, max=SUMMARY_MAX))
             ok = False
         account: AccountInfo | None = None
-        acc_id, acc_code = raw.get("account_id"), raw.get("account_code")
+        acc_id, acc_code = get("account_id"), get("account_code")
         no_id, no_code = _blank(acc_id), _blank(acc_code)
         if not no_id:
             account = accounts_by_id.get(int(acc_id))
@@ -124,39 +135,37 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
             problems.append(ValidationError("error.finance.line.account_frozen",
                                             field="field.finance.line.account", line=n, code=account.code))
             ok = False
-        amounts: dict[str, Decimal] = {}
-        for col in _SIDES:
+        amounts: list[Decimal] = []
+        for side in _SIDES:
             try:
-                amounts[col] = parse_amount(raw.get(col))
+                amounts.append(parse_amount(get(side)))
             except (ValueError, TypeError):
-                problems.append(ValidationError("error.finance.line.amount_invalid",
-                                                field=f"field.finance.line.{col}", line=n))
+                problems.append(ValidationError("error.finance.line.amount_invalid", field=f"field.finance.line.{side}",
+                                                line=n))
                 ok = False
-        if len(amounts) == 2 and (not amounts["debit"]) == (not amounts["credit"]):
+        if len(amounts) == 2 and (not amounts[0]) == (not amounts[1]):
             problems.append(ValidationError("error.finance.line.one_side", field="field.finance.line.debit",
                                             line=n))
             ok = False
-        dims: dict[str, int | None] = {}
-        for col in DIM_COLUMNS:
-            value = raw.get(col)
-            if value is None:  # the common case, first (this loop runs for every line of every import)
-                dims[col] = None
+        dims: dict[str, int | None] = dict.fromkeys(DIM_COLUMNS)
+        for col in () if _DIM_SET.isdisjoint(raw) else DIM_COLUMNS:
+            value = get(col)
+            if value is None:
                 continue
             try:
                 dims[col] = None if _blank(value) else int(value)
             except (TypeError, ValueError):
-                dims[col] = None
                 problems.append(ValidationError("error.finance.line.dim_invalid", field=f"field.finance.dim.{col[:-3]}",
                                                 line=n))
                 ok = False
-        if account is not None:
+        if account is not None and account.aux:
             for dim in account.aux:
                 if dims.get(f"{dim}_id") is None:
                     problems.append(ValidationError("error.finance.line.dim_required",
                                                     field=f"field.finance.dim.{dim}", line=n, code=account.code))
                     ok = False
         if ok and account is not None:
-            clean.append(CleanLine(n, summary, account, amounts["debit"], amounts["credit"], dims))
+            clean.append(CleanLine(n, summary, account, amounts[0], amounts[1], dims))
     if len(lines) < 2:
         problems.append(ValidationError("error.finance.voucher.min_lines", field="field.finance.voucher.lines"))
     if not problems:

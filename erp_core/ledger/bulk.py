@@ -6,7 +6,7 @@ dates and timestamps in SQLAlchemy's SQLite text format), so rows read back exac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from operator import itemgetter
@@ -72,6 +72,18 @@ def large_page_cache(session: Session, mib: int = 64):
         conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
+def to_storage(session: Session, table: Table, name: str) -> Callable[[Any], Any]:
+    """The function turning a value of column ``name`` into what insert_tuples(..., stored=True) sends the driver
+    on this session's database (the identity where the driver takes the Python value as it is). Hot paths
+    convert while they build their rows, instead of insert_tuples copying every row to convert it."""
+    conn = connection_of(session)
+    return _converter(table.c[name], conn.dialect.name == "sqlite") or _same
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT ``rows`` (dicts with the same keys) into ``table`` with one driver executemany."""
     if not rows:
@@ -81,13 +93,16 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     insert_tuples(session, table, names, [(get(r),) for r in rows] if len(names) == 1 else [get(r) for r in rows])
 
 
-def insert_tuples(session: Session, table: Table, names: Sequence[str], data: list[Sequence[Any]]) -> None:
-    """INSERT rows given as value sequences in the order of ``names`` (the hot paths build them directly)."""
+def insert_tuples(session: Session, table: Table, names: Sequence[str], data: list[Sequence[Any]], *,
+                  stored: bool = False) -> None:
+    """INSERT rows given as value sequences in the order of ``names`` (the hot paths build them directly).
+    ``stored``: the values are already what the columns store (converted with to_storage)."""
     if not data:
         return
     conn = connection_of(session)
     sqlite = conn.dialect.name == "sqlite"
-    convs = [(i, c) for i, n in enumerate(names) if (c := _converter(table.c[n], sqlite)) is not None]
+    convs = [] if stored else [(i, c) for i, n in enumerate(names)
+                               if (c := _converter(table.c[n], sqlite)) is not None]
     ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     preparer = conn.dialect.identifier_preparer
     if convs:

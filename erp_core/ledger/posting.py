@@ -22,6 +22,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
@@ -35,7 +36,7 @@ from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
 from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound
 from erp_core.kernel.money import FEN
-from erp_core.ledger.bulk import insert_tuples
+from erp_core.ledger.bulk import insert_tuples, to_storage
 from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import is_open, period_of
@@ -118,20 +119,28 @@ def write_gl_lines(session: Session, *, company_id: int, entries: Sequence[tuple
     (voucher_id, posting_date, lines). Returns the first posting_seq of the block."""
     total = sum(len(lines) for _, _, lines in entries)
     first = allocate_block(session, company_id, GL_SEQUENCE, "", total)
-    at = posted_at or naive_utcnow()
+    # Rows are built in their stored form (a date once per voucher, money as integer fen): an import writes
+    # 100,000 of them, and converting afterwards would copy every row again.
+    money, to_day = to_storage(session, _GL, "debit"), to_storage(session, _GL, "posting_date")
+    at = to_storage(session, _GL, "posted_at")(posted_at or naive_utcnow())
     rows, seq = [], first
     for voucher_id, day, lines in entries:
-        period = period_of(day)
+        period, stored_day = period_of(day), to_day(day)
         for ln in lines:
-            get = ln.get
-            rows.append((company_id, seq, voucher_id, ln["line_no"], day, period, ln["account_id"],
-                         account_codes[ln["account_id"]], get("summary") or "", ln["debit"], ln["credit"],
-                         *[get(c) for c in DIM_COLUMNS], at))
+            try:
+                dims = _DIMS(ln)
+            except KeyError:  # a caller's line without some dimension keys
+                dims = tuple(ln.get(c) for c in DIM_COLUMNS)
+            rows.append((company_id, seq, voucher_id, ln["line_no"], stored_day, period, ln["account_id"],
+                         account_codes[ln["account_id"]], ln.get("summary") or "", money(ln["debit"]),
+                         money(ln["credit"]), *dims, at))
             seq += 1
-    insert_tuples(session, GlLine.__table__, _GL_COLUMNS, rows)
+    insert_tuples(session, _GL, _GL_COLUMNS, rows, stored=True)
     return first
 
 
+_GL = GlLine.__table__
+_DIMS = itemgetter(*DIM_COLUMNS)
 _GL_COLUMNS = ("company_id", "posting_seq", "voucher_id", "line_no", "posting_date", "period", "account_id",
                "account_code", "summary", "debit", "credit", *DIM_COLUMNS, "posted_at")
 
