@@ -221,15 +221,17 @@ def generate(vouchers: int, lines: int, seed: int, path: Path, *, chunk: int = 5
 
 
 def _stale(path: Path) -> bool:
-    """True when the cached store lacks a table the current models have (the schema moved on since)."""
-    from erp_core.db.models import metadata
+    """True when the cached store was built at another migration than the current head (the schema moved on)."""
+    from erp_core.db.migrate import head_revision
 
     con = sqlite3.connect(path)
     try:
-        have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        revision = None
     finally:
         con.close()
-    return not set(metadata.tables) <= have
+    return revision is None or revision[0] != head_revision()
 
 
 def ensure(vouchers: int, lines: int = 10, seed: int = 42, *, force: bool = False) -> Path:

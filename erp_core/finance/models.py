@@ -101,7 +101,8 @@ class VoucherLine(Base):  # 凭证分录
     __table_args__ = (UniqueConstraint("voucher_id", "line_no"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the (voucher_id, line_no) unique constraint leads with it (migration 0009).
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("voucher.id", ondelete="CASCADE"))
     line_no: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(200), default="")  # 摘要
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
