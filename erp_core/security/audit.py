@@ -43,8 +43,21 @@ def canonical_json(value: Any) -> str:
 
 
 def redact(params: dict[str, Any]) -> dict[str, Any]:
-    """Drop secrets (passwords, tokens) from parameters before they are logged."""
-    return {k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) else v) for k, v in params.items()}
+    """Drop secrets (passwords, tokens) from parameters before they are logged, at any depth: a secret inside a
+    nested mapping or a list of mappings (settings groups, SMTP blocks, rows) is as secret as a top-level one."""
+    return {k: ("***" if _is_secret(k) else _redact_value(v)) for k, v in params.items()}
+
+
+def _is_secret(key: Any) -> bool:
+    return isinstance(key, str) and any(w in key.lower() for w in _SECRET_WORDS)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return redact(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value):
+        return [_redact_value(v) for v in value]  # the log stores JSON: a tuple is an array there anyway
+    return value
 
 
 def entry_hash(e: AuditLog | dict) -> str:

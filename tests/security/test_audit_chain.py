@@ -234,3 +234,15 @@ def test_viewer_applies_row_scope(db):
 def test_system_actor_sees_everything(db):
     _populate(db, 1)
     assert search_audit(db, Actor.system()).total == len(audit_entries(db))
+
+
+def test_redact_hides_secrets_at_any_depth():
+    from erp_core.security.audit import redact
+
+    params = {"username": "li", "password": "p1", "smtp": {"host": "mail", "Password": "p2", "nested": {"token": "t"}},
+              "rows": [{"name": "a", "reset_code": "123456"}, ("x", {"api_secret": "s"})], "tags": ("a", "b"),
+              "count": 3}
+    assert redact(params) == {
+        "username": "li", "password": "***", "smtp": {"host": "mail", "Password": "***", "nested": {"token": "***"}},
+        "rows": [{"name": "a", "reset_code": "***"}, ["x", {"api_secret": "***"}]], "tags": ("a", "b"), "count": 3}
+    assert params["smtp"]["Password"] == "p2"  # the caller's values are left as they were
