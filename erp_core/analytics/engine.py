@@ -48,14 +48,15 @@ CREATE TABLE IF NOT EXISTS gl_voucher (
     company_id INTEGER NOT NULL, voucher_id BIGINT NOT NULL, voucher_type VARCHAR, number INTEGER,
     period VARCHAR, voucher_date DATE);
 CREATE TABLE IF NOT EXISTS sync_state (
-    company_id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL);
+    company_id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL,
+    fingerprint VARCHAR NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS gl_month (
     company_id INTEGER NOT NULL, period VARCHAR NOT NULL, account_id INTEGER, customer_id INTEGER,
     supplier_id INTEGER, cf BOOLEAN NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 # Bump when the copy's tables change: an older copy is dropped and rebuilt from the operational store.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _TABLES = ("gl", "gl_voucher", "sync_state", "gl_month", "meta")
 PROFIT_ACCOUNTS = {"small_business": "3103", "enterprise": "4103"}  # 本年利润: carry-forward vouchers post to it
 
@@ -164,21 +165,35 @@ class AnalyticsEngine:
         with self._lock:
             cur = self.cursor()
             try:
-                row = cur.execute("SELECT watermark FROM sync_state WHERE company_id = ?", [company_id]).fetchone()
+                row = cur.execute("SELECT watermark, fingerprint FROM sync_state WHERE company_id = ?",
+                                  [company_id]).fetchone()
                 watermark = int(row[0]) if row else 0
                 top = int(self.op_rows("SELECT max(posting_seq) FROM {op}gl_line WHERE company_id = ?",
                                        [company_id])[0][0] or 0)
-                if top < watermark:  # the operational store was restored or replaced: start again
+                # The operational store was restored or replaced when it has fewer lines than the copy, or another
+                # line where the copy's last one was (a different file at the same place, e.g. a restore from an
+                # older backup that has since grown again): start again.
+                if top < watermark or (watermark and self._fingerprint(company_id, watermark) != row[1]):
                     self._reset(cur, company_id)
-                    watermark = 0
+                    row, watermark = None, 0
                 if top > watermark:
                     watermark = self._append(cur, company_id, watermark, top)
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
                 if row is None or watermark != int(row[0]):  # written only when it moved (a commit costs a flush)
-                    cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", [company_id, watermark, now])
+                    cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
+                                [company_id, watermark, now, self._fingerprint(company_id, watermark)])
                 return AsOf(watermark, now)
             finally:
                 cur.close()
+
+    def _fingerprint(self, company_id: int, seq: int) -> str:
+        """What identifies ledger line ``seq`` of the operational store (it never changes once written: the
+        ledger is append-only), read the same way at every sync; '' for none."""
+        if not seq:
+            return ""
+        rows = self.op_rows("SELECT voucher_id, line_no, account_id, debit, credit, posted_at FROM {op}gl_line "
+                            "WHERE company_id = ? AND posting_seq = ?", [company_id, seq])
+        return repr(tuple(rows[0])) if rows else ""
 
     def _load_batch(self, cur, company_id: int, low: int, high: int, src: str) -> None:
         """gl_line rows low < posting_seq <= high into the temp table gl_batch."""

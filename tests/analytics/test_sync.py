@@ -183,3 +183,28 @@ def test_erp_check_compares_the_copy_with_the_store(db, company, books):
     cur.close()
     problems = analytics_copy(db)
     assert [p.message_id for p in problems] == ["check.problem.analytics.copy", "check.problem.analytics.months"]
+
+
+def test_a_copy_of_another_store_is_rebuilt_even_when_the_store_has_grown_past_it(db, company, books, tmp_path):
+    """The copy was made from another database at the same place (a restore from a backup, a new file), and the
+    store now holds more lines than the copy's watermark: the line at the watermark is not the one the copy
+    recorded, so the copy is rebuilt rather than extended (its first lines would be the other store's)."""
+    books.post(dt.date(2026, 1, 5), ("1002", "10", 0), ("3001", 0, "10"))
+    eng = AnalyticsEngine(db, tmp_path / "a.duckdb")
+    try:
+        assert eng.sync(company.company_id).watermark == 2
+        cur = eng.cursor()  # what the other store's copy held: other amounts, another posting time
+        cur.execute("UPDATE gl SET debit = debit * 7, credit = credit * 7")
+        cur.execute("UPDATE sync_state SET fingerprint = '(1, 1, 1, 7000, 0, ''2020-01-01 00:00:00'')'")
+        cur.close()
+        books.post(dt.date(2026, 1, 6), ("1002", "5", 0), ("3001", 0, "5"))
+        assert eng.sync(company.company_id).watermark == 4
+        assert _copy_totals(eng, company.company_id) == _operational_totals(db, company.company_id)
+        # the same store again: its line at the watermark matches, so the copy is kept (a rebuild would undo this)
+        cur = eng.cursor()
+        cur.execute("UPDATE gl SET summary = 'kept' WHERE posting_seq = 1")
+        assert eng.sync(company.company_id).watermark == 4
+        assert cur.execute("SELECT summary FROM gl WHERE posting_seq = 1").fetchone() == ("kept",)
+        cur.close()
+    finally:
+        eng.close()
