@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from erp_core.inventory import invariants  # noqa: F401  (registers the stock check of `erp check`)
 from erp_core.inventory.models import MOVE_TYPES, StockMove
 from erp_core.security.scope import company_rows
 from erp_core.settings.common import Page, like_pattern, paged, require_company

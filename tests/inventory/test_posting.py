@@ -191,3 +191,24 @@ def test_stock_ledger_rows_refuse_update_and_delete(db, stock):
     with db.uow(readonly=True) as uow:
         row = uow.session.execute(select(StockMove.quantity, StockMove.amount)).one()
     assert tuple(row) == (Decimal("10"), Decimal("25.00"))
+
+
+def test_erp_check_finds_a_gap_or_a_posting_that_lost_a_move(db, stock):
+    """`erp check` runs the stock invariants: clean after postings; after someone with database access drops the
+    guard and deletes a move, both the sequence gap and the posting that lost its move are named."""
+    from erp_core.checks import run_checks
+    from erp_core.db.append_only import drop_ddl
+    from erp_core.inventory.invariants import stock_problems
+
+    post(db, stock.admin, moves=[_mv(stock), _mv(stock, "WH02", "P2")], posting_key="k1", move_date=DAY)
+    post(db, stock.admin, moves=[_mv(stock, product="P3")], posting_key="k2", move_date=DAY)
+    assert dict(run_checks(db))["stock"] == []
+    with db.engine.begin() as conn:
+        for stmt in drop_ddl(db.engine.dialect.name, "stock_move"):
+            conn.execute(text(stmt))
+        conn.execute(text("DELETE FROM stock_move WHERE move_seq = 2"))
+    with db.uow(readonly=True) as uow:
+        found = [(p.message_id, p.params) for p in stock_problems(uow.session)]
+    assert found == [("check.problem.stock.seq_gap", {"company": stock.company_id, "count": 2, "max": 3}),
+                     ("check.problem.stock.posting_mismatch", {"key": "k1"})]
+    assert all("{" not in p.render(loc) for loc in ("zh_CN", "en") for p in dict(run_checks(db))["stock"])
