@@ -24,8 +24,15 @@ from sqlalchemy import select
 from erp_core.i18n import t
 from erp_core.inventory import posting
 from erp_core.io import parsers
-from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Progress, Table
-from erp_core.io.ledger_import_services import _map, _rows
+from erp_core.io.importer import (
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Progress,
+    Table,
+    keyed_rows,
+    map_columns,
+)
 from erp_core.io.parsers import CellError
 from erp_core.kernel.errors import DomainError, ValidationErrors
 from erp_core.usecase import Context, query, use_case
@@ -51,7 +58,7 @@ _FIELD_TO_KEY = {posting.F_WAREHOUSE: "warehouse", posting.F_LOCATION: "location
 def is_opening_stock_file(headers: list[str]) -> bool:
     """True when the headers name a warehouse and a product (`erp import opening-balances` hands such a file to
     the opening-stock import)."""
-    found = _map(COLUMNS, Table(list(headers), [], ""), ImportReport(kind=KIND, rows=0)).values()
+    found = map_columns(COLUMNS, Table(list(headers), [], ""), ImportReport(kind=KIND, rows=0)).values()
     return {"warehouse", "product"} <= set(found)
 
 
@@ -78,7 +85,7 @@ def _run(ctx: Context, table: Table, opening_date: dt.date | None, progress: Pro
          check_only: bool) -> ImportReport:
     locale = ctx.actor.locale
     report = ImportReport(kind=KIND, rows=len(table.rows))
-    mapping = _map(COLUMNS, table, report)
+    mapping = map_columns(COLUMNS, table, report)
     if opening_date is None:
         report.problems.append(ImportProblem(None, t("field.inventory.opening_date", locale), None,
                                              "error.required"))
@@ -90,7 +97,7 @@ def _run(ctx: Context, table: Table, opening_date: dt.date | None, progress: Pro
     moves: list[dict[str, Any]] = []
     move_rows: list[tuple[int, dict[str, Any]]] = []
     seen: dict[tuple[str, str, str], int] = {}
-    rows = list(_rows(table, mapping))
+    rows = list(keyed_rows(table, mapping))
 
     def problem(row_no: int, key: str, raw: dict, message_id: str, **params: Any) -> None:
         report.problems.append(ImportProblem(row_no, header_of.get(key, key), raw.get(key), message_id, params))

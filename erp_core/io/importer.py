@@ -169,6 +169,46 @@ class DuplicatesNotConfirmed(DomainError):
         self.report = report
 
 
+# --- keyed columns (imports described as {key: (field, aliases, required)}) ---------------------------
+
+def map_columns(columns: dict[str, tuple[str, tuple[str, ...], bool]], table: Table, report: ImportReport
+                ) -> dict[int, str]:
+    """Column index -> key for an import described as {key: (catalog field, aliases, required)}: a header matches
+    the key, the field's zh_CN or en label, or an alias (compared by records.header_key). Unknown headers are
+    warnings; duplicated and missing required columns, and an empty table, are problems on ``report``."""
+    by_header: dict[str, str] = {}
+    for key, (label, aliases, _req) in columns.items():
+        for name in (key, t(label, "zh_CN"), t(label, "en"), *aliases):
+            by_header.setdefault(r.header_key(name), key)
+    mapping: dict[int, str] = {}
+    for i, header in enumerate(table.headers):
+        if not header:
+            continue
+        key = by_header.get(r.header_key(header))
+        report.columns.append((header, columns[key][0] if key else None))
+        if key is None:
+            report.warnings.append(ImportProblem(None, header, None, "error.import.unknown_column", warning=True))
+        elif key in mapping.values():
+            report.problems.append(ImportProblem(None, header, None, "error.import.duplicate_column"))
+        else:
+            mapping[i] = key
+    for key, (label, _aliases, required) in columns.items():
+        if required and key not in mapping.values():
+            report.problems.append(ImportProblem(None, t(label, "zh_CN") + " / " + t(label, "en"), None,
+                                                 "error.import.missing_column"))
+    if not table.rows:
+        report.problems.append(ImportProblem(None, table.filename or "-", None, "error.import.empty"))
+    return mapping
+
+
+def keyed_rows(table: Table, mapping: dict[int, str]):
+    """(sheet row number, {key: cell}) for every row of ``table`` that is not blank."""
+    for n, cells in enumerate(table.rows):
+        if all(parsers.is_blank(v) for v in cells):
+            continue
+        yield n + 2, {key: (cells[i] if i < len(cells) else None) for i, key in mapping.items()}
+
+
 # --- the kinds that can be imported ---------------------------------------------------------------------------
 
 def kinds() -> dict[str, r.Kind]:

@@ -21,10 +21,17 @@ from sqlalchemy import select
 
 from erp_core.i18n import has, t
 from erp_core.io import parsers
-from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Progress, Table
+from erp_core.io.importer import (
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Progress,
+    Table,
+    keyed_rows,
+    map_columns,
+)
 from erp_core.io.parsers import CellError
 from erp_core.kernel.errors import DomainError, ValidationError, ValidationErrors
-from erp_core.masterdata import records as r
 from erp_core.usecase import Context, query, use_case
 
 _AUX_NAMES = {"customer": "customer", "客户": "customer", "supplier": "supplier", "供应商": "supplier",
@@ -60,39 +67,6 @@ OPENING_COLUMNS = {
 }
 
 
-def _map(columns: dict[str, tuple[str, tuple[str, ...], bool]], table: Table, report: ImportReport):
-    by_header: dict[str, str] = {}
-    for key, (field, aliases, _req) in columns.items():
-        for name in (key, t(field, "zh_CN"), t(field, "en"), *aliases):
-            by_header.setdefault(r.header_key(name), key)
-    mapping: dict[int, str] = {}
-    for i, header in enumerate(table.headers):
-        if not header:
-            continue
-        key = by_header.get(r.header_key(header))
-        report.columns.append((header, columns[key][0] if key else None))
-        if key is None:
-            report.warnings.append(ImportProblem(None, header, None, "error.import.unknown_column", warning=True))
-        elif key in mapping.values():
-            report.problems.append(ImportProblem(None, header, None, "error.import.duplicate_column"))
-        else:
-            mapping[i] = key
-    for key, (field, _aliases, required) in columns.items():
-        if required and key not in mapping.values():
-            report.problems.append(ImportProblem(None, t(field, "zh_CN") + " / " + t(field, "en"), None,
-                                                 "error.import.missing_column"))
-    if not table.rows:
-        report.problems.append(ImportProblem(None, table.filename or "-", None, "error.import.empty"))
-    return mapping
-
-
-def _rows(table: Table, mapping: dict[int, str]):
-    for n, cells in enumerate(table.rows):
-        if all(parsers.is_blank(v) for v in cells):
-            continue
-        yield n + 2, {key: (cells[i] if i < len(cells) else None) for i, key in mapping.items()}
-
-
 def _errors(exc: DomainError) -> list[DomainError]:
     return list(exc.errors) if isinstance(exc, ValidationErrors) else [exc]
 
@@ -112,14 +86,14 @@ def _run_accounts(ctx: Context, table: Table, progress: Progress | None) -> Impo
     from erp_core.finance.models import Account
 
     report = ImportReport(kind="account", rows=len(table.rows))
-    mapping = _map(ACCOUNT_COLUMNS, table, report)
+    mapping = map_columns(ACCOUNT_COLUMNS, table, report)
     if report.problems:
         return report
     header_of = {key: table.headers[i] for i, key in mapping.items()}
     field_to_key = {"field.finance.account.code": "code", "field.finance.account.name": "name",
                     "field.finance.account.name_en": "name_en", "field.finance.account.category": "category",
                     "field.finance.account.direction": "direction", "field.finance.account.aux": "aux"}
-    rows = list(_rows(table, mapping))
+    rows = list(keyed_rows(table, mapping))
     seen: dict[str, int] = {}
     parsed = []
     for row_no, raw in rows:
@@ -216,7 +190,7 @@ def _run_opening(ctx: Context, table: Table, opening_date: dt.date | None,
     from erp_core.ledger.posting import create_and_post_system_voucher
 
     report = ImportReport(kind="opening_balance", rows=len(table.rows))
-    mapping = _map(OPENING_COLUMNS, table, report)
+    mapping = map_columns(OPENING_COLUMNS, table, report)
     if opening_date is None:
         report.problems.append(ImportProblem(None, t("field.ledgerimport.opening_date", ctx.actor.locale), None,
                                              "error.required"))
@@ -226,7 +200,7 @@ def _run_opening(ctx: Context, table: Table, opening_date: dt.date | None,
     dims = _dimension_ids(ctx)
     lines: list[dict[str, Any]] = []
     line_rows: list[tuple[int, dict[str, Any]]] = []
-    for row_no, raw in _rows(table, mapping):
+    for row_no, raw in keyed_rows(table, mapping):
         line: dict[str, Any] = {"account_code": parsers.half_width(str(raw.get("account_code") or "")).strip(),
                                 "summary": str(raw.get("summary") or t("ledgerimport.opening_summary",
                                                                        ctx.actor.locale)).strip(),
