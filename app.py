@@ -109,7 +109,6 @@ def main() -> None:
     specs = [s for group in groups.values() for s in group if page_exists(s)]
     if not any(page_url_path(s) == landing for s in specs):
         landing = "home"
-    after_forced = st.session_state.pop(_AFTER_FORCED, False)
     nav: dict[str, list[st.Page]] = {}
     landing_page = None
     for group, group_specs in groups.items():
@@ -120,9 +119,16 @@ def main() -> None:
                 landing_page = pages[-1]
         if pages:
             nav[tr(group)] = pages
-    current = st.navigation(nav)
-    if after_forced and landing_page is not None and current is not landing_page:
-        st.switch_page(landing_page)  # the browser still shows the forced page's address
+    # Every page is listed: an administrator has ~45, and Streamlit's default folds all but ten behind "View N
+    # more", which hid whole modules.
+    current = st.navigation(nav, expanded=True)
+    if st.session_state.get(_AFTER_FORCED):
+        # The browser still shows the forced page's address: open the landing page. The flag is cleared only
+        # here, as the switch happens: a run interrupted earlier (the login cookie's component reruns the app
+        # about when the first-login form is saved) must leave it for the next run, or the user stays put.
+        st.session_state.pop(_AFTER_FORCED, None)
+        if landing_page is not None and current is not landing_page:
+            st.switch_page(landing_page)
     _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]))
     current.run()
 
