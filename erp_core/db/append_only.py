@@ -28,7 +28,10 @@ def guard_ddl(dialect: str, table: str, when_old: str | None = None) -> list[str
     elif dialect == "postgresql":
         out.append(
             "CREATE OR REPLACE FUNCTION erp_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{MESSAGE}: %', TG_TABLE_NAME USING ERRCODE = 'check_violation'; END $$")
+            # No '%' format here: the DDL then also runs through drivers that read '%' as a placeholder
+            # (psycopg with exec_driver_sql).
+            f"BEGIN RAISE EXCEPTION USING MESSAGE = '{MESSAGE}: ' || TG_TABLE_NAME, ERRCODE = 'check_violation'; "
+            "END $$")
         when = f" WHEN ({when_old})" if when_old else ""
         for event in ("update", "delete"):
             out.append(f"CREATE TRIGGER {_name(table, event)} BEFORE {event.upper()} ON {table} FOR EACH ROW{when} "

@@ -118,6 +118,26 @@ def test_unconditional_guard_protects_every_row(engine):
         _meta.drop_all(engine)
 
 
+def test_guard_ddl_also_runs_as_plain_driver_sql(engine):
+    """The statements carry no '%', so a driver that reads '%' as a placeholder (psycopg through
+    exec_driver_sql) takes them as they are; the message still names the table."""
+    _meta.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            for stmt in guard_ddl(engine.dialect.name, POSTING.name):
+                assert "%" not in stmt
+                conn.exec_driver_sql(stmt)
+            conn.execute(insert(POSTING).values(id=1, posted=1, amount_fen=1))
+        with pytest.raises(DBAPIError) as err, engine.begin() as conn:
+            conn.execute(update(POSTING).values(amount_fen=2))
+        assert is_append_only_violation(err.value) and POSTING.name in str(err.value.orig)
+    finally:
+        with engine.begin() as conn:
+            for stmt in drop_ddl(engine.dialect.name, POSTING.name):
+                conn.exec_driver_sql(stmt)
+        _meta.drop_all(engine)
+
+
 def test_dropping_the_guard_lifts_it(engine, guarded):
     with engine.begin() as conn:
         for stmt in drop_ddl(engine.dialect.name, guarded.name):
