@@ -218,11 +218,15 @@ def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[st
     if actor.may(f"{perm}.edit") and not record.get("merged_into"):
         with st.form(f"{perm}_edit_form_{chosen}"):
             values, custom = _form_fields(screen, record, defs, f"{perm}_edit_{chosen}_{record['version']}")
+            confirm = st.checkbox(tr("masterdata.confirm_duplicates"), key=f"{perm}_edit_confirm_{chosen}") \
+                if screen.duplicates_q else False
             saved = st.form_submit_button(tr("masterdata.save"), type="primary")
         if saved:
             kwargs: dict[str, Any] = {screen.id_param: chosen, "version": record["version"], "values": values}
             if screen.fields_q is not None:
                 kwargs["custom"] = custom
+            if screen.duplicates_q is not None:
+                kwargs["confirm_duplicates"] = confirm
             if run_action(screen.edit, success="masterdata.saved", **kwargs) is None:
                 pass
     else:

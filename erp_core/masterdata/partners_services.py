@@ -1,7 +1,8 @@
 """Use cases for customers (客户) and suppliers (供应商), their contacts and addresses.
 
-Create warns about look-alike partners (partners.find_duplicates) with DuplicateWarning and proceeds only when
-called again with ``confirm_duplicates=True``."""
+Create, and an edit that changes the name, tax ID or phone, warn about look-alike partners
+(partners.find_duplicates) with DuplicateWarning and proceed only when called again with
+``confirm_duplicates=True``."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def create_customer(ctx: Context, *, values: dict[str, Any], custom: dict[str, A
 
 @use_case("masterdata.customer.edit", zh="修改客户", en="Edit customer")
 def edit_customer(ctx: Context, *, customer_id: int, version: int | None, values: dict[str, Any],
-                  custom: dict[str, Any] | None = None) -> None:
-    r.edit(CUSTOMER, ctx, customer_id, version, values, custom)
+                  custom: dict[str, Any] | None = None, confirm_duplicates: bool = False) -> None:
+    r.edit(CUSTOMER, ctx, customer_id, version, values, custom, confirm_duplicates=confirm_duplicates,
+           duplicate_check=duplicate_checker(CUSTOMER.model))
 
 
 @use_case("masterdata.customer.deactivate", zh="停用客户", en="Deactivate customer")
@@ -45,8 +47,9 @@ def create_supplier(ctx: Context, *, values: dict[str, Any], custom: dict[str, A
 
 @use_case("masterdata.supplier.edit", zh="修改供应商", en="Edit supplier")
 def edit_supplier(ctx: Context, *, supplier_id: int, version: int | None, values: dict[str, Any],
-                  custom: dict[str, Any] | None = None) -> None:
-    r.edit(SUPPLIER, ctx, supplier_id, version, values, custom)
+                  custom: dict[str, Any] | None = None, confirm_duplicates: bool = False) -> None:
+    r.edit(SUPPLIER, ctx, supplier_id, version, values, custom, confirm_duplicates=confirm_duplicates,
+           duplicate_check=duplicate_checker(SUPPLIER.model))
 
 
 @use_case("masterdata.supplier.deactivate", zh="停用供应商", en="Deactivate supplier")

@@ -89,8 +89,11 @@ class Kind:
         raise KeyError(key)
 
 
+DUPLICATE_FIELDS = ("name", "tax_id", "phone")  # what find_duplicates compares
+
+
 class DuplicateWarning(DomainError):
-    """Customers/suppliers that look like the one being created; repeat with confirm_duplicates=True."""
+    """Customers/suppliers that look like the one being created or edited; repeat with confirm_duplicates=True."""
 
     default_id = "error.masterdata.duplicates"
 
@@ -281,7 +284,8 @@ def flush_unique(ctx) -> None:
 
 
 def edit(kind: Kind, ctx, record_id: int, version: int | None, values: dict[str, Any],
-         custom: dict[str, Any] | None = None) -> None:
+         custom: dict[str, Any] | None = None, *, confirm_duplicates: bool = False,
+         duplicate_check: Callable | None = None) -> None:
     obj = load(kind, ctx, record_id)
     check_touch(kind, ctx, obj)
     ctx.check_version(obj, version)
@@ -306,6 +310,19 @@ def edit(kind: Kind, ctx, record_id: int, version: int | None, values: dict[str,
         merged = {c.target: getattr(obj, c.target) for c in kind.columns}
         merged.update(attrs)
         attrs.update(kind.derived(merged))
+    if duplicate_check and not confirm_duplicates:
+        # Only a likeness the edit creates: another record, or another reason, that the record before the edit
+        # did not already match (a look-alike pair left unmerged on purpose must not ask again on every save).
+        before = {k: getattr(obj, k, None) for k in DUPLICATE_FIELDS}
+        after = {k: attrs.get(k, before[k]) for k in DUPLICATE_FIELDS}
+        if after != before:
+            known = {(m["id"], reason) for m in duplicate_check(ctx.session, ctx.company_id, before, obj.id)
+                     for reason in m["reasons"]}
+            matches = [m for m in duplicate_check(ctx.session, ctx.company_id, after, obj.id,
+                                                  locale=ctx.actor.locale)
+                       if any((m["id"], reason) not in known for reason in m["reasons"])]
+            if matches:
+                raise DuplicateWarning(matches)
     ctx.diff(obj, **attrs)
     if stored is not None:
         ctx.diff(obj, custom_json=cf.dumps(stored))

@@ -165,3 +165,42 @@ def test_exact_matches_are_never_cut_off_by_the_name_prefilter_limit(db, admin, 
     monkeypatch.setattr(partners, "CANDIDATE_LIMIT", 1)  # the broad "贸易" pre-filter now reads C1 only
     found = pq.customer_duplicates(db, admin, values={"name": "丙贸易", "tax_id": "91430100MA4L08K3QX"})
     assert [(m["code"], m["reasons"]) for m in found] == [("C2", ["tax_id"])]
+
+
+def test_an_edit_that_makes_a_look_alike_warns_and_nothing_is_written(db, admin):
+    """Editing the name, tax ID or phone into another record's warns like create (with the reasons) and saves
+    only when confirmed; editing other fields of a pair already alike does not ask again; no record matches
+    itself."""
+    c1 = ps.create_customer(db, admin, values={"code": "C1", "name": "长沙星辰贸易有限公司",
+                                               "tax_id": "91430100MA4L08K3QX", "phone": "0731-88880000"})
+    c2 = ps.create_customer(db, admin, values={"code": "C2", "name": "月亮科技有限公司"})
+
+    def row(cid):
+        r = pq.get_customer(db, admin, customer_id=cid)
+        return r["version"], r["name"], r.get("tax_id"), r.get("contact_name")
+
+    version, *_ = row(c2)
+    warning = _warning(ps.edit_customer, db, admin, customer_id=c2, version=version,
+                       values={"name": "星辰贸易（长沙）有限公司"})
+    assert [(m["code"], m["reasons"]) for m in warning.matches] == [("C1", ["name"])]
+    warning = _warning(ps.edit_customer, db, admin, customer_id=c2, version=version,
+                       values={"tax_id": "91430100MA4L08K3QX"})
+    assert [(m["code"], m["reasons"]) for m in warning.matches] == [("C1", ["tax_id"])]
+    assert row(c2) == (version, "月亮科技有限公司", None, None)  # nothing written
+    ps.edit_customer(db, admin, customer_id=c2, version=version, values={"name": "星辰贸易（长沙）有限公司"},
+                     confirm_duplicates=True)
+    version, name, *_ = row(c2)
+    assert name == "星辰贸易（长沙）有限公司"
+    # the pair is known now: other fields (and the same name again, as the edit form sends it) save at once
+    ps.edit_customer(db, admin, customer_id=c2, version=version,
+                     values={"name": "星辰贸易（长沙）有限公司", "contact_name": "李"})
+    assert row(c2)[3] == "李"
+    # the phone written another way: no new likeness (C2's name was alike before), and C1 never matches itself
+    version1, *_ = row(c1)
+    ps.edit_customer(db, admin, customer_id=c1, version=version1,
+                     values={"name": "长沙星辰贸易有限公司", "phone": "0731 8888 0000"})
+    # a new reason with a known record is new: C1 takes C2's phone
+    ps.edit_customer(db, admin, customer_id=c2, version=row(c2)[0], values={"phone": "139 0000 1111"})
+    warning = _warning(ps.edit_customer, db, admin, customer_id=c1, version=row(c1)[0],
+                       values={"phone": "13900001111"})
+    assert [(m["code"], sorted(m["reasons"])) for m in warning.matches] == [("C2", ["name", "phone"])]

@@ -31,3 +31,26 @@ def test_create_form_and_merge_panel_show_why_records_look_alike(admin_app, ui_d
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning]
     assert any("DUP2" in w and "名称相似 0.75" in w and "电话相同" in w for w in warnings), warnings
+
+
+def test_edit_form_warns_when_an_edit_makes_a_look_alike(admin_app, ui_db, ui_company):
+    from erp_core.masterdata import partners_queries
+
+    admin = admin_actor(ui_db, ui_company)
+    partners_services.create_customer(ui_db, admin, values={"code": "ED1", "name": "长沙星辰贸易有限公司"})
+    c2 = partners_services.create_customer(ui_db, admin, values={"code": "ED2", "name": "月亮科技有限公司"})
+    at = admin_app
+    at.switch_page("pages/masterdata/customers.py").run()
+    at = at.selectbox(key="masterdata.customer_pick").select(c2).run()
+    prefix = f"masterdata.customer_edit_{c2}_"
+    name = next(t for t in at.text_input if t.key and t.key.startswith(prefix) and t.key.endswith("_name"))
+    name.input("星辰贸易（长沙）有限公司")
+    form = f"FormSubmitter:masterdata.customer_edit_form_{c2}"
+    at = next(b for b in at.button if b.key and b.key.startswith(form)).click().run()
+    assert not at.exception, at.exception
+    assert any("ED1" in e.value and "名称相同" in e.value for e in at.error), [e.value for e in at.error]
+    assert partners_queries.get_customer(ui_db, admin, customer_id=c2)["name"] == "月亮科技有限公司"
+    at.checkbox(key=f"masterdata.customer_edit_confirm_{c2}").check()
+    at = next(b for b in at.button if b.key and b.key.startswith(form)).click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert partners_queries.get_customer(ui_db, admin, customer_id=c2)["name"] == "星辰贸易（长沙）有限公司"
