@@ -15,6 +15,7 @@ from erp_core.masterdata.records import Kind
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.settings_kit import show_flash, succeed
 
 OPTIONS = {
     "costing_method": ("moving_average", "fifo"),
@@ -253,13 +254,19 @@ def _children(screen: RecordScreen, record: dict[str, Any], chosen: int) -> None
             if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rmc_{c['id']}"):
                 run_action(screen.children["remove_contact"], **{screen.id_param: chosen, "contact_id": c["id"]})
         if may_edit:
-            with st.form(f"{perm}_contact_{chosen}", clear_on_submit=True):
-                v = {k: st.text_input(tr(f"field.masterdata.{f}"), key=f"{perm}_c_{k}_{chosen}")
+            # Kept filled when refused (a look-alike phone asks for the confirmation box), cleared once added.
+            with st.form(f"{perm}_contact_{chosen}"):
+                keys = {k: f"{perm}_c_{k}_{chosen}" for k in ("name", "position", "phone", "email", "confirm")}
+                v = {k: st.text_input(tr(f"field.masterdata.{f}"), key=keys[k])
                      for k, f in (("name", "contact_name"), ("position", "position"), ("phone", "phone"),
                                   ("email", "email"))}
+                confirm = st.checkbox(tr("masterdata.confirm_duplicates"), key=keys["confirm"])
                 if st.form_submit_button(tr("masterdata.add")):
-                    run_action(screen.children["add_contact"], success="masterdata.saved",
-                               **{screen.id_param: chosen, "values": v})
+                    added = run_action(screen.children["add_contact"],
+                                       **{screen.id_param: chosen, "values": v, "confirm_duplicates": confirm})
+                    if added is not None:
+                        succeed("masterdata.saved", forget=keys.values())
+            show_flash()
     with c2:
         st.markdown(f"**{tr('masterdata.addresses')}**")
         for a in record.get("addresses", []):

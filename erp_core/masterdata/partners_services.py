@@ -1,6 +1,6 @@
 """Use cases for customers (客户) and suppliers (供应商), their contacts and addresses.
 
-Create, and an edit that changes the name, tax ID or phone, warn about look-alike partners
+Create, an edit that changes the name, tax ID or phone, and a new contact's phone warn about look-alike partners
 (partners.find_duplicates) with DuplicateWarning and proceed only when called again with
 ``confirm_duplicates=True``."""
 
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from erp_core.io import parsers
 from erp_core.io.parsers import CellError
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata import records as r
 from erp_core.masterdata.models_partners import PartnerAddress, PartnerContact
-from erp_core.masterdata.partners import CUSTOMER, SUPPLIER, duplicate_checker
+from erp_core.masterdata.partners import CUSTOMER, SUPPLIER, duplicate_checker, find_duplicates
 from erp_core.usecase import Context, use_case
 
 ADDRESS_KINDS = ("billing", "shipping")
@@ -91,16 +93,37 @@ _ADDRESS = [("kind", "field.masterdata.address_kind", parsers.choice(ADDRESS_KIN
             ("phone", "field.masterdata.phone", parsers.phone(), False)]
 
 
-def _add_child(ctx: Context, kind: r.Kind, partner_id: int, model: type, spec, values) -> int:
+def _add_child(ctx: Context, kind: r.Kind, partner_id: int, model: type, spec, values,
+               confirm_duplicates: bool = True) -> int:
     p = _partner(ctx, kind, partner_id)
     clean = _clean(spec, values)
     if model is PartnerAddress and not clean.get("kind"):
         clean["kind"] = "shipping"
+    if model is PartnerContact and clean.get("phone") and not confirm_duplicates:
+        _warn_new_likeness(ctx, kind, p, clean["phone"])
     obj = model(company_id=ctx.company_id, **{f"{kind.name}_id": p.id}, **clean)
     ctx.session.add(obj)
     ctx.session.flush()
     ctx.audit(kind.name, p.id, **{f"added_{model.__tablename__}": obj.id})
     return obj.id
+
+
+def _warn_new_likeness(ctx: Context, kind: r.Kind, partner, phone: str) -> None:
+    """DuplicateWarning when the new contact's phone makes ``partner`` look like another record in a way it did
+    not before (another partner's phone, main or contact's)."""
+    owner = getattr(PartnerContact, f"{kind.name}_id")
+    phones = list(ctx.session.execute(select(PartnerContact.phone).where(owner == partner.id)).scalars())
+    identity = {k: getattr(partner, k, None) for k in r.DUPLICATE_FIELDS}
+
+    def found(extra: list[str | None], locale: str | None = None) -> list[dict[str, Any]]:
+        return find_duplicates(ctx.session, ctx.company_id, identity, partner.id, kind.model, phones=extra,
+                               locale=locale)
+
+    known = {(m["id"], reason) for m in found(phones) for reason in m["reasons"]}
+    matches = [m for m in found([*phones, phone], ctx.actor.locale)
+               if any((m["id"], reason) not in known for reason in m["reasons"])]
+    if matches:
+        raise r.DuplicateWarning(matches)
 
 
 def _remove_child(ctx: Context, kind: r.Kind, partner_id: int, model: type, child_id: int) -> None:
@@ -113,8 +136,9 @@ def _remove_child(ctx: Context, kind: r.Kind, partner_id: int, model: type, chil
 
 
 @use_case("masterdata.customer.edit", zh="修改客户", en="Edit customer")
-def add_customer_contact(ctx: Context, *, customer_id: int, values: dict[str, Any]) -> int:
-    return _add_child(ctx, CUSTOMER, customer_id, PartnerContact, _CONTACT, values)
+def add_customer_contact(ctx: Context, *, customer_id: int, values: dict[str, Any],
+                         confirm_duplicates: bool = False) -> int:
+    return _add_child(ctx, CUSTOMER, customer_id, PartnerContact, _CONTACT, values, confirm_duplicates)
 
 
 @use_case("masterdata.customer.edit", zh="修改客户", en="Edit customer")
@@ -133,8 +157,9 @@ def remove_customer_address(ctx: Context, *, customer_id: int, address_id: int) 
 
 
 @use_case("masterdata.supplier.edit", zh="修改供应商", en="Edit supplier")
-def add_supplier_contact(ctx: Context, *, supplier_id: int, values: dict[str, Any]) -> int:
-    return _add_child(ctx, SUPPLIER, supplier_id, PartnerContact, _CONTACT, values)
+def add_supplier_contact(ctx: Context, *, supplier_id: int, values: dict[str, Any],
+                         confirm_duplicates: bool = False) -> int:
+    return _add_child(ctx, SUPPLIER, supplier_id, PartnerContact, _CONTACT, values, confirm_duplicates)
 
 
 @use_case("masterdata.supplier.edit", zh="修改供应商", en="Edit supplier")

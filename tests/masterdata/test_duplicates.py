@@ -125,7 +125,8 @@ def test_create_warns_on_every_phone_tax_id_and_similar_name_and_says_why(db, ad
 def test_duplicates_query_compares_the_records_contacts_too(db, admin):
     c1 = ps.create_customer(db, admin, values={"code": "C1", "name": "甲方", "phone": "13800000001"})
     c2 = ps.create_customer(db, admin, values={"code": "C2", "name": "乙方"})
-    ps.add_customer_contact(db, admin, customer_id=c2, values={"name": "李", "phone": "+86 138 0000 0001"})
+    ps.add_customer_contact(db, admin, customer_id=c2, values={"name": "李", "phone": "+86 138 0000 0001"},
+                            confirm_duplicates=True)  # a known look-alike, kept on purpose
     found = pq.customer_duplicates(db, admin, values={"name": "乙方"}, except_id=c2)
     assert [(m["id"], m["reasons"], m["details"][0]["field"]) for m in found] == [(c1, ["phone"], "phone")]
     assert pq.customer_duplicates(db, admin, values={"name": "乙方", "phones": []}, except_id=c2) == []
@@ -204,3 +205,20 @@ def test_an_edit_that_makes_a_look_alike_warns_and_nothing_is_written(db, admin)
     warning = _warning(ps.edit_customer, db, admin, customer_id=c1, version=row(c1)[0],
                        values={"phone": "13900001111"})
     assert [(m["code"], sorted(m["reasons"])) for m in warning.matches] == [("C2", ["name", "phone"])]
+
+
+def test_a_new_contact_with_another_partners_phone_warns(db, admin):
+    """A contact whose phone is another partner's (main or contact phone) warns with the reason; confirmed, it is
+    added; a phone that only repeats a likeness already there (the record's own number) does not ask."""
+    c1 = ps.create_customer(db, admin, values={"code": "C1", "name": "长沙星辰贸易有限公司", "phone": "0731-88880000"})
+    ps.add_customer_contact(db, admin, customer_id=c1, values={"name": "王经理", "phone": "139 1234 5678"})
+    c2 = ps.create_customer(db, admin, values={"code": "C2", "name": "月亮科技有限公司"})
+    for phone in ("+86 139-1234-5678", "0731 8888 0000"):
+        warning = _warning(ps.add_customer_contact, db, admin, customer_id=c2, values={"name": "李", "phone": phone})
+        assert [(m["code"], m["reasons"]) for m in warning.matches] == [("C1", ["phone"])]
+    assert pq.get_customer(db, admin, customer_id=c2)["contacts"] == []  # nothing written
+    ps.add_customer_contact(db, admin, customer_id=c2, values={"name": "李", "phone": "13912345678"},
+                            confirm_duplicates=True)
+    ps.add_customer_contact(db, admin, customer_id=c2, values={"name": "赵", "phone": "139 1234 5678"})  # known
+    ps.add_customer_contact(db, admin, customer_id=c1, values={"name": "钱", "phone": "0731-88880000"})  # its own
+    assert len(pq.get_customer(db, admin, customer_id=c2)["contacts"]) == 2

@@ -54,3 +54,28 @@ def test_edit_form_warns_when_an_edit_makes_a_look_alike(admin_app, ui_db, ui_co
     at = next(b for b in at.button if b.key and b.key.startswith(form)).click().run()
     assert not at.error, [e.value for e in at.error]
     assert partners_queries.get_customer(ui_db, admin, customer_id=c2)["name"] == "星辰贸易（长沙）有限公司"
+
+
+def test_contact_form_warns_keeps_what_was_typed_and_clears_once_added(admin_app, ui_db, ui_company):
+    from erp_core.masterdata import partners_queries
+
+    admin = admin_actor(ui_db, ui_company)
+    partners_services.create_customer(ui_db, admin, values={"code": "CT1", "name": "长沙星辰贸易有限公司",
+                                                            "phone": "0731-88880000"})
+    c2 = partners_services.create_customer(ui_db, admin, values={"code": "CT2", "name": "月亮科技有限公司"})
+    at = admin_app
+    at.switch_page("pages/masterdata/customers.py").run()
+    at = at.selectbox(key="masterdata.customer_pick").select(c2).run()
+    at.text_input(key=f"masterdata.customer_c_name_{c2}").input("李经理")
+    at.text_input(key=f"masterdata.customer_c_phone_{c2}").input("0731 8888 0000")
+    form = f"FormSubmitter:masterdata.customer_contact_{c2}"
+    at = next(b for b in at.button if b.key and b.key.startswith(form)).click().run()
+    assert any("CT1" in e.value and "电话相同" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_input(key=f"masterdata.customer_c_name_{c2}").value == "李经理"  # kept for the retry
+    assert partners_queries.get_customer(ui_db, admin, customer_id=c2)["contacts"] == []
+    at.checkbox(key=f"masterdata.customer_c_confirm_{c2}").check()
+    at = next(b for b in at.button if b.key and b.key.startswith(form)).click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [c["name"] for c in partners_queries.get_customer(ui_db, admin, customer_id=c2)["contacts"]] == ["李经理"]
+    assert at.text_input(key=f"masterdata.customer_c_name_{c2}").value == ""  # cleared once added
+    assert any(s.value for s in at.success)
