@@ -93,3 +93,16 @@ def company(db):
     from tests.support.factories import make_company
 
     return make_company(db)
+
+
+@pytest.fixture
+def erp_cli(db_url, monkeypatch):
+    """``erp_cli("import", "customers", path)``: the `erp` command in English against this test's database,
+    returning click's Result (exit_code, output)."""
+    from click.testing import CliRunner
+
+    from erp_core.cli import main
+
+    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, ["--lang", "en", *args], catch_exceptions=False)

@@ -8,18 +8,14 @@ import csv
 import io
 
 import pytest
-from click.testing import CliRunner
 
-from erp_core.cli import main
 from tests.inventory.support import build, counts
 
 
 @pytest.fixture
-def run(db, db_url, monkeypatch):
+def run(db, erp_cli):
     build(db)
-    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, ["--lang", "en", *args], catch_exceptions=False)
+    return erp_cli
 
 
 def test_opening_stock_import_and_stock_on_hand_export(run, db, tmp_path):

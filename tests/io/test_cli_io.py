@@ -2,10 +2,8 @@
 any problem."""
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from erp_core.cli import main
 from erp_core.masterdata.models_partners import Customer
 from tests.support.factories import make_company
 
@@ -16,11 +14,9 @@ def _count(db):
 
 
 @pytest.fixture
-def run(db, db_url, monkeypatch):
+def run(db, erp_cli):
     make_company(db)
-    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, ["--lang", "en", *args], catch_exceptions=False)
+    return erp_cli
 
 
 def test_import_dry_run_then_commit_then_export(run, db, tmp_path):

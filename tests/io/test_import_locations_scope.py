@@ -173,13 +173,8 @@ def test_registered_kinds_include_locations_with_their_permissions():
     assert specs["customers"].confirms_duplicates and not specs["locations"].confirms_duplicates
 
 
-def test_cli_imports_and_exports_locations(db, db_url, setup, tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
-    from erp_core.cli import main
-
-    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
-    run = lambda *args: CliRunner().invoke(main, ["--lang", "en", *args], catch_exceptions=False)  # noqa: E731
+def test_cli_imports_and_exports_locations(db, setup, tmp_path, erp_cli):
+    run = erp_cli
     path = tmp_path / "loc.csv"
     path.write_bytes(_csv("仓库编码,库位编码,库位名称\nWH1,K1,命令行库位\nWH9,K2,未知仓库\n"))
     bad = run("import", "locations", str(path))

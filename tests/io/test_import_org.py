@@ -146,13 +146,8 @@ def test_department_activity_rules_follow_the_settings_pages(db, admin):
     assert not any(d.active for d in _rows(db, Department).values())
 
 
-def test_cli_imports_and_exports_warehouses(db, db_url, admin, tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
-    from erp_core.cli import main
-
-    monkeypatch.setenv("ERP_DATABASE_URL", db_url)
-    run = lambda *args: CliRunner().invoke(main, ["--lang", "en", *args], catch_exceptions=False)  # noqa: E731
+def test_cli_imports_and_exports_warehouses(db, admin, tmp_path, erp_cli):
+    run = erp_cli
     path = tmp_path / "wh.csv"
     path.write_bytes(_csv("仓库编码,仓库名称\nWH9,命令行仓库\nWH8,\n"))
     bad = run("import", "warehouses", str(path))
