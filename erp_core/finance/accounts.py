@@ -8,13 +8,18 @@ from typing import Any
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from erp_core.finance.models import Account, FinanceSetting, VoucherLine
+from erp_core.finance.models import Account, FinanceSetting, VoucherLine, split_aux
 from erp_core.finance.voucher_rules import AccountInfo
 from erp_core.ledger.models import GlLine
 
 
 def info(acc: Account) -> AccountInfo:
     return AccountInfo(acc.id, acc.code, acc.name, acc.is_leaf, acc.status, tuple(acc.aux_list()))
+
+
+def info_of(account_id: int, code: str, name: str, is_leaf: Any, status: str, aux: str | None) -> AccountInfo:
+    """AccountInfo from an account's column values read with Core (aux as stored: "customer,department")."""
+    return AccountInfo(account_id, code, name, bool(is_leaf), status, tuple(split_aux(aux)))
 
 
 # Built once: posting and voucher entry call this for every voucher.
@@ -42,8 +47,7 @@ def accounts_for_lines(session: Session, company_id: int, lines: Iterable[Mappin
         rows += conn.execute(_BY_ID, {"cid": company_id, "ids": sorted(ids)}).all()
     if codes:
         rows += conn.execute(_BY_CODE, {"cid": company_id, "codes": sorted(codes)}).all()
-    infos = [AccountInfo(r.id, r.code, r.name, r.is_leaf, r.status, tuple(a for a in (r.aux or "").split(",") if a))
-             for r in rows]
+    infos = [info_of(*r) for r in rows]
     return {i.id: i for i in infos}, {i.code: i for i in infos}
 
 

@@ -14,6 +14,7 @@ from erp_core.db.types import Money, UtcDateTime
 ACCOUNT_CATEGORIES = ("asset", "liability", "common", "equity", "cost", "profit_loss")
 DIRECTIONS = ("debit", "credit")
 AUX_DIMENSIONS = ("customer", "supplier", "department", "project", "employee", "product")
+
 VOUCHER_TYPES_SINGLE = ("记",)
 VOUCHER_TYPES_SPLIT = ("收", "付", "转")
 VOUCHER_TYPES = VOUCHER_TYPES_SINGLE + VOUCHER_TYPES_SPLIT
@@ -35,6 +36,11 @@ class FinanceSetting(Versioned, Base):  # 财务设置 (one row per company)
         return VOUCHER_TYPES_SPLIT if self.voucher_type_mode == "split" else VOUCHER_TYPES_SINGLE
 
 
+def split_aux(aux: str | None) -> list[str]:
+    """An account's auxiliary dimensions as stored ("customer,department") -> ["customer", "department"]."""
+    return [a for a in (aux or "").split(",") if a]
+
+
 class Account(Versioned, Base):  # 会计科目
     __tablename__ = "account"
     __table_args__ = (UniqueConstraint("company_id", "code"),)
@@ -53,7 +59,7 @@ class Account(Versioned, Base):  # 会计科目
     status: Mapped[str] = mapped_column(String(10), default="active")  # active | frozen
 
     def aux_list(self) -> list[str]:
-        return [a for a in (self.aux or "").split(",") if a]
+        return split_aux(self.aux)
 
     def label(self, locale: str = "zh_CN") -> str:
         name = self.name_en if locale == "en" and self.name_en else self.name

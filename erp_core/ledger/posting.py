@@ -29,7 +29,7 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from erp_core.db.prepared import Prepared
-from erp_core.finance.accounts import accounts_for_lines, finance_setting
+from erp_core.finance.accounts import accounts_for_lines, finance_setting, info_of
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine
 from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines, raise_if
 from erp_core.finance.workflow import VOUCHER_FLOW
@@ -215,8 +215,7 @@ def _lock_head(ctx: Context, voucher_id: int) -> tuple[VoucherHead, list[dict[st
         lines.append(line)
         code, name, is_leaf, status, aux = r[width:]
         if code is not None:
-            accounts[line["account_id"]] = AccountInfo(line["account_id"], code, name, bool(is_leaf), status,
-                                                       tuple(a for a in (aux or "").split(",") if a))
+            accounts[line["account_id"]] = info_of(line["account_id"], code, name, is_leaf, status, aux)
     return head, lines, accounts
 
 
