@@ -119,9 +119,7 @@ def _warn_new_likeness(ctx: Context, kind: r.Kind, partner, phone: str) -> None:
         return find_duplicates(ctx.session, ctx.company_id, identity, partner.id, kind.model, phones=extra,
                                locale=locale)
 
-    known = {(m["id"], reason) for m in found(phones) for reason in m["reasons"]}
-    matches = [m for m in found([*phones, phone], ctx.actor.locale)
-               if any((m["id"], reason) not in known for reason in m["reasons"])]
+    matches = r.new_likenesses(found(phones), found([*phones, phone], ctx.actor.locale))
     if matches:
         raise r.DuplicateWarning(matches)
 

@@ -92,6 +92,13 @@ class Kind:
 DUPLICATE_FIELDS = ("name", "tax_id", "phone")  # what find_duplicates compares
 
 
+def new_likenesses(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The matches of ``after`` (find_duplicates results) with a record, or a reason, that ``before`` lacked:
+    what a change makes alike, leaving out a likeness the record already had."""
+    known = {(m["id"], reason) for m in before for reason in m["reasons"]}
+    return [m for m in after if any((m["id"], reason) not in known for reason in m["reasons"])]
+
+
 class DuplicateWarning(DomainError):
     """Customers/suppliers that look like the one being created or edited; repeat with confirm_duplicates=True."""
 
@@ -316,11 +323,9 @@ def edit(kind: Kind, ctx, record_id: int, version: int | None, values: dict[str,
         before = {k: getattr(obj, k, None) for k in DUPLICATE_FIELDS}
         after = {k: attrs.get(k, before[k]) for k in DUPLICATE_FIELDS}
         if after != before:
-            known = {(m["id"], reason) for m in duplicate_check(ctx.session, ctx.company_id, before, obj.id)
-                     for reason in m["reasons"]}
-            matches = [m for m in duplicate_check(ctx.session, ctx.company_id, after, obj.id,
-                                                  locale=ctx.actor.locale)
-                       if any((m["id"], reason) not in known for reason in m["reasons"])]
+            matches = new_likenesses(duplicate_check(ctx.session, ctx.company_id, before, obj.id),
+                                     duplicate_check(ctx.session, ctx.company_id, after, obj.id,
+                                                     locale=ctx.actor.locale))
             if matches:
                 raise DuplicateWarning(matches)
     ctx.diff(obj, **attrs)
