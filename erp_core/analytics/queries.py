@@ -12,7 +12,7 @@ from erp_core.analytics import invariants, reports  # noqa: F401  (invariants re
 from erp_core.analytics.engine import engine_for
 from erp_core.analytics.reports import LineFilter, LineScope, Range
 from erp_core.kernel.actor import Scope
-from erp_core.kernel.errors import ValidationError, ValidationErrors
+from erp_core.kernel.errors import ValidationError, ValidationErrors, raise_if
 from erp_core.usecase import Context, query
 
 REPORT_VIEW = "finance.report.view"
@@ -61,19 +61,14 @@ def _range(period_from, period_to, date_from, date_to) -> Range:
             problems.append(ValidationError("error.required", field="field.reports.date_to"))
         if date_from and date_to and date_from > date_to:
             problems.append(ValidationError("error.reports.range_order", field="field.reports.date_to"))
-        _raise(problems)
+        raise_if(problems)
         return Range(date_from, date_to)
     start = _period(period_from, "field.reports.period_from", problems)
     end = _period(period_to or period_from, "field.reports.period_to", problems)
     if start and end and start > end:
         problems.append(ValidationError("error.reports.range_order", field="field.reports.period_to"))
-    _raise(problems)
+    raise_if(problems)
     return Range(start, end)
-
-
-def _raise(problems: list[ValidationError]) -> None:
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationErrors(problems)
 
 
 def _company(ctx: Context) -> int:
@@ -112,7 +107,7 @@ def balance_sheet(ctx: Context, *, period: str, standard: str | None = None,
     """资产负债表 at the end of ``period`` with the year-start column."""
     problems: list[ValidationError] = []
     period = _period(period, "field.reports.period", problems)
-    _raise(problems)
+    raise_if(problems)
     eng, company_id, as_of, scope = _prepare(ctx)
     return reports.balance_sheet(eng, company_id, scope, period, standard=standard,
                                  locale=locale or ctx.actor.locale, as_of=as_of)
@@ -125,7 +120,7 @@ def income_statement(ctx: Context, *, period: str, period_from: str | None = Non
     problems: list[ValidationError] = []
     period = _period(period, "field.reports.period", problems)
     start = _period(period_from, "field.reports.period_from", problems, required=False)
-    _raise(problems)
+    raise_if(problems)
     eng, company_id, as_of, scope = _prepare(ctx)
     return reports.income_statement(eng, company_id, scope, period, period_from=start, standard=standard,
                                     locale=locale or ctx.actor.locale, as_of=as_of)
@@ -175,7 +170,7 @@ def ledger(ctx: Context, *, account_code: str, period_from: str | None = None, p
         problems += exc.errors
     except ValidationError as exc:
         problems.append(exc)
-    _raise(problems)
+    raise_if(problems)
     eng, company_id, as_of, scope = _prepare(ctx)
     return reports.subsidiary_ledger(eng, company_id, scope, rng, account_code.strip(), filt=_filter(**dims),
                                      locale=locale or ctx.actor.locale, as_of=as_of, detail=detail)
@@ -216,7 +211,7 @@ def statement_line_accounts(ctx: Context, *, statement: str, period: str, line_n
         raise ValidationError("error.choice", field="field.reports.statement")
     problems: list[ValidationError] = []
     period = _period(period, "field.reports.period", problems)
-    _raise(problems)
+    raise_if(problems)
     eng, company_id, as_of, scope = _prepare(ctx)
     layout = load_layout(standard or reports.company_standard(eng, company_id), statement)
     codes = set(line_accounts(layout, int(line_no)))

@@ -12,8 +12,7 @@ from sqlalchemy import exists, select
 from erp_core.finance.accounts import finance_setting, is_used
 from erp_core.finance.charts import level_of, parent_code
 from erp_core.finance.models import ACCOUNT_CATEGORIES, AUX_DIMENSIONS, DIRECTIONS, Account
-from erp_core.finance.voucher_rules import raise_if
-from erp_core.kernel.errors import Conflict, NotFound, ValidationError
+from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
 from erp_core.usecase import Context, use_case
 
 

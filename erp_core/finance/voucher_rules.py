@@ -197,9 +197,3 @@ def check_header(*, voucher_date: Any, voucher_type: str | None, allowed_types: 
         problems.append(ValidationError("error.finance.attachments_invalid", field="field.finance.voucher.attachments"))
     return problems
 
-
-def raise_if(problems: list[ValidationError]) -> None:
-    from erp_core.kernel.errors import ValidationErrors
-
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationErrors(problems)

@@ -14,10 +14,10 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from erp_core.finance.accounts import accounts_for_lines, finance_setting
 from erp_core.finance.models import Voucher, VoucherLine
-from erp_core.finance.voucher_rules import check_header, check_lines, raise_if
+from erp_core.finance.voucher_rules import check_header, check_lines
 from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow
-from erp_core.kernel.errors import Conflict, NotFound, ValidationError
+from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
 from erp_core.ledger import posting  # noqa: F401  (registers finance.voucher.post / .reverse)
 from erp_core.ledger.periods import is_open, period_of
 from erp_core.ledger.sequences import allocate_block, set_counter, voucher_series

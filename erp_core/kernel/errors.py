@@ -43,6 +43,12 @@ class ValidationErrors(DomainError):
         self.errors = errors
 
 
+def raise_if(problems: list[ValidationError]) -> None:
+    """Raise what ``problems`` holds: nothing when empty, the one problem itself, or all as ValidationErrors."""
+    if problems:
+        raise problems[0] if len(problems) == 1 else ValidationErrors(problems)
+
+
 class PermissionDenied(DomainError):
     default_id = "error.permission_denied"
 

@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 from erp_core.db.prepared import Prepared
 from erp_core.finance.accounts import accounts_for_lines, finance_setting, info_of
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine
-from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines, raise_if
+from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines
 from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
-from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound
+from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound, raise_if
 from erp_core.kernel.money import FEN
 from erp_core.ledger.bulk import insert_tuples, to_storage
 from erp_core.ledger.hooks import run_pre_post_checks

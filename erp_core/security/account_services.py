@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from erp_core.i18n import LOCALES
-from erp_core.kernel.errors import NotAuthenticated, ValidationError, ValidationErrors
+from erp_core.kernel.errors import NotAuthenticated, ValidationError, raise_if
 from erp_core.masterdata.models import Company
 from erp_core.security.models import User
 from erp_core.security.passwords import hash_password, policy_problems, verify_password
@@ -79,8 +79,7 @@ def change_password(ctx: Context, *, current_password: str, new_password: str, c
         problems.append(ValidationError("error.account.password_mismatch", field="field.account.confirm_password"))
     if new_password and current_password and new_password == current_password:
         problems.append(ValidationError("error.account.password_unchanged", field="field.account.new_password"))
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationErrors(problems)
+    raise_if(problems)
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     ended = revoke_user_sessions(ctx.session, user.id, "password_changed", except_id=ctx.actor.session_id)
@@ -113,8 +112,7 @@ def save_preferences(ctx: Context, *, locale: str, time_zone: str, landing_page:
     user = _me(ctx)
     ctx.check_version(user, expected_version)
     problems = _preference_problems(locale, time_zone, landing_page)
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationErrors(problems)
+    raise_if(problems)
     ctx.diff(user, locale=locale, time_zone=time_zone, landing_page=landing_page or None, first_login_done=True)
     ctx.company_id = user.company_id
     ctx.audit("user", user.id)

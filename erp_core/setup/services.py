@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from erp_core.db.uow import Database
 from erp_core.finance.charts import seed_chart_of_accounts
-from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
+from erp_core.kernel.errors import Conflict, ValidationError, raise_if
 from erp_core.masterdata.models import ACCOUNTING_STANDARDS, Company
 from erp_core.masterdata.validators import is_valid_uscc
 from erp_core.security.models import AuditChainHead, User, UserRole
@@ -81,8 +81,7 @@ def run_setup(ctx: Context, *, company_name: str, tax_id: str, admin_username: s
     # The wizard's second password field is checked here too, so one submit reports every problem at once.
     if admin_password_confirm is not None and admin_password_confirm != admin_password:
         problems.append(ValidationError("error.wizard.password_mismatch", field="field.wizard.password_confirm"))
-    if problems:
-        raise problems[0] if len(problems) == 1 else ValidationErrors(problems)
+    raise_if(problems)
 
     # Serialize concurrent wizards: the chain-head row lock is taken before the emptiness check.
     s.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_seq=AuditChainHead.last_seq))
