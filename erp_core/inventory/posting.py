@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, StockMove, StockPosting
 from erp_core.kernel.clock import naive_utcnow
-from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
+from erp_core.kernel.errors import Conflict, ValidationError, raise_if
 from erp_core.kernel.money import FEN, MAX_MONEY, QUANTITY_SCALE, has_scale, to_decimal
 from erp_core.ledger.bulk import insert_rows
 from erp_core.ledger.periods import first_closed_after, is_open, period_of
@@ -175,16 +175,16 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
     from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
 
     s = ctx.session
-    wh_ids = {m.warehouse_id for m in moves}
-    loc_ids = {m.location_id for m in moves if m.location_id is not None}
-    prod_ids = {m.product_id for m in moves}
-    warehouses = {r.id: r for r in s.execute(select(Warehouse.id, Warehouse.company_id, Warehouse.active).where(
-        Warehouse.id.in_(sorted(wh_ids))))}
-    locations = {r.id: r for r in s.execute(select(
-        WarehouseLocation.id, WarehouseLocation.company_id, WarehouseLocation.warehouse_id,
-        WarehouseLocation.active).where(WarehouseLocation.id.in_(sorted(loc_ids))))} if loc_ids else {}
-    products = {r.id: r for r in s.execute(select(Product.id, Product.company_id, Product.kind, Product.active)
-                                           .where(Product.id.in_(sorted(prod_ids))))}
+    warehouses, locations, products = {}, {}, {}
+    if not openings_only:  # the repeat under the lock needs only the openings: the records were checked already
+        loc_ids = {m.location_id for m in moves if m.location_id is not None}
+        warehouses = {r.id: r for r in s.execute(select(Warehouse.id, Warehouse.company_id, Warehouse.active)
+                                                 .where(Warehouse.id.in_(sorted({m.warehouse_id for m in moves}))))}
+        locations = {r.id: r for r in s.execute(select(
+            WarehouseLocation.id, WarehouseLocation.company_id, WarehouseLocation.warehouse_id,
+            WarehouseLocation.active).where(WarehouseLocation.id.in_(sorted(loc_ids))))} if loc_ids else {}
+        products = {r.id: r for r in s.execute(select(Product.id, Product.company_id, Product.kind, Product.active)
+                                               .where(Product.id.in_(sorted({m.product_id for m in moves}))))}
     openings: set[tuple[int, int]] = set()
     opening_moves = [m for m in moves if m.move_type == "opening"]
     if opening_moves:
@@ -224,13 +224,6 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
     return problems
 
 
-def _raise(problems: list[ValidationError]) -> None:
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise ValidationErrors(problems)
-
-
 def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], posting_key: str, move_date: dt.date,
                      source_type: str | None = None, source_id: int | None = None, source_ref: str | None = None,
                      check_only: bool = False) -> StockPostingResult:
@@ -247,7 +240,7 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
     if source_ref is not None and len(source_ref) > 120:
         problems.append(ValidationError("error.too_long", field="field.inventory.source_ref", max=120))
     cleaned, shape_problems = _shape(moves or [])
-    _raise(problems + shape_problems)
+    raise_if(problems + shape_problems)
     clean = [c for c in cleaned if c is not None]
     digest = content_hash(company_id, move_date, clean, (source_type, source_id, source_ref))
     existing = s.execute(select(StockPosting).where(StockPosting.company_id == company_id,
@@ -264,12 +257,12 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
         # the ledger's rule too (finance/models_close.py): nothing goes into a period before a closed one
         problems.insert(0, ValidationError("error.inventory.before_closed", field=F_DATE, period=period,
                                            later=later))
-    _raise(problems)
+    raise_if(problems)
     if check_only:
         return StockPostingResult(None, None, len(clean))
     first = allocate_block(s, company_id, STOCK_SEQUENCE, "", len(clean))
     # Under the sequence lock: a concurrent opening for the same product and warehouse has committed or waits.
-    _raise(_references(ctx, company_id, clean, posting_key, openings_only=True))
+    raise_if(_references(ctx, company_id, clean, posting_key, openings_only=True))
     at = naive_utcnow()
     header = StockPosting(company_id=company_id, posting_key=posting_key, content_hash=digest, move_date=move_date,
                           first_seq=first, move_count=len(clean), posted_by=ctx.actor.user_id, posted_at=at)
