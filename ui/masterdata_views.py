@@ -348,14 +348,17 @@ def _children(screen: RecordScreen, record: dict[str, Any], chosen: int) -> None
             if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rma_{a['id']}"):
                 run_action(screen.children["remove_address"], **{screen.id_param: chosen, "address_id": a["id"]})
         if may_edit:
-            with st.form(f"{perm}_address_{chosen}", clear_on_submit=True):
+            # Kept filled when refused (an empty address, a bad phone), cleared once added (message after the rerun).
+            with st.form(f"{perm}_address_{chosen}", clear_on_submit=False):
                 kind = st.selectbox(tr("field.masterdata.address_kind"), ("shipping", "billing"),
                                     format_func=lambda v: tr("masterdata.option." + v), key=f"{perm}_ak_{chosen}")
                 v = {k: st.text_input(tr(f"field.masterdata.{k}"), key=f"{perm}_a_{k}_{chosen}")
                      for k in ("address", "receiver", "phone")}
                 if st.form_submit_button(tr("masterdata.add")):
-                    run_action(screen.children["add_address"], success="masterdata.saved",
-                               **{screen.id_param: chosen, "values": {**v, "kind": kind}})
+                    if run_action(screen.children["add_address"],
+                                  **{screen.id_param: chosen, "values": {**v, "kind": kind}}) is not None:
+                        succeed("masterdata.saved", forget=[f"{perm}_ak_{chosen}",
+                                                            *(f"{perm}_a_{k}_{chosen}" for k in v)])
 
 
 def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list[dict[str, Any]]) -> None:

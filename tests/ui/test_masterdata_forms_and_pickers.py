@@ -152,3 +152,21 @@ def test_department_and_project_add_forms_keep_input_when_refused_and_clear_once
     at = _submit(at, "FormSubmitter:pj_add")
     assert not at.error, [e.value for e in at.error]
     assert at.text_input(key="pj_add_code").value == "" and "P-QA" in at.dataframe[0].value.to_string()
+
+
+def test_address_form_keeps_input_when_refused_and_the_added_address_shows_at_once(admin_app, ui_db, ui_company):
+    c = partners_services.create_customer(ui_db, admin_actor(ui_db, ui_company),
+                                          values={"code": "AD1", "name": "地址客户"})
+    at = admin_app
+    at.switch_page("pages/masterdata/customers.py").run()
+    at = at.text_input(key="masterdata.customer_search").input("AD1").run()
+    at = at.selectbox(key="masterdata.customer_pick").select(c).run()
+    at.text_input(key=f"masterdata.customer_a_receiver_{c}").input("张收货")
+    at = _submit(at, f"FormSubmitter:masterdata.customer_address_{c}")  # refused: the address is required
+    assert at.error and at.text_input(key=f"masterdata.customer_a_receiver_{c}").value == "张收货"
+    at.text_input(key=f"masterdata.customer_a_address_{c}").input("岳麓区麓谷大道 1 号")
+    at = _submit(at, f"FormSubmitter:masterdata.customer_address_{c}")
+    assert not at.error, [e.value for e in at.error]
+    assert at.text_input(key=f"masterdata.customer_a_receiver_{c}").value == ""
+    shown = [str(e.value) for kind in ("markdown", "text", "caption") for e in getattr(at, kind)]
+    assert any("岳麓区麓谷大道 1 号" in x for x in shown)  # listed above the form without reopening
