@@ -170,3 +170,28 @@ def test_address_form_keeps_input_when_refused_and_the_added_address_shows_at_on
     assert at.text_input(key=f"masterdata.customer_a_receiver_{c}").value == ""
     shown = [str(e.value) for kind in ("markdown", "text", "caption") for e in getattr(at, kind)]
     assert any("岳麓区麓谷大道 1 号" in x for x in shown)  # listed above the form without reopening
+
+
+def test_pickers_columns_and_merge_panel_speak_english(ui_db, ui_company):
+    from tests.support.factories import ADMIN_PASSWORD
+    from tests.ui import harness
+
+    admin = admin_actor(ui_db, ui_company)
+    c1 = partners_services.create_customer(ui_db, admin, values={"code": "EN1", "name": "Star Trading"})
+    partners_services.create_customer(ui_db, admin, values={"code": "EN2", "name": "Star Trading Co"},
+                                      confirm_duplicates=True)
+    password = harness.ready_user(ui_db, "admin", ADMIN_PASSWORD, locale="en")
+    at = harness.logged_in_app(ui_db, "admin", password)
+    # one run with the widgets' state set beforehand (the page's own language-switch behaviour is item 16's)
+    at.session_state["masterdata.customer_search"] = "EN"
+    at.session_state["masterdata.customer_pick"] = c1
+    at.session_state[f"masterdata.customer_merge_{c1}"] = c1 + 1
+    at = at.switch_page("pages/masterdata/customers.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key=f"{NEW}department").placeholder == "Choose (type to search)"
+    assert at.selectbox(key="masterdata.customer_flt_department").placeholder == "All"
+    assert at.multiselect(key="masterdata.customer_columns").placeholder == "Choose the list's columns"
+    assert at.selectbox(key=f"masterdata.customer_merge_{c1}").placeholder == \
+        "Choose the duplicate to merge into this record"
+    assert any(c.startswith("Keep: EN1") for d in at.dataframe for c in d.value.columns)
+    assert any("I have checked: merge EN2" in c.label for c in at.checkbox)
