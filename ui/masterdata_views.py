@@ -14,8 +14,8 @@ import streamlit as st
 from erp_core.masterdata.records import Kind
 from ui.actions import run_action
 from ui.context import locale, require_actor
-from ui.i18n import tr
-from ui.settings_kit import show_flash, succeed
+from ui.i18n import money, tr
+from ui.settings_kit import done, show_flash, succeed
 
 OPTIONS = {
     "costing_method": ("moving_average", "fifo"),
@@ -40,6 +40,12 @@ class RecordScreen:
     children: dict[str, Callable] = field(default_factory=dict)  # add/remove contact/address
     category_tree_q: Callable | None = None
     skip_form: tuple[str, ...] = ("active",)
+    merge_preview_q: Callable | None = None  # both records side by side, with the versions the merge must name
+    refs_q: Callable | None = None  # ref="department" / "user" -> [{"code", "name"}] the actor may pick
+    default_columns: tuple[str, ...] | None = None  # list columns shown until the user chooses (None: all built-in)
+
+
+Refs = dict[str, dict[str, str]]  # ref -> {code: "code name"} of the records a picker offers
 
 
 def _label(d: dict[str, Any]) -> str:
@@ -50,9 +56,33 @@ def _option_label(key: str, value: str) -> str:
     return tr(f"masterdata.option.{value}") if value else "—"
 
 
-def _widget(screen: RecordScreen, col, current: Any, prefix: str) -> Any:
+def _refs(screen: RecordScreen) -> Refs:
+    """The picker choices of the kind's reference columns (departments, salespeople / buyers), code + name."""
+    out: Refs = {}
+    if screen.refs_q is not None:
+        for ref in sorted({c.ref for c in screen.kind.columns if c.ref in ("department", "user")}):
+            out[ref] = {x["code"]: f"{x['code']} {x['name']}" for x in run_action(screen.refs_q, ref=ref) or []}
+    if screen.category_tree_q is not None and any(c.ref == "category" for c in screen.kind.columns):
+        out["category"] = {c["code"]: f"{c['code']} {c['name']}" for c in run_action(screen.category_tree_q) or []}
+    return out
+
+
+def _ref_picker(label: str, names: dict[str, str], current: Any, key: str) -> str | None:
+    """A searchable selectbox of real records (code + name) for a reference typed as a code before. A stored value
+    outside the choices (another department's, an inactive record) stays selectable so an edit keeps it."""
+    opts = ["", *names]
+    if current and current not in names:
+        opts.append(current)
+    return st.selectbox(label, opts, index=opts.index(current) if current else None, key=key,
+                        format_func=lambda v: names.get(v, v) if v else "—",
+                        placeholder=tr("masterdata.pick_placeholder")) or None
+
+
+def _widget(screen: RecordScreen, col, current: Any, prefix: str, refs: Refs | None = None) -> Any:
     label = tr(col.field) + (" *" if col.required else "")
     key = f"{prefix}_{col.key}"
+    if col.ref in ("department", "user") and refs and col.ref in refs:
+        return _ref_picker(label, refs[col.ref], current, key)
     if col.key in OPTIONS:
         opts = ("",) + OPTIONS[col.key]
         idx = opts.index(current) if current in opts else 0
@@ -86,13 +116,20 @@ def _custom_widget(d: dict[str, Any], current: Any, prefix: str) -> Any:
     return st.text_input(label, value="" if value is None else str(value), key=key)
 
 
-def _form_fields(screen: RecordScreen, current: dict[str, Any], defs: list[dict[str, Any]], prefix: str):
+def _form_keys(screen: RecordScreen, defs: list[dict[str, Any]], prefix: str) -> list[str]:
+    """The widget keys _form_fields gives a form (forgotten once a create went through, so the form clears)."""
+    return [f"{prefix}_{c.key}" for c in screen.kind.columns if c.key not in screen.skip_form] + \
+        [f"{prefix}_cf_{d['key']}" for d in defs]
+
+
+def _form_fields(screen: RecordScreen, current: dict[str, Any], defs: list[dict[str, Any]], prefix: str,
+                 refs: Refs | None = None):
     values: dict[str, Any] = {}
     cols = [c for c in screen.kind.columns if c.key not in screen.skip_form]
     grid = st.columns(2)
     for i, col in enumerate(cols):
         with grid[i % 2]:
-            values[col.key] = _widget(screen, col, current.get(col.key), prefix)
+            values[col.key] = _widget(screen, col, current.get(col.key), prefix, refs)
     custom: dict[str, Any] = {}
     if defs:
         st.caption(tr("masterdata.custom_fields"))
@@ -112,15 +149,39 @@ def _shown(value: Any) -> Any:
     return str(value)
 
 
-def _table(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]]) -> None:
+CF = "cf:"  # list column keys of custom fields
+
+
+def _chosen_columns(screen: RecordScreen, defs: list[dict[str, Any]]) -> list[str]:
+    """The list's columns, chosen by the user (built-in ones and custom fields), remembered per page for the
+    session (also across visits to other pages, when Streamlit forgets the widget itself)."""
+    perm = screen.kind.permission
+    labels = {c.key: tr(c.field) for c in screen.kind.columns} | {CF + d["key"]: _label(d) for d in defs}
+    saved_key = f"{perm}_columns_saved"
+    default = st.session_state.get(saved_key) or list(screen.default_columns or [c.key for c in screen.kind.columns])
+    chosen = st.multiselect(tr("masterdata.columns"), list(labels), default=[k for k in default if k in labels],
+                            key=f"{perm}_columns", format_func=lambda k: labels[k],
+                            placeholder=tr("masterdata.columns_placeholder"))
+    st.session_state[saved_key] = chosen
+    return chosen or ["code", "name"]
+
+
+def _table(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]], columns: list[str],
+           refs: Refs) -> None:
     if not rows:
         st.info(tr("masterdata.empty"), icon=":material/info:")
         return
+    cols = {c.key: c for c in screen.kind.columns}
+    by_key = {CF + d["key"]: d for d in defs}
     data = []
     for r in rows:
-        item = {tr(c.field): _shown(r.get(c.key)) for c in screen.kind.columns}
-        for d in defs:
-            item[_label(d)] = _shown((r.get("custom") or {}).get(d["key"]))
+        item = {}
+        for key in columns:
+            if key in by_key:
+                item[_label(by_key[key])] = _shown((r.get("custom") or {}).get(by_key[key]["key"]))
+            elif key in cols:
+                value, ref = r.get(key), cols[key].ref
+                item[tr(cols[key].field)] = refs.get(ref, {}).get(value, _shown(value)) if ref else _shown(value)
         data.append(item)
     st.dataframe(pd.DataFrame(data), hide_index=True, use_container_width=True)
 
@@ -129,7 +190,9 @@ def render(screen: RecordScreen) -> None:
     actor = require_actor()
     perm = screen.kind.permission
     st.title(tr(screen.title))
+    show_flash()  # what the last create / edit / merge did (said after the rerun that refreshes the list)
     defs = (run_action(screen.fields_q) or []) if screen.fields_q else []
+    refs = _refs(screen)
     tabs = st.tabs([tr("masterdata.tab.list"), tr("masterdata.tab.new")]) if actor.may(f"{perm}.create") \
         else [st.container()]
 
@@ -146,8 +209,14 @@ def render(screen: RecordScreen) -> None:
         ref_cols = [c for c in screen.kind.columns if c.ref in ("department", "category")]
         grid = st.columns([3] * len(ref_cols) + [1.5, 6 - len(ref_cols)])
         for i, c in enumerate(ref_cols):
-            filters[c.key] = grid[i].text_input(tr(c.field), key=f"{perm}_flt_{c.key}",
-                                                placeholder=tr("masterdata.filter_code"))
+            if c.ref in refs:  # pick a real department / category (code + name), not type its code
+                names = refs[c.ref]
+                filters[c.key] = grid[i].selectbox(tr(c.field), list(names), index=None, key=f"{perm}_flt_{c.key}",
+                                                   format_func=lambda v, names=names: names.get(v, v),
+                                                   placeholder=tr("masterdata.filter_all"))
+            else:
+                filters[c.key] = grid[i].text_input(tr(c.field), key=f"{perm}_flt_{c.key}",
+                                                    placeholder=tr("masterdata.filter_code"))
         page_no = grid[len(ref_cols)].number_input(tr("masterdata.page"), min_value=1, value=1, step=1,
                                                    key=f"{perm}_page")
         custom_filters: dict[str, Any] = {}
@@ -163,15 +232,15 @@ def render(screen: RecordScreen) -> None:
         if page is None:
             return
         st.caption(tr("masterdata.total", total=page.total))
-        _table(screen, page.rows, defs)
+        _table(screen, page.rows, defs, _chosen_columns(screen, defs), refs)
         if screen.export_q is not None and actor.may(f"{perm}.export"):
             _export(screen, search, active)
         if page.rows:
-            _detail(screen, page.rows, defs)
+            _detail(screen, page.rows, defs, refs)
 
     if len(tabs) > 1:
         with tabs[1]:
-            _create(screen, defs)
+            _create(screen, defs, refs)
 
 
 def _export(screen: RecordScreen, search: str | None, active: bool | None) -> None:
@@ -185,10 +254,12 @@ def _export(screen: RecordScreen, search: str | None, active: bool | None) -> No
                                mime=f.mime, key=f"{perm}_dl")
 
 
-def _create(screen: RecordScreen, defs: list[dict[str, Any]]) -> None:
+def _create(screen: RecordScreen, defs: list[dict[str, Any]], refs: Refs) -> None:
+    """The new-record form keeps what was typed when the save is refused (bad input, a look-alike to confirm) and
+    clears once the record is created; the rerun that clears it also shows the new record in the list."""
     perm = screen.kind.permission
     with st.form(f"{perm}_new_form", clear_on_submit=False):
-        values, custom = _form_fields(screen, {}, defs, f"{perm}_new")
+        values, custom = _form_fields(screen, {}, defs, f"{perm}_new", refs)
         confirm = st.checkbox(tr("masterdata.confirm_duplicates"), key=f"{perm}_confirm") \
             if screen.duplicates_q else False
         submitted = st.form_submit_button(tr("masterdata.save"), type="primary")
@@ -198,12 +269,14 @@ def _create(screen: RecordScreen, defs: list[dict[str, Any]]) -> None:
             kwargs["custom"] = custom
         if screen.duplicates_q is not None:
             kwargs["confirm_duplicates"] = confirm
-        new_id = run_action(screen.create, success="masterdata.saved", **kwargs)
+        new_id = run_action(screen.create, **kwargs)
         if new_id is not None:
             st.session_state[f"{perm}_selected"] = new_id
+            succeed("masterdata.created", forget=[*_form_keys(screen, defs, f"{perm}_new"), f"{perm}_confirm"],
+                    code=values.get("code") or "")
 
 
-def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]]) -> None:
+def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]], refs: Refs) -> None:
     actor = require_actor()
     perm = screen.kind.permission
     st.divider()
@@ -218,7 +291,7 @@ def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[st
         st.warning(tr("masterdata.merged_into", id=record["merged_into"]))
     if actor.may(f"{perm}.edit") and not record.get("merged_into"):
         with st.form(f"{perm}_edit_form_{chosen}"):
-            values, custom = _form_fields(screen, record, defs, f"{perm}_edit_{chosen}_{record['version']}")
+            values, custom = _form_fields(screen, record, defs, f"{perm}_edit_{chosen}_{record['version']}", refs)
             confirm = st.checkbox(tr("masterdata.confirm_duplicates"), key=f"{perm}_edit_confirm_{chosen}") \
                 if screen.duplicates_q else False
             saved = st.form_submit_button(tr("masterdata.save"), type="primary")
@@ -228,15 +301,16 @@ def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[st
                 kwargs["custom"] = custom
             if screen.duplicates_q is not None:
                 kwargs["confirm_duplicates"] = confirm
-            if run_action(screen.edit, success="masterdata.saved", **kwargs) is None:
-                pass
+            if done(screen.edit, **kwargs):  # rerun: the list above shows the change at once
+                succeed("masterdata.saved")
     else:
         st.json({tr(c.field): str(record.get(c.key)) for c in screen.kind.columns})
     if actor.may(f"{perm}.deactivate") and not record.get("merged_into"):
         label = "masterdata.deactivate" if record["active"] else "masterdata.activate"
         if st.button(tr(label), key=f"{perm}_toggle_{chosen}"):
-            run_action(screen.set_active, success="masterdata.saved",
-                       **{screen.id_param: chosen, "version": record["version"], "active": not record["active"]})
+            if done(screen.set_active, **{screen.id_param: chosen, "version": record["version"],
+                                          "active": not record["active"]}):
+                succeed("masterdata.saved")
     if screen.children:
         _children(screen, record, chosen)
     if screen.merge is not None and actor.may(f"{perm}.merge") and not record.get("merged_into"):
@@ -274,17 +348,23 @@ def _children(screen: RecordScreen, record: dict[str, Any], chosen: int) -> None
             if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rma_{a['id']}"):
                 run_action(screen.children["remove_address"], **{screen.id_param: chosen, "address_id": a["id"]})
         if may_edit:
-            with st.form(f"{perm}_address_{chosen}", clear_on_submit=True):
+            # Kept filled when refused (an empty address, a bad phone), cleared once added (message after the rerun).
+            with st.form(f"{perm}_address_{chosen}", clear_on_submit=False):
                 kind = st.selectbox(tr("field.masterdata.address_kind"), ("shipping", "billing"),
                                     format_func=lambda v: tr("masterdata.option." + v), key=f"{perm}_ak_{chosen}")
                 v = {k: st.text_input(tr(f"field.masterdata.{k}"), key=f"{perm}_a_{k}_{chosen}")
                      for k in ("address", "receiver", "phone")}
                 if st.form_submit_button(tr("masterdata.add")):
-                    run_action(screen.children["add_address"], success="masterdata.saved",
-                               **{screen.id_param: chosen, "values": {**v, "kind": kind}})
+                    if run_action(screen.children["add_address"],
+                                  **{screen.id_param: chosen, "values": {**v, "kind": kind}}) is not None:
+                        succeed("masterdata.saved", forget=[f"{perm}_ak_{chosen}",
+                                                            *(f"{perm}_a_{k}_{chosen}" for k in v)])
 
 
 def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list[dict[str, Any]]) -> None:
+    """Merge a duplicate into the record shown: nothing is chosen until the user picks it, both records are shown
+    side by side, and the merge needs the confirmation box. The merge names the versions shown, so a record
+    changed by someone else since is refused (erp_core checks them)."""
     perm = screen.kind.permission
     with st.expander(tr("masterdata.merge_title")):
         dups = run_action(screen.duplicates_q, values={k: record.get(k) for k in ("name", "tax_id", "phone")},
@@ -299,10 +379,58 @@ def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list
             st.warning(tr("masterdata.possible_duplicates",
                           names="; ".join(f"{candidates[d['id']]} ({d['why']})" if d.get("why")
                                           else candidates[d["id"]] for d in dups)))
-        other = st.selectbox(tr("field.masterdata.duplicate"), list(candidates), key=f"{perm}_merge_{chosen}",
-                             format_func=lambda i: candidates[i])
+        pick_key = f"{perm}_merge_{chosen}"
+        other = st.selectbox(tr("masterdata.merge.pick"), list(candidates), index=None, key=pick_key,
+                             format_func=lambda i: candidates[i], placeholder=tr("masterdata.merge.pick_placeholder"))
         st.caption(tr("masterdata.merge_help"))
-        if st.button(tr("masterdata.merge"), key=f"{perm}_merge_btn_{chosen}", type="primary"):
-            moved = run_action(screen.merge, survivor_id=chosen, duplicate_id=other)
+        if other is None or screen.merge_preview_q is None:
+            return
+        cards = run_action(screen.merge_preview_q, survivor_id=chosen, duplicate_id=other)
+        if cards is None:
+            return
+        keep, away = cards["survivor"], cards["duplicate"]
+        shown_key = f"{perm}_merge_shown_{chosen}_{other}"
+        shown = st.session_state.setdefault(shown_key, (keep["version"], away["version"]))
+        st.caption(tr("masterdata.merge.compare"))
+        _compare(screen, keep, away)
+        if tuple(shown) != (keep["version"], away["version"]):
+            st.warning(tr("masterdata.merge.stale"), icon=":material/sync_problem:")
+            if st.button(tr("masterdata.merge.reload"), key=f"{shown_key}_reload"):
+                st.session_state.pop(shown_key, None)
+                st.rerun()
+        keep_label, away_label = f"{keep['code']} {keep['name']}", f"{away['code']} {away['name']}"
+        confirm_key = f"{perm}_merge_ok_{chosen}_{other}"
+        ok = st.checkbox(tr("masterdata.merge.confirm", away=away_label, keep=keep_label), key=confirm_key)
+        clicked = st.button(tr("masterdata.merge"), key=f"{perm}_merge_btn_{chosen}", type="primary")
+        if clicked and not ok:  # said, not silently ignored: a disabled button does not tell why
+            st.error(tr("masterdata.merge.confirm_first"), icon=":material/check_box:")
+        elif clicked:
+            moved = run_action(screen.merge, survivor_id=chosen, duplicate_id=other, survivor_version=shown[0],
+                               duplicate_version=shown[1])
             if moved is not None:
-                st.success(tr("masterdata.merged", count=sum(moved.values())))
+                succeed("masterdata.merged", forget=[shown_key, confirm_key, pick_key], count=sum(moved.values()))
+
+
+def _compare(screen: RecordScreen, keep: dict[str, Any], away: dict[str, Any]) -> None:
+    """The two records side by side, one row per field, as plain text cells."""
+    def cell(card: dict[str, Any], key: str) -> str:
+        value = card.get(key)
+        if key == "contacts":
+            return "; ".join(value or [])
+        if key == "active":
+            return tr("masterdata.status.active" if value else "masterdata.status.inactive")
+        if key in ("credit_limit", "ledger_balance"):
+            return "" if value is None else money(value)
+        return _shown(value)
+
+    rows = [("code", tr("field.masterdata.code")), ("name", tr("field.masterdata.name")),
+            ("tax_id", tr("field.masterdata.tax_id")), ("phone", tr("field.masterdata.phone")),
+            ("contacts", tr("masterdata.merge.contacts")), ("email", tr("field.masterdata.email")),
+            ("address", tr("field.masterdata.address")), ("department", tr("field.masterdata.department")),
+            ("owner", tr(screen.kind.col("owner").field)), ("credit_limit", tr("field.masterdata.credit_limit")),
+            ("active", tr("field.masterdata.active")), ("ledger_balance", tr("masterdata.merge.balance"))]
+    st.dataframe(pd.DataFrame({
+        tr("masterdata.merge.item"): [label for _k, label in rows],
+        tr("masterdata.merge.keep", record=f"{keep['code']} {keep['name']}"): [cell(keep, k) for k, _l in rows],
+        tr("masterdata.merge.away", record=f"{away['code']} {away['name']}"): [cell(away, k) for k, _l in rows],
+    }), hide_index=True, use_container_width=True)

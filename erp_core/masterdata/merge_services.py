@@ -5,9 +5,16 @@ documents added by later modules are moved too. Rows of append-only tables (post
 they are left as they are and counted in the audit record (``kept_append_only``). Voucher lines name partners by
 plain integer columns: lines of draft/reviewed vouchers move, posted ones stay and are counted in
 ``kept_append_only`` too. The duplicate is kept (history and audit trail stay readable),
-marked inactive and ``merged_into`` the survivor."""
+marked inactive and ``merged_into`` the survivor.
+
+A merge cannot be undone, so it is never run on ids alone: the caller passes the versions of both records as it
+showed them to the person who confirmed (``merge_preview_*`` reads them side by side). A record changed since, or a
+call without the versions, is refused and nothing moves."""
 
 from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import MetaData, Table, func, select, update
 from sqlalchemy.exc import DBAPIError
@@ -16,8 +23,11 @@ from erp_core.db.append_only import is_append_only_violation
 from erp_core.db.base import Base
 from erp_core.kernel.errors import ValidationError, ValidationErrors
 from erp_core.masterdata import records as r
+from erp_core.masterdata.models import Department
+from erp_core.masterdata.models_partners import PartnerContact
 from erp_core.masterdata.partners import CUSTOMER, SUPPLIER
-from erp_core.usecase import Context, use_case
+from erp_core.security.models import User
+from erp_core.usecase import Context, query, use_case
 
 
 def referencing_columns(table_name: str, metadata: MetaData | None = None) -> list[tuple[Table, str]]:
@@ -65,13 +75,21 @@ def _move_voucher_lines(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_
         kept[key] = posted
 
 
-def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, metadata: MetaData | None) -> dict:
+def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, survivor_version: int | None,
+           duplicate_version: int | None, metadata: MetaData | None) -> dict:
     if survivor_id == duplicate_id:
         raise ValidationErrors([ValidationError("error.masterdata.merge_self", field="field.masterdata.survivor")])
     survivor = r.load(kind, ctx, survivor_id)
     duplicate = r.load(kind, ctx, duplicate_id)
     for obj in (survivor, duplicate):
         r.check_touch(kind, ctx, obj)
+    # Confirmed against what was shown: both versions are required, and both must still be current.
+    missing = [f for f, v in (("field.masterdata.survivor", survivor_version),
+                              ("field.masterdata.duplicate", duplicate_version)) if v is None]
+    if missing:
+        raise ValidationErrors([ValidationError("error.masterdata.merge_unconfirmed", field=f) for f in missing])
+    ctx.check_version(survivor, survivor_version)
+    ctx.check_version(duplicate, duplicate_version)
     if survivor.merged_into is not None or duplicate.merged_into is not None:
         raise ValidationErrors([ValidationError("error.masterdata.merged", field="field.masterdata.survivor")])
     ctx.session.flush()
@@ -102,14 +120,59 @@ def _merge(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int, meta
     return moved
 
 
+def _card(ctx: Context, kind: r.Kind, obj: Any) -> dict[str, Any]:
+    """What a person needs to tell two records apart: identity, phones (main and contacts'), department, owner,
+    credit limit, and the posted ledger balance naming the record (debit - credit over every account)."""
+    lookups = r.Lookups(ctx.session, ctx.company_id)
+    dep = ctx.session.get(Department, obj.department_id) if obj.department_id else None
+    owner = ctx.session.get(User, obj.owner_id) if obj.owner_id else None
+    contact_col = getattr(PartnerContact, f"{kind.name}_id")
+    contacts = [f"{n} {p or ''}".strip() for n, p in ctx.session.execute(
+        select(PartnerContact.name, PartnerContact.phone).where(contact_col == obj.id).order_by(PartnerContact.id))]
+    balance = None
+    gl = Base.metadata.tables.get("gl_line")
+    if gl is not None and f"{kind.name}_id" in gl.c:
+        d, c = ctx.session.execute(select(func.sum(gl.c.debit), func.sum(gl.c.credit)).where(
+            gl.c.company_id == ctx.company_id, gl.c[f"{kind.name}_id"] == obj.id)).one()
+        balance = Decimal(d or 0) - Decimal(c or 0)
+    values = r.row_values(kind, obj, lookups)
+    return {"id": obj.id, "version": obj.version, "code": obj.code, "name": obj.name, "tax_id": obj.tax_id,
+            "phone": obj.phone, "contacts": contacts, "email": obj.email, "address": obj.address,
+            "department": f"{dep.code} {dep.name}" if dep else None,
+            "owner": f"{owner.username} {owner.display_name}" if owner else None,
+            "credit_limit": obj.credit_limit, "active": obj.active, "merged_into": obj.merged_into,
+            "custom": values.get("custom") or {}, "ledger_balance": balance}
+
+
+def _preview(ctx: Context, kind: r.Kind, survivor_id: int, duplicate_id: int) -> dict[str, dict[str, Any]]:
+    cards = {}
+    for role, record_id in (("survivor", survivor_id), ("duplicate", duplicate_id)):
+        obj = r.load(kind, ctx, record_id)
+        r.check_touch(kind, ctx, obj)
+        cards[role] = _card(ctx, kind, obj)
+    return cards
+
+
+@query("masterdata.customer.merge", zh="合并客户", en="Merge customers")
+def merge_preview_customers(ctx: Context, *, survivor_id: int, duplicate_id: int) -> dict[str, dict[str, Any]]:
+    """Both customers side by side ({"survivor": card, "duplicate": card}), with the versions a merge must name."""
+    return _preview(ctx, CUSTOMER, survivor_id, duplicate_id)
+
+
+@query("masterdata.supplier.merge", zh="合并供应商", en="Merge suppliers")
+def merge_preview_suppliers(ctx: Context, *, survivor_id: int, duplicate_id: int) -> dict[str, dict[str, Any]]:
+    return _preview(ctx, SUPPLIER, survivor_id, duplicate_id)
+
+
 @use_case("masterdata.customer.merge", zh="合并客户", en="Merge customers")
-def merge_customers(ctx: Context, *, survivor_id: int, duplicate_id: int,
-                    metadata: MetaData | None = None) -> dict[str, int]:
-    """Move every reference from ``duplicate_id`` to ``survivor_id``; returns moved row counts per column."""
-    return _merge(ctx, CUSTOMER, survivor_id, duplicate_id, metadata)
+def merge_customers(ctx: Context, *, survivor_id: int, duplicate_id: int, survivor_version: int | None,
+                    duplicate_version: int | None, metadata: MetaData | None = None) -> dict[str, int]:
+    """Move every reference from ``duplicate_id`` to ``survivor_id``; returns moved row counts per column.
+    ``survivor_version`` / ``duplicate_version``: the versions the person confirming was shown (required)."""
+    return _merge(ctx, CUSTOMER, survivor_id, duplicate_id, survivor_version, duplicate_version, metadata)
 
 
 @use_case("masterdata.supplier.merge", zh="合并供应商", en="Merge suppliers")
-def merge_suppliers(ctx: Context, *, survivor_id: int, duplicate_id: int,
-                    metadata: MetaData | None = None) -> dict[str, int]:
-    return _merge(ctx, SUPPLIER, survivor_id, duplicate_id, metadata)
+def merge_suppliers(ctx: Context, *, survivor_id: int, duplicate_id: int, survivor_version: int | None,
+                    duplicate_version: int | None, metadata: MetaData | None = None) -> dict[str, int]:
+    return _merge(ctx, SUPPLIER, survivor_id, duplicate_id, survivor_version, duplicate_version, metadata)

@@ -58,6 +58,18 @@ def customer_duplicates(ctx: Context, *, values: dict[str, Any], except_id: int 
     return _duplicates(ctx, CUSTOMER, values, except_id)
 
 
+@query("masterdata.customer.view", zh="查看客户", en="View customers")
+def customer_references(ctx: Context, *, ref: str) -> list[dict[str, Any]]:
+    """Departments (ref="department") or salespeople (ref="user") to pick on the customers page, code + name,
+    inside the actor's row scope (records.reference_choices)."""
+    return r.reference_choices(CUSTOMER, ctx, ref)
+
+
+@query("masterdata.supplier.view", zh="查看供应商", en="View suppliers")
+def supplier_references(ctx: Context, *, ref: str) -> list[dict[str, Any]]:
+    return r.reference_choices(SUPPLIER, ctx, ref)
+
+
 @query("masterdata.supplier.view", zh="查看供应商", en="View suppliers")
 def list_suppliers(ctx: Context, **kwargs: Any) -> r.Page:
     return r.list_records(SUPPLIER, ctx, **kwargs)

@@ -22,6 +22,7 @@ from erp_core.db.base import Base
 from erp_core.i18n import t
 from erp_core.io import parsers
 from erp_core.io.parsers import CellError, Parser
+from erp_core.kernel.actor import Scope
 from erp_core.kernel.errors import (
     Conflict,
     DomainError,
@@ -35,7 +36,7 @@ from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_items import COSTING_METHODS, PRODUCT_KINDS, Product, ProductCategory
 from erp_core.masterdata.models_warehouse import Warehouse
 from erp_core.security.models import User
-from erp_core.security.scope import may_touch, scoped
+from erp_core.security.scope import may_touch, scope_condition, scoped
 
 
 @dataclass(frozen=True)
@@ -432,6 +433,38 @@ def list_records(kind: Kind, ctx, *, search: str | None = None, active: bool | N
         stmt = stmt.offset(max(page - 1, 0) * page_size).limit(page_size)
     rows = [row_values(kind, obj, lookups) for obj in ctx.session.execute(stmt).scalars()]
     return Page(rows, total, page, page_size)
+
+
+def reference_choices(kind: Kind, ctx, ref: str) -> list[dict[str, Any]]:
+    """The records a person may pick for a ``ref`` column of ``kind`` (pickers and list filters): active ones of the
+    company, each {"code", "name"} (code: what the column holds; users by username), by code. Narrowed by the row
+    scope of ``ctx.permission`` the way a save would be judged: a department-scoped actor gets their departments and
+    their departments' users (and themselves), an own-scoped actor only themselves as owner."""
+    if ref not in {c.ref for c in kind.columns if c.ref}:
+        raise ValueError(ref)
+    actor = ctx.actor
+    scope = actor.scope(ctx.permission)
+    if ref == "department":
+        stmt = select(Department.code, Department.name).where(Department.company_id == ctx.company_id,
+                                                              Department.active.is_(True))
+        if scope is Scope.DEPARTMENT and not actor.is_system:
+            stmt = stmt.where(Department.id.in_(sorted(actor.department_ids)))
+        stmt = stmt.order_by(Department.code)
+    elif ref == "user":
+        stmt = select(User.username, User.display_name).where(User.company_id == ctx.company_id,
+                                                             User.status == "active")
+        cond = scope_condition(actor, scope, department_col=User.department_id, owner_col=User.id)
+        if cond is not None:
+            stmt = stmt.where(cond)
+        stmt = stmt.order_by(User.username)
+    elif ref == "category":
+        stmt = select(ProductCategory.code, ProductCategory.name).where(
+            ProductCategory.company_id == ctx.company_id, ProductCategory.active.is_(True)).order_by(
+            ProductCategory.code)
+    else:
+        stmt = select(Warehouse.code, Warehouse.name).where(Warehouse.company_id == ctx.company_id,
+                                                           Warehouse.active.is_(True)).order_by(Warehouse.code)
+    return [{"code": code, "name": name} for code, name in ctx.session.execute(stmt)]
 
 
 def detail(kind: Kind, ctx, record_id: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from erp_core.masterdata.models_employees import Employee
 from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
 from erp_core.security.scope import company_rows
 from erp_core.settings.common import Page, get_owned, like_pattern, paged, require_company
@@ -43,3 +44,13 @@ def list_locations(ctx: Context, *, warehouse_id: int, include_inactive: bool = 
     if not include_inactive:
         stmt = stmt.where(WarehouseLocation.active.is_(True))
     return [dict(r._mapping) for r in ctx.session.execute(stmt.order_by(WarehouseLocation.code))]
+
+
+@query(VIEW[0], zh=VIEW[1], en=VIEW[2])
+def keeper_choices(ctx: Context) -> list[dict]:
+    """People to pick as a warehouse's keeper (仓管员): the company's active employees, {"code", "name"}, by code.
+    Company-wide like the warehouses themselves (a keeper is reference data, not a department's record). The
+    keeper column keeps the person's name, so a name typed before the employee existed stays valid."""
+    stmt = company_rows(select(Employee.code, Employee.name), ctx, company_col=Employee.company_id)
+    stmt = stmt.where(Employee.active.is_(True)).order_by(Employee.code)
+    return [{"code": code, "name": name} for code, name in ctx.session.execute(stmt)]

@@ -9,10 +9,12 @@ from erp_core.masterdata.models_custom_fields import CUSTOM_ENTITIES, CUSTOM_TYP
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
+from ui.settings_kit import done, show_flash, succeed
 
 actor = require_actor()
 st.title(tr("nav.masterdata.custom_fields"))
 st.caption(tr("masterdata.cf.help"))
+show_flash()  # each change reruns the page, so the list above shows it at once
 
 fields = run_action(cfs.list_fields) or []
 if fields:
@@ -33,21 +35,26 @@ def _type_label(t: str) -> str:
 
 
 if actor.may("masterdata.custom_field.create"):
+    # Kept as typed when refused, cleared once the field is defined (the keys below are forgotten).
+    new_keys = {k: f"cf_new_{k}" for k in ("entity", "key", "label_zh", "label_en", "type", "default", "choices",
+                                           "required")}
     with st.expander(tr("masterdata.cf.new"), expanded=not fields), st.form("cf_new"):
         c1, c2 = st.columns(2)
-        entity = c1.selectbox(tr("field.masterdata.cf_entity"), CUSTOM_ENTITIES,
+        entity = c1.selectbox(tr("field.masterdata.cf_entity"), CUSTOM_ENTITIES, key=new_keys["entity"],
                               format_func=lambda e: tr(f"masterdata.kind.{e}"))
-        key = c2.text_input(tr("field.masterdata.cf_key"))
-        label_zh = c1.text_input(tr("field.masterdata.cf_label_zh"))
-        label_en = c2.text_input(tr("field.masterdata.cf_label_en"))
-        field_type = c1.selectbox(tr("field.masterdata.cf_type"), CUSTOM_TYPES, format_func=_type_label)
-        default = c2.text_input(tr("field.masterdata.cf_default"))
-        choices = st.text_area(tr("field.masterdata.cf_choices"))
-        required = st.checkbox(tr("field.masterdata.cf_required"))
+        key = c2.text_input(tr("field.masterdata.cf_key"), key=new_keys["key"])
+        label_zh = c1.text_input(tr("field.masterdata.cf_label_zh"), key=new_keys["label_zh"])
+        label_en = c2.text_input(tr("field.masterdata.cf_label_en"), key=new_keys["label_en"])
+        field_type = c1.selectbox(tr("field.masterdata.cf_type"), CUSTOM_TYPES, format_func=_type_label,
+                                  key=new_keys["type"])
+        default = c2.text_input(tr("field.masterdata.cf_default"), key=new_keys["default"])
+        choices = st.text_area(tr("field.masterdata.cf_choices"), key=new_keys["choices"])
+        required = st.checkbox(tr("field.masterdata.cf_required"), key=new_keys["required"])
         if st.form_submit_button(tr("masterdata.save"), type="primary"):
-            run_action(cfs.define_field, success="masterdata.saved", values={
-                "entity": entity, "key": key, "label_zh": label_zh, "label_en": label_en,
-                "field_type": field_type, "default_value": default, "choices": choices, "required": required})
+            if done(cfs.define_field, values={
+                    "entity": entity, "key": key, "label_zh": label_zh, "label_en": label_en,
+                    "field_type": field_type, "default_value": default, "choices": choices, "required": required}):
+                succeed("masterdata.saved", forget=new_keys.values())
 
 if fields and actor.may("masterdata.custom_field.edit"):
     st.subheader(tr("masterdata.cf.change"))
@@ -65,15 +72,17 @@ if fields and actor.may("masterdata.custom_field.edit"):
         choices = st.text_area(tr("field.masterdata.cf_choices"), value=f["choices"] or "")
         required = st.checkbox(tr("field.masterdata.cf_required"), value=f["required"])
         if st.form_submit_button(tr("masterdata.save"), type="primary"):
-            run_action(cfs.edit_field, success="masterdata.saved", field_id=chosen, version=f["version"], values={
-                "label_zh": label_zh, "label_en": label_en, "field_type": field_type, "default_value": default,
-                "choices": choices, "required": required})
+            if done(cfs.edit_field, field_id=chosen, version=f["version"], values={
+                    "label_zh": label_zh, "label_en": label_en, "field_type": field_type, "default_value": default,
+                    "choices": choices, "required": required}):
+                succeed("masterdata.saved")
     if f["retired"]:
         if st.button(tr("masterdata.cf.restore"), key=f"cf_restore_{chosen}"):
-            run_action(cfs.restore_field, success="masterdata.saved", field_id=chosen, version=f["version"])
+            if done(cfs.restore_field, field_id=chosen, version=f["version"]):
+                succeed("masterdata.saved")
     elif actor.may("masterdata.custom_field.deactivate"):
         st.caption(tr("masterdata.cf.remove_help"))
         if st.button(tr("masterdata.cf.remove"), key=f"cf_remove_{chosen}"):
             outcome = run_action(cfs.remove_field, field_id=chosen, version=f["version"])
             if outcome:
-                st.success(tr("masterdata.cf.deleted" if outcome == "deleted" else "masterdata.cf.retired_done"))
+                succeed("masterdata.cf.deleted" if outcome == "deleted" else "masterdata.cf.retired_done")

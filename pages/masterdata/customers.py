@@ -13,6 +13,8 @@ render(RecordScreen(
     create=partners_services.create_customer, edit=partners_services.edit_customer,
     set_active=partners_services.set_customer_active, export_q=export_customers, fields_q=customer_fields,
     duplicates_q=partners_queries.customer_duplicates, merge=merge_services.merge_customers,
+    merge_preview_q=merge_services.merge_preview_customers, refs_q=partners_queries.customer_references,
+    default_columns=("code", "name", "contact_name", "phone", "department", "owner", "credit_limit", "active"),
     children={"add_contact": partners_services.add_customer_contact,
               "remove_contact": partners_services.remove_customer_contact,
               "add_address": partners_services.add_customer_address,

@@ -66,7 +66,8 @@ with tab_list:
 
 if actor.may("masterdata.department.create"):
     with st.expander(tr("settings.department.add"), icon=":material/add:"):
-        with st.form("dp_add", clear_on_submit=True):
+        # kept as typed when refused, cleared once added
+        with st.form("dp_add", clear_on_submit=False):
             c1, c2, c3 = st.columns(3)
             code = c1.text_input(tr(F + "code"), max_chars=40, key="dp_new_code")
             name = c2.text_input(tr(F + "name"), max_chars=200, key="dp_new_name")
@@ -74,7 +75,7 @@ if actor.may("masterdata.department.create"):
                                   format_func=lambda i: tr("settings.none") if i is None else names[i])
             add = st.form_submit_button(tr("settings.add"), type="primary", key="dp_add_submit")
         if add and done(create_department, code=code, name=name, parent_id=parent):
-            succeed()
+            succeed(forget=["dp_new_code", "dp_new_name", "dp_new_parent"])
 
 if tree and (actor.may("masterdata.department.edit") or actor.may("masterdata.department.deactivate")):
     st.subheader(tr("settings.edit"))

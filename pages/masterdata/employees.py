@@ -11,4 +11,6 @@ render(RecordScreen(
     list_q=employees_queries.list_employees, get_q=employees_queries.get_employee,
     create=employees_services.create_employee, edit=employees_services.edit_employee,
     set_active=employees_services.set_employee_active, export_q=export_employees, fields_q=employee_fields,
+    refs_q=employees_queries.employee_references,
+    default_columns=("code", "name", "department", "position", "phone", "hire_date", "active"),
 ))

@@ -12,4 +12,5 @@ render(RecordScreen(
     create=items_services.create_product, edit=items_services.edit_product,
     set_active=items_services.set_product_active, export_q=export_products, fields_q=product_fields,
     category_tree_q=items_queries.category_tree,
+    default_columns=("code", "name", "specification", "unit", "category", "tax_rate", "kind", "active"),
 ))

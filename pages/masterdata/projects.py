@@ -60,18 +60,24 @@ table(result.rows, columns)
 export_buttons(result.rows, columns, "projects", "pj_export")
 
 
+NEW_KEYS = {f: f"pj_add_{f}" for f in ("code", "name", "department", "start", "end")}
+
+
 def _form(key: str, row: dict | None):
+    """The add form (row None) keeps what was typed when refused and is cleared once added (NEW_KEYS forgotten);
+    an edit form shows the record."""
     row = row or {}
+    k = (lambda f: None) if row else NEW_KEYS.get
     options = [None, *dep_names]
-    with st.form(key, clear_on_submit=row == {}):
+    with st.form(key, clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
-        code = c1.text_input(tr(F + "code"), value=row.get("code", ""), max_chars=40)
-        name = c2.text_input(tr(F + "name"), value=row.get("name", ""), max_chars=200)
-        dep = c3.selectbox(tr(F + "department"), options, format_func=_dep,
+        code = c1.text_input(tr(F + "code"), value=row.get("code", ""), max_chars=40, key=k("code"))
+        name = c2.text_input(tr(F + "name"), value=row.get("name", ""), max_chars=200, key=k("name"))
+        dep = c3.selectbox(tr(F + "department"), options, format_func=_dep, key=k("department"),
                            index=options.index(row.get("department_id")) if row.get("department_id") in options
                            else 0)
-        start = c1.date_input(tr(F + "start_date"), value=row.get("start_date"))
-        end = c2.date_input(tr(F + "end_date"), value=row.get("end_date"))
+        start = c1.date_input(tr(F + "start_date"), value=row.get("start_date"), key=k("start"))
+        end = c2.date_input(tr(F + "end_date"), value=row.get("end_date"), key=k("end"))
         submitted = st.form_submit_button(tr("settings.save" if row else "settings.add"), type="primary")
     return submitted, dict(code=code, name=name, department_id=dep, start_date=start, end_date=end)
 
@@ -80,7 +86,7 @@ if actor.may("masterdata.project.create"):
     with st.expander(tr("settings.project.add"), icon=":material/add:"):
         submitted, values = _form("pj_add", None)
         if submitted and done(create_project, **values):
-            succeed()
+            succeed(forget=NEW_KEYS.values())
 
 if result.rows and (actor.may("masterdata.project.edit") or actor.may("masterdata.project.deactivate")):
     st.subheader(tr("settings.edit"))

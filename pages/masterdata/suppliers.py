@@ -12,6 +12,8 @@ render(RecordScreen(
     create=partners_services.create_supplier, edit=partners_services.edit_supplier,
     set_active=partners_services.set_supplier_active, export_q=export_suppliers, fields_q=supplier_fields,
     duplicates_q=partners_queries.supplier_duplicates, merge=merge_services.merge_suppliers,
+    merge_preview_q=merge_services.merge_preview_suppliers, refs_q=partners_queries.supplier_references,
+    default_columns=("code", "name", "contact_name", "phone", "department", "owner", "credit_limit", "active"),
     children={"add_contact": partners_services.add_supplier_contact,
               "remove_contact": partners_services.remove_supplier_contact,
               "add_address": partners_services.add_supplier_address,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.masterdata.warehouse_queries import list_locations, list_warehouses
+from erp_core.masterdata.warehouse_queries import keeper_choices, list_locations, list_warehouses
 from erp_core.masterdata.warehouse_services import (
     activate_warehouse,
     create_location,
@@ -52,14 +52,33 @@ table(result.rows, columns)
 export_buttons(result.rows, columns, "warehouses", "wh_export")
 
 
+NEW_KEYS = {f: f"wh_add_{f}" for f in ("code", "name", "address", "keeper")}
+keepers = {e["name"]: f"{e['code']} {e['name']}" for e in run_action(keeper_choices) or []}
+
+
+def _keeper(label: str, current: str | None, key: str | None) -> str | None:
+    """仓管员: a searchable pick of the company's employees (code + name); the warehouse keeps the person's name,
+    and a name typed that is not an employee's (someone from outside, an old entry) is still accepted."""
+    opts = ["", *keepers]
+    if current and current not in keepers:
+        opts.append(current)
+    return st.selectbox(label, opts, index=opts.index(current) if current else None, key=key,
+                        format_func=lambda v: keepers.get(v, v) if v else "—", accept_new_options=True,
+                        placeholder=tr("settings.warehouse.keeper_placeholder")) or None
+
+
 def _form(key: str, row: dict | None):
+    """The add form (row None) keeps what was typed when refused and is cleared once added (NEW_KEYS forgotten);
+    an edit form shows the record."""
     row = row or {}
-    with st.form(key, clear_on_submit=row == {}):
+    k = (lambda f: None) if row else NEW_KEYS.get
+    with st.form(key, clear_on_submit=False):
         c1, c2 = st.columns(2)
-        code = c1.text_input(tr(F + "code"), value=row.get("code", ""), max_chars=40)
-        name = c2.text_input(tr(F + "name"), value=row.get("name", ""), max_chars=200)
-        address = c1.text_input(tr(F + "address"), value=row.get("address") or "", max_chars=300)
-        keeper = c2.text_input(tr(F + "keeper"), value=row.get("keeper") or "", max_chars=100)
+        code = c1.text_input(tr(F + "code"), value=row.get("code", ""), max_chars=40, key=k("code"))
+        name = c2.text_input(tr(F + "name"), value=row.get("name", ""), max_chars=200, key=k("name"))
+        address = c1.text_input(tr(F + "address"), value=row.get("address") or "", max_chars=300, key=k("address"))
+        with c2:
+            keeper = _keeper(tr(F + "keeper"), row.get("keeper"), k("keeper"))
         submitted = st.form_submit_button(tr("settings.save" if row else "settings.add"), type="primary")
     return submitted, dict(code=code, name=name, address=address or None, keeper=keeper or None)
 
@@ -68,7 +87,7 @@ if actor.may("masterdata.warehouse.create"):
     with st.expander(tr("settings.warehouse.add"), icon=":material/add:"):
         submitted, values = _form("wh_add", None)
         if submitted and done(create_warehouse, **values):
-            succeed()
+            succeed(forget=NEW_KEYS.values())
 
 if not result.rows:
     st.stop()
@@ -95,13 +114,13 @@ with tab_loc:
     if locations:
         export_buttons(locations, loc_columns, f"locations_{row['code']}", "wl_export")
     if actor.may("masterdata.warehouse.edit_location"):
-        with st.form(f"wl_add_{picked}", clear_on_submit=True):
+        with st.form(f"wl_add_{picked}", clear_on_submit=False):  # kept when refused, cleared once added
             c1, c2 = st.columns(2)
             code = c1.text_input(tr(L + "code"), max_chars=40, key="wl_new_code")
             name = c2.text_input(tr(L + "name"), max_chars=200, key="wl_new_name")
             add = st.form_submit_button(tr("settings.warehouse.add_location"), type="primary", key="wl_add_submit")
         if add and done(create_location, warehouse_id=picked, code=code, name=name):
-            succeed()
+            succeed(forget=["wl_new_code", "wl_new_name"])
         if locations:
             loc_labels = {x["id"]: f"{x['code']} {x['name']}" for x in locations}
             lid = st.selectbox(tr("settings.pick"), list(loc_labels), format_func=loc_labels.get, key="wl_pick")

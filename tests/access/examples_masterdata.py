@@ -168,14 +168,26 @@ def _(env):
     return {"values": {"name": "某公司"}}
 
 
-@example(M + "merge_services.merge_customers")
+@example(M + "merge_services.merge_preview_customers")
 def _(env):
     return {"survivor_id": _customer(env), "duplicate_id": _customer(env)}
 
 
-@example(M + "merge_services.merge_suppliers")
+@example(M + "merge_services.merge_preview_suppliers")
 def _(env):
     return {"survivor_id": _supplier(env), "duplicate_id": _supplier(env)}
+
+
+@example(M + "merge_services.merge_customers")
+def _(env):
+    return {"survivor_id": _customer(env), "duplicate_id": _customer(env), "survivor_version": 1,
+            "duplicate_version": 1}
+
+
+@example(M + "merge_services.merge_suppliers")
+def _(env):
+    return {"survivor_id": _supplier(env), "duplicate_id": _supplier(env), "survivor_version": 1,
+            "duplicate_version": 1}
 
 
 @example(M + "employees_services.create_employee")
@@ -191,6 +203,17 @@ def _(env):
 @example(M + "employees_services.set_employee_active")
 def _(env):
     return {"employee_id": _employee(env), "version": None}
+
+
+@example(M + "partners_queries.customer_references", M + "partners_queries.supplier_references",
+         M + "employees_queries.employee_references")
+def _(env):
+    return {"ref": "department"}
+
+
+@example(M + "warehouse_queries.keeper_choices")
+def _(env):
+    return {}
 
 
 @example(M + "employees_queries.get_employee")

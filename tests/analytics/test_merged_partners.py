@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 from erp_core.analytics import queries
 from erp_core.ledger.models import GlLine
 from erp_core.masterdata.merge_services import merge_customers, merge_suppliers
+from erp_core.masterdata.models_partners import Customer, Supplier
 from tests.support.factories import actor
+
+
+def _merge(merge, db, who, survivor_id: int, duplicate_id: int) -> None:
+    """Merge as a person who confirmed the records as they are now (their current versions)."""
+    with db.uow(readonly=True) as uow:
+        model = Customer if merge is merge_customers else Supplier
+        versions = [uow.session.get(model, i).version for i in (survivor_id, duplicate_id)]
+    merge(db, who, survivor_id=survivor_id, duplicate_id=duplicate_id, survivor_version=versions[0],
+          duplicate_version=versions[1])
 
 
 def _day(n: int, month: int = 1) -> dt.date:
@@ -33,7 +43,7 @@ def test_aging_dimension_ledger_and_filters_show_a_merged_customer_under_its_sur
     before = queries.aging(db, reader, kind="receivable", as_of_date=_day(15, 3))
     assert set(before["dimension_id"]) == {1, 2, 3}
 
-    merge_customers(db, b.preparer, survivor_id=1, duplicate_id=2)  # B into A
+    _merge(merge_customers, db, b.preparer, 1, 2)  # B into A
     assert _lines_of(db, 2) == 1  # the posted line still names B: never rewritten
 
     aging = queries.aging(db, reader, kind="receivable", as_of_date=_day(15, 3))
@@ -60,7 +70,7 @@ def test_aging_dimension_ledger_and_filters_show_a_merged_customer_under_its_sur
     assert list(only_c["debit"]) == [D("40.00")]
 
     # a chain: A (holding B) merged into C -> everything shows under C
-    merge_customers(db, b.preparer, survivor_id=3, duplicate_id=1)
+    _merge(merge_customers, db, b.preparer, 3, 1)
     aging = queries.aging(db, reader, kind="receivable", as_of_date=_day(15, 3))
     assert [(r["dimension_id"], r["balance"]) for r in aging.to_dict("records")] == [(3, D("1290.00"))]
     lines = queries.drill_down(db, reader, account_code="1122", period_from="2026-01", period_to="2026-03",
@@ -78,7 +88,7 @@ def test_payables_and_balance_sheet_split_follow_supplier_merges(db, company, bo
     payables = queries.aging(db, reader, kind="payable", as_of_date=_day(31))
     assert set(payables["dimension_id"]) == {1, 2}
     assert _payable_prepaid(db, reader) == (D("500.00"), D("500.00"))
-    merge_suppliers(db, b.preparer, survivor_id=1, duplicate_id=2)
+    _merge(merge_suppliers, db, b.preparer, 1, 2)
     assert queries.aging(db, reader, kind="payable", as_of_date=_day(31)).empty
     dims = queries.dimension_ledger(db, reader, dimension="supplier", account_code="2202",
                                     period_from="2026-01", period_to="2026-01")

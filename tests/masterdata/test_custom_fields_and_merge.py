@@ -102,6 +102,12 @@ def test_merge_discovers_every_foreign_key():
                 assert (table.name, fk.parent.name) in cols
 
 
+def _versions(db, admin, survivor_id, duplicate_id) -> dict[str, int]:
+    """The versions a person confirming the merge was shown (the preview's cards)."""
+    cards = ms.merge_preview_customers(db, admin, survivor_id=survivor_id, duplicate_id=duplicate_id)
+    return {"survivor_version": cards["survivor"]["version"], "duplicate_version": cards["duplicate"]["version"]}
+
+
 def test_merge_moves_every_reference_and_is_audited(db, admin):
     a = ps.create_customer(db, admin, values={"code": "C1", "name": "长沙星辰贸易有限公司"})
     b = ps.create_customer(db, admin, values={"code": "C2", "name": "长沙星辰贸易"}, confirm_duplicates=True)
@@ -120,7 +126,7 @@ def test_merge_moves_every_reference_and_is_audited(db, admin):
             conn.execute(insert(order), [{"id": 1, "customer_id": b, "bill_to_id": a},
                                          {"id": 2, "customer_id": b, "bill_to_id": b},
                                          {"id": 3, "customer_id": a, "bill_to_id": None}])
-        moved = ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b, metadata=md)
+        moved = ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b, metadata=md, **_versions(db, admin, a, b))
         assert moved == {"partner_contact.customer_id": 1, "partner_address.customer_id": 1,
                          "test_sales_order.customer_id": 2, "test_sales_order.bill_to_id": 1}
         with db.engine.connect() as conn:
@@ -137,7 +143,7 @@ def test_merge_moves_every_reference_and_is_audited(db, admin):
         assert entry.action == "masterdata.customer.merge" and "test_sales_order.customer_id" in entry.details
     # a merged record cannot be merged again, reactivated, or merged into itself
     with pytest.raises(ValidationErrors):
-        ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b)
+        ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b, **_versions(db, admin, a, b))
     with pytest.raises(ValidationErrors):
         ps.set_customer_active(db, admin, customer_id=b, version=None, active=True)
     with pytest.raises(ValidationErrors):
@@ -150,7 +156,7 @@ def test_merge_moves_every_reference_and_is_audited(db, admin):
     assert [r["code"] for r in pq.list_customers(db, admin).rows] == ["C1"]  # merged ones are left out
     assert len(pq.list_customers(db, admin, include_merged=True).rows) == 2
     with pytest.raises(ValidationErrors):
-        ms.merge_customers(db, admin, survivor_id=a, duplicate_id=a)
+        ms.merge_customers(db, admin, survivor_id=a, duplicate_id=a, survivor_version=1, duplicate_version=1)
     # merged partners no longer count as duplicates
     assert [m["code"] for m in pq.customer_duplicates(db, admin, values={"name": "长沙星辰贸易"})] == ["C1"]
 
@@ -175,7 +181,7 @@ def test_merge_leaves_append_only_history_alone(db, admin):
             conn.execute(insert(posted), [{"id": 1, "customer_id": b}])
             for stmt in guard_ddl(dialect, "test_posted_line"):
                 conn.execute(text(stmt))
-        moved = ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b, metadata=md)
+        moved = ms.merge_customers(db, admin, survivor_id=a, duplicate_id=b, metadata=md, **_versions(db, admin, a, b))
         assert moved == {"partner_contact.customer_id": 1}
         with db.engine.connect() as conn:
             assert conn.execute(select(posted.c.customer_id)).scalar_one() == b

@@ -51,7 +51,10 @@ def test_customer_merge_moves_open_voucher_lines_and_counts_posted(db, company):
     dup = customer(db, company.company_id, "C2", "甲公司（重复）")
     draft, reviewed, posted = _three_vouchers(db, company, "1122", customer_id=dup)
     before = {vid: ver for vid, _s, ver, _c in _lines(db, VoucherLine.customer_id)}
-    moved = ms.merge_customers(db, admin, survivor_id=survivor, duplicate_id=dup)
+    cards = ms.merge_preview_customers(db, admin, survivor_id=survivor, duplicate_id=dup)
+    moved = ms.merge_customers(db, admin, survivor_id=survivor, duplicate_id=dup,
+                               survivor_version=cards["survivor"]["version"],
+                               duplicate_version=cards["duplicate"]["version"])
     assert moved["voucher_line.customer_id"] == 3
     rows = _lines(db, VoucherLine.customer_id)
     assert sorted((vid, c) for vid, _s, _v, c in rows) == sorted(
@@ -71,7 +74,10 @@ def test_supplier_merge_moves_open_voucher_lines(db, company):
     # the same name after brackets are stripped: creating it warns (疑似重复) and needs confirming
     dup = create_supplier(db, admin, values={"code": "S2", "name": "乙厂（重复）"}, confirm_duplicates=True)
     draft, reviewed, posted = _three_vouchers(db, company, "2202", supplier_id=dup)
-    moved = ms.merge_suppliers(db, admin, survivor_id=survivor, duplicate_id=dup)
+    cards = ms.merge_preview_suppliers(db, admin, survivor_id=survivor, duplicate_id=dup)
+    moved = ms.merge_suppliers(db, admin, survivor_id=survivor, duplicate_id=dup,
+                               survivor_version=cards["survivor"]["version"],
+                               duplicate_version=cards["duplicate"]["version"])
     assert moved["voucher_line.supplier_id"] == 3
     assert sorted(c for _v, _s, _ver, c in _lines(db, VoucherLine.supplier_id)) == sorted(
         [survivor, survivor, survivor, dup])
