@@ -363,10 +363,12 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
             merged.update(attrs)
             attrs.update(kind.derived(merged))
         if check_scope and scope_check is None:
-            probe = {**(current or {}), **attrs}
-            if not may_touch(ctx, company_id=company_id,
-                             department_id=probe.get(kind.department_attr) if kind.department_attr else None,
-                             owner_id=probe.get(kind.owner_attr) if kind.owner_attr else None):
+            # The record as it is now AND as the row leaves it (records.edit's rule): a row may neither reach
+            # into another department's record nor move a record out of the actor's reach. Checking only the
+            # new state let a clerk take over any record by importing its code with department=<own>.
+            after = {**(current or {}), **attrs}
+            if not all(_may_touch_row(kind, ctx, company_id, state)
+                       for state in ((current, after) if current is not None else (after,))):
                 report.problems.append(ImportProblem(row_no, header_of.get("code", "code"), code_value,
                                                      "error.permission_denied", {"permission": ctx.permission}))
                 continue
@@ -407,6 +409,12 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
     if _tree_ref(kind):
         placeholders = {v: k for k, v in lookups._load(_tree_ref(kind)).items() if v < 0}
     return _Plan(report, inserts, updates, placeholders)
+
+
+def _may_touch_row(kind: r.Kind, ctx, company_id: int, state: dict[str, Any]) -> bool:
+    return may_touch(ctx, company_id=company_id,
+                     department_id=state.get(kind.department_attr) if kind.department_attr else None,
+                     owner_id=state.get(kind.owner_attr) if kind.owner_attr else None)
 
 
 def _record_key(rec: dict[str, Any], targets: list[str]) -> Any:
