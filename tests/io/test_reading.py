@@ -206,3 +206,12 @@ def test_gbk_files_people_write_still_read(text):
 def test_other_encodings_are_refused(data):
     err = _refused("error.import.encoding", read_table, data, "c.csv")
     assert re.search("UTF-8", render_error(err, "en"))
+
+
+def test_xlsx_export_of_text_stored_with_a_control_character_shows_it_instead_of_failing():
+    """Records saved before the refusal may hold a NUL (SQLite stored it): openpyxl cannot write it into XML and
+    the whole export failed with IllegalCharacterError."""
+    from erp_core.io.export import to_xlsx_bytes
+
+    data = to_xlsx_bytes(["code", "name"], [["C1", "甲\x00乙\x1b"], ["C2", "丙\t丁"]])
+    assert read_table(data, "e.xlsx").rows == [["C1", "甲<U+0000>乙<U+001B>"], ["C2", "丙\t丁"]]
