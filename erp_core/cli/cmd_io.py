@@ -50,13 +50,16 @@ def _import_command(spec: ImportKind):
                   help="Kinds with a date parameter (opening-balances...): the date (YYYY-MM-DD).")
     @click.option("--company", "--company-id", "company_id", type=int, default=None,
               help="Company id (only needed when the database holds several).")
+    @click.option("--encoding", default=None,
+                  help="A CSV file's text encoding (utf-8, gb18030, big5...). Default: UTF-8 or GB18030 (GBK) "
+                       "recognised; a file in neither is refused.")
     @pass_state
     @handles_errors
     def command(state: CliState, file: Path, dry_run: bool, confirm_duplicates: bool, opening_date,
-                company_id: int | None) -> None:
+                company_id: int | None, encoding: str | None) -> None:
         from erp_core.io.importer import DuplicatesNotConfirmed, ImportFailed, read_table
 
-        table = read_table(file.read_bytes(), file.name)
+        table = read_table(file.read_bytes(), file.name, encoding=encoding)
         kind = kind_for_file(spec.name, table.headers)  # e.g. a stock file given to opening-balances
         params: dict = {}
         for p in kind.params:

@@ -15,8 +15,6 @@ an optional value); columns not in the file are left alone. New rows are inserte
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from erp_core.i18n import has, t
 from erp_core.io import parsers
-from erp_core.io.export import DANGEROUS_PREFIXES
 from erp_core.io.parsers import CellError
+from erp_core.io.reading import Table, read_table  # noqa: F401  (read_table: re-exported for its callers)
 from erp_core.kernel.actor import Scope
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, DomainError
@@ -40,76 +38,7 @@ Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, to
 BATCH = 2000
 
 
-# --- reading files --------------------------------------------------------------------------------------------
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[Any]]  # data rows; row i is sheet row i + 2 (the header is row 1)
-    filename: str = ""
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 with BOM, UTF-8, else GB18030 (what Excel and WPS on Chinese Windows write)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
-def _unneutralize(value: Any) -> Any:
-    """Undo export's formula guard ('=... -> =...), so an exported file imports back unchanged."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(DANGEROUS_PREFIXES):
-        return value[1:]
-    return value
-
-
-def _xlsx_cell(value: Any) -> Any:
-    # Spreadsheet numbers are binary floats; their shortest repr is the decimal a person typed.
-    if isinstance(value, float):
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    return _unneutralize(value)
-
-
-def read_table(data: bytes, filename: str) -> Table:
-    """Read the first sheet of an XLSX file, or a CSV file (by name, or by content when the name says neither)."""
-    name = filename.lower()
-    try:
-        if name.endswith((".xlsx", ".xlsm")) or (not name.endswith(".csv") and data[:2] == b"PK"):
-            from openpyxl import load_workbook
-
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                rows = [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        else:
-            text = decode_csv(data)
-            rows = list(csv.reader(io.StringIO(text)))
-            if "'" in text:  # only a file with an apostrophe somewhere can hold a guarded cell
-                rows = [[_unneutralize(v) for v in row] for row in rows]
-    except DomainError:
-        raise
-    except Exception as exc:  # a corrupt or foreign file: say so in the user's language
-        raise DomainError("error.import.file_format", detail=type(exc).__name__) from None
-    while rows and all(parsers.is_blank(v) for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        return Table([], [], filename)
-    headers = ["" if v is None else str(v).strip() for v in rows[0]]
-    # Every data row is at least as wide as the header; the reader's own lists are kept (a copy of each row
-    # cost a tenth of a 100,000-line voucher import), only short rows are padded.
-    width = len(headers)
-    body = rows[1:]
-    for i, row in enumerate(body):
-        if len(row) < width:
-            body[i] = [*row, *[None] * (width - len(row))]
-    return Table(headers, body, filename)
-
+# Reading files (limits, encodings, control characters): erp_core/io/reading.py.
 
 # --- reports --------------------------------------------------------------------------------------------------
 
@@ -130,7 +59,7 @@ class ImportProblem:
     def render(self, locale: str | None) -> str:
         if self.row is None:
             return t("import.problem.file", locale, column=self.column, reason=self.reason(locale))
-        value = "" if self.value is None else str(self.value)
+        value = parsers.visible(self.value)  # a control character in the cell shows as <U+0000>
         return t("import.problem.row", locale, row=self.row, column=self.column, value=value,
                  reason=self.reason(locale))
 
@@ -363,10 +292,12 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
             merged.update(attrs)
             attrs.update(kind.derived(merged))
         if check_scope and scope_check is None:
-            probe = {**(current or {}), **attrs}
-            if not may_touch(ctx, company_id=company_id,
-                             department_id=probe.get(kind.department_attr) if kind.department_attr else None,
-                             owner_id=probe.get(kind.owner_attr) if kind.owner_attr else None):
+            # The record as it is now AND as the row leaves it (records.edit's rule): a row may neither reach
+            # into another department's record nor move a record out of the actor's reach. Checking only the
+            # new state let a clerk take over any record by importing its code with department=<own>.
+            after = {**(current or {}), **attrs}
+            if not all(_may_touch_row(kind, ctx, company_id, state)
+                       for state in ((current, after) if current is not None else (after,))):
                 report.problems.append(ImportProblem(row_no, header_of.get("code", "code"), code_value,
                                                      "error.permission_denied", {"permission": ctx.permission}))
                 continue
@@ -407,6 +338,12 @@ def _check(kind: r.Kind, ctx, table: Table, progress: Progress | None) -> _Plan:
     if _tree_ref(kind):
         placeholders = {v: k for k, v in lookups._load(_tree_ref(kind)).items() if v < 0}
     return _Plan(report, inserts, updates, placeholders)
+
+
+def _may_touch_row(kind: r.Kind, ctx, company_id: int, state: dict[str, Any]) -> bool:
+    return may_touch(ctx, company_id=company_id,
+                     department_id=state.get(kind.department_attr) if kind.department_attr else None,
+                     owner_id=state.get(kind.owner_attr) if kind.owner_attr else None)
 
 
 def _record_key(rec: dict[str, Any], targets: list[str]) -> Any:

@@ -140,7 +140,7 @@ WAREHOUSE = r.Kind(
     columns=(
         _code(FW + "code"),
         _name(FW + "name"),
-        r.Col("address", FW + "address", parsers.text(300), aliases=("地址",)),
+        r.Col("address", FW + "address", parsers.text(300, multiline=True), aliases=("地址",)),
         r.Col("keeper", FW + "keeper", parsers.text(100), aliases=("仓管员", "库管员")),
         _active(),
     ),

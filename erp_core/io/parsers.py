@@ -34,6 +34,40 @@ class CellError(Exception):
         self.params = params
 
 
+# Control characters (issue #11 item 14): a NUL crashed imports on PostgreSQL (psycopg refuses it in text) and was
+# stored silently on SQLite; other C0/C1 controls and the explicit bidirectional overrides (which can make a name
+# display as something else) have no place in business text either. Tab, line feed and carriage return are allowed
+# only where a field takes several lines (``text(multiline=True)``: addresses, choice lists).
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+CONTROL_RE = re.compile(f"[{_CONTROL}]")  # never allowed
+SINGLE_LINE_CONTROL_RE = re.compile(f"[{_CONTROL}\t\n\r\u2028\u2029]")  # nor in a one-line field
+
+
+def control_char(value: str, *, multiline: bool = False) -> str | None:
+    """The first control character of ``value`` that a field does not allow, or None."""
+    m = (CONTROL_RE if multiline else SINGLE_LINE_CONTROL_RE).search(value)
+    return m.group() if m else None
+
+
+def char_name(ch: str) -> str:
+    """A control character as people can read and search for it: U+0000."""
+    return f"U+{ord(ch):04X}"
+
+
+def visible(value: object) -> str:
+    """``value`` as text with every control character (tab and newline included) shown as U+XXXX, for messages
+    and problem lists that echo a cell back."""
+    s = "" if value is None else str(value)
+    return SINGLE_LINE_CONTROL_RE.sub(lambda m: "<" + char_name(m.group()) + ">", s)
+
+
+def refuse_control(value: str, *, multiline: bool = False) -> str:
+    ch = control_char(value, multiline=multiline)
+    if ch is not None:
+        raise CellError("error.text.control_char", char=char_name(ch))
+    return value
+
+
 def half_width(value: str) -> str:
     """Full-width letters, digits and punctuation -> half-width (ＡＢＣ１２３（） -> ABC123())."""
     return unicodedata.normalize("NFKC", value)
@@ -43,11 +77,14 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(max_len: int | None = None) -> Parser:
+def text(max_len: int | None = None, *, multiline: bool = False) -> Parser:
+    """Free text (names, specifications, addresses...): trimmed; control characters refused (tab and line breaks
+    too unless ``multiline``), the one rule every master-data form and import applies to text."""
+
     def parse(value: Any) -> str | None:
         if is_blank(value):
             return None
-        s = str(value).strip()
+        s = refuse_control(str(value).strip(), multiline=multiline)
         if max_len is not None and len(s) > max_len:
             raise CellError("error.too_long", max=max_len)
         return s
@@ -192,7 +229,7 @@ def email() -> Parser:
         if is_blank(value):
             return None
         s = half_width(str(value)).strip()
-        if len(s) > 200 or not EMAIL_RE.match(s):
+        if len(s) > 200 or not EMAIL_RE.match(s) or control_char(s):
             raise CellError("error.import.email")
         return s
 

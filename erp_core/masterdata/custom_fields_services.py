@@ -65,7 +65,7 @@ def _validate(values: dict[str, Any], *, creating: bool, entity: str | None = No
             ("field_type", "field.masterdata.cf_type", parsers.choice(CUSTOM_TYPES), True),
             ("required", "field.masterdata.cf_required", parsers.boolean(), False),
             ("default_value", "field.masterdata.cf_default", parsers.text(200), False),
-            ("choices", "field.masterdata.cf_choices", parsers.text(4000), False),
+            ("choices", "field.masterdata.cf_choices", parsers.text(4000, multiline=True), False),
             ("position", "field.masterdata.cf_position", parsers.integer(min_value=0, max_value=9999), False)]
     if creating:
         spec = [("entity", "field.masterdata.cf_entity", parsers.choice(CUSTOM_ENTITIES), True),

@@ -62,7 +62,7 @@ def _columns(owner_field: str) -> tuple[Col, ...]:
         Col("contact_name", "field.masterdata.contact_name", parsers.text(100), aliases=("联系人", "contact")),
         Col("phone", "field.masterdata.phone", parsers.phone(), aliases=("电话", "手机", "联系电话")),
         Col("email", "field.masterdata.email", parsers.email(), aliases=("邮箱", "电子邮件")),
-        Col("address", "field.masterdata.address", parsers.text(300), aliases=("地址",)),
+        Col("address", "field.masterdata.address", parsers.text(300, multiline=True), aliases=("地址",)),
         Col("credit_limit", "field.masterdata.credit_limit", parsers.money(), aliases=("信用额度",)),
         Col("payment_terms_days", "field.masterdata.payment_terms_days",
             parsers.integer(min_value=0, max_value=3650), aliases=("账期", "付款期限", "payment terms")),

@@ -88,7 +88,7 @@ _CONTACT = [("name", "field.masterdata.contact_name", parsers.text(100), True),
             ("phone", "field.masterdata.phone", parsers.phone(), False),
             ("email", "field.masterdata.email", parsers.email(), False)]
 _ADDRESS = [("kind", "field.masterdata.address_kind", parsers.choice(ADDRESS_KINDS), False),
-            ("address", "field.masterdata.address", parsers.text(300), True),
+            ("address", "field.masterdata.address", parsers.text(300, multiline=True), True),
             ("receiver", "field.masterdata.receiver", parsers.text(100), False),
             ("phone", "field.masterdata.phone", parsers.phone(), False)]
 

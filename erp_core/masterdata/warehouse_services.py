@@ -23,7 +23,8 @@ def _warehouse_values(ctx: Context, p: Problems, *, code, name, address, keeper,
         if ctx.session.execute(stmt).first():
             p.add("error.settings.code_taken", FW + "code", code=code_v)
     return {"code": code_v, "name": clean_text(p, name, FW + "name", max_len=200),
-            "address": clean_text(p, address, FW + "address", max_len=300, required=False),
+            "address": clean_text(p, address, FW + "address", max_len=300, required=False,
+                                  multiline=True),
             "keeper": clean_text(p, keeper, FW + "keeper", max_len=100, required=False)}
 
 

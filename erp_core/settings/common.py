@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from erp_core.io.parsers import char_name, control_char
 from erp_core.kernel.errors import Conflict, DomainError, NotFound, ValidationError, ValidationErrors
 from erp_core.kernel.money import has_scale, to_decimal
 
@@ -33,14 +34,19 @@ class Problems(list[ValidationError]):
 
 
 def clean_text(problems: Problems, value: object, field: str, *, max_len: int, required: bool = True,
-               upper: bool = False) -> str | None:
-    """Trimmed text or None; records required / too-long problems."""
+               upper: bool = False, multiline: bool = False) -> str | None:
+    """Trimmed text or None; records required / too-long / control-character problems (io.parsers' rule for
+    text: no control characters, tab and line breaks only when ``multiline``)."""
     text = "" if value is None else str(value).strip()
     if upper:
         text = text.upper()
     if not text:
         if required:
             problems.add("error.required", field)
+        return None
+    ch = control_char(text, multiline=multiline)
+    if ch is not None:
+        problems.add("error.text.control_char", field, char=char_name(ch))
         return None
     if len(text) > max_len:
         problems.add("error.too_long", field, max=max_len)

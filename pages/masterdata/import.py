@@ -8,6 +8,8 @@ import streamlit as st
 from erp_core.i18n import has
 from erp_core.io.export import to_csv_bytes
 from erp_core.io.importer import read_table
+from erp_core.io.parsers import visible
+from erp_core.io.reading import ENCODINGS
 from erp_core.io.registry import import_kinds
 from erp_core.kernel.errors import DomainError
 from ui.actions import run_action
@@ -38,8 +40,13 @@ for col, fmt in ((c1, "xlsx"), (c2, "csv")):
 upload = st.file_uploader(tr("masterdata.import.file"), type=["csv", "xlsx"], key=f"upload_{kind}")
 if upload is None:
     st.stop()
+encoding = None
+if upload.name.lower().endswith(".csv"):
+    encoding = st.selectbox(tr("masterdata.import.encoding"), [None, *ENCODINGS], key="import_encoding",
+                            format_func=lambda e: tr("import.encoding.auto") if e is None else e.upper(),
+                            help=tr("masterdata.import.encoding_help"))
 try:
-    table = read_table(upload.getvalue(), upload.name)
+    table = read_table(upload.getvalue(), upload.name, encoding=encoding)
 except DomainError as err:
     from erp_core.i18n import render_error
 
@@ -62,7 +69,7 @@ if report.problems:
     st.error(tr("import.dry_run_failed", count=len(report.problems)))
     problems = pd.DataFrame([{tr("masterdata.import.row"): p.row or "",
                               tr("masterdata.import.column"): p.column,
-                              tr("masterdata.import.value"): "" if p.value is None else str(p.value),
+                              tr("masterdata.import.value"): visible(p.value),
                               tr("masterdata.import.reason"): p.reason(loc)} for p in report.problems])
     st.dataframe(problems, hide_index=True, use_container_width=True)
     st.download_button(tr("masterdata.import.problems_csv"),

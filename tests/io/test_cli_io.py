@@ -55,3 +55,23 @@ def test_opening_balances_from_the_command_line(run, db, tmp_path):
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("code,name\n100201,工商银行\n", encoding="utf-8")
     assert run("import", "accounts", str(accounts)).exit_code == 0
+
+
+def test_a_big5_file_is_refused_unless_its_encoding_is_given(run, db, tmp_path):
+    """Issue #11 item 14: a Big5 CSV was stored as GB18030 mojibake with exit 0."""
+    f = tmp_path / "customers.csv"
+    f.write_bytes("code,name,address\nC1,臺北貿易股份有限公司,臺北市中正區重慶南路一段122號\n".encode("big5"))
+    refused = run("import", "customers", str(f))
+    assert refused.exit_code != 0 and "Big5" in refused.output and "--encoding" in refused.output
+    assert _count(db) == 0
+    done = run("import", "customers", str(f), "--encoding", "big5")
+    assert done.exit_code == 0, done.output
+    with db.uow(readonly=True) as uow:
+        assert uow.session.execute(select(Customer.name)).scalar_one() == "臺北貿易股份有限公司"
+
+
+def test_a_nul_byte_is_refused_naming_row_and_column(run, db, tmp_path):
+    f = tmp_path / "customers.csv"
+    f.write_bytes("code,name\nC1,甲\x00乙\n".encode())
+    result = run("import", "customers", str(f))
+    assert result.exit_code != 0 and "U+0000" in result.output and "name" in result.output and _count(db) == 0

@@ -67,3 +67,45 @@ def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
     page.screenshot(path=str(ROOT / "artifacts" / "e2e-customers-zh.png"), full_page=True)
     context.close()
     db.dispose()
+
+
+def test_big5_upload_is_refused_then_read_with_the_chosen_encoding(server, browser, tmp_path):  # noqa: F811
+    """Issue #11 item 14: a Big5 CSV was stored as GB18030 mojibake. The page says why it refuses the file and
+    offers the encoding; with Big5 chosen the same file imports as written."""
+    from playwright.sync_api import expect
+
+    from erp_core.config import Settings
+    from erp_core.db.engine import make_engine
+    from erp_core.db.uow import Database
+    from erp_core.masterdata.models_partners import Customer
+    from tests.e2e.test_browser_smoke import _choose
+    from tests.support.factories import ADMIN_PASSWORD, make_company
+    from tests.ui.harness import ready_user
+
+    url = f"sqlite:///{tmp_path / 'erp.db'}"
+    db = Database(make_engine(url), Settings(database_url=url, data_dir=tmp_path))
+    make_company(db)
+    password = ready_user(db, "admin", ADMIN_PASSWORD)
+    expect.set_options(timeout=WAIT)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(WAIT)
+    page.goto(server)
+    page.get_by_label(zh("login.username"), exact=True).fill("admin")
+    page.get_by_label(zh("login.password"), exact=True).fill(password)
+    page.get_by_role("button", name=zh("login.submit")).click()
+    page.get_by_role("link", name=zh("nav.masterdata.import")).first.click()
+    expect(page.get_by_role("heading", name=zh("nav.masterdata.import"))).to_be_visible()
+
+    f = tmp_path / "big5.csv"
+    f.write_bytes("code,name\nC1,臺北貿易股份有限公司\n".encode("big5"))
+    page.locator('input[type="file"]').set_input_files(str(f))
+    expect(page.get_by_text(zh("import.encoding.hint_big5"), exact=False)).to_be_visible()
+    _choose(page, page.get_by_role("combobox", name=zh("masterdata.import.encoding")), "BIG5")
+    expect(page.get_by_text(zh("import.dry_run_ok", created=1, updated=0))).to_be_visible()
+    page.get_by_role("button", name=zh("masterdata.import.commit")).click()
+    expect(page.get_by_text(zh("import.done", created=1, updated=0))).to_be_visible()
+    with db.uow(readonly=True) as uow:
+        assert uow.session.execute(select(Customer.name)).scalar_one() == "臺北貿易股份有限公司"
+    context.close()
+    db.dispose()
