@@ -116,17 +116,20 @@ class BudgetChoices:
 
 @query("finance.budget.view", zh="查看预算", en="View budgets")
 def budget_choices(ctx: Context) -> BudgetChoices:
-    """What the budget form offers: accounts, departments and projects of the company."""
+    """What the budget form offers: the company's accounts, and the departments and projects the actor's row
+    scope reaches (a department-scoped planner sees their departments, not every one of the company)."""
     from erp_core.masterdata.models import Department, Project
 
     s, cid = ctx.session, ctx.actor.company_id
     accounts = {a.code: a.label(ctx.actor.locale) for a in s.execute(
         select(Account).where(Account.company_id == cid, Account.status == "active").order_by(Account.code)
     ).scalars()}
-    deps = {i: f"{c} {n}" for i, c, n in s.execute(select(Department.id, Department.code, Department.name)
-                                                   .where(Department.company_id == cid).order_by(Department.code))}
-    projs = {i: f"{c} {n}" for i, c, n in s.execute(select(Project.id, Project.code, Project.name)
-                                                    .where(Project.company_id == cid).order_by(Project.code))}
+    deps = {i: f"{c} {n}" for i, c, n in s.execute(scoped(
+        select(Department.id, Department.code, Department.name).order_by(Department.code), ctx,
+        company_col=Department.company_id, department_col=Department.id))}
+    projs = {i: f"{c} {n}" for i, c, n in s.execute(scoped(
+        select(Project.id, Project.code, Project.name).order_by(Project.code), ctx,
+        company_col=Project.company_id, department_col=Project.department_id, project_col=Project.id))}
     return BudgetChoices(accounts, deps, projs)
 
 

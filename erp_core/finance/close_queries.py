@@ -26,6 +26,7 @@ from erp_core.finance.close_services import (
 )
 from erp_core.finance.models import Voucher
 from erp_core.ledger.models import AccountingPeriod
+from erp_core.security.scope import require_company_wide
 from erp_core.usecase import Context, query
 
 
@@ -53,6 +54,9 @@ class Checklist:
 
 @query("finance.period.view", zh="查看会计期间", en="View accounting periods")
 def close_checklist(ctx: Context, *, period: str) -> Checklist:
+    """The checklist of ``period``. Its figures (the period's result, VAT, surcharges, the trial balance) are the
+    whole company's: a grant narrower than the company is refused."""
+    require_company_wide(ctx)
     s, cid = ctx.session, ctx.actor.company_id
     parse_period(period)
     row = s.execute(select(AccountingPeriod.status).where(AccountingPeriod.company_id == cid,
