@@ -69,6 +69,11 @@ def _(env):
     return {"period": "2026-11"}
 
 
+@example(F + "close_queries.first_open_period")
+def _(env):
+    return {}
+
+
 @example(F + "budget_services.save_budget")
 def _(env):
     return {"account_code": "5602", "period": "2025-0" + env.unique("")[-1:].replace("0", "1"), "amount": "100"}
