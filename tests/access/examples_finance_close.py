@@ -94,6 +94,21 @@ def _(env):
     return {}
 
 
+@example(F + "print_view.voucher_signatures")
+def _(env):
+    a = accountant(env.company_id)
+    vid = create_voucher(env.db, a, voucher_date=dt.date(2026, 11, 4),
+                         lines=[{"account_code": "5602", "debit": Decimal("3")}, {"account_code": "1001",
+                                                                               "credit": Decimal("3")}])
+    return {"voucher_id": vid}
+
+
+@example(F + "budget_queries.budget_preview")
+def _(env):
+    return {"voucher_date": dt.date(2026, 11, 4), "lines": [{"account_code": "5602", "debit": "1"},
+                                                             {"account_code": "1002", "credit": "1"}]}
+
+
 @example(F + "budget_services.import_budgets")
 def _(env):
     return {"filename": "b.csv", "content": "科目代码,月份,预算金额\n5603,2023-01,9\n".encode()}
