@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.finance.print_view import voucher_html, voucher_signatures
+from erp_core.finance.print_queries import voucher_signatures
+from erp_core.finance.print_view import voucher_html
 from erp_core.finance.queries import get_voucher, list_vouchers
 from ui.actions import run_action
 from ui.context import locale, require_actor

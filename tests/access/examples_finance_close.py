@@ -94,7 +94,7 @@ def _(env):
     return {}
 
 
-@example(F + "print_view.voucher_signatures")
+@example(F + "print_queries.voucher_signatures")
 def _(env):
     a = accountant(env.company_id)
     vid = create_voucher(env.db, a, voucher_date=dt.date(2026, 11, 4),

@@ -9,7 +9,8 @@ import re
 from sqlalchemy import select
 
 from erp_core.finance.budget_services import save_budget
-from erp_core.finance.print_view import Signatures, voucher_html, voucher_signatures
+from erp_core.finance.print_queries import Signatures, voucher_signatures
+from erp_core.finance.print_view import voucher_html
 from erp_core.finance.queries import get_voucher
 from erp_core.finance.voucher_services import create_voucher, review_voucher
 from erp_core.ledger.posting import post_voucher
