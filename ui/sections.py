@@ -15,10 +15,10 @@ import streamlit as st
 from ui.i18n import tr
 
 
-def section(key: str, codes: Sequence[str], label_prefix: str) -> str:
-    """The section the user chose (one of ``codes``; the first one at first). Labels are ``label_prefix + code``
-    in the catalog."""
-    chosen = st.segmented_control(tr(label_prefix + codes[0]), list(codes), key=key, default=codes[0],
+def section(key: str, codes: Sequence[str], label_prefix: str, label: str) -> str:
+    """The section the user chose (one of ``codes``; the first one at first). Each button's text is
+    ``label_prefix + code`` in the catalog; ``label`` (hidden, read by screen readers) names the control."""
+    chosen = st.segmented_control(label, list(codes), key=key, default=codes[0],
                                   required=True, format_func=lambda c: tr(label_prefix + c),
                                   label_visibility="collapsed")
     return chosen if chosen in codes else codes[0]

@@ -43,7 +43,8 @@ def amount(v) -> str:
 
 
 # A keyed section control, not st.tabs: the chosen section survives a changed date or a saved match.
-chosen = section("br_section", ("import", "match", "statement"), "finance_bankrec.tab.")
+chosen = section("br_section", ("import", "match", "statement"), "finance_bankrec.tab.",
+                 tr("nav.finance_close.bankrec"))
 
 if chosen == "import":
     if not actor.may("finance.bankrec.import"):

@@ -45,7 +45,8 @@ base = (run_action(get_company_settings) or {}).get("base_currency", "CNY") \
 st.caption(tr("settings.currency.base", code=base))
 
 # A keyed section control, not st.tabs: saving a rate or a currency keeps the user on the same section.
-chosen = section("cu_section", ("currencies", "rates"), "settings.currency.tab_")
+chosen = section("cu_section", ("currencies", "rates"), "settings.currency.tab_",
+                 tr("nav.settings.currencies"))
 
 if chosen == "currencies":
     columns = [("code", F + "code"), ("name_zh", F + "name_zh"), ("name_en", F + "name_en"),
