@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from erp_core.config import PROJECT_ROOT
+from erp_core.kernel.errors import ValidationError, raise_if
+from erp_core.masterdata.models import ACCOUNTING_STANDARDS
 
 STATEMENTS_DIR = PROJECT_ROOT / "db" / "seed" / "statements"
+STATEMENTS = ("balance_sheet", "income_statement")
 _TERM = re.compile(r"\s*([+-])?\s*(L\d+|PL|\d+(?::N?[DC])?)\s*")
 
 
@@ -74,9 +77,22 @@ def parse_formula(formula: str) -> tuple[Term, ...]:
     return tuple(terms)
 
 
-@functools.cache
 def load_layout(standard: str, statement: str, directory: Path = STATEMENTS_DIR) -> Layout:
-    """The layout of ``statement`` ("balance_sheet" | "income_statement") for ``standard``."""
+    """The layout of ``statement`` ("balance_sheet" | "income_statement") for ``standard``. Both name a file,
+    and both can come from a caller (the reports API's ``standard=``): only the known values pass, anything else
+    is a ValidationError naming the field, before any path is built (and before the cache, so junk values cannot
+    fill it)."""
+    problems = []
+    if not isinstance(standard, str) or standard not in ACCOUNTING_STANDARDS:
+        problems.append(ValidationError("error.choice", field="field.reports.standard"))
+    if not isinstance(statement, str) or statement not in STATEMENTS:
+        problems.append(ValidationError("error.choice", field="field.reports.statement"))
+    raise_if(problems)
+    return _load_layout(standard, statement, directory)
+
+
+@functools.cache
+def _load_layout(standard: str, statement: str, directory: Path) -> Layout:
     data = tomllib.loads((directory / f"{standard}_{statement}.toml").read_text(encoding="utf-8"))
     lines = tuple(LineItem(li.get("line_no"), li["item"], li.get("item_en", li["item"]), li.get("side", "debit"),
                            parse_formula(li.get("formula", ""))) for li in data["line"])

@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 from erp_core.finance.bankrec_services import BANK_PREFIX, Suggestion, bank_account, suggest, unmatched_lines
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.models_bankrec import BankMatch, BankStatementLine
-from erp_core.kernel.actor import Scope
-from erp_core.kernel.errors import PermissionDenied
 from erp_core.ledger.models import GlLine
+from erp_core.security.scope import require_company_wide
 from erp_core.usecase import Context, query
 
 VIEW = ("finance.bankrec.view", "查看银行对账", "View bank reconciliation")
@@ -76,8 +75,7 @@ class Reconciliation:
 
 def _company_wide(ctx: Context) -> None:
     """Bank accounts belong to no department or project: a narrower grant sees nothing (deny by default)."""
-    if not ctx.actor.is_system and ctx.actor.scope(ctx.permission) is not Scope.ALL:
-        raise PermissionDenied("error.finance_bankrec.company_scope", permission=ctx.permission)
+    require_company_wide(ctx, "error.finance_bankrec.company_scope")
 
 
 @query(*VIEW[:1], zh=VIEW[1], en=VIEW[2])

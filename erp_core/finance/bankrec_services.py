@@ -167,9 +167,17 @@ def import_bank_statement(ctx: Context, *, account_code: str, filename: str, con
 
 def unmatched_lines(session, company_id: int, account_id: int, *, since: dt.date | None = None,
                     until: dt.date | None = None) -> tuple[list[BankStatementLine], list[tuple[GlLine, str]]]:
-    """Unmatched statement lines and unmatched ledger lines (with the voucher number) of a bank account."""
+    """Unmatched statement lines and unmatched ledger lines (with the voucher number) of a bank account.
+
+    With ``until``, "unmatched" means unmatched as of that day: a line whose match partner is dated after
+    ``until`` is a timing item on that day (a payment booked on 12-06 that clears the bank on 12-07 is 企业已付、
+    银行未付 on the 12-06 statement), so the reconciliation of any day balances when only timing differs."""
     matched_st = select(BankMatch.statement_line_id).where(BankMatch.company_id == company_id)
     matched_gl = select(BankMatch.gl_line_id).where(BankMatch.company_id == company_id)
+    if until is not None:  # a match counts only when its partner line is dated on or before ``until``
+        matched_st = matched_st.join(GlLine, GlLine.id == BankMatch.gl_line_id).where(GlLine.posting_date <= until)
+        matched_gl = (matched_gl.join(BankStatementLine, BankStatementLine.id == BankMatch.statement_line_id)
+                      .where(BankStatementLine.line_date <= until))
     st_stmt = (select(BankStatementLine).where(BankStatementLine.company_id == company_id,
                                                BankStatementLine.account_id == account_id,
                                                BankStatementLine.id.not_in(matched_st))

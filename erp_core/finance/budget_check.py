@@ -77,19 +77,17 @@ def _exceeded(session, budget: Budget, params: dict[str, Any]) -> BudgetExceeded
     return BudgetExceeded(message, **params)
 
 
-def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    if voucher.source == CLOSE_SOURCE or not lines:
+def overruns(session, company_id: int, budgets: Sequence[Budget], lines: Sequence[dict[str, Any]]
+             ) -> list[tuple[Budget, Account, Decimal]]:
+    """(budget, its account, actual after posting) of every budget in ``budgets`` that posting ``lines``
+    (account_id, debit, credit, department_id, project_id) would raise above its amount. Reads only; the posting
+    check below and the entry page's preview (budget_queries.budget_preview) both ask it."""
+    if not budgets or not lines:
         return []
-    s = ctx.session
-    params = {"cid": voucher.company_id, "period": voucher.period}
-    # Most postings meet no budget: one cached Core probe before loading any (this runs for every voucher).
-    if _ANY_CONTROLLED.scalar(s, **params) is None:
-        return []
-    budgets = s.execute(_CONTROLLED, params).scalars().all()
-    accounts = {a.id: a for a in s.execute(select(Account).where(
-        Account.company_id == voucher.company_id,
+    accounts = {a.id: a for a in session.execute(select(Account).where(
+        Account.company_id == company_id,
         Account.id.in_(sorted({b.account_id for b in budgets} | {ln["account_id"] for ln in lines})))).scalars()}
-    warnings: list[dict[str, Any]] = []
+    out = []
     for b in budgets:
         acc = accounts[b.account_id]
         delta = Decimal(0)
@@ -101,12 +99,26 @@ def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[st
             delta = -delta
         if delta <= 0:
             continue
-        before = actual_of(s, b, acc)
-        after = before + delta
+        after = actual_of(session, b, acc) + delta
         if after > b.amount:
-            params = {"account": acc.code, "period": b.period, "budget": f"{b.amount:,.2f}",
-                      "actual": f"{after:,.2f}", "over": f"{after - b.amount:,.2f}"}
-            if b.control == "block":
-                raise _exceeded(s, b, params)
-            warnings.append({"kind": "budget", "budget_id": b.id, **params})
+            out.append((b, acc, after))
+    return out
+
+
+def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    if voucher.source == CLOSE_SOURCE or not lines:
+        return []
+    s = ctx.session
+    params = {"cid": voucher.company_id, "period": voucher.period}
+    # Most postings meet no budget: one cached Core probe before loading any (this runs for every voucher).
+    if _ANY_CONTROLLED.scalar(s, **params) is None:
+        return []
+    budgets = s.execute(_CONTROLLED, params).scalars().all()
+    warnings: list[dict[str, Any]] = []
+    for b, acc, after in overruns(s, voucher.company_id, budgets, lines):
+        params = {"account": acc.code, "period": b.period, "budget": f"{b.amount:,.2f}",
+                  "actual": f"{after:,.2f}", "over": f"{after - b.amount:,.2f}"}
+        if b.control == "block":
+            raise _exceeded(s, b, params)
+        warnings.append({"kind": "budget", "budget_id": b.id, **params})
     return warnings

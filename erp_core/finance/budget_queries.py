@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -116,17 +119,20 @@ class BudgetChoices:
 
 @query("finance.budget.view", zh="查看预算", en="View budgets")
 def budget_choices(ctx: Context) -> BudgetChoices:
-    """What the budget form offers: accounts, departments and projects of the company."""
+    """What the budget form offers: the company's accounts, and the departments and projects the actor's row
+    scope reaches (a department-scoped planner sees their departments, not every one of the company)."""
     from erp_core.masterdata.models import Department, Project
 
     s, cid = ctx.session, ctx.actor.company_id
     accounts = {a.code: a.label(ctx.actor.locale) for a in s.execute(
         select(Account).where(Account.company_id == cid, Account.status == "active").order_by(Account.code)
     ).scalars()}
-    deps = {i: f"{c} {n}" for i, c, n in s.execute(select(Department.id, Department.code, Department.name)
-                                                   .where(Department.company_id == cid).order_by(Department.code))}
-    projs = {i: f"{c} {n}" for i, c, n in s.execute(select(Project.id, Project.code, Project.name)
-                                                    .where(Project.company_id == cid).order_by(Project.code))}
+    deps = {i: f"{c} {n}" for i, c, n in s.execute(scoped(
+        select(Department.id, Department.code, Department.name).order_by(Department.code), ctx,
+        company_col=Department.company_id, department_col=Department.id))}
+    projs = {i: f"{c} {n}" for i, c, n in s.execute(scoped(
+        select(Project.id, Project.code, Project.name).order_by(Project.code), ctx,
+        company_col=Project.company_id, department_col=Project.department_id, project_col=Project.id))}
     return BudgetChoices(accounts, deps, projs)
 
 
@@ -170,4 +176,46 @@ def voucher_budget_warnings(ctx: Context, *, voucher_id: int) -> list[BudgetWarn
             proj = _names(s, Project, {b.project_id}) if b.project_id else {}
             out.append(BudgetWarning(acc.code, b.period, dep.get(b.department_id, ""), proj.get(b.project_id, ""),
                                      b.amount, actual, b.control))
+    return out
+
+
+@query("finance.budget.view", zh="查看预算", en="View budgets")
+def budget_preview(ctx: Context, *, voucher_date: dt.date, lines: Sequence[Mapping[str, Any]]
+                   ) -> list[BudgetWarning]:
+    """While a voucher is entered, before it is saved or posted: the budgets posting these lines would take over
+    their amount (control 'block': posting will be refused; 'warn': it will post with a warning), by the same
+    rule the posting applies (budget_check.overruns). Reads only. Lines are as the entry page holds them
+    (account_id or account_code, debit, credit, department_id, project_id); a line that is not complete yet
+    (no known account, an amount that is not a number) is left out: saving reports it."""
+    from erp_core.finance.budget_check import overruns
+    from erp_core.masterdata.models import Department, Project
+
+    s, cid = ctx.session, ctx.actor.company_id
+    if not isinstance(voucher_date, dt.date):
+        return []
+    period = f"{voucher_date.year:04d}-{voucher_date.month:02d}"
+    codes = {c: i for i, c in s.execute(select(Account.id, Account.code).where(Account.company_id == cid))}
+    known = set(codes.values())
+    clean = []
+    for ln in lines:
+        acc_id = ln.get("account_id")
+        if acc_id not in known:
+            acc_id = codes.get(str(ln.get("account_code") or "").strip())
+        try:
+            debit = Decimal(str(ln.get("debit") or "0").replace(",", "").strip() or "0")
+            credit = Decimal(str(ln.get("credit") or "0").replace(",", "").strip() or "0")
+        except ArithmeticError:
+            continue
+        if acc_id is None or not debit.is_finite() or not credit.is_finite():
+            continue
+        clean.append({"account_id": acc_id, "debit": debit, "credit": credit,
+                      "department_id": ln.get("department_id"), "project_id": ln.get("project_id")})
+    budgets = s.execute(scoped(select(Budget).where(Budget.period == period, Budget.control != "none"), ctx,
+                               company_col=Budget.company_id, department_col=Budget.department_id)).scalars().all()
+    out = []
+    for b, acc, after in overruns(s, cid, budgets, clean):
+        dep = _names(s, Department, {b.department_id}) if b.department_id else {}
+        proj = _names(s, Project, {b.project_id}) if b.project_id else {}
+        out.append(BudgetWarning(acc.code, b.period, dep.get(b.department_id, ""), proj.get(b.project_id, ""),
+                                 b.amount, after, b.control))
     return out

@@ -55,7 +55,13 @@ def parent_code(code: str, scheme: str) -> str | None:
 
 
 def load_chart(standard: str) -> tuple[str, list[ChartRow]]:
-    """The code scheme and rows of a standard's chart ('small_business' 小企业会计准则, 'enterprise' 企业会计准则)."""
+    """The code scheme and rows of a standard's chart ('small_business' 小企业会计准则, 'enterprise' 企业会计准则).
+    ``standard`` names a file: only the known standards pass (a ValidationError naming the field otherwise)."""
+    from erp_core.kernel.errors import ValidationError
+    from erp_core.masterdata.models import ACCOUNTING_STANDARDS
+
+    if not isinstance(standard, str) or standard not in ACCOUNTING_STANDARDS:
+        raise ValidationError("error.choice", field="field.company.accounting_standard")
     data = tomllib.loads((CHARTS_DIR / f"{standard}.toml").read_text(encoding="utf-8"))
     rows = [ChartRow(*r) for r in data["accounts"]]
     return data.get("code_scheme", DEFAULT_SCHEME), rows

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from erp_core.finance.close_services import (
     CLOSE_SOURCE,
@@ -26,6 +27,7 @@ from erp_core.finance.close_services import (
 )
 from erp_core.finance.models import Voucher
 from erp_core.ledger.models import AccountingPeriod
+from erp_core.security.scope import require_company_wide
 from erp_core.usecase import Context, query
 
 
@@ -34,8 +36,9 @@ class CheckItem:
     key: str  # finance_close.check.<key>
     ok: bool
     blocking: bool  # closing refuses while a blocking item is not ok (generated items are done by closing)
-    detail: str = ""
+    detail: str = ""  # the bare figure (an amount, a count, a period), for exports and tests
     info: bool = False  # shown for information only (VAT levied by a small-scale taxpayer, 留抵 carried)
+    note: tuple[str, dict[str, str]] | None = None  # the 说明 sentence: (message key, its parameters)
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,36 @@ class Checklist:
         return all(i.ok for i in self.items if i.blocking)
 
 
+def _note(key: str, **params: str) -> tuple[str, dict[str, str]]:
+    return f"finance_close.note.{key}", params
+
+
+@query("finance.period.view", zh="查看会计期间", en="View accounting periods")
+def first_open_period(ctx: Context, *, today: dt.date | None = None) -> str:
+    """The period the close page opens on: the first period holding vouchers that is not closed (periods close in
+    order from there); with none, the month after the latest closed period; with no books at all, last month."""
+    require_company_wide(ctx)
+    s, cid = ctx.session, ctx.actor.company_id
+    closed = select(AccountingPeriod.period).where(AccountingPeriod.company_id == cid,
+                                                   AccountingPeriod.status == "closed")
+    first = s.execute(select(func.min(Voucher.period)).where(Voucher.company_id == cid,
+                                                             Voucher.period.not_in(closed))).scalar()
+    if first:
+        return first
+    latest = s.execute(select(func.max(AccountingPeriod.period)).where(AccountingPeriod.company_id == cid,
+                                                                       AccountingPeriod.status == "closed")).scalar()
+    if latest:
+        year, month = parse_period(latest)
+        return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    last = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
 @query("finance.period.view", zh="查看会计期间", en="View accounting periods")
 def close_checklist(ctx: Context, *, period: str) -> Checklist:
+    """The checklist of ``period``. Its figures (the period's result, VAT, surcharges, the trial balance) are the
+    whole company's: a grant narrower than the company is refused."""
+    require_company_wide(ctx)
     s, cid = ctx.session, ctx.actor.company_id
     parse_period(period)
     row = s.execute(select(AccountingPeriod.status).where(AccountingPeriod.company_id == cid,
@@ -63,28 +94,40 @@ def close_checklist(ctx: Context, *, period: str) -> Checklist:
     surcharges = {k: v for k, v in surcharges_outstanding(s, cid, period).items() if v != 0}
     pl = profit_loss_balances(s, cid, period)
     earlier = earlier_open(s, cid, period)
-    items = [CheckItem("order", earlier is None, True, earlier or ""),
-             CheckItem("posted", unposted == 0, True, str(unposted) if unposted else ""),
-             CheckItem("gaps", not gaps, True, ", ".join(gaps[:20])),
-             CheckItem("balanced", difference == 0, True, f"{difference:,.2f}" if difference else "")]
+    items = [CheckItem("order", earlier is None, True, earlier or "",
+                       note=_note("order", period=earlier) if earlier else None),
+             CheckItem("posted", unposted == 0, True, str(unposted) if unposted else "",
+                       note=_note("posted", n=str(unposted)) if unposted else None),
+             CheckItem("gaps", not gaps, True, ", ".join(gaps[:20]),
+                       note=_note("gaps", n=str(len(gaps)), numbers=", ".join(gaps[:20])
+                                  + ("…" if len(gaps) > 20 else "")) if gaps else None),
+             CheckItem("balanced", difference == 0, True, f"{difference:,.2f}" if difference else "",
+                       note=_note("balanced", amount=f"{difference:,.2f}") if difference else None)]
     if kind == "small":  # no transfer: the VAT levied this month is what it owes (and the surcharges' base)
         levied = small_scale_vat(s, cid, period)
-        items.append(CheckItem("vat_small", True, False, f"{levied:,.2f}" if levied else "", info=True))
+        items.append(CheckItem("vat_small", True, False, f"{levied:,.2f}" if levied else "", info=True,
+                               note=_note("vat_small", amount=f"{levied:,.2f}") if levied else None))
     else:
         vat = vat_transfer_due(s, cid, period)  # negative: a transfer of this period to undo
-        items.append(CheckItem("vat", vat == 0, False, f"{vat:,.2f}" if vat else ""))
+        items.append(CheckItem("vat", vat == 0, False, f"{vat:,.2f}" if vat else "",
+                               note=(_note("vat", amount=f"{vat:,.2f}") if vat > 0 else
+                                     _note("vat_undo", amount=f"{-vat:,.2f}") if vat < 0 else None)))
         credit = vat_credit_carried(s, cid, period)
         if credit > 0:  # 留抵: shown, nothing to do (it offsets next month's output VAT)
-            items.append(CheckItem("vat_credit", True, False, f"{credit:,.2f}", info=True))
+            items.append(CheckItem("vat_credit", True, False, f"{credit:,.2f}", info=True,
+                                   note=_note("vat_credit", amount=f"{credit:,.2f}")))
     later = _later_closed(s, cid, period)
     if later:  # reopening needs every later period open
-        items.append(CheckItem("later", False, True, later))
-    items += [CheckItem("surcharges", not surcharges, False,
-                        f"{sum(surcharges.values(), Decimal(0)):,.2f}" if surcharges else ""),
-              CheckItem("carry_forward", not pl, False, str(len(pl)) if pl else "")]
+        items.append(CheckItem("later", False, True, later, note=_note("later", period=later)))
+    total_surcharges = sum(surcharges.values(), Decimal(0))
+    items += [CheckItem("surcharges", not surcharges, False, f"{total_surcharges:,.2f}" if surcharges else "",
+                        note=_note("surcharges", amount=f"{total_surcharges:,.2f}") if surcharges else None),
+              CheckItem("carry_forward", not pl, False, str(len(pl)) if pl else "",
+                        note=_note("carry_forward", n=str(len(pl))) if pl else None)]
     if is_year_end(s, cid, period):
         profit = movement(s, cid, [STANDARD_CODES[standard_of(s, cid)]["profit"]], upto=period)
-        items.append(CheckItem("year_end", profit == 0 and not pl, False, f"{-profit:,.2f}" if profit else ""))
+        items.append(CheckItem("year_end", profit == 0 and not pl, False, f"{-profit:,.2f}" if profit else "",
+                               note=_note("year_end", amount=f"{-profit:,.2f}") if profit else None))
     generated = tuple((v.id, v.display_no, v.voucher_date.isoformat()) for v in s.execute(
         select(Voucher).where(Voucher.company_id == cid, Voucher.period == period, Voucher.source == CLOSE_SOURCE)
         .order_by(Voucher.id)).scalars())

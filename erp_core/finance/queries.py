@@ -251,12 +251,18 @@ def voucher_type_choices(ctx: Context) -> tuple[str, ...]:
 
 DIMENSION_TABLES = {"customer_id": "customer", "supplier_id": "supplier", "department_id": "department",
                     "project_id": "project", "employee_id": "employee", "product_id": "product"}
+# How each dimension's records narrow under a row scope: (department column, project column, owner column) by
+# name. Products are the company's reference data (like the chart of accounts): every holder sees them all.
+DIMENSION_SCOPE = {"customer": ("department_id", None, "owner_id"), "supplier": ("department_id", None, "owner_id"),
+                   "department": ("id", None, None), "project": ("department_id", "id", None),
+                   "employee": ("department_id", None, None)}
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
 def dimension_choices(ctx: Context, *, limit: int = 5000) -> dict[str, dict[int, str]]:
-    """For voucher entry: dimension column -> {id: "code name"} of the company's records (customers, suppliers,
-    departments, projects, employees, products; reference data of the company, up to ``limit`` each)."""
+    """For voucher entry: dimension column -> {id: "code name"} of the records the actor may see (customers,
+    suppliers, departments, projects and employees narrowed by the row scope of the grant, like their own lists;
+    products are company reference data), up to ``limit`` each."""
     from erp_core.db.models import metadata
 
     out: dict[str, dict[int, str]] = {}
@@ -265,7 +271,12 @@ def dimension_choices(ctx: Context, *, limit: int = 5000) -> dict[str, dict[int,
         if table is None or not {"id", "code", "name", "company_id"} <= set(table.c.keys()):
             out[column] = {}
             continue
-        stmt = (select(table.c.id, table.c.code, table.c.name).where(table.c.company_id == ctx.actor.company_id)
-                .order_by(table.c.code).limit(limit))
+        stmt = select(table.c.id, table.c.code, table.c.name).order_by(table.c.code).limit(limit)
+        if name in DIMENSION_SCOPE:
+            dep, proj, owner = (table.c[c] if c else None for c in DIMENSION_SCOPE[name])
+            stmt = scoped(stmt, ctx, company_col=table.c.company_id, department_col=dep, project_col=proj,
+                          owner_col=owner)
+        else:
+            stmt = company_rows(stmt, ctx, company_col=table.c.company_id)
         out[column] = {i: f"{code} {nm}" for i, code, nm in ctx.session.execute(stmt)}
     return out

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 
 from erp_core.inventory import invariants  # noqa: F401  (registers the stock check of `erp check`)
 from erp_core.inventory.models import MOVE_TYPES, StockMove
-from erp_core.security.scope import company_rows
+from erp_core.security.scope import company_rows, require_company_wide
 from erp_core.settings.common import Page, like_pattern, paged, require_company
 from erp_core.usecase import Context, query
 
@@ -183,6 +183,7 @@ def stock_vs_ledger(ctx: Context, *, as_of: dt.date | None = None) -> list[Ledge
     from erp_core.ledger.models import GlLine
 
     company_id = require_company(ctx)
+    require_company_wide(ctx)  # the ledger balance of 1405 is the whole company's figure
     s = ctx.session
     value_stmt = select(func.sum(StockMove.amount)).where(StockMove.company_id == company_id)
     gl_stmt = select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(

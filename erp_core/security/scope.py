@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, false, or_
 
 from erp_core.kernel.actor import Actor, Scope
+from erp_core.kernel.errors import PermissionDenied
 
 
 def scope_condition(actor: Actor, scope: Scope | None, *, department_col=None, project_col=None,
@@ -51,6 +52,14 @@ def company_rows(stmt: Select, ctx, *, company_col) -> Select:
     rates, currencies, units, warehouses): every holder of the view permission sees all of it whatever the row scope
     of the grant, because a department-scoped clerk still needs the accounts and tax rates to do their work."""
     return stmt if ctx.actor.is_system else stmt.where(company_col == ctx.actor.company_id)
+
+
+def require_company_wide(ctx, message_id: str = "error.scope.company_wide") -> None:
+    """For reads whose figures are company-wide totals that no row scope can narrow (the ledger balance of an
+    account, the period's VAT and result, a bank account): only a grant of scope ALL sees them; a department,
+    project or own grant is refused (deny by default), never answered with the whole company's figures."""
+    if not ctx.actor.is_system and ctx.actor.scope(ctx.permission) is not Scope.ALL:
+        raise PermissionDenied(message_id, permission=ctx.permission)
 
 
 def may_touch(ctx, *, company_id: int | None, department_id: int | None = None, project_id: int | None = None,

@@ -21,6 +21,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, money_text, show_flash
 from ui.i18n import tr
+from ui.sections import section
 
 actor = require_actor()
 st.title(tr("nav.finance_close.bankrec"))
@@ -41,10 +42,11 @@ def amount(v) -> str:
     return money_text(v) or "0.00"
 
 
-tab_import, tab_match, tab_statement = st.tabs([tr("finance_bankrec.tab.import"), tr("finance_bankrec.tab.match"),
-                                                tr("finance_bankrec.tab.statement")])
+# A keyed section control, not st.tabs: the chosen section survives a changed date or a saved match.
+chosen = section("br_section", ("import", "match", "statement"), "finance_bankrec.tab.",
+                 tr("nav.finance_close.bankrec"))
 
-with tab_import:
+if chosen == "import":
     if not actor.may("finance.bankrec.import"):
         st.info(tr("finance_bankrec.no_import"))
     else:
@@ -74,7 +76,7 @@ with tab_import:
                         flash(tr("finance_bankrec.imported", n=result.line_count, skipped=result.skipped))
                         st.rerun()
 
-with tab_match:
+if chosen == "match":
     window = st.number_input(tr("field.finance_bankrec.window"), min_value=0, max_value=60, value=3, step=1,
                              key="br_window")
     suggestions = run_action(match_suggestions, account_code=code, window_days=int(window)) or []
@@ -133,7 +135,7 @@ with tab_match:
     else:
         st.info(tr("finance_bankrec.no_matches"))
 
-with tab_statement:
+if chosen == "statement":
     as_of = st.date_input(tr("finance_bankrec.as_of"), value=dt.date.today(), key="br_asof")
     rec = run_action(reconciliation, account_code=code, as_of=as_of)
     if rec is not None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
-from erp_core.finance.close_queries import close_checklist
+from erp_core.finance.close_queries import close_checklist, first_open_period
 from erp_core.finance.close_services import close_period, generate_close_vouchers, reopen_period
 from ui.actions import run_action
 from ui.context import require_actor
@@ -18,10 +16,11 @@ st.title(tr("nav.finance_close.period_close"))
 st.caption(tr("finance_close.intro"))
 show_flash()
 
-today = dt.date.today()
-last_month = (today.replace(day=1) - dt.timedelta(days=1))
-period = st.text_input(tr("field.finance_close.period"), value=f"{last_month.year:04d}-{last_month.month:02d}",
-                       max_chars=7, help=tr("finance_close.period_help"), key="pc_period").strip()
+default = run_action(first_open_period)  # the first period not yet closed (periods close in order)
+if default is None:
+    st.stop()
+period = st.text_input(tr("field.finance_close.period"), value=default, max_chars=7,
+                       help=tr("finance_close.period_help"), key="pc_period").strip()
 
 checklist = run_action(close_checklist, period=period)
 if checklist is None:
@@ -37,11 +36,27 @@ st.caption(tr("finance_close.taxpayer_caption", kind=tr(f"finance_close.taxpayer
 st.subheader(tr("finance_close.checklist"))
 headers = [tr("finance_close.col.item"), tr("finance_close.col.state"), tr("finance_close.col.detail"),
            tr("finance_close.col.kind")]
-rows = [[tr(f"finance_close.check.{i.key}"), "✅" if i.ok else ("❌" if i.blocking else "⏳"), i.detail,
+
+
+def state(item) -> str:
+    """Words, not emoji (a font without them shows empty boxes)."""
+    if item.info:
+        return tr("finance_close.state.info")
+    if item.ok:
+        return tr("finance_close.state.ok")
+    return tr("finance_close.state.blocked" if item.blocking else "finance_close.state.pending")
+
+
+rows = [[tr(f"finance_close.check.{i.key}"), state(i), tr(i.note[0], **i.note[1]) if i.note else "",
          tr("finance_close.kind.info" if i.info else
             "finance_close.kind.blocking" if i.blocking else "finance_close.kind.generated")]
         for i in checklist.items]
 st.dataframe([dict(zip(headers, r, strict=True)) for r in rows], hide_index=True, use_container_width=True)
+if not closed:
+    if checklist.ready:
+        st.success(tr("finance_close.ready"), icon=":material/check_circle:")
+    else:
+        st.warning(tr("finance_close.not_ready"), icon=":material/error:")
 csv_xlsx_downloads(headers, rows, f"close-checklist-{period}")
 
 if checklist.generated:
@@ -51,8 +66,6 @@ if checklist.generated:
 
 if not closed and actor.may("finance.period.close"):
     st.subheader(tr("finance_close.actions"))
-    if not checklist.ready:
-        st.warning(tr("finance_close.not_ready"))
     g, c = st.columns(2)
     if g.button(tr("finance_close.generate"), help=tr("finance_close.generate_help")):
         ids = done(generate_close_vouchers, period=period)

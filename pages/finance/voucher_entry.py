@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from erp_core.finance.budget_queries import budget_preview
 from erp_core.finance.queries import dimension_choices, get_voucher, list_accounts, voucher_type_choices
 from erp_core.finance.voucher_services import create_voucher, update_voucher
 from ui.actions import run_action
 from ui.context import locale, require_actor
-from ui.finance_kit import EDIT_KEY, VIEW_KEY, done, flash, show_flash
+from ui.finance_kit import EDIT_KEY, VIEW_KEY, budget_warning_text, done, flash, show_flash
 from ui.i18n import tr
 
 DIMS = ("customer_id", "supplier_id", "department_id", "project_id", "employee_id", "product_id")
@@ -143,6 +144,25 @@ for n, r in enumerate(rows, start=1):  # a reminder, before saving, of the dimen
         st.caption(tr("finance.entry.needs_dims", line=n,
                       dims="、".join(tr(f"field.finance.dim.{d}") for d in need)))
 
+def _lines() -> list[dict]:
+    out = []
+    for r in rows:
+        line = {"summary": r["summary"], "account_id": id_of.get(r["account"]) if r["account"] else None,
+                "account_code": None if r["account"] in id_of or not r["account"] else str(r["account"]).split()[0],
+                "debit": str(r["debit"]).strip(), "credit": str(r["credit"]).strip()}
+        line.update({d: dim_ids[d].get(r[d], r[d]) if r[d] is not None else None for d in DIMS})
+        out.append(line)
+    return out
+
+
+# Budgets, before saving or posting: what posting these lines would do (the posting's own rule, read only).
+if actor.may("finance.budget.view") and total_d != 0:
+    for w in run_action(budget_preview, voucher_date=vdate, lines=_lines()) or []:
+        if w.control == "block":
+            st.error(tr("finance.entry.budget_block", text=budget_warning_text(w)), icon=":material/block:")
+        else:
+            st.warning(tr("finance.entry.budget_warn", text=budget_warning_text(w)), icon=":material/warning:")
+
 # Quick line: a searchable account box (type "1122" or "应收") and Enter adds the line to the grid.
 last_summary = next((r["summary"] for r in reversed(rows) if r["summary"]), "")
 with st.form("ve_quick", clear_on_submit=True):
@@ -175,17 +195,6 @@ if b1.button(tr("finance.entry.balance_last"), icon=":material/balance:", disabl
             last["summary"] = rows[filled[0]]["summary"]
     _reset(rows)
     st.rerun()
-
-
-def _lines() -> list[dict]:
-    out = []
-    for r in rows:
-        line = {"summary": r["summary"], "account_id": id_of.get(r["account"]) if r["account"] else None,
-                "account_code": None if r["account"] in id_of or not r["account"] else str(r["account"]).split()[0],
-                "debit": str(r["debit"]).strip(), "credit": str(r["credit"]).strip()}
-        line.update({d: dim_ids[d].get(r[d], r[d]) if r[d] is not None else None for d in DIMS})
-        out.append(line)
-    return out
 
 
 save = b2.button(tr("finance.save"), type="primary", icon=":material/save:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from erp_core.finance.print_queries import voucher_signatures
 from erp_core.finance.print_view import voucher_html
 from erp_core.finance.queries import get_voucher, list_vouchers
 from ui.actions import run_action
@@ -32,4 +33,5 @@ detail = run_action(get_voucher, voucher_id=picked)
 if detail is None:
     st.stop()
 st.caption(tr("finance.print.hint"))
-st.html(voucher_html(detail, loc))
+signatures = run_action(voucher_signatures, voucher_id=picked)  # people's names, not login names
+st.html(voucher_html(detail, loc, signatures=signatures))

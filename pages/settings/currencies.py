@@ -17,6 +17,7 @@ from erp_core.settings.currency_services import (
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.sections import section
 from ui.settings_kit import (
     confirmed_button,
     done,
@@ -43,9 +44,11 @@ base = (run_action(get_company_settings) or {}).get("base_currency", "CNY") \
     if actor.may("settings.company.view") else "CNY"
 st.caption(tr("settings.currency.base", code=base))
 
-tab_cur, tab_rates = st.tabs([tr("settings.currency.tab_currencies"), tr("settings.currency.tab_rates")])
+# A keyed section control, not st.tabs: saving a rate or a currency keeps the user on the same section.
+chosen = section("cu_section", ("currencies", "rates"), "settings.currency.tab_",
+                 tr("nav.settings.currencies"))
 
-with tab_cur:
+if chosen == "currencies":
     columns = [("code", F + "code"), ("name_zh", F + "name_zh"), ("name_en", F + "name_en"),
                ("decimals", F + "decimals"), ("active", "settings.active")]
     table(currencies, columns)
@@ -78,7 +81,7 @@ with tab_cur:
                          decimals=int(decimals), active=active):
             succeed(forget=[f"cu_ver_{picked}"])
 
-with tab_rates:
+if chosen == "rates":
     foreign = [c["code"] for c in currencies if c["code"] != base]
     c1, c2, c3 = st.columns(3)
     code = c1.selectbox(tr(F + "code"), [None, *foreign], key="er_code",

@@ -69,6 +69,11 @@ def _(env):
     return {"period": "2026-11"}
 
 
+@example(F + "close_queries.first_open_period")
+def _(env):
+    return {}
+
+
 @example(F + "budget_services.save_budget")
 def _(env):
     return {"account_code": "5602", "period": "2025-0" + env.unique("")[-1:].replace("0", "1"), "amount": "100"}
@@ -87,6 +92,21 @@ def _(env):
 @example(F + "budget_queries.budget_choices")
 def _(env):
     return {}
+
+
+@example(F + "print_queries.voucher_signatures")
+def _(env):
+    a = accountant(env.company_id)
+    vid = create_voucher(env.db, a, voucher_date=dt.date(2026, 11, 4),
+                         lines=[{"account_code": "5602", "debit": Decimal("3")}, {"account_code": "1001",
+                                                                               "credit": Decimal("3")}])
+    return {"voucher_id": vid}
+
+
+@example(F + "budget_queries.budget_preview")
+def _(env):
+    return {"voucher_date": dt.date(2026, 11, 4), "lines": [{"account_code": "5602", "debit": "1"},
+                                                             {"account_code": "1002", "credit": "1"}]}
 
 
 @example(F + "budget_services.import_budgets")

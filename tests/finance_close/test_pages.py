@@ -80,11 +80,38 @@ def test_reconciliation_page_matches_and_balances(admin_app, ui_db, ui_company):
         assert len(uow.session.execute(select(BankStatementLine)).scalars().all()) == 2
     at = admin_app.switch_page("pages/finance/bank_reconciliation.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    at.segmented_control(key="br_section").set_value("match")
+    at = at.run()
     next(b for b in at.button if b.label.startswith("自动勾对")).click()
     at = at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "已勾对 1 笔" in texts(at)
+    at.segmented_control(key="br_section").set_value("statement")
+    at = at.run()
     assert "调节后余额相符" in texts(at)
+
+
+def test_reconciliation_section_stays_when_the_date_changes(admin_app, ui_db, ui_company):  # noqa: F811
+    """Changing the statement date reruns the page on the statement section (st.tabs went back to the first tab:
+    the browser rebuilt the tab bar when the tab's content changed)."""
+    cid = ui_company.company_id
+    day = dt.date.today() - dt.timedelta(days=2)
+    post(ui_db, cid, [line("1002", debit="500"), line("5001", credit="500")], day)
+    at = admin_app.switch_page("pages/finance/bank_reconciliation.py").run()
+    control = at.segmented_control(key="br_section")
+    assert (control.value, control.options) == ("import", ["导入对账单", "勾对", "余额调节表"])
+    control.set_value("statement")
+    at = at.run()
+    at.date_input(key="br_asof").set_value(day - dt.timedelta(days=1))
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.segmented_control(key="br_section").value == "statement"
+    assert at.date_input(key="br_asof").value == day - dt.timedelta(days=1)
+    assert not [u for u in at.get("file_uploader")]  # the import section did not run
+    at.date_input(key="br_asof").set_value(day)
+    at = at.run()
+    assert at.segmented_control(key="br_section").value == "statement"
+    assert "500.00" in " ".join(str(d.value.to_numpy()) for d in at.dataframe)  # the deposit, now in the books
 
 
 def test_reopen_from_the_page_needs_a_reason(admin_app, ui_db, ui_company):  # noqa: F811

@@ -1,0 +1,24 @@
+"""Stable in-page navigation: a segmented control keyed by section codes, in place of st.tabs.
+
+st.tabs keeps its selection in the browser only: when a rerun changes what a tab holds (a date changed, a form
+saved), the frontend rebuilds the tab bar and shows the first tab again. This control keeps the chosen section
+in the session (its key), by code, so a rerun, a save or a language switch leaves the user where they were, and
+only the chosen section runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from ui.i18n import tr
+
+
+def section(key: str, codes: Sequence[str], label_prefix: str, label: str) -> str:
+    """The section the user chose (one of ``codes``; the first one at first). Each button's text is
+    ``label_prefix + code`` in the catalog; ``label`` (hidden, read by screen readers) names the control."""
+    chosen = st.segmented_control(label, list(codes), key=key, default=codes[0],
+                                  required=True, format_func=lambda c: tr(label_prefix + c),
+                                  label_visibility="collapsed")
+    return chosen if chosen in codes else codes[0]
