@@ -193,7 +193,8 @@ def submit_document(ctx: Context, doc_type: DocumentType | str, doc: Any) -> lis
     from erp_core.approvals.services import submit_for_approval
 
     t = _dt(doc_type)
-    return submit_for_approval(ctx, t.code, doc.id, approval_facts(ctx, t, doc), owner_id=doc.created_by)
+    return submit_for_approval(ctx, t.code, doc.id, approval_facts(ctx, t, doc), owner_id=doc.created_by,
+                               summary=f"{doc.number} {doc.total:,.2f}")
 
 
 def transition(ctx: Context, doc_type: DocumentType | str, doc: Any, action: str, *, comment: str = "") -> str:
