@@ -1,0 +1,413 @@
+"""The document kernel's operations, called INSIDE a module's use cases (each module's use case owns the
+permission, e.g. ``purchasing.order.confirm``; the kernel owns the rules every type obeys):
+
+- ``create_document(ctx, dt, doc_date=, lines=, **header)``  number per type and period, initial state;
+- ``load_document(ctx, dt, doc_id, version=None, lock=False)``  the company's document, version checked;
+- ``update_document(ctx, dt, doc, version=, lines=None, **header)``  only in an editable state, never posted;
+- ``transition(ctx, dt, doc, action, comment="")``  workflow as data + the approval gate + the step history;
+- ``link(ctx, from_type, from_doc, to_type, to_doc, ..., counts_as=None)``  a link both ways; with counts_as the
+  upstream line's received/invoiced/returned quantity grows by ``quantity`` (so its progress follows);
+- ``post_document(ctx, dt, doc)``  the type's posting function -> stock moves + one voucher, same transaction;
+- ``reverse_document(ctx, dt, doc, doc_date=None)``  a red copy: negated lines, moves and voucher, linked.
+
+And the use case that sets the per-type number prefix and voucher mode (``documents.setting.edit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from erp_core.documents.models import VOUCHER_MODES, DocumentLink, DocumentSetting, DocumentStep
+from erp_core.documents.registry import DocumentType, PostingSpec, document_type
+from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
+from erp_core.kernel.money import FEN, QUANTITY_SCALE, has_scale, to_decimal
+from erp_core.kernel.numbering import allocate_number
+from erp_core.ledger.periods import period_of
+from erp_core.usecase import Context, use_case
+
+F_DATE = "field.documents.doc_date"
+F_QTY = "field.documents.quantity"
+F_PRICE = "field.documents.unit_price"
+F_PREFIX = "field.documents.number_prefix"
+F_MODE = "field.documents.voucher_mode"
+HEADER_FIELDS = ("remarks", "attachments", "partner_id", "department_id", "project_id", "warehouse_id")
+LINE_FIELDS = ("product_id", "warehouse_id", "ordered_qty", "unit_price", "remarks")
+MAX_QTY = Decimal(10) ** 12
+_REVERSED_TYPE = {"receipt": "issue", "issue": "receipt", "transfer_in": "transfer_out",
+                  "transfer_out": "transfer_in", "adjustment": "adjustment"}
+
+
+def _company(ctx: Context) -> int:
+    return ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
+
+
+def _setting(ctx: Context, code: str) -> tuple[str | None, str]:
+    """(number prefix or None, voucher mode) of ``code``: its own row, else the company row "", else defaults."""
+    rows = {r.doc_type: r for r in ctx.session.execute(select(DocumentSetting).where(
+        DocumentSetting.company_id == _company(ctx), DocumentSetting.doc_type.in_(["", code]))).scalars()}
+    own, default = rows.get(code), rows.get("")
+    prefix = own.number_prefix if own is not None else None
+    mode = (own.voucher_mode if own is not None and own.voucher_mode else None) or \
+        (default.voucher_mode if default is not None and default.voucher_mode else None) or "post"
+    return prefix, mode
+
+
+def next_number(ctx: Context, t: DocumentType, doc_date: dt.date) -> str:
+    """The next number of type ``t`` in the period of ``doc_date``: <prefix><YYYYMM>-<0001>, gap-free."""
+    prefix, _ = _setting(ctx, t.code)
+    period = period_of(doc_date)
+    n = allocate_number(ctx.session, _company(ctx), f"doc:{t.code}", period)
+    return f"{prefix if prefix is not None else t.prefix}{period.replace('-', '')}-{n:04d}"
+
+
+def _qty(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool) -> Decimal | None:
+    try:
+        d = to_decimal(value)
+    except (TypeError, ValueError):
+        d = None
+    if d is None or not d.is_finite() or abs(d) > MAX_QTY:
+        problems.append(ValidationError("error.documents.number", field=field, line=line))
+        return None
+    if not has_scale(d, QUANTITY_SCALE):
+        problems.append(ValidationError("error.documents.decimals", field=field, line=line, scale=QUANTITY_SCALE))
+        return None
+    if (positive and d <= 0) or d < 0:
+        problems.append(ValidationError("error.documents.quantity_positive" if positive else
+                                        "error.documents.not_negative", field=field, line=line))
+        return None
+    return d + 0
+
+
+def _clean_lines(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    problems: list[ValidationError] = []
+    if not lines:
+        problems.append(ValidationError("error.documents.no_lines", field=F_QTY))
+    out = []
+    for i, ln in enumerate(lines or [], start=1):
+        qty = _qty(ln.get("ordered_qty"), F_QTY, i, problems, positive=True)
+        price = _qty(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
+        row = {k: ln.get(k) for k in LINE_FIELDS if k in ln}
+        row.update(line_no=i, ordered_qty=qty, unit_price=price if price is not None else Decimal(0))
+        if qty is not None and price is not None:
+            row["amount"] = (qty * price).quantize(FEN, rounding=ROUND_HALF_UP)
+        out.append(row)
+    raise_if(problems)
+    return out
+
+
+def _step(ctx: Context, t: DocumentType, doc: Any, action: str, before: str | None, comment: str = "") -> None:
+    ctx.session.add(DocumentStep(company_id=doc.company_id, doc_type=t.code, doc_id=doc.id, action=action,
+                                 from_status=before, to_status=doc.status, user_id=ctx.actor.user_id,
+                                 username=ctx.actor.username, comment=(comment or "")[:500], at=naive_utcnow()))
+
+
+def _dt(doc_type: DocumentType | str) -> DocumentType:
+    return doc_type if isinstance(doc_type, DocumentType) else document_type(doc_type)
+
+
+def create_document(ctx: Context, doc_type: DocumentType | str, *, doc_date: dt.date,
+                    lines: Sequence[Mapping[str, Any]], **header: Any) -> Any:
+    """A new document in the type's initial state, numbered in the period of ``doc_date``; returns it."""
+    t = _dt(doc_type)
+    if not isinstance(doc_date, dt.date) or isinstance(doc_date, dt.datetime):
+        raise ValidationError("error.required", field=F_DATE)
+    clean = _clean_lines(lines)
+    unknown = set(header) - set(HEADER_FIELDS) - set(t.extra.get("header_fields", ()))
+    if unknown:
+        raise TypeError(f"unknown header fields {sorted(unknown)}")
+    doc = t.header(company_id=_company(ctx), number=next_number(ctx, t, doc_date), doc_date=doc_date,
+                   period=period_of(doc_date), status=t.initial, progress="open", created_by=ctx.actor.user_id,
+                   **header)
+    doc.lines = [t.line(**row) for row in clean]
+    doc.total = sum((ln.amount for ln in doc.lines), Decimal(0))
+    ctx.session.add(doc)
+    ctx.session.flush()
+    _step(ctx, t, doc, "create", None)
+    ctx.audit(t.code, doc.id, number=doc.number)
+    return doc
+
+
+def load_document(ctx: Context, doc_type: DocumentType | str, doc_id: int, *, version: int | None = None,
+                  lock: bool = False) -> Any:
+    """The document of the actor's company (NotFound otherwise), checked against the version the form saw."""
+    t = _dt(doc_type)
+    stmt = select(t.header).where(t.header.id == doc_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    doc = ctx.session.execute(stmt).scalar_one_or_none()
+    if doc is None or (not ctx.actor.is_system and doc.company_id != ctx.actor.company_id):
+        raise NotFound(entity=t.code, id=doc_id)
+    ctx.check_version(doc, version)
+    return doc
+
+
+def ensure_editable(t: DocumentType, doc: Any) -> None:
+    if doc.posted_at is not None:
+        raise Conflict("error.documents.posted_frozen", number=doc.number)
+    if doc.status not in t.editable:
+        raise Conflict("error.documents.not_editable", number=doc.number, status=doc.status)
+
+
+def update_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, version: int,
+                    lines: Sequence[Mapping[str, Any]] | None = None, **header: Any) -> Any:
+    """Change an editable document (header fields and/or all its lines). Any approval it had is withdrawn:
+    the approvers saw other content."""
+    from erp_core.approvals.services import withdraw_requests
+
+    t = _dt(doc_type)
+    ctx.check_version(doc, version)
+    ensure_editable(t, doc)
+    unknown = set(header) - set(HEADER_FIELDS) - set(t.extra.get("header_fields", ()))
+    if unknown:
+        raise TypeError(f"unknown header fields {sorted(unknown)}")
+    if "doc_date" in header:
+        raise TypeError("doc_date is fixed by the number")
+    ctx.diff(doc, **header)
+    if lines is not None:
+        clean = _clean_lines(lines)
+        doc.lines = [t.line(**row) for row in clean]
+        doc.total = sum((ln.amount for ln in doc.lines), Decimal(0))
+        ctx.changes["lines"] = len(clean)
+    doc.updated_by, doc.updated_at = ctx.actor.user_id, naive_utcnow()  # the header row changes: version + 1
+    withdraw_requests(ctx, t.code, doc.id)
+    ctx.session.flush()
+    ctx.audit(t.code, doc.id, number=doc.number)
+    return doc
+
+
+def approval_facts(ctx: Context, t: DocumentType, doc: Any) -> dict[str, Any]:
+    facts = dict(t.approval_facts(ctx, doc)) if t.approval_facts is not None else {}
+    facts.setdefault("amount", doc.total)
+    return facts
+
+
+def submit_document(ctx: Context, doc_type: DocumentType | str, doc: Any) -> list[int]:
+    """Ask the approvals engine for ``doc`` (its creator is the one who may not approve it); returns the ids
+    of the requests created, [] when no rule asks for approval."""
+    from erp_core.approvals.services import submit_for_approval
+
+    t = _dt(doc_type)
+    return submit_for_approval(ctx, t.code, doc.id, approval_facts(ctx, t, doc), owner_id=doc.created_by,
+                               summary=f"{doc.number} {doc.total:,.2f}")
+
+
+def transition(ctx: Context, doc_type: DocumentType | str, doc: Any, action: str, *, comment: str = "") -> str:
+    """Apply a workflow action. Actions in the type's approval_actions are refused while an approval is
+    required but not asked, pending, or rejected. Posting has its own function (post_document)."""
+    from erp_core.approvals.services import require_cleared
+
+    t = _dt(doc_type)
+    if action in (t.post_action, t.reverse_action):
+        raise Conflict("error.documents.use_post", action=action)
+    if doc.posted_at is not None:
+        raise Conflict("error.documents.posted_frozen", number=doc.number)
+    target = t.workflow.target(doc.status, action)  # InvalidTransition first: the clearer message
+    if action in t.approval_actions:
+        require_cleared(ctx, t.code, doc.id, approval_facts(ctx, t, doc))
+    before, doc.status = doc.status, target
+    doc.updated_by, doc.updated_at = ctx.actor.user_id, naive_utcnow()
+    _step(ctx, t, doc, action, before, comment)
+    ctx.session.flush()
+    ctx.audit(t.code, doc.id, number=doc.number, status=[before, target])
+    return target
+
+
+def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: DocumentType | str, to_doc: Any, *,
+         from_line: Any = None, to_line: Any = None, quantity: Decimal | None = None, counts_as: str | None = None,
+         kind: str = "flow") -> DocumentLink:
+    """Record that ``to_doc`` (downstream) was made from ``from_doc`` (upstream). With ``counts_as`` (one of the
+    upstream type's tracked quantities) and a ``from_line``, that line's <counts_as>_qty grows by ``quantity``
+    (negative for a red copy), so the upstream progress follows, even when the upstream is posted."""
+    ft, tt = _dt(from_type), _dt(to_type)
+    if from_doc.company_id != to_doc.company_id:
+        raise NotFound(entity=ft.code, id=from_doc.id)
+    if counts_as is not None:
+        if counts_as not in ft.tracks or from_line is None or quantity is None:
+            raise ValueError(f"counts_as={counts_as!r} needs a from_line, a quantity and a tracked quantity")
+        if from_line.header_id != from_doc.id:
+            raise NotFound(entity=ft.code, id=from_doc.id)
+        attr = f"{counts_as}_qty"
+        setattr(from_line, attr, (getattr(from_line, attr) or Decimal(0)) + quantity)
+    row = DocumentLink(company_id=from_doc.company_id, kind=kind, from_type=ft.code, from_id=from_doc.id,
+                       from_line=getattr(from_line, "id", from_line), to_type=tt.code, to_id=to_doc.id,
+                       to_line=getattr(to_line, "id", to_line), quantity=quantity, counts_as=counts_as,
+                       created_by=ctx.actor.user_id, created_at=naive_utcnow())
+    ctx.session.add(row)
+    ctx.session.flush()
+    return row
+
+
+def _posting_key(t: DocumentType, doc: Any) -> str:
+    return f"doc:{t.code}:{doc.id}"
+
+
+def _write_voucher(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, lines: Sequence[Mapping[str, Any]],
+                   *, key: str, reverses_id: int | None = None) -> int:
+    """One voucher for the document, posted at once or left as a draft for review (company setting)."""
+    from erp_core.ledger.posting import create_and_post_system_voucher
+
+    _, mode = _setting(ctx, t.code)
+    if mode == "draft":
+        return _draft_voucher(ctx, spec, lines, reverses_id=reverses_id)
+    return create_and_post_system_voucher(ctx, voucher_date=spec.posting_date, lines=lines, posting_key=key,
+                                          voucher_type=spec.voucher_type, attachments=spec.attachments,
+                                          source="system" if reverses_id is None else "reversal",
+                                          reverses_id=reverses_id, allow_negative_total=reverses_id is not None)
+
+
+def _draft_voucher(ctx: Context, spec: PostingSpec, lines: Sequence[Mapping[str, Any]], *,
+                   reverses_id: int | None) -> int:
+    """A draft voucher (the voucher use case's checks), reviewed and posted later by the accountants."""
+    from erp_core.finance.accounts import accounts_for_lines, finance_setting
+    from erp_core.finance.models import VOUCHER_TYPES, Voucher, VoucherLine
+    from erp_core.finance.voucher_rules import check_header, check_lines
+    from erp_core.ledger.periods import is_open
+    from erp_core.ledger.sequences import allocate_block, voucher_series
+
+    s, company_id = ctx.session, _company(ctx)
+    voucher_type = spec.voucher_type or finance_setting(s, company_id).voucher_types()[0]
+    period = period_of(spec.posting_date)
+    by_id, by_code = accounts_for_lines(s, company_id, lines)
+    clean, problems = check_lines(lines, by_id, by_code, allow_negative_total=reverses_id is not None)
+    raise_if(check_header(voucher_date=spec.posting_date, voucher_type=voucher_type, allowed_types=VOUCHER_TYPES,
+                          attachments=spec.attachments, closed=not is_open(s, company_id, period)) + problems)
+    values = [c.values() for c in clean]
+    v = Voucher(company_id=company_id, voucher_type=voucher_type, period=period,
+                number=allocate_block(s, company_id, voucher_series(voucher_type), period, 1),
+                voucher_date=spec.posting_date, attachments=spec.attachments, status="draft",
+                total=sum((c.debit for c in clean), Decimal(0)), reverses_id=reverses_id,
+                source="system" if reverses_id is None else "reversal", created_by=ctx.actor.user_id,
+                created_by_name=ctx.actor.username)
+    v.lines = [VoucherLine(**val) for val in values]
+    s.add(v)
+    s.flush()
+    return v.id
+
+
+def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any) -> Any:
+    """Post ``doc``: its type's posting function gives the stock moves and the voucher lines; both are written
+    (inventory.posting.post_stock_moves, ledger posting) in the caller's transaction, keyed by the document, and
+    the document is frozen. A document already posted is refused (Conflict), so nothing is written twice."""
+    t = _dt(doc_type)
+    if t.posting is None:
+        raise Conflict("error.documents.not_postable", doc_type=t.code)
+    if doc.posted_at is not None:
+        raise Conflict("error.documents.already_posted", number=doc.number)
+    target = t.workflow.target(doc.status, t.post_action)
+    spec = t.posting(ctx, doc)
+    return _post_spec(ctx, t, doc, spec, target, action=t.post_action)
+
+
+def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, target: str, *, action: str,
+               reverses_voucher: int | None = None) -> Any:
+    from erp_core.inventory.posting import post_stock_moves
+
+    key = _posting_key(t, doc)
+    if spec.moves:
+        result = post_stock_moves(ctx, moves=spec.moves, posting_key=key, move_date=spec.posting_date,
+                                  source_type=t.code, source_id=doc.id, source_ref=doc.number)
+        doc.stock_posting_id = result.posting_id
+    if spec.voucher_lines:
+        doc.voucher_id = _write_voucher(ctx, t, doc, spec, spec.voucher_lines, key=key,
+                                        reverses_id=reverses_voucher)
+    before, doc.status = doc.status, target
+    doc.posted_by, doc.posted_at = ctx.actor.user_id, naive_utcnow()
+    _step(ctx, t, doc, action, before)
+    ctx.session.flush()
+    ctx.audit(t.code, doc.id, number=doc.number, status=[before, target], voucher_id=doc.voucher_id,
+              stock_posting_id=doc.stock_posting_id)
+    return doc
+
+
+def reverse_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, doc_date: dt.date | None = None,
+                     comment: str = "") -> Any:
+    """红字: a new document of the same type with negated lines, its stock moves the original's negated (same
+    unit costs, opposite move types) and its voucher the original's negated, linked both ways (kind
+    "reversal"); quantities the original counted on its upstream lines are counted back. Returns the red copy."""
+    from erp_core.finance.models import VoucherLine
+    from erp_core.inventory.models import StockMove
+
+    t = _dt(doc_type)
+    s = ctx.session
+    if doc.posted_at is None:
+        raise Conflict("error.documents.reverse_unposted", number=doc.number)
+    if doc.reverses_id is not None:
+        raise Conflict("error.documents.reverse_red", number=doc.number)
+    if doc.reversed_by_id is not None:
+        raise Conflict("error.documents.already_reversed", number=doc.number)
+    day = doc_date or doc.doc_date
+    red = t.header(company_id=doc.company_id, number=next_number(ctx, t, day), doc_date=day, period=period_of(day),
+                   status=doc.status, progress="open", created_by=ctx.actor.user_id, reverses_id=doc.id,
+                   remarks=(comment or f"红字冲销 {doc.number}")[:500],
+                   **{f: getattr(doc, f) for f in HEADER_FIELDS if f != "remarks"})
+    red.lines = [t.line(line_no=ln.line_no, product_id=ln.product_id, warehouse_id=ln.warehouse_id,
+                        ordered_qty=-ln.ordered_qty, unit_price=ln.unit_price, amount=-ln.amount,
+                        remarks=ln.remarks) for ln in doc.lines]
+    red.total = -doc.total
+    s.add(red)
+    s.flush()
+    moves = [{"warehouse_id": m.warehouse_id, "location_id": m.location_id, "product_id": m.product_id,
+              "quantity": -m.quantity, "unit_cost": m.unit_cost, "move_type": _REVERSED_TYPE[m.move_type]}
+             for m in s.execute(select(StockMove).where(StockMove.company_id == doc.company_id,
+                                                        StockMove.posting_id == doc.stock_posting_id)
+                                .order_by(StockMove.move_seq)).scalars()] if doc.stock_posting_id else []
+    vlines = []
+    if doc.voucher_id is not None:
+        prefix = f"红字冲销{doc.number}"
+        for ln in s.execute(select(VoucherLine).where(VoucherLine.voucher_id == doc.voucher_id)
+                            .order_by(VoucherLine.line_no)).scalars():
+            vlines.append({"line_no": ln.line_no, "account_id": ln.account_id, "debit": -ln.debit,
+                           "credit": -ln.credit, "summary": f"{prefix}：{ln.summary}"[:200] if ln.summary else prefix,
+                           **{c: getattr(ln, c) for c in ("department_id", "project_id", "customer_id",
+                                                          "supplier_id", "employee_id", "product_id")}})
+    spec = PostingSpec(posting_date=day, moves=moves, voucher_lines=vlines)
+    red.status = doc.status  # the red copy is born in the posted state (it never was a draft)
+    _post_spec(ctx, t, red, spec, doc.status, action="reverse", reverses_voucher=doc.voucher_id)
+    doc.reversed_by_id = red.id
+    if t.reverse_action is not None:
+        before = doc.status
+        doc.status = t.workflow.target(doc.status, t.reverse_action)
+        _step(ctx, t, doc, t.reverse_action, before, comment)
+    link(ctx, t, doc, t, red, kind="reversal")
+    # Count back what the original counted on its upstream lines.
+    for up in s.execute(select(DocumentLink).where(DocumentLink.company_id == doc.company_id,
+                                                   DocumentLink.to_type == t.code, DocumentLink.to_id == doc.id,
+                                                   DocumentLink.counts_as.is_not(None))).scalars().all():
+        ut = document_type(up.from_type)
+        up_doc = s.get(ut.header, up.from_id)
+        up_line = s.get(ut.line, up.from_line)
+        link(ctx, ut, up_doc, t, red, from_line=up_line, quantity=-up.quantity, counts_as=up.counts_as)
+    s.flush()
+    ctx.audit(t.code, red.id, number=red.number, reverses=doc.number)
+    return red
+
+
+@use_case("documents.setting.edit", zh="修改单据设置", en="Change document settings")
+def set_document_setting(ctx: Context, *, doc_type: str, number_prefix: str | None = None,
+                         voucher_mode: str | None = None) -> None:
+    """Per document type ("" = the company default): the number prefix (letters/digits, up to 10) and whether
+    its vouchers are posted at once ("post") or created as drafts for review ("draft")."""
+    problems = []
+    if doc_type:
+        document_type(doc_type)
+    if number_prefix is not None:
+        number_prefix = number_prefix.strip()
+        if len(number_prefix) > 10 or not all(c.isalnum() or c in "-_" for c in number_prefix):
+            problems.append(ValidationError("error.documents.prefix", field=F_PREFIX))
+    if voucher_mode is not None and voucher_mode not in VOUCHER_MODES:
+        problems.append(ValidationError("error.documents.voucher_mode", field=F_MODE))
+    raise_if(problems)
+    company_id = ctx.actor.company_id
+    row = ctx.session.get(DocumentSetting, (company_id, doc_type))
+    if row is None:
+        row = DocumentSetting(company_id=company_id, doc_type=doc_type)
+        ctx.session.add(row)
+    ctx.diff(row, number_prefix=number_prefix or None, voucher_mode=voucher_mode)
+    ctx.session.flush()
+    ctx.audit("document_setting", doc_type or "*")
