@@ -184,7 +184,10 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", required=True, type=Path, help="the folder bench/load/prepare.py made")
-    ap.add_argument("--page", default="reports_dashboard", help="URL path of the ERP page to load")
+    ap.add_argument("--page", default="dashboards",
+                    help="URL paths of the ERP pages to load, comma separated; 'dashboards' (default): every page "
+                         "of the navigation whose file is a dashboard (pages/**/*dashboard*.py), so a module's "
+                         "dashboard joins the benchmark when its menu lists it")
     ap.add_argument("--scenarios", default="25:0,100:2", help="sessions:think_seconds, comma separated")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds per scenario and target")
     ap.add_argument("--cycles", type=int, default=1000, help="connect/disconnect cycles (0: skip)")
@@ -195,6 +198,7 @@ def main() -> None:
     ap.add_argument("--note", default="", help="a line for the results section (conditions)")
     args = ap.parse_args()
 
+    pages = dashboards() if args.page == "dashboards" else args.page.split(",")
     work = args.dir.resolve()
     info = json.loads((work / "sessions.json").read_text(encoding="utf-8"))
     cookies = [f"{info['cookie_name']}={s['cookie']}" for s in info["sessions"]]
@@ -216,16 +220,19 @@ def main() -> None:
         # warm both: imports, the first analytics sync (a first run per app process)
         asyncio.run(scenario([base], "", [None], 1, 0, 1))
         for a in apps:
-            asyncio.run(scenario([a], args.page, cookies, 1, 0, 1))
+            for page in pages:
+                asyncio.run(scenario([a], page, cookies, 1, 0, 1))
         for n, think in specs:
             b = asyncio.run(scenario([base], "", [None], n, think, args.duration))
             print("baseline", json.dumps(b), flush=True)
-            a = asyncio.run(scenario(apps, args.page, cookies, n, think, args.duration))
-            print("app     ", json.dumps(a), flush=True)
-            results.append((b, a))
+            for page in pages:
+                a = asyncio.run(scenario(apps, page, cookies, n, think, args.duration))
+                a["page"] = page
+                print(f"{page:8s}", json.dumps(a), flush=True)
+                results.append((b, a))
         cyc = None
         if args.cycles:
-            cyc = asyncio.run(cycles(apps, args.page, cookies, args.cycles, args.cycle_parallel))
+            cyc = asyncio.run(cycles(apps, pages[0], cookies, args.cycles, args.cycle_parallel))
             if args.settle:
                 time.sleep(args.settle)
                 cyc["samples"].append(("settled", sum(a.rss() for a in apps)))
@@ -233,17 +240,29 @@ def main() -> None:
     finally:
         for s in (base, *apps):
             s.stop()
-    report = render(results, cyc, args, conditions, started, work)
+    report = render(results, cyc, args, conditions, started, work, pages)
     print(report)
     if args.write:
         with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as f:
             f.write("\n" + report)
 
 
-def render(results, cyc, args, conditions, started, work) -> str:
+def dashboards() -> list[str]:
+    """URL paths of every dashboard page in the navigation (ui/menus)."""
+    sys.path.insert(0, str(ROOT))
+    from ui.nav import all_pages
+    from ui.pages import page_url_path
+
+    found = [page_url_path(p) for p in all_pages() if "dashboard" in Path(p.file).name]
+    if not found:
+        sys.exit("no dashboard page in the navigation")
+    return found
+
+
+def render(results, cyc, args, conditions, started, work, pages) -> str:
     cfg = (work / "config.toml").read_text(encoding="utf-8")
     backend = "PostgreSQL" if "postgresql" in cfg else "MariaDB" if "mysql" in cfg else "SQLite"
-    lines = [f"## Load: {args.page} vs baseline, {backend}, {args.processes} app process(es) — "
+    lines = [f"## Load: {', '.join(pages)} vs baseline, {backend}, {args.processes} app process(es) — "
              f"{started:%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {conditions}. bench/load/run.py --scenarios {args.scenarios} --duration {args.duration:g} "
              f"--cycles {args.cycles} --processes {args.processes}; one login per simulated user "
@@ -253,8 +272,12 @@ def render(results, cyc, args, conditions, started, work) -> str:
              "| sessions | think | page | reruns | errors | p50 | p95 | max | p95 / baseline p95 | "
              "first run p50 / max (errors) | RSS growth per session |",
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    shown = set()
     for b, a in results:
-        for name, r in (("baseline", b), (args.page, a)):
+        for name, r in (("baseline", b), (a["page"], a)):
+            if name == "baseline" and id(b) in shown:
+                continue
+            shown.add(id(b))
             ratio = f"{a['p95'] / b['p95']:.2f}x" if name != "baseline" and b["p95"] else ""
             lines.append(f"| {r['sessions']} | {r['think']:g} s | {name} | {r['runs']} | {r['errors']} | "
                          f"{r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | {r['max'] * 1000:.0f} ms | "
@@ -265,7 +288,7 @@ def render(results, cyc, args, conditions, started, work) -> str:
         lines += ["", "Errors seen (first few): " + "; ".join(sorted(errs))]
     if cyc:
         pts = ", ".join(f"{k}: {v / 1024:.0f} MiB" for k, v in cyc["samples"])
-        lines += ["", f"Connect / run / disconnect cycles ({cyc['cycles']}, {args.cycle_parallel} at a time, "
+        lines += ["", f"Connect / run {pages[0]} / disconnect cycles ({cyc['cycles']}, {args.cycle_parallel} at a time, "
                       f"{cyc['errors']} errors), server RSS after N cycles: {pts}."]
     return "\n".join(lines) + "\n"
 
