@@ -20,13 +20,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import QueuePool
 
 from erp_core.config import Settings, backend_of
-from erp_core.kernel.errors import DomainError
+from erp_core.kernel.errors import Busy
 
-
-class Busy(DomainError):
-    """Every connection of the pool stayed in use for the whole pool timeout: the system is busy."""
-
-    default_id = "error.busy"
+__all__ = ["Busy", "BusyQueuePool", "engine_from_settings", "make_engine", "private_file"]
 
 
 class BusyQueuePool(QueuePool):
