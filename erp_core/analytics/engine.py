@@ -120,7 +120,6 @@ class AnalyticsEngine:
         self.db = db
         self.backend = db.backend
         self._lock = threading.Lock()  # held by the one sync running; readers only ever try it (never wait)
-        self._local = threading.local()  # the snapshot cursor of the report running on this thread
         self.path = str(path) if path is not None else ":memory:"
         config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
         try:
@@ -153,11 +152,7 @@ class AnalyticsEngine:
 
     # -- access -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of its own for one call (a DuckDB connection object is not shared between threads). Inside
-        :meth:`reading` on this thread: the report's snapshot cursor (its ``close()`` leaves it open)."""
-        snap = getattr(self._local, "cur", None)
-        if snap is not None:
-            return _Borrowed(snap)  # type: ignore[return-value]
+        """A cursor of its own for one call (a DuckDB connection object is not shared between threads)."""
         return self._con.cursor()
 
     def close(self) -> None:
@@ -165,15 +160,14 @@ class AnalyticsEngine:
             self._con.close()
 
     @contextmanager
-    def reading(self, company_id: int) -> Iterator[AsOf]:
+    def reading(self, company_id: int) -> Iterator[Snapshot]:
         """One report's read of the copy of ``company_id``: brings the copy up to date when something is new and
-        no other sync is running, then yields the :class:`AsOf` of a DuckDB snapshot that every
-        :meth:`cursor` on this thread reads until the block ends.
+        no other sync is running, then yields a :class:`Snapshot` — the engine as seen from one DuckDB
+        transaction, with its :class:`AsOf` — that the report's functions read instead of the engine.
 
         Never waits on the sync lock (except before the very first sync of a company, when there is no state to
         read) and holds a pooled connection of the operational store only for the look-up of its head."""
         cur = self._con.cursor()
-        outer = getattr(self._local, "cur", None)
         try:
             cur.execute("BEGIN TRANSACTION")
             state = _state(cur, company_id)
@@ -192,11 +186,8 @@ class AnalyticsEngine:
                     state = _state(cur, company_id)
             if state is None:  # the first sync failed in another thread: nothing to read yet
                 raise RuntimeError(f"analytics copy of company {company_id} was never synced")
-            as_of = AsOf(state[0], checked if state[0] >= top else state[2])
-            self._local.cur = cur
-            yield as_of
+            yield Snapshot(self, cur, AsOf(state[0], checked if state[0] >= top else state[2]))
         finally:
-            self._local.cur = outer
             try:
                 cur.execute("ROLLBACK")
             except duckdb.Error:
@@ -388,6 +379,21 @@ class AnalyticsEngine:
             self._add_months(cur, company_id, end)
         cur.execute("DROP TABLE gl_batch")
         return end
+
+
+class Snapshot:
+    """The engine as one report sees it (yielded by :meth:`AnalyticsEngine.reading`): every :meth:`cursor` reads
+    the same DuckDB transaction, so all of the report's queries agree with each other and with :attr:`as_of`;
+    everything else (operational-store reads, the backend) is the engine's."""
+
+    def __init__(self, engine: AnalyticsEngine, cur: duckdb.DuckDBPyConnection, as_of: AsOf) -> None:
+        self._engine, self._cur, self.as_of = engine, cur, as_of
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return _Borrowed(self._cur)  # type: ignore[return-value]
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
 
 
 class _Borrowed:

@@ -86,8 +86,8 @@ def _prepare(ctx: Context):
     AnalyticsEngine.reading: no lock waited for, no pooled connection held)."""
     company_id = _company(ctx)
     eng = engine_for(ctx.db)
-    with eng.reading(company_id) as as_of:
-        yield eng, company_id, as_of, line_scope(ctx)
+    with eng.reading(company_id) as snap:
+        yield snap, company_id, snap.as_of, line_scope(ctx)
 
 
 def _filter(department_id=None, project_id=None, customer_id=None, supplier_id=None, employee_id=None,
