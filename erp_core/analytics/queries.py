@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from erp_core.analytics import invariants, reports  # noqa: F401  (invariants registers its check)
-from erp_core.analytics.engine import engine_for
+from erp_core.analytics.engine import AsOf, engine_for
 from erp_core.analytics.reports import LineFilter, LineScope, Range
 from erp_core.kernel.actor import Scope
 from erp_core.kernel.errors import ValidationError, ValidationErrors, raise_if
@@ -161,6 +161,16 @@ def dashboard(ctx: Context, *, year: int) -> dict[str, pd.DataFrame]:
     with _prepare(ctx) as (eng, company_id, as_of, scope):
         return {"income_expense": reports.monthly_income_expense(eng, company_id, scope, year, as_of=as_of),
                 "cash": reports.cash_balance(eng, company_id, scope, year, as_of=as_of)}
+
+
+@query(REPORT_VIEW, zh="查看财务报表", en="View financial reports", session=False)
+def as_of(ctx: Context) -> AsOf:
+    """What a report of the company would be as of now (the copy is synced first when something is new, as for
+    any report). A page may keep showing figures it read as of the same watermark, for the same actor and
+    inputs, instead of reading them again: nothing they were computed from has changed."""
+    _company(ctx)
+    with _prepare(ctx) as (_eng, _company_id, stamp, _scope):
+        return stamp
 
 
 @query(LEDGER_VIEW, zh="查看账簿", en="View ledgers", session=False)
