@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from erp_core.i18n import LANGUAGE_NAMES, LOCALES, render_error
-from erp_core.kernel.errors import ConfigError, DomainError, NotAuthenticated
+from erp_core.kernel.errors import Busy, ConfigError, DomainError, NotAuthenticated
 from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
@@ -137,3 +137,5 @@ try:
     main()
 except ConfigError as err:  # invalid settings stop the app with a message naming the setting
     st.error(render_error(err, locale()), icon=":material/settings_alert:")
+except Busy as err:  # every pooled connection stayed in use (many users at once): "busy, try again", no traceback
+    st.error(render_error(err, locale()), icon=":material/hourglass_top:")

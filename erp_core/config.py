@@ -1,7 +1,9 @@
 """Settings: config.toml plus environment overrides, validated into one frozen object.
 
 Environment: ERP_CONFIG names another config file; ERP_DATABASE_URL overrides [database].url for the app, the
-CLI and the tests; ERP_ADDRESS / ERP_PORT override where `erp serve` listens. A relative SQLite path is relative
+CLI and the tests; ERP_ADDRESS / ERP_PORT override where `erp serve` listens; ERP_DB_POOL_SIZE,
+ERP_DB_POOL_MAX_OVERFLOW and ERP_DB_POOL_TIMEOUT_S override the connection pool ([database] pool_size,
+pool_max_overflow, pool_timeout_s). A relative SQLite path is relative
 to the config file's folder.
 """
 
@@ -41,6 +43,9 @@ class Settings:
     database_url: str
     sqlite_synchronous: str = "NORMAL"
     sqlite_busy_timeout_ms: int = 10000
+    pool_size: int = 5  # connections each app process keeps open to the operational database
+    pool_max_overflow: int = 10  # extra connections opened under load, closed when returned
+    pool_timeout_s: float = 10.0  # wait for a free connection before refusing with error.busy
     default_locale: str = "zh_CN"
     time_zone: str = "Asia/Shanghai"
     address: str = "127.0.0.1"
@@ -147,6 +152,24 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
     if not 1 <= port <= 65535:
         raise ConfigError("error.config.range", key="app.port", low=1, high=65535)
 
+    pool = {}
+    for name, env_name, kind, default, low in (("pool_size", "ERP_DB_POOL_SIZE", int, 5, 1),
+                                               ("pool_max_overflow", "ERP_DB_POOL_MAX_OVERFLOW", int, 10, 0),
+                                               ("pool_timeout_s", "ERP_DB_POOL_TIMEOUT_S", float, 10.0, 0)):
+        raw = env.get(env_name)
+        if raw is not None:
+            try:
+                value = kind(raw)
+            except ValueError as exc:
+                raise ConfigError("error.config.type", key=env_name, expected=kind.__name__) from exc
+        else:
+            value = db.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+                raise ConfigError("error.config.type", key=f"database.{name}", expected=kind.__name__)
+        if value < low or (kind is float and value != value):
+            raise ConfigError("error.config.range", key=f"database.{name}", low=low, high="∞")
+        pool[name] = kind(value)
+
     defaults = SecuritySettings()
     sec_values = {}
     for name in ("lockout_threshold", "lockout_minutes", "ip_failure_limit", "ip_failure_window_minutes",
@@ -177,6 +200,7 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
         database_url=url,
         sqlite_synchronous=sync,
         sqlite_busy_timeout_ms=_typed(db, "sqlite_busy_timeout_ms", int, 10000, "database"),
+        **pool,
         default_locale=locale,
         time_zone=tz,
         address=env.get("ERP_ADDRESS") or _typed(app, "address", str, "127.0.0.1", "app"),

@@ -7,7 +7,9 @@
 
 Order: the actor must hold the permission (deny by default; a refusal is itself audited) -> one unit of work ->
 the function runs -> one audit entry with what it changed -> commit. Any exception rolls everything back.
-Reads use @query: permission check and a read-only transaction, no audit entry.
+Reads use @query: permission check and a read-only transaction, no audit entry. ``@query(..., session=False)``
+(analytics reports, which read DuckDB): the live-session check runs in a short read-only unit of work that is
+closed before the function runs, so the function holds no pooled connection while it works (ctx.session is None).
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
     return decorate
 
 
-def query(permission: str, *, zh: str, en: str) -> Callable[
+def query(permission: str, *, zh: str, en: str, session: bool = True) -> Callable[
         [Callable[Concatenate[Context, P], R]], Callable[Concatenate[Database, Actor, P], R]]:
     declare(permission, zh, en)
 
@@ -132,6 +134,11 @@ def query(permission: str, *, zh: str, en: str) -> Callable[
                 raise TypeError("the second argument of a query is the acting Actor")
             if not actor.may(permission):
                 _deny(db, actor, permission)
+            if not session:
+                with db.uow(readonly=True) as uow:
+                    _live_check(uow.session, actor)
+                return fn(Context(None, actor, permission, db, company_id=actor.company_id),  # type: ignore[arg-type]
+                          *args, **kwargs)
             with db.uow(readonly=True) as uow:
                 _live_check(uow.session, actor)
                 return fn(Context(uow.session, actor, permission, db, company_id=actor.company_id),

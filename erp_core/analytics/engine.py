@@ -9,8 +9,15 @@ native copy of the general ledger kept in step by the gap-free posting sequence.
   sequence is gap-free and allocated under a lock inside the posting transaction, so a contiguous batch means no
   line was missed or counted twice. A batch with a hole keeps only its contiguous prefix (the rest is fetched by
   the next sync). Small tables (account, voucher, department, ...) are read through the scanner.
-- One engine (one DuckDB connection) per process and operational database; every call takes its own cursor;
-  a lock serializes syncs.
+- One engine (one DuckDB database instance) per process and operational database; every call takes its own
+  cursor, so readers run side by side.
+- Concurrency (issue #17): a report reads through :meth:`AnalyticsEngine.reading`, which never waits on a lock and
+  never holds a pooled connection of the operational store while it works. "Anything new?" is one short indexed
+  look-up of the store's last posting sequence (and the fingerprint of the copy's last line) compared with the
+  copy's watermark, without the sync lock. Only one sync runs at a time (a non-blocking try of the lock); a report
+  that finds another sync running reads the last synced state and states it as of that sync. Each report reads
+  one DuckDB snapshot (a transaction on its own cursor), so its figures and its as-of agree; a sync commits its
+  batch in one DuckDB transaction, which readers never wait for (MVCC).
 """
 
 from __future__ import annotations
@@ -19,12 +26,15 @@ import datetime as dt
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from erp_core.db.uow import Database
@@ -109,11 +119,15 @@ class AnalyticsEngine:
     def __init__(self, db: Database, path: str | Path | None = None) -> None:
         self.db = db
         self.backend = db.backend
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # held by the one sync running; readers only ever try it (never wait)
         self.path = str(path) if path is not None else ":memory:"
         config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
         try:
             self._con = duckdb.connect(self.path, config=config)
+            if self.path != ":memory:":
+                # The copy holds the company's books: owner-only, like its folder (analytics_path); DuckDB has
+                # no mode option and refuses a pre-created empty file, so the mode is narrowed once it exists.
+                os.chmod(self.path, 0o600)
         except duckdb.IOException:
             # Another process holds the file (several app processes on PostgreSQL): keep a private copy in memory.
             self.path = ":memory:"
@@ -145,6 +159,55 @@ class AnalyticsEngine:
         with self._lock:
             self._con.close()
 
+    @contextmanager
+    def reading(self, company_id: int) -> Iterator[Snapshot]:
+        """One report's read of the copy of ``company_id``: brings the copy up to date when something is new and
+        no other sync is running, then yields a :class:`Snapshot` — the engine as seen from one DuckDB
+        transaction, with its :class:`AsOf` — that the report's functions read instead of the engine.
+
+        Never waits on the sync lock (except before the very first sync of a company, when there is no state to
+        read) and holds a pooled connection of the operational store only for the look-up of its head."""
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            state = _state(cur, company_id)
+            checked = _now()
+            top, fingerprint = self._head(company_id, state[0] if state else 0)
+            if state is None or top != state[0] or fingerprint != state[1]:
+                # Something is new (or the store was replaced): sync unless another thread already is, in which
+                # case this report reads the last synced state and says so.
+                if self._lock.acquire(blocking=state is None):
+                    try:
+                        self._sync_locked(company_id)
+                    finally:
+                        self._lock.release()
+                    cur.execute("ROLLBACK")
+                    cur.execute("BEGIN TRANSACTION")
+                    state = _state(cur, company_id)
+            if state is None:  # the first sync failed in another thread: nothing to read yet
+                raise RuntimeError(f"analytics copy of company {company_id} was never synced")
+            yield Snapshot(self, cur, AsOf(state[0], checked if state[0] >= top else state[2]))
+        finally:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # no transaction open (BEGIN failed)
+            cur.close()
+
+    def _head(self, company_id: int, seq: int) -> tuple[int, str]:
+        """The operational store's last posting sequence of ``company_id`` and the fingerprint of its line ``seq``
+        (what identifies it; a ledger line never changes once written): one pooled connection, two indexed
+        look-ups, released before returning. Read the same way by readers and by the sync."""
+        with self.db.engine.connect() as c:
+            c.execution_options(readonly=True)
+            top = c.execute(text("SELECT max(posting_seq) FROM gl_line WHERE company_id = :c"),
+                            {"c": company_id}).scalar()
+            row = None
+            if seq:
+                row = c.execute(text("SELECT voucher_id, line_no, account_id, debit, credit, posted_at FROM gl_line "
+                                     "WHERE company_id = :c AND posting_seq = :s"), {"c": company_id, "s": seq}).first()
+        return int(top or 0), (repr(tuple(row)) if row is not None else "")
+
     def op_rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         """Rows of a query over the operational store; ``sql`` writes ``{op}`` before each table name and uses
         ``?`` parameters. Server databases are read through the attached scanner, SQLite through SQLAlchemy's
@@ -153,7 +216,7 @@ class AnalyticsEngine:
             with self.db.engine.connect() as c:
                 c.execution_options(readonly=True)
                 return [tuple(r) for r in c.exec_driver_sql(sql.format(op=""), tuple(params)).fetchall()]
-        cur = self.cursor()
+        cur = self._con.cursor()
         try:
             return cur.execute(sql.format(op=OP + "."), list(params)).fetchall()
         finally:
@@ -161,39 +224,47 @@ class AnalyticsEngine:
 
     # -- sync ---------------------------------------------------------------------------------------------
     def sync(self, company_id: int) -> AsOf:
-        """Bring the native ledger copy of ``company_id`` up to the operational store's last committed line."""
+        """Bring the native ledger copy of ``company_id`` up to the operational store's last committed line,
+        waiting for a sync running in another thread (CLI, checks, tests; reports use :meth:`reading`). The
+        caller must not hold a pooled connection of the operational store (the sync takes one at a time)."""
         with self._lock:
-            cur = self.cursor()
+            return self._sync_locked(company_id)
+
+    def _sync_locked(self, company_id: int) -> AsOf:
+        """The sync itself (the caller holds the lock): the new lines, their vouchers, the monthly sums and the
+        new watermark commit in one DuckDB transaction, so a reader's snapshot has all of them or none."""
+        cur = self._con.cursor()
+        try:
+            row = _state(cur, company_id)
+            watermark = int(row[0]) if row else 0
+            top, fingerprint = self._head(company_id, watermark)
+            # The operational store was restored or replaced when it has fewer lines than the copy, or another
+            # line where the copy's last one was (a different file at the same place, e.g. a restore from an
+            # older backup that has since grown again): start again.
+            reset = top < watermark or bool(watermark and fingerprint != row[1])
+            if not reset and top == watermark and row is not None:
+                return AsOf(watermark, _now())
+            cur.execute("BEGIN TRANSACTION")
             try:
-                row = cur.execute("SELECT watermark, fingerprint FROM sync_state WHERE company_id = ?",
-                                  [company_id]).fetchone()
-                watermark = int(row[0]) if row else 0
-                top = int(self.op_rows("SELECT max(posting_seq) FROM {op}gl_line WHERE company_id = ?",
-                                       [company_id])[0][0] or 0)
-                # The operational store was restored or replaced when it has fewer lines than the copy, or another
-                # line where the copy's last one was (a different file at the same place, e.g. a restore from an
-                # older backup that has since grown again): start again.
-                if top < watermark or (watermark and self._fingerprint(company_id, watermark) != row[1]):
+                if reset:
                     self._reset(cur, company_id)
-                    row, watermark = None, 0
+                    watermark = 0
+                low = watermark
                 if top > watermark:
                     watermark = self._append(cur, company_id, watermark, top)
-                now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                if row is None or watermark != int(row[0]):  # written only when it moved (a commit costs a flush)
+                now = _now()
+                if reset or row is None or watermark != low:  # written only when it moved (a commit costs a flush)
                     cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-                                [company_id, watermark, now, self._fingerprint(company_id, watermark)])
-                return AsOf(watermark, now)
-            finally:
-                cur.close()
-
-    def _fingerprint(self, company_id: int, seq: int) -> str:
-        """What identifies ledger line ``seq`` of the operational store (it never changes once written: the
-        ledger is append-only), read the same way at every sync; '' for none."""
-        if not seq:
-            return ""
-        rows = self.op_rows("SELECT voucher_id, line_no, account_id, debit, credit, posted_at FROM {op}gl_line "
-                            "WHERE company_id = ? AND posting_seq = ?", [company_id, seq])
-        return repr(tuple(rows[0])) if rows else ""
+                                [company_id, watermark, now, self._head(company_id, watermark)[1]])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                if reset:
+                    self._month_rows.pop(company_id, None)
+                raise
+            return AsOf(watermark, now)
+        finally:
+            cur.close()
 
     def _load_batch(self, cur, company_id: int, low: int, high: int, src: str) -> None:
         """gl_line rows low < posting_seq <= high into the temp table gl_batch."""
@@ -288,31 +359,69 @@ class AnalyticsEngine:
         cur.execute("DELETE FROM gl_month WHERE company_id = ?", [company_id])
 
     def _append(self, cur, company_id: int, low: int, high: int) -> int:
+        """Lines low < posting_seq <= high into the copy, inside the caller's DuckDB transaction."""
         cols = ", ".join(GL_COLUMNS)
         src = ", ".join(_source_expr(c) for c in GL_COLUMNS)
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            self._load_batch(cur, company_id, low, high, src)
-            # Keep the contiguous prefix low+1 .. end: a hole (never expected) is refetched by the next sync,
-            # and a repeated number (never expected either) takes nothing.
-            n, distinct = cur.execute("SELECT count(*), count(DISTINCT posting_seq) FROM gl_batch").fetchone()
-            end = low
-            if n and n == distinct:
-                end = cur.execute(
-                    "SELECT coalesce(max(posting_seq), ?) FROM (SELECT posting_seq, "
-                    "row_number() OVER (ORDER BY posting_seq) AS rn FROM gl_batch) WHERE posting_seq = ? + rn",
-                    [low, low]).fetchone()[0]
-            end = int(end)
-            if end > low:
-                cur.execute(f"INSERT INTO gl ({cols}) SELECT {cols} FROM gl_batch WHERE posting_seq <= ?", [end])
-                self._load_vouchers(cur, company_id, end)
-                self._add_months(cur, company_id, end)
-            cur.execute("DROP TABLE gl_batch")
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
+        self._load_batch(cur, company_id, low, high, src)
+        # Keep the contiguous prefix low+1 .. end: a hole (never expected) is refetched by the next sync,
+        # and a repeated number (never expected either) takes nothing.
+        n, distinct = cur.execute("SELECT count(*), count(DISTINCT posting_seq) FROM gl_batch").fetchone()
+        end = low
+        if n and n == distinct:
+            end = cur.execute(
+                "SELECT coalesce(max(posting_seq), ?) FROM (SELECT posting_seq, "
+                "row_number() OVER (ORDER BY posting_seq) AS rn FROM gl_batch) WHERE posting_seq = ? + rn",
+                [low, low]).fetchone()[0]
+        end = int(end)
+        if end > low:
+            cur.execute(f"INSERT INTO gl ({cols}) SELECT {cols} FROM gl_batch WHERE posting_seq <= ?", [end])
+            self._load_vouchers(cur, company_id, end)
+            self._add_months(cur, company_id, end)
+        cur.execute("DROP TABLE gl_batch")
         return end
+
+
+class Snapshot:
+    """The engine as one report sees it (yielded by :meth:`AnalyticsEngine.reading`): every :meth:`cursor` reads
+    the same DuckDB transaction, so all of the report's queries agree with each other and with :attr:`as_of`;
+    everything else (operational-store reads, the backend) is the engine's."""
+
+    def __init__(self, engine: AnalyticsEngine, cur: duckdb.DuckDBPyConnection, as_of: AsOf) -> None:
+        self._engine, self._cur, self.as_of = engine, cur, as_of
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return _Borrowed(self._cur)  # type: ignore[return-value]
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
+
+
+class _Borrowed:
+    """A report's snapshot cursor lent to one reports.* function: ``close()`` leaves it to :meth:`reading`."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+
+    def execute(self, *args, **kwargs):
+        return self._cur.execute(*args, **kwargs)
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._cur, name)
+
+
+def _state(cur, company_id: int) -> tuple[int, str, dt.datetime] | None:
+    """(watermark, fingerprint, synced_at) of the copy of ``company_id`` as ``cur`` sees it; None before its
+    first sync."""
+    row = cur.execute("SELECT watermark, fingerprint, synced_at FROM sync_state WHERE company_id = ?",
+                      [company_id]).fetchone()
+    return (int(row[0]), row[1], row[2]) if row else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 BULK_LINES = 200_000  # SQLite batches at least this large are read by a child process (see _bulk_load)
@@ -367,7 +476,9 @@ def analytics_path(db: Database) -> Path:
     url = db.engine.url.render_as_string(hide_password=True)
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
     folder = Path(db.settings.data_dir) / "analytics"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:  # created by an older release (0755): the copies inside are the books
+        folder.chmod(0o700)
     return folder / f"ledger-{digest}.duckdb"
 
 

@@ -79,3 +79,10 @@ class Conflict(DomainError):
 
 class ConfigError(DomainError):
     default_id = "error.config"
+
+
+class Busy(DomainError):
+    """No database connection became free within the pool timeout (erp_core.db.engine): try again shortly.
+    Nothing was written."""
+
+    default_id = "error.busy"

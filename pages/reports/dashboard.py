@@ -1,4 +1,9 @@
-"""Finance dashboard: monthly income and expense, month-end cash balance, with the figures downloadable."""
+"""Finance dashboard: monthly income and expense, month-end cash balance, with the figures downloadable.
+
+Many managers keep this page open and rerun it often (issue #17): when nothing was posted since this browser
+session last read the figures (same watermark, same actor scope, year and language), the page shows what it
+already has — only the cheap permission-checked as-of look-up runs — instead of reading and drawing them again.
+What it keeps is this session's own (st.session_state), never shared with another user."""
 
 from __future__ import annotations
 
@@ -9,28 +14,44 @@ import streamlit as st
 from erp_core.analytics import queries
 from ui import charts
 from ui.actions import run_action
-from ui.context import require_actor
+from ui.context import locale, require_actor
 from ui.i18n import money, tr
 from ui.report_kit import as_of, downloads, show_table
 
-require_actor()
+MEMO_KEY = "dash_memo"
+
+actor = require_actor()
 st.title(tr("nav.reports.dashboard"))
 this_year = dt.date.today().year
 year = st.selectbox(tr("reports.year"), list(range(this_year, this_year - 6, -1)), key="dash_year")
-data = run_action(queries.dashboard, year=int(year))
-if data is None:
+stamp = run_action(queries.as_of)
+if stamp is None:
     st.stop()
-ie, cash = data["income_expense"], data["cash"]
+key = (int(year), actor.user_id, actor.company_id, actor.scope(queries.REPORT_VIEW), actor.department_ids,
+       actor.project_ids, locale())
+memo = st.session_state.get(MEMO_KEY)
+if memo is None or memo["key"] != key or memo["watermark"] != stamp.watermark:
+    data = run_action(queries.dashboard, year=int(year))
+    if data is None:
+        st.session_state.pop(MEMO_KEY, None)
+        st.stop()
+    ie, cash = data["income_expense"], data["cash"]
+    memo = {"key": key, "watermark": ie.attrs["as_of"].watermark, "ie": ie, "cash": cash,
+            "income_expense": charts.income_expense(ie, title=tr("reports.income_expense"),
+                                                    income=tr("reports.income"), expense=tr("reports.expense"),
+                                                    profit=tr("reports.profit")),
+            "balance": charts.balance_line(cash, title=tr("reports.cash_balance"), name=tr("reports.cash_balance"))}
+    st.session_state[MEMO_KEY] = memo
+else:
+    memo["ie"].attrs["as_of"] = memo["cash"].attrs["as_of"] = stamp  # still current, as of this look-up
+ie, cash = memo["ie"], memo["cash"]
 as_of(ie)
 c1, c2, c3 = st.columns(3)
 c1.metric(tr("reports.income"), money(sum(ie["income"])))
 c2.metric(tr("reports.expense"), money(sum(ie["expense"])))
 c3.metric(tr("reports.cash_now"), money(cash["balance"].iloc[-1] if len(cash) else 0))
-st.plotly_chart(charts.income_expense(ie, title=tr("reports.income_expense"), income=tr("reports.income"),
-                                      expense=tr("reports.expense"), profit=tr("reports.profit")),
-                use_container_width=True)
-st.plotly_chart(charts.balance_line(cash, title=tr("reports.cash_balance"), name=tr("reports.cash_balance")),
-                use_container_width=True)
+st.plotly_chart(memo["income_expense"], use_container_width=True)
+st.plotly_chart(memo["balance"], use_container_width=True)
 with st.expander(tr("reports.figures")):
     show_table(ie, ["period", "income", "expense", "profit"], money=["income", "expense", "profit"],
                key="dash_ie")

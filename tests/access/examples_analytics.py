@@ -39,7 +39,7 @@ def _(env):
     return {"account_code": "1001", "period_from": "2026-01", "period_to": "2026-12"}
 
 
-@example(A + "accounts")
+@example(A + "accounts", A + "as_of")
 def _(env):
     return {}
 

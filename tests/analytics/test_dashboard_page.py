@@ -1,0 +1,98 @@
+"""The finance dashboard page under many reruns (issue #17): it keeps this browser session's figures while
+nothing new is posted, shows a new posting on the very next rerun, and what it keeps is never another user's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from erp_core.analytics import engine as analytics_engine
+from tests.analytics.books import Books
+from tests.analytics.test_worked_example import keep_january
+from tests.support.factories import ADMIN_PASSWORD, admin_actor
+from tests.ui import harness
+
+PAGE = "pages/reports/dashboard.py"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    monkeypatch.setenv("ERP_COOKIE_KEY", harness.TEST_COOKIE_KEY)
+    url = harness.fresh_sqlite_url(tmp_path)
+    monkeypatch.setenv("ERP_DATABASE_URL", url)
+    db = harness.use_database(url)
+    company = harness.setup_company(db)
+    books = Books(db, company.company_id, admin_actor(db, company))
+    keep_january(books)
+    password = harness.ready_user(db, "admin", ADMIN_PASSWORD)
+    yield db, books, password
+    analytics_engine.forget_all(delete=True)
+    db.dispose()
+    harness.reset_ui_caches()
+
+
+def _metrics(at):
+    return [m.value for m in at.metric]
+
+
+def _caption(at):
+    return next(c.value for c in at.caption if "过账序号" in c.value)
+
+
+def test_dashboard_keeps_its_figures_until_something_is_posted(site):
+    db, books, password = site
+    at = harness.logged_in_app(db, "admin", password).switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    first = _metrics(at)
+    assert len(first) == 3 and "150,000.00" in first[0] and "108,200.00" in first[1]
+    seq = _caption(at).split("过账序号")[1].split("，")[0].strip()
+    at.run()
+    assert _metrics(at) == first and not at.exception
+    assert seq in _caption(at)
+    books.post(dt.date(2026, 1, 28), ("1002", "5000", 0, "收入"), ("5001", 0, "5000", "收入"))
+    at.run()
+    assert not at.exception and not at.error
+    again = _metrics(at)
+    assert "155,000.00" in again[0] and again[1] == first[1]
+    assert seq not in _caption(at)
+    # another year: figures of that year, not the kept ones
+    at.selectbox(key="dash_year").set_value(2025).run()
+    assert "0.00" in _metrics(at)[0] and not at.exception
+
+
+def test_what_a_session_keeps_is_never_shown_to_another_user(site):
+    """The admin (whole company) and a department-scoped user, both on the dashboard, rerunning in turn: each
+    keeps seeing their own figures."""
+    from erp_core.security.role_services import create_role, set_role_grants
+    from erp_core.security.user_services import create_user
+
+    db, books, password = site
+    admin = harness.logged_in_app(db, "admin", password).switch_page(PAGE).run()
+    assert "108,200.00" in _metrics(admin)[1]
+    boss = admin_actor(db, _company(db))
+    role_id = create_role(db, boss, code="dept_reports", name_zh="部门报表", name_en="Department reports")
+    set_role_grants(db, boss, role_id=role_id, grants={"finance.report.view": "department"})
+    create_user(db, boss, username="dept.viewer", display_name="部门查看", password="Dept-viewer-2026!",
+                role_ids=[role_id], must_change_password=False, department_id=1)
+    pw = harness.ready_user(db, "dept.viewer", "Dept-viewer-2026!")
+    viewer = harness.logged_in_app(db, "dept.viewer", pw).switch_page(PAGE).run()
+    assert not viewer.exception and not viewer.error
+    assert "20,000.00" in _metrics(viewer)[1]  # department 1's 5602 line only
+    for _ in range(2):
+        admin.run()
+        assert "108,200.00" in _metrics(admin)[1]
+        viewer.run()
+        assert "20,000.00" in _metrics(viewer)[1]
+
+
+def _company(db):
+    from sqlalchemy import select
+
+    from erp_core.security.models import User
+    from erp_core.setup.services import SetupResult
+
+    with db.uow(readonly=True) as uow:
+        company_id, user_id = uow.session.execute(select(User.company_id, User.id)
+                                                  .where(User.username == "admin")).one()
+    return SetupResult(company_id=company_id, admin_user_id=user_id, demo_passwords={})
