@@ -15,7 +15,8 @@ from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import DomainError, ValidationError
 from erp_core.security.archive import FORMAT, row_dict, write_archive
-from erp_core.security.audit import ChainBreak, verify_chain
+from erp_core.security.audit import ChainBreak, verify_chain, verify_chain_head
+from erp_core.security.audit_anchor import Anchor, load_key, sign
 from erp_core.security.common import raise_problems
 from erp_core.security.models import AuditLog
 from erp_core.security.models_identity import AuditArchive
@@ -159,8 +160,19 @@ def export_audit(ctx: Context, *, filters: AuditFilter | None = None, fmt: str =
 
 @query("admin.audit.view", **AUDIT_VIEW)
 def verify_audit_chain(ctx: Context) -> ChainBreak | None:
-    """Walk the whole chain: None when intact, else the first broken link (seq, id, reason)."""
+    """Walk the whole chain, archives checked against their files: None when intact, else the first broken link
+    (seq, id, reason)."""
     return verify_chain(ctx.session)
+
+
+@query("admin.audit.view", **AUDIT_VIEW)
+def audit_anchor(ctx: Context) -> Anchor:
+    """The verified chain head as an anchor to keep outside the database (erp_core.security.audit_anchor), with
+    its HMAC when a key is configured. Refused on a broken chain: an anchor vouches for what it anchors."""
+    brk, head = verify_chain_head(ctx.session)
+    if brk is not None:
+        raise DomainError("error.audit.chain_broken", seq=brk.seq, reason=brk.reason)
+    return sign(head, load_key(settings=ctx.db.settings))
 
 
 @dataclass(frozen=True)
@@ -187,12 +199,16 @@ def list_audit_archives(ctx: Context) -> list[ArchiveRow]:
 def archive_audit(ctx: Context, *, before: dt.date | dt.datetime, out_path: str | None = None) -> ArchiveRow:
     """Move every entry older than ``before`` (UTC) to a JSONL.gz file with its hashes, record the archive
     (which anchors the remaining chain) and delete the moved entries, all in this one transaction. Refused when
-    the chain does not verify, so archiving can never hide tampering."""
+    the chain does not verify, so archiving can never hide tampering, and for entries younger than
+    security.audit_archive_min_days (config.toml, not changeable from the web): recent history stays live."""
     cutoff = _utc(before)
     if cutoff is None:
         raise ValidationError("error.required", field="field.security.before")
     if cutoff > naive_utcnow():
         raise ValidationError("error.security.before_future", field="field.security.before")
+    min_days = ctx.db.settings.security.audit_archive_min_days
+    if cutoff > naive_utcnow() - dt.timedelta(days=min_days):
+        raise ValidationError("error.audit.archive_too_recent", field="field.security.before", days=min_days)
     s = ctx.session
     broken = verify_chain(s)
     if broken is not None:
