@@ -9,10 +9,10 @@ import datetime as dt
 import sys
 
 import click
+
 from erp_core.cli.base import EXIT_VIOLATIONS, CliState, handles_errors, pass_state
 from erp_core.cli.groups import audit_group
 from erp_core.i18n import t
-
 
 _ARCHIVES = click.option("--archives", "archives_dir", type=click.Path(file_okay=False),
                          help="Folder holding archive files moved away from their recorded path.")
@@ -64,8 +64,8 @@ def audit_verify_cmd(state: CliState, anchor: str | None, key_file: str | None, 
 def audit_anchor_cmd(state: CliState, out: str | None, key_file: str | None, archives_dir: str | None) -> None:
     """Verify the chain and print its head as an anchor line (sequence, hash and, when a key is configured, an
     HMAC). Keep the line outside the database; `erp audit verify --anchor` later proves nothing was cut off."""
-    from erp_core.security.audit_anchor import load_key, sign
     from erp_core.security.audit import verify_chain_head
+    from erp_core.security.audit_anchor import load_key, sign
 
     key = load_key(key_file, state.settings)
     db = state.database()
