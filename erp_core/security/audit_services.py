@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Select, delete, func, or_, select
 
+from erp_core.db.like import contains, starts_with
 from erp_core.i18n import t
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from erp_core.kernel.clock import naive_utcnow
@@ -103,13 +104,13 @@ def _statement(ctx: Context, f: AuditFilter) -> Select:
     if f.user_id is not None:
         stmt = stmt.where(AuditLog.user_id == f.user_id)
     if f.username and f.username.strip():
-        stmt = stmt.where(func.lower(AuditLog.username).like(f"%{f.username.strip().lower()}%"))
+        stmt = stmt.where(contains(AuditLog.username, f.username.strip(), ignore_case=True))
     if since:
         stmt = stmt.where(AuditLog.at_utc >= since)
     if until:
         stmt = stmt.where(AuditLog.at_utc < until)
     if f.module and f.module.strip():
-        stmt = stmt.where(AuditLog.action.like(f"{f.module.strip().rstrip('.')}.%"))
+        stmt = stmt.where(starts_with(AuditLog.action, f.module.strip().rstrip(".") + "."))
     if f.action and f.action.strip():
         stmt = stmt.where(AuditLog.action == f.action.strip())
     if f.entity and f.entity.strip():
