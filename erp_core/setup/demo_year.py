@@ -1,7 +1,7 @@
 """The demo company's year of activity: master records and twelve months of vouchers ending with the current
 month, every one through the real use cases (the accountant 李会计 prepares, the head of accounting 周主管
-reviews and posts: 制单、审核、记账 by two demo accountants, never the administrator created in the setup wizard,
-who only enters the master records; the accountant closes each finished month with the period-close service, which posts the VAT transfer,
+reviews and posts: 制单、审核、记账 by two demo accountants, never the administrator created in the setup wizard;
+the warehouse keeper, the buyer and the HR officer enter their master records, the administrator the rest; the accountant closes each finished month with the period-close service, which posts the VAT transfer,
 surcharges and carry-forward, and at year end the transfer to 利润分配). The current month stays open with a few
 drafts and reviewed vouchers.
 
@@ -42,6 +42,7 @@ from erp_core.setup import demo_data as data
 SEED = 20260101
 ACCOUNTANT = "li.kuaiji"  # prepares (制单)
 REVIEWER = "zhou.zhuguan"  # reviews and posts (审核、记账): demo.USERS
+STAFF = ("chen.cangguan", "zhao.caigou", "liu.renshi")  # enter the warehouses, suppliers, employees
 VAT = Decimal("0.13")
 RENT_VAT = Decimal("0.09")
 CAPITAL = Decimal("3000000.00")
@@ -124,9 +125,14 @@ class _Books:
         return vid
 
 
-def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummary, start: dt.date) -> None:
+def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummary, start: dt.date,
+                    staff: dict[str, Actor]) -> None:
+    """Each record is entered by the demo user whose work it is (warehouses: the warehouse keeper, suppliers: the
+    buyer, employees: the HR officer); what no demo role may create (products, and customers of both sales
+    departments) by the administrator."""
     for code, name, address, keeper in data.WAREHOUSES:
-        summary.warehouses[code] = create_warehouse(db, admin, code=code, name=name, address=address, keeper=keeper)
+        summary.warehouses[code] = create_warehouse(db, staff["chen.cangguan"], code=code, name=name,
+                                                    address=address, keeper=keeper)
     for code, name, parent in data.CATEGORIES:
         items_services.create_category(db, admin, values={"code": code, "name": name, "parent": parent})
     for code, name, spec, unit, cat, _cost, _price in data.PRODUCTS:
@@ -141,13 +147,13 @@ def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummar
             "phone": data.mobile(rng), "address": "湖南省" + address, "credit_limit": limit,
             "payment_terms_days": terms, "owner": "wang.xiaoshou", "department": dep}, confirm_duplicates=True)
     for code, name, contact, region, address in data.SUPPLIERS:
-        summary.suppliers[code] = partners_services.create_supplier(db, admin, values={
+        summary.suppliers[code] = partners_services.create_supplier(db, staff["zhao.caigou"], values={
             "code": code, "name": name, "tax_id": data.tax_id(rng, region[:4] + "00"), "contact_name": contact,
             "phone": data.landline(rng), "address": "湖南省" + address, "credit_limit": "0",
             "payment_terms_days": 30, "owner": "zhao.caigou", "department": "PUR"}, confirm_duplicates=True)
     for code, name, dep, position, _salary in data.EMPLOYEES:
         hired = start - dt.timedelta(days=rng.randrange(60, 2000))
-        summary.employees[code] = create_employee(db, admin, values={
+        summary.employees[code] = create_employee(db, staff["liu.renshi"], values={
             "code": code, "name": name, "department": dep, "position": position, "phone": data.mobile(rng),
             "hire_date": hired})
 
@@ -351,9 +357,9 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     admin = _actor(db, admin_user_id)
     with db.uow(readonly=True) as uow:
         ids = dict(uow.session.execute(select(User.username, User.id).where(
-            User.company_id == company_id, User.username.in_((ACCOUNTANT, REVIEWER)))).all())
+            User.company_id == company_id, User.username.in_((ACCOUNTANT, REVIEWER, *STAFF)))).all())
     accountant, reviewer = _actor(db, ids[ACCOUNTANT]), _actor(db, ids[REVIEWER])
-    _master_records(db, admin, rng, summary, dt.date(*months[0], 1))
+    _master_records(db, admin, rng, summary, dt.date(*months[0], 1), {u: _actor(db, ids[u]) for u in STAFF})
     deps = _department_ids(db, company_id)
     books = _Books(db, accountant, reviewer, summary, _account_codes(db, company_id))
     prev: dict = {}

@@ -182,6 +182,15 @@ def _check_two_accountants_keep_the_books(db, result) -> None:
     assert {names[r.posted_by] for r in manual if r.posted_by} == {"zhou.zhuguan"}
     people = {r.created_by for r in rows} | {r.reviewed_by for r in rows} | {r.posted_by for r in rows}
     assert result.admin_user_id not in people
+    from erp_core.security.models import AuditLog
+
+    with db.uow(readonly=True) as uow:
+        who = set(uow.session.execute(select(AuditLog.action, AuditLog.username).distinct().where(
+            AuditLog.company_id == result.company_id, AuditLog.outcome == "ok",
+            AuditLog.action.in_(["masterdata.employee.create", "masterdata.supplier.create",
+                                 "masterdata.warehouse.create", "finance.voucher.review"]))).all())
+    assert who == {("masterdata.employee.create", "liu.renshi"), ("masterdata.supplier.create", "zhao.caigou"),
+                   ("masterdata.warehouse.create", "chen.cangguan"), ("finance.voucher.review", "zhou.zhuguan")}
 
 
 def test_demo_hr_officer_keeps_the_staff_records(db):
