@@ -36,6 +36,8 @@ class SecuritySettings:
     cookie_expiry_days: float = 1.0
     trusted_proxies: tuple[str, ...] = ()
     dormant_days: int = 90
+    audit_archive_min_days: int = 180  # audit entries younger than this cannot be archived (网络安全法: >= 6 months)
+    audit_anchor_key_file: Path | None = None  # key of the audit anchors' HMAC, kept outside the database
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
     sec_values = {}
     for name in ("lockout_threshold", "lockout_minutes", "ip_failure_limit", "ip_failure_window_minutes",
                  "idle_timeout_minutes", "session_lifetime_hours", "password_min_length",
-                 "reset_code_minutes", "dormant_days"):
+                 "reset_code_minutes", "dormant_days", "audit_archive_min_days"):
         v = _typed(sec, name, int, getattr(defaults, name), "security")
         if v < 0:
             raise ConfigError("error.config.range", key=f"security.{name}", low=0, high="∞")
@@ -193,7 +195,9 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
             ipaddress.ip_network(p, strict=False)
         except ValueError as exc:
             raise ConfigError("error.config.cidr", key="security.trusted_proxies", value=p) from exc
+    key_file = _typed(sec, "audit_anchor_key_file", str, "", "security")
     security = SecuritySettings(**sec_values, trusted_proxies=tuple(proxies),
+                                audit_anchor_key_file=(base_dir / key_file) if key_file else None,
                                 cookie_name=_typed(sec, "cookie_name", str, defaults.cookie_name, "security"))
 
     return Settings(

@@ -1,4 +1,5 @@
-"""`erp audit verify` (exit 0 intact / 1 naming the first broken link), `erp audit archive --before DATE --out
+"""`erp audit verify [--anchor A]` (exit 0 intact / 1 naming the first broken link), `erp audit anchor` (print
+the verified head for safekeeping outside the database), `erp audit archive --before DATE --out
 FILE` (retention: move older entries to a JSONL.gz file, recorded and audited) and `erp audit verify-archive
 FILE` (re-check an archive file on its own)."""
 
@@ -8,35 +9,80 @@ import datetime as dt
 import sys
 
 import click
-from sqlalchemy import func, select
 
 from erp_core.cli.base import EXIT_VIOLATIONS, CliState, handles_errors, pass_state
 from erp_core.cli.groups import audit_group
 from erp_core.i18n import t
 
+_ARCHIVES = click.option("--archives", "archives_dir", type=click.Path(file_okay=False),
+                         help="Folder holding archive files moved away from their recorded path.")
+_KEY_FILE = click.option("--key-file", "key_file", type=click.Path(dir_okay=False),
+                         help="HMAC key of the anchors (else ERP_AUDIT_ANCHOR_KEY or security.audit_anchor_key_file).")
+
 
 @audit_group.command("verify")
+@click.option("--anchor", "anchor", default=None,
+              help="An anchor printed earlier by `erp audit anchor`, or a file of them (one per line): the chain "
+                   "must still hold each one, so deleting the newest entries is detected.")
+@_KEY_FILE
+@_ARCHIVES
 @pass_state
 @handles_errors
-def audit_verify_cmd(state: CliState) -> None:
-    """Walk the whole hash chain. Exit 1 and name the first broken link when an entry was edited, deleted or
-    inserted."""
-    from erp_core.security.audit import verify_chain
-    from erp_core.security.models import AuditLog
+def audit_verify_cmd(state: CliState, anchor: str | None, key_file: str | None, archives_dir: str | None) -> None:
+    """Walk the whole hash chain, the archived prefix checked against its files. Exit 1 and name the first
+    broken link when an entry was edited, deleted or inserted, an archive file is missing or altered, the chain
+    head is gone, or the chain no longer holds a saved anchor."""
+    from erp_core.security.audit_anchor import load_key, parse_anchors, verify_with_anchors
 
+    anchors = parse_anchors(anchor) if anchor else []
+    key = load_key(key_file, state.settings) if anchors else None
     db = state.database()
     try:
         with db.uow(readonly=True) as uow:
-            brk = verify_chain(uow.session)
-            n = uow.session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
+            brk, head = verify_with_anchors(uow.session, anchors, key, archives_dir)
     finally:
         db.dispose()
     if brk is None:
-        click.echo(t("security.cli.verify_ok", state.locale, count=n))
+        click.echo(t("security.cli.verify_ok", state.locale, count=head.live_count))
+        click.echo(t("audit.cli.head", state.locale, seq=head.last_seq, hash=head.last_hash))
+        if anchors:
+            click.echo(t("audit.cli.anchors_ok", state.locale, count=len(anchors)))
         return
-    click.echo(t("security.cli.verify_broken", state.locale, seq=brk.seq, id=brk.id if brk.id is not None else "-",
-                 reason=brk.reason))
+    click.echo(t("security.cli.verify_broken", state.locale, seq=brk.seq if brk.seq is not None else "-",
+                 id=brk.id if brk.id is not None else "-", reason=brk.reason))
+    click.echo(t(f"admin_ui.audit.reason.{brk.reason}", state.locale))
     sys.exit(EXIT_VIOLATIONS)
+
+
+@audit_group.command("anchor")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="Also append the anchor line to this file (keep it on other storage than the database).")
+@_KEY_FILE
+@_ARCHIVES
+@pass_state
+@handles_errors
+def audit_anchor_cmd(state: CliState, out: str | None, key_file: str | None, archives_dir: str | None) -> None:
+    """Verify the chain and print its head as an anchor line (sequence, hash and, when a key is configured, an
+    HMAC). Keep the line outside the database; `erp audit verify --anchor` later proves nothing was cut off."""
+    from erp_core.security.audit import verify_chain_head
+    from erp_core.security.audit_anchor import load_key, sign
+
+    key = load_key(key_file, state.settings)
+    db = state.database()
+    try:
+        with db.uow(readonly=True) as uow:
+            brk, head = verify_chain_head(uow.session, archives_dir=archives_dir)
+    finally:
+        db.dispose()
+    if brk is not None:
+        click.echo(t("security.cli.verify_broken", state.locale, seq=brk.seq if brk.seq is not None else "-",
+                     id=brk.id if brk.id is not None else "-", reason=brk.reason))
+        sys.exit(EXIT_VIOLATIONS)
+    token = sign(head, key).token()
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(token + "\n")
+    click.echo(token)
 
 
 @audit_group.command("archive")

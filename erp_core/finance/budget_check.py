@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 
+from erp_core.db.like import starts_with
 from erp_core.db.prepared import Prepared
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.models_budget import Budget
@@ -31,7 +32,7 @@ class BudgetExceeded(DomainError):
 def budget_filter(budget: Budget, code: str):
     """The gl_line condition a budget covers (its period, its account subtree, its department / project)."""
     conds = [GlLine.company_id == budget.company_id, GlLine.period == budget.period,
-             GlLine.account_code.like(f"{code}%")]
+             starts_with(GlLine.account_code, code)]
     if budget.department_id is not None:
         conds.append(GlLine.department_id == budget.department_id)
     if budget.project_id is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from erp_core.db.like import starts_with
 from erp_core.finance.budget_check import actual_of
 from erp_core.finance.close_services import parse_period
 from erp_core.finance.models import Account
@@ -90,7 +91,7 @@ def budget_vs_actual(ctx: Context, *, period_from: str, period_to: str, account_
             .order_by(Budget.period, Account.code, Budget.department_id, Budget.project_id))
     stmt = scoped(stmt, ctx, company_col=Budget.company_id, department_col=Budget.department_id)
     if account_code.strip():
-        stmt = stmt.where(Account.code.like(f"{account_code.strip()}%"))
+        stmt = stmt.where(starts_with(Account.code, account_code.strip()))
     if department_id is not None:
         stmt = stmt.where(Budget.department_id == department_id)
     rows = s.execute(stmt).all()

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from erp_core.db.like import starts_with
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.voucher_rules import DIM_COLUMNS
 from erp_core.kernel.clock import naive_utcnow
@@ -107,7 +108,7 @@ def movement(session, company_id: int, codes_like: str | list[str], *, period: s
     """debit - credit of gl_line on accounts whose code starts with ``codes_like`` (or in the list)."""
     stmt = select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(GlLine.company_id == company_id)
     if isinstance(codes_like, str):
-        stmt = stmt.where(GlLine.account_code.like(f"{codes_like}%"))
+        stmt = stmt.where(starts_with(GlLine.account_code, codes_like))
     else:
         stmt = stmt.where(GlLine.account_code.in_(codes_like))
     if period is not None:
@@ -123,7 +124,7 @@ def movement(session, company_id: int, codes_like: str | list[str], *, period: s
 def _next_key(session, company_id: int, step: str, period: str) -> str:
     prefix = f"close:{step}:{period}:"
     n = session.execute(select(func.count()).select_from(Posting).where(
-        Posting.company_id == company_id, Posting.posting_key.like(f"{prefix}%"))).scalar_one()
+        Posting.company_id == company_id, starts_with(Posting.posting_key, prefix))).scalar_one()
     return f"{prefix}{n + 1}"
 
 

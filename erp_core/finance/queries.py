@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import exists, select
 
+from erp_core.db.like import contains, starts_with
 from erp_core.finance.models import Account, FinanceSetting, Voucher, VoucherLine
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata.models import Company
@@ -106,9 +107,9 @@ def list_vouchers(ctx: Context, *, period: str | None = None, voucher_type: str 
     if account_code:
         line_conds.append(VoucherLine.account_id.in_(
             select(Account.id).where(Account.company_id == ctx.actor.company_id,
-                                     Account.code.startswith(account_code.strip(), autoescape=True))))
+                                     starts_with(Account.code, account_code.strip()))))
     if text:
-        line_conds.append(VoucherLine.summary.contains(text.strip(), autoescape=True))
+        line_conds.append(contains(VoucherLine.summary, text.strip()))
     if line_conds:
         stmt = stmt.where(exists().where(VoucherLine.voucher_id == Voucher.id, *line_conds))
     stmt = stmt.order_by(Voucher.period.desc(), Voucher.voucher_type, Voucher.number).limit(limit)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from erp_core.db.like import contains
 from erp_core.io import parsers
 from erp_core.io.parsers import CellError, Parser
 from erp_core.masterdata.models_custom_fields import CustomField
@@ -148,8 +149,7 @@ def equals_condition(column: Any, key: str, value: Any, field_type: str = "text"
     """WHERE condition: the custom field ``key`` equals ``value`` (parsed by the field's type first)."""
     stored = to_stored(parser_for(field_type, choices)(value))
     needle = json.dumps(key, ensure_ascii=False) + ":" + json.dumps(stored, ensure_ascii=False)
-    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+    return contains(column, needle)
 
 
 def validate_for(session: Session, company_id: int, entity: str, raw: dict[str, Any] | None, *,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from erp_core.db.like import contains
 from erp_core.io import parsers
 from erp_core.masterdata.duplicates import DuplicateIndex, name_key, phone_key
 from erp_core.masterdata.models_partners import Customer, PartnerContact, Supplier
@@ -106,13 +107,13 @@ def find_duplicates(session: Session, company_id: int, attrs: dict[str, Any], ex
         conds.append(model.tax_id == attrs["tax_id"])
     if keys:  # stored keys, and the older form that kept the area code's 0
         conds.append(model.phone_norm.in_(sorted({*keys, *("0" + k for k in keys)})))
-    name_conds = [model.name_norm.like(f"%{part}%") for part in sorted({key[:2], key[-2:]})] if key else []
+    name_conds = [contains(model.name_norm, part) for part in sorted({key[:2], key[-2:]})] if key else []
     owner = getattr(PartnerContact, f"{model.__tablename__}_id")
     contact_ids: set[int] = set()
     for k in keys:  # contacts' phones have no stored key: narrow by the last digits, then compare keys
         rows = session.execute(select(owner, PartnerContact.phone).where(
             PartnerContact.company_id == company_id, owner.is_not(None),
-            PartnerContact.phone.like(f"%{k[-4:]}%"))).all()
+            contains(PartnerContact.phone, k[-4:]))).all()
         contact_ids |= {pid for pid, phone in rows if phone_key(phone) == k}
     if contact_ids:
         conds.append(model.id.in_(sorted(contact_ids)))

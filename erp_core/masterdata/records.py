@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_core.db.base import Base
+from erp_core.db.like import contains
 from erp_core.i18n import t
 from erp_core.io import parsers
 from erp_core.io.parsers import CellError, Parser
@@ -394,8 +395,7 @@ def list_records(kind: Kind, ctx, *, search: str | None = None, active: bool | N
     if hasattr(m, "merged_into") and not include_merged:
         stmt = stmt.where(m.merged_into.is_(None))
     if search:
-        needle = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(*(getattr(m, a).like(needle, escape="\\") for a in kind.search_attrs)))
+        stmt = stmt.where(or_(*(contains(getattr(m, a), search.strip()) for a in kind.search_attrs)))
     if active is not None:
         stmt = stmt.where(m.active.is_(active))
     lookups = Lookups(ctx.session, ctx.company_id)

@@ -1,10 +1,16 @@
 """Audit retention (审计归档): old entries are moved to a JSONL.gz file together with their hashes, and the move
-is recorded in audit_archive, which anchors the live chain (``chain_start``).
+is recorded in audit_archive, which anchors the live chain (``check_archives``).
 
 Design (see docs/security.md): audit_log refuses UPDATE always, and DELETE of any row that no audit_archive row
 covers (trigger, all three databases). The archive operation inserts the covering audit_archive row and deletes
 the archived prefix in one transaction, and is itself audited, so entries leave the table only through it and
 never silently. The archive file is self-verifying: it carries every entry with its prev_hash and hash.
+
+The delete guard can only check that SOME audit_archive row covers a deleted entry, so a forger could insert a
+fake archive row and then delete the prefix. Verification therefore never trusts an archive row on its word
+(``check_archives``): the archives must tile the sequence from 1 with no gap, each file must exist, hash to the
+recorded SHA-256, verify on its own, and agree with its row (range, count, first prev_hash, last hash), and each
+archive must link to the previous one.
 """
 
 from __future__ import annotations
@@ -20,21 +26,77 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erp_core.security.audit import entry_hash
+from erp_core.security.audit import GENESIS_HASH, ChainBreak, entry_hash
 
 FORMAT = "erp-audit-archive/1"
 _COLUMNS = ("id", "seq", "at_utc", "company_id", "user_id", "username", "client_ip", "action", "outcome",
             "entity", "entity_id", "details", "prev_hash", "hash")
 
 
-def chain_start(session: Session) -> tuple[str, int] | None:
-    """(hash of the last archived entry, first live sequence number), or None when nothing was archived."""
+def archive_path(file_name: str, archives_dir: str | os.PathLike | None = None) -> Path | None:
+    """Where an archive file is: its recorded path, else the same file name in ``archives_dir`` (archives moved
+    to other storage); None when neither exists."""
+    path = Path(file_name)
+    if path.is_file():
+        return path
+    if archives_dir is not None:
+        moved = Path(archives_dir) / path.name
+        if moved.is_file():
+            return moved
+    return None
+
+
+def read_header(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return json.loads(f.readline())
+
+
+def check_archives(session: Session, archives_dir: str | os.PathLike | None = None
+                   ) -> tuple[ChainBreak | None, tuple[str, int] | None]:
+    """Verify every archived prefix against its file. Returns (the first problem or None, the anchor of the live
+    chain: (hash of the last archived entry, first live sequence number), or None when nothing was archived)."""
     from erp_core.security.models_identity import AuditArchive
 
-    last = session.execute(select(AuditArchive).order_by(AuditArchive.to_seq.desc()).limit(1)).scalar()
-    if last is None:
+    prev_hash, next_seq = GENESIS_HASH, 1
+    for a in session.execute(select(AuditArchive).order_by(AuditArchive.to_seq)).scalars():
+        if (a.from_seq != next_seq or a.first_prev_hash != prev_hash or a.to_seq < a.from_seq
+                or a.entry_count != a.to_seq - a.from_seq + 1):
+            return ChainBreak(a.from_seq, None, "archive_mismatch"), None
+        path = archive_path(a.file_name, archives_dir)
+        if path is None:
+            return ChainBreak(a.from_seq, None, "archive_missing"), None
+        if file_sha256(path) != a.file_sha256:
+            return ChainBreak(a.from_seq, None, "archive_sha_mismatch"), None
+        try:
+            header, check = read_header(path), verify_archive_file(path)
+        except (OSError, EOFError, ValueError, KeyError, TypeError):
+            return ChainBreak(a.from_seq, None, "archive_unreadable"), None
+        if not check.ok:
+            return ChainBreak(check.broken_seq, None, "archive_corrupt"), None
+        if (header.get("from_seq"), header.get("to_seq"), header.get("first_prev_hash"), check.last_hash,
+                check.count) != (a.from_seq, a.to_seq, a.first_prev_hash, a.last_hash, a.entry_count):
+            return ChainBreak(a.from_seq, None, "archive_mismatch"), None
+        prev_hash, next_seq = a.last_hash, a.to_seq + 1
+    return None, (None if next_seq == 1 else (prev_hash, next_seq))
+
+
+def archived_hash(session: Session, seq: int, archives_dir: str | os.PathLike | None = None) -> str | None:
+    """The hash of archived entry ``seq`` as its archive file holds it (None when no archive covers it or the
+    file is missing)."""
+    from erp_core.security.models_identity import AuditArchive
+
+    a = session.execute(select(AuditArchive).where(AuditArchive.from_seq <= seq, AuditArchive.to_seq >= seq)
+                        .limit(1)).scalar()
+    path = archive_path(a.file_name, archives_dir) if a is not None else None
+    if path is None:
         return None
-    return last.last_hash, last.to_seq + 1
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        f.readline()
+        for line in f:
+            d = json.loads(line)
+            if d["seq"] == seq:
+                return d["hash"]
+    return None
 
 
 def row_dict(row) -> dict:

@@ -109,25 +109,48 @@ def append(session: Session, actor: Actor, *, action: str, outcome: str = "ok", 
 class ChainBreak:
     seq: int | None
     id: int | None
-    reason: str  # hash_mismatch | link_mismatch | sequence_gap | head_mismatch
+    # hash_mismatch | link_mismatch | sequence_gap | head_mismatch | head_missing | archive_missing |
+    # archive_sha_mismatch | archive_mismatch | archive_unreadable | archive_corrupt | anchor_* (audit_anchor.py)
+    reason: str
 
 
-def verify_chain(session: Session, *, batch: int = 5000) -> ChainBreak | None:
+@dataclass(frozen=True)
+class ChainHead:
+    """The verified end of the chain: the last sequence number and its hash, and how many entries are live."""
+
+    last_seq: int
+    last_hash: str
+    live_count: int
+
+
+def verify_chain(session: Session, *, batch: int = 5000, archives_dir=None) -> ChainBreak | None:
     """Walk the whole chain in sequence order; return the first broken link, or None when intact."""
+    brk, _ = verify_chain_head(session, batch=batch, archives_dir=archives_dir)
+    return brk
+
+
+def verify_chain_head(session: Session, *, batch: int = 5000, archives_dir=None
+                      ) -> tuple[ChainBreak | None, ChainHead | None]:
+    """Verify the archived prefix against its files (erp_core.security.archive.check_archives), then every live
+    entry, then the chain head: (the first broken link or None, the verified head or None when broken).
+    A missing head row is a break: the head is created with the schema and never deleted."""
+    from erp_core.security.archive import check_archives  # archived prefix (retention), if any
+
     prev_hash, expected_seq, last_id = GENESIS_HASH, None, None
     start = session.execute(select(AuditLog.seq).order_by(AuditLog.seq).limit(1)).scalar()
     if start is not None:
         expected_seq = start
-    from erp_core.security.archive import chain_start  # archived prefix (retention), if any
-
-    anchor = chain_start(session)
+    brk, anchor = check_archives(session, archives_dir)
+    if brk is not None:
+        return brk, None
     if anchor is not None:
         prev_hash, first_seq = anchor
         if start is not None and start != first_seq:
-            return ChainBreak(start, None, "sequence_gap")
+            return ChainBreak(first_seq, None, "sequence_gap"), None
     elif start is not None and start != 1:
-        return ChainBreak(start, None, "sequence_gap")
-    last_seq = 0 if start is None else start - 1
+        return ChainBreak(1, None, "sequence_gap"), None
+    last_seq = (anchor[1] - 1 if anchor is not None else 0) if start is None else start - 1
+    count = 0
     while True:
         rows = session.execute(select(AuditLog).where(AuditLog.seq > last_seq).order_by(AuditLog.seq)
                                .limit(batch)).scalars().all()
@@ -135,14 +158,17 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainBreak | None:
             break
         for row in rows:
             if row.seq != expected_seq:
-                return ChainBreak(expected_seq, row.id, "sequence_gap")
+                return ChainBreak(expected_seq, row.id, "sequence_gap"), None
             if row.prev_hash != prev_hash:
-                return ChainBreak(row.seq, row.id, "link_mismatch")
+                return ChainBreak(row.seq, row.id, "link_mismatch"), None
             if entry_hash(row) != row.hash:
-                return ChainBreak(row.seq, row.id, "hash_mismatch")
+                return ChainBreak(row.seq, row.id, "hash_mismatch"), None
             prev_hash, expected_seq, last_seq, last_id = row.hash, row.seq + 1, row.seq, row.id
+            count += 1
         session.expunge_all()
     head = session.get(AuditChainHead, 1)
-    if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
-        return ChainBreak(head.last_seq, last_id, "head_mismatch")
-    return None
+    if head is None:
+        return ChainBreak(last_seq + 1, None, "head_missing"), None
+    if head.last_seq != last_seq or head.last_hash != prev_hash:
+        return ChainBreak(head.last_seq, last_id, "head_mismatch"), None
+    return None, ChainHead(last_seq, prev_hash, count)

@@ -4,18 +4,22 @@ verification, and archiving old entries to a file (erp_core.security.archive exp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, or_, select
 
+from erp_core.db.like import contains, starts_with
 from erp_core.i18n import t
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import DomainError, ValidationError
 from erp_core.security.archive import FORMAT, row_dict, write_archive
-from erp_core.security.audit import ChainBreak, verify_chain
+from erp_core.security.audit import ChainBreak, verify_chain, verify_chain_head
+from erp_core.security.audit_anchor import Anchor, load_key, sign
 from erp_core.security.common import raise_problems
 from erp_core.security.models import AuditLog
 from erp_core.security.models_identity import AuditArchive
@@ -25,8 +29,28 @@ from erp_core.usecase import Context, query, use_case
 AUDIT_VIEW = {"zh": "查看审计日志", "en": "View audit log"}
 OUTCOMES = ("ok", "denied", "failed")
 EXPORT_LIMIT = 200_000
-EXPORT_COLUMNS = ("seq", "at_utc", "username", "client_ip", "action", "outcome", "entity", "entity_id", "details",
-                  "hash")
+EXPORT_COLUMNS = ("seq", "at", "username", "client_ip", "operation", "action", "outcome", "entity", "entity_id",
+                  "details", "hash")
+_EXPORT_HEADERS = {"at": "admin_ui.audit.time_zone", "operation": "admin_ui.audit.operation",
+                   "action": "admin_ui.audit.operation_code"}
+
+
+@functools.cache
+def _permissions() -> dict:
+    from erp_core.security.catalog import load_all
+
+    return load_all()
+
+
+def action_label(code: str, locale: str | None) -> str:
+    """What an audited action is called in ``locale``: the permission catalog's name of the code, else the name of
+    a session event (login, logout, lock ...: catalog keys ``audit.action.<code>``), else the code itself."""
+    perm = _permissions().get(code)
+    if perm is not None:
+        return perm.label(locale or "zh_CN")
+    key = f"audit.action.{code}"
+    text = t(key, locale)
+    return code if text == key else text
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,7 @@ class AuditRow:
     entity_id: str | None
     details: dict
     hash: str
+    action_name: str = ""  # the action's name in the reader's language (action_label); ``action`` is the code
 
 
 @dataclass(frozen=True)
@@ -102,13 +127,13 @@ def _statement(ctx: Context, f: AuditFilter) -> Select:
     if f.user_id is not None:
         stmt = stmt.where(AuditLog.user_id == f.user_id)
     if f.username and f.username.strip():
-        stmt = stmt.where(func.lower(AuditLog.username).like(f"%{f.username.strip().lower()}%"))
+        stmt = stmt.where(contains(AuditLog.username, f.username.strip(), ignore_case=True))
     if since:
         stmt = stmt.where(AuditLog.at_utc >= since)
     if until:
         stmt = stmt.where(AuditLog.at_utc < until)
     if f.module and f.module.strip():
-        stmt = stmt.where(AuditLog.action.like(f"{f.module.strip().rstrip('.')}.%"))
+        stmt = stmt.where(starts_with(AuditLog.action, f.module.strip().rstrip(".") + "."))
     if f.action and f.action.strip():
         stmt = stmt.where(AuditLog.action == f.action.strip())
     if f.entity and f.entity.strip():
@@ -120,13 +145,13 @@ def _statement(ctx: Context, f: AuditFilter) -> Select:
     return stmt
 
 
-def _row(e: AuditLog) -> AuditRow:
+def _row(e: AuditLog, locale: str | None) -> AuditRow:
     try:
         details = json.loads(e.details)
     except ValueError:
         details = {"raw": e.details}
     return AuditRow(e.id, e.seq, e.at_utc, e.user_id, e.username, e.client_ip, e.action, e.outcome, e.entity,
-                    e.entity_id, details, e.hash)
+                    e.entity_id, details, e.hash, action_label(e.action, locale))
 
 
 @query("admin.audit.view", **AUDIT_VIEW)
@@ -139,18 +164,25 @@ def search_audit(ctx: Context, *, filters: AuditFilter | None = None, page: int 
     total = ctx.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = ctx.session.execute(stmt.order_by(AuditLog.seq.desc()).offset((page - 1) * page_size)
                                .limit(page_size)).scalars().all()
-    return AuditPage([_row(e) for e in rows], total, page, page_size)
+    return AuditPage([_row(e, ctx.actor.locale) for e in rows], total, page, page_size)
 
 
 @query("admin.audit.view", **AUDIT_VIEW)
 def export_audit(ctx: Context, *, filters: AuditFilter | None = None, fmt: str = "csv") -> bytes:
-    """Matching entries as CSV (UTF-8 with BOM) or XLSX, oldest first, formula-injection safe."""
+    """Matching entries as CSV (UTF-8 with BOM) or XLSX, oldest first, formula-injection safe. Times are in the
+    reader's time zone like the screen (named in the header, the UTC offset in each value); each action has its
+    name and its code."""
     if fmt not in ("csv", "xlsx"):
         raise ValidationError("error.choice", field="field.security.export_format")
     stmt = _statement(ctx, filters or AuditFilter()).order_by(AuditLog.seq).limit(EXPORT_LIMIT)
-    loc = ctx.actor.locale
-    headers = [t(f"security.audit.col.{c}", loc) for c in EXPORT_COLUMNS]
-    rows = ([e.seq, e.at_utc.isoformat(timespec="seconds") + "Z", e.username, e.client_ip, e.action, e.outcome,
+    loc, zone_name = ctx.actor.locale, ctx.actor.time_zone
+    zone = ZoneInfo(zone_name)
+    headers = [t(_EXPORT_HEADERS.get(c, f"security.audit.col.{c}"), loc, zone=zone_name) for c in EXPORT_COLUMNS]
+
+    def local(at: dt.datetime) -> str:
+        return at.replace(tzinfo=dt.UTC).astimezone(zone).isoformat(sep=" ", timespec="seconds")
+
+    rows = ([e.seq, local(e.at_utc), e.username, e.client_ip, action_label(e.action, loc), e.action, e.outcome,
              e.entity, e.entity_id, e.details, e.hash] for e in ctx.session.execute(stmt).scalars())
     if fmt == "csv":
         return to_csv_bytes(headers, rows)
@@ -159,8 +191,28 @@ def export_audit(ctx: Context, *, filters: AuditFilter | None = None, fmt: str =
 
 @query("admin.audit.view", **AUDIT_VIEW)
 def verify_audit_chain(ctx: Context) -> ChainBreak | None:
-    """Walk the whole chain: None when intact, else the first broken link (seq, id, reason)."""
+    """Walk the whole chain, archives checked against their files: None when intact, else the first broken link
+    (seq, id, reason)."""
     return verify_chain(ctx.session)
+
+
+@query("admin.audit.view", **AUDIT_VIEW)
+def audit_anchor(ctx: Context) -> Anchor:
+    """The verified chain head as an anchor to keep outside the database (erp_core.security.audit_anchor), with
+    its HMAC when a key is configured. Refused on a broken chain: an anchor vouches for what it anchors."""
+    brk, head = verify_chain_head(ctx.session)
+    if brk is not None:
+        raise DomainError("error.audit.chain_broken", seq=brk.seq, reason=brk.reason)
+    return sign(head, load_key(settings=ctx.db.settings))
+
+
+@query("admin.audit.view", **AUDIT_VIEW)
+def check_audit_chain(ctx: Context) -> tuple[ChainBreak | None, Anchor | None]:
+    """One walk of the chain for the audit page: (the first broken link, None) or (None, the anchor to keep)."""
+    brk, head = verify_chain_head(ctx.session)
+    if brk is not None:
+        return brk, None
+    return None, sign(head, load_key(settings=ctx.db.settings))
 
 
 @dataclass(frozen=True)
@@ -187,12 +239,16 @@ def list_audit_archives(ctx: Context) -> list[ArchiveRow]:
 def archive_audit(ctx: Context, *, before: dt.date | dt.datetime, out_path: str | None = None) -> ArchiveRow:
     """Move every entry older than ``before`` (UTC) to a JSONL.gz file with its hashes, record the archive
     (which anchors the remaining chain) and delete the moved entries, all in this one transaction. Refused when
-    the chain does not verify, so archiving can never hide tampering."""
+    the chain does not verify, so archiving can never hide tampering, and for entries younger than
+    security.audit_archive_min_days (config.toml, not changeable from the web): recent history stays live."""
     cutoff = _utc(before)
     if cutoff is None:
         raise ValidationError("error.required", field="field.security.before")
     if cutoff > naive_utcnow():
         raise ValidationError("error.security.before_future", field="field.security.before")
+    min_days = ctx.db.settings.security.audit_archive_min_days
+    if cutoff > naive_utcnow() - dt.timedelta(days=min_days):
+        raise ValidationError("error.audit.archive_too_recent", field="field.security.before", days=min_days)
     s = ctx.session
     broken = verify_chain(s)
     if broken is not None:

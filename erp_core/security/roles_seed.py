@@ -24,7 +24,13 @@ DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
                                                  ("masterdata.product.view", "all"), ("settings.tax.view", "all")]),
     "warehouse": ("仓管员", "Warehouse keeper", False, [("inventory.*", "all"), ("masterdata.product.view", "all"),
                                                       ("masterdata.warehouse.*", "all"), ("settings.unit.view", "all")]),
-    "hr": ("人事专员", "HR officer", False, [("hr.*", "all")]),
+    # the staff records and the organisation they belong to (hr.* for the HR module's own use cases as they come)
+    "hr": ("人事专员", "HR officer", False, [("hr.*", "all"), ("masterdata.employee.*", "all"),
+                                            ("masterdata.department.view", "all"),
+                                            ("masterdata.department.create", "all"),
+                                            ("masterdata.department.edit", "all"),
+                                            ("masterdata.department.export", "all"),
+                                            ("masterdata.project.view", "all")]),
     "viewer": ("只读用户", "Read-only user", False, [("*.*.view", "department")]),
 }
 

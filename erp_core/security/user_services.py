@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select
 
+from erp_core.db.like import contains
 from erp_core.kernel.errors import Conflict, DomainError
 from erp_core.security.common import (
     USER_WORKFLOW,
@@ -202,9 +203,10 @@ def list_users(ctx: Context, *, status: str | None = None, department_id: int | 
     if role_id is not None:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role_id == role_id)))
     if search and search.strip():
-        like = f"%{search.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.display_name).like(like),
-                              func.lower(func.coalesce(User.email, "")).like(like)))
+        s = search.strip()  # wildcards in the search are literal (erp_core.db.like)
+        stmt = stmt.where(or_(contains(User.username, s, ignore_case=True),
+                              contains(User.display_name, s, ignore_case=True),
+                              contains(func.coalesce(User.email, ""), s, ignore_case=True)))
     users = ctx.session.execute(stmt.order_by(User.id.desc()).limit(max(1, min(int(limit), 5000)))).scalars().all()
     roles = _roles_of(ctx.session, [u.id for u in users])
     return [_row(u, roles[u.id]) for u in users]

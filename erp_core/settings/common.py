@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from erp_core.db.like import contains_pattern  # the one escaping of LIKE (use with escape=ESCAPE)
 from erp_core.io.parsers import char_name, control_char
 from erp_core.kernel.errors import Conflict, DomainError, NotFound, ValidationError, ValidationErrors
 from erp_core.kernel.money import has_scale, to_decimal
@@ -148,5 +149,4 @@ def paged(session: Session, stmt: Select, *, sort_columns: Mapping[str, ColumnEl
 
 def like_pattern(search: str) -> str:
     """A LIKE pattern for free-text search, with the wildcards of the search text itself escaped."""
-    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return contains_pattern(search.strip())

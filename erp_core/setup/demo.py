@@ -36,6 +36,7 @@ PROJECTS = [("P2026-01", "湘江新区门店开业"), ("P2026-02", "年货节促
 USERS = [
     ("zhang.zong", "张总", "manager", "GM"),
     ("li.kuaiji", "李会计", "accountant", "FIN"),
+    ("zhou.zhuguan", "周主管", "accountant", "FIN"),  # 会计主管: reviews and posts what 李会计 prepares
     ("wang.xiaoshou", "王销售", "sales", "SALES-N"),
     ("zhao.caigou", "赵采购", "purchaser", "PUR"),
     ("chen.cangguan", "陈仓管", "warehouse", "WH"),

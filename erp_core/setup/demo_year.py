@@ -1,6 +1,7 @@
 """The demo company's year of activity: master records and twelve months of vouchers ending with the current
-month, every one through the real use cases (the accountant 李会计 prepares, the administrator reviews and posts;
-the accountant closes each finished month with the period-close service, which posts the VAT transfer,
+month, every one through the real use cases (the accountant 李会计 prepares, the head of accounting 周主管
+reviews and posts: 制单、审核、记账 by two demo accountants, never the administrator created in the setup wizard;
+the warehouse keeper, the buyer and the HR officer enter their master records, the administrator the rest; the accountant closes each finished month with the period-close service, which posts the VAT transfer,
 surcharges and carry-forward, and at year end the transfer to 利润分配). The current month stays open with a few
 drafts and reviewed vouchers.
 
@@ -39,12 +40,25 @@ from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
 
 SEED = 20260101
-ACCOUNTANT = "li.kuaiji"
+ACCOUNTANT = "li.kuaiji"  # prepares (制单)
+REVIEWER = "zhou.zhuguan"  # reviews and posts (审核、记账): demo.USERS
+STAFF = ("chen.cangguan", "zhao.caigou", "liu.renshi")  # enter the warehouses, suppliers, employees
 VAT = Decimal("0.13")
 RENT_VAT = Decimal("0.09")
 CAPITAL = Decimal("3000000.00")
 COST_SHARE_LOW, COST_SHARE_HIGH = Decimal("1.02"), Decimal("1.15")  # purchases per month vs. cost of sales
-SEASON_MONTHS = (12, 1, 2)  # 年货 season: more sales, booked on the project 年货节促销
+SEASON_MONTHS = (12, 1, 2)  # 年货 season: sales booked on the project 年货节促销
+# A trading company's year in Hunan (sales volume by calendar month): the 年货 (gift food and tea) peak before the
+# Spring Festival, the holiday month's dip, a quiet summer, 中秋 / 国庆 gifts and the fourth-quarter run-up.
+SEASON = {1: Decimal("1.30"), 2: Decimal("0.70"), 3: Decimal("0.85"), 4: Decimal("0.90"), 5: Decimal("1.00"),
+          6: Decimal("0.90"), 7: Decimal("0.85"), 8: Decimal("0.85"), 9: Decimal("1.05"), 10: Decimal("1.10"),
+          11: Decimal("1.15"), 12: Decimal("1.35")}
+# A month's sales (excl. VAT) aim at MONTHLY_SALES x SEASON x a few per cent either way; they are shared among the
+# month's invoices by the customer's size (its credit limit against SIZE_UNIT, within SIZE_RANGE), so supermarket
+# chains buy more than corner shops. With the products' gross margin of about 30 % this covers rent, salaries and
+# the rest with a net margin of roughly 5-12 % over the year (tests/integration/test_demo_company.py).
+MONTHLY_SALES = Decimal("1000000")
+SIZE_UNIT, SIZE_RANGE = Decimal("450000"), (Decimal("0.35"), Decimal("1.60"))
 SEASON_PROJECT, STORE_PROJECT = "P2026-02", "P2026-01"  # demo.PROJECTS (the shop rent goes to 湘江新区门店开业)
 # The vouchers below name 小企业会计准则 codes; under 企业会计准则 these accounts have other codes.
 ENTERPRISE_CODES = {"3001": "4001", "5001": "6001", "5401": "6401", "5601": "6601", "5602": "6602", "5603": "6603"}
@@ -111,9 +125,14 @@ class _Books:
         return vid
 
 
-def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummary, start: dt.date) -> None:
+def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummary, start: dt.date,
+                    staff: dict[str, Actor]) -> None:
+    """Each record is entered by the demo user whose work it is (warehouses: the warehouse keeper, suppliers: the
+    buyer, employees: the HR officer); what no demo role may create (products, and customers of both sales
+    departments) by the administrator."""
     for code, name, address, keeper in data.WAREHOUSES:
-        summary.warehouses[code] = create_warehouse(db, admin, code=code, name=name, address=address, keeper=keeper)
+        summary.warehouses[code] = create_warehouse(db, staff["chen.cangguan"], code=code, name=name,
+                                                    address=address, keeper=keeper)
     for code, name, parent in data.CATEGORIES:
         items_services.create_category(db, admin, values={"code": code, "name": name, "parent": parent})
     for code, name, spec, unit, cat, _cost, _price in data.PRODUCTS:
@@ -128,13 +147,13 @@ def _master_records(db: Database, admin: Actor, rng: Random, summary: DemoSummar
             "phone": data.mobile(rng), "address": "湖南省" + address, "credit_limit": limit,
             "payment_terms_days": terms, "owner": "wang.xiaoshou", "department": dep}, confirm_duplicates=True)
     for code, name, contact, region, address in data.SUPPLIERS:
-        summary.suppliers[code] = partners_services.create_supplier(db, admin, values={
+        summary.suppliers[code] = partners_services.create_supplier(db, staff["zhao.caigou"], values={
             "code": code, "name": name, "tax_id": data.tax_id(rng, region[:4] + "00"), "contact_name": contact,
             "phone": data.landline(rng), "address": "湖南省" + address, "credit_limit": "0",
             "payment_terms_days": 30, "owner": "zhao.caigou", "department": "PUR"}, confirm_duplicates=True)
     for code, name, dep, position, _salary in data.EMPLOYEES:
         hired = start - dt.timedelta(days=rng.randrange(60, 2000))
-        summary.employees[code] = create_employee(db, admin, values={
+        summary.employees[code] = create_employee(db, staff["liu.renshi"], values={
             "code": code, "name": name, "department": dep, "position": position, "phone": data.mobile(rng),
             "hire_date": hired})
 
@@ -152,6 +171,9 @@ def _department_ids(db: Database, company_id: int) -> dict[str, int]:
 def _project(deps: dict[str, int], code: str) -> dict[str, int]:
     pid = deps.get(f"project:{code}")
     return {"project_id": pid} if pid else {}
+
+
+_CREDIT = {c[0]: c[5] for c in data.CUSTOMERS}
 
 
 def _owed(db: Database, company_id: int, codes: list[str], upto: str) -> dict[str, Decimal]:
@@ -214,28 +236,35 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         post(3, [_line(acc, debit=net, summary=f"支付{m}月{text}", department_id=deps[dep], **store),
                  _line("22210101", debit=vat, summary=f"{text}进项税额"),
                  _line("1002", credit=net + vat, summary=f"支付{m}月{text}")])
-    # sales on account (13 % output VAT)
+    # sales on account (13 % output VAT), the cost of the goods carried with each sale (perpetual inventory,
+    # so a month's result is right on any day, the open month's too)
     cost_of_sales = Decimal(0)
-    season = Decimal("1.35") if m in SEASON_MONTHS else Decimal("1.00")  # 年货 season
+    season = SEASON[m]
+    target = MONTHLY_SALES * season * (Decimal("0.95") + Decimal(rng.randrange(0, 11)) / 100)
     customers = list(summary.customers.items())
-    for i in range(rng.randrange(5, 8)):
+    plan = []
+    for i in range(int(6 * season) + rng.randrange(0, 2)):  # busier months have more sales, not only bigger ones
         # every month one sale goes to a slow payer, so the aging report always has older amounts to show
         code = rng.choice(sorted(data.SLOW_PAYERS)) if i == 1 else rng.choice(customers)[0]
+        size = min(max(Decimal(_CREDIT[code]) / SIZE_UNIT, SIZE_RANGE[0]), SIZE_RANGE[1])
+        lines = [(p, rng.randrange(40, 260) * size) for p in rng.sample(data.PRODUCTS, rng.randrange(2, 5))]
+        plan.append((i, code, lines, 3 + i * 3 + rng.randrange(0, 3)))
+    scale = target / sum((q * data.price(p[6]) for _i, _c, lines, _d in plan for p, q in lines), Decimal(0))
+    for _i, code, lines, d in plan:
         cust_id = summary.customers[code]
-        net, cost = Decimal(0), Decimal(0)
-        for p in rng.sample(data.PRODUCTS, rng.randrange(2, 5)):
-            qty = int(rng.randrange(40, 260) * season)
-            net += qty * data.price(p[6])
-            cost += qty * data.price(p[5])
+        qtys = [(p, max(1, int(q * scale))) for p, q in lines]
+        net = sum((qty * data.price(p[6]) for p, qty in qtys), Decimal(0))
+        cost = sum((qty * data.price(p[5]) for p, qty in qtys), Decimal(0))
         vat = round_money(net * VAT)
-        d = 4 + i * 3 + rng.randrange(0, 3)
         if day(d) is None:
             continue
         dep_code = next(c[7] for c in data.CUSTOMERS if c[0] == code)
         post(d, [_line("1122", debit=net + vat, summary="销售商品", customer_id=cust_id),
                  _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code],
                        **(_project(deps, SEASON_PROJECT) if m in SEASON_MONTHS else {})),
-                 _line("22210102", credit=vat, summary="销售商品销项税额")])
+                 _line("22210102", credit=vat, summary="销售商品销项税额"),
+                 _line("5401", debit=cost, summary="结转销售成本"),
+                 _line("1405", credit=cost, summary="结转销售成本")])
         open_items.append((cust_id, net + vat, 0))
         cost_of_sales += cost
     # purchases on account (13 % input VAT): restock what was sold and a little more
@@ -271,9 +300,6 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     salaries: dict[str, Decimal] = defaultdict(Decimal)
     for _code, _name, dep, _pos, salary in data.EMPLOYEES:
         salaries[dep] += Decimal(salary)
-    if cost_of_sales and day(month_end) is not None:
-        post(month_end, [_line("5401", debit=cost_of_sales, summary="结转本月销售成本"),
-                         _line("1405", credit=cost_of_sales, summary="结转本月销售成本")])
     if day(month_end) is not None:
         lines = [_line("5601" if dep in data.SALES_DEPARTMENTS else "5602", debit=amount,
                        summary="计提本月工资", department_id=deps[dep]) for dep, amount in sorted(salaries.items())]
@@ -330,12 +356,12 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     summary.periods = [_period(y, m) for y, m in months]
     admin = _actor(db, admin_user_id)
     with db.uow(readonly=True) as uow:
-        accountant_id = uow.session.execute(select(User.id).where(
-            User.company_id == company_id, User.username == ACCOUNTANT)).scalar_one()
-    accountant = _actor(db, accountant_id)
-    _master_records(db, admin, rng, summary, dt.date(*months[0], 1))
+        ids = dict(uow.session.execute(select(User.username, User.id).where(
+            User.company_id == company_id, User.username.in_((ACCOUNTANT, REVIEWER, *STAFF)))).all())
+    accountant, reviewer = _actor(db, ids[ACCOUNTANT]), _actor(db, ids[REVIEWER])
+    _master_records(db, admin, rng, summary, dt.date(*months[0], 1), {u: _actor(db, ids[u]) for u in STAFF})
     deps = _department_ids(db, company_id)
-    books = _Books(db, accountant, admin, summary, _account_codes(db, company_id))
+    books = _Books(db, accountant, reviewer, summary, _account_codes(db, company_id))
     prev: dict = {}
     for i, (y, m) in enumerate(months):
         current = i == len(months) - 1

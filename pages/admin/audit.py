@@ -1,6 +1,7 @@
 """Audit log (审计日志): filter by user, time range, module, entity and outcome; page through; the changes of one
-entry as before -> after; CSV / XLSX download; verify the hash chain; archive old entries (retention).
-erp_core.security.audit_services decides."""
+entry as before -> after; CSV / XLSX download; verify the hash chain and show its anchor; archive old entries
+(retention). erp_core.security.audit_services decides. Everything a user typed (usernames, details, addresses)
+is shown as text (st.text, st.dataframe, st.json), never through markdown."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from erp_core.security.audit_services import (
     OUTCOMES,
     AuditFilter,
     archive_audit,
+    check_audit_chain,
     export_audit,
     list_audit_archives,
     search_audit,
-    verify_audit_chain,
 )
 from ui.actions import run_action
 from ui.context import require_actor
@@ -82,7 +83,8 @@ st.dataframe([{
     tr("admin_ui.audit.when"): datetime(r.at_utc),
     tr("security.audit.col.username"): r.username,
     tr("security.audit.col.client_ip"): r.client_ip or "",
-    tr("security.audit.col.action"): r.action,
+    tr("admin_ui.audit.operation"): r.action_name,
+    tr("admin_ui.audit.operation_code"): r.action,
     tr("security.audit.col.outcome"): tr(f"admin_ui.outcome.{r.outcome}"),
     tr("security.audit.col.entity"): r.entity or "",
     tr("security.audit.col.entity_id"): r.entity_id or "",
@@ -92,14 +94,15 @@ st.dataframe([{
 if result.rows:
     by_seq = {r.seq: r for r in result.rows}
     seq = st.selectbox(tr("admin_ui.audit.pick"), list(by_seq), key="aa_pick",
-                       format_func=lambda s: f"#{s} · {by_seq[s].action} · {by_seq[s].username}")
+                       format_func=lambda s: f"#{s} · {by_seq[s].action_name} · {by_seq[s].username}")
     entry = by_seq[seq]
     with st.container(border=True):
-        st.markdown(f"**#{entry.seq}** · {datetime(entry.at_utc)} · {entry.username} · `{entry.action}` · "
-                    f"{tr(f'admin_ui.outcome.{entry.outcome}')}")
+        # plain text: the username may be anything an anonymous visitor typed into the login form
+        st.text(f"#{entry.seq} · {datetime(entry.at_utc)} · {entry.username} · {entry.action_name} "
+                f"({entry.action}) · {tr(f'admin_ui.outcome.{entry.outcome}')}")
         changes = entry.details.get("changes") if isinstance(entry.details, dict) else None
         if changes:
-            st.markdown(f"**{tr('admin_ui.audit.changes')}**")
+            st.subheader(tr("admin_ui.audit.changes"), divider=False)
             st.dataframe([{
                 tr("admin_ui.audit.field"): name,
                 tr("admin_ui.roles.before"): _text(value[0]) if isinstance(value, list) and len(value) == 2 else "",
@@ -110,7 +113,7 @@ if result.rows:
             st.caption(tr("admin_ui.audit.no_changes"))
         with st.expander(tr("admin_ui.audit.raw")):
             st.json(entry.details)
-            st.caption(f"hash {entry.hash}")
+            st.text(f"hash {entry.hash}")
 
 # --- export ---------------------------------------------------------------------------------------------------
 st.subheader(tr("admin_ui.audit.export"))
@@ -132,12 +135,14 @@ if prepared:
 # --- verify ---------------------------------------------------------------------------------------------------
 st.subheader(tr("admin_ui.audit.verify"))
 if st.button(tr("admin_ui.audit.verify_button"), key="aa_verify", icon=":material/verified:"):
-    broken = run_action(lambda db, who, /: ("ok", verify_audit_chain(db, who)))
-    if broken is not None:
-        if broken[1] is None:
+    checked = run_action(check_audit_chain)
+    if checked is not None:
+        b, anchor = checked
+        if b is None:
             st.success(tr("admin_ui.audit.verify_ok"), icon=":material/verified:")
+            st.caption(tr("admin_ui.audit.anchor"))
+            st.code(anchor.token(), language=None)
         else:
-            b = broken[1]
             st.error(tr("admin_ui.audit.verify_broken", seq=b.seq if b.seq is not None else "?",
                         id=b.id if b.id is not None else "?", reason=tr(f"admin_ui.audit.reason.{b.reason}")),
                      icon=":material/gpp_bad:")

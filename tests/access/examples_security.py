@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def _(env):
          S + "registration_services.list_pending_registrations", S + "registration_services.get_registration_open",
          S + "session_services.list_active_sessions", S + "audit_services.search_audit",
          S + "audit_services.verify_audit_chain", S + "audit_services.list_audit_archives",
+         S + "audit_services.audit_anchor", S + "audit_services.check_audit_chain",
          S + "review_services.permission_matrix", S + "review_services.dormant_accounts",
          S + "review_services.administrators", S + "review_services.list_review_signoffs")
 def _(env):
@@ -106,6 +108,9 @@ def _(env):
 
 @example(S + "audit_services.archive_audit")
 def _(env):
+    # this installation archives entries of any age (security.audit_archive_min_days = 0): the example's are new
+    sec = dataclasses.replace(env.db.settings.security, audit_archive_min_days=0)
+    env.db.settings = dataclasses.replace(env.db.settings, security=sec)
     return {"before": naive_utcnow(), "out_path": str(Path(tempfile.mkdtemp()) / "archive.jsonl.gz")}
 
 

@@ -123,7 +123,108 @@ def test_demo_year_books_balance_for_every_closed_month(db, demo):
     aging = reports.aging(db, admin, kind="receivable", as_of_date=dt.date(2026, 12, 31))
     assert aging["balance"].sum() > 0 and (aging["31-60"].sum() + aging["61-90"].sum()) > 0
     assert aging[">180"].sum() == 0
-    _check_master_records(db, cid)  # (one build per backend serves both checks)
+    _check_master_records(db, cid)  # (one build per backend serves these checks)
+    _check_plausible_year(db, result, summary)
+    _check_two_accountants_keep_the_books(db, result)
+
+
+def _check_plausible_year(db, result, summary) -> None:
+    """Issue #11 item 26: a normal trading company's year. Before, every month lost money (2026: -738,466)."""
+    admin = admin_actor(db, result)
+    revenue, net = {}, {}
+    for period in summary.periods:
+        inc = reports.income_statement(db, admin, period=period)
+        by_line = dict(zip(inc["line_no"], inc["period_amount"], strict=True))
+        revenue[period], net[period] = by_line[1], by_line[32]  # 营业收入, 净利润
+    year = [p for p in summary.closed if p.startswith("2026")]  # 2026-02 .. 2026-12, all closed
+    margin = sum(net[p] for p in year) / sum(revenue[p] for p in year)
+    assert Decimal("0.05") <= margin <= Decimal("0.12"), margin
+    assert sum(1 for p in year if net[p] > 0) >= len(year) - 1  # at most one weak month (the Spring Festival's)
+    # seasonal: the holiday month is the quietest, the year-end 年货 run-up the busiest; months differ
+    assert revenue["2026-02"] == min(revenue[p] for p in year)
+    assert revenue["2026-12"] == max(revenue[p] for p in year)
+    assert sum(revenue[p] for p in ("2026-10", "2026-11", "2026-12")) > sum(
+        revenue[p] for p in ("2026-06", "2026-07", "2026-08")) * Decimal("1.15")
+    assert len(set(revenue.values())) == len(revenue)
+    # consistent: stock bought is stock sold plus a little, so 1405 stays a few weeks' to a few months' cost
+    cogs = sum(_balances_in(db, result.company_id, p, "5401") for p in year)
+    stock = _balances_upto(db, result.company_id, "2026-12")["1405"]
+    assert cogs / 11 / 2 < stock < cogs / 11 * 3, (stock, cogs)
+    # the open month's result is not inflated by costs not yet carried: its margin is a normal month's or less
+    assert net[summary.periods[-1]] < revenue[summary.periods[-1]] * Decimal("0.35")
+
+
+def _balances_in(db, company_id: int, period: str, code: str) -> Decimal:
+    """Debits minus credits on ``code`` in ``period`` from the business vouchers (not the closing entries)."""
+    with db.uow(readonly=True) as uow:
+        d, c = uow.session.execute(select(func.sum(GlLine.debit), func.sum(GlLine.credit))
+                                   .join(Voucher, Voucher.id == GlLine.voucher_id)
+                                   .where(GlLine.company_id == company_id, GlLine.period == period,
+                                          GlLine.account_code == code, Voucher.source == "manual")).one()
+    return Decimal(d or 0) - Decimal(c or 0)
+
+
+def _check_two_accountants_keep_the_books(db, result) -> None:
+    """Issue #11 item 30: the demo's vouchers are prepared by one demo accountant and reviewed and posted by
+    another; the administrator created in the setup wizard never reviews nor posts (before: hundreds)."""
+    from erp_core.security.models import User
+
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        names = dict(s.execute(select(User.id, User.username).where(User.company_id == result.company_id)).all())
+        rows = s.execute(select(Voucher.source, Voucher.status, Voucher.created_by, Voucher.reviewed_by,
+                                Voucher.posted_by).where(Voucher.company_id == result.company_id)).all()
+    assert names[result.admin_user_id] == "admin"
+    manual = [r for r in rows if r.source == "manual"]
+    assert len(manual) > 200
+    assert {names[r.created_by] for r in manual} == {"li.kuaiji"}
+    assert {names[r.reviewed_by] for r in manual if r.reviewed_by} == {"zhou.zhuguan"}
+    assert {names[r.posted_by] for r in manual if r.posted_by} == {"zhou.zhuguan"}
+    people = {r.created_by for r in rows} | {r.reviewed_by for r in rows} | {r.posted_by for r in rows}
+    assert result.admin_user_id not in people
+    from erp_core.security.models import AuditLog
+
+    with db.uow(readonly=True) as uow:
+        who = set(uow.session.execute(select(AuditLog.action, AuditLog.username).distinct().where(
+            AuditLog.company_id == result.company_id, AuditLog.outcome == "ok",
+            AuditLog.action.in_(["masterdata.employee.create", "masterdata.supplier.create",
+                                 "masterdata.warehouse.create", "finance.voucher.review"]))).all())
+    assert who == {("masterdata.employee.create", "liu.renshi"), ("masterdata.supplier.create", "zhao.caigou"),
+                   ("masterdata.warehouse.create", "chen.cangguan"), ("finance.voucher.review", "zhou.zhuguan")}
+
+
+def test_demo_hr_officer_keeps_the_staff_records(db):
+    """Issue #11 item 30: the demo's HR officer (刘人事, role hr) held no permission at all. Now: the employees
+    (view, create, edit, deactivate, import, export) and the departments they belong to (view, create, edit)."""
+    from erp_core.masterdata.employees_queries import get_employee, list_employees
+    from erp_core.masterdata.employees_services import create_employee, edit_employee
+    from erp_core.masterdata.org_queries import list_departments
+    from erp_core.masterdata.org_services import create_department
+    from erp_core.security.models import User
+    from erp_core.security.roles_seed import DEFAULT_ROLES
+    from erp_core.security.sessions import build_actor
+
+    result = make_company(db, load_demo=True)
+    with db.uow(readonly=True) as uow:
+        user = uow.session.execute(select(User).where(User.username == "liu.renshi")).scalar_one()
+        hr = build_actor(uow.session, user, session_id=None, client_ip="127.0.0.1")
+    assert {"masterdata.employee.view", "masterdata.employee.create", "masterdata.employee.edit",
+            "masterdata.department.view", "masterdata.department.edit"} <= set(hr.grants)
+    assert not any(p.startswith(("finance.", "admin.")) for p in hr.grants)
+    hr_dep = next(d for d in list_departments(db, hr).rows if d["code"] == "HR")
+    eid = create_employee(db, hr, values={"code": "E900", "name": "新员工", "department": "HR",
+                                          "position": "招聘专员", "hire_date": dt.date(2026, 3, 2)})
+    row = get_employee(db, hr, employee_id=eid)
+    edit_employee(db, hr, employee_id=eid, version=row["version"], values={**row, "position": "招聘主管"})
+    assert get_employee(db, hr, employee_id=eid)["position"] == "招聘主管"
+    assert list_employees(db, hr).total >= 1
+    create_department(db, hr, code="HR-REC", name="招聘组", parent_id=hr_dep["id"])
+    # the class of the defect: every role a new company starts with grants something (or is the administrator)
+    admin = admin_actor(db, result)
+    from erp_core.security.role_services import list_roles
+
+    for role in list_roles(db, admin):
+        assert DEFAULT_ROLES[role.code][2] or role.grant_count > 0, role.code
 
 
 def _check_master_records(db, cid: int) -> None:

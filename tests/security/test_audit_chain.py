@@ -152,9 +152,9 @@ def test_archive_moves_old_entries_and_the_chain_still_verifies(db, db_url, tmp_
 
 def test_archive_file_tampering_is_detected(db, tmp_path, moving_clock):
     admin = _populate(db, 2)
-    moving_clock.advance(days=2)
+    moving_clock.advance(days=200)
     out = tmp_path / "a.jsonl.gz"
-    archive_audit(db, admin, before=naive_utcnow() - dt.timedelta(days=1), out_path=str(out))
+    archive_audit(db, admin, before=naive_utcnow() - dt.timedelta(days=190), out_path=str(out))
     with gzip.open(out, "rt", encoding="utf-8") as f:
         lines = f.read().splitlines()
     row = json.loads(lines[2])
@@ -166,18 +166,19 @@ def test_archive_file_tampering_is_detected(db, tmp_path, moving_clock):
     assert not check.ok and check.broken_seq == row["seq"] and check.reason == "hash_mismatch"
 
 
-def test_archive_is_refused_on_a_broken_chain_and_when_nothing_is_old(db, tmp_path):
+def test_archive_is_refused_on_a_broken_chain_and_when_nothing_is_old(db, tmp_path, moving_clock):
     admin = _populate(db, 1)
     with pytest.raises(DomainError) as err:
         archive_audit(db, admin, before=dt.date(2000, 1, 1), out_path=str(tmp_path / "x.jsonl.gz"))
     assert err.value.message_id == "error.audit.nothing_to_archive"
     with pytest.raises(ValidationError):
         archive_audit(db, admin, before=naive_utcnow() + dt.timedelta(days=1))
+    moving_clock.advance(days=200)
     _drop_guard(db)
     with db.engine.begin() as c:
         c.execute(text("UPDATE audit_log SET username = 'x' WHERE seq = 2"))
     with pytest.raises(DomainError) as err:
-        archive_audit(db, admin, before=naive_utcnow(), out_path=str(tmp_path / "y.jsonl.gz"))
+        archive_audit(db, admin, before=naive_utcnow() - dt.timedelta(days=190), out_path=str(tmp_path / "y.jsonl.gz"))
     assert err.value.message_id == "error.audit.chain_broken"
     assert not (tmp_path / "y.jsonl.gz").exists()
 
@@ -186,9 +187,9 @@ def test_cli_archive(db, db_url, tmp_path, moving_clock):
     from erp_core.cli import main
 
     _populate(db, 1)
-    moving_clock.advance(days=3)
+    moving_clock.advance(days=200)
     out = tmp_path / "cli.jsonl.gz"
-    before = (naive_utcnow() - dt.timedelta(days=1)).date().isoformat()
+    before = (naive_utcnow() - dt.timedelta(days=190)).date().isoformat()
     res = CliRunner().invoke(main, ["--lang", "en", "audit", "archive", "--before", before, "--out", str(out)],
                              env={"ERP_DATABASE_URL": db_url})
     assert res.exit_code == 0, res.output

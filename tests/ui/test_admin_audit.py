@@ -81,7 +81,11 @@ def test_paging_and_a_bad_time_range_names_the_field(ui_db, ui_company, admin_ap
 
 def test_verify_then_archive_old_entries_after_confirmation(ui_db, ui_company, admin_app, tmp_path, monkeypatch):
     # archives go to the data folder of the configuration: a copy of config.toml in tmp_path
-    (tmp_path / "config.toml").write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    # ... which lets entries of one day be archived (the shipped minimum age is 180 days)
+    config = (ROOT / "config.toml").read_text(encoding="utf-8")
+    assert "audit_archive_min_days = 180" in config
+    (tmp_path / "config.toml").write_text(config.replace("audit_archive_min_days = 180", "audit_archive_min_days = 1"),
+                                          encoding="utf-8")
     monkeypatch.setenv("ERP_CONFIG", str(tmp_path / "config.toml"))
     harness.reset_ui_caches()
     real = dt.datetime.now(dt.UTC)
@@ -98,7 +102,10 @@ def test_verify_then_archive_old_entries_after_confirmation(ui_db, ui_company, a
     at.button(key="aa_verify").click()
     at = at.run()
     assert "校验通过" in texts(at)
-    at.date_input(key="aa_before").set_value(dt.date.today())
+    with ui_db.uow(readonly=True) as uow:
+        head = uow.session.execute(select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc())).first()
+    assert [c.value for c in at.code] == [f"erp-audit-anchor/1:{head.seq}:{head.hash}"]  # the anchor to keep
+    at.date_input(key="aa_before").set_value(dt.date.today() - dt.timedelta(days=1))
     at = at.run()
     assert at.button(key="aa_archive").disabled
     at.checkbox(key="aa_archive_ok").check()
@@ -135,3 +142,39 @@ def test_verify_names_the_first_broken_link(ui_db, admin_app):
     at = at.run()
     assert not at.exception, at.exception
     assert any("第一个断裂处在序号 2" in e.value and "记录内容与其哈希不符" in e.value for e in at.error), texts(at)
+
+
+def test_operations_are_named_and_user_data_is_never_markdown(ui_db, ui_company, admin_app):
+    """Item 23: the operation's catalog name is shown, its code kept beside it (screen and export). Item 7: a
+    username an anonymous visitor typed (here markdown: a link and an external image) stays inert text."""
+    from erp_core.kernel.errors import DomainError
+    from erp_core.security.auth import login
+
+    evil = "[click](https://evil.example/x)![i](https://evil.example/i.png)"
+    try:
+        login(ui_db, evil, "whatever-password", client_ip="203.0.113.9")
+    except DomainError:
+        pass
+    admin = admin_actor(ui_db, ui_company)
+    uid = _li(ui_db)
+    update_user(ui_db, admin, user_id=uid, version=get_user(ui_db, admin, user_id=uid).version, display_name="李")
+    at = admin_app.switch_page(AUDIT).run()
+    table = at.dataframe[0].value
+    edit = table[table["操作代码"] == "admin.user.edit"].iloc[0]
+    assert edit["操作名称"] == "修改用户资料"
+    assert (table[table["操作代码"] == "security.session.login"]["操作名称"] == "登录").all()
+    with ui_db.uow(readonly=True) as uow:
+        seq = uow.session.execute(select(AuditLog.seq).where(AuditLog.action == "security.session.login",
+                                                             AuditLog.outcome != "ok")
+                                  .order_by(AuditLog.seq.desc())).scalars().first()
+    at.selectbox(key="aa_pick").set_value(seq)
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any(x.value.startswith(f"#{seq} · ") for x in at.text)  # the entry's header, as plain text
+    for md in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error]:
+        assert "evil.example" not in md.value, md.value
+    at.button(key="aa_prepare_csv").click()
+    at = at.run()
+    rows = at.session_state["aa_export"][1].decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("序号,时间（Asia/Shanghai）,用户,") and ",操作名称,操作代码," in rows[0]
+    assert any(",修改用户资料,admin.user.edit," in r for r in rows)
