@@ -25,7 +25,8 @@ SAME_FOR_EVERYONE = {
     ("erp_core/i18n/__init__.py", "catalog"): "the message catalogs shipped with the program",
     ("erp_core/security/passwords.py", "dummy_hash"): "a constant hash for timing-safe refusals",
     ("erp_core/security/passwords.py", "common_passwords"): "a word list shipped with the program",
-    ("erp_core/analytics/statements.py", "load_layout"): "statement layouts shipped with the program",
+    ("erp_core/analytics/statements.py", "_load_layout"): "statement layouts shipped with the program",
+    ("erp_core/security/audit_services.py", "_permissions"): "the permission catalog declared in the program",
 }
 # Parameters a Streamlit cache may be keyed by: none. Anything a user can vary (company, filters, period) makes
 # the cache per-input, and a per-input cache of business data skips the permission check and the row scope.
