@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from erp_core.finance.models import Account, Voucher
+from erp_core.finance.models import Account, Voucher, voucher_display_no
 from erp_core.finance.voucher_rules import DIM_COLUMNS
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
@@ -347,7 +347,7 @@ def _unposted_and_gaps(session, company_id: int, period: str) -> tuple[int, list
         by_type[t].append(n)
     for t, numbers in sorted(by_type.items()):
         have = set(numbers)
-        gaps += [f"{t}-{n:04d}" for n in range(1, max(have) + 1) if n not in have]
+        gaps += [voucher_display_no(t, n) for n in range(1, max(have) + 1) if n not in have]
     return unposted, gaps
 
 

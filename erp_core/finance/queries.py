@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import exists, select
 
-from erp_core.finance.models import Account, FinanceSetting, Voucher, VoucherLine
+from erp_core.finance.models import Account, FinanceSetting, Voucher, VoucherLine, voucher_display_no
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata.models import Company
 from erp_core.security.scope import company_rows, scoped
@@ -85,7 +85,7 @@ class VoucherRow:
 
     @property
     def display_no(self) -> str:
-        return f"{self.voucher_type}-{self.number:04d}"
+        return voucher_display_no(self.voucher_type, self.number)
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
@@ -163,7 +163,7 @@ class VoucherDetail:
 
     @property
     def display_no(self) -> str:
-        return f"{self.voucher_type}-{self.number:04d}"
+        return voucher_display_no(self.voucher_type, self.number)
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
