@@ -53,6 +53,8 @@ class FinanceSettingsView:
     code_scheme: str
     version: int | None
     taxpayer_type: str = "general"  # general (一般纳税人) | small (小规模纳税人)
+    import_posting_allowed: bool = False  # imports may post without a second reviewer (admin's switch)
+    books_start: dt.date | None = None  # the posted opening balances' date; no voucher is dated before it
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
@@ -61,7 +63,7 @@ def finance_settings(ctx: Context) -> FinanceSettingsView:
     if row is None:
         return FinanceSettingsView("single", ("记",), "4-2-2", None)
     return FinanceSettingsView(row.voucher_type_mode, row.voucher_types(), row.code_scheme, row.version,
-                               row.taxpayer_type or "general")
+                               row.taxpayer_type or "general", bool(row.import_posting_allowed), row.books_start)
 
 
 @dataclass(frozen=True)

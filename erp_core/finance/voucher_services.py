@@ -95,6 +95,8 @@ def update_voucher(ctx: Context, *, voucher_id: int, version: int, voucher_date:
     ctx.check_version(v, version)
     if v.status != "draft":
         raise Conflict("error.finance.voucher.not_draft", number=v.display_no)
+    if v.source == "reversal":  # the mirror of a posted voucher: its lines are not the preparer's to choose
+        raise Conflict("error.ledger.reversal_not_editable", number=v.display_no)
     voucher_type, values, total = _validated(ctx, voucher_date=voucher_date,
                                              voucher_type=voucher_type or v.voucher_type,
                                              attachments=attachments, lines=lines)

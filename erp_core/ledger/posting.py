@@ -3,8 +3,9 @@
 - ``post_voucher(db, actor, voucher_id=, posting_key=None)``  use case: a reviewed voucher -> posted, its lines
   copied to gl_line in the same transaction. Idempotent: the same key with the same content returns the first
   result (no second set of lines); the same key with other content raises Conflict.
-- ``reverse_voucher(db, actor, voucher_id=, voucher_date=None)``  use case: 红字冲销, posts a new voucher with
-  negated amounts on the same sides, linked by ``reverses_id``; a voucher is reversed at most once.
+- ``reverse_voucher(db, actor, voucher_id=, voucher_date=None)``  use case: 红字冲销, prepares a draft voucher with
+  negated amounts on the same sides, linked by ``reverses_id``, that is reviewed and posted like any other (不得自审);
+  a voucher is reversed at most once.
 - ``create_and_post_system_voucher(ctx, voucher_date=, lines=, posting_key=, ...)``  for generated vouchers
   (period close, carry-forward, VAT transfer): call it inside your own use case with its Context.
 - ``write_gl_lines(session, ...)``  the Core bulk insert used by the above and by the voucher import.
@@ -34,7 +35,7 @@ from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine
 from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines
 from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
-from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound, PermissionDenied, raise_if
+from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound, raise_if
 from erp_core.kernel.money import FEN
 from erp_core.ledger.bulk import insert_tuples, to_storage
 from erp_core.ledger.hooks import run_pre_post_checks
@@ -336,8 +337,9 @@ def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines
 
 @use_case("finance.voucher.reverse", zh="红字冲销凭证", en="Reverse voucher (red entry)")
 def reverse_voucher(ctx: Context, *, voucher_id: int, voucher_date: dt.date | None = None) -> int:
-    """Post a reversal (红字冲销) of a posted voucher: same accounts and sides, negated amounts, linked by
-    reverses_id. Returns the id of the new voucher."""
+    """Prepare the reversal (红字冲销) of a posted voucher: a DRAFT red voucher with the same accounts and sides and
+    negated amounts, linked by reverses_id. Like any voucher it is reviewed by someone other than the one who
+    prepared it (不得自审) and then posted; it cannot be edited (delete it to drop the reversal). Returns its id."""
     s = ctx.session
     orig = _lock_voucher(ctx, voucher_id)
     ctx.company_id = orig.company_id
@@ -347,14 +349,6 @@ def reverse_voucher(ctx: Context, *, voucher_id: int, voucher_date: dt.date | No
         raise Conflict("error.finance.voucher.reverse_reversal", number=orig.display_no)
     if s.execute(select(Voucher.id).where(Voucher.reverses_id == orig.id)).first() is not None:
         raise Conflict("error.finance.voucher.already_reversed", number=orig.display_no)
-    # The red entry is created and posted at once, so whoever reverses both prepares and posts it: they must
-    # hold the posting permission, and must not be the original's preparer (不得自审: a preparer cannot take back
-    # alone what a reviewer accepted, nor a reviewer be bypassed by re-entering after a reversal).
-    if not ctx.actor.may("finance.voucher.post"):
-        raise PermissionDenied(permission="finance.voucher.post")
-    if not ctx.actor.is_system and ((orig.created_by is not None and orig.created_by == ctx.actor.user_id) or (
-            orig.created_by is None and orig.created_by_name == ctx.actor.username)):
-        raise Conflict("error.ledger.reverse_own_voucher", number=orig.display_no)
     day = voucher_date or today_for(ctx)
     prefix = f"冲销{orig.period}期{orig.display_no}号凭证"
     lines = []
@@ -363,6 +357,6 @@ def reverse_voucher(ctx: Context, *, voucher_id: int, voucher_date: dt.date | No
         lines.append({**ln, "summary": summary, "debit": -ln["debit"], "credit": -ln["credit"]})
     new_id = create_and_post_system_voucher(ctx, voucher_date=day, lines=lines, posting_key=f"reversal:{orig.id}",
                                             voucher_type=orig.voucher_type, source="reversal",
-                                            reverses_id=orig.id, allow_negative_total=True)
-    ctx.audit("voucher", new_id, reverses=orig.id, original=orig.display_no)
+                                            reverses_id=orig.id, allow_negative_total=True, post=False)
+    ctx.audit("voucher", new_id, reverses=orig.id, original=orig.display_no, status="draft")
     return new_id

@@ -122,3 +122,8 @@ def _(env):
 @example(F + "queries.dimension_choices")
 def _(env):
     return {}
+
+
+@example(F + "import_services.set_import_posting")
+def _(env):
+    return {"allowed": False}
