@@ -16,8 +16,8 @@ from decimal import Decimal
 import pandas as pd
 
 from erp_core.analytics.engine import AnalyticsEngine, AsOf
-from erp_core.finance.models import voucher_display_no_sql
 from erp_core.analytics.statements import evaluate, load_layout
+from erp_core.finance.models import voucher_display_no_sql
 
 DIMENSIONS = ("customer", "supplier", "department", "project", "employee", "product")
 AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, 180, "91-180"), (181, None, ">180"))

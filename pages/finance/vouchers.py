@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from erp_core.finance.import_services import import_vouchers
-from erp_core.finance.queries import finance_settings, get_voucher, list_vouchers, voucher_gaps, voucher_type_choices
+from erp_core.finance.queries import (
+    finance_settings,
+    get_voucher,
+    list_vouchers,
+    voucher_gaps,
+    voucher_type_choices,
+)
 from erp_core.finance.voucher_services import (
     delete_voucher,
     renumber_vouchers,

@@ -103,7 +103,8 @@ def test_the_erp_command_in_its_own_process_refuses_importing_before_a_closed_pe
     erp = Path(sys.executable).parent / "erp"
     done = subprocess.run([str(erp), "--lang", "en", "import", "vouchers", str(f), "--post"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "ERP_DATABASE_URL": db_url, "HOME": str(tmp_path)})
+                          env={"PATH": "/usr/bin:/bin", "ERP_DATABASE_URL": db_url, "HOME": str(tmp_path),
+                               "PYTHONPATH": str(ROOT)})
     assert done.returncode != 0 and "2026-11" in done.stdout + done.stderr, (done.stdout, done.stderr)
     assert _count(db, GlLine) == 0 and _count(db, Voucher) == 0
 
@@ -191,7 +192,8 @@ def test_the_same_file_is_not_imported_twice_even_from_another_process(db, db_ur
     f.write_text(",".join(HEADERS) + "\n" + "\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
     erp = Path(sys.executable).parent / "erp"
     run = dict(cwd=ROOT, capture_output=True, text=True, timeout=300,
-               env={"PATH": "/usr/bin:/bin", "ERP_DATABASE_URL": db_url, "HOME": str(tmp_path)})
+               env={"PATH": "/usr/bin:/bin", "ERP_DATABASE_URL": db_url, "HOME": str(tmp_path),
+                               "PYTHONPATH": str(ROOT)})
     again = subprocess.run([str(erp), "--lang", "en", "import", "vouchers", str(f)], **run)
     assert again.returncode == 1 and "imported before as 记-0001" in again.stdout, again.stdout
     assert _count(db, Voucher) == 2
