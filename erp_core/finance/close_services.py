@@ -106,10 +106,12 @@ def movement(session, company_id: int, codes_like: str | list[str], *, period: s
              upto: str | None = None, source: str | None = None) -> Decimal:
     """debit - credit of gl_line on accounts whose code starts with ``codes_like`` (or in the list)."""
     stmt = select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(GlLine.company_id == company_id)
+    # through the account rows (the line's stored code is the one it had when posted; see budget_check.subtree_ids)
+    accounts = select(Account.id).where(Account.company_id == company_id)
     if isinstance(codes_like, str):
-        stmt = stmt.where(GlLine.account_code.like(f"{codes_like}%"))
+        stmt = stmt.where(GlLine.account_id.in_(accounts.where(Account.code.like(f"{codes_like}%"))))
     else:
-        stmt = stmt.where(GlLine.account_code.in_(codes_like))
+        stmt = stmt.where(GlLine.account_id.in_(accounts.where(Account.code.in_(codes_like))))
     if period is not None:
         stmt = stmt.where(GlLine.period == period)
     if upto is not None:
@@ -259,12 +261,13 @@ def profit_loss_balances(session, company_id: int, period: str) -> list[tuple[in
     if not pl_ids:
         return []
     dims = [getattr(GlLine, c) for c in DIM_COLUMNS]
-    rows = session.execute(select(GlLine.account_id, GlLine.account_code, *dims, func.sum(GlLine.debit),
+    rows = session.execute(select(GlLine.account_id, Account.code, *dims, func.sum(GlLine.debit),
                                   func.sum(GlLine.credit))
+                           .join(Account, Account.id == GlLine.account_id)
                            .where(GlLine.company_id == company_id, GlLine.period <= period,
                                   GlLine.account_id.in_(sorted(pl_ids)))
-                           .group_by(GlLine.account_id, GlLine.account_code, *dims)
-                           .order_by(GlLine.account_code)).all()
+                           .group_by(GlLine.account_id, Account.code, *dims)
+                           .order_by(Account.code)).all()
     out = []
     for r in rows:
         bal = Decimal(r[-2] or 0) - Decimal(r[-1] or 0)
