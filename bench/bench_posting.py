@@ -170,6 +170,9 @@ def import_once(small: Path, path: Path, n_vouchers: int, rnd: random.Random):
     admin, _ = _actors(db)
     codes = _leaf_codes(db)
     data = import_csv(n_vouchers, 10, codes, rnd)
+    from erp_core.finance.import_services import set_import_posting
+
+    set_import_posting(db, admin, allowed=True)  # the company's audited migration switch (--post needs it)
     t = time.perf_counter()
     table = read_table(data, "vouchers.csv")
     result = import_vouchers(db, admin, table, post=True)

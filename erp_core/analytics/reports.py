@@ -17,6 +17,7 @@ import pandas as pd
 
 from erp_core.analytics.engine import AnalyticsEngine, AsOf
 from erp_core.analytics.statements import evaluate, load_layout
+from erp_core.finance.models import voucher_display_no_sql
 
 DIMENSIONS = ("customer", "supplier", "department", "project", "employee", "product")
 AGING_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, 180, "91-180"), (181, None, ">180"))
@@ -263,6 +264,7 @@ def trial_balance(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: 
 
 
 # -- drill-down (the lines and vouchers behind a figure) --------------------------------------------------
+_VOUCHER_NO = voucher_display_no_sql("v.voucher_type", "v.number")  # 记-0001, as lists and print show it
 DRILL_COLUMNS = ["posting_date", "voucher", "voucher_id", "line_no", "account_code", "summary", "debit", "credit",
                  "posting_seq"]
 
@@ -272,7 +274,7 @@ def drill_down(eng: AnalyticsEngine, company_id: int, scope: LineScope, rng: Ran
     """The ledger lines of ``account_code`` (and its sub-accounts) inside ``rng``, with their vouchers."""
     q = _base(company_id, scope, filt, eng).add(_account_filter(accounts(eng, company_id), account_code))
     q.add(f"{rng.column} BETWEEN ? AND ?", rng.start, rng.end)
-    sql = (f"SELECT g.posting_date, coalesce(v.voucher_type, '') || '-' || coalesce(CAST(v.number AS VARCHAR), '?'),"
+    sql = (f"SELECT g.posting_date, {_VOUCHER_NO},"
            f" g.voucher_id, g.line_no, g.account_code, g.summary, g.debit, g.credit, g.posting_seq "
            f"FROM (SELECT * FROM gl WHERE {q.sql}) g LEFT JOIN gl_voucher v "
            f"ON v.company_id = g.company_id AND v.voucher_id = g.voucher_id "
@@ -332,8 +334,7 @@ def subsidiary_ledger(eng: AnalyticsEngine, company_id: int, scope: LineScope, r
         lines = None
         if detail:  # the running balance is computed by DuckDB; rows are built column-wise (large ledgers)
             lines = cur.execute(
-                f"SELECT g.posting_date, g.period, coalesce(v.voucher_type, '') || '-' || "
-                f"coalesce(CAST(v.number AS VARCHAR), '?') AS voucher, g.voucher_id, g.account_code, g.summary, "
+                f"SELECT g.posting_date, g.period, {_VOUCHER_NO} AS voucher, g.voucher_id, g.account_code, g.summary, "
                 f"g.debit, g.credit, CAST(? AS BIGINT) + sum(g.debit - g.credit) OVER (ORDER BY g.posting_date, "
                 f"g.voucher_id, g.line_no ROWS UNBOUNDED PRECEDING) AS balance "
                 f"FROM (SELECT * FROM gl WHERE {q.sql} AND {col} BETWEEN ? AND ?) g "

@@ -3,7 +3,8 @@
 Rules: codes are digits and unique per company; a child's code extends its parent's by the width the company's
 code scheme gives its level; only leaf, active accounts take postings; an account that was ever used can be
 frozen but never deleted; a child cannot be added under an account already used in vouchers (its balance
-would stay on a non-leaf account)."""
+would stay on a non-leaf account): such an account is upgraded instead (科目升级, upgrade_account), its history
+moving to its first sub-account."""
 
 from __future__ import annotations
 
@@ -134,3 +135,68 @@ def delete_account(ctx: Context, *, account_id: int) -> None:
     s.flush()
     if parent is not None and not s.execute(select(exists().where(Account.parent_id == parent.id))).scalar():
         parent.is_leaf = True
+
+
+@use_case("finance.account.upgrade", zh="科目升级", en="Upgrade account (move its history to a first sub-account)")
+def upgrade_account(ctx: Context, *, account_id: int, child_code: str, child_name: str, child_name_en: str = "",
+                    version: int | None = None) -> int:
+    """科目升级: give a used leaf account its first sub-account, the account's history moving to the child.
+
+    The ledger is append-only, so no ledger line is touched: the EXISTING account row, which every voucher line,
+    ledger line, opening balance and bank statement references by id, becomes the child (it takes ``child_code``
+    and ``child_name`` and keeps its auxiliary dimensions and status), and a new row takes over the old code and
+    name as its non-leaf parent. Reports read codes through the account rows, so the trial balance shows the same
+    history under the child and, rolled up, under the parent. Budgets set on the account move to the parent (they
+    were set on the code and cover its sub-accounts); a company bank account posting to the code now posts to
+    the child. One transaction, audited. Returns the id of the new parent account."""
+    from erp_core.finance.models_budget import Budget
+    from erp_core.masterdata.models import CompanyBankAccount
+
+    s = ctx.session
+    acc = _load(ctx, account_id)
+    ctx.check_version(acc, version)
+    scheme = finance_setting(s, acc.company_id).code_scheme
+    child_code, child_name, child_name_en = ((child_code or "").strip(), (child_name or "").strip(),
+                                             (child_name_en or "").strip())
+    problems = _check_names(child_name, child_name_en)
+    if not child_code:
+        problems.append(ValidationError("error.required", field="field.finance.account.code"))
+    elif not child_code.isdigit() or not child_code.isascii() or level_of(child_code, scheme) is None \
+            or parent_code(child_code, scheme) != acc.code:
+        problems.append(ValidationError("error.finance.account.upgrade_code", field="field.finance.account.code",
+                                        parent=acc.code, scheme=scheme))
+    elif s.execute(select(exists().where(Account.company_id == acc.company_id, Account.code == child_code))
+                   ).scalar():
+        problems.append(ValidationError("error.finance.account.code_taken", field="field.finance.account.code",
+                                        code=child_code))
+    raise_if(problems)
+    if not acc.is_leaf:
+        raise Conflict("error.finance.account.upgrade_not_leaf", code=acc.code)
+    if not is_used(s, acc.id):
+        raise Conflict("error.finance.account.upgrade_unused", code=acc.code)
+    old = {"code": acc.code, "name": acc.name, "name_en": acc.name_en, "parent_id": acc.parent_id,
+           "level": acc.level}
+    # the code is unique per company: the existing row gives it up first, then the new parent takes it
+    ctx.diff(acc, code=child_code, name=child_name, name_en=child_name_en, level=old["level"] + 1)
+    s.flush()
+    parent = Account(company_id=acc.company_id, code=old["code"], name=old["name"], name_en=old["name_en"],
+                     parent_id=old["parent_id"], level=old["level"], category=acc.category,
+                     direction=acc.direction, is_leaf=False, aux="", status="active")
+    s.add(parent)
+    s.flush()
+    ctx.diff(acc, parent_id=parent.id)
+    moved_budgets = []
+    for b in s.execute(select(Budget).where(Budget.account_id == acc.id)).scalars().all():
+        b.account_id = parent.id
+        moved_budgets.append(b.id)
+    banks = s.execute(select(CompanyBankAccount).where(CompanyBankAccount.company_id == acc.company_id,
+                                                       CompanyBankAccount.account_code == old["code"])).scalars()
+    moved_banks = []
+    for bank in banks:
+        bank.account_code = child_code
+        moved_banks.append(bank.id)
+    s.flush()
+    ctx.audit("account", acc.id, upgrade={"code": [old["code"], child_code], "name": [old["name"], child_name],
+                                          "new_parent_id": parent.id},
+              budgets_to_parent=moved_budgets, bank_accounts_to_child=moved_banks)
+    return parent.id

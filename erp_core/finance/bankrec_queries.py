@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from erp_core.finance.bankrec_services import BANK_PREFIX, Suggestion, bank_account, suggest, unmatched_lines
-from erp_core.finance.models import Account, Voucher
+from erp_core.finance.models import Account, Voucher, voucher_display_no
 from erp_core.finance.models_bankrec import BankMatch, BankStatementLine
 from erp_core.ledger.models import GlLine
 from erp_core.security.scope import require_company_wide
@@ -106,7 +106,7 @@ def list_matches(ctx: Context, *, account_code: str) -> list[MatchRow]:
         .where(BankMatch.company_id == ctx.actor.company_id, BankMatch.account_id == acc.id)
         .order_by(BankStatementLine.line_date, BankMatch.id)).all()
     return [MatchRow(m.id, Decimal(st.amount), st.line_date, g.posting_date, st.description, g.summary,
-                     f"{t}-{n:04d}", m.score, m.matched_by) for m, st, g, t, n in rows]
+                     voucher_display_no(t, n), m.score, m.matched_by) for m, st, g, t, n in rows]
 
 
 def _bank_balance(session, company_id: int, account_id: int, as_of: dt.date) -> Decimal:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from erp_core.finance.models import Account, Voucher
+from erp_core.finance.models import Account, Voucher, voucher_display_no
 from erp_core.finance.models_bankrec import BankMatch, BankStatement, BankStatementLine
 from erp_core.io import parsers
 from erp_core.io.importer import read_table
@@ -191,7 +191,7 @@ def unmatched_lines(session, company_id: int, account_id: int, *, since: dt.date
     if since is not None:
         gl_stmt = gl_stmt.where(GlLine.posting_date >= since)
     statement = list(session.execute(st_stmt).scalars())
-    book = [(g, f"{t}-{n:04d}") for g, t, n in session.execute(gl_stmt).all()]
+    book = [(g, voucher_display_no(t, n)) for g, t, n in session.execute(gl_stmt).all()]
     return statement, book
 
 

@@ -29,10 +29,17 @@ class BudgetExceeded(DomainError):
     default_id = "error.finance_budget.exceeded"
 
 
+def subtree_ids(company_id: int, code: str):
+    """The ids of the account ``code`` and its sub-accounts, as a subquery. Ledger lines are matched through
+    their account row, never their stored account_code: after a 科目升级 (account_services.upgrade_account) an
+    account's older lines still carry the code it had when they were posted."""
+    return select(Account.id).where(Account.company_id == company_id, starts_with(Account.code, code))
+
+
 def budget_filter(budget: Budget, code: str):
     """The gl_line condition a budget covers (its period, its account subtree, its department / project)."""
     conds = [GlLine.company_id == budget.company_id, GlLine.period == budget.period,
-             starts_with(GlLine.account_code, code)]
+             GlLine.account_id.in_(subtree_ids(budget.company_id, code))]
     if budget.department_id is not None:
         conds.append(GlLine.department_id == budget.department_id)
     if budget.project_id is not None:

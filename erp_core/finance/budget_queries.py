@@ -59,13 +59,15 @@ def _movements(session, company_id: int, period_from: str, period_to: str) -> li
     from erp_core.finance.models import Voucher
     from erp_core.ledger.models import GlLine
 
+    # the account's current code (a line keeps the code it was posted with; see budget_check.subtree_ids)
     rows = session.execute(
-        select(GlLine.period, GlLine.account_code, GlLine.department_id, GlLine.project_id,
+        select(GlLine.period, Account.code, GlLine.department_id, GlLine.project_id,
                func.sum(GlLine.debit), func.sum(GlLine.credit))
         .join(Voucher, Voucher.id == GlLine.voucher_id)
+        .join(Account, Account.id == GlLine.account_id)
         .where(GlLine.company_id == company_id, GlLine.period >= period_from, GlLine.period <= period_to,
                Voucher.source != CLOSE_SOURCE)
-        .group_by(GlLine.period, GlLine.account_code, GlLine.department_id, GlLine.project_id)).all()
+        .group_by(GlLine.period, Account.code, GlLine.department_id, GlLine.project_id)).all()
     return [(p, c, d, pr, Decimal(dr or 0) - Decimal(cr or 0)) for p, c, d, pr, dr, cr in rows]
 
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from erp_core.db.like import starts_with
-from erp_core.finance.models import Account, Voucher
+from erp_core.finance.models import Account, Voucher, voucher_display_no
 from erp_core.finance.voucher_rules import DIM_COLUMNS
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
@@ -107,10 +107,12 @@ def movement(session, company_id: int, codes_like: str | list[str], *, period: s
              upto: str | None = None, source: str | None = None) -> Decimal:
     """debit - credit of gl_line on accounts whose code starts with ``codes_like`` (or in the list)."""
     stmt = select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(GlLine.company_id == company_id)
+    # through the account rows (the line's stored code is the one it had when posted; see budget_check.subtree_ids)
+    accounts = select(Account.id).where(Account.company_id == company_id)
     if isinstance(codes_like, str):
-        stmt = stmt.where(starts_with(GlLine.account_code, codes_like))
+        stmt = stmt.where(GlLine.account_id.in_(accounts.where(starts_with(Account.code, codes_like))))
     else:
-        stmt = stmt.where(GlLine.account_code.in_(codes_like))
+        stmt = stmt.where(GlLine.account_id.in_(accounts.where(Account.code.in_(codes_like))))
     if period is not None:
         stmt = stmt.where(GlLine.period == period)
     if upto is not None:
@@ -260,12 +262,13 @@ def profit_loss_balances(session, company_id: int, period: str) -> list[tuple[in
     if not pl_ids:
         return []
     dims = [getattr(GlLine, c) for c in DIM_COLUMNS]
-    rows = session.execute(select(GlLine.account_id, GlLine.account_code, *dims, func.sum(GlLine.debit),
+    rows = session.execute(select(GlLine.account_id, Account.code, *dims, func.sum(GlLine.debit),
                                   func.sum(GlLine.credit))
+                           .join(Account, Account.id == GlLine.account_id)
                            .where(GlLine.company_id == company_id, GlLine.period <= period,
                                   GlLine.account_id.in_(sorted(pl_ids)))
-                           .group_by(GlLine.account_id, GlLine.account_code, *dims)
-                           .order_by(GlLine.account_code)).all()
+                           .group_by(GlLine.account_id, Account.code, *dims)
+                           .order_by(Account.code)).all()
     out = []
     for r in rows:
         bal = Decimal(r[-2] or 0) - Decimal(r[-1] or 0)
@@ -348,7 +351,7 @@ def _unposted_and_gaps(session, company_id: int, period: str) -> tuple[int, list
         by_type[t].append(n)
     for t, numbers in sorted(by_type.items()):
         have = set(numbers)
-        gaps += [f"{t}-{n:04d}" for n in range(1, max(have) + 1) if n not in have]
+        gaps += [voucher_display_no(t, n) for n in range(1, max(have) + 1) if n not in have]
     return unposted, gaps
 
 

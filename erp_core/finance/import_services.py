@@ -21,16 +21,17 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 
 from erp_core.db.base import Base
-from erp_core.finance.accounts import all_accounts
-from erp_core.finance.models import VOUCHER_TYPES, Voucher, VoucherLine
+from erp_core.finance.accounts import all_accounts, finance_setting
+from erp_core.finance.models import VOUCHER_TYPES, Voucher, VoucherLine, voucher_display_no
 from erp_core.finance.voucher_rules import DIM_COLUMNS, check_header, check_lines
 from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Table
 from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.errors import Conflict, PermissionDenied
 from erp_core.ledger.bulk import insert_rows, insert_tuples, large_page_cache
 from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import GlLine, Posting
 from erp_core.ledger.periods import closed_periods, period_of
-from erp_core.ledger.posting import content_hash, write_gl_lines
+from erp_core.ledger.posting import content_hash, voucher_window, write_gl_lines
 from erp_core.ledger.sequences import allocate_block, voucher_series
 from erp_core.masterdata.models import Department, Project
 from erp_core.usecase import Context, use_case
@@ -123,12 +124,52 @@ def _codes(session, model_or_table, company_id: int) -> dict[str, int]:
     return dict(session.execute(select(t.c.code, t.c.id).where(t.c.company_id == company_id)).all())
 
 
+def check_import_posting(ctx: Context) -> None:
+    """Posting on import skips the second person's review (不得自审), so it needs both the posting permission
+    and the company's explicit, audited switch for migrations (admin.finance.import_posting). Otherwise an
+    import writes drafts that another user reviews and posts."""
+    if not ctx.actor.may("finance.voucher.post"):
+        raise PermissionDenied(permission="finance.voucher.post")
+    if not finance_setting(ctx.session, ctx.actor.company_id).import_posting_allowed:
+        raise Conflict("error.ledger.import_post_not_allowed")
+
+
+@use_case("admin.finance.import_posting", zh="设置导入即过账", en="Allow posting on import")
+def set_import_posting(ctx: Context, *, allowed: bool) -> None:
+    """Switch the company's 'imports may post without a second reviewer' setting (for migrating books already
+    reviewed elsewhere); administrators only by default. Audited with the old and new value."""
+    row = finance_setting(ctx.session, ctx.actor.company_id)
+    ctx.diff(row, import_posting_allowed=bool(allowed))
+    ctx.audit("finance_setting", row.company_id)
+
+
+def already_imported(session, company_id: int, keys) -> dict[tuple[str, str, str], str]:
+    """(period, type, file voucher number) of ``keys`` that an earlier import wrote (draft or posted; the file's
+    number is kept in external_ref) -> the display number of that voucher."""
+    keys = set(keys)
+    found: dict[tuple[str, str, str], str] = {}
+    periods = sorted({k[0] for k in keys})
+    for start in range(0, len(periods), 500):
+        for period, vtype, ref, number in session.execute(
+                select(Voucher.period, Voucher.voucher_type, Voucher.external_ref, Voucher.number).where(
+                    Voucher.company_id == company_id, Voucher.period.in_(periods[start:start + 500]),
+                    Voucher.source == "import", Voucher.external_ref.is_not(None))):
+            if (period, vtype, ref) in keys:
+                found[(period, vtype, ref)] = voucher_display_no(vtype, number)
+    return found
+
+
 @use_case("finance.voucher.import", zh="导入凭证", en="Import vouchers")
-def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: bool = False
-                    ) -> VoucherImportReport:
+def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: bool = False,
+                    allow_reimport: bool = False) -> VoucherImportReport:
     """Check every row, then write every voucher (and post them with ``post``) or nothing: a file with any
-    problem raises ImportFailed with the full report (a dry run returns the report instead)."""
+    problem raises ImportFailed with the full report (a dry run returns the report instead).
+    ``post`` needs finance.voucher.post and the company's 'allow posting on import' setting (check_import_posting).
+    A voucher of the file (same period, type and number) that an earlier import wrote refuses the file, so a
+    rerun cannot book it twice; ``allow_reimport`` imports it again anyway (audited)."""
     s, company_id = ctx.session, ctx.actor.company_id
+    if post:
+        check_import_posting(ctx)
     report = VoucherImportReport(kind="vouchers", rows=len(table.rows), posted=post)
     cols = _header_map(table.headers)
     for name in REQUIRED:
@@ -206,6 +247,8 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
         groups[(period, vtype or "记", vno)].append(_Row(sheet_row, values))
 
     closed = closed_periods(s, company_id, {k[0] for k in groups})
+    window = voucher_window(ctx, company_id)
+    seen_before = {} if allow_reimport else already_imported(s, company_id, {(p, t, n[:80]) for p, t, n in groups})
     prepared: list[tuple[tuple[str, str, str], dt.date, list[dict[str, Any]], Decimal]] = []
     for key, rows in groups.items():
         period, vtype, vno = key
@@ -216,7 +259,11 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
                 problems.append(ImportProblem(r.sheet_row, "date", r.values["date"].isoformat(),
                                               "error.finance.import.date_mismatch", {"voucher_no": vno}))
         header = check_header(voucher_date=day, voucher_type=vtype, allowed_types=VOUCHER_TYPES, attachments=0,
-                              closed=period in closed)
+                              closed=period in closed, window=window)
+        if (period, vtype, vno[:80]) in seen_before:
+            problems.append(ImportProblem(rows[0].sheet_row, "voucher_no", vno, "error.ledger.import_repeated",
+                                          {"voucher_no": vno, "period": period,
+                                           "number": seen_before[(period, vtype, vno[:80])]}))
         for p in header:
             col = FIELD_COLUMN.get(p.field or "", "voucher_no")
             problems.append(ImportProblem(rows[0].sheet_row, col, vtype if col == "voucher_type" else day.isoformat(),
@@ -240,13 +287,16 @@ def import_vouchers(ctx: Context, table: Table, *, post: bool = False, dry_run: 
     if dry_run:
         return report
     with large_page_cache(ctx.session):
-        ids = _write(ctx, prepared, post=post, codes={i: a.code for i, a in by_id.items()})
+        ids = _write(ctx, prepared, post=post, codes={i: a.code for i, a in by_id.items()},
+                     allow_reimport=allow_reimport)
     report.voucher_ids, report.created, report.committed = ids, len(ids), True
-    ctx.audit("voucher_import", None, file=table.filename, vouchers=len(ids), lines=report.lines, posted=post)
+    ctx.audit("voucher_import", None, file=table.filename, vouchers=len(ids), lines=report.lines, posted=post,
+              **({"reimport": True} if allow_reimport else {}),
+              **({"review_skipped_by_setting": True} if post else {}))
     return report
 
 
-def _write(ctx: Context, prepared, *, post: bool, codes: dict[int, str]) -> list[int]:
+def _write(ctx: Context, prepared, *, post: bool, codes: dict[int, str], allow_reimport: bool = False) -> list[int]:
     s, company_id, actor = ctx.session, ctx.actor.company_id, ctx.actor
     prepared.sort(key=lambda p: (p[1], p[0][1], p[0][2]))
     # fresh numbers per series: one block per (type, period)
@@ -254,6 +304,13 @@ def _write(ctx: Context, prepared, *, post: bool, codes: dict[int, str]) -> list
     for (period, vtype, _), *_ in prepared:
         counts[(vtype, period)] += 1
     next_no = {k: allocate_block(s, company_id, voucher_series(k[0]), k[1], n) for k, n in counts.items()}
+    if not allow_reimport:
+        # Asked again now that this transaction holds the series rows: an import of the same file running at the
+        # same moment has committed by now (it held them first) and is seen here.
+        again = already_imported(s, company_id, {(p, t, n[:80]) for (p, t, n), *_ in prepared})
+        if again:
+            (period, _, vno), number = next(iter(again.items()))
+            raise Conflict("error.ledger.import_repeated", voucher_no=vno, period=period, number=number)
     now = naive_utcnow()
     status = "posted" if post else "draft"
     vrows = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erp_core.db.base import Base, Versioned, utc_column
@@ -21,6 +21,17 @@ VOUCHER_TYPES = VOUCHER_TYPES_SINGLE + VOUCHER_TYPES_SPLIT
 VOUCHER_STATES = ("draft", "reviewed", "posted")
 
 
+def voucher_display_no(voucher_type: str | None, number: int | None) -> str:
+    """The one way a voucher number is shown (lists, ledgers, reports, print, bank reconciliation): 记-0001."""
+    return f"{voucher_type or ''}-{number:04d}" if number is not None else f"{voucher_type or ''}-?"
+
+
+def voucher_display_no_sql(type_column: str, number_column: str) -> str:
+    """The same format as a DuckDB / SQL expression over two columns (analytics reports)."""
+    return (f"coalesce(printf('%s-%04d', {type_column}, {number_column}), "
+            f"coalesce({type_column}, '') || '-?')")
+
+
 class FinanceSetting(Versioned, Base):  # 财务设置 (one row per company)
     __tablename__ = "finance_setting"
 
@@ -31,6 +42,12 @@ class FinanceSetting(Versioned, Base):  # 财务设置 (one row per company)
     # 增值税纳税人类型: 'general' (一般纳税人, 2221 sub-accounts, VAT transfer at close) or 'small'
     # (小规模纳税人, VAT owed straight to 应交税费—应交增值税 at the levy rate)
     taxpayer_type: Mapped[str] = mapped_column(String(10), default="general", server_default="general")
+    # Revision 0010. An administrator's audited switch (admin.finance.import_posting): an import may post its
+    # vouchers without a second person's review (a migration of books already reviewed elsewhere). Off: imports
+    # write drafts that another user reviews and posts.
+    import_posting_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The date of the company's posted opening balances (期初余额): no voucher is dated before it. Set by posting.
+    books_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     def voucher_types(self) -> tuple[str, ...]:
         return VOUCHER_TYPES_SPLIT if self.voucher_type_mode == "split" else VOUCHER_TYPES_SINGLE
@@ -99,7 +116,7 @@ class Voucher(Versioned, Base):  # 记账凭证
 
     @property
     def display_no(self) -> str:
-        return f"{self.voucher_type}-{self.number:04d}"
+        return voucher_display_no(self.voucher_type, self.number)
 
 
 class VoucherLine(Base):  # 凭证分录

@@ -28,16 +28,4 @@ class Budget(Versioned, Base):  # 预算
     note: Mapped[str] = mapped_column(String(200), default="")
 
 
-def _budget_check(ctx, voucher, lines):  # registered below; the rules live in budget_check.py
-    from erp_core.finance.budget_check import check_voucher
-
-    return check_voucher(ctx, voucher, lines)
-
-
-def _register() -> None:
-    from erp_core.ledger.hooks import register_pre_post_check
-
-    register_pre_post_check("budget", _budget_check)
-
-
-_register()
+# The posting-time control (budget_check.check_voucher) is built into posting: erp_core/ledger/hooks.py.

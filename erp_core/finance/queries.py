@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import exists, select
 
 from erp_core.db.like import contains, starts_with
-from erp_core.finance.models import Account, FinanceSetting, Voucher, VoucherLine
+from erp_core.finance.models import Account, FinanceSetting, Voucher, VoucherLine, voucher_display_no
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata.models import Company
 from erp_core.security.scope import company_rows, scoped
@@ -54,6 +54,8 @@ class FinanceSettingsView:
     code_scheme: str
     version: int | None
     taxpayer_type: str = "general"  # general (一般纳税人) | small (小规模纳税人)
+    import_posting_allowed: bool = False  # imports may post without a second reviewer (admin's switch)
+    books_start: dt.date | None = None  # the posted opening balances' date; no voucher is dated before it
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
@@ -62,7 +64,7 @@ def finance_settings(ctx: Context) -> FinanceSettingsView:
     if row is None:
         return FinanceSettingsView("single", ("记",), "4-2-2", None)
     return FinanceSettingsView(row.voucher_type_mode, row.voucher_types(), row.code_scheme, row.version,
-                               row.taxpayer_type or "general")
+                               row.taxpayer_type or "general", bool(row.import_posting_allowed), row.books_start)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class VoucherRow:
 
     @property
     def display_no(self) -> str:
-        return f"{self.voucher_type}-{self.number:04d}"
+        return voucher_display_no(self.voucher_type, self.number)
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")
@@ -164,7 +166,7 @@ class VoucherDetail:
 
     @property
     def display_no(self) -> str:
-        return f"{self.voucher_type}-{self.number:04d}"
+        return voucher_display_no(self.voucher_type, self.number)
 
 
 @query("finance.voucher.view", zh="查看凭证", en="View vouchers")

@@ -171,7 +171,12 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
     if not problems:
         debit = sum((c.debit for c in clean), ZERO)
         credit = sum((c.credit for c in clean), ZERO)
-        if debit != credit:
+        if debit >= MAX_MONEY or credit >= MAX_MONEY or -debit >= MAX_MONEY:
+            # every line is below MAX_MONEY, their sum need not be: the voucher's total is stored in a money
+            # column (integer fen) like any amount, so it is held to the same bound
+            problems.append(ValidationError("error.finance.voucher.total_too_large",
+                                            field="field.finance.voucher.lines", max=f"{MAX_MONEY:,.2f}"))
+        elif debit != credit:
             problems.append(ValidationError("error.finance.voucher.unbalanced", field="field.finance.voucher.lines",
                                             debit=str(debit.quantize(FEN)), credit=str(credit.quantize(FEN))))
         elif debit == 0 or (debit < 0 and not allow_negative_total):
@@ -180,14 +185,18 @@ def check_lines(raw_lines: Iterable[Mapping[str, Any]], accounts_by_id: Mapping[
 
 
 def check_header(*, voucher_date: Any, voucher_type: str | None, allowed_types: Iterable[str],
-                 attachments: Any, closed: bool) -> list[ValidationError]:
-    """Header rules: a date in an open period, a type the company uses, a non-negative attachment count."""
+                 attachments: Any, closed: bool, window: Any = None) -> list[ValidationError]:
+    """Header rules: a date in an open period and inside the company's ``window`` (erp_core.ledger.periods
+    .DateWindow: not before its opening balances, not absurdly far back or ahead), a type the company uses, a
+    non-negative attachment count."""
     problems: list[ValidationError] = []
     if not isinstance(voucher_date, dt.date):
         problems.append(ValidationError("error.required", field="field.finance.voucher.date"))
     elif closed:
         problems.append(ValidationError("error.finance.period_closed", field="field.finance.voucher.date",
                                         period=f"{voucher_date.year:04d}-{voucher_date.month:02d}"))
+    elif window is not None:
+        problems += date_problems(voucher_date, window)
     if voucher_type not in tuple(allowed_types):
         problems.append(ValidationError("error.choice", field="field.finance.voucher.type"))
     try:
@@ -197,3 +206,19 @@ def check_header(*, voucher_date: Any, voucher_type: str | None, allowed_types: 
         problems.append(ValidationError("error.finance.attachments_invalid", field="field.finance.voucher.attachments"))
     return problems
 
+
+
+def date_problems(day: dt.date, window: Any, field: str = "field.finance.voucher.date") -> list[ValidationError]:
+    """The voucher date against the company's window (erp_core.ledger.periods.DateWindow)."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if window.books_start is not None and day < window.books_start:
+        return [ValidationError("error.ledger.date_before_books_start", field=field, date=day.isoformat(),
+                                start=window.books_start.isoformat())]
+    if day < window.earliest:
+        return [ValidationError("error.ledger.date_too_early", field=field, date=day.isoformat(),
+                                earliest=window.earliest.isoformat())]
+    if day > window.latest:
+        return [ValidationError("error.ledger.date_too_late", field=field, date=day.isoformat(),
+                                latest=window.latest.isoformat())]
+    return []

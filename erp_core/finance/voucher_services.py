@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from erp_core.finance.accounts import accounts_for_lines, finance_setting
-from erp_core.finance.models import Voucher, VoucherLine
+from erp_core.finance.models import Voucher, VoucherLine, voucher_display_no
 from erp_core.finance.voucher_rules import check_header, check_lines
 from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow
@@ -32,7 +32,8 @@ def _validated(ctx: Context, *, voucher_date: Any, voucher_type: str | None, att
     voucher_type = voucher_type or setting.voucher_types()[0]
     closed = isinstance(voucher_date, dt.date) and not is_open(s, company_id, period_of(voucher_date))
     problems = check_header(voucher_date=voucher_date, voucher_type=voucher_type,
-                            allowed_types=setting.voucher_types(), attachments=attachments, closed=closed)
+                            allowed_types=setting.voucher_types(), attachments=attachments, closed=closed,
+                            window=posting.voucher_window(ctx, company_id))
     by_id, by_code = accounts_for_lines(s, company_id, lines)
     clean, line_problems = check_lines(lines, by_id, by_code)
     raise_if(problems + line_problems + _unknown_dimensions(ctx, clean))
@@ -94,6 +95,8 @@ def update_voucher(ctx: Context, *, voucher_id: int, version: int, voucher_date:
     ctx.check_version(v, version)
     if v.status != "draft":
         raise Conflict("error.finance.voucher.not_draft", number=v.display_no)
+    if v.source == "reversal":  # the mirror of a posted voucher: its lines are not the preparer's to choose
+        raise Conflict("error.ledger.reversal_not_editable", number=v.display_no)
     voucher_type, values, total = _validated(ctx, voucher_date=voucher_date,
                                              voucher_type=voucher_type or v.voucher_type,
                                              attachments=attachments, lines=lines)
@@ -168,7 +171,7 @@ def renumber_vouchers(ctx: Context, *, period: str, voucher_type: str) -> dict[s
     s.flush()
     changed = {}
     for v, t in moves.items():
-        changed[f"{voucher_type}-{-v.number:04d}"] = t
+        changed[voucher_display_no(voucher_type, -v.number)] = t
         v.number = t
     s.flush()
     set_counter(s, company_id, series, period, max([*fixed, *targets, 0]))

@@ -186,6 +186,7 @@ def _dimension_ids(ctx: Context) -> dict[str, dict[str, int]]:
 
 def _run_opening(ctx: Context, table: Table, opening_date: dt.date | None,
                  progress: Progress | None) -> tuple[ImportReport, int | None]:
+    from erp_core.finance.accounts import finance_setting
     from erp_core.finance.voucher_rules import is_empty_line
     from erp_core.ledger.posting import create_and_post_system_voucher
 
@@ -225,9 +226,13 @@ def _run_opening(ctx: Context, table: Table, opening_date: dt.date | None,
                     **{f"field.finance.dim.{d}": d for d in dims}}
     digest = hashlib.sha256(repr([(sorted((k, str(v)) for k, v in ln.items())) for ln in lines]).encode())
     key = f"opening:{opening_date.isoformat()}:{digest.hexdigest()[:32]}"
+    # Maker-checker (不得自审) as for voucher import: the opening voucher is a draft that another user reviews and
+    # posts, unless the company allows posting on import (a migration; audited setting).
+    post = finance_setting(ctx.session, ctx.company_id).import_posting_allowed and ctx.actor.may(
+        "finance.voucher.post")
     try:
         voucher_id = create_and_post_system_voucher(ctx, voucher_date=opening_date, lines=lines, posting_key=key,
-                                                    source="opening")
+                                                    source="opening", post=post)
     except DomainError as exc:
         for err in _errors(exc):
             line_no = err.params.get("line") if isinstance(err, ValidationError) else None
@@ -235,9 +240,21 @@ def _run_opening(ctx: Context, table: Table, opening_date: dt.date | None,
             report.problems.append(_problem(row_no, err, header_of, field_to_key, raw, ctx.actor.locale))
         return report, None
     report.created = len(lines)
+    if not post:
+        from erp_core.finance.models import Voucher
+
+        number = ctx.session.get(Voucher, voucher_id).display_no
+        report.warnings.append(ImportProblem(None, "", None, "ledgerimport.opening_draft", {"number": number},
+                                             warning=True))
     if progress:
         progress("write", len(lines), len(lines))
     return report, voucher_id
+
+
+def _status(ctx: Context, voucher_id: int) -> str:
+    from erp_core.finance.models import Voucher
+
+    return ctx.session.get(Voucher, voucher_id).status
 
 
 @query("finance.opening_balance.import", zh="导入期初余额", en="Import opening balances")
@@ -255,7 +272,8 @@ def import_opening_balances(ctx: Context, table: Table, progress: Progress | Non
     if report.problems:
         raise ImportFailed(report)
     report.committed = True
-    ctx.audit("opening_balance_import", voucher_id, file=table.filename, rows=report.rows, lines=report.created)
+    ctx.audit("opening_balance_import", voucher_id, file=table.filename, rows=report.rows, lines=report.created,
+              posted=voucher_id is not None and _status(ctx, voucher_id) == "posted")
     return report
 
 

@@ -4,11 +4,13 @@ with status 'closed' (the period-close work owns closing and reopening)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from erp_core.db.prepared import Prepared
+from erp_core.finance.models import FinanceSetting
 from erp_core.ledger.models import AccountingPeriod
 
 
@@ -46,3 +48,39 @@ def is_open(session: Session, company_id: int, period: str, *, lock: bool = Fals
     concurrent close waits for this posting's transaction (SQLite serializes writers anyway)."""
     status = (_STATUS_LOCKED if lock else _STATUS_PLAIN).scalar(session, cid=company_id, period=period)
     return status != "closed"
+
+
+# The dates a voucher may carry (entry, import, posting). A voucher is never dated before the company's opening
+# balances (finance_setting.books_start, set when they are posted), nor more than PAST_YEARS years back (0001-01-01
+# is a typing slip, not a transaction), nor later than the end of the FUTURE_YEARS-th year after today's (a
+# prepaid rent can be booked ahead; 9999-12-31 cannot).
+PAST_YEARS = 30
+FUTURE_YEARS = 2
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    earliest: dt.date
+    latest: dt.date
+    books_start: dt.date | None = None
+
+
+def window_for(today: dt.date, books_start: dt.date | None = None) -> DateWindow:
+    earliest = dt.date(today.year - PAST_YEARS, 1, 1)
+    if books_start is not None and books_start > earliest:
+        earliest = books_start
+    return DateWindow(earliest, dt.date(today.year + FUTURE_YEARS, 12, 31), books_start)
+
+
+_FS = FinanceSetting.__table__
+_BOOKS_START = Prepared(select(_FS.c.books_start).where(_FS.c.company_id == bindparam("cid")))
+
+
+def books_start(session: Session, company_id: int) -> dt.date | None:
+    """The date of the company's posted opening balances, None before there are any."""
+    return _BOOKS_START.scalar(session, cid=company_id)
+
+
+def date_window(session: Session, company_id: int, today: dt.date) -> DateWindow:
+    """The window of voucher dates the company accepts today."""
+    return window_for(today, books_start(session, company_id))

@@ -3,8 +3,9 @@
 - ``post_voucher(db, actor, voucher_id=, posting_key=None)``  use case: a reviewed voucher -> posted, its lines
   copied to gl_line in the same transaction. Idempotent: the same key with the same content returns the first
   result (no second set of lines); the same key with other content raises Conflict.
-- ``reverse_voucher(db, actor, voucher_id=, voucher_date=None)``  use case: 红字冲销, posts a new voucher with
-  negated amounts on the same sides, linked by ``reverses_id``; a voucher is reversed at most once.
+- ``reverse_voucher(db, actor, voucher_id=, voucher_date=None)``  use case: 红字冲销, prepares a draft voucher with
+  negated amounts on the same sides, linked by ``reverses_id``, that is reviewed and posted like any other (不得自审);
+  a voucher is reversed at most once.
 - ``create_and_post_system_voucher(ctx, voucher_date=, lines=, posting_key=, ...)``  for generated vouchers
   (period close, carry-forward, VAT transfer): call it inside your own use case with its Context.
 - ``write_gl_lines(session, ...)``  the Core bulk insert used by the above and by the voucher import.
@@ -25,12 +26,12 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from erp_core.db.prepared import Prepared
 from erp_core.finance.accounts import accounts_for_lines, finance_setting, info_of
-from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine
+from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine, voucher_display_no
 from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines
 from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
@@ -38,8 +39,8 @@ from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound, raise_i
 from erp_core.kernel.money import FEN
 from erp_core.ledger.bulk import insert_tuples, to_storage
 from erp_core.ledger.hooks import run_pre_post_checks
-from erp_core.ledger.models import GlLine, Posting
-from erp_core.ledger.periods import is_open, period_of
+from erp_core.ledger.models import AccountingPeriod, GlLine, Posting
+from erp_core.ledger.periods import DateWindow, books_start, is_open, period_of, window_for
 from erp_core.ledger.sequences import GL_SEQUENCE, allocate_block, voucher_series
 from erp_core.usecase import Context, use_case
 
@@ -89,7 +90,7 @@ class VoucherHead:
 
     @property
     def display_no(self) -> str:
-        return f"{self.voucher_type}-{self.number:04d}"
+        return voucher_display_no(self.voucher_type, self.number)
 
 
 # The statements of post_voucher, compiled once and run on the driver (erp_core/db/prepared.py): posting runs
@@ -166,7 +167,8 @@ def _revalidate(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dict],
     _, problems = check_lines(lines, by_id, by_code, allow_negative_total=allow_negative_total)
     closed = not is_open(s, voucher.company_id, voucher.period, lock=True)
     problems = check_header(voucher_date=voucher.voucher_date, voucher_type=voucher.voucher_type,
-                            allowed_types=VOUCHER_TYPES, attachments=voucher.attachments, closed=closed) + problems
+                            allowed_types=VOUCHER_TYPES, attachments=voucher.attachments, closed=closed,
+                            window=voucher_window(ctx, voucher.company_id, voucher.source)) + problems
     raise_if(problems)
     return {i: a.code for i, a in by_id.items()}
 
@@ -175,13 +177,20 @@ def _write_posting(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dic
                    codes: dict[int, str] | None) -> PostingResult:
     """Run the pre-post checks, append the ledger lines and the idempotency record (status is the caller's)."""
     s = ctx.session
-    run_pre_post_checks(ctx, voucher, lines)  # registered checks (budgets) may refuse or warn
+    if voucher.source == OPENING_SOURCE:
+        check_opening(s, voucher.company_id, voucher.voucher_date)
+    run_pre_post_checks(ctx, voucher, lines)  # period order, budgets (and any registered check) refuse or warn
     digest = content_hash(voucher.company_id, voucher.voucher_type, voucher.voucher_date, lines)
     now = naive_utcnow()
     first = write_gl_lines(s, company_id=voucher.company_id, entries=[(voucher.id, voucher.voucher_date, lines)],
                            account_codes=codes or _codes(s, {ln["account_id"] for ln in lines}), posted_at=now)
     _INSERT_POSTING.rowcount(s, p_cid=voucher.company_id, p_key=key, p_hash=digest, p_vid=voucher.id,
                              p_first=first, p_n=len(lines), p_at=now)
+    if voucher.source == OPENING_SOURCE:
+        setting = finance_setting(s, voucher.company_id)
+        if setting.books_start is None or setting.books_start > voucher.voucher_date:
+            setting.books_start = voucher.voucher_date
+            s.flush()
     return PostingResult(voucher.id, first, len(lines))
 
 
@@ -245,6 +254,30 @@ def post_voucher(ctx: Context, *, voucher_id: int, posting_key: str | None = Non
     return result
 
 
+OPENING_SOURCE = "opening"
+
+
+def voucher_window(ctx: Context, company_id: int, source: str | None = None) -> DateWindow:
+    """The dates a voucher of ``company_id`` may carry today (erp_core.ledger.periods.DateWindow); an opening
+    voucher is not held to the opening date (it sets it)."""
+    start = None if source == OPENING_SOURCE else books_start(ctx.session, company_id)
+    return window_for(today_for(ctx), start)
+
+
+def check_opening(session: Session, company_id: int, day: dt.date) -> None:
+    """Opening balances (期初余额) come before the books run: refused once any period is closed, or when posted
+    vouchers are dated before them (they would then not be the opening)."""
+    closed = session.execute(select(func.min(AccountingPeriod.period)).where(
+        AccountingPeriod.company_id == company_id, AccountingPeriod.status == "closed")).scalar()
+    if closed:
+        raise Conflict("error.ledger.opening_after_close", period=closed)
+    earlier = session.execute(select(func.min(Voucher.voucher_date)).where(
+        Voucher.company_id == company_id, Voucher.status == "posted", Voucher.source != OPENING_SOURCE,
+        Voucher.voucher_date < day)).scalar()
+    if earlier is not None:
+        raise Conflict("error.ledger.opening_after_postings", date=day.isoformat(), earliest=str(earlier))
+
+
 def today_for(ctx: Context) -> dt.date:
     try:
         tz = zoneinfo.ZoneInfo(ctx.actor.time_zone)
@@ -256,11 +289,13 @@ def today_for(ctx: Context) -> dt.date:
 def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines: Sequence[Mapping[str, Any]],
                                    posting_key: str, voucher_type: str | None = None, attachments: int = 0,
                                    source: str = "system", reverses_id: int | None = None,
-                                   allow_negative_total: bool = False) -> int:
+                                   allow_negative_total: bool = False, post: bool = True) -> int:
     """Create a voucher and post it at once, inside the caller's use case (generated vouchers: period close,
     carry-forward, VAT transfer, reversals). ``lines`` as in voucher_rules (account_id or account_code,
     debit, credit, summary, dimensions). Idempotent by ``posting_key``: the same key and content returns the
-    voucher posted the first time; the same key with other content raises Conflict. Returns the voucher id."""
+    voucher posted the first time; the same key with other content raises Conflict. Returns the voucher id.
+    ``post=False`` leaves it a draft prepared by the actor (for a second user to review and post), remembered by
+    the key in external_ref: the same key returns that voucher again."""
     s = ctx.session
     company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     if voucher_type is None:
@@ -270,8 +305,16 @@ def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines
     period = period_of(voucher_date) if isinstance(voucher_date, dt.date) else ""
     closed = bool(period) and not is_open(s, company_id, period, lock=True)
     raise_if(check_header(voucher_date=voucher_date, voucher_type=voucher_type, allowed_types=VOUCHER_TYPES,
-                          attachments=attachments, closed=closed) + problems)
+                          attachments=attachments, closed=closed,
+                          window=voucher_window(ctx, company_id, source)) + problems)
+    if source == OPENING_SOURCE:
+        check_opening(s, company_id, voucher_date)
     values = [c.values() for c in clean]
+    if not post:
+        drafted = s.execute(select(Voucher.id).where(Voucher.company_id == company_id, Voucher.source == source,
+                                                     Voucher.external_ref == posting_key[:80])).scalar()
+        if drafted is not None:
+            return drafted
     digest = content_hash(company_id, voucher_type, voucher_date, values)
     existing = _existing_posting(s, company_id, posting_key)
     if existing is not None:
@@ -281,20 +324,22 @@ def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines
     number = allocate_block(s, company_id, voucher_series(voucher_type), period, 1)
     total = sum((c.debit for c in clean), Decimal(0))
     v = Voucher(company_id=company_id, voucher_type=voucher_type, period=period, number=number,
-                voucher_date=voucher_date, attachments=attachments, status="reviewed", total=total,
-                reverses_id=reverses_id, source=source, created_by=ctx.actor.user_id,
-                created_by_name=ctx.actor.username)
+                voucher_date=voucher_date, attachments=attachments, status="reviewed" if post else "draft",
+                total=total, reverses_id=reverses_id, source=source, created_by=ctx.actor.user_id,
+                created_by_name=ctx.actor.username, external_ref=None if post else posting_key[:80])
     v.lines = [VoucherLine(**val) for val in values]
     s.add(v)
     s.flush()
-    _post_loaded(ctx, v, posting_key)
+    if post:
+        _post_loaded(ctx, v, posting_key)
     return v.id
 
 
 @use_case("finance.voucher.reverse", zh="红字冲销凭证", en="Reverse voucher (red entry)")
 def reverse_voucher(ctx: Context, *, voucher_id: int, voucher_date: dt.date | None = None) -> int:
-    """Post a reversal (红字冲销) of a posted voucher: same accounts and sides, negated amounts, linked by
-    reverses_id. Returns the id of the new voucher."""
+    """Prepare the reversal (红字冲销) of a posted voucher: a DRAFT red voucher with the same accounts and sides and
+    negated amounts, linked by reverses_id. Like any voucher it is reviewed by someone other than the one who
+    prepared it (不得自审) and then posted; it cannot be edited (delete it to drop the reversal). Returns its id."""
     s = ctx.session
     orig = _lock_voucher(ctx, voucher_id)
     ctx.company_id = orig.company_id
@@ -312,6 +357,6 @@ def reverse_voucher(ctx: Context, *, voucher_id: int, voucher_date: dt.date | No
         lines.append({**ln, "summary": summary, "debit": -ln["debit"], "credit": -ln["credit"]})
     new_id = create_and_post_system_voucher(ctx, voucher_date=day, lines=lines, posting_key=f"reversal:{orig.id}",
                                             voucher_type=orig.voucher_type, source="reversal",
-                                            reverses_id=orig.id, allow_negative_total=True)
-    ctx.audit("voucher", new_id, reverses=orig.id, original=orig.display_no)
+                                            reverses_id=orig.id, allow_negative_total=True, post=False)
+    ctx.audit("voucher", new_id, reverses=orig.id, original=orig.display_no, status="draft")
     return new_id

@@ -9,6 +9,7 @@ from erp_core.finance.account_services import (
     delete_account,
     set_account_frozen,
     update_account,
+    upgrade_account,
 )
 from erp_core.finance.queries import list_accounts
 from ui.actions import run_action
@@ -111,4 +112,19 @@ if actor.may("finance.account.edit") or actor.may("finance.account.freeze") or a
                 if done(delete_account, account_id=picked):
                     st.session_state.pop("acc_pick", None)
                     flash(tr("finance.deleted"))
+                    st.rerun()
+        if actor.may("finance.account.upgrade") and acc.is_leaf:
+            with st.expander(tr("finance.account.upgrade"), icon=":material/account_tree:"):
+                st.caption(tr("finance.account.upgrade_hint"))
+                with st.form(f"acc_upgrade_{picked}"):
+                    u1, u2, u3 = st.columns(3)
+                    child_code = u1.text_input(tr(F + "code"), value=acc.code + "01", max_chars=40)
+                    child_name = u2.text_input(tr(F + "name"), value=acc.name, max_chars=100)
+                    child_name_en = u3.text_input(tr(F + "name_en"), value=acc.name_en, max_chars=200)
+                    sure = st.checkbox(tr("finance.account.upgrade_confirm", code=acc.code, child=child_code))
+                    go = st.form_submit_button(tr("finance.account.upgrade"), type="primary")
+                if go and sure and done(upgrade_account, account_id=picked, child_code=child_code,
+                                        child_name=child_name, child_name_en=child_name_en, version=acc.version):
+                    st.session_state.pop("acc_pick", None)
+                    flash(tr("finance.account.upgraded", child=child_code.strip()))
                     st.rerun()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from erp_core.finance.import_services import set_import_posting
 from erp_core.finance.queries import finance_settings
 from erp_core.finance.voucher_services import update_finance_settings
 from erp_core.ledger.queries import list_periods
@@ -47,3 +48,18 @@ if actor.may("finance.setting.edit") and actor.may("finance.voucher.view"):
                          taxpayer_type=taxpayer, version=settings.version):
             flash(tr("finance.saved"))
             st.rerun()
+
+if actor.may("admin.finance.import_posting") and actor.may("finance.voucher.view"):
+    settings = run_action(finance_settings)
+    if settings:
+        st.subheader(tr("finance.import_posting.title"))
+        st.caption(tr("finance.import_posting.help"))
+        st.write(tr("finance.import_posting.allowed" if settings.import_posting_allowed
+                    else "finance.import_posting.forbidden"))
+        switch_to = not settings.import_posting_allowed
+        with st.popover(tr("finance.import_posting.allow" if switch_to else "finance.import_posting.forbid")):
+            st.write(tr("finance.import_posting.confirm_allow" if switch_to else "finance.import_posting.forbidden"))
+            if st.button(tr("finance.confirm"), key="fs_import_posting", type="primary") and done(
+                    set_import_posting, allowed=switch_to):
+                flash(tr("finance.import_posting.allowed" if switch_to else "finance.import_posting.forbidden"))
+                st.rerun()

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from erp_core.finance.import_services import import_vouchers
-from erp_core.finance.queries import get_voucher, list_vouchers, voucher_gaps, voucher_type_choices
+from erp_core.finance.queries import (
+    finance_settings,
+    get_voucher,
+    list_vouchers,
+    voucher_gaps,
+    voucher_type_choices,
+)
 from erp_core.finance.voucher_services import (
     delete_voucher,
     renumber_vouchers,
@@ -165,12 +171,12 @@ with tab_list:
             if detail.status == "posted" and not detail.reversed_by_id and not detail.reverses_id \
                     and actor.may("finance.voucher.reverse"):
                 with d4.popover(tr("finance.detail.reverse"), icon=":material/undo:"):
-                    st.write(tr("finance.detail.confirm_reverse", number=detail.display_no))
+                    st.write(tr("finance.detail.confirm_reverse_draft", number=detail.display_no))
                     rdate = st.date_input(tr("field.finance.voucher.date"), value=today, key="vl_rev_date")
                     if st.button(tr("finance.confirm"), key="vl_rev_go", type="primary"):
                         new_id = done(reverse_voucher, voucher_id=detail.id, voucher_date=rdate)
                         if new_id:
-                            flash(tr("finance.detail.reversed", number=detail.display_no))
+                            flash(tr("finance.reversal.drafted", number=detail.display_no))
                             st.rerun()
 
 with tab_gaps:
@@ -198,9 +204,14 @@ if tab_import:
     with tab_import[0]:
         st.caption(tr("finance.import.hint"))
         upload = st.file_uploader(tr("finance.import.file"), type=["csv", "xlsx"], key="vi_file")
-        post_too = st.checkbox(tr("finance.import.post"), key="vi_post")
+        fin = run_action(finance_settings)
+        # posting on import skips the second reviewer: offered only where an administrator allowed it
+        post_too = bool(fin and fin.import_posting_allowed and actor.may("finance.voucher.post")) and st.checkbox(
+            tr("finance.import.post"), key="vi_post")
+        again = st.checkbox(tr("finance.import.allow_reimport"), key="vi_again",
+                            help=tr("finance.import.allow_reimport_help"))
         if upload is not None:
-            digest = hashlib.sha256(upload.getvalue()).hexdigest()
+            digest = hashlib.sha256(upload.getvalue()).hexdigest() + (":again" if again else "")
             if st.session_state.get("vi_done") == digest:
                 st.info(tr("finance.import.already"))
                 st.stop()
@@ -211,7 +222,7 @@ if tab_import:
                 st.stop()
             cached = st.session_state.get("vi_check")
             if not cached or cached[0] != digest:  # check each file once, not on every rerun
-                checked = run_action(import_vouchers, table_in, dry_run=True)
+                checked = run_action(import_vouchers, table_in, dry_run=True, allow_reimport=again)
                 if checked is None:
                     st.stop()
                 st.session_state["vi_check"] = cached = (digest, checked)
@@ -226,7 +237,8 @@ if tab_import:
                 st.success(tr("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
                 if st.button(tr("finance.import.go"), type="primary", key="vi_go"):
                     try:
-                        done_report = import_vouchers(database(), actor, table_in, post=post_too)
+                        done_report = import_vouchers(database(), actor, table_in, post=post_too,
+                                                      allow_reimport=again)
                     except ImportFailed as exc:
                         st.error(tr("finance.import.problems", count=len(exc.report.problems)))
                     except DomainError as err:

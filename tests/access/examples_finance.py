@@ -122,3 +122,18 @@ def _(env):
 @example(F + "queries.dimension_choices")
 def _(env):
     return {}
+
+
+@example(F + "import_services.set_import_posting")
+def _(env):
+    return {"allowed": False}
+
+
+@example(F + "account_services.upgrade_account")
+def _(env):
+    code = "1012" + env.unique("")[-2:]
+    acc = env.call(account_services.create_account, code=code, name="其他货币资金子户")
+    vid = env.call(voucher_services.create_voucher, voucher_date=DAY, lines=[
+        {"account_code": code, "debit": Decimal("1")}, {"account_code": "5001", "credit": Decimal("1")}])
+    assert vid
+    return {"account_id": acc, "child_code": code + "01", "child_name": "原有业务"}

@@ -289,6 +289,15 @@ def _(env):
 def _(env):
     import datetime as dt
 
+    from erp_core.finance import close_services
+    from erp_core.kernel.errors import DomainError
+
+    # Opening balances come before the books run: none once a period is closed, none dated after a posted
+    # voucher. The close examples leave 2000-01 closed: reopen it (later periods are open), date before 2000.
+    try:
+        env.call(close_services.reopen_period, period="2000-01", reason="期初余额")
+    except DomainError:
+        pass
     asset, equity = _top_level_accounts(env, 1)
     return {"table": Table(["account_code", "debit", "credit"], [[asset, "100", ""], [equity, "", "100"]],
-                           "opening.csv"), "opening_date": dt.date(2026, 1, 1)}
+                           "opening.csv"), "opening_date": dt.date(1999, 12, 31)}

@@ -61,3 +61,10 @@ def supplier(db, company_id: int, code: str = "S001", name: str = "江南原料�
 
     return create_supplier(db, actor(company_id, {"masterdata.supplier.create": "all"}),
                            values={"code": code, "name": name})
+
+
+def allow_import_posting(db, company_id: int, allowed: bool = True) -> None:
+    """The company's audited 'imports may post without a second reviewer' switch (a migration)."""
+    from erp_core.finance.import_services import set_import_posting
+
+    set_import_posting(db, Actor.system(company_id=company_id, reason="test"), allowed=allowed)

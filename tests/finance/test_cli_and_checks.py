@@ -48,6 +48,11 @@ def test_cli_import_csv_and_xlsx(tmp_path, db, db_url, company):
     good.write_text("\ufeff" + HEADER + "2026-11-03,记,1,1,5601,广告费,300.00,,,,\n"
                     "2026-11-03,记,1,2,1002,广告费,,300.00,,,\n", encoding="utf-8")
     result = _erp(conf, "import", "vouchers", str(good), "--post")
+    assert result.exit_code != EXIT_OK and "erp finance import-posting --allow" in result.output
+    assert _count(db, Voucher) == 0  # posting on import needs the company's switch (maker-checker otherwise)
+    result = _erp(conf, "finance", "import-posting", "--allow")
+    assert result.exit_code == EXIT_OK, result.output
+    result = _erp(conf, "import", "vouchers", str(good), "--post")
     assert result.exit_code == EXIT_OK, result.output
     assert "已导入并过账 1 张凭证" in result.output
     assert _count(db, Voucher, status="posted") == 1 and _count(db, GlLine) == 2
@@ -68,6 +73,7 @@ def test_cli_import_with_problems_exits_1_and_writes_nothing(tmp_path, db, db_ur
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "2026-11-03,记,1,1,5601,广告费,300.00,,,,\n"
                    "2026-11-03,记,1,2,9999,广告费,,300.00,,,\n", encoding="utf-8")
+    _erp(conf, "finance", "import-posting", "--allow")
     result = _erp(conf, "import", "vouchers", str(bad), "--post")
     assert result.exit_code == EXIT_VIOLATIONS
     assert "3" in result.output and "9999" in result.output  # sheet row 3 names the unknown account

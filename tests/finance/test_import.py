@@ -24,7 +24,12 @@ def _count(db, model, **where):
         return uow.session.execute(stmt).scalar_one()
 
 
-def _system(company):
+def _system(company, db=None):
+    """The CLI's actor; with ``db`` the company first allows posting on import (the audited migration switch)."""
+    if db is not None:
+        from tests.finance.support import allow_import_posting
+
+        allow_import_posting(db, company.company_id)
     return Actor.system(company_id=company.company_id, reason="cli")
 
 
@@ -36,7 +41,7 @@ def test_import_and_post(db, company):
             ["2026-11-03", "记", "1", "2", "1002", "广告费", "", "300.00", "", "", ""],
             ["2026/11/05", "", "2", "", "1001", "提现", "50", "", "", "", ""],
             ["2026/11/05", "", "2", "", "1002", "提现", "", "50", "", "", ""]]
-    report = import_vouchers(db, _system(company), Table(HEADERS, rows, "v.csv"), post=True)
+    report = import_vouchers(db, _system(company, db), Table(HEADERS, rows, "v.csv"), post=True)
     assert report.committed and (report.vouchers, report.lines) == (2, 4)
     assert _count(db, Voucher, status="posted", source="import") == 2
     assert _count(db, GlLine) == 4
@@ -67,8 +72,10 @@ def test_posted_import_keeps_voucher_lines_equal_to_ledger_lines(db, company):
 
     cols = (VoucherLine.line_no, VoucherLine.summary, VoucherLine.account_id, VoucherLine.debit,
             VoucherLine.credit, VoucherLine.department_id, VoucherLine.project_id, VoucherLine.customer_id)
-    posted = import_vouchers(db, _system(company), Table(HEADERS, rows("2026-11-03"), "p.csv"), post=True)
-    draft = import_vouchers(db, _system(company), Table(HEADERS, rows("2026-11-04"), "d.csv"), post=False)
+    posted = import_vouchers(db, _system(company, db), Table(HEADERS, rows("2026-11-03"), "p.csv"), post=True)
+    # the same file numbers in the same period: the same source vouchers, imported again on purpose
+    draft = import_vouchers(db, _system(company), Table(HEADERS, rows("2026-11-04"), "d.csv"), post=False,
+                            allow_reimport=True)
     with db.uow(readonly=True) as uow:
         s = uow.session
         for pid, did in zip(posted.voucher_ids, draft.voucher_ids, strict=True):
@@ -92,7 +99,7 @@ def test_any_problem_writes_nothing_and_reports_rows(db, company):
             ["2026-11-04", "记", "4", "1", "1122", "x", "10", "", "", "", ""],          # customer required (row 7)
             ["2026-11-04", "记", "4", "2", "5001", "x", "", "10", "", "", ""]]
     with pytest.raises(ImportFailed) as err:
-        import_vouchers(db, _system(company), Table(HEADERS, rows, "bad.csv"), post=True)
+        import_vouchers(db, _system(company, db), Table(HEADERS, rows, "bad.csv"), post=True)
     got = {(p.row, p.column, p.message_id) for p in err.value.report.problems}
     assert (2, "department", "error.finance.import.unknown_code") in got
     assert (2, "voucher_no", "error.finance.voucher.unbalanced") in got
@@ -130,7 +137,7 @@ def test_bulk_import_stays_a_bulk_path(db, company):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        report = import_vouchers(db, _system(company), Table(HEADERS, rows, "big.csv"), post=True)
+        report = import_vouchers(db, _system(company, db), Table(HEADERS, rows, "big.csv"), post=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert report.lines == 20_000 and _count(db, GlLine) == 20_000 and _count(db, Voucher) == 10_000
@@ -145,7 +152,7 @@ def test_ragged_rows_and_missing_columns(db, company):
             ["2026-11-03", "1", "1002", "", "20"],
             ["2026-11-04", "2", "1001", "5"],                  # short: credit missing
             ["2026-11-04", "2", "1002", "", "5", "", ""]]
-    report = import_vouchers(db, _system(company), Table(headers, rows, "ragged.csv"), post=True)
+    report = import_vouchers(db, _system(company, db), Table(headers, rows, "ragged.csv"), post=True)
     assert report.committed and (report.vouchers, report.lines) == (2, 4)
     with db.uow(readonly=True) as uow:
         got = uow.session.execute(select(GlLine.account_code, GlLine.debit, GlLine.credit, GlLine.customer_id,
@@ -166,7 +173,7 @@ def test_post_import_respects_a_block_budget_over_the_whole_batch(db, company):
             ["2026-11-04", "记", "2", "1", "5601", "广告费", "300.00", "", "", "", ""],
             ["2026-11-04", "记", "2", "2", "1002", "广告费", "", "300.00", "", "", ""]]
     with pytest.raises(DomainError):  # each voucher fits the budget alone; together they exceed it
-        import_vouchers(db, _system(company), Table(HEADERS, rows, "b.csv"), post=True)
+        import_vouchers(db, _system(company, db), Table(HEADERS, rows, "b.csv"), post=True)
     assert _count(db, Voucher) == 0 and _count(db, GlLine) == 0
     report = import_vouchers(db, _system(company), Table(HEADERS, rows, "b.csv"))  # drafts are not checked
     assert report.vouchers == 2
@@ -183,6 +190,6 @@ def test_line_numbers_in_any_digits_or_refused_by_name(db, company):
     rows = [["2026-11-03", "记", "1", "１", "1001", "x", "10", "", "", "", ""],
             ["2026-11-03", "记", "1", "²", "1002", "x", "", "10", "", "", ""]]
     with pytest.raises(ImportFailed) as err:
-        import_vouchers(db, _system(company), Table(HEADERS, rows, "n.csv"), post=True)
+        import_vouchers(db, _system(company, db), Table(HEADERS, rows, "n.csv"), post=True)
     assert [(p.row, p.column, p.value, p.message_id) for p in err.value.report.problems] == [
         (3, "line_no", "²", "error.finance.import.line_no_invalid")]

@@ -60,7 +60,9 @@ def test_random_balanced_vouchers_keep_the_ledger_balanced(db, company):
         review_voucher(db, poster, voucher_id=vid)
         post_voucher(db, poster, voucher_id=vid)
         if reverse:
-            reverse_voucher(db, poster, voucher_id=vid, voucher_date=DAY)
+            rid = reverse_voucher(db, poster, voucher_id=vid, voucher_date=DAY)  # a draft red entry
+            review_voucher(db, preparer, voucher_id=rid)
+            post_voucher(db, poster, voucher_id=rid)
         _invariants(db, company.company_id)
 
     run()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from erp_core.db.append_only import is_append_only_violation
 from erp_core.finance.models import Voucher
 from erp_core.finance.queries import get_voucher
-from erp_core.finance.voucher_services import create_voucher, review_voucher
+from erp_core.finance.voucher_services import create_voucher, review_voucher, update_voucher
 from erp_core.kernel.errors import Conflict, ValidationError
 from erp_core.ledger.models import AccountingPeriod, GlLine, Posting
 from erp_core.ledger.posting import create_and_post_system_voucher, post_voucher, reverse_voucher
@@ -140,9 +140,22 @@ def test_posting_seq_is_gap_free_even_after_a_failed_posting(db, company):
     assert seqs == list(range(1, len(seqs) + 1)) == list(range(1, 7))
 
 
-def test_reversal_posts_negated_copy_once(db, company):
+def test_reversal_is_a_draft_reviewed_by_another_then_posted_once(db, company):
     vid, _, poster = _posted(db, company.company_id)
     rid = reverse_voucher(db, poster, voucher_id=vid, voucher_date=dt.date(2026, 12, 2))
+    r = get_voucher(db, poster, voucher_id=rid)
+    # maker-checker (不得自审): the red entry waits for a second person; nothing reached the ledger yet
+    assert r.status == "draft" and r.created_by_name == poster.username and len(_gl(db)) == 3
+    with pytest.raises(Conflict) as err:
+        review_voucher(db, poster, voucher_id=rid)
+    assert err.value.message_id == "error.finance.voucher.self_review"
+    with pytest.raises(Conflict) as err:  # the mirror of a posted voucher: not editable
+        update_voucher(db, poster, voucher_id=rid, version=r.version, voucher_date=dt.date(2026, 12, 2),
+                       lines=[line("1001", debit="1"), line("5001", credit="1")])
+    assert err.value.message_id == "error.ledger.reversal_not_editable"
+    checker = accountant(company.company_id)
+    review_voucher(db, checker, voucher_id=rid)
+    post_voucher(db, checker, voucher_id=rid)
     r = get_voucher(db, poster, voucher_id=rid)
     assert r.reverses_id == vid and r.status == "posted" and r.period == "2026-12" and r.source == "reversal"
     assert get_voucher(db, poster, voucher_id=vid).reversed_by_id == rid

@@ -83,7 +83,7 @@ def test_voucher_lifecycle_state_machine(db, company):
             posted = self._vouchers("posted")
             if posted:
                 try:
-                    reverse_voucher(db, checker, voucher_id=posted[pick % len(posted)], voucher_date=day)
+                    reverse_voucher(db, preparer, voucher_id=posted[pick % len(posted)], voucher_date=day)  # a draft for checker
                 except DomainError as err:  # already reversed, or itself a reversal
                     assert err.message_id.startswith("error.finance.voucher.")
 

@@ -81,7 +81,9 @@ def test_close_state_machine(db, company, backend):
             posted = self._ids("posted")
             if posted:
                 try:
-                    reverse_voucher(db, checker, voucher_id=posted[pick % len(posted)], voucher_date=DAYS[period])
+                    rid = reverse_voucher(db, preparer, voucher_id=posted[pick % len(posted)],
+                                          voucher_date=DAYS[period])
+                    review_voucher(db, checker, voucher_id=rid)  # a red entry is reviewed like any voucher
                 except DomainError:  # already reversed, a reversal, or a closed period
                     pass
 

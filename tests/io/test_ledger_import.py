@@ -16,6 +16,7 @@ from erp_core.io.ledger_import_services import (
 )
 from erp_core.ledger.models import GlLine
 from erp_core.masterdata import partners_services as ps
+from tests.finance.support import allow_import_posting
 from tests.support.factories import admin_actor, make_company
 
 
@@ -65,6 +66,7 @@ def test_opening_balances_post_one_balanced_voucher_once(db, admin):
         ["3001", "", "1500.50", ""],
     ], "opening.xlsx")
     day = dt.date(2026, 1, 1)
+    allow_import_posting(db, admin.company_id)  # posted at once only with the company's migration switch
     assert dry_run_opening_balances(db, admin, table, opening_date=day).ok
     assert _count(db, Voucher) == 0 and _count(db, GlLine) == 0
     report = import_opening_balances(db, admin, table, opening_date=day)

@@ -148,3 +148,38 @@ def test_quick_line_form_adds_lines_to_the_grid(admin_app, ui_db):
     at = at.run()
     assert not at.error, [e.value for e in at.error]
     assert _count(ui_db) == 1
+
+
+def test_accounts_page_upgrades_a_used_account_after_confirmation(admin_app, ui_db, ui_company):
+    """科目升级 from the page: nothing happens without the confirmation box; with it, 1002 gets 100201 and the
+    history moves there (issue #11 item 31)."""
+    from erp_core.finance.models import Account
+    from erp_core.finance.voucher_services import review_voucher
+    from erp_core.ledger.posting import post_voucher
+
+    cid = ui_company.company_id
+    a, b = accountant(cid), accountant(cid)
+    vid = create_voucher(ui_db, a, voucher_date=dt.date(2026, 11, 10),
+                         lines=[line("1002", debit="50"), line("5001", credit="50")])
+    review_voucher(ui_db, b, voucher_id=vid)
+    post_voucher(ui_db, b, voucher_id=vid)
+    with ui_db.uow(readonly=True) as uow:
+        old_id = uow.session.execute(select(Account.id).where(Account.company_id == cid,
+                                                              Account.code == "1002")).scalar_one()
+    at = admin_app.switch_page("pages/finance/accounts.py").run()
+    at.selectbox(key="acc_pick").set_value(old_id)
+    at = at.run()
+    go = next(b for b in at.button if b.label == "科目升级（将已有数据移到新的下级科目）")
+    go.click()
+    at = at.run()
+    assert not at.exception, at.exception
+    with ui_db.uow(readonly=True) as uow:
+        assert uow.session.get(Account, old_id).code == "1002"  # not confirmed: nothing changed
+    next(c for c in at.checkbox if "100201" in c.label).check()
+    next(b for b in at.button if b.label == "科目升级（将已有数据移到新的下级科目）").click()
+    at = at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ui_db.uow(readonly=True) as uow:
+        child = uow.session.get(Account, old_id)
+        parent = uow.session.get(Account, child.parent_id)
+        assert (child.code, parent.code, parent.is_leaf) == ("100201", "1002", False)
