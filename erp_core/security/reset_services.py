@@ -19,7 +19,7 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import DomainError, PermissionDenied
 from erp_core.security import audit
 from erp_core.security.catalog import declare
-from erp_core.security.common import load_user, raise_problems
+from erp_core.security.common import load_user_to_change, raise_problems
 from erp_core.security.mailer import send_reset_code, smtp_settings
 from erp_core.security.models import AuditLog, User
 from erp_core.security.models_identity import PasswordResetCode
@@ -56,7 +56,7 @@ def code_hash(user_id: int, code: str) -> str:
 def issue_reset_code(ctx: Context, *, user_id: int, send_email: bool = True) -> IssuedCode:
     """A fresh one-time code for the user; every earlier unused code stops working. E-mailed when SMTP is
     configured and the user has an address (and ``send_email``)."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)  # a reset code hands over the account: only one holding no more
     if user.status not in ("active", "locked"):
         raise DomainError("error.reset.user_inactive", username=user.username)
     now = naive_utcnow()

@@ -11,10 +11,13 @@ from sqlalchemy import delete, func, or_, select
 from erp_core.kernel.errors import Conflict, DomainError
 from erp_core.security.common import (
     USER_WORKFLOW,
+    check_department_in_scope,
+    check_may_give_roles,
     clean,
     contact_problems,
     department_problems,
     load_user,
+    load_user_to_change,
     raise_problems,
     roles_by_ids,
     text_problems,
@@ -85,6 +88,8 @@ def create_user(ctx: Context, *, username: str, display_name: str, password: str
                 + policy_problems(password or "", username=username,
                                   min_length=ctx.db.settings.security.password_min_length))
     raise_problems(problems)
+    check_department_in_scope(ctx, department_id)
+    check_may_give_roles(ctx, roles)
     if _username_taken(s, username):
         raise Conflict("error.username.taken", username=username)
     user = User(company_id=company_id, username=username, display_name=display_name.strip(),
@@ -102,11 +107,13 @@ def create_user(ctx: Context, *, username: str, display_name: str, password: str
 def update_user(ctx: Context, *, user_id: int, version: int, display_name: str, email: str | None = None,
                 phone: str | None = None, department_id: int | None = None) -> None:
     """Change a user's profile; ``version`` is the one the form loaded (a concurrent edit fails)."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)
     ctx.check_version(user, version)
     raise_problems(text_problems(display_name, "field.security.display_name", required=True, max_len=100)
                    + contact_problems(email, phone) + department_problems(ctx.session, user.company_id,
                                                                           department_id))
+    if department_id != user.department_id:
+        check_department_in_scope(ctx, department_id)
     ctx.audit("user", user.id)
     ctx.diff(user, display_name=display_name.strip(), email=clean(email), phone=clean(phone),
              department_id=department_id)
@@ -133,7 +140,7 @@ def _keeps_an_admin(ctx: Context, user: User, *, losing: bool) -> None:
 @use_case("admin.user.disable", zh="停用用户", en="Disable user")
 def disable_user(ctx: Context, *, user_id: int) -> int:
     """Disable a user and end all of their sessions at once. Returns the number of sessions revoked."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)
     _not_self(ctx, user)
     _keeps_an_admin(ctx, user, losing=True)
     before = user.status
@@ -145,7 +152,7 @@ def disable_user(ctx: Context, *, user_id: int) -> int:
 
 @use_case("admin.user.enable", zh="启用用户", en="Enable user")
 def enable_user(ctx: Context, *, user_id: int) -> None:
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)
     before = user.status
     USER_WORKFLOW.apply(user, "enable")
     user.failed_logins, user.locked_at = 0, None
@@ -155,7 +162,7 @@ def enable_user(ctx: Context, *, user_id: int) -> None:
 @use_case("admin.user.unlock", zh="解锁账户", en="Unlock account")
 def unlock_user(ctx: Context, *, user_id: int) -> None:
     """Unlock an account locked by failed logins; the failure counter starts again at zero."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)
     before = (user.status, user.failed_logins)
     USER_WORKFLOW.apply(user, "unlock")
     user.failed_logins, user.locked_at = 0, None
@@ -165,11 +172,15 @@ def unlock_user(ctx: Context, *, user_id: int) -> None:
 @use_case("admin.user.assign_roles", zh="分配角色", en="Assign roles")
 def set_user_roles(ctx: Context, *, user_id: int, role_ids: list[int]) -> None:
     """Replace the user's roles (a permission change: audited as before -> after)."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)
     roles, problems = roles_by_ids(ctx.session, user.company_id, role_ids)
     raise_problems(problems)
     _keeps_an_admin(ctx, user, losing=not any(r.is_admin for r in roles))
-    before = sorted(r.code for r in _roles_of(ctx.session, [user.id])[user.id])
+    held = _roles_of(ctx.session, [user.id])[user.id]
+    held_ids, new_ids = {r.id for r in held}, {r.id for r in roles}
+    # Given and taken away alike: a delegated administrator manages only roles within their own rights.
+    check_may_give_roles(ctx, [r for r in roles if r.id not in held_ids] + [r for r in held if r.id not in new_ids])
+    before = sorted(r.code for r in held)
     ctx.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     ctx.session.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)
     after = sorted(r.code for r in roles)
@@ -179,7 +190,7 @@ def set_user_roles(ctx: Context, *, user_id: int, role_ids: list[int]) -> None:
 @use_case("admin.user.set_password", zh="重设用户密码", en="Set a user's password")
 def set_user_password(ctx: Context, *, user_id: int, password: str) -> int:
     """An administrator sets a new password: the user must change it at next login; their sessions end."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)
     raise_problems(policy_problems(password or "", username=user.username,
                                    min_length=ctx.db.settings.security.password_min_length))
     user.password_hash = hash_password(password)
@@ -218,11 +229,5 @@ def list_locked_users(ctx: Context) -> list[UserRow]:
 
 @query("admin.user.view", **USER_VIEW)
 def get_user(ctx: Context, *, user_id: int) -> UserRow:
-    user = load_user(ctx, user_id)
-    stmt = scoped(select(User.id).where(User.id == user.id), ctx, company_col=User.company_id,
-                  department_col=User.department_id, owner_col=User.id)
-    if ctx.session.execute(stmt).first() is None:
-        from erp_core.kernel.errors import NotFound
-
-        raise NotFound(entity="user", id=user_id)
+    user = load_user(ctx, user_id)  # row scope applied, like the list
     return _row(user, _roles_of(ctx.session, [user.id])[user.id])

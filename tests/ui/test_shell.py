@@ -91,14 +91,21 @@ def test_login_with_good_password_reaches_home(ui_db, admin_password):
     assert at.session_state[TOKEN_KEY]
 
 
+def tr_zh(key: str) -> str:
+    from erp_core.i18n import t
+
+    return t(key, "zh_CN")
+
+
 def test_wrong_password_is_refused_with_a_clear_message(ui_db, admin_password):
     at = harness.login_with_form(harness.new_app().run(), "admin", "Wrong-Pass-123!")
-    assert [e.value for e in at.error] == ["用户名或密码错误"]
+    refused = tr_zh("error.login.failed")
+    assert [e.value for e in at.error] == [refused]
     assert at.title[0].value == "登录"
     assert TOKEN_KEY not in at.session_state
     # unknown user: the very same message, so usernames cannot be probed
     at = harness.login_with_form(at, "no.such.user", "Wrong-Pass-123!")
-    assert [e.value for e in at.error] == ["用户名或密码错误"]
+    assert [e.value for e in at.error] == [refused]
 
 
 def test_lockout_after_repeated_failures_even_with_the_right_password(ui_db, admin_password):
