@@ -12,8 +12,8 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from erp_core.i18n import LOCALES
 from erp_core.db.uow import Database
+from erp_core.i18n import LOCALES
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import NotAuthenticated, ValidationError, ValidationErrors, raise_if
 from erp_core.masterdata.models import Company
