@@ -22,6 +22,7 @@ from erp_core.kernel.errors import NotAuthenticated
 from erp_core.masterdata.models import Department
 from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
+from erp_core.security.models_identity import UserProject
 
 # last_seen_at is written at most this often per session, so page views do not each cost a write (the idle
 # timeout is counted in minutes).
@@ -190,6 +191,8 @@ def build_actor(session: Session, user: User, *, session_id: int | None, client_
         user_id=user.id, username=user.username, company_id=user.company_id,
         grants=MappingProxyType(grants),
         department_ids=department_subtree(session, user.company_id, user.department_id),
+        project_ids=frozenset(session.execute(select(UserProject.project_id)
+                                              .where(UserProject.user_id == user.id)).scalars()),
         locale=user.locale or (company.default_locale if company else "zh_CN"),
         time_zone=user.time_zone or (company.time_zone if company else "Asia/Shanghai"),
         client_ip=client_ip, session_id=session_id,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select
 
 from erp_core.kernel.errors import Conflict, DomainError
+from erp_core.masterdata.models import Project
 from erp_core.security.common import (
     USER_WORKFLOW,
     check_department_in_scope,
@@ -23,6 +24,7 @@ from erp_core.security.common import (
     text_problems,
 )
 from erp_core.security.models import Role, User, UserRole
+from erp_core.security.models_identity import UserProject
 from erp_core.security.passwords import hash_password, policy_problems
 from erp_core.security.scope import scoped
 from erp_core.security.sessions import revoke_user_sessions
@@ -48,13 +50,19 @@ class UserRow:
     version: int
     role_ids: tuple[int, ...] = ()
     role_codes: tuple[str, ...] = ()
+    project_ids: tuple[int, ...] = ()
 
 
-def _row(user: User, roles: list[Role]) -> UserRow:
+def _row(user: User, roles: list[Role], project_ids: tuple[int, ...] = ()) -> UserRow:
     return UserRow(user.id, user.username, user.display_name, user.email, user.phone, user.department_id,
                    user.status, user.failed_logins, user.locked_at, user.last_login_at, user.created_at,
                    user.must_change_password, user.version, tuple(r.id for r in roles),
-                   tuple(r.code for r in roles))
+                   tuple(r.code for r in roles), project_ids)
+
+
+def projects_of(session, user_id: int) -> tuple[int, ...]:
+    return tuple(session.execute(select(UserProject.project_id).where(UserProject.user_id == user_id)
+                                 .order_by(UserProject.project_id)).scalars())
 
 
 def _roles_of(session, user_ids: list[int]) -> dict[int, list[Role]]:
@@ -200,6 +208,37 @@ def set_user_password(ctx: Context, *, user_id: int, password: str) -> int:
     return revoked
 
 
+@use_case("admin.user.edit", zh="修改用户资料", en="Edit user")
+def set_user_projects(ctx: Context, *, user_id: int, project_ids: list[int]) -> None:
+    """Replace the projects the user belongs to: a grant of scope *project* opens the rows of these projects
+    (plus the user's own). Only projects of the company; a delegated administrator (scope narrower than
+    *all*) adds only projects they belong to themselves."""
+    from erp_core.kernel.actor import Scope
+    from erp_core.kernel.errors import ValidationError
+
+    user = load_user_to_change(ctx, user_id)
+    wanted = list(dict.fromkeys(project_ids or ()))
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in wanted):
+        raise ValidationError("error.choice", field="field.security.projects")
+    found = set(ctx.session.execute(select(Project.id).where(Project.id.in_(wanted),
+                                                             Project.company_id == user.company_id)).scalars()) \
+        if wanted else set()
+    if len(found) != len(wanted):
+        raise ValidationError("error.choice", field="field.security.projects")
+    before = projects_of(ctx.session, user.id)
+    added = [p for p in wanted if p not in before]
+    if added and not ctx.actor.is_system and ctx.scope is not Scope.ALL:
+        beyond = [p for p in added if p not in ctx.actor.project_ids]
+        if beyond:
+            codes = ctx.session.execute(select(Project.code).where(Project.id.in_(beyond))
+                                        .order_by(Project.code)).scalars()
+            raise DomainError("error.security.project_beyond_own", projects=", ".join(codes))
+    ctx.session.execute(delete(UserProject).where(UserProject.user_id == user.id))
+    ctx.session.add_all(UserProject(user_id=user.id, project_id=p) for p in wanted)
+    after = tuple(sorted(wanted))
+    ctx.audit("user", user.id, **({"project_ids": [list(before), list(after)]} if before != after else {}))
+
+
 @query("admin.user.view", **USER_VIEW)
 def list_users(ctx: Context, *, status: str | None = None, department_id: int | None = None,
                role_id: int | None = None, search: str | None = None, limit: int = 500) -> list[UserRow]:
@@ -230,4 +269,4 @@ def list_locked_users(ctx: Context) -> list[UserRow]:
 @query("admin.user.view", **USER_VIEW)
 def get_user(ctx: Context, *, user_id: int) -> UserRow:
     user = load_user(ctx, user_id)  # row scope applied, like the list
-    return _row(user, _roles_of(ctx.session, [user.id])[user.id])
+    return _row(user, _roles_of(ctx.session, [user.id])[user.id], projects_of(ctx.session, user.id))

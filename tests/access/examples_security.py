@@ -195,3 +195,16 @@ def _(env):
 @example("erp_core.security.admin_page_queries.department_choices")
 def _(env):
     return {"include_inactive": True}
+
+
+@example(S + "user_services.set_user_projects")
+def _(env):
+    from erp_core.masterdata.org_services import create_project
+
+    project = env.call(create_project, code=env.unique("P"), name="项目")
+    return {"user_id": _user(env), "project_ids": [project]}
+
+
+@example("erp_core.security.admin_page_queries.project_choices")
+def _(env):
+    return {"include_inactive": True}

@@ -428,3 +428,50 @@ def test_reset_code_attempts_store_no_unknown_username_and_throttled_ones_are_bo
     rows = audit_entries(db, REDEEM_PERMISSION)
     assert not any(typed in r.username or typed in (r.entity_id or "") or typed in r.details for r in rows)
     assert 3 <= len(rows) <= 4  # two failures, then one aggregated entry per minute
+
+
+# --- item 19: projects of a user (row scope *project*) ---------------------------------------------------------
+
+def test_a_user_can_be_given_projects_and_scope_project_then_opens_exactly_those(db):
+    from erp_core.masterdata.org_queries import list_projects
+    from erp_core.masterdata.org_services import create_project
+    from erp_core.security.admin_page_queries import project_choices
+    from erp_core.security.user_services import set_user_projects
+
+    _, admin = setup_company(db)
+    p1 = create_project(db, admin, code="P1", name="一号项目")
+    p2 = create_project(db, admin, code="P2", name="二号项目")
+    assert [p.code for p in project_choices(db, admin)] == ["P1", "P2"]
+    rid = _role_with(db, admin, "projviewer", {"masterdata.project.view": "project"})
+    uid = new_user(db, admin, "member", roles=())
+    set_user_roles(db, admin, user_id=uid, role_ids=[rid])
+    set_user_projects(db, admin, user_id=uid, project_ids=[p1])
+    assert get_user(db, admin, user_id=uid).project_ids == (p1,)
+    _, me = session_actor(db, "member")
+    assert me.project_ids == frozenset({p1})
+    assert [r["code"] if isinstance(r, dict) else r.code for r in list_projects(db, me).rows] == ["P1"]
+    assert json.loads(audit_entries(db, "admin.user.edit")[-1].details)["changes"]["project_ids"] == [[], [p1]]
+    with pytest.raises(ValidationError) as err:
+        set_user_projects(db, admin, user_id=uid, project_ids=[999_999])
+    assert err.value.field == "field.security.projects"
+
+
+def test_a_delegated_administrator_adds_only_projects_they_belong_to(db):
+    from erp_core.masterdata.org_services import create_project
+    from erp_core.security.user_services import set_user_projects
+
+    _, admin = setup_company(db)
+    sales = create_department(db, admin, code="S", name="销售部")
+    p1 = create_project(db, admin, code="P1", name="一号项目")
+    p2 = create_project(db, admin, code="P2", name="二号项目")
+    rid = _role_with(db, admin, "projadm", {"admin.user.edit": "department", "admin.user.view": "department"})
+    lead = new_user(db, admin, "lead", roles=(), department_id=sales)
+    set_user_roles(db, admin, user_id=lead, role_ids=[rid])
+    set_user_projects(db, admin, user_id=lead, project_ids=[p1])
+    worker = new_user(db, admin, "worker", roles=(), department_id=sales)
+    _, me = session_actor(db, "lead")
+    with pytest.raises(DomainError) as err:
+        set_user_projects(db, me, user_id=worker, project_ids=[p1, p2])
+    assert err.value.message_id == "error.security.project_beyond_own"
+    set_user_projects(db, me, user_id=worker, project_ids=[p1])
+    assert get_user(db, admin, user_id=worker).project_ids == (p1,)
