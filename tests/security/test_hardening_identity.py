@@ -440,7 +440,7 @@ def test_a_user_can_be_given_projects_and_scope_project_then_opens_exactly_those
 
     _, admin = setup_company(db)
     p1 = create_project(db, admin, code="P1", name="一号项目")
-    p2 = create_project(db, admin, code="P2", name="二号项目")
+    create_project(db, admin, code="P2", name="二号项目")  # not his: never listed
     assert [p.code for p in project_choices(db, admin)] == ["P1", "P2"]
     rid = _role_with(db, admin, "projviewer", {"masterdata.project.view": "project"})
     uid = new_user(db, admin, "member", roles=())
