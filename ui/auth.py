@@ -32,6 +32,8 @@ from ui.context import ACTOR_KEY, client_ip, database, settings
 TOKEN_KEY = "erp_session_token"  # the erp session token of this browser session (never the password)
 REASON_KEY = "erp_logout_reason"  # why the last session ended (idle, revoked...), shown on the login page
 LOGIN_ERROR_KEY = "erp_login_error"  # the DomainError of the last failed login attempt
+FAILURES_KEY = "erp_login_failures"  # {typed username: refused attempts in this browser session} (the hint)
+_LAST_TYPED_KEY = "erp_login_last_username"
 _PENDING_COOKIE_KEY = "erp_pending_cookie"  # ("set", value, expires) | ("delete",)
 _AUTH_KEY = "erp_authenticator"  # this run's Authenticate (rebuilt every run; never reused across runs)
 _LIB_KEYS = ("name", "username", "authentication_status", "email", "roles")
@@ -127,6 +129,11 @@ class ErpAuthenticationController(AuthenticationController):
             except DomainError as err:
                 st.session_state[LOGIN_ERROR_KEY] = err
                 st.session_state["authentication_status"] = False
+                if isinstance(err, erp_auth.LoginFailed):
+                    counts = st.session_state.setdefault(FAILURES_KEY, {})
+                    typed = (username or "").strip()
+                    counts[typed] = counts.get(typed, 0) + 1
+                    st.session_state[_LAST_TYPED_KEY] = typed
                 return False
             _establish(result.token, result.username, result.display_name)
             return True
@@ -272,6 +279,18 @@ def sign_out() -> None:
 
 def login_error() -> DomainError | None:
     return st.session_state.get(LOGIN_ERROR_KEY)
+
+
+def attempts_left(username: str | None = None) -> int | None:
+    """How many more refused attempts with ``username`` the lockout allows at most, counted per typed username
+    in this browser session: the same whether or not such a user exists (a server-side count would tell
+    which usernames are real). None before any refusal."""
+    if username is None:
+        username = st.session_state.get(_LAST_TYPED_KEY)
+    count = st.session_state.get(FAILURES_KEY, {}).get((username or "").strip())
+    if not count:
+        return None
+    return max(settings().security.lockout_threshold - count, 0)
 
 
 def logout_reason() -> str | None:

@@ -306,3 +306,18 @@ def test_login_as_fixture_gives_each_demo_user_their_home(login_as):
     assert viewer.title[0].value == "孙查看，欢迎回来"
     again = login_as("sun.chakan")  # a second browser session of the same user
     assert again.title[0].value == "孙查看，欢迎回来"
+
+
+def test_login_page_offers_forgot_password_and_counts_attempts_per_typed_username(ui_db, admin_password):
+    """Issue #11 item 25: the hint is the same whether the username exists or not (no enumeration oracle)."""
+    at = harness.new_app().run()
+    assert tr_zh("auth_ui.login.forgot") in [link.label for link in at.get("page_link")]
+    threshold = ui_db.settings.security.lockout_threshold
+    shown = {}
+    for name in ("admin", "no.such.user"):
+        for _ in range(2):
+            at = harness.login_with_form(at, name, "Wrong-Pass-123!")
+        shown[name] = [w.value for w in at.warning]
+    from erp_core.i18n import t
+
+    assert shown["admin"] == shown["no.such.user"] == [t("auth_ui.login.attempts_left", "zh_CN", n=threshold - 2)]
