@@ -91,7 +91,9 @@ class ErpCookieModel(CookieModel):
         if pending is None:
             return
         if pending[0] == "set":
-            self.cookie_manager.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2])
+            # Streamlit lets no script set an HttpOnly cookie (docs/security.md); Secure and SameSite=strict it can.
+            self.cookie_manager.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2],
+                                    secure=cookie_secure(_page_url()), same_site="strict")
         else:  # deleting a cookie the browser does not hold is harmless; keeping a dead one is untidy
             if isinstance(self.cookie_manager.cookies, dict):
                 self.cookie_manager.cookies.setdefault(self.cookie_name, "")
@@ -194,6 +196,20 @@ class ErpAuthenticate(Authenticate):
 
     def flush_cookie(self) -> None:
         self.cookie_controller.cookie_model.flush()
+
+
+def cookie_secure(page_url: str | None) -> bool:
+    """The login cookie is marked Secure when the browser shows the app over HTTPS (then it never travels over
+    plain HTTP); over plain HTTP a Secure cookie would not be stored at all."""
+    return isinstance(page_url, str) and page_url.lower().startswith("https://")
+
+
+def _page_url() -> str | None:
+    try:
+        url = st.context.url
+    except Exception:
+        return None
+    return url if isinstance(url, str) else None
 
 
 def _user_agent() -> str | None:
