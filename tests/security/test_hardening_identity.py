@@ -475,3 +475,25 @@ def test_a_delegated_administrator_adds_only_projects_they_belong_to(db):
     assert err.value.message_id == "error.security.project_beyond_own"
     set_user_projects(db, me, user_id=worker, project_ids=[p1])
     assert get_user(db, admin, user_id=worker).project_ids == (p1,)
+
+
+def test_ip_rules_of_more_powerful_accounts_and_roles_are_out_of_a_delegates_reach(db):
+    from erp_core.security.ip_services import add_ip_rule, delete_ip_rule
+
+    _, admin = setup_company(db)
+    rid = _role_with(db, admin, "netadm", {"admin.ip_rule.create": "all", "admin.ip_rule.delete": "all",
+                                           "admin.user.view": "all"})
+    uid = new_user(db, admin, "netadm", roles=())
+    set_user_roles(db, admin, user_id=uid, role_ids=[rid])
+    plain = new_user(db, admin, "plain", roles=())
+    _, me = session_actor(db, "netadm", ip=None)
+    with pytest.raises(DomainError) as err:  # would lock the administrator out
+        add_ip_rule(db, me, cidr="192.0.2.0/24", user_id=admin.user_id)
+    assert err.value.message_id == "error.security.user_beyond_own"
+    with pytest.raises(DomainError) as err:
+        add_ip_rule(db, me, cidr="192.0.2.0/24", role_id=role_id(db, "admin"))
+    assert err.value.message_id == "error.security.admin_role_only_admin"
+    admins_rule = add_ip_rule(db, admin, cidr="0.0.0.0/0", role_id=role_id(db, "admin"))
+    with pytest.raises(DomainError):  # nor free it from its restriction
+        delete_ip_rule(db, me, rule_id=admins_rule)
+    delete_ip_rule(db, me, rule_id=add_ip_rule(db, me, cidr="192.0.2.0/24", user_id=plain))
