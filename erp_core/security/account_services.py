@@ -7,13 +7,10 @@ always change their own password, whatever roles an administrator gave them. The
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
-
-from sqlalchemy import select
 
 from erp_core.db.uow import Database
 from erp_core.i18n import LOCALES
@@ -75,7 +72,7 @@ def change_password(ctx: Context, *, current_password: str, new_password: str, c
     problems: list[ValidationError] = []
     if not current_password:
         problems.append(ValidationError("error.required", field="field.account.current_password"))
-    elif not _current_password_ok(user, current_password):
+    elif not verify_password(current_password, user.password_hash):
         problems.append(ValidationError("error.account.current_password_wrong",
                                         field="field.account.current_password"))
     problems += policy_problems(new_password or "", username=user.username,
@@ -86,7 +83,7 @@ def change_password(ctx: Context, *, current_password: str, new_password: str, c
     if new_password and current_password and new_password == current_password:
         problems.append(ValidationError("error.account.password_unchanged", field="field.account.new_password"))
     raise_if(problems)
-    user.password_hash = _new_hash(user, new_password)
+    user.password_hash = hash_password(new_password)
     user.must_change_password = False
     ended = revoke_user_sessions(ctx.session, user.id, "password_changed", except_id=ctx.actor.session_id)
     ctx.company_id = user.company_id
@@ -97,60 +94,11 @@ def change_password(ctx: Context, *, current_password: str, new_password: str, c
 _change_password_once = change_password
 
 
-@dataclass(frozen=True)
-class _Precomputed:
-    """bcrypt work done by the public change_password BEFORE its transaction (on SQLite a write transaction
-    holds the database's write lock: no one else could save meanwhile). Valid only for the stored hash and the
-    new password it was computed for; anything else is computed again inside."""
-
-    user_id: int
-    stored_hash: str
-    current_password: str
-    current_ok: bool
-    new_password: str
-    new_hash: str | None
-
-
-_PRECOMPUTED: contextvars.ContextVar[_Precomputed | None] = contextvars.ContextVar("erp_password_precomputed",
-                                                                                   default=None)
-
-
-def _current_password_ok(user: User, current_password: str) -> bool:
-    pre = _PRECOMPUTED.get()
-    if pre is not None and pre.user_id == user.id and pre.stored_hash == user.password_hash \
-            and pre.current_password == current_password:
-        return pre.current_ok
-    return verify_password(current_password, user.password_hash)
-
-
-def _new_hash(user: User, new_password: str) -> str:
-    pre = _PRECOMPUTED.get()
-    if pre is not None and pre.user_id == user.id and pre.new_password == new_password and pre.new_hash:
-        return pre.new_hash
-    return hash_password(new_password)
-
-
-def _precompute(db: Database, actor: Actor, kwargs: dict) -> _Precomputed | None:
-    current, new = kwargs.get("current_password"), kwargs.get("new_password")
-    if actor.user_id is None or not actor.may(PASSWORD_CHANGE) or not isinstance(current, str) or not current \
-            or not isinstance(new, str):
-        return None
-    with db.uow(readonly=True) as uow:
-        stored = uow.session.execute(select(User.password_hash).where(User.id == actor.user_id)).scalar_one_or_none()
-    if stored is None:
-        return None
-    ok = verify_password(current, stored)
-    wanted = ok and new and new == kwargs.get("confirm_password") and new != current
-    return _Precomputed(actor.user_id, stored, current, ok, new, hash_password(new) if wanted else None)
-
-
 @functools.wraps(_change_password_once)
 def change_password(db: Database, actor: Actor, /, **kwargs) -> int:  # noqa: F811 - the public entry point
     """``change_password`` as registered, plus what a failed use case cannot commit itself: a wrong current
     password counts toward the account's lockout, exactly like a wrong password at login, and is audited
-    (a stolen, still-open session must not get unlimited guesses at the password). Both bcrypt steps (checking
-    the current password, hashing the new one) run before the use case's transaction (_Precomputed)."""
-    token = _PRECOMPUTED.set(_precompute(db, actor, kwargs))
+    (a stolen, still-open session must not get unlimited guesses at the password)."""
     try:
         return _change_password_once(db, actor, **kwargs)
     except (ValidationError, ValidationErrors) as err:
@@ -162,8 +110,6 @@ def change_password(db: Database, actor: Actor, /, **kwargs) -> int:  # noqa: F8
             record_failure(db, action=PASSWORD_CHANGE, user_id=actor.user_id, who=actor,
                            details={"reason": "wrong_current_password"}, count=True)
         raise
-    finally:
-        _PRECOMPUTED.reset(token)
 
 
 def _preference_problems(locale: str | None, time_zone: str | None,

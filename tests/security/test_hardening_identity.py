@@ -497,35 +497,3 @@ def test_ip_rules_of_more_powerful_accounts_and_roles_are_out_of_a_delegates_rea
     with pytest.raises(DomainError):  # nor free it from its restriction
         delete_ip_rule(db, me, rule_id=admins_rule)
     delete_ip_rule(db, me, rule_id=add_ip_rule(db, me, cidr="192.0.2.0/24", user_id=plain))
-
-
-def test_change_password_runs_bcrypt_outside_its_write_transaction(db, monkeypatch):
-    from erp_core.security import account_services, passwords
-
-    _, admin = setup_company(db)
-    new_user(db, admin, "changer")
-    _, me = session_actor(db, "changer")
-    outcomes = []
-
-    def probe():
-        other = db.engine.connect()
-        try:
-            if db.backend == "sqlite":
-                other.connection.driver_connection.execute("PRAGMA busy_timeout=50")
-            other.execute(LoginThrottle.__table__.insert().values(
-                client_ip=f"probe-{len(outcomes)}", minute=auth._minute(auth.naive_utcnow()), failures=0,
-                throttled=0))
-            other.commit()
-            outcomes.append("wrote")
-        except Exception as exc:  # noqa: BLE001
-            outcomes.append(f"blocked: {exc}")
-        finally:
-            other.close()
-
-    real_verify, real_hash = passwords.verify_password, passwords.hash_password
-    monkeypatch.setattr(account_services, "verify_password", lambda p, h: (probe(), real_verify(p, h))[1])
-    monkeypatch.setattr(account_services, "hash_password", lambda p, *a: (probe(), real_hash(p, *a))[1])
-    change_password(db, me, current_password=PASSWORD, new_password="N3w-Passw0rd!x",
-                    confirm_password="N3w-Passw0rd!x")
-    assert outcomes == ["wrote", "wrote"]
-    assert login(db, "changer", "N3w-Passw0rd!x").username == "changer"
