@@ -99,7 +99,7 @@ def _bump(session, ip: str, minute: dt.datetime, **deltas: int) -> None:
                                           throttled=max(deltas.get("throttled", 0), 0)))
 
 
-def _reserve_attempt(db: Database, ip: str | None, username: str) -> dt.datetime | None:
+def _reserve_attempt(db: Database, ip: str | None) -> dt.datetime | None:
     """Count this attempt against ``ip`` before anything is verified; returns its minute (to release it on
     success), or raises error.login.throttled when the address is over the limit."""
     policy = db.settings.security
@@ -107,7 +107,7 @@ def _reserve_attempt(db: Database, ip: str | None, username: str) -> dt.datetime
         return None
     for attempt in range(5):
         try:
-            return _reserve_once(db, ip, username)
+            return _reserve_once(db, ip)
         except IntegrityError:  # two first attempts of a minute inserted the same row: the next try updates it
             if attempt == 4:
                 raise
@@ -117,7 +117,7 @@ def _reserve_attempt(db: Database, ip: str | None, username: str) -> dt.datetime
     return None  # pragma: no cover
 
 
-def _reserve_once(db: Database, ip: str, username: str) -> dt.datetime:
+def _reserve_once(db: Database, ip: str) -> dt.datetime:
     policy = db.settings.security
     now = naive_utcnow()
     minute = _minute(now)
@@ -224,7 +224,7 @@ def login(db: Database, username: str, password: str, *, client_ip: str | None =
     """Verify credentials and open a server-side session. Raises a DomainError saying why not."""
     policy = db.settings.security
     username = (username or "").strip()
-    minute = _reserve_attempt(db, client_ip, username)
+    minute = _reserve_attempt(db, client_ip)
     with db.uow(readonly=True) as uow:
         user = _snapshot(uow.session, username)
         ip_ok = user is None or ip_permitted(uow.session, uow.session.get(User, user.id), client_ip)
