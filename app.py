@@ -58,7 +58,35 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
         pages.insert(1, _page(AUTH_PAGES["register"]))
-    st.navigation(pages).run()
+    current = st.navigation(pages)
+    _fold_sidebar_on_phones()
+    current.run()
+
+
+# Streamlit folds the sidebar after a menu click only when the browser's user agent says "mobile" (ua-parser);
+# a narrow window that does not say so (many Android browsers in desktop mode, tablets, an embedded webview)
+# kept the open sidebar over the page. This folds it after any menu or page-link click while the window is
+# narrower than Streamlit's own phone breakpoint (768 px). Fixed text of ours, no user data.
+_FOLD_SIDEBAR_ON_PHONES = """<script>
+(function () {
+  if (window.__erpFoldSidebar) { return; }
+  window.__erpFoldSidebar = true;
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target || !target.closest || window.innerWidth >= 768) { return; }
+    if (!target.closest('[data-testid="stSidebar"] a')) { return; }
+    setTimeout(function () {
+      var button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (button && button.getAttribute("aria-expanded") === "true") { button.click(); }
+    }, 60);
+  }, true);
+})();
+</script>"""
+
+
+def _fold_sidebar_on_phones() -> None:
+    with st.sidebar:
+        st.html(_FOLD_SIDEBAR_ON_PHONES, unsafe_allow_javascript=True)
 
 
 def _sign_out() -> None:  # button callback: runs before the script, so this run already shows the login page
@@ -130,6 +158,7 @@ def main() -> None:
         if landing_page is not None and current is not landing_page:
             st.switch_page(landing_page)
     _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]))
+    _fold_sidebar_on_phones()
     current.run()
 
 

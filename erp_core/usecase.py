@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from erp_core.db.uow import Database
 from erp_core.kernel.actor import Actor, Scope
-from erp_core.kernel.errors import ConcurrencyError, NotAuthenticated, PermissionDenied
+from erp_core.kernel.errors import ConcurrencyError, DomainError, NotAuthenticated, PermissionDenied
 from erp_core.security import audit
 from erp_core.security.catalog import declare
 
@@ -74,15 +74,20 @@ class Context:
             raise ConcurrencyError(entity=type(obj).__name__, expected=expected, actual=obj.version)
 
 
-def _live_check(session: Session, actor: Actor) -> None:
-    """A logged-in actor's session must still be live when its work commits (logout, disable and
-    sign-out-everywhere take effect on the very next action)."""
+def _live_check(db: Database, session: Session, actor: Actor, permission: str) -> None:
+    """A logged-in actor's session must still be live when its work runs and commits: logout, disable,
+    sign-out-everywhere, the absolute lifetime and the idle timeout take effect on the very next action, and
+    an actor whose password must be changed may do nothing but their own account's self-service. Enforced
+    here, for every caller (pages, CLI, integrations), not only by the web shell."""
     if actor.session_id is None:
         return
-    from erp_core.security.sessions import session_is_live
+    from erp_core.security.sessions import session_problem
 
-    if not session_is_live(session, actor):
-        raise NotAuthenticated()
+    reason = session_problem(session, actor, db.settings.security, permission)
+    if reason == "must_change_password":
+        raise DomainError("error.account.must_change_password_first")
+    if reason is not None:
+        raise NotAuthenticated(reason=reason)
 
 
 def _deny(db: Database, actor: Actor, permission: str) -> None:
@@ -104,7 +109,7 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
             if not actor.may(permission):
                 _deny(db, actor, permission)
             with db.uow() as uow:
-                _live_check(uow.session, actor)
+                _live_check(db, uow.session, actor, permission)
                 ctx = Context(uow.session, actor, permission, db, company_id=actor.company_id)
                 result = fn(ctx, *args, **kwargs)
                 uow.session.flush()
@@ -140,7 +145,7 @@ def query(permission: str, *, zh: str, en: str, session: bool = True) -> Callabl
                 return fn(Context(None, actor, permission, db, company_id=actor.company_id),  # type: ignore[arg-type]
                           *args, **kwargs)
             with db.uow(readonly=True) as uow:
-                _live_check(uow.session, actor)
+                _live_check(db, uow.session, actor, permission)
                 return fn(Context(uow.session, actor, permission, db, company_id=actor.company_id),
                            *args, **kwargs)
 

@@ -32,6 +32,8 @@ from ui.context import ACTOR_KEY, client_ip, database, settings
 TOKEN_KEY = "erp_session_token"  # the erp session token of this browser session (never the password)
 REASON_KEY = "erp_logout_reason"  # why the last session ended (idle, revoked...), shown on the login page
 LOGIN_ERROR_KEY = "erp_login_error"  # the DomainError of the last failed login attempt
+FAILURES_KEY = "erp_login_failures"  # {typed username: refused attempts in this browser session} (the hint)
+_LAST_TYPED_KEY = "erp_login_last_username"
 _PENDING_COOKIE_KEY = "erp_pending_cookie"  # ("set", value, expires) | ("delete",)
 _AUTH_KEY = "erp_authenticator"  # this run's Authenticate (rebuilt every run; never reused across runs)
 _LIB_KEYS = ("name", "username", "authentication_status", "email", "roles")
@@ -89,7 +91,9 @@ class ErpCookieModel(CookieModel):
         if pending is None:
             return
         if pending[0] == "set":
-            self.cookie_manager.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2])
+            # Streamlit lets no script set an HttpOnly cookie (docs/security.md); Secure and SameSite=strict it can.
+            self.cookie_manager.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2],
+                                    secure=cookie_secure(_page_url()), same_site="strict")
         else:  # deleting a cookie the browser does not hold is harmless; keeping a dead one is untidy
             if isinstance(self.cookie_manager.cookies, dict):
                 self.cookie_manager.cookies.setdefault(self.cookie_name, "")
@@ -127,6 +131,11 @@ class ErpAuthenticationController(AuthenticationController):
             except DomainError as err:
                 st.session_state[LOGIN_ERROR_KEY] = err
                 st.session_state["authentication_status"] = False
+                if isinstance(err, erp_auth.LoginFailed):
+                    counts = st.session_state.setdefault(FAILURES_KEY, {})
+                    typed = (username or "").strip()
+                    counts[typed] = counts.get(typed, 0) + 1
+                    st.session_state[_LAST_TYPED_KEY] = typed
                 return False
             _establish(result.token, result.username, result.display_name)
             return True
@@ -187,6 +196,20 @@ class ErpAuthenticate(Authenticate):
 
     def flush_cookie(self) -> None:
         self.cookie_controller.cookie_model.flush()
+
+
+def cookie_secure(page_url: str | None) -> bool:
+    """The login cookie is marked Secure when the browser shows the app over HTTPS (then it never travels over
+    plain HTTP); over plain HTTP a Secure cookie would not be stored at all."""
+    return isinstance(page_url, str) and page_url.lower().startswith("https://")
+
+
+def _page_url() -> str | None:
+    try:
+        url = st.context.url
+    except Exception:
+        return None
+    return url if isinstance(url, str) else None
 
 
 def _user_agent() -> str | None:
@@ -272,6 +295,18 @@ def sign_out() -> None:
 
 def login_error() -> DomainError | None:
     return st.session_state.get(LOGIN_ERROR_KEY)
+
+
+def attempts_left(username: str | None = None) -> int | None:
+    """How many more refused attempts with ``username`` the lockout allows at most, counted per typed username
+    in this browser session: the same whether or not such a user exists (a server-side count would tell
+    which usernames are real). None before any refusal."""
+    if username is None:
+        username = st.session_state.get(_LAST_TYPED_KEY)
+    count = st.session_state.get(FAILURES_KEY, {}).get((username or "").strip())
+    if not count:
+        return None
+    return max(settings().security.lockout_threshold - count, 0)
 
 
 def logout_reason() -> str | None:

@@ -7,12 +7,15 @@ always change their own password, whatever roles an administrator gave them. The
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
 
+from erp_core.db.uow import Database
 from erp_core.i18n import LOCALES
-from erp_core.kernel.errors import NotAuthenticated, ValidationError, raise_if
+from erp_core.kernel.actor import Actor
+from erp_core.kernel.errors import NotAuthenticated, ValidationError, ValidationErrors, raise_if
 from erp_core.masterdata.models import Company
 from erp_core.security.models import User
 from erp_core.security.passwords import hash_password, policy_problems, verify_password
@@ -86,6 +89,27 @@ def change_password(ctx: Context, *, current_password: str, new_password: str, c
     ctx.company_id = user.company_id
     ctx.audit("user", user.id, password="changed", other_sessions_ended=ended)
     return ended
+
+
+_change_password_once = change_password
+
+
+@functools.wraps(_change_password_once)
+def change_password(db: Database, actor: Actor, /, **kwargs) -> int:  # noqa: F811 - the public entry point
+    """``change_password`` as registered, plus what a failed use case cannot commit itself: a wrong current
+    password counts toward the account's lockout, exactly like a wrong password at login, and is audited
+    (a stolen, still-open session must not get unlimited guesses at the password)."""
+    try:
+        return _change_password_once(db, actor, **kwargs)
+    except (ValidationError, ValidationErrors) as err:
+        problems = err.errors if isinstance(err, ValidationErrors) else [err]
+        if actor.user_id is not None and any(p.message_id == "error.account.current_password_wrong"
+                                             for p in problems):
+            from erp_core.security.auth import record_failure
+
+            record_failure(db, action=PASSWORD_CHANGE, user_id=actor.user_id, who=actor,
+                           details={"reason": "wrong_current_password"}, count=True)
+        raise
 
 
 def _preference_problems(locale: str | None, time_zone: str | None,

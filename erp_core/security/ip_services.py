@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from erp_core.kernel.errors import DomainError, NotFound, ValidationError
-from erp_core.security.common import load_role, load_user, raise_problems, text_problems
+from erp_core.security.common import (
+    check_may_give_roles,
+    load_role,
+    load_user_to_change,
+    raise_problems,
+    text_problems,
+)
 from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, User
 from erp_core.security.models_identity import IpRule
@@ -28,6 +34,16 @@ class IpRuleRow:
     created_at: dt.datetime
 
 
+def _check_target(ctx: Context, user_id: int | None, role_id: int | None) -> None:
+    """A rule restricts (or, deleted, frees) an account or every holder of a role: a delegated administrator
+    sets rules only for accounts within their row scope holding no more than they do, and for roles within
+    their own rights (the administrator role: administrators only)."""
+    if user_id is not None:
+        load_user_to_change(ctx, user_id)
+    elif role_id is not None:
+        check_may_give_roles(ctx, [load_role(ctx, role_id)])
+
+
 def cidr_problems(cidr: str | None) -> list[ValidationError]:
     if not (cidr or "").strip():
         return [ValidationError("error.required", field="field.security.cidr")]
@@ -44,10 +60,7 @@ def add_ip_rule(ctx: Context, *, cidr: str, user_id: int | None = None, role_id:
     if (user_id is None) == (role_id is None):
         problems.append(ValidationError("error.security.rule_target", field="field.security.rule_target"))
     raise_problems(problems)
-    if user_id is not None:
-        load_user(ctx, user_id)
-    else:
-        load_role(ctx, role_id)
+    _check_target(ctx, user_id, role_id)
     net = str(parse_network(cidr))
     rule = IpRule(company_id=ctx.actor.company_id, user_id=user_id, role_id=role_id, cidr=net,
                   note=(note or "").strip() or None)
@@ -67,6 +80,7 @@ def delete_ip_rule(ctx: Context, *, rule_id: int) -> None:
     rule = ctx.session.get(IpRule, rule_id) if isinstance(rule_id, int) else None
     if rule is None or rule.company_id != ctx.actor.company_id:
         raise NotFound(entity="ip_rule", id=rule_id)
+    _check_target(ctx, rule.user_id, rule.role_id)
     ctx.audit("ip_rule", rule.id, cidr=rule.cidr, user_id=rule.user_id, role_id=rule.role_id, deleted=True)
     ctx.session.delete(rule)
 

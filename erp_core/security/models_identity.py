@@ -72,3 +72,24 @@ class AuditArchive(Base):  # 审计归档: one row per archived prefix of the au
     last_hash: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(500))
     file_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class UserProject(Base):  # 用户所属项目: the projects whose rows a grant of scope *project* opens to the user
+    __tablename__ = "user_project"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+
+
+class LoginThrottle(Base):  # 登录限流: per client address and minute, updated atomically (never read-modify-write)
+    """``failures``: login attempts of this address in this minute that were not successful (an attempt is
+    counted before its password is checked and released if it succeeds, so parallel attempts cannot overtake
+    the limit); ``throttled``: attempts refused by the limit (one audit entry per address and minute holds them)."""
+
+    __tablename__ = "login_throttle"
+
+    client_ip: Mapped[str] = mapped_column(String(45), primary_key=True)
+    minute: Mapped[dt.datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    throttled: Mapped[int] = mapped_column(Integer, default=0)

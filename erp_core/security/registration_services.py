@@ -13,6 +13,8 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, DomainError, NotFound, ValidationError
 from erp_core.security.common import (
     USER_WORKFLOW,
+    check_department_in_scope,
+    check_may_give_roles,
     clean,
     contact_problems,
     department_problems,
@@ -86,7 +88,7 @@ def _throttle(ctx: Context) -> None:
 
 
 def _pending(ctx: Context, user_id: int) -> User:
-    user = load_user(ctx, user_id)
+    user = load_user(ctx, user_id, scoped=False)  # a request belongs to no department yet
     if user.status != "pending":
         raise DomainError("error.registration.not_pending", username=user.username)
     return user
@@ -105,6 +107,8 @@ def approve_registration(ctx: Context, *, user_id: int, role_codes: list[str],
         problems.append(ValidationError("error.choice" if codes else "error.required",
                                         field="field.security.roles"))
     raise_problems(problems)
+    check_department_in_scope(ctx, department_id)  # the account's new place must be within the approver's scope
+    check_may_give_roles(ctx, roles)
     USER_WORKFLOW.apply(user, "approve")
     user.department_id = department_id
     ctx.session.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)

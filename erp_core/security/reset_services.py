@@ -18,8 +18,9 @@ from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import DomainError, PermissionDenied
 from erp_core.security import audit
+from erp_core.security.auth import masked_username
 from erp_core.security.catalog import declare
-from erp_core.security.common import load_user, raise_problems
+from erp_core.security.common import load_user_to_change, raise_problems
 from erp_core.security.mailer import send_reset_code, smtp_settings
 from erp_core.security.models import AuditLog, User
 from erp_core.security.models_identity import PasswordResetCode
@@ -56,7 +57,7 @@ def code_hash(user_id: int, code: str) -> str:
 def issue_reset_code(ctx: Context, *, user_id: int, send_email: bool = True) -> IssuedCode:
     """A fresh one-time code for the user; every earlier unused code stops working. E-mailed when SMTP is
     configured and the user has an address (and ``send_email``)."""
-    user = load_user(ctx, user_id)
+    user = load_user_to_change(ctx, user_id)  # a reset code hands over the account: only one holding no more
     if user.status not in ("active", "locked"):
         raise DomainError("error.reset.user_inactive", username=user.username)
     now = naive_utcnow()
@@ -102,8 +103,14 @@ def redeem_reset_code(db: Database, actor: Actor, /, *, username: str, code: str
     with db.uow() as uow:
         s = uow.session
         if _throttled(s, actor.client_ip, policy.ip_failure_limit, policy.ip_failure_window_minutes):
-            audit.append(s, actor, action=REDEEM_PERMISSION, outcome="denied", entity="user",
-                         entity_id=username[:60], details={"reason": "throttled"})
+            # Aggregated: one entry per address and minute, so a flood cannot grow the log without limit.
+            minute = naive_utcnow().replace(second=0, microsecond=0)
+            if not s.execute(select(AuditLog.id).where(
+                    AuditLog.action == REDEEM_PERMISSION, AuditLog.outcome == "denied",
+                    AuditLog.client_ip == actor.client_ip, AuditLog.at_utc >= minute).limit(1)).first():
+                audit.append(s, actor, action=REDEEM_PERMISSION, outcome="denied", entity="user",
+                             entity_id=masked_username(db, username)[:60],
+                             details={"reason": "throttled", "minute": minute})
             uow.commit()
             raise DomainError("error.reset.throttled", minutes=policy.ip_failure_window_minutes)
         now = naive_utcnow()
@@ -131,7 +138,8 @@ def redeem_reset_code(db: Database, actor: Actor, /, *, username: str, code: str
             elif now >= match.expires_at:
                 failure = "error.reset.expired"
         if failure is not None:
-            audit.append(s, Actor(user_id=user.id if user else None, username=username[:64],
+            audit.append(s, Actor(user_id=user.id if user else None,
+                                  username=user.username if user else masked_username(db, username),
                                   company_id=user.company_id if user else None, client_ip=actor.client_ip),
                          action=REDEEM_PERMISSION, outcome="failed", entity="user",
                          entity_id=user.id if user else None, details={"reason": failure.rsplit(".", 1)[-1]})

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from erp_core.kernel.actor import Scope
 from erp_core.kernel.errors import Conflict, DomainError, ValidationError
 from erp_core.security.catalog import Permission, load_all
-from erp_core.security.common import load_role, raise_problems, text_problems
+from erp_core.security.common import beyond_actor, load_role, raise_problems, text_problems
 from erp_core.security.models import Role, RolePermission, UserRole
 from erp_core.usecase import Context, query, use_case
 
@@ -127,6 +127,13 @@ def set_role_grants(ctx: Context, *, role_id: int, grants: dict[str, str], versi
     raise_problems(grant_problems(grants))
     before = _grants(ctx.session, role.id)
     after = {code: str(scope) for code, scope in sorted(grants.items())}
+    # Nobody grants what they do not hold at that scope (this role may be the actor's own): every grant this
+    # save adds or widens must be within the actor's own rights. Narrowing and removing are always allowed.
+    given = {p: sc for p, sc in after.items() if p not in before or Scope(sc).width > Scope(before[p]).width}
+    beyond = beyond_actor(ctx.actor, given)
+    if beyond:
+        raise DomainError("error.security.grant_beyond_own",
+                          permissions=", ".join(beyond[:5]) + (" …" if len(beyond) > 5 else ""))
     ctx.session.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
     ctx.session.add_all(RolePermission(role_id=role.id, permission=p, scope=s) for p, s in after.items())
     flag_modified(role, "name_zh")  # bump the role's version: the matrix is part of the role

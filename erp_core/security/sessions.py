@@ -22,9 +22,11 @@ from erp_core.kernel.errors import NotAuthenticated
 from erp_core.masterdata.models import Department
 from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
+from erp_core.security.models_identity import UserProject
 
-# last_seen_at is written at most this often, so page views do not each cost a write.
-_TOUCH_EVERY = dt.timedelta(seconds=30)
+# last_seen_at is written at most this often per session, so page views do not each cost a write (the idle
+# timeout is counted in minutes).
+_TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
 def token_hash(token: str) -> str:
@@ -55,11 +57,14 @@ def _ended(row: UserSession, policy: SecuritySettings, now: dt.datetime) -> str 
 
 
 def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None) -> Actor:
-    """The Actor of a live session, or NotAuthenticated (reason in ``params['reason']``)."""
+    """The Actor of a live session, or NotAuthenticated (reason in ``params['reason']``).
+
+    Runs on every page load, so it only reads: it writes only when the session must end, or to move
+    ``last_seen_at`` on (at most once per ``_TOUCH_EVERY`` per session, a single UPDATE)."""
     if not token:
         raise NotAuthenticated(reason="missing")
     policy = db.settings.security
-    with db.uow() as uow:
+    with db.uow(readonly=True) as uow:
         s = uow.session
         row = s.execute(select(UserSession).where(UserSession.token_hash == token_hash(token))).scalar_one_or_none()
         if row is None:
@@ -71,35 +76,60 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
             reason = "user_inactive"
         if reason is None and not ip_permitted(s, user, client_ip):
             reason = "ip_refused"
-            from erp_core.security import audit
+        actor = None if reason else build_actor(s, user, session_id=row.id, client_ip=client_ip)
+        session_id, revoked, last_seen = row.id, row.revoked_at is not None, row.last_seen_at
+        who = None if user is None else Actor(user_id=user.id, username=user.username, company_id=user.company_id,
+                                              client_ip=client_ip, session_id=row.id)
+    if reason is not None:
+        if not revoked:
+            _end(db, session_id, reason, who)
+        raise NotAuthenticated(reason=reason)
+    if now - last_seen >= _TOUCH_EVERY:
+        with db.uow() as uow:
+            uow.session.execute(update(UserSession).where(UserSession.id == session_id,
+                                                          UserSession.last_seen_at < now)
+                                .values(last_seen_at=now))
+            uow.commit()
+    return actor
 
-            audit.append(s, Actor(user_id=user.id, username=user.username, company_id=user.company_id,
-                                  client_ip=client_ip, session_id=row.id),
-                         action="security.session.ip_refused", outcome="denied", entity="user",
-                         entity_id=user.id, details={"client_ip": client_ip, "session": row.id})
-        if reason is not None:
-            if row.revoked_at is None:
-                row.revoked_at, row.revoked_reason = now, reason
-                uow.commit()
-            raise NotAuthenticated(reason=reason)
-        if now - row.last_seen_at >= _TOUCH_EVERY:
-            row.last_seen_at = now
-        actor = build_actor(s, user, session_id=row.id, client_ip=client_ip)
+
+def _end(db: Database, session_id: int, reason: str, who: Actor | None) -> None:
+    from erp_core.security import audit
+
+    with db.uow() as uow:
+        s = uow.session
+        if reason == "ip_refused" and who is not None:
+            audit.append(s, who, action="security.session.ip_refused", outcome="denied", entity="user",
+                         entity_id=who.user_id, details={"client_ip": who.client_ip, "session": session_id})
+        revoke_session(s, session_id, reason)
         uow.commit()
-        return actor
 
 
-def session_is_live(session: Session, actor: Actor) -> bool:
-    """Checked inside every use case's transaction for logged-in actors."""
+# What an actor whose password must be changed may still do: its own account's self-service (change the
+# password, read the profile, pick the language). Everything else waits for the new password.
+def _self_service() -> tuple[str, ...]:
+    from erp_core.security.account_services import SELF_SERVICE_PERMISSIONS
+
+    return SELF_SERVICE_PERMISSIONS
+
+
+def session_problem(session: Session, actor: Actor, policy: SecuritySettings, permission: str) -> str | None:
+    """Why the actor's session may not act now (None: it may). Checked inside every use case's and query's
+    transaction for logged-in actors, so the rules hold for every caller, not only for the web pages:
+    revoked, expired, idle past the timeout, a user no longer active, or a password that must be changed
+    first (only the account's self-service stays open then)."""
     row = session.get(UserSession, actor.session_id)
     if row is None or row.user_id != actor.user_id:
-        return False
-    # The database's own settings are not reachable from here; revocation and absolute expiry are what matter
-    # at commit time (idle timeout is enforced on every page load by actor_for_token).
-    if row.revoked_at is not None or naive_utcnow() >= row.expires_at:
-        return False
+        return "unknown"
+    reason = _ended(row, policy, naive_utcnow())
+    if reason is not None:
+        return reason
     user = session.get(User, actor.user_id)
-    return user is not None and user.status == "active"
+    if user is None or user.status != "active":
+        return "user_inactive"
+    if user.must_change_password and permission not in _self_service():
+        return "must_change_password"
+    return None
 
 
 def revoke_session(session: Session, session_id: int, reason: str) -> None:
@@ -161,6 +191,8 @@ def build_actor(session: Session, user: User, *, session_id: int | None, client_
         user_id=user.id, username=user.username, company_id=user.company_id,
         grants=MappingProxyType(grants),
         department_ids=department_subtree(session, user.company_id, user.department_id),
+        project_ids=frozenset(session.execute(select(UserProject.project_id)
+                                              .where(UserProject.user_id == user.id)).scalars()),
         locale=user.locale or (company.default_locale if company else "zh_CN"),
         time_zone=user.time_zone or (company.time_zone if company else "Asia/Shanghai"),
         client_ip=client_ip, session_id=session_id,

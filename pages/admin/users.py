@@ -1,11 +1,12 @@
 """Users (用户管理): search and filter, detail, create (initial password -> forced change), edit (version-checked),
-roles, disable / enable, one-time reset code, sign out everywhere. erp_core.security.user_services decides."""
+roles and projects, disable / enable, one-time reset code, sign out everywhere. erp_core.security.user_services
+decides."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.security.admin_page_queries import department_choices
+from erp_core.security.admin_page_queries import department_choices, project_choices
 from erp_core.security.models import USER_STATUSES
 from erp_core.security.reset_services import issue_reset_code
 from erp_core.security.role_services import list_roles
@@ -17,6 +18,7 @@ from erp_core.security.user_services import (
     get_user,
     list_users,
     set_user_password,
+    set_user_projects,
     set_user_roles,
     update_user,
 )
@@ -36,6 +38,7 @@ if flash:
 
 departments = run_action(department_choices) or []
 dep_names = {d.id: f"{d.code} {d.name}" for d in departments}
+project_names = {p.id: f"{p.code} {p.name}" for p in (run_action(project_choices) or [])}
 roles = (run_action(list_roles) or []) if actor.may("admin.role.view") else []
 zh = locale().startswith("zh")
 role_names = {r.id: f"{r.name_zh if zh else r.name_en} ({r.code})" for r in roles}
@@ -139,6 +142,17 @@ user = run_action(get_user, user_id=picked)
 if user is None:
     st.stop()
 
+ver_key = f"au_ver_{user.id}"  # the version the edit form was loaded with
+
+
+def acted(flash: str) -> None:
+    """After any change this page made to the account (status, password, roles...), the account's version
+    moved on because of us, not someone else: reload the edit form's version, say what was done, rerun."""
+    st.session_state.pop(ver_key, None)
+    st.session_state["au_flash"] = flash
+    st.rerun()
+
+
 st.subheader(tr("admin_ui.users.detail", username=user.username))
 m1, m2 = st.columns(2)
 m1.metric(tr("admin_ui.users.status"), _status(user.status))
@@ -155,7 +169,6 @@ tab_edit, tab_roles, tab_actions = st.tabs([tr("admin_ui.users.tab_edit"), tr("a
 
 with tab_edit:
     # The version the form was loaded with: a save after someone else's save fails instead of overwriting.
-    ver_key = f"au_ver_{user.id}"
     loaded_version = st.session_state.setdefault(ver_key, user.version)
     if loaded_version != user.version:
         st.warning(tr("admin_ui.stale"), icon=":material/sync_problem:")
@@ -179,9 +192,7 @@ with tab_edit:
     if save:
         if done(update_user, user_id=user.id, version=loaded_version, display_name=e_name,
                 email=e_email or None, phone=e_phone or None, department_id=e_dep):
-            st.session_state.pop(ver_key, None)
-            st.session_state["au_flash"] = tr("admin_ui.saved")
-            st.rerun()
+            acted(tr("admin_ui.saved"))
 
 with tab_roles:
     if not roles:
@@ -193,8 +204,18 @@ with tab_roles:
         if st.button(tr("admin_ui.users.roles_save"), key="au_roles_save", type="primary",
                      disabled=not actor.may("admin.user.assign_roles")):
             if done(set_user_roles, user_id=user.id, role_ids=list(chosen)):
-                st.session_state["au_flash"] = tr("admin_ui.saved")
-                st.rerun()
+                acted(tr("admin_ui.saved"))
+    if project_names:
+        st.divider()
+        picked_projects = st.multiselect(tr("field.security.projects"), list(project_names),
+                                         default=[p for p in user.project_ids if p in project_names],
+                                         placeholder=tr("admin_ui.choose"), key=f"au_projects_{user.id}",
+                                         format_func=lambda i: project_names[i],
+                                         help=tr("admin_ui.users.projects_help"))
+        if st.button(tr("admin_ui.users.projects_save"), key="au_projects_save",
+                     disabled=not actor.may("admin.user.edit")):
+            if done(set_user_projects, user_id=user.id, project_ids=list(picked_projects)):
+                acted(tr("admin_ui.saved"))
 
 with tab_actions:
     if user.status in ("active", "locked") and actor.may("admin.user.disable"):
@@ -205,9 +226,7 @@ with tab_actions:
                 revoked = run_action(disable_user, user_id=user.id)
                 if revoked is not None:
                     st.session_state.pop("au_disable_ok", None)
-                    st.session_state["au_flash"] = tr("admin_ui.users.disabled", username=user.username,
-                                                      sessions=revoked)
-                    st.rerun()
+                    acted(tr("admin_ui.users.disabled", username=user.username, sessions=revoked))
     if user.status == "disabled" and actor.may("admin.user.enable"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.enable')}**")
@@ -215,8 +234,7 @@ with tab_actions:
             if st.button(tr("admin_ui.users.enable"), key="au_enable", disabled=not ok, type="primary"):
                 if done(enable_user, user_id=user.id):
                     st.session_state.pop("au_enable_ok", None)
-                    st.session_state["au_flash"] = tr("admin_ui.users.enabled", username=user.username)
-                    st.rerun()
+                    acted(tr("admin_ui.users.enabled", username=user.username))
     if actor.may("admin.user.reset_password"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.reset_code')}**")
@@ -237,8 +255,8 @@ with tab_actions:
                 set_pw = st.form_submit_button(tr("admin_ui.users.set_password"), key="au_setpw_submit")
             if set_pw:
                 revoked = run_action(set_user_password, user_id=user.id, password=pw)
-                if revoked is not None:
-                    st.success(tr("admin_ui.users.password_set", sessions=revoked), icon=":material/task_alt:")
+                if revoked is not None:  # the account changed (password, must-change flag): reload its version
+                    acted(tr("admin_ui.users.password_set", sessions=revoked))
     if actor.may("admin.session.revoke"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.signout_all')}**")

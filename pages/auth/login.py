@@ -8,6 +8,7 @@ from erp_core.i18n import has, render_error
 from ui import auth
 from ui.context import locale
 from ui.i18n import tr
+from ui.pages import AUTH_PAGES
 
 DEMO_PASSWORDS_KEY = "erp_demo_passwords"
 
@@ -41,3 +42,13 @@ if st.session_state.get("authentication_status"):
 error = auth.login_error()
 if error is not None:
     st.error(render_error(error, locale()), icon=":material/error:")
+    left = auth.attempts_left() if error.message_id == "error.login.failed" else None
+    if left is not None:
+        if left:
+            st.warning(tr("auth_ui.login.attempts_left", n=left), icon=":material/warning:")
+        else:
+            st.warning(tr("auth_ui.login.attempts_none"), icon=":material/lock:")
+
+# Next to the form, not only in the sidebar (folded away on phones).
+st.page_link(AUTH_PAGES["reset"].file, label=tr("auth_ui.login.forgot"), icon=":material/lock_reset:")
+st.caption(tr("auth_ui.login.forgot_help"))

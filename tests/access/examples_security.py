@@ -33,8 +33,10 @@ def _role(env, code="viewer") -> int:
 
 
 def _user(env, **kw) -> int:
+    # No roles: a delegated administrator manages only accounts holding no more than they do, and the matrix's
+    # actor holds nothing but the permission under test.
     return env.call(user_services.create_user, username=env.unique("acc"), display_name="Access", password=PASSWORD,
-                    role_ids=[_role(env)], must_change_password=False, **kw)
+                    role_ids=[], must_change_password=False, **kw)
 
 
 @example(S + "services.create_admin")
@@ -62,7 +64,7 @@ def _(env):
 
 @example(S + "user_services.set_user_roles")
 def _(env):
-    return {"user_id": _user(env), "role_ids": [_role(env, "sales")]}
+    return {"user_id": _user(env), "role_ids": [_new_role(env)]}  # a role granting nothing the actor lacks
 
 
 @example(S + "user_services.set_user_password")
@@ -136,7 +138,7 @@ def _(env):
 
 @example(S + "role_services.set_role_grants")
 def _(env):
-    return {"role_id": _new_role(env), "grants": {"admin.user.view": "department"}}
+    return {"role_id": _new_role(env), "grants": {"admin.role.grant": "department"}}  # within the actor's own
 
 
 @example(S + "ip_services.add_ip_rule")
@@ -166,7 +168,9 @@ def _(env):
 
 @example(S + "registration_services.approve_registration")
 def _(env):
-    return {"user_id": _pending(env), "role_codes": ["viewer"]}
+    code = env.unique("r")
+    env.call(role_services.create_role, code=code, name_zh="角色", name_en="Role")
+    return {"user_id": _pending(env), "role_codes": [code]}
 
 
 @example(S + "registration_services.reject_registration")
@@ -194,5 +198,18 @@ def _(env):
 
 
 @example("erp_core.security.admin_page_queries.department_choices")
+def _(env):
+    return {"include_inactive": True}
+
+
+@example(S + "user_services.set_user_projects")
+def _(env):
+    from erp_core.masterdata.org_services import create_project
+
+    project = env.call(create_project, code=env.unique("P"), name="项目")
+    return {"user_id": _user(env), "project_ids": [project]}
+
+
+@example("erp_core.security.admin_page_queries.project_choices")
 def _(env):
     return {"include_inactive": True}

@@ -35,12 +35,13 @@ def test_lockout_after_threshold_then_admin_unlocks(db):
     _, admin = setup_company(db)
     uid = new_user(db, admin, "locky")
     errors = _fail(db, "locky", 5)
-    assert errors == ["error.login.invalid"] * 4 + ["error.login.locked"]
+    # one answer for every refusal: the attempt that locks, and the account once locked, look like a wrong password
+    assert errors == ["error.login.failed"] * 5
     assert user(db, uid).status == "locked"
-    # even the right password does not open a locked account
+    # even the right password does not open a locked account, and the answer does not tell it was right
     with pytest.raises(DomainError) as err:
         login(db, "locky", PASSWORD)
-    assert err.value.message_id == "error.login.locked"
+    assert err.value.message_id == "error.login.failed"
     assert [u.username for u in list_locked_users(db, admin)] == ["locky"]
     assert audit_entries(db, auth.LOCK_ACTION)[-1].entity_id == str(uid)
     unlock_user(db, admin, user_id=uid)
@@ -67,7 +68,7 @@ def test_timed_unlock_when_configured(db, moving_clock):
     moving_clock.advance(minutes=14)
     with pytest.raises(DomainError) as err:
         login(db, "timed", PASSWORD)
-    assert err.value.message_id == "error.login.locked"
+    assert err.value.message_id == "error.login.failed"
     moving_clock.advance(minutes=2)
     assert login(db, "timed", PASSWORD).user_id == uid
     assert any('"lockout_expired"' in e.details for e in audit_entries(db, "security.user.unlocked"))
@@ -102,7 +103,7 @@ def test_unknown_user_and_wrong_password_look_the_same(db):
         login(db, "known", "Wrong-Passw0rd!")
     with pytest.raises(LoginFailed) as b:
         login(db, "unknown-user", "Wrong-Passw0rd!")
-    assert a.value.message_id == b.value.message_id == "error.login.invalid"
+    assert a.value.message_id == b.value.message_id == "error.login.failed"
 
 
 def test_cookie_replayed_after_logout_does_not_log_in(db):

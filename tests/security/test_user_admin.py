@@ -89,7 +89,7 @@ def test_disable_revokes_sessions_and_blocks_login_enable_restores(db):
         actor_for_token(db, token, client_ip="10.0.0.5")
     with pytest.raises(DomainError) as err:
         login(db, "zhao", PASSWORD)
-    assert err.value.message_id == "error.login.disabled"
+    assert err.value.message_id == "error.login.failed"  # no oracle: as a wrong password
     with pytest.raises(InvalidTransition):
         disable_user(db, admin, user_id=uid)
     enable_user(db, admin, user_id=uid)
@@ -139,12 +139,17 @@ def test_the_last_active_administrator_is_kept(db):
     assert err.value.message_id == "error.security.last_admin"
     second = new_user(db, admin, "deputy", roles=("admin",))
     set_user_roles(db, admin, user_id=admin.user_id, role_ids=[role_id(db, "admin"), role_id(db, "viewer")])
-    # a user administrator without the admin role cannot disable the only remaining administrator
+    # a user administrator without the admin role cannot disable an administrator at all (it holds more)
     from tests.support.factories import actor
 
     helper = actor(admin.company_id, {"admin.user.disable": "all"})
-    disable_user(db, helper, user_id=second)
+    for target in (second, admin.user_id):
+        with pytest.raises(DomainError) as err:
+            disable_user(db, helper, user_id=target)
+        assert err.value.message_id == "error.security.user_beyond_own"
+    # an administrator may disable the other one; the last one stays (it cannot disable itself either)
+    disable_user(db, admin, user_id=second)
     with pytest.raises(DomainError) as err:
-        disable_user(db, helper, user_id=admin.user_id)
+        set_user_roles(db, admin, user_id=admin.user_id, role_ids=[role_id(db, "viewer")])
     assert err.value.message_id == "error.security.last_admin"
     assert user(db, admin.user_id).status == "active"

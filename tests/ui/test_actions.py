@@ -28,6 +28,6 @@ def test_ended_session_clears_the_login_and_reruns(ui_db, ui_company):
     at.run()
     assert not at.exception
     assert "erp_actor" not in at.session_state and "erp_session_token" not in at.session_state
-    assert at.session_state["erp_logout_reason"] == "other"
+    assert at.session_state["erp_logout_reason"] == "logout"  # the session's own end reason, now known
     assert at.session_state["runs"] == 2  # rerun: app.py would now show the login page
     assert not at.error

@@ -178,3 +178,52 @@ def test_sign_out_everywhere_ends_the_users_sessions(ui_db, ui_company, admin_ap
         live = uow.session.execute(select(UserSession.id).where(UserSession.user_id == uid,
                                                                 UserSession.revoked_at.is_(None))).all()
     assert live == []
+
+
+def test_no_false_stale_warning_after_this_pages_own_actions_or_the_users_login(ui_db, ui_company, admin_app):
+    """The edit form's version is this page's: a password set here, or the user signing in meanwhile, is no
+    'modified by someone else' (issue #11 item 30)."""
+    from erp_core.security.auth import login
+
+    at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
+    uid = _user(ui_db, "li.kuaiji").id
+    at.text_input(key="au_setpw").input("N3w-Passw0rd!x")
+    at.button(key="au_setpw_submit").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert _user(ui_db, "li.kuaiji").must_change_password
+    at = at.run()
+    assert "已被他人修改" not in texts(at), texts(at)
+    login(ui_db, "li.kuaiji", "N3w-Passw0rd!x", client_ip="10.0.0.9")  # the user signs in meanwhile
+    for _ in range(3):
+        login_fail = None
+        try:
+            login(ui_db, "li.kuaiji", "Wrong-Passw0rd!", client_ip="10.0.0.9")
+        except Exception as exc:  # noqa: BLE001
+            login_fail = exc
+        assert login_fail is not None
+    at = at.run()
+    assert "已被他人修改" not in texts(at), texts(at)
+    at.text_input(key=f"au_e_name_{uid}").input("李会计三")
+    at.button(key="au_save").click()
+    at = at.run()
+    assert not at.error, texts(at)
+    assert _user(ui_db, "li.kuaiji").display_name == "李会计三"
+
+
+def test_projects_are_assigned_on_the_user_form(ui_db, ui_company, admin_app):
+    from erp_core.masterdata.org_services import create_project
+    from tests.support.factories import admin_actor
+
+    admin = admin_actor(ui_db, ui_company)
+    p1 = create_project(ui_db, admin, code="PX1", name="一号项目")
+    at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
+    uid = _user(ui_db, "li.kuaiji").id
+    at.multiselect(key=f"au_projects_{uid}").select(p1)
+    at.button(key="au_projects_save").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    from erp_core.security.user_services import get_user
+
+    assert get_user(ui_db, admin, user_id=uid).project_ids == (p1,)
+    assert "已被他人修改" not in texts(at)

@@ -91,14 +91,21 @@ def test_login_with_good_password_reaches_home(ui_db, admin_password):
     assert at.session_state[TOKEN_KEY]
 
 
+def tr_zh(key: str) -> str:
+    from erp_core.i18n import t
+
+    return t(key, "zh_CN")
+
+
 def test_wrong_password_is_refused_with_a_clear_message(ui_db, admin_password):
     at = harness.login_with_form(harness.new_app().run(), "admin", "Wrong-Pass-123!")
-    assert [e.value for e in at.error] == ["用户名或密码错误"]
+    refused = tr_zh("error.login.failed")
+    assert [e.value for e in at.error] == [refused]
     assert at.title[0].value == "登录"
     assert TOKEN_KEY not in at.session_state
     # unknown user: the very same message, so usernames cannot be probed
     at = harness.login_with_form(at, "no.such.user", "Wrong-Pass-123!")
-    assert [e.value for e in at.error] == ["用户名或密码错误"]
+    assert [e.value for e in at.error] == [refused]
 
 
 def test_lockout_after_repeated_failures_even_with_the_right_password(ui_db, admin_password):
@@ -299,3 +306,18 @@ def test_login_as_fixture_gives_each_demo_user_their_home(login_as):
     assert viewer.title[0].value == "孙查看，欢迎回来"
     again = login_as("sun.chakan")  # a second browser session of the same user
     assert again.title[0].value == "孙查看，欢迎回来"
+
+
+def test_login_page_offers_forgot_password_and_counts_attempts_per_typed_username(ui_db, admin_password):
+    """Issue #11 item 25: the hint is the same whether the username exists or not (no enumeration oracle)."""
+    at = harness.new_app().run()
+    assert tr_zh("auth_ui.login.forgot") in [link.label for link in at.get("page_link")]
+    threshold = ui_db.settings.security.lockout_threshold
+    shown = {}
+    for name in ("admin", "no.such.user"):
+        for _ in range(2):
+            at = harness.login_with_form(at, name, "Wrong-Pass-123!")
+        shown[name] = [w.value for w in at.warning]
+    from erp_core.i18n import t
+
+    assert shown["admin"] == shown["no.such.user"] == [t("auth_ui.login.attempts_left", "zh_CN", n=threshold - 2)]
