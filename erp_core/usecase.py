@@ -141,7 +141,7 @@ def query(permission: str, *, zh: str, en: str, session: bool = True) -> Callabl
                 _deny(db, actor, permission)
             if not session:
                 with db.uow(readonly=True) as uow:
-                    _live_check(uow.session, actor)
+                    _live_check(db, uow.session, actor, permission)
                 return fn(Context(None, actor, permission, db, company_id=actor.company_id),  # type: ignore[arg-type]
                           *args, **kwargs)
             with db.uow(readonly=True) as uow:

@@ -4,16 +4,16 @@ which transition when), document_setting (number prefix, voucher mode per type),
 Each module's own header and line tables (built from erp_core.documents.models mixins) come with that module's
 migration.
 
-Revision ID: 0017
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = "0017"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
