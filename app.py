@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import LANGUAGE_NAMES, LOCALES, render_error
+from erp_core.i18n import LANGUAGE_NAMES, LOCALES
 from erp_core.kernel.errors import ConfigError, DomainError, NotAuthenticated
 from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
@@ -15,6 +15,7 @@ from ui.context import ACTOR_KEY, LOCALE_KEY, database, locale
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
+from ui.safe import error_md, md_escape
 
 _AFTER_FORCED = "erp_after_forced_steps"
 
@@ -68,7 +69,7 @@ def _sign_out() -> None:  # button callback: runs before the script, so this run
 def _user_menu(display_name: str, *, account_links: bool) -> None:
     """Sidebar: who is signed in, language, change password, sign out."""
     with st.sidebar:
-        st.markdown(f"**{display_name}**")
+        st.markdown(f"**{md_escape(display_name)}**")
         _language_picker("erp_lang_user", _pick_user_language)
         if account_links:
             st.page_link(ACCOUNT_PAGES["password"].file, label=tr("nav.account.password"),
@@ -136,4 +137,4 @@ def main() -> None:
 try:
     main()
 except ConfigError as err:  # invalid settings stop the app with a message naming the setting
-    st.error(render_error(err, locale()), icon=":material/settings_alert:")
+    st.error(error_md(err, locale()), icon=":material/settings_alert:")

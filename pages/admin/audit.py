@@ -22,6 +22,7 @@ from erp_core.security.audit_services import (
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import datetime, tr
+from ui.safe import md, md_escape
 
 actor = require_actor()
 zone = ZoneInfo(actor.time_zone)
@@ -75,7 +76,7 @@ if page_no > result.pages:
 
 if result.pages > 1:
     st.number_input(tr("admin_ui.page"), min_value=1, max_value=result.pages, step=1, key="aa_page", width=200)
-st.caption(tr("admin_ui.count", total=result.total, page=result.page, pages=result.pages))
+st.caption(md("admin_ui.count", total=result.total, page=result.page, pages=result.pages))
 
 st.dataframe([{
     tr("security.audit.col.seq"): r.seq,
@@ -95,8 +96,8 @@ if result.rows:
                        format_func=lambda s: f"#{s} · {by_seq[s].action} · {by_seq[s].username}")
     entry = by_seq[seq]
     with st.container(border=True):
-        st.markdown(f"**#{entry.seq}** · {datetime(entry.at_utc)} · {entry.username} · `{entry.action}` · "
-                    f"{tr(f'admin_ui.outcome.{entry.outcome}')}")
+        st.markdown(f"**#{md_escape(entry.seq)}** · {datetime(entry.at_utc)} · {md_escape(entry.username)} · "
+                    f"{md_escape(entry.action)} · {tr(f'admin_ui.outcome.{entry.outcome}')}")
         changes = entry.details.get("changes") if isinstance(entry.details, dict) else None
         if changes:
             st.markdown(f"**{tr('admin_ui.audit.changes')}**")
@@ -110,7 +111,7 @@ if result.rows:
             st.caption(tr("admin_ui.audit.no_changes"))
         with st.expander(tr("admin_ui.audit.raw")):
             st.json(entry.details)
-            st.caption(f"hash {entry.hash}")
+            st.caption(f"hash {md_escape(entry.hash)}")
 
 # --- export ---------------------------------------------------------------------------------------------------
 st.subheader(tr("admin_ui.audit.export"))
@@ -138,7 +139,7 @@ if st.button(tr("admin_ui.audit.verify_button"), key="aa_verify", icon=":materia
             st.success(tr("admin_ui.audit.verify_ok"), icon=":material/verified:")
         else:
             b = broken[1]
-            st.error(tr("admin_ui.audit.verify_broken", seq=b.seq if b.seq is not None else "?",
+            st.error(md("admin_ui.audit.verify_broken", seq=b.seq if b.seq is not None else "?",
                         id=b.id if b.id is not None else "?", reason=tr(f"admin_ui.audit.reason.{b.reason}")),
                      icon=":material/gpp_bad:")
 

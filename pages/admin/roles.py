@@ -19,6 +19,7 @@ from erp_core.security.role_services import (
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md
 
 SCOPES = ("none", "all", "department", "project", "own")
 
@@ -76,7 +77,7 @@ if st.session_state.get("ar_pick") not in by_id:
 picked = st.selectbox(tr("admin_ui.roles.pick"), list(by_id), key="ar_pick",
                       format_func=lambda i: f"{by_id[i].code} — {_name(by_id[i])}")
 role = by_id[picked]
-st.subheader(tr("admin_ui.roles.detail", code=role.code))
+st.subheader(md("admin_ui.roles.detail", code=role.code))
 
 tab_matrix, tab_edit = st.tabs([tr("admin_ui.roles.tab_matrix"), tr("admin_ui.roles.tab_edit")])
 

@@ -24,6 +24,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor, settings
 from ui.i18n import datetime, tr
 from ui.nav import all_pages
+from ui.safe import md, md_escape
 
 PAGE_SIZE = 25
 
@@ -68,7 +69,7 @@ if links:
 # --- create ---------------------------------------------------------------------------------------------------
 if actor.may("admin.user.create"):
     with st.expander(tr("admin_ui.users.create"), icon=":material/person_add:"):
-        st.caption(tr("ui.password_policy", min=settings().security.password_min_length))
+        st.caption(md("ui.password_policy", min=settings().security.password_min_length))
         with st.form("au_create_form", clear_on_submit=False):
             c1, c2 = st.columns(2)
             new_username = c1.text_input(tr("field.username"), key="au_new_username")
@@ -114,7 +115,7 @@ pages = max(1, -(-len(users) // PAGE_SIZE))
 page = int(st.number_input(tr("admin_ui.page"), min_value=1, max_value=pages, value=1, step=1, key="au_page")) \
     if pages > 1 else 1
 shown = users[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-st.caption(tr("admin_ui.count", total=len(users), page=page, pages=pages))
+st.caption(md("admin_ui.count", total=len(users), page=page, pages=pages))
 st.dataframe([{
     tr("field.username"): u.username,
     tr("field.security.display_name"): u.display_name,
@@ -139,14 +140,14 @@ user = run_action(get_user, user_id=picked)
 if user is None:
     st.stop()
 
-st.subheader(tr("admin_ui.users.detail", username=user.username))
+st.subheader(md("admin_ui.users.detail", username=user.username))
 m1, m2 = st.columns(2)
 m1.metric(tr("admin_ui.users.status"), _status(user.status))
 m2.metric(tr("admin_ui.users.failed_logins"), user.failed_logins)
-st.caption(f"{tr('admin_ui.users.last_login')}: {_when(user.last_login_at) or '—'} · "
-           f"{tr('admin_ui.users.created_at')}: {_when(user.created_at)} · "
-           f"{tr('field.security.roles')}: {', '.join(user.role_codes) or '—'} · "
-           f"{tr('field.security.department')}: {_dep(user.department_id) or '—'}")
+st.caption(f"{tr('admin_ui.users.last_login')}: {md_escape(_when(user.last_login_at) or '—')} · "
+           f"{tr('admin_ui.users.created_at')}: {md_escape(_when(user.created_at))} · "
+           f"{tr('field.security.roles')}: {md_escape(', '.join(user.role_codes) or '—')} · "
+           f"{tr('field.security.department')}: {md_escape(_dep(user.department_id) or '—')}")
 if user.must_change_password:
     st.caption(tr("admin_ui.users.must_change_pending"))
 
@@ -228,7 +229,7 @@ with tab_actions:
                                icon=":material/key:")
                     st.code(issued.code, language=None)
                     if issued.emailed_to:
-                        st.caption(tr("admin_ui.users.reset_code_emailed", email=issued.emailed_to))
+                        st.caption(md("admin_ui.users.reset_code_emailed", email=issued.emailed_to))
     if actor.may("admin.user.set_password"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.set_password')}**")
@@ -238,7 +239,7 @@ with tab_actions:
             if set_pw:
                 revoked = run_action(set_user_password, user_id=user.id, password=pw)
                 if revoked is not None:
-                    st.success(tr("admin_ui.users.password_set", sessions=revoked), icon=":material/task_alt:")
+                    st.success(md("admin_ui.users.password_set", sessions=revoked), icon=":material/task_alt:")
     if actor.may("admin.session.revoke"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.signout_all')}**")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import has, render_error
+from erp_core.i18n import has
 from ui import auth
 from ui.context import locale
 from ui.i18n import tr
+from ui.safe import error_md
 
 DEMO_PASSWORDS_KEY = "erp_demo_passwords"
 
@@ -40,4 +41,4 @@ if st.session_state.get("authentication_status"):
 
 error = auth.login_error()
 if error is not None:
-    st.error(render_error(error, locale()), icon=":material/error:")
+    st.error(error_md(error, locale()), icon=":material/error:")

@@ -21,6 +21,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, money_text, show_flash
 from ui.i18n import tr
+from ui.safe import md
 
 actor = require_actor()
 st.title(tr("nav.finance_close.bankrec"))
@@ -154,7 +155,7 @@ with tab_statement:
         if rec.balanced:
             st.success(tr("finance_bankrec.balanced"))
         else:
-            st.error(tr("finance_bankrec.unbalanced", diff=amount(rec.adjusted_bank - rec.adjusted_book)))
+            st.error(md("finance_bankrec.unbalanced", diff=amount(rec.adjusted_bank - rec.adjusted_book)))
         b1, b2 = st.columns(2)
         with b1:
             st.caption(tr("finance_bankrec.book_unmatched"))

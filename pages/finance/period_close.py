@@ -12,6 +12,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, show_flash
 from ui.i18n import tr
+from ui.safe import md
 
 actor = require_actor()
 st.title(tr("nav.finance_close.period_close"))
@@ -29,9 +30,9 @@ if checklist is None:
 
 closed = checklist.status == "closed"
 if closed:
-    st.info(tr("finance_close.status_closed", period=period), icon=":material/lock:")
+    st.info(md("finance_close.status_closed", period=period), icon=":material/lock:")
 else:
-    st.write(tr("finance_close.status_open", period=period))
+    st.write(md("finance_close.status_open", period=period))
 st.caption(tr("finance_close.taxpayer_caption", kind=tr(f"finance_close.taxpayer.{checklist.taxpayer_type}")))
 
 st.subheader(tr("finance_close.checklist"))
