@@ -12,15 +12,18 @@ from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
 from ui import auth
 from ui.context import ACTOR_KEY, LOCALE_KEY, database, locale
+from ui.denied import denied_pages
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
 from ui.safe import error_md, md_escape
+from ui.widgets import localize_streamlit_defaults
 
 _AFTER_FORCED = "erp_after_forced_steps"
 
 st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
                    initial_sidebar_state="auto")
+localize_streamlit_defaults()  # Streamlit's own "Choose an option" / "None" in the reader's language
 
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
@@ -59,6 +62,8 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
         pages.insert(1, _page(AUTH_PAGES["register"]))
+    # Any other page's address says "sign in first" in the reader's language (not Streamlit's "Page not found").
+    pages += denied_pages({page_url_path(p) for p in AUTH_PAGES.values()}, signed_in=False)
     st.navigation(pages).run()
 
 
@@ -120,6 +125,9 @@ def main() -> None:
                 landing_page = pages[-1]
         if pages:
             nav[tr(group)] = pages
+    # The pages this actor may not open answer at their address with a localized explanation (hidden entries).
+    if nav:
+        next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}, signed_in=True))
     # Every page is listed: an administrator has ~45, and Streamlit's default folds all but ten behind "View N
     # more", which hid whole modules.
     current = st.navigation(nav, expanded=True)
