@@ -17,7 +17,7 @@ from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
 from ui.safe import error_md, md_escape
-from ui.widgets import localize_streamlit_defaults
+from ui.widgets import keep_choices_across_language_switch, localize_streamlit_defaults
 
 _AFTER_FORCED = "erp_after_forced_steps"
 
@@ -38,10 +38,12 @@ def _language_picker(key: str, on_change) -> None:
 
 
 def _pick_anonymous_language() -> None:
+    keep_choices_across_language_switch()
     st.session_state[LOCALE_KEY] = st.session_state["erp_lang_anon"]
 
 
 def _pick_user_language() -> None:
+    keep_choices_across_language_switch()
     chosen = st.session_state["erp_lang_user"]
     st.session_state[LOCALE_KEY] = chosen
     actor = st.session_state.get(ACTOR_KEY)
@@ -62,7 +64,7 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
         pages.insert(1, _page(AUTH_PAGES["register"]))
-    # Any other page's address says "sign in first" in the reader's language (not Streamlit's "Page not found").
+    # Any other page's address shows the sign-in form (not Streamlit's English "Page not found"), then the page.
     pages += denied_pages({page_url_path(p) for p in AUTH_PAGES.values()}, signed_in=False)
     st.navigation(pages).run()
 

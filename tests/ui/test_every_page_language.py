@@ -147,3 +147,29 @@ def test_an_address_before_signing_in_shows_the_sign_in_form_then_the_page(ui_db
     at = at.run()  # the login cookie's rerun
     assert not at.exception, at.exception
     assert at.title[0].value == "科目余额表"
+
+
+def test_a_language_switch_keeps_the_filters_the_user_chose(admin_app):
+    """The trial balance's filters travel as translated labels; after a switch the same account, level and
+    periods stay chosen and show in the new language (they were dropped, or showed the old label while the page
+    used the default)."""
+    at = admin_app.switch_page("pages/reports/trial_balance.py").run()
+    account = at.selectbox(key="tb_acc_from").options[3]  # "1012 其他货币资金"
+    at.selectbox(key="tb_acc_from").set_value(account.split()[0])
+    at.selectbox(key="tb_level").set_value(2)
+    at.selectbox(key="tb_from").set_value(at.selectbox(key="tb_from").options[2])
+    chosen_from = at.selectbox(key="tb_from").value
+    at = at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    code = account.split()[0]
+    at = _switch(at, "en")
+    assert not at.exception, at.exception
+    assert at.session_state["tb_acc_from"] == code
+    assert at.session_state["tb_level"] == 2
+    assert at.session_state["tb_from"] == chosen_from
+    shown = at.selectbox(key="tb_acc_from")
+    assert shown.options[shown.index].startswith(code) and shown.options[shown.index] != account  # English label
+    assert at.selectbox(key="tb_level").options[0] == "All levels"
+    at = _switch(at, "zh_CN")
+    assert at.session_state["tb_acc_from"] == code and at.session_state["tb_level"] == 2
+    assert at.selectbox(key="tb_acc_from").options[at.selectbox(key="tb_acc_from").index] == account
