@@ -11,7 +11,7 @@ from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
 from ui import auth
-from ui.context import ACTOR_KEY, LOCALE_KEY, database, locale
+from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale
 from ui.denied import denied_pages
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
@@ -103,6 +103,7 @@ def main() -> None:
         _anonymous(authenticator)
         return
     st.session_state[LOCALE_KEY] = actor.locale
+    st.session_state[DATE_FORMAT_KEY] = profile.date_format  # every page writes dates the company's way
     authenticator.flush_cookie()
     if profile.must_change_password or not profile.first_login_done:
         # Forced steps, in this order: a password of one's own, then the first-login preferences (once).

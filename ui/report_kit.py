@@ -13,6 +13,7 @@ import streamlit as st
 from erp_core.i18n import format as fmt
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.context import locale
+from ui.i18n import date as fmt_date
 from ui.i18n import datetime as fmt_datetime
 from ui.i18n import tr
 from ui.safe import md
@@ -51,6 +52,10 @@ def _cell(value, money: bool):
         return ""
     if money and isinstance(value, Decimal):
         return fmt.format_number(value, locale(), 2)
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        value = value.date()  # a DATE column read through pandas
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return fmt_date(value)  # the company's date format (settings)
     return str(value)  # one type per column (headings have no line number)
 
 
