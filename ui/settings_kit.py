@@ -26,7 +26,7 @@ def succeed(message_key: str = "settings.saved", *, forget: Sequence[str] = (), 
     """After a successful change: forget the given widget/session keys, show the message after a rerun."""
     for key in forget:
         st.session_state.pop(key, None)
-    st.session_state[FLASH_KEY] = tr(message_key, **params)
+    st.session_state[FLASH_KEY] = md(message_key, **params)  # params may quote a record: shown as text
     st.rerun()
 
 

@@ -72,7 +72,7 @@ with tab_import:
                     result = done(import_bank_statement, account_code=code, filename=upload.name, content=content,
                                   mapping={k: v for k, v in mapping.items() if v})
                     if result:
-                        flash(tr("finance_bankrec.imported", n=result.line_count, skipped=result.skipped))
+                        flash(md("finance_bankrec.imported", n=result.line_count, skipped=result.skipped))
                         st.rerun()
 
 with tab_match:
@@ -97,7 +97,7 @@ with tab_match:
         if st.button(tr("finance_bankrec.auto", n=n), type="primary", disabled=n == 0):
             ids = done(auto_match, account_code=code, window_days=int(window), min_score=min_score)
             if ids is not None:
-                flash(tr("finance_bankrec.matched", n=0 if ids is True else len(ids)))
+                flash(md("finance_bankrec.matched", n=0 if ids is True else len(ids)))
                 st.rerun()
 
     rec = run_action(reconciliation, account_code=code, as_of=dt.date.today() + dt.timedelta(days=3660))
@@ -109,7 +109,7 @@ with tab_match:
         st_id = m1.selectbox(tr("finance_bankrec.bank_line"), list(bank), format_func=bank.get, key="br_st")
         gl_id = m2.selectbox(tr("finance_bankrec.book_line"), list(book), format_func=book.get, key="br_gl")
         if st.button(tr("finance_bankrec.match")) and done(confirm_matches, pairs=[(st_id, gl_id)]):
-            flash(tr("finance_bankrec.matched", n=1))
+            flash(md("finance_bankrec.matched", n=1))
             st.rerun()
 
     matches = run_action(list_matches, account_code=code) or []
@@ -129,7 +129,7 @@ with tab_match:
                                key="br_undo")
             sure = u2.checkbox(tr("finance_bankrec.confirm_undo"), key="br_undo_ok")
             if u2.button(tr("finance_bankrec.undo"), disabled=not sure) and done(undo_match, match_id=mid):
-                flash(tr("finance_bankrec.undone"))
+                flash(md("finance_bankrec.undone"))
                 st.rerun()
     else:
         st.info(tr("finance_bankrec.no_matches"))

@@ -58,13 +58,13 @@ if not closed and actor.may("finance.period.close"):
     if g.button(tr("finance_close.generate"), help=tr("finance_close.generate_help")):
         ids = done(generate_close_vouchers, period=period)
         if ids is not None:
-            flash(tr("finance_close.generated_n", n=0 if ids is True else len(ids)))
+            flash(md("finance_close.generated_n", n=0 if ids is True else len(ids)))
             st.rerun()
     confirm = c.checkbox(tr("finance_close.confirm_close", period=period), key="pc_confirm")
     if c.button(tr("finance_close.close"), type="primary", disabled=not confirm):
         result = done(close_period, period=period)
         if result:
-            flash(tr("finance_close.closed", period=period, n=len(result.voucher_ids)))
+            flash(md("finance_close.closed", period=period, n=len(result.voucher_ids)))
             st.rerun()
 
 if closed and actor.may("finance.period.reopen"):
@@ -77,5 +77,5 @@ if closed and actor.may("finance.period.reopen"):
         if not sure:
             st.warning(tr("finance_close.tick_to_confirm"))
         elif done(reopen_period, period=period, reason=reason):
-            flash(tr("finance_close.reopened", period=period))
+            flash(md("finance_close.reopened", period=period))
             st.rerun()

@@ -195,7 +195,7 @@ if save:
         new_version = done(update_voucher, voucher_id=detail.id, version=detail.version, voucher_date=vdate,
                            voucher_type=vtype, attachments=int(attachments), lines=_lines())
         if new_version:
-            flash(tr("finance.entry.updated", number=detail.display_no))
+            flash(md("finance.entry.updated", number=detail.display_no))
             st.session_state.pop("ve_loaded", None)
             st.rerun()
     else:
@@ -203,7 +203,7 @@ if save:
                       lines=_lines())
         if new_id:
             created = run_action(get_voucher, voucher_id=new_id)
-            flash(tr("finance.entry.created", number=created.display_no if created else new_id))
+            flash(md("finance.entry.created", number=created.display_no if created else new_id))
             st.session_state[VIEW_KEY] = new_id
             _reset()
             st.rerun()

@@ -94,7 +94,7 @@ with tab_list:
                 posted.append((r.id, r.display_no))
             except DomainError as err:
                 failed.append(f"{md_escape(r.display_no)}: {error_md(err, loc)}")
-        flash(tr("finance.list.bulk_done", action=tr(action_key), ok=ok, failed=len(failed)))
+        flash(md("finance.list.bulk_done", action=tr(action_key), ok=ok, failed=len(failed)))
         st.session_state["vl_failures"] = failed
         st.session_state["vl_budget_warnings"] = _over_budget(posted) if fn is post_voucher else []
         st.rerun()
@@ -152,7 +152,7 @@ with tab_list:
                     st.write(md("finance.detail.confirm_post", number=detail.display_no))
                     if st.button(tr("finance.confirm"), key="vl_post_one", type="primary"):
                         if done(post_voucher, voucher_id=detail.id):
-                            flash(tr("finance.detail.posted", number=detail.display_no))
+                            flash(md("finance.detail.posted", number=detail.display_no))
                             st.session_state["vl_budget_warnings"] = _over_budget([(detail.id, detail.display_no)])
                             st.rerun()
             if detail.status == "draft" and actor.may("finance.voucher.delete"):
@@ -160,7 +160,7 @@ with tab_list:
                     st.write(md("finance.confirm_delete", what=detail.display_no))
                     if st.button(tr("finance.confirm"), key="vl_del_go", type="primary"):
                         if done(delete_voucher, voucher_id=detail.id, version=detail.version):
-                            flash(tr("finance.deleted"))
+                            flash(md("finance.deleted"))
                             st.rerun()
             if detail.status == "posted" and not detail.reversed_by_id and not detail.reverses_id \
                     and actor.may("finance.voucher.reverse"):
@@ -170,7 +170,7 @@ with tab_list:
                     if st.button(tr("finance.confirm"), key="vl_rev_go", type="primary"):
                         new_id = done(reverse_voucher, voucher_id=detail.id, voucher_date=rdate)
                         if new_id:
-                            flash(tr("finance.detail.reversed", number=detail.display_no))
+                            flash(md("finance.detail.reversed", number=detail.display_no))
                             st.rerun()
 
 with tab_gaps:
@@ -191,7 +191,7 @@ with tab_gaps:
             if st.button(tr("finance.confirm"), key="vg_go", type="primary"):
                 moved = done(renumber_vouchers, period=g.period, voucher_type=g.voucher_type)
                 if moved is not None:
-                    flash(tr("finance.gaps.done", count=len(moved) if isinstance(moved, dict) else 0))
+                    flash(md("finance.gaps.done", count=len(moved) if isinstance(moved, dict) else 0))
                     st.rerun()
 
 if tab_import:
@@ -234,5 +234,5 @@ if tab_import:
                     else:
                         st.session_state["vi_done"] = digest
                         key = "finance.import.posted" if post_too else "finance.import.done"
-                        flash(tr(key, vouchers=done_report.vouchers, lines=done_report.lines))
+                        flash(md(key, vouchers=done_report.vouchers, lines=done_report.lines))
                         st.rerun()

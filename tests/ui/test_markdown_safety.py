@@ -15,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKDOWN_CALLS = {"markdown", "write", "caption", "info", "success", "warning", "error", "toast", "title", "header",
-                  "subheader", "expander", "metric", "popover", "tabs", "exception", "badge", "page_link"}
+                  "subheader", "expander", "metric", "popover", "tabs", "exception", "badge", "page_link",
+                  "flash", "succeed"}  # the last two: ui helpers that show the message in st.success after a rerun
 SAFE_CALLS = {"md_escape", "md", "text_line", "error_md", "money", "date", "datetime", "format_money",
               "format_number", "format_date", "format_datetime", "money_text", "len", "int", "float", "round",
               "sum", "min", "max", "abs", "count"}
@@ -71,12 +72,15 @@ def _built(node: ast.AST) -> bool:
 def markdown_violations(source: str, filename: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source, filename)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in MARKDOWN_CALLS):
+        if not isinstance(node, ast.Call):
             continue
-        first = [] if node.func.attr == "page_link" else list(node.args[:1])  # page_link(page, label=...)
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            node.func.id if isinstance(node.func, ast.Name) and node.func.id in ("flash", "succeed") else None
+        if name not in MARKDOWN_CALLS:
+            continue
+        first = [] if name == "page_link" else list(node.args[:1])  # page_link(page, label=...)
         args = first + [k.value for k in node.keywords if k.arg in ("body", "label")]
-        if node.func.attr == "tabs" and node.args and isinstance(node.args[0], ast.List | ast.Tuple):
+        if name == "tabs" and node.args and isinstance(node.args[0], ast.List | ast.Tuple):
             args = list(node.args[0].elts)
         for arg in args:
             parts = arg.elts if isinstance(arg, ast.List | ast.Tuple) else [arg]
