@@ -182,7 +182,7 @@ def _export(screen: RecordScreen, search: str | None, active: bool | None) -> No
     if c2.button(tr("masterdata.export"), key=f"{perm}_export", icon=":material/download:"):
         f = run_action(screen.export_q, fmt=fmt, search=search or None, active=active)
         if f is not None:
-            st.download_button(tr("masterdata.download", name=f.filename), f.data, file_name=f.filename,
+            st.download_button(md("masterdata.download", name=f.filename), f.data, file_name=f.filename,
                                mime=f.mime, key=f"{perm}_dl")
 
 

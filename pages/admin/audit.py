@@ -127,7 +127,7 @@ if prepared:
     fmt, data = prepared
     stamp = dt.datetime.now(zone).strftime("%Y%m%d-%H%M%S")
     mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    st.download_button(tr("admin_ui.audit.download", fmt=fmt.upper()), data=data, file_name=f"audit-{stamp}.{fmt}",
+    st.download_button(md("admin_ui.audit.download", fmt=fmt.upper()), data=data, file_name=f"audit-{stamp}.{fmt}",
                        mime=mime, key="aa_download", icon=":material/download:")
 
 # --- verify ---------------------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ if actor.may("admin.audit.archive"):
         today = dt.datetime.now(zone).date()
         before = st.date_input(tr("field.security.before"), value=today - dt.timedelta(days=365), max_value=today,
                                key="aa_before")
-        ok = st.checkbox(tr("admin_ui.audit.archive_confirm", date=str(before)), key="aa_archive_ok")
+        ok = st.checkbox(md("admin_ui.audit.archive_confirm", date=str(before)), key="aa_archive_ok")
         if st.button(tr("admin_ui.audit.archive_button"), key="aa_archive", disabled=not ok, type="primary"):
             with st.status(tr("admin_ui.audit.archiving"), expanded=True) as status:
                 st.write(tr("admin_ui.audit.archive_step"))

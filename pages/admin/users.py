@@ -201,7 +201,7 @@ with tab_actions:
     if user.status in ("active", "locked") and actor.may("admin.user.disable"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.disable')}**")
-            ok = st.checkbox(tr("admin_ui.users.disable_confirm", username=user.username), key="au_disable_ok")
+            ok = st.checkbox(md("admin_ui.users.disable_confirm", username=user.username), key="au_disable_ok")
             if st.button(tr("admin_ui.users.disable"), key="au_disable", disabled=not ok, type="primary"):
                 revoked = run_action(disable_user, user_id=user.id)
                 if revoked is not None:
@@ -212,7 +212,7 @@ with tab_actions:
     if user.status == "disabled" and actor.may("admin.user.enable"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.enable')}**")
-            ok = st.checkbox(tr("admin_ui.users.enable_confirm", username=user.username), key="au_enable_ok")
+            ok = st.checkbox(md("admin_ui.users.enable_confirm", username=user.username), key="au_enable_ok")
             if st.button(tr("admin_ui.users.enable"), key="au_enable", disabled=not ok, type="primary"):
                 if done(enable_user, user_id=user.id):
                     st.session_state.pop("au_enable_ok", None)
@@ -243,7 +243,7 @@ with tab_actions:
     if actor.may("admin.session.revoke"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.signout_all')}**")
-            ok = st.checkbox(tr("admin_ui.users.signout_confirm", username=user.username), key="au_signout_ok")
+            ok = st.checkbox(md("admin_ui.users.signout_confirm", username=user.username), key="au_signout_ok")
             if st.button(tr("admin_ui.users.signout_all"), key="au_signout", disabled=not ok):
                 n = run_action(sign_out_user_everywhere, user_id=user.id)
                 if n is not None:

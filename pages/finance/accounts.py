@@ -15,6 +15,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.finance_kit import done, flash, show_flash
 from ui.i18n import tr
+from ui.safe import md
 
 F = "field.finance.account."
 AUX = ("customer", "supplier", "department", "project", "employee", "product")
@@ -106,7 +107,7 @@ if actor.may("finance.account.edit") or actor.may("finance.account.freeze") or a
                     flash(tr("finance.saved"))
                     st.rerun()
         if actor.may("finance.account.delete"):
-            sure = b2.checkbox(tr("finance.confirm_delete", what=acc.code), key=f"acc_del_ok_{picked}")
+            sure = b2.checkbox(md("finance.confirm_delete", what=acc.code), key=f"acc_del_ok_{picked}")
             if b2.button(tr("finance.delete"), key=f"acc_del_{picked}", disabled=not sure, icon=":material/delete:"):
                 if done(delete_account, account_id=picked):
                     st.session_state.pop("acc_pick", None)

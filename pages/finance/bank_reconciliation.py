@@ -94,7 +94,7 @@ with tab_match:
     if can_match and suggestions:
         min_score = st.slider(tr("finance_bankrec.min_score"), 50, 100, 70, key="br_min")
         n = sum(1 for s in suggestions if s.score >= min_score)
-        if st.button(tr("finance_bankrec.auto", n=n), type="primary", disabled=n == 0):
+        if st.button(md("finance_bankrec.auto", n=n), type="primary", disabled=n == 0):
             ids = done(auto_match, account_code=code, window_days=int(window), min_score=min_score)
             if ids is not None:
                 flash(md("finance_bankrec.matched", n=0 if ids is True else len(ids)))

@@ -60,7 +60,7 @@ if not closed and actor.may("finance.period.close"):
         if ids is not None:
             flash(md("finance_close.generated_n", n=0 if ids is True else len(ids)))
             st.rerun()
-    confirm = c.checkbox(tr("finance_close.confirm_close", period=period), key="pc_confirm")
+    confirm = c.checkbox(md("finance_close.confirm_close", period=period), key="pc_confirm")
     if c.button(tr("finance_close.close"), type="primary", disabled=not confirm):
         result = done(close_period, period=period)
         if result:
@@ -71,7 +71,7 @@ if closed and actor.may("finance.period.reopen"):
     st.subheader(tr("finance_close.reopen"))
     with st.form("pc_reopen"):
         reason = st.text_area(tr("field.finance_close.reason"), max_chars=500)
-        sure = st.checkbox(tr("finance_close.confirm_reopen", period=period))
+        sure = st.checkbox(md("finance_close.confirm_reopen", period=period))
         go = st.form_submit_button(tr("finance_close.reopen"))
     if go:
         if not sure:

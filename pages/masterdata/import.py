@@ -33,7 +33,7 @@ for param in spec.params:
 for col, fmt in ((c1, "xlsx"), (c2, "csv")):
     template = run_action(spec.template, fmt=fmt, locale=locale())
     if template is not None:
-        col.download_button(tr("masterdata.import.template", fmt=fmt.upper()), template.data,
+        col.download_button(md("masterdata.import.template", fmt=fmt.upper()), template.data,
                             file_name=template.filename, mime=template.mime, key=f"tpl_{kind}_{fmt}")
 
 upload = st.file_uploader(tr("masterdata.import.file"), type=["csv", "xlsx"], key=f"upload_{kind}")

@@ -16,7 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 MARKDOWN_CALLS = {"markdown", "write", "caption", "info", "success", "warning", "error", "toast", "title", "header",
                   "subheader", "expander", "metric", "popover", "tabs", "exception", "badge", "page_link",
-                  "flash", "succeed"}  # the last two: ui helpers that show the message in st.success after a rerun
+                  "flash", "succeed",  # ui helpers that show the message in st.success after a rerun
+                  # widget labels take bold, italics, links and IMAGES (drawn at text height: still fetched)
+                  "button", "checkbox", "toggle", "download_button", "form_submit_button", "link_button", "radio",
+                  "selectbox", "multiselect", "text_input", "number_input", "text_area", "date_input",
+                  "time_input", "slider", "select_slider", "file_uploader", "color_picker", "segmented_control",
+                  "pills"}
 SAFE_CALLS = {"md_escape", "md", "text_line", "error_md", "money", "date", "datetime", "format_money",
               "format_number", "format_date", "format_datetime", "money_text", "len", "int", "float", "round",
               "sum", "min", "max", "abs", "count"}
