@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import LANGUAGE_NAMES, LOCALES, render_error
+from erp_core.i18n import LANGUAGE_NAMES, LOCALES
 from erp_core.kernel.errors import Busy, ConfigError, DomainError, NotAuthenticated
 from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
 from ui import auth
-from ui.context import ACTOR_KEY, LOCALE_KEY, database, locale
+from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale
+from ui.denied import denied_pages
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
+from ui.safe import error_md, md_escape
+from ui.widgets import keep_choices_across_language_switch, localize_streamlit_defaults
 
 _AFTER_FORCED = "erp_after_forced_steps"
 
 st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
                    initial_sidebar_state="auto")
+localize_streamlit_defaults()  # Streamlit's own "Choose an option" / "None" in the reader's language
 
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
@@ -34,10 +38,12 @@ def _language_picker(key: str, on_change) -> None:
 
 
 def _pick_anonymous_language() -> None:
+    keep_choices_across_language_switch()
     st.session_state[LOCALE_KEY] = st.session_state["erp_lang_anon"]
 
 
 def _pick_user_language() -> None:
+    keep_choices_across_language_switch()
     chosen = st.session_state["erp_lang_user"]
     st.session_state[LOCALE_KEY] = chosen
     actor = st.session_state.get(ACTOR_KEY)
@@ -58,6 +64,8 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
         pages.insert(1, _page(AUTH_PAGES["register"]))
+    # Any other page's address shows the sign-in form (not Streamlit's English "Page not found"), then the page.
+    pages += denied_pages({page_url_path(p) for p in AUTH_PAGES.values()}, signed_in=False)
     current = st.navigation(pages)
     _fold_sidebar_on_phones()
     current.run()
@@ -96,7 +104,7 @@ def _sign_out() -> None:  # button callback: runs before the script, so this run
 def _user_menu(display_name: str, *, account_links: bool) -> None:
     """Sidebar: who is signed in, language, change password, sign out."""
     with st.sidebar:
-        st.markdown(f"**{display_name}**")
+        st.markdown(f"**{md_escape(display_name)}**")
         _language_picker("erp_lang_user", _pick_user_language)
         if account_links:
             st.page_link(ACCOUNT_PAGES["password"].file, label=tr("nav.account.password"),
@@ -123,6 +131,7 @@ def main() -> None:
         _anonymous(authenticator)
         return
     st.session_state[LOCALE_KEY] = actor.locale
+    st.session_state[DATE_FORMAT_KEY] = profile.date_format  # every page writes dates the company's way
     authenticator.flush_cookie()
     if profile.must_change_password or not profile.first_login_done:
         # Forced steps, in this order: a password of one's own, then the first-login preferences (once).
@@ -147,6 +156,9 @@ def main() -> None:
                 landing_page = pages[-1]
         if pages:
             nav[tr(group)] = pages
+    # The pages this actor may not open answer at their address with a localized explanation (hidden entries).
+    if nav:
+        next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}, signed_in=True))
     # Every page is listed: an administrator has ~45, and Streamlit's default folds all but ten behind "View N
     # more", which hid whole modules.
     current = st.navigation(nav, expanded=True)
@@ -165,6 +177,6 @@ def main() -> None:
 try:
     main()
 except ConfigError as err:  # invalid settings stop the app with a message naming the setting
-    st.error(render_error(err, locale()), icon=":material/settings_alert:")
+    st.error(error_md(err, locale()), icon=":material/settings_alert:")
 except Busy as err:  # every pooled connection stayed in use (many users at once): "busy, try again", no traceback
-    st.error(render_error(err, locale()), icon=":material/hourglass_top:")
+    st.error(error_md(err, locale()), icon=":material/hourglass_top:")

@@ -14,15 +14,16 @@ from ui.context import require_actor
 from ui.i18n import date, money, tr
 from ui.nav import pages_for
 from ui.pages import page_exists
+from ui.safe import md, md_escape
 
 actor = require_actor()
 profile = run_action(my_profile)
 if profile is None:
     st.stop()
 
-st.title(tr("home.welcome", name=profile.display_name))
+st.title(md("home.welcome", name=profile.display_name))
 today = dt.datetime.now(ZoneInfo(actor.time_zone)).date()
-st.markdown(f"**{profile.company_name}** · {date(today)}")
+st.markdown(f"**{md_escape(profile.company_name)}** · {date(today)}")
 
 st.subheader(tr("home.modules"))
 groups = {g: specs for g, specs in pages_for(actor).items() if g not in ("nav.group.home", "nav.group.account")}

@@ -7,10 +7,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from erp_core.i18n import render_error
 from erp_core.kernel.errors import DomainError, NotAuthenticated
 from ui.context import database, locale, require_actor
 from ui.i18n import tr
+from ui.safe import error_md
 
 R = TypeVar("R")
 _FAILED = object()
@@ -30,7 +30,7 @@ def run_action(fn: Callable[..., R], /, *args: Any, success: str | None = None, 
         clear_session(err.params.get("reason") or "other")
         st.rerun()
     except DomainError as err:
-        st.error(render_error(err, locale()))
+        st.error(error_md(err, locale()))
         return None
     if success:
         st.success(tr(success))

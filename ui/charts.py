@@ -1,5 +1,9 @@
 """plotly figure builders for dashboards. Amounts arrive as exact Decimal and are turned into floats here only
-for drawing (exports and tables keep the exact values)."""
+for drawing (exports and tables keep the exact values).
+
+Axes speak no English: plotly reads a "2026-01" period as a date and labels it "Jan 2026", and abbreviates
+amounts with SI suffixes ("200k", "0.5M"). Every figure shows periods as written (a category axis) and amounts as
+whole numbers with thousands separators ("200,000"), in tick labels and hover text alike."""
 
 from __future__ import annotations
 
@@ -13,9 +17,15 @@ def _floats(values) -> list[float]:
     return [float(v) if isinstance(v, Decimal) else float(v or 0) for v in values]
 
 
+AMOUNT_FORMAT = ",.0f"  # 1,234,567 (d3 format): never "1.2M"
+AMOUNT_HOVER = ",.2f"
+
+
 def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=10), height=320,
-                      legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+                      legend=dict(orientation="h", y=-0.2), hovermode="x unified", separators=".,")
+    fig.update_xaxes(type="category")  # "2026-01" stays "2026-01"; partners stay names
+    fig.update_yaxes(tickformat=AMOUNT_FORMAT, hoverformat=AMOUNT_HOVER, exponentformat="none")
     return fig
 
 

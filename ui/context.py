@@ -16,6 +16,7 @@ from erp_core.kernel.actor import Actor
 
 ACTOR_KEY = "erp_actor"  # the Actor app.py rebuilt from the live erp session on this run
 LOCALE_KEY = "erp_locale"  # the interface language chosen before login (or by the user menu)
+DATE_FORMAT_KEY = "erp_date_format"  # the company's date format (settings), set by app.py from the profile
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,6 +47,13 @@ def locale() -> str:
     if current is not None:
         return normalize_locale(current.locale)
     return normalize_locale(st.session_state.get(LOCALE_KEY, DEFAULT_LOCALE))
+
+
+def date_format() -> str | None:
+    """The company's chosen way of writing dates (e.g. "YYYY/MM/DD"), or None before login."""
+    if actor() is None:
+        return None
+    return st.session_state.get(DATE_FORMAT_KEY)
 
 
 def _in_networks(address: str, networks: tuple[str, ...]) -> bool:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from erp_core.i18n import format as fmt
 from erp_core.i18n import t
-from ui.context import actor, locale
+from ui.context import actor, date_format, locale
 
 
 def tr(key: str, /, **params: object) -> str:
@@ -20,9 +20,10 @@ def money(value: Decimal | int | str, currency: str = "CNY") -> str:
 
 
 def date(value: dt.date) -> str:
-    return fmt.format_date(value, locale())
+    """A date as the company writes dates (settings: date format), in the reader's language otherwise."""
+    return fmt.format_date(value, locale(), date_format())
 
 
 def datetime(value: dt.datetime) -> str:
     current = actor()
-    return fmt.format_datetime(value, locale(), current.time_zone if current else "Asia/Shanghai")
+    return fmt.format_datetime(value, locale(), current.time_zone if current else "Asia/Shanghai", date_format())

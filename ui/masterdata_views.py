@@ -15,6 +15,7 @@ from erp_core.masterdata.records import Kind
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import money, tr
+from ui.safe import md, md_escape
 from ui.settings_kit import done, show_flash, succeed
 
 OPTIONS = {
@@ -231,7 +232,7 @@ def render(screen: RecordScreen) -> None:
                           page_size=50)
         if page is None:
             return
-        st.caption(tr("masterdata.total", total=page.total))
+        st.caption(md("masterdata.total", total=page.total))
         _table(screen, page.rows, defs, _chosen_columns(screen, defs), refs)
         if screen.export_q is not None and actor.may(f"{perm}.export"):
             _export(screen, search, active)
@@ -250,7 +251,7 @@ def _export(screen: RecordScreen, search: str | None, active: bool | None) -> No
     if c2.button(tr("masterdata.export"), key=f"{perm}_export", icon=":material/download:"):
         f = run_action(screen.export_q, fmt=fmt, search=search or None, active=active)
         if f is not None:
-            st.download_button(tr("masterdata.download", name=f.filename), f.data, file_name=f.filename,
+            st.download_button(md("masterdata.download", name=f.filename), f.data, file_name=f.filename,
                                mime=f.mime, key=f"{perm}_dl")
 
 
@@ -286,9 +287,9 @@ def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[st
     record = run_action(screen.get_q, **{screen.id_param: chosen})
     if record is None:
         return
-    st.subheader(names[chosen])
+    st.subheader(md_escape(names[chosen]))
     if record.get("merged_into"):
-        st.warning(tr("masterdata.merged_into", id=record["merged_into"]))
+        st.warning(md("masterdata.merged_into", id=record["merged_into"]))
     if actor.may(f"{perm}.edit") and not record.get("merged_into"):
         with st.form(f"{perm}_edit_form_{chosen}"):
             values, custom = _form_fields(screen, record, defs, f"{perm}_edit_{chosen}_{record['version']}", refs)
@@ -324,7 +325,7 @@ def _children(screen: RecordScreen, record: dict[str, Any], chosen: int) -> None
     with c1:
         st.markdown(f"**{tr('masterdata.contacts')}**")
         for c in record.get("contacts", []):
-            st.write(f"{c['name']} · {c.get('position') or ''} · {c.get('phone') or ''} · {c.get('email') or ''}")
+            st.markdown(" · ".join(md_escape(c.get(k) or "") for k in ("name", "position", "phone", "email")))
             if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rmc_{c['id']}"):
                 run_action(screen.children["remove_contact"], **{screen.id_param: chosen, "contact_id": c["id"]})
         if may_edit:
@@ -344,7 +345,8 @@ def _children(screen: RecordScreen, record: dict[str, Any], chosen: int) -> None
     with c2:
         st.markdown(f"**{tr('masterdata.addresses')}**")
         for a in record.get("addresses", []):
-            st.write(f"{tr('masterdata.option.' + a['kind'])} · {a['address']} · {a.get('receiver') or ''}")
+            st.markdown(f"{tr('masterdata.option.' + a['kind'])} · {md_escape(a['address'])} · "
+                        f"{md_escape(a.get('receiver') or '')}")
             if may_edit and st.button(tr("masterdata.remove"), key=f"{perm}_rma_{a['id']}"):
                 run_action(screen.children["remove_address"], **{screen.id_param: chosen, "address_id": a["id"]})
         if may_edit:
@@ -376,7 +378,7 @@ def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list
             st.caption(tr("masterdata.no_candidates"))
             return
         if dups:  # each look-alike with why (same tax ID / phone / name, similar name with its score)
-            st.warning(tr("masterdata.possible_duplicates",
+            st.warning(md("masterdata.possible_duplicates",
                           names="; ".join(f"{candidates[d['id']]} ({d['why']})" if d.get("why")
                                           else candidates[d["id"]] for d in dups)))
         pick_key = f"{perm}_merge_{chosen}"
@@ -400,7 +402,7 @@ def _merge(screen: RecordScreen, record: dict[str, Any], chosen: int, rows: list
                 st.rerun()
         keep_label, away_label = f"{keep['code']} {keep['name']}", f"{away['code']} {away['name']}"
         confirm_key = f"{perm}_merge_ok_{chosen}_{other}"
-        ok = st.checkbox(tr("masterdata.merge.confirm", away=away_label, keep=keep_label), key=confirm_key)
+        ok = st.checkbox(md("masterdata.merge.confirm", away=away_label, keep=keep_label), key=confirm_key)
         clicked = st.button(tr("masterdata.merge"), key=f"{perm}_merge_btn_{chosen}", type="primary")
         if clicked and not ok:  # said, not silently ignored: a disabled button does not tell why
             st.error(tr("masterdata.merge.confirm_first"), icon=":material/check_box:")

@@ -13,8 +13,10 @@ import streamlit as st
 from erp_core.i18n import format as fmt
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.context import locale
+from ui.i18n import date as fmt_date
 from ui.i18n import datetime as fmt_datetime
 from ui.i18n import tr
+from ui.safe import md
 
 
 def periods(back: int = 36, ahead: int = 2) -> list[str]:
@@ -50,6 +52,10 @@ def _cell(value, money: bool):
         return ""
     if money and isinstance(value, Decimal):
         return fmt.format_number(value, locale(), 2)
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        value = value.date()  # a DATE column read through pandas
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return fmt_date(value)  # the company's date format (settings)
     return str(value)  # one type per column (headings have no line number)
 
 
@@ -87,7 +93,7 @@ def as_of(df: pd.DataFrame) -> None:
     """State the moment the data is as of (the last posting included and when it was synced)."""
     info = df.attrs.get("as_of")
     if info is not None:
-        st.caption(tr("reports.as_of", seq=info.watermark,
+        st.caption(md("reports.as_of", seq=info.watermark,
                       time=fmt_datetime(info.synced_at.replace(tzinfo=dt.UTC))))
 
 
@@ -116,7 +122,7 @@ def statement_page(*, statement: str, report, columns: Sequence[str], prefix: st
     if line_no is None or str(line_no) == "<NA>":
         st.caption(tr("reports.statement_drill_hint"))
         return
-    st.subheader(tr("reports.statement_drill", line=int(line_no), item=df.iloc[picked]["item"].strip()))
+    st.subheader(md("reports.statement_drill", line=int(line_no), item=df.iloc[picked]["item"].strip()))
     detail = run_action(queries.statement_line_accounts, statement=statement, period=period, line_no=int(line_no))
     if detail is not None:
         show_table(detail, TRIAL_BALANCE_COLUMNS, money=TRIAL_BALANCE_COLUMNS[2:], key=f"{prefix}_drill")

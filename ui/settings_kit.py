@@ -12,6 +12,7 @@ import streamlit as st
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
 from ui.i18n import tr
+from ui.safe import md
 
 FLASH_KEY = "settings_flash"
 
@@ -25,7 +26,7 @@ def succeed(message_key: str = "settings.saved", *, forget: Sequence[str] = (), 
     """After a successful change: forget the given widget/session keys, show the message after a rerun."""
     for key in forget:
         st.session_state.pop(key, None)
-    st.session_state[FLASH_KEY] = tr(message_key, **params)
+    st.session_state[FLASH_KEY] = md(message_key, **params)  # params may quote a record: shown as text
     st.rerun()
 
 
@@ -56,7 +57,7 @@ def pager(total: int, page_size: int, key: str) -> int:
         st.session_state[key] = pages
     if pages > 1:
         page = int(st.number_input(tr("settings.page"), min_value=1, max_value=pages, value=1, step=1, key=key))
-    st.caption(tr("settings.count", total=total, page=page, pages=pages))
+    st.caption(md("settings.count", total=total, page=page, pages=pages))
     return page
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -35,15 +36,29 @@ def format_money(value: Decimal | int | str, locale: str | None = None, currency
     return f"{sign}{_CURRENCY_SYMBOLS.get(currency, currency + ' ')}{body}"
 
 
-def format_date(value: dt.date, locale: str | None = None) -> str:
+def format_date(value: dt.date, locale: str | None = None, pattern: str | None = None) -> str:
+    """A date as the company chose to write dates (``pattern``, one of masterdata.models.DATE_FORMATS:
+    YYYY-MM-DD, YYYY/MM/DD, YYYY年MM月DD日, DD/MM/YYYY, MM/DD/YYYY), or without one in the reader's language."""
+    if pattern:
+        return date_pattern_text(value, pattern)
     if normalize_locale(locale) == "zh_CN":
         return babel_dates.format_date(value, format="long", locale="zh_Hans_CN")  # 2026年11月24日
     return babel_dates.format_date(value, format="medium", locale="en_US")  # Nov 24, 2026
 
 
-def format_datetime(value: dt.datetime, locale: str | None = None, time_zone: str = "Asia/Shanghai") -> str:
-    """A stored naive-UTC (or aware) timestamp shown in the reader's time zone."""
+def format_datetime(value: dt.datetime, locale: str | None = None, time_zone: str = "Asia/Shanghai",
+                    pattern: str | None = None) -> str:
+    """A stored naive-UTC (or aware) timestamp shown in the reader's time zone (date part as format_date)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     local = value.astimezone(ZoneInfo(time_zone))
-    return f"{format_date(local.date(), locale)} {local:%H:%M:%S}"
+    return f"{format_date(local.date(), locale, pattern)} {local:%H:%M:%S}"
+
+
+_TOKENS = re.compile(r"YYYY|MM|DD")
+
+
+def date_pattern_text(value: dt.date, pattern: str) -> str:
+    """``value`` written with ``pattern``'s tokens YYYY, MM, DD; everything else is kept literally."""
+    parts = {"YYYY": f"{value.year:04d}", "MM": f"{value.month:02d}", "DD": f"{value.day:02d}"}
+    return _TOKENS.sub(lambda m: parts[m.group(0)], pattern)

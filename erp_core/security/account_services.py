@@ -43,6 +43,7 @@ class Profile:
     must_change_password: bool
     first_login_done: bool
     version: int
+    date_format: str = "YYYY-MM-DD"  # the company's way of writing dates (settings), for every page
 
 
 def _me(ctx: Context) -> User:
@@ -61,7 +62,8 @@ def my_profile(ctx: Context) -> Profile:
     company = ctx.session.get(Company, user.company_id)
     return Profile(user.id, user.username, user.display_name, company.name if company else "",
                    ctx.actor.locale, ctx.actor.time_zone, user.landing_page, bool(user.must_change_password),
-                   bool(user.first_login_done), user.version)
+                   bool(user.first_login_done), user.version,
+                   company.date_format if company is not None and company.date_format else "YYYY-MM-DD")
 
 
 @use_case(PASSWORD_CHANGE, zh="修改本人密码", en="Change own password")

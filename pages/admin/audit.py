@@ -23,6 +23,7 @@ from erp_core.security.audit_services import (
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import datetime, tr
+from ui.safe import md
 
 actor = require_actor()
 zone = ZoneInfo(actor.time_zone)
@@ -76,7 +77,7 @@ if page_no > result.pages:
 
 if result.pages > 1:
     st.number_input(tr("admin_ui.page"), min_value=1, max_value=result.pages, step=1, key="aa_page", width=200)
-st.caption(tr("admin_ui.count", total=result.total, page=result.page, pages=result.pages))
+st.caption(md("admin_ui.count", total=result.total, page=result.page, pages=result.pages))
 
 st.dataframe([{
     tr("security.audit.col.seq"): r.seq,
@@ -129,7 +130,7 @@ if prepared:
     fmt, data = prepared
     stamp = dt.datetime.now(zone).strftime("%Y%m%d-%H%M%S")
     mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    st.download_button(tr("admin_ui.audit.download", fmt=fmt.upper()), data=data, file_name=f"audit-{stamp}.{fmt}",
+    st.download_button(md("admin_ui.audit.download", fmt=fmt.upper()), data=data, file_name=f"audit-{stamp}.{fmt}",
                        mime=mime, key="aa_download", icon=":material/download:")
 
 # --- verify ---------------------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ if st.button(tr("admin_ui.audit.verify_button"), key="aa_verify", icon=":materia
             st.caption(tr("admin_ui.audit.anchor"))
             st.code(anchor.token(), language=None)
         else:
-            st.error(tr("admin_ui.audit.verify_broken", seq=b.seq if b.seq is not None else "?",
+            st.error(md("admin_ui.audit.verify_broken", seq=b.seq if b.seq is not None else "?",
                         id=b.id if b.id is not None else "?", reason=tr(f"admin_ui.audit.reason.{b.reason}")),
                      icon=":material/gpp_bad:")
 
@@ -167,7 +168,7 @@ if actor.may("admin.audit.archive"):
         today = dt.datetime.now(zone).date()
         before = st.date_input(tr("field.security.before"), value=today - dt.timedelta(days=365), max_value=today,
                                key="aa_before")
-        ok = st.checkbox(tr("admin_ui.audit.archive_confirm", date=str(before)), key="aa_archive_ok")
+        ok = st.checkbox(md("admin_ui.audit.archive_confirm", date=str(before)), key="aa_archive_ok")
         if st.button(tr("admin_ui.audit.archive_button"), key="aa_archive", disabled=not ok, type="primary"):
             with st.status(tr("admin_ui.audit.archiving"), expanded=True) as status:
                 st.write(tr("admin_ui.audit.archive_step"))

@@ -11,6 +11,7 @@ from erp_core.security.user_services import list_users
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import datetime, tr
+from ui.safe import md
 
 actor = require_actor()
 zh = locale().startswith("zh")
@@ -74,7 +75,7 @@ st.dataframe([{
 if actor.may("admin.ip_rule.delete"):
     labels = {r.id: f"#{r.id} {r.cidr} · {_target(r)}" for r in rules}
     picked = st.selectbox(tr("admin_ui.ip.pick"), list(labels), key="ai_pick", format_func=lambda i: labels[i])
-    ok = st.checkbox(tr("admin_ui.ip.delete_confirm", rule=labels[picked]), key="ai_delete_ok")
+    ok = st.checkbox(md("admin_ui.ip.delete_confirm", rule=labels[picked]), key="ai_delete_ok")
     if st.button(tr("admin_ui.ip.delete"), key="ai_delete", disabled=not ok):
         if run_action(lambda db, who, /, **kw: (delete_ip_rule(db, who, **kw), True)[1], rule_id=picked):
             st.session_state.pop("ai_delete_ok", None)

@@ -9,6 +9,7 @@ from erp_core.security.user_services import list_locked_users, unlock_user
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import datetime, tr
+from ui.safe import md
 
 actor = require_actor()
 st.title(tr("admin_ui.locked.title"))
@@ -36,7 +37,7 @@ st.dataframe([{
 labels = {u.id: f"{u.username} — {u.display_name}" for u in locked}
 picked = st.selectbox(tr("admin_ui.locked.pick"), list(labels), key="al_pick", format_func=lambda i: labels[i])
 name = next(u.username for u in locked if u.id == picked)
-ok = st.checkbox(tr("admin_ui.locked.confirm", username=name), key="al_confirm")
+ok = st.checkbox(md("admin_ui.locked.confirm", username=name), key="al_confirm")
 if st.button(tr("admin_ui.locked.unlock"), key="al_unlock", type="primary", icon=":material/lock_open:",
              disabled=not ok):
     if run_action(lambda db, who, /, **kw: (unlock_user(db, who, **kw), True)[1], user_id=picked):

@@ -18,6 +18,7 @@ from erp_core.security.role_services import list_roles
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import datetime, tr
+from ui.safe import md
 
 actor = require_actor()
 zh = locale().startswith("zh")
@@ -83,7 +84,7 @@ with approve_tab:
 with reject_tab:
     with st.form(f"ag_reject_form_{picked}"):
         reason = st.text_area(tr("field.security.reason"), key=f"ag_reason_{picked}")
-        ok = st.checkbox(tr("admin_ui.reg.reject_confirm", username=name), key=f"ag_reject_ok_{picked}")
+        ok = st.checkbox(md("admin_ui.reg.reject_confirm", username=name), key=f"ag_reject_ok_{picked}")
         reject = st.form_submit_button(tr("admin_ui.reg.reject"), key="ag_reject",
                                        disabled=not actor.may("admin.registration.reject"))
     if reject:

@@ -19,6 +19,7 @@ from erp_core.security.role_services import (
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md
 
 SCOPES = ("none", "all", "department", "project", "own")
 
@@ -76,7 +77,7 @@ if st.session_state.get("ar_pick") not in by_id:
 picked = st.selectbox(tr("admin_ui.roles.pick"), list(by_id), key="ar_pick",
                       format_func=lambda i: f"{by_id[i].code} — {_name(by_id[i])}")
 role = by_id[picked]
-st.subheader(tr("admin_ui.roles.detail", code=role.code))
+st.subheader(md("admin_ui.roles.detail", code=role.code))
 
 tab_matrix, tab_edit = st.tabs([tr("admin_ui.roles.tab_matrix"), tr("admin_ui.roles.tab_edit")])
 
@@ -104,7 +105,7 @@ with tab_edit:
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.roles.delete')}**")
             st.caption(tr("admin_ui.roles.delete_help"))
-            ok = st.checkbox(tr("admin_ui.roles.delete_confirm", code=role.code), key="ar_delete_ok")
+            ok = st.checkbox(md("admin_ui.roles.delete_confirm", code=role.code), key="ar_delete_ok")
             if st.button(tr("admin_ui.roles.delete"), key="ar_delete", disabled=not ok) \
                     and done(delete_role, role_id=role.id):
                 st.session_state.pop("ar_delete_ok", None)
@@ -178,7 +179,7 @@ with tab_matrix:
                              tr("admin_ui.roles.rescoped"), tr("admin_ui.roles.before"): scope_label.get(b, b),
                              tr("admin_ui.roles.after"): scope_label[a]} for p, (b, a) in sorted(rescoped.items())])
             st.dataframe(diff_rows, hide_index=True, width="stretch")
-            ok = st.checkbox(tr("admin_ui.roles.grant_confirm", count=len(diff_rows), code=role.code),
+            ok = st.checkbox(md("admin_ui.roles.grant_confirm", count=len(diff_rows), code=role.code),
                              key="ar_grant_ok")
             if st.button(tr("admin_ui.roles.grant_save"), key="ar_grant_save", type="primary",
                          disabled=not ok or not actor.may("admin.role.grant")):

@@ -9,6 +9,7 @@ from erp_core.security.session_services import list_active_sessions, revoke_user
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import datetime, tr
+from ui.safe import md
 
 actor = require_actor()
 st.title(tr("admin_ui.sessions.title"))
@@ -53,7 +54,7 @@ if rows:
                           format_func=lambda i: labels[i])
     if picked == actor.session_id:
         st.warning(tr("admin_ui.sessions.own_warning"), icon=":material/warning:")
-    ok = st.checkbox(tr("admin_ui.sessions.confirm", id=picked), key="as_confirm")
+    ok = st.checkbox(md("admin_ui.sessions.confirm", id=picked), key="as_confirm")
     if st.button(tr("admin_ui.sessions.revoke"), key="as_revoke", type="primary", disabled=not ok,
                  icon=":material/logout:"):
         if run_action(lambda db, who, /, **kw: (revoke_user_session(db, who, **kw), True)[1], session_id=picked):

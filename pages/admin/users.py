@@ -26,6 +26,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor, settings
 from ui.i18n import datetime, tr
 from ui.nav import all_pages
+from ui.safe import md, md_escape
 
 PAGE_SIZE = 25
 
@@ -71,7 +72,7 @@ if links:
 # --- create ---------------------------------------------------------------------------------------------------
 if actor.may("admin.user.create"):
     with st.expander(tr("admin_ui.users.create"), icon=":material/person_add:"):
-        st.caption(tr("ui.password_policy", min=settings().security.password_min_length))
+        st.caption(md("ui.password_policy", min=settings().security.password_min_length))
         with st.form("au_create_form", clear_on_submit=False):
             c1, c2 = st.columns(2)
             new_username = c1.text_input(tr("field.username"), key="au_new_username")
@@ -117,7 +118,7 @@ pages = max(1, -(-len(users) // PAGE_SIZE))
 page = int(st.number_input(tr("admin_ui.page"), min_value=1, max_value=pages, value=1, step=1, key="au_page")) \
     if pages > 1 else 1
 shown = users[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-st.caption(tr("admin_ui.count", total=len(users), page=page, pages=pages))
+st.caption(md("admin_ui.count", total=len(users), page=page, pages=pages))
 st.dataframe([{
     tr("field.username"): u.username,
     tr("field.security.display_name"): u.display_name,
@@ -153,14 +154,14 @@ def acted(flash: str) -> None:
     st.rerun()
 
 
-st.subheader(tr("admin_ui.users.detail", username=user.username))
+st.subheader(md("admin_ui.users.detail", username=user.username))
 m1, m2 = st.columns(2)
 m1.metric(tr("admin_ui.users.status"), _status(user.status))
 m2.metric(tr("admin_ui.users.failed_logins"), user.failed_logins)
-st.caption(f"{tr('admin_ui.users.last_login')}: {_when(user.last_login_at) or '—'} · "
-           f"{tr('admin_ui.users.created_at')}: {_when(user.created_at)} · "
-           f"{tr('field.security.roles')}: {', '.join(user.role_codes) or '—'} · "
-           f"{tr('field.security.department')}: {_dep(user.department_id) or '—'}")
+st.caption(f"{tr('admin_ui.users.last_login')}: {md_escape(_when(user.last_login_at) or '—')} · "
+           f"{tr('admin_ui.users.created_at')}: {md_escape(_when(user.created_at))} · "
+           f"{tr('field.security.roles')}: {md_escape(', '.join(user.role_codes) or '—')} · "
+           f"{tr('field.security.department')}: {md_escape(_dep(user.department_id) or '—')}")
 if user.must_change_password:
     st.caption(tr("admin_ui.users.must_change_pending"))
 
@@ -221,7 +222,7 @@ with tab_actions:
     if user.status in ("active", "locked") and actor.may("admin.user.disable"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.disable')}**")
-            ok = st.checkbox(tr("admin_ui.users.disable_confirm", username=user.username), key="au_disable_ok")
+            ok = st.checkbox(md("admin_ui.users.disable_confirm", username=user.username), key="au_disable_ok")
             if st.button(tr("admin_ui.users.disable"), key="au_disable", disabled=not ok, type="primary"):
                 revoked = run_action(disable_user, user_id=user.id)
                 if revoked is not None:
@@ -230,7 +231,7 @@ with tab_actions:
     if user.status == "disabled" and actor.may("admin.user.enable"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.enable')}**")
-            ok = st.checkbox(tr("admin_ui.users.enable_confirm", username=user.username), key="au_enable_ok")
+            ok = st.checkbox(md("admin_ui.users.enable_confirm", username=user.username), key="au_enable_ok")
             if st.button(tr("admin_ui.users.enable"), key="au_enable", disabled=not ok, type="primary"):
                 if done(enable_user, user_id=user.id):
                     st.session_state.pop("au_enable_ok", None)
@@ -246,7 +247,7 @@ with tab_actions:
                                icon=":material/key:")
                     st.code(issued.code, language=None)
                     if issued.emailed_to:
-                        st.caption(tr("admin_ui.users.reset_code_emailed", email=issued.emailed_to))
+                        st.caption(md("admin_ui.users.reset_code_emailed", email=issued.emailed_to))
     if actor.may("admin.user.set_password"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.set_password')}**")
@@ -260,7 +261,7 @@ with tab_actions:
     if actor.may("admin.session.revoke"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.signout_all')}**")
-            ok = st.checkbox(tr("admin_ui.users.signout_confirm", username=user.username), key="au_signout_ok")
+            ok = st.checkbox(md("admin_ui.users.signout_confirm", username=user.username), key="au_signout_ok")
             if st.button(tr("admin_ui.users.signout_all"), key="au_signout", disabled=not ok):
                 n = run_action(sign_out_user_everywhere, user_id=user.id)
                 if n is not None:

@@ -10,12 +10,13 @@ from erp_core.security.auth import sign_out_everywhere
 from ui.actions import run_action
 from ui.context import settings
 from ui.i18n import tr
+from ui.safe import md
 
 st.title(tr("account.password.title"))
 profile = run_action(my_profile)
 if profile is not None and profile.must_change_password:
     st.warning(tr("account.password.forced"), icon=":material/lock_reset:")
-st.info(tr("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
+st.info(md("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
 
 with st.form("erp_change_password", clear_on_submit=True):
     current = st.text_input(tr("field.account.current_password"), type="password", key="cp_current")
@@ -40,4 +41,4 @@ if profile is not None and not profile.must_change_password:
     if st.button(tr("account.sessions.sign_out_others"), key="cp_sign_out_others", icon=":material/devices:"):
         ended = run_action(sign_out_everywhere, keep_current=True)
         if ended is not None:
-            st.success(tr("account.sessions.ended", ended=ended), icon=":material/task_alt:")
+            st.success(md("account.sessions.ended", ended=ended), icon=":material/task_alt:")

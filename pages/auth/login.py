@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import has, render_error
+from erp_core.i18n import has
 from ui import auth
 from ui.context import locale
 from ui.i18n import tr
 from ui.pages import AUTH_PAGES
+from ui.safe import error_md, md
 
 DEMO_PASSWORDS_KEY = "erp_demo_passwords"
 
@@ -41,11 +42,11 @@ if st.session_state.get("authentication_status"):
 
 error = auth.login_error()
 if error is not None:
-    st.error(render_error(error, locale()), icon=":material/error:")
+    st.error(error_md(error, locale()), icon=":material/error:")
     left = auth.attempts_left() if error.message_id == "error.login.failed" else None
     if left is not None:
         if left:
-            st.warning(tr("auth_ui.login.attempts_left", n=left), icon=":material/warning:")
+            st.warning(md("auth_ui.login.attempts_left", n=left), icon=":material/warning:")
         else:
             st.warning(tr("auth_ui.login.attempts_none"), icon=":material/lock:")
 

@@ -14,6 +14,7 @@ from ui.context import LOCALE_KEY, require_actor
 from ui.i18n import tr
 from ui.nav import pages_for
 from ui.pages import page_exists, page_url_path
+from ui.safe import md
 
 actor = require_actor()
 profile = run_action(my_profile)
@@ -22,7 +23,7 @@ if profile is None:
 first = not profile.first_login_done
 st.title(tr("account.preferences.first_title" if first else "account.preferences.title"))
 if first:
-    st.info(tr("account.preferences.first_intro", name=profile.display_name), icon=":material/waving_hand:")
+    st.info(md("account.preferences.first_intro", name=profile.display_name), icon=":material/waving_hand:")
 
 # Landing page: one of the pages this user may open (the form offers nothing else).
 landing: dict[str, str] = {}

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import render_error
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import DomainError, ValidationError
 from erp_core.security.registration_services import REGISTRATION_PERMISSION, request_registration
 from ui.context import client_ip, database, locale, settings
 from ui.i18n import tr
+from ui.safe import error_md, md
 
 st.title(tr("register.title"))
 st.caption(tr("register.intro"))
-st.info(tr("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
+st.info(md("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
 
 with st.form("erp_register", clear_on_submit=False):
     username = st.text_input(tr("field.username"), max_chars=64, help=tr("wizard.username_help"), key="rg_username")
@@ -33,6 +33,6 @@ if submitted:
         request_registration(database(), visitor, username=username, display_name=display_name,
                              password=password, email=email or None, phone=phone or None)
     except DomainError as err:
-        st.error(render_error(err, locale()), icon=":material/error:")
+        st.error(error_md(err, locale()), icon=":material/error:")
     else:
         st.success(tr("register.done"), icon=":material/task_alt:")

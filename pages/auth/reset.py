@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from erp_core.i18n import render_error
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import DomainError, ValidationError
 from erp_core.security.reset_services import REDEEM_PERMISSION, redeem_reset_code
 from ui.context import client_ip, database, locale, settings
 from ui.i18n import tr
+from ui.safe import error_md, md
 
 st.title(tr("reset.title"))
 st.caption(tr("reset.intro"))
-st.info(tr("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
+st.info(md("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
 
 with st.form("erp_reset", clear_on_submit=True):
     username = st.text_input(tr("field.username"), max_chars=64, key="rs_username")
@@ -29,6 +29,6 @@ if submitted:
             raise ValidationError("error.wizard.password_mismatch", field="field.wizard.password_confirm")
         redeem_reset_code(database(), visitor, username=username, code=code, new_password=password)
     except DomainError as err:
-        st.error(render_error(err, locale()), icon=":material/error:")
+        st.error(error_md(err, locale()), icon=":material/error:")
     else:
         st.success(tr("reset.done"), icon=":material/task_alt:")

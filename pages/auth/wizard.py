@@ -7,13 +7,14 @@ import zoneinfo
 
 import streamlit as st
 
-from erp_core.i18n import LANGUAGE_NAMES, LOCALES, render_error
+from erp_core.i18n import LANGUAGE_NAMES, LOCALES
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import DomainError, ValidationError, ValidationErrors
 from erp_core.masterdata.models import ACCOUNTING_STANDARDS
 from erp_core.setup.services import CURRENCIES, SETUP_PERMISSION, run_setup
 from ui.context import LOCALE_KEY, client_ip, database, locale, settings
 from ui.i18n import tr
+from ui.safe import error_md, md
 
 ERRORS_KEY = "erp_wizard_errors"  # field key -> rendered messages, from the last submit
 DEMO_PASSWORDS_KEY = "erp_demo_passwords"  # shown once on the login page after setup with demo data
@@ -40,7 +41,7 @@ def _collect(err: DomainError) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for p in problems:
         key = p.field if isinstance(p, ValidationError) and p.field in _FIELDS else "_form"
-        out.setdefault(key, []).append(render_error(p, loc))
+        out.setdefault(key, []).append(error_md(p, loc))
     return out
 
 
@@ -80,7 +81,7 @@ with st.form("erp_wizard"):
     _show_errors("field.admin.username")
     display_name = st.text_input(tr("field.admin.display_name"), max_chars=100, key="wz_display_name")
     _show_errors("field.admin.display_name")
-    st.info(tr("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
+    st.info(md("ui.password_policy", min=settings().security.password_min_length), icon=":material/policy:")
     password = st.text_input(tr("field.admin.password"), type="password", key="wz_password")
     _show_errors("field.admin.password")
     confirm = st.text_input(tr("field.wizard.password_confirm"), type="password", key="wz_confirm")
@@ -113,6 +114,6 @@ if submitted:
                 try:
                     build_demo_year(database(), company_id=result.company_id, admin_user_id=result.admin_user_id)
                 except DomainError as err:  # the company stands; the next run shows the login page
-                    st.error(render_error(err, locale()), icon=":material/error:")
+                    st.error(error_md(err, locale()), icon=":material/error:")
                     st.stop()
         st.rerun()

@@ -16,6 +16,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.finance_kit import done, flash, show_flash
 from ui.i18n import tr
+from ui.safe import md
 
 F = "field.finance.account."
 AUX = ("customer", "supplier", "department", "project", "employee", "product")
@@ -107,7 +108,7 @@ if actor.may("finance.account.edit") or actor.may("finance.account.freeze") or a
                     flash(tr("finance.saved"))
                     st.rerun()
         if actor.may("finance.account.delete"):
-            sure = b2.checkbox(tr("finance.confirm_delete", what=acc.code), key=f"acc_del_ok_{picked}")
+            sure = b2.checkbox(md("finance.confirm_delete", what=acc.code), key=f"acc_del_ok_{picked}")
             if b2.button(tr("finance.delete"), key=f"acc_del_{picked}", disabled=not sure, icon=":material/delete:"):
                 if done(delete_account, account_id=picked):
                     st.session_state.pop("acc_pick", None)
@@ -121,10 +122,10 @@ if actor.may("finance.account.edit") or actor.may("finance.account.freeze") or a
                     child_code = u1.text_input(tr(F + "code"), value=acc.code + "01", max_chars=40)
                     child_name = u2.text_input(tr(F + "name"), value=acc.name, max_chars=100)
                     child_name_en = u3.text_input(tr(F + "name_en"), value=acc.name_en, max_chars=200)
-                    sure = st.checkbox(tr("finance.account.upgrade_confirm", code=acc.code, child=child_code))
+                    sure = st.checkbox(md("finance.account.upgrade_confirm", code=acc.code, child=child_code))
                     go = st.form_submit_button(tr("finance.account.upgrade"), type="primary")
                 if go and sure and done(upgrade_account, account_id=picked, child_code=child_code,
                                         child_name=child_name, child_name_en=child_name_en, version=acc.version):
                     st.session_state.pop("acc_pick", None)
-                    flash(tr("finance.account.upgraded", child=child_code.strip()))
+                    flash(md("finance.account.upgraded", child=child_code.strip()))
                     st.rerun()

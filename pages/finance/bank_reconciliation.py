@@ -21,6 +21,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, money_text, show_flash
 from ui.i18n import tr
+from ui.safe import md
 from ui.sections import section
 
 actor = require_actor()
@@ -73,7 +74,7 @@ if chosen == "import":
                     result = done(import_bank_statement, account_code=code, filename=upload.name, content=content,
                                   mapping={k: v for k, v in mapping.items() if v})
                     if result:
-                        flash(tr("finance_bankrec.imported", n=result.line_count, skipped=result.skipped))
+                        flash(md("finance_bankrec.imported", n=result.line_count, skipped=result.skipped))
                         st.rerun()
 
 if chosen == "match":
@@ -95,10 +96,10 @@ if chosen == "match":
     if can_match and suggestions:
         min_score = st.slider(tr("finance_bankrec.min_score"), 50, 100, 70, key="br_min")
         n = sum(1 for s in suggestions if s.score >= min_score)
-        if st.button(tr("finance_bankrec.auto", n=n), type="primary", disabled=n == 0):
+        if st.button(md("finance_bankrec.auto", n=n), type="primary", disabled=n == 0):
             ids = done(auto_match, account_code=code, window_days=int(window), min_score=min_score)
             if ids is not None:
-                flash(tr("finance_bankrec.matched", n=0 if ids is True else len(ids)))
+                flash(md("finance_bankrec.matched", n=0 if ids is True else len(ids)))
                 st.rerun()
 
     rec = run_action(reconciliation, account_code=code, as_of=dt.date.today() + dt.timedelta(days=3660))
@@ -110,7 +111,7 @@ if chosen == "match":
         st_id = m1.selectbox(tr("finance_bankrec.bank_line"), list(bank), format_func=bank.get, key="br_st")
         gl_id = m2.selectbox(tr("finance_bankrec.book_line"), list(book), format_func=book.get, key="br_gl")
         if st.button(tr("finance_bankrec.match")) and done(confirm_matches, pairs=[(st_id, gl_id)]):
-            flash(tr("finance_bankrec.matched", n=1))
+            flash(md("finance_bankrec.matched", n=1))
             st.rerun()
 
     matches = run_action(list_matches, account_code=code) or []
@@ -130,7 +131,7 @@ if chosen == "match":
                                key="br_undo")
             sure = u2.checkbox(tr("finance_bankrec.confirm_undo"), key="br_undo_ok")
             if u2.button(tr("finance_bankrec.undo"), disabled=not sure) and done(undo_match, match_id=mid):
-                flash(tr("finance_bankrec.undone"))
+                flash(md("finance_bankrec.undone"))
                 st.rerun()
     else:
         st.info(tr("finance_bankrec.no_matches"))
@@ -156,7 +157,7 @@ if chosen == "statement":
         if rec.balanced:
             st.success(tr("finance_bankrec.balanced"))
         else:
-            st.error(tr("finance_bankrec.unbalanced", diff=amount(rec.adjusted_bank - rec.adjusted_book)))
+            st.error(md("finance_bankrec.unbalanced", diff=amount(rec.adjusted_bank - rec.adjusted_book)))
         b1, b2 = st.columns(2)
         with b1:
             st.caption(tr("finance_bankrec.book_unmatched"))

@@ -10,6 +10,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, show_flash
 from ui.i18n import tr
+from ui.safe import md
 
 actor = require_actor()
 st.title(tr("nav.finance_close.period_close"))
@@ -28,9 +29,9 @@ if checklist is None:
 
 closed = checklist.status == "closed"
 if closed:
-    st.info(tr("finance_close.status_closed", period=period), icon=":material/lock:")
+    st.info(md("finance_close.status_closed", period=period), icon=":material/lock:")
 else:
-    st.write(tr("finance_close.status_open", period=period))
+    st.write(md("finance_close.status_open", period=period))
 st.caption(tr("finance_close.taxpayer_caption", kind=tr(f"finance_close.taxpayer.{checklist.taxpayer_type}")))
 
 st.subheader(tr("finance_close.checklist"))
@@ -70,24 +71,24 @@ if not closed and actor.may("finance.period.close"):
     if g.button(tr("finance_close.generate"), help=tr("finance_close.generate_help")):
         ids = done(generate_close_vouchers, period=period)
         if ids is not None:
-            flash(tr("finance_close.generated_n", n=0 if ids is True else len(ids)))
+            flash(md("finance_close.generated_n", n=0 if ids is True else len(ids)))
             st.rerun()
-    confirm = c.checkbox(tr("finance_close.confirm_close", period=period), key="pc_confirm")
+    confirm = c.checkbox(md("finance_close.confirm_close", period=period), key="pc_confirm")
     if c.button(tr("finance_close.close"), type="primary", disabled=not confirm):
         result = done(close_period, period=period)
         if result:
-            flash(tr("finance_close.closed", period=period, n=len(result.voucher_ids)))
+            flash(md("finance_close.closed", period=period, n=len(result.voucher_ids)))
             st.rerun()
 
 if closed and actor.may("finance.period.reopen"):
     st.subheader(tr("finance_close.reopen"))
     with st.form("pc_reopen"):
         reason = st.text_area(tr("field.finance_close.reason"), max_chars=500)
-        sure = st.checkbox(tr("finance_close.confirm_reopen", period=period))
+        sure = st.checkbox(md("finance_close.confirm_reopen", period=period))
         go = st.form_submit_button(tr("finance_close.reopen"))
     if go:
         if not sure:
             st.warning(tr("finance_close.tick_to_confirm"))
         elif done(reopen_period, period=period, reason=reason):
-            flash(tr("finance_close.reopened", period=period))
+            flash(md("finance_close.reopened", period=period))
             st.rerun()

@@ -17,6 +17,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.finance_kit import EDIT_KEY, VIEW_KEY, budget_warning_text, done, flash, show_flash
 from ui.i18n import tr
+from ui.safe import md
 
 DIMS = ("customer_id", "supplier_id", "department_id", "project_id", "employee_id", "product_id")
 BLANK_ROWS = 4
@@ -65,7 +66,7 @@ if editing is not None:
 if "ve_lines" not in st.session_state:
     _reset()
 
-st.title(tr("finance.entry.edit_title", number=detail.display_no) if detail else tr("nav.finance.voucher_entry"))
+st.title(md("finance.entry.edit_title", number=detail.display_no) if detail else tr("nav.finance.voucher_entry"))
 
 st.session_state.setdefault("ve_date", dt.datetime.now(ZoneInfo(actor.time_zone)).date())
 st.session_state.setdefault("ve_att", 0)
@@ -74,7 +75,7 @@ vtype = h1.selectbox(tr("field.finance.voucher.type"), types, key="ve_type")
 vdate = h2.date_input(tr("field.finance.voucher.date"), key="ve_date")
 attachments = h3.number_input(tr("field.finance.voucher.attachments"), min_value=0, step=1, key="ve_att")
 if detail:
-    h4.caption(tr("finance.entry.editing", number=detail.display_no, period=detail.period))
+    h4.caption(md("finance.entry.editing", number=detail.display_no, period=detail.period))
     if h4.button(tr("finance.entry.new"), icon=":material/add:"):
         st.session_state.pop(EDIT_KEY, None)
         st.session_state.pop("ve_loaded", None)
@@ -141,7 +142,7 @@ if diff == 0 and total_d != 0:
 for n, r in enumerate(rows, start=1):  # a reminder, before saving, of the dimensions an account requires
     need = [d for d in (aux_of.get(r["account"]) or "").split(",") if d and r.get(f"{d}_id") is None]
     if need:
-        st.caption(tr("finance.entry.needs_dims", line=n,
+        st.caption(md("finance.entry.needs_dims", line=n,
                       dims="、".join(tr(f"field.finance.dim.{d}") for d in need)))
 
 def _lines() -> list[dict]:
@@ -159,9 +160,9 @@ def _lines() -> list[dict]:
 if actor.may("finance.budget.view") and total_d != 0:
     for w in run_action(budget_preview, voucher_date=vdate, lines=_lines()) or []:
         if w.control == "block":
-            st.error(tr("finance.entry.budget_block", text=budget_warning_text(w)), icon=":material/block:")
+            st.error(md("finance.entry.budget_block", text=budget_warning_text(w)), icon=":material/block:")
         else:
-            st.warning(tr("finance.entry.budget_warn", text=budget_warning_text(w)), icon=":material/warning:")
+            st.warning(md("finance.entry.budget_warn", text=budget_warning_text(w)), icon=":material/warning:")
 
 # Quick line: a searchable account box (type "1122" or "应收") and Enter adds the line to the grid.
 last_summary = next((r["summary"] for r in reversed(rows) if r["summary"]), "")
@@ -203,7 +204,7 @@ if save:
         new_version = done(update_voucher, voucher_id=detail.id, version=detail.version, voucher_date=vdate,
                            voucher_type=vtype, attachments=int(attachments), lines=_lines())
         if new_version:
-            flash(tr("finance.entry.updated", number=detail.display_no))
+            flash(md("finance.entry.updated", number=detail.display_no))
             st.session_state.pop("ve_loaded", None)
             st.rerun()
     else:
@@ -211,7 +212,7 @@ if save:
                       lines=_lines())
         if new_id:
             created = run_action(get_voucher, voucher_id=new_id)
-            flash(tr("finance.entry.created", number=created.display_no if created else new_id))
+            flash(md("finance.entry.created", number=created.display_no if created else new_id))
             st.session_state[VIEW_KEY] = new_id
             _reset()
             st.rerun()

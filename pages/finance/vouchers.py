@@ -23,7 +23,6 @@ from erp_core.finance.voucher_services import (
     review_voucher,
     unreview_voucher,
 )
-from erp_core.i18n import render_error
 from erp_core.io.importer import ImportFailed, read_table
 from erp_core.kernel.errors import DomainError
 from erp_core.ledger.posting import post_voucher, reverse_voucher
@@ -40,6 +39,7 @@ from ui.finance_kit import (
     status_label,
 )
 from ui.i18n import tr
+from ui.safe import error_md, md, md_escape
 
 STATUSES = ("draft", "reviewed", "posted")
 actor = require_actor()
@@ -99,8 +99,8 @@ with tab_list:
                 ok += 1
                 posted.append((r.id, r.display_no))
             except DomainError as err:
-                failed.append(f"{r.display_no}: {render_error(err, loc)}")
-        flash(tr("finance.list.bulk_done", action=tr(action_key), ok=ok, failed=len(failed)))
+                failed.append(f"{md_escape(r.display_no)}: {error_md(err, loc)}")
+        flash(md("finance.list.bulk_done", action=tr(action_key), ok=ok, failed=len(failed)))
         st.session_state["vl_failures"] = failed
         st.session_state["vl_budget_warnings"] = _over_budget(posted) if fn is post_voucher else []
         st.rerun()
@@ -136,7 +136,7 @@ with tab_list:
         one = picked[0]
         detail = run_action(get_voucher, voucher_id=one.id)
         if detail:
-            st.subheader(tr("finance.detail.title", number=detail.display_no))
+            st.subheader(md("finance.detail.title", number=detail.display_no))
             st.dataframe([{tr("field.finance.line.summary"): ln.summary,
                            tr("field.finance.line.account"): f"{ln.account_code} {ln.account_name}",
                            tr("field.finance.line.debit"): money_text(ln.debit),
@@ -144,7 +144,7 @@ with tab_list:
                          hide_index=True, use_container_width=True)
             if detail.status == "posted":
                 for text in budget_warnings(detail.id):
-                    st.warning(tr("finance.detail.budget_over", text=text), icon=":material/warning:")
+                    st.warning(md("finance.detail.budget_over", text=text), icon=":material/warning:")
             d1, d2, d3, d4 = st.columns(4)
             if d1.button(tr("finance.detail.print"), icon=":material/print:"):
                 st.session_state[VIEW_KEY] = detail.id
@@ -155,28 +155,28 @@ with tab_list:
                     st.switch_page("pages/finance/voucher_entry.py")
             if detail.status == "reviewed" and actor.may("finance.voucher.post"):
                 with d2.popover(tr("finance.detail.post"), icon=":material/task_alt:"):
-                    st.write(tr("finance.detail.confirm_post", number=detail.display_no))
+                    st.write(md("finance.detail.confirm_post", number=detail.display_no))
                     if st.button(tr("finance.confirm"), key="vl_post_one", type="primary"):
                         if done(post_voucher, voucher_id=detail.id):
-                            flash(tr("finance.detail.posted", number=detail.display_no))
+                            flash(md("finance.detail.posted", number=detail.display_no))
                             st.session_state["vl_budget_warnings"] = _over_budget([(detail.id, detail.display_no)])
                             st.rerun()
             if detail.status == "draft" and actor.may("finance.voucher.delete"):
                 with d3.popover(tr("finance.delete"), icon=":material/delete:"):
-                    st.write(tr("finance.confirm_delete", what=detail.display_no))
+                    st.write(md("finance.confirm_delete", what=detail.display_no))
                     if st.button(tr("finance.confirm"), key="vl_del_go", type="primary"):
                         if done(delete_voucher, voucher_id=detail.id, version=detail.version):
-                            flash(tr("finance.deleted"))
+                            flash(md("finance.deleted"))
                             st.rerun()
             if detail.status == "posted" and not detail.reversed_by_id and not detail.reverses_id \
                     and actor.may("finance.voucher.reverse"):
                 with d4.popover(tr("finance.detail.reverse"), icon=":material/undo:"):
-                    st.write(tr("finance.detail.confirm_reverse_draft", number=detail.display_no))
+                    st.write(md("finance.detail.confirm_reverse_draft", number=detail.display_no))
                     rdate = st.date_input(tr("field.finance.voucher.date"), value=today, key="vl_rev_date")
                     if st.button(tr("finance.confirm"), key="vl_rev_go", type="primary"):
                         new_id = done(reverse_voucher, voucher_id=detail.id, voucher_date=rdate)
                         if new_id:
-                            flash(tr("finance.reversal.drafted", number=detail.display_no))
+                            flash(md("finance.reversal.drafted", number=detail.display_no))
                             st.rerun()
 
 with tab_gaps:
@@ -193,11 +193,11 @@ with tab_gaps:
         g = fixable[choice]
         st.caption(tr("finance.gaps.hint"))
         with st.popover(tr("finance.gaps.renumber"), icon=":material/format_list_numbered:"):
-            st.write(tr("finance.gaps.confirm", period=g.period, type=g.voucher_type))
+            st.write(md("finance.gaps.confirm", period=g.period, type=g.voucher_type))
             if st.button(tr("finance.confirm"), key="vg_go", type="primary"):
                 moved = done(renumber_vouchers, period=g.period, voucher_type=g.voucher_type)
                 if moved is not None:
-                    flash(tr("finance.gaps.done", count=len(moved) if isinstance(moved, dict) else 0))
+                    flash(md("finance.gaps.done", count=len(moved) if isinstance(moved, dict) else 0))
                     st.rerun()
 
 if tab_import:
@@ -218,7 +218,7 @@ if tab_import:
             try:
                 table_in = read_table(upload.getvalue(), upload.name)
             except DomainError as err:
-                st.error(render_error(err, loc))
+                st.error(error_md(err, loc))
                 st.stop()
             cached = st.session_state.get("vi_check")
             if not cached or cached[0] != digest:  # check each file once, not on every rerun
@@ -234,7 +234,7 @@ if tab_import:
                                tr("finance.import.reason"): p.reason(loc)} for p in report.problems],
                              hide_index=True, use_container_width=True)
             else:
-                st.success(tr("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
+                st.success(md("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
                 if st.button(tr("finance.import.go"), type="primary", key="vi_go"):
                     try:
                         done_report = import_vouchers(database(), actor, table_in, post=post_too,
@@ -242,9 +242,9 @@ if tab_import:
                     except ImportFailed as exc:
                         st.error(tr("finance.import.problems", count=len(exc.report.problems)))
                     except DomainError as err:
-                        st.error(render_error(err, loc))
+                        st.error(error_md(err, loc))
                     else:
                         st.session_state["vi_done"] = digest
                         key = "finance.import.posted" if post_too else "finance.import.done"
-                        flash(tr(key, vouchers=done_report.vouchers, lines=done_report.lines))
+                        flash(md(key, vouchers=done_report.vouchers, lines=done_report.lines))
                         st.rerun()

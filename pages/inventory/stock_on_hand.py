@@ -15,6 +15,7 @@ from erp_core.inventory import queries
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md
 from ui.settings_kit import table
 
 actor = require_actor()
@@ -62,7 +63,7 @@ else:
     table(result.rows, columns, formatters={"quantity": number, "avg_cost": number, "value": money})
     st.markdown("**" + tr("inventory.total", value=money(result.total_value), rows=len(result.rows)) + "**")
     if len({r["product_id"] for r in result.rows}) == 1:  # one product: its quantities add up
-        st.caption(tr("inventory.total_quantity", quantity=number(result.total_quantity)))
+        st.caption(md("inventory.total_quantity", quantity=number(result.total_quantity)))
     if actor.may(queries.EXPORT[0]):
         c1, c2, _ = st.columns([1, 1, 4])
         for col, kind, label in ((c1, "csv", "inventory.export_csv"), (c2, "xlsx", "inventory.export_xlsx")):

@@ -8,6 +8,7 @@ from erp_core.masterdata.records import CATEGORY
 from ui.actions import run_action
 from ui.i18n import tr
 from ui.masterdata_views import RecordScreen, render
+from ui.safe import md_escape
 
 render(RecordScreen(
     kind=CATEGORY, title="nav.masterdata.categories", id_param="category_id",
@@ -19,5 +20,5 @@ render(RecordScreen(
 
 with st.expander(tr("masterdata.tree")):
     for node in run_action(items_queries.category_tree) or []:
-        mark = "" if node["active"] else " ✗"
-        st.markdown("&emsp;" * node["depth"] + f"• **{node['code']}** {node['name']}{mark}")
+        st.markdown("&emsp;" * node["depth"] + f"• **{md_escape(node['code'])}** {md_escape(node['name'])}"
+                    + ("" if node["active"] else " ✗"))

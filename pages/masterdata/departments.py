@@ -14,6 +14,7 @@ from erp_core.masterdata.org_services import (
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.settings_kit import (
     active_toggle,
     done,
@@ -44,7 +45,7 @@ with tab_tree:
     lines = []
     for d in tree:
         mark = "" if d["active"] else f" · _{tr('settings.inactive')}_"
-        lines.append("    " * d["depth"] + f"- **{d['code']}** {d['name']}{mark}")
+        lines.append("    " * d["depth"] + f"- **{md_escape(d['code'])}** {md_escape(d['name'])}{mark}")
     st.markdown("\n".join(lines))
 
 with tab_list:

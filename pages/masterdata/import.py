@@ -15,6 +15,7 @@ from erp_core.kernel.errors import DomainError
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import error_md, md, md_escape
 
 actor = require_actor()
 st.title(tr("nav.masterdata.import"))
@@ -34,7 +35,7 @@ for param in spec.params:
 for col, fmt in ((c1, "xlsx"), (c2, "csv")):
     template = run_action(spec.template, fmt=fmt, locale=locale())
     if template is not None:
-        col.download_button(tr("masterdata.import.template", fmt=fmt.upper()), template.data,
+        col.download_button(md("masterdata.import.template", fmt=fmt.upper()), template.data,
                             file_name=template.filename, mime=template.mime, key=f"tpl_{kind}_{fmt}")
 
 upload = st.file_uploader(tr("masterdata.import.file"), type=["csv", "xlsx"], key=f"upload_{kind}")
@@ -48,9 +49,8 @@ if upload.name.lower().endswith(".csv"):
 try:
     table = read_table(upload.getvalue(), upload.name, encoding=encoding)
 except DomainError as err:
-    from erp_core.i18n import render_error
 
-    st.error(render_error(err, locale()))
+    st.error(error_md(err, locale()))
     st.stop()
 
 report = run_action(spec.dry_run, table, **extra)
@@ -64,7 +64,7 @@ st.dataframe(pd.DataFrame([{tr("masterdata.import.header"): h,
 
 loc = locale()
 if report.warnings:
-    st.warning("\n".join("• " + w.render(loc) for w in report.warnings))
+    st.warning("\n".join("• " + md_escape(w.render(loc)) for w in report.warnings))
 if report.problems:
     st.error(tr("import.dry_run_failed", count=len(report.problems)))
     problems = pd.DataFrame([{tr("masterdata.import.row"): p.row or "",
@@ -77,7 +77,7 @@ if report.problems:
                        file_name="import_problems.csv", mime="text/csv")
     st.stop()
 
-st.success(tr("import.dry_run_ok", created=report.created, updated=report.updated))
+st.success(md("import.dry_run_ok", created=report.created, updated=report.updated))
 has_duplicates = any(w.message_id == "import.warning.duplicate" for w in report.warnings)
 confirm = st.checkbox(tr("masterdata.confirm_duplicates")) if has_duplicates else False
 if st.button(tr("masterdata.import.commit"), type="primary", disabled=has_duplicates and not confirm):
@@ -93,4 +93,4 @@ if st.button(tr("masterdata.import.commit"), type="primary", disabled=has_duplic
     result = run_action(spec.commit, table, progress, **extra)
     if result is not None:
         bar.progress(1.0)
-        st.success(tr("import.done", created=result.created, updated=result.updated))
+        st.success(md("import.done", created=result.created, updated=result.updated))

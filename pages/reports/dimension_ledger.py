@@ -10,6 +10,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.report_kit import account_select, as_of, downloads, period_select, show_table
+from ui.safe import md
 
 COLUMNS = ["dimension_code", "dimension_name", "opening_debit", "opening_credit", "period_debit", "period_credit",
            "closing_debit", "closing_credit"]
@@ -37,7 +38,7 @@ picked = show_table(df, COLUMNS, money=COLUMNS[2:], key="dim_table", select=True
 downloads(df, COLUMNS, f"{dimension}_balances_{start}_{end}", "dim_export")
 if picked is not None and actor.may("finance.ledger.view"):
     row = df.iloc[picked]
-    st.subheader(tr("reports.drill_title", account=f"{row['dimension_code']} {row['dimension_name']}"))
+    st.subheader(md("reports.drill_title", account=f"{row['dimension_code']} {row['dimension_name']}"))
     lines = run_action(queries.drill_down, account_code=code or "", period_from=start, period_to=end,
                        **{f"{dimension}_id": int(row["dimension_id"])}) if code else None
     if code is None:

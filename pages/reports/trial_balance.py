@@ -9,6 +9,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.report_kit import TRIAL_BALANCE_COLUMNS, account_select, as_of, downloads, period_select, show_table
+from ui.safe import md
 
 TB = TRIAL_BALANCE_COLUMNS
 DRILL = ["posting_date", "voucher", "account_code", "summary", "debit", "credit"]
@@ -39,7 +40,7 @@ downloads(df, TB, f"trial_balance_{start}_{end}", "tb_export")
 
 if picked is not None and df.iloc[picked]["account_code"] and actor.may("finance.ledger.view"):
     code = df.iloc[picked]["account_code"]
-    st.subheader(tr("reports.drill_title", account=f"{code} {df.iloc[picked]['account_name']}"))
+    st.subheader(md("reports.drill_title", account=f"{code} {df.iloc[picked]['account_name']}"))
     lines = run_action(queries.drill_down, account_code=code, period_from=start, period_to=end)
     if lines is not None:
         show_table(lines, DRILL, money=["debit", "credit"], key="tb_drill")

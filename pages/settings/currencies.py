@@ -17,6 +17,7 @@ from erp_core.settings.currency_services import (
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md
 from ui.sections import section
 from ui.settings_kit import (
     confirmed_button,
@@ -42,7 +43,7 @@ if currencies is None:
     st.stop()
 base = (run_action(get_company_settings) or {}).get("base_currency", "CNY") \
     if actor.may("settings.company.view") else "CNY"
-st.caption(tr("settings.currency.base", code=base))
+st.caption(md("settings.currency.base", code=base))
 
 # A keyed section control, not st.tabs: saving a rate or a currency keeps the user on the same section.
 chosen = section("cu_section", ("currencies", "rates"), "settings.currency.tab_",
@@ -98,7 +99,7 @@ if chosen == "rates":
         export_buttons(rates.rows, columns, "exchange_rates", "er_export")
     if actor.may("settings.currency.set_rate") and foreign:
         with st.expander(tr("settings.currency.set_rate"), icon=":material/currency_exchange:"):
-            st.caption(tr("settings.currency.rate_hint", base=base))
+            st.caption(md("settings.currency.rate_hint", base=base))
             with st.form("er_set"):
                 c1, c2, c3 = st.columns(3)
                 rcode = c1.selectbox(tr(F + "code"), foreign)

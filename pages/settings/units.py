@@ -12,6 +12,7 @@ from erp_core.settings.unit_services import add_conversion, create_unit, edit_un
 from ui.actions import run_action
 from ui.context import database, locale, require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.settings_kit import confirmed_button, done, export_buttons, loaded_version, show_flash, succeed, table
 
 F = "field.settings.unit."
@@ -101,4 +102,5 @@ with tab_conv:
             except NotFound:
                 st.info(tr("error.settings.unit.unrelated"), icon=":material/info:")
             else:
-                st.markdown(f"**{qty_text} {labels[a]} = {format(out.normalize(), 'f')} {labels[b]}**")
+                st.markdown(f"**{md_escape(qty_text)} {md_escape(labels[a])} = {md_escape(format(out.normalize(), 'f'))} "
+                            f"{md_escape(labels[b])}**")

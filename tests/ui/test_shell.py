@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import func, select
 
@@ -145,7 +148,8 @@ def test_home_shows_company_date_and_money_in_the_users_language(ui_db, admin_pa
     at = harness.logged_in_app(ui_db, "admin", admin_password)
     body = texts(at)
     assert "测试商贸有限公司" in body
-    assert "年" in body and "月" in body and "日" in body
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert today.isoformat() in body  # the company's date format (settings; YYYY-MM-DD unless changed)
     assert "¥1,234,567.50" in body
     assert "修改密码" in [link.proto.label for link in at.sidebar.get("page_link")]  # user menu
 
