@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from erp_core.i18n import format as fmt
@@ -59,15 +60,18 @@ def _cell(value, money: bool):
     return str(value)  # one type per column (headings have no line number)
 
 
-def table_view(df: pd.DataFrame, columns: Sequence[str], *, money: Sequence[str] = ()) -> pd.DataFrame:
+def table_view(df: pd.DataFrame, columns: Sequence[str], *, money: Sequence[str] = (),
+               arrow: bool = False) -> pd.DataFrame | pa.Table:
     """What show_table displays: ``columns`` of ``df`` with translated headers (``reports.col.<name>``) and money
     formatted exactly in the current locale. A page that reruns often may keep it (per session, keyed by the
-    data, the actor's scope and the locale) and pass it back to show_table instead of formatting again."""
-    return pd.DataFrame({tr(f"reports.col.{c}"): [_cell(v, c in money) for v in df[c]] for c in columns})
+    data, the actor's scope and the locale) and pass it back to show_table instead of formatting again; with
+    ``arrow`` as the Arrow table st.dataframe sends (what it would convert the DataFrame to on every run)."""
+    view = pd.DataFrame({tr(f"reports.col.{c}"): [_cell(v, c in money) for v in df[c]] for c in columns})
+    return pa.Table.from_pandas(view, preserve_index=False) if arrow else view
 
 
 def show_table(df: pd.DataFrame | None, columns: Sequence[str], *, money: Sequence[str] = (), key: str,
-               select: bool = False, view: pd.DataFrame | None = None) -> int | None:
+               select: bool = False, view: pd.DataFrame | pa.Table | None = None) -> int | None:
     """Show ``columns`` of ``df`` with translated headers (``reports.col.<name>``) and money formatted exactly;
     with ``select`` the user may pick one row, whose position is returned. ``view``: a kept table_view."""
     if view is None:

@@ -46,8 +46,8 @@ if memo is None or memo["key"] != key or memo["watermark"] != stamp.watermark:
                 profit=tr("reports.profit"))),
             "balance": charts.kept(charts.balance_line(cash, title=tr("reports.cash_balance"),
                                                        name=tr("reports.cash_balance"))),
-            "ie_view": table_view(ie, IE_COLUMNS, money=IE_COLUMNS[1:]),
-            "cash_view": table_view(cash, CASH_COLUMNS, money=CASH_COLUMNS[1:]),
+            "ie_view": table_view(ie, IE_COLUMNS, money=IE_COLUMNS[1:], arrow=True),
+            "cash_view": table_view(cash, CASH_COLUMNS, money=CASH_COLUMNS[1:], arrow=True),
             "ie_rows": download_rows(ie, IE_COLUMNS), "cash_rows": download_rows(cash, CASH_COLUMNS)}
     st.session_state[MEMO_KEY] = memo
 else:
