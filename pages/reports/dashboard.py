@@ -39,7 +39,7 @@ if memo is None or memo["key"] != key or memo["watermark"] != stamp.watermark:
         st.stop()
     ie, cash = data["income_expense"], data["cash"]
     # Everything drawn from the figures is made once per (figures, key): the charts' plotly dicts, the formatted
-    # tables, the download rows (a rerun then only sends them; ~25 ms of CPU less per rerun, issue #17).
+    # tables, the download rows, the metrics (a rerun then only sends them; about half the page's CPU, issue #17).
     memo = {"key": key, "watermark": ie.attrs["as_of"].watermark, "ie": ie, "cash": cash,
             "income_expense": charts.kept(charts.income_expense(
                 ie, title=tr("reports.income_expense"), income=tr("reports.income"), expense=tr("reports.expense"),
@@ -48,16 +48,19 @@ if memo is None or memo["key"] != key or memo["watermark"] != stamp.watermark:
                                                        name=tr("reports.cash_balance"))),
             "ie_view": table_view(ie, IE_COLUMNS, money=IE_COLUMNS[1:], arrow=True),
             "cash_view": table_view(cash, CASH_COLUMNS, money=CASH_COLUMNS[1:], arrow=True),
-            "ie_rows": download_rows(ie, IE_COLUMNS), "cash_rows": download_rows(cash, CASH_COLUMNS)}
+            "ie_rows": download_rows(ie, IE_COLUMNS), "cash_rows": download_rows(cash, CASH_COLUMNS),
+            "metrics": (money(sum(ie["income"])), money(sum(ie["expense"])),
+                        money(cash["balance"].iloc[-1] if len(cash) else 0))}
     st.session_state[MEMO_KEY] = memo
 else:
     memo["ie"].attrs["as_of"] = memo["cash"].attrs["as_of"] = stamp  # still current, as of this look-up
 ie, cash = memo["ie"], memo["cash"]
 as_of(ie)
 c1, c2, c3 = st.columns(3)
-c1.metric(tr("reports.income"), money(sum(ie["income"])))
-c2.metric(tr("reports.expense"), money(sum(ie["expense"])))
-c3.metric(tr("reports.cash_now"), money(cash["balance"].iloc[-1] if len(cash) else 0))
+income, expense, cash_now = memo["metrics"]
+c1.metric(tr("reports.income"), income)
+c2.metric(tr("reports.expense"), expense)
+c3.metric(tr("reports.cash_now"), cash_now)
 st.plotly_chart(memo["income_expense"], width="stretch")
 st.plotly_chart(memo["balance"], width="stretch")
 with st.expander(tr("reports.figures")):
