@@ -13,9 +13,10 @@ NAV_KEY = "erp_nav_pages"  # app.py's per-session key
 
 
 def _nav(at) -> dict[str, list[str]]:
-    """The navigation the last run handed to st.navigation: group title -> page titles."""
+    """The navigation the last run handed to st.navigation: group title -> titles of the pages it shows (the
+    hidden "not allowed" pages at the other addresses left out)."""
     _key, nav, _landing = at.session_state[NAV_KEY]
-    return {group: [page.title for page in pages] for group, pages in nav.items()}
+    return {group: [page.title for page in pages if page.visibility == "visible"] for group, pages in nav.items()}
 
 
 def test_the_kept_navigation_follows_the_user_and_the_language(ui_db, ui_company, admin_password):
