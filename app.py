@@ -20,6 +20,8 @@ from ui.safe import error_md, md_escape
 from ui.widgets import keep_choices_across_language_switch, localize_streamlit_defaults
 
 _AFTER_FORCED = "erp_after_forced_steps"
+_NAV_KEY = "erp_nav_pages"  # (what the navigation is made of, its pages by group, the landing page)
+_SET_UP = "erp_set_up"  # this browser session has seen the installation set up
 
 st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
                    initial_sidebar_state="auto")
@@ -113,11 +115,43 @@ def _user_menu(display_name: str, *, account_links: bool) -> None:
                   on_click=_sign_out)
 
 
+def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[str, list[st.Page]], st.Page | None]:
+    """The navigation of the pages in ``groups`` (titles in this run's language) and the landing page among them.
+    Kept in this browser session while what it is made of stays the same (the actor's pages, the language, the
+    landing page): an st.Page for each of the ~45 pages, visible or hidden, cost ~6 ms of CPU per rerun (issue
+    #17). Per session, never process-wide (st.navigation marks a page object for the run that shows it)."""
+    key = (tuple((group, tuple(specs)) for group, specs in groups.items()), locale(), landing)
+    kept = st.session_state.get(_NAV_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1], kept[2]
+    specs = [s for group in groups.values() for s in group if page_exists(s)]
+    if not any(page_url_path(s) == landing for s in specs):
+        landing = "home"
+    nav: dict[str, list[st.Page]] = {}
+    landing_page = None
+    for group, group_specs in groups.items():
+        pages = []
+        for spec in filter(page_exists, group_specs):  # a menu may list a page ahead of its file
+            pages.append(_page(spec, default=page_url_path(spec) == landing))
+            if page_url_path(spec) == landing:
+                landing_page = pages[-1]
+        if pages:
+            nav[tr(group)] = pages
+    # The pages this actor may not open answer at their address with a localized explanation (hidden entries).
+    if nav:
+        next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}, signed_in=True))
+    st.session_state[_NAV_KEY] = (key, nav, landing_page)
+    return nav, landing_page
+
+
 def main() -> None:
     db = database()
-    if needs_setup(db):
-        _wizard()
-        return
+    # A company, once there, stays: this browser session asks the database only until it has seen one.
+    if not st.session_state.get(_SET_UP):
+        if needs_setup(db):
+            _wizard()
+            return
+        st.session_state[_SET_UP] = True
     authenticator = auth.start_run()
     actor = auth.current_actor(authenticator)
     profile = None
@@ -141,24 +175,7 @@ def main() -> None:
         _user_menu(profile.display_name, account_links=False)
         current.run()
         return
-    groups = pages_for(actor)
-    landing = profile.landing_page
-    specs = [s for group in groups.values() for s in group if page_exists(s)]
-    if not any(page_url_path(s) == landing for s in specs):
-        landing = "home"
-    nav: dict[str, list[st.Page]] = {}
-    landing_page = None
-    for group, group_specs in groups.items():
-        pages = []
-        for spec in filter(page_exists, group_specs):  # a menu may list a page ahead of its file
-            pages.append(_page(spec, default=page_url_path(spec) == landing))
-            if page_url_path(spec) == landing:
-                landing_page = pages[-1]
-        if pages:
-            nav[tr(group)] = pages
-    # The pages this actor may not open answer at their address with a localized explanation (hidden entries).
-    if nav:
-        next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}, signed_in=True))
+    nav, landing_page = _user_pages(pages_for(actor), profile.landing_page)
     # Every page is listed: an administrator has ~45, and Streamlit's default folds all but ten behind "View N
     # more", which hid whole modules.
     current = st.navigation(nav, expanded=True)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from erp_core.i18n import format as fmt
@@ -59,25 +60,44 @@ def _cell(value, money: bool):
     return str(value)  # one type per column (headings have no line number)
 
 
-def show_table(df: pd.DataFrame, columns: Sequence[str], *, money: Sequence[str] = (), key: str,
-               select: bool = False) -> int | None:
-    """Show ``columns`` of ``df`` with translated headers (``reports.col.<name>``) and money formatted exactly;
-    with ``select`` the user may pick one row, whose position is returned."""
+def table_view(df: pd.DataFrame, columns: Sequence[str], *, money: Sequence[str] = (),
+               arrow: bool = False) -> pd.DataFrame | pa.Table:
+    """What show_table displays: ``columns`` of ``df`` with translated headers (``reports.col.<name>``) and money
+    formatted exactly in the current locale. A page that reruns often may keep it (per session, keyed by the
+    data, the actor's scope and the locale) and pass it back to show_table instead of formatting again; with
+    ``arrow`` as the Arrow table st.dataframe sends (what it would convert the DataFrame to on every run)."""
     view = pd.DataFrame({tr(f"reports.col.{c}"): [_cell(v, c in money) for v in df[c]] for c in columns})
+    return pa.Table.from_pandas(view, preserve_index=False) if arrow else view
+
+
+def show_table(df: pd.DataFrame | None, columns: Sequence[str], *, money: Sequence[str] = (), key: str,
+               select: bool = False, view: pd.DataFrame | pa.Table | None = None) -> int | None:
+    """Show ``columns`` of ``df`` with translated headers (``reports.col.<name>``) and money formatted exactly;
+    with ``select`` the user may pick one row, whose position is returned. ``view``: a kept table_view."""
+    if view is None:
+        view = table_view(df, columns, money=money)
     if not select:
-        st.dataframe(view, hide_index=True, use_container_width=True, key=key)
+        st.dataframe(view, hide_index=True, width="stretch", key=key)
         return None
-    event = st.dataframe(view, hide_index=True, use_container_width=True, key=key, on_select="rerun",
+    event = st.dataframe(view, hide_index=True, width="stretch", key=key, on_select="rerun",
                          selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     return rows[0] if rows else None
 
 
-def downloads(df: pd.DataFrame, columns: Sequence[str], name: str, key: str) -> None:
-    """CSV and XLSX of the report: raw column names and exact amounts (Decimal), formula-injection safe."""
-    rows = [["" if v is None or (not isinstance(v, str) and pd.isna(v)) else
+def download_rows(df: pd.DataFrame, columns: Sequence[str]) -> list[list]:
+    """The rows the CSV/XLSX downloads hold: raw values of ``columns`` (exact Decimal amounts, blanks for none)."""
+    return [["" if v is None or (not isinstance(v, str) and pd.isna(v)) else
              (int(v) if c == "line_no" else v) for c, v in zip(columns, rec, strict=True)]
             for rec in df[list(columns)].itertuples(index=False)]
+
+
+def downloads(df: pd.DataFrame | None, columns: Sequence[str], name: str, key: str, *,
+              rows: list[list] | None = None) -> None:
+    """CSV and XLSX of the report: raw column names and exact amounts (Decimal), formula-injection safe.
+    ``rows``: kept download_rows of ``df`` (a page that reruns often need not rebuild them)."""
+    if rows is None:
+        rows = download_rows(df, columns)
     header = list(columns)
     c1, c2, _ = st.columns([1, 1, 4])
     # The files are built when the button is clicked (deferred data), not on every rerun of the page: the XLSX of

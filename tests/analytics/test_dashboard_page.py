@@ -96,3 +96,33 @@ def _company(db):
         company_id, user_id = uow.session.execute(select(User.company_id, User.id)
                                                   .where(User.username == "admin")).one()
     return SetupResult(company_id=company_id, admin_user_id=user_id, demo_passwords={})
+
+
+def _ie_table(at):
+    return at.dataframe[0].value
+
+
+def test_the_kept_tables_and_download_rows_follow_the_figures_and_the_language(site):
+    """The dashboard keeps its formatted tables and download rows with its figures (issue #17): a rerun shows the
+    same, a posting shows in the next rerun's table and downloads, a language switch re-titles and re-formats."""
+    from decimal import Decimal
+
+    db, books, password = site
+    at = harness.logged_in_app(db, "admin", password).switch_page(PAGE).run()
+    table = _ie_table(at)
+    assert list(table.columns) == ["期间", "收入", "费用", "利润"]
+    january = table[table["期间"] == "2026-01"].iloc[0]
+    assert january["收入"] == "150,000.00" and january["费用"] == "108,200.00"
+    at.run()
+    assert _ie_table(at).equals(table)
+    books.post(dt.date(2026, 1, 28), ("1002", "5000", 0, "收入"), ("5001", 0, "5000", "收入"))
+    at.run()
+    again = _ie_table(at)
+    assert again[again["期间"] == "2026-01"].iloc[0]["收入"] == "155,000.00"
+    rows = at.session_state["dash_memo"]["ie_rows"]  # what the CSV/XLSX buttons build their files from
+    assert ["2026-01", Decimal("155000.00"), Decimal("108200.00"), Decimal("46800.00")] in rows
+    at.selectbox(key="erp_lang_user").set_value("en").run()
+    assert not at.exception
+    english = _ie_table(at)
+    assert list(english.columns) == ["Period", "Income", "Expense", "Profit"]
+    assert english[english.iloc[:, 0] == "2026-01"].iloc[0, 1] == "155,000.00"

@@ -1,0 +1,113 @@
+"""CPU per rerun, in-process: the ERP page (through app.py, logged in as one prepared user) and the baseline page,
+each rerun N times under Streamlit's AppTest, timed with process CPU time and optionally profiled with cProfile.
+
+    python bench/load/prepare.py --dir /tmp/erp-load --users 1          # once
+    python bench/load/profile_rerun.py --dir /tmp/erp-load --reruns 50 [--profile 30]
+
+AppTest runs the script in this process (no websocket, no browser) but builds the same delta messages (protobuf,
+plotly JSON, Arrow tables) as a server; both pages pay the same AppTest overhead, so the ratio is the figure.
+``--profile N`` prints the N most expensive functions (cumulative and own time) of the ERP page's reruns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def _profile_script_thread(profiler: cProfile.Profile) -> None:
+    """AppTest runs the script in a thread of its own: profile inside it (cProfile sees one thread)."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    original = ScriptRunner._run_script
+
+    def run_script(self, *args, **kwargs):
+        if not getattr(profiler, "erp_on", False):
+            return original(self, *args, **kwargs)
+        profiler.enable()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            profiler.disable()
+
+    ScriptRunner._run_script = run_script
+
+
+def _cpu_per_run(at, reruns: int, profiler: cProfile.Profile | None = None) -> float:
+    at.run()  # warm
+    start = time.process_time()
+    if profiler:
+        profiler.erp_on = True
+    for _ in range(reruns):
+        at.run()
+    if profiler:
+        profiler.erp_on = False
+    return (time.process_time() - start) / reruns * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", required=True, type=Path)
+    ap.add_argument("--page", default="pages/reports/dashboard.py")
+    ap.add_argument("--reruns", type=int, default=50)
+    ap.add_argument("--profile", type=int, default=0, help="print the N top functions of the ERP page's reruns")
+    args = ap.parse_args()
+    work = args.dir.resolve()
+    os.environ["ERP_CONFIG"] = str(work / "config.toml")
+    os.environ["ERP_COOKIE_KEY"] = (work / "cookie.key").read_text(encoding="utf-8").strip()
+    os.environ.pop("ERP_DATABASE_URL", None)
+    os.chdir(ROOT)
+    import logging
+
+    logging.disable(logging.WARNING)  # AppTest's "no runtime" notices
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()  # a server compiles each script once (Runtime's ScriptCache); AppTest on every run
+    local_script_runner.ScriptCache = app_test.ScriptCache = lambda: shared
+    from streamlit.testing.v1 import AppTest
+
+    from erp_core.config import load_settings
+    from erp_core.db.uow import open_database
+    from erp_core.security.auth import login
+    from tests.ui import harness
+    from ui.auth import TOKEN_KEY
+
+    prepared = json.loads((work / "sessions.json").read_text(encoding="utf-8"))
+    username = prepared["sessions"][0]["username"]
+    db = open_database(load_settings())
+    session = login(db, username, "Load-test-pass-2026", client_ip="127.0.0.1")
+    at = harness.new_app(60)
+    at.session_state[TOKEN_KEY] = session.token
+    at.run()
+    at.switch_page(args.page).run()
+    assert not at.exception, at.exception
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        _profile_script_thread(profiler)
+    erp = _cpu_per_run(at, args.reruns, profiler)
+    assert not at.exception and not at.error, (at.exception, at.error)
+    base_at = AppTest.from_file(str(ROOT / "bench/load/baseline.py"), default_timeout=60)
+    base = _cpu_per_run(base_at, args.reruns)
+    print(f"{args.page}: {erp:.1f} ms CPU per rerun; baseline: {base:.1f} ms; ratio {erp / base:.2f}x "
+          f"({args.reruns} reruns each, load average {os.getloadavg()[0]:.1f})")
+    if profiler:
+        for key in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(args.profile)
+            print(out.getvalue())
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()

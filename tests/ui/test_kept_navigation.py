@@ -1,0 +1,56 @@
+"""The navigation app.py keeps per browser session (issue #17: building ~45 st.Page objects on every rerun cost
+~6 ms of CPU): it is rebuilt whenever what it is made of changes — another user signs in in the same browser
+session, the language changes, the landing page changes — and never comes from another browser session."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui import harness
+from tests.ui.harness import texts
+
+NAV_KEY = "erp_nav_pages"  # app.py's per-session key
+
+
+def _nav(at) -> dict[str, list[str]]:
+    """The navigation the last run handed to st.navigation: group title -> titles of the pages it shows (the
+    hidden "not allowed" pages at the other addresses left out)."""
+    _key, nav, _landing = at.session_state[NAV_KEY]
+    return {group: [page.title for page in pages if page.visibility == "visible"] for group, pages in nav.items()}
+
+
+def test_the_kept_navigation_follows_the_user_and_the_language(ui_db, ui_company, admin_password):
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    assert not at.exception
+    first = _nav(at)
+    assert "系统管理" in first and "首页" in first["首页"]
+    at.run()
+    assert _nav(at) == first  # kept while nothing changed
+    # another user signs in in this same browser session (same language): their pages, not the administrator's
+    at.button(key="erp_logout_button").click().run()
+    keeper_password = harness.ready_user(ui_db, "chen.cangguan", ui_company.demo_passwords["chen.cangguan"])
+    harness.login_with_form(at, "chen.cangguan", keeper_password)
+    assert not at.exception
+    keeper = _nav(at)
+    assert "系统管理" not in keeper and "首页" in keeper
+    assert sum(map(len, keeper.values())) < sum(map(len, first.values()))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered for this user
+        at.switch_page("pages/admin/users.py")
+    # the language changes: the same pages, titled in the new language
+    at.selectbox(key="erp_lang_user").set_value("en").run()
+    assert not at.exception
+    english = _nav(at)
+    assert "Home" in english and "Home" in english["Home"] and "首页" not in english
+    assert sum(map(len, english.values())) == sum(map(len, keeper.values()))
+
+
+def test_two_browser_sessions_keep_their_own_navigation(ui_db, ui_company, admin_password):
+    admin = harness.logged_in_app(ui_db, "admin", admin_password)
+    viewer_password = harness.ready_user(ui_db, "sun.chakan", ui_company.demo_passwords["sun.chakan"],
+                                         locale="en")
+    viewer = harness.logged_in_app(ui_db, "sun.chakan", viewer_password)
+    admin.run()
+    viewer.run()
+    assert "系统管理" in _nav(admin)
+    assert "系统管理" not in _nav(viewer) and "Administration" not in _nav(viewer) and "Home" in _nav(viewer)
+    assert "Welcome back" in texts(viewer)
