@@ -274,8 +274,9 @@ def _create(screen: RecordScreen, defs: list[dict[str, Any]], refs: Refs) -> Non
         new_id = run_action(screen.create, **kwargs)
         if new_id is not None:
             st.session_state[f"{perm}_selected"] = new_id
-            succeed("masterdata.created", forget=[*_form_keys(screen, defs, f"{perm}_new"), f"{perm}_confirm"],
-                    code=values.get("code") or "")
+            # forgetting the section opens the list (the first section) on the new record
+            succeed("masterdata.created", forget=[*_form_keys(screen, defs, f"{perm}_new"), f"{perm}_confirm",
+                                                  f"{perm}_section"], code=values.get("code") or "")
 
 
 def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]], refs: Refs) -> None:
