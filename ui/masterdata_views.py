@@ -16,6 +16,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import money, tr
 from ui.safe import md, md_escape
+from ui.sections import section
 from ui.settings_kit import done, show_flash, succeed
 
 OPTIONS = {
@@ -194,10 +195,11 @@ def render(screen: RecordScreen) -> None:
     show_flash()  # what the last create / edit / merge did (said after the rerun that refreshes the list)
     defs = (run_action(screen.fields_q) or []) if screen.fields_q else []
     refs = _refs(screen)
-    tabs = st.tabs([tr("masterdata.tab.list"), tr("masterdata.tab.new")]) if actor.may(f"{perm}.create") \
-        else [st.container()]
+    # A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+    chosen = section(f"{perm}_section", ("list", "new"), "masterdata.tab.", tr(screen.title)) \
+        if actor.may(f"{perm}.create") else "list"
 
-    with tabs[0]:
+    if chosen == "list":
         f1, f2, f3, f4 = st.columns([3, 1.2, 1.5, 1])
         search = f1.text_input(tr("masterdata.search"), key=f"{perm}_search")
         status = f2.selectbox(tr("field.masterdata.active"), ("active", "inactive", "all"), key=f"{perm}_status",
@@ -239,9 +241,8 @@ def render(screen: RecordScreen) -> None:
         if page.rows:
             _detail(screen, page.rows, defs, refs)
 
-    if len(tabs) > 1:
-        with tabs[1]:
-            _create(screen, defs, refs)
+    if chosen == "new":
+        _create(screen, defs, refs)
 
 
 def _export(screen: RecordScreen, search: str | None, active: bool | None) -> None:
@@ -273,8 +274,9 @@ def _create(screen: RecordScreen, defs: list[dict[str, Any]], refs: Refs) -> Non
         new_id = run_action(screen.create, **kwargs)
         if new_id is not None:
             st.session_state[f"{perm}_selected"] = new_id
-            succeed("masterdata.created", forget=[*_form_keys(screen, defs, f"{perm}_new"), f"{perm}_confirm"],
-                    code=values.get("code") or "")
+            # forgetting the section opens the list (the first section) on the new record
+            succeed("masterdata.created", forget=[*_form_keys(screen, defs, f"{perm}_new"), f"{perm}_confirm",
+                                                  f"{perm}_section"], code=values.get("code") or "")
 
 
 def _detail(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str, Any]], refs: Refs) -> None:

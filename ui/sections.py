@@ -1,7 +1,9 @@
 """Stable in-page navigation: a segmented control keyed by section codes, in place of st.tabs.
 
-st.tabs keeps its selection in the browser only: when a rerun changes what a tab holds (a date changed, a form
-saved), the frontend rebuilds the tab bar and shows the first tab again. This control keeps the chosen section
+st.tabs keeps its selection in the browser only: when a rerun moves the tab bar (a "saved" message or a warning
+appears or goes above it) or changes its labels (a language switch), the frontend rebuilds it on its first tab
+(measured in Chromium, Streamlit 1.67; st.tabs(key=..., on_change="rerun") survives the move but not a language
+switch, since its state is the label). This control keeps the chosen section
 in the session (its key), by code, so a rerun, a save or a language switch leaves the user where they were, and
 only the chosen section runs.
 """

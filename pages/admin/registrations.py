@@ -19,6 +19,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import datetime, tr
 from ui.safe import md
+from ui.sections import section
 
 actor = require_actor()
 zh = locale().startswith("zh")
@@ -68,8 +69,9 @@ role_names = {r.code: f"{r.name_zh if zh else r.name_en} ({r.code})" for r in ro
 departments = run_action(department_choices) or []
 dep_names = {d.id: f"{d.code} {d.name}" for d in departments}
 
-approve_tab, reject_tab = st.tabs([tr("admin_ui.reg.approve"), tr("admin_ui.reg.reject")])
-with approve_tab:
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("ag_section", ("approve", "reject"), "admin_ui.reg.", tr("admin_ui.reg.title"))
+if chosen == "approve":
     with st.form(f"ag_approve_form_{picked}"):
         chosen = st.multiselect(tr("field.security.roles"), list(role_names), key=f"ag_roles_{picked}",
                                 placeholder=tr("admin_ui.choose"),
@@ -81,7 +83,7 @@ with approve_tab:
     if approve and done(approve_registration, user_id=picked, role_codes=list(chosen), department_id=dep):
         st.session_state["ag_flash"] = tr("admin_ui.reg.approved", username=name)
         st.rerun()
-with reject_tab:
+if chosen == "reject":
     with st.form(f"ag_reject_form_{picked}"):
         reason = st.text_area(tr("field.security.reason"), key=f"ag_reason_{picked}")
         ok = st.checkbox(md("admin_ui.reg.reject_confirm", username=name), key=f"ag_reject_ok_{picked}")

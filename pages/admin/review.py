@@ -16,6 +16,7 @@ from erp_core.security.review_services import (
 from ui.actions import run_action
 from ui.context import require_actor, settings
 from ui.i18n import datetime, tr
+from ui.sections import section
 
 SCOPES = ("all", "department", "project", "own")
 
@@ -36,11 +37,11 @@ def _when(value) -> str:
     return datetime(value) if value is not None else tr("admin_ui.review.never")
 
 
-tab_matrix, tab_dormant, tab_admins, tab_signoff = st.tabs([
-    tr("admin_ui.review.tab_matrix"), tr("admin_ui.review.tab_dormant"), tr("admin_ui.review.tab_admins"),
-    tr("admin_ui.review.tab_signoff")])
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("rv_section", ("matrix", "dormant", "admins", "signoff"), "admin_ui.review.tab_",
+                 tr("admin_ui.review.title"))
 
-with tab_matrix:
+if chosen == "matrix":
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
     who = c1.text_input(tr("admin_ui.review.user"), key="av_user", placeholder=tr("admin_ui.users.search_hint"))
     prefix = c2.text_input(tr("admin_ui.review.prefix"), key="av_prefix", placeholder="finance.")
@@ -62,7 +63,7 @@ with tab_matrix:
             tr("admin_ui.review.via_roles"): ", ".join(r.roles),
         } for r in rows], hide_index=True, width="stretch")
 
-with tab_dormant:
+if chosen == "dormant":
     days = st.number_input(tr("admin_ui.review.days"), min_value=0, max_value=3650, step=1,
                            value=int(settings().security.dormant_days), key="av_days")
     dormant = run_action(dormant_accounts, days=int(days))
@@ -81,7 +82,7 @@ with tab_dormant:
             } for u in dormant], hide_index=True, width="stretch")
             st.caption(tr("admin_ui.review.dormant_hint"))
 
-with tab_admins:
+if chosen == "admins":
     admins = run_action(administrators)
     if admins is not None:
         st.caption(tr("admin_ui.review.admins_help"))
@@ -93,7 +94,7 @@ with tab_admins:
             tr("admin_ui.users.last_login"): _when(u.last_login_at),
         } for u in admins], hide_index=True, width="stretch")
 
-with tab_signoff:
+if chosen == "signoff":
     if actor.may("admin.review.signoff"):
         with st.form("av_signoff_form", clear_on_submit=True):
             note = st.text_area(tr("field.security.review_note"), key="av_note",

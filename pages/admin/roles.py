@@ -20,6 +20,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
 from ui.safe import md
+from ui.sections import section
 
 SCOPES = ("none", "all", "department", "project", "own")
 
@@ -79,11 +80,12 @@ picked = st.selectbox(tr("admin_ui.roles.pick"), list(by_id), key="ar_pick",
 role = by_id[picked]
 st.subheader(md("admin_ui.roles.detail", code=role.code))
 
-tab_matrix, tab_edit = st.tabs([tr("admin_ui.roles.tab_matrix"), tr("admin_ui.roles.tab_edit")])
+ver_key = f"ar_ver_{role.id}"  # the version the forms were loaded with (both sections)
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("ar_section", ("matrix", "edit"), "admin_ui.roles.tab_", tr("admin_ui.roles.title"))
 
 # --- rename / delete ------------------------------------------------------------------------------------------
-with tab_edit:
-    ver_key = f"ar_ver_{role.id}"
+if chosen == "edit":
     loaded_version = st.session_state.setdefault(ver_key, role.version)
     if loaded_version != role.version:
         st.warning(tr("admin_ui.stale"), icon=":material/sync_problem:")
@@ -114,7 +116,7 @@ with tab_edit:
                 st.rerun()
 
 # --- grant matrix ---------------------------------------------------------------------------------------------
-with tab_matrix:
+if chosen == "matrix":
     catalog = run_action(permission_catalog) or []
     current = run_action(role_grants, role_id=role.id)
     if current is None:

@@ -27,6 +27,7 @@ from ui.context import locale, require_actor, settings
 from ui.i18n import datetime, tr
 from ui.nav import all_pages
 from ui.safe import md, md_escape
+from ui.sections import section
 
 PAGE_SIZE = 25
 
@@ -165,10 +166,10 @@ st.caption(f"{tr('admin_ui.users.last_login')}: {md_escape(_when(user.last_login
 if user.must_change_password:
     st.caption(tr("admin_ui.users.must_change_pending"))
 
-tab_edit, tab_roles, tab_actions = st.tabs([tr("admin_ui.users.tab_edit"), tr("admin_ui.users.tab_roles"),
-                                            tr("admin_ui.users.tab_actions")])
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("au_section", ("edit", "roles", "actions"), "admin_ui.users.tab_", tr("admin_ui.users.title"))
 
-with tab_edit:
+if chosen == "edit":
     # The version the form was loaded with: a save after someone else's save fails instead of overwriting.
     loaded_version = st.session_state.setdefault(ver_key, user.version)
     if loaded_version != user.version:
@@ -195,7 +196,7 @@ with tab_edit:
                 email=e_email or None, phone=e_phone or None, department_id=e_dep):
             acted(tr("admin_ui.saved"))
 
-with tab_roles:
+if chosen == "roles":
     if not roles:
         st.info(tr("admin_ui.users.no_role_access"), icon=":material/info:")
     else:
@@ -218,7 +219,7 @@ with tab_roles:
             if done(set_user_projects, user_id=user.id, project_ids=list(picked_projects)):
                 acted(tr("admin_ui.saved"))
 
-with tab_actions:
+if chosen == "actions":
     if user.status in ("active", "locked") and actor.may("admin.user.disable"):
         with st.container(border=True):
             st.markdown(f"**{tr('admin_ui.users.disable')}**")

@@ -40,6 +40,7 @@ from ui.finance_kit import (
 )
 from ui.i18n import tr
 from ui.safe import error_md, md, md_escape
+from ui.sections import section
 
 STATUSES = ("draft", "reviewed", "posted")
 actor = require_actor()
@@ -64,12 +65,11 @@ rows = run_action(list_vouchers, period=period.strip() or None, voucher_type=vty
 if rows is None:
     st.stop()
 
-tabs = [tr("finance.list.tab"), tr("finance.gaps.tab")]
-if actor.may("finance.voucher.import"):
-    tabs.append(tr("finance.import.tab"))
-tab_list, tab_gaps, *tab_import = st.tabs(tabs)
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+codes = ("list", "gaps", "import") if actor.may("finance.voucher.import") else ("list", "gaps")
+chosen = section("vl_section", codes, "j_tabs.vouchers.", tr("nav.finance.vouchers"))
 
-with tab_list:
+if chosen == "list":
     table = [{tr("finance.voucher_no"): r.display_no, tr("finance.period"): r.period,
               tr("field.finance.voucher.date"): r.voucher_date.isoformat(), tr("finance.summary"): r.summary,
               tr("finance.amount"): money_text(r.total), tr("finance.status"): status_label(r.status),
@@ -179,7 +179,7 @@ with tab_list:
                             flash(md("finance.reversal.drafted", number=detail.display_no))
                             st.rerun()
 
-with tab_gaps:
+if chosen == "gaps":
     gaps = run_action(voucher_gaps, period=period.strip() or None) or []
     st.dataframe([{tr("finance.period"): g.period, tr("field.finance.voucher.type"): g.voucher_type,
                    tr("finance.gaps.count"): g.count, tr("finance.gaps.max"): g.max_number,
@@ -200,51 +200,50 @@ with tab_gaps:
                     flash(md("finance.gaps.done", count=len(moved) if isinstance(moved, dict) else 0))
                     st.rerun()
 
-if tab_import:
-    with tab_import[0]:
-        st.caption(tr("finance.import.hint"))
-        upload = st.file_uploader(tr("finance.import.file"), type=["csv", "xlsx"], key="vi_file")
-        fin = run_action(finance_settings)
-        # posting on import skips the second reviewer: offered only where an administrator allowed it
-        post_too = bool(fin and fin.import_posting_allowed and actor.may("finance.voucher.post")) and st.checkbox(
-            tr("finance.import.post"), key="vi_post")
-        again = st.checkbox(tr("finance.import.allow_reimport"), key="vi_again",
-                            help=tr("finance.import.allow_reimport_help"))
-        if upload is not None:
-            digest = hashlib.sha256(upload.getvalue()).hexdigest() + (":again" if again else "")
-            if st.session_state.get("vi_done") == digest:
-                st.info(tr("finance.import.already"))
+if chosen == "import":
+    st.caption(tr("finance.import.hint"))
+    upload = st.file_uploader(tr("finance.import.file"), type=["csv", "xlsx"], key="vi_file")
+    fin = run_action(finance_settings)
+    # posting on import skips the second reviewer: offered only where an administrator allowed it
+    post_too = bool(fin and fin.import_posting_allowed and actor.may("finance.voucher.post")) and st.checkbox(
+        tr("finance.import.post"), key="vi_post")
+    again = st.checkbox(tr("finance.import.allow_reimport"), key="vi_again",
+                        help=tr("finance.import.allow_reimport_help"))
+    if upload is not None:
+        digest = hashlib.sha256(upload.getvalue()).hexdigest() + (":again" if again else "")
+        if st.session_state.get("vi_done") == digest:
+            st.info(tr("finance.import.already"))
+            st.stop()
+        try:
+            table_in = read_table(upload.getvalue(), upload.name)
+        except DomainError as err:
+            st.error(error_md(err, loc))
+            st.stop()
+        cached = st.session_state.get("vi_check")
+        if not cached or cached[0] != digest:  # check each file once, not on every rerun
+            checked = run_action(import_vouchers, table_in, dry_run=True, allow_reimport=again)
+            if checked is None:
                 st.stop()
-            try:
-                table_in = read_table(upload.getvalue(), upload.name)
-            except DomainError as err:
-                st.error(error_md(err, loc))
-                st.stop()
-            cached = st.session_state.get("vi_check")
-            if not cached or cached[0] != digest:  # check each file once, not on every rerun
-                checked = run_action(import_vouchers, table_in, dry_run=True, allow_reimport=again)
-                if checked is None:
-                    st.stop()
-                st.session_state["vi_check"] = cached = (digest, checked)
-            report = cached[1]
-            if report.problems:
-                st.error(tr("finance.import.problems", count=len(report.problems)))
-                st.dataframe([{tr("finance.import.row"): p.row or "", tr("finance.import.column"): p.column,
-                               tr("finance.import.value"): "" if p.value is None else str(p.value),
-                               tr("finance.import.reason"): p.reason(loc)} for p in report.problems],
-                             hide_index=True, use_container_width=True)
-            else:
-                st.success(md("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
-                if st.button(tr("finance.import.go"), type="primary", key="vi_go"):
-                    try:
-                        done_report = import_vouchers(database(), actor, table_in, post=post_too,
-                                                      allow_reimport=again)
-                    except ImportFailed as exc:
-                        st.error(tr("finance.import.problems", count=len(exc.report.problems)))
-                    except DomainError as err:
-                        st.error(error_md(err, loc))
-                    else:
-                        st.session_state["vi_done"] = digest
-                        key = "finance.import.posted" if post_too else "finance.import.done"
-                        flash(md(key, vouchers=done_report.vouchers, lines=done_report.lines))
-                        st.rerun()
+            st.session_state["vi_check"] = cached = (digest, checked)
+        report = cached[1]
+        if report.problems:
+            st.error(tr("finance.import.problems", count=len(report.problems)))
+            st.dataframe([{tr("finance.import.row"): p.row or "", tr("finance.import.column"): p.column,
+                           tr("finance.import.value"): "" if p.value is None else str(p.value),
+                           tr("finance.import.reason"): p.reason(loc)} for p in report.problems],
+                         hide_index=True, use_container_width=True)
+        else:
+            st.success(md("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
+            if st.button(tr("finance.import.go"), type="primary", key="vi_go"):
+                try:
+                    done_report = import_vouchers(database(), actor, table_in, post=post_too,
+                                                  allow_reimport=again)
+                except ImportFailed as exc:
+                    st.error(tr("finance.import.problems", count=len(exc.report.problems)))
+                except DomainError as err:
+                    st.error(error_md(err, loc))
+                else:
+                    st.session_state["vi_done"] = digest
+                    key = "finance.import.posted" if post_too else "finance.import.done"
+                    flash(md(key, vouchers=done_report.vouchers, lines=done_report.lines))
+                    st.rerun()

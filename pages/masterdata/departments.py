@@ -15,6 +15,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.safe import md_escape
+from ui.sections import section
 from ui.settings_kit import (
     active_toggle,
     done,
@@ -38,8 +39,9 @@ if tree is None:
 names = {d["id"]: f"{d['code']} {d['name']}" for d in tree}
 active_ids = [d["id"] for d in tree if d["active"]]
 
-tab_tree, tab_list = st.tabs([tr("settings.department.tab_tree"), tr("settings.department.tab_list")])
-with tab_tree:
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("dp_section", ("tree", "list"), "settings.department.tab_", tr("nav.settings.departments"))
+if chosen == "tree":
     if not tree:
         st.info(tr("settings.empty"), icon=":material/info:")
     lines = []
@@ -48,7 +50,7 @@ with tab_tree:
         lines.append("    " * d["depth"] + f"- **{md_escape(d['code'])}** {md_escape(d['name'])}{mark}")
     st.markdown("\n".join(lines))
 
-with tab_list:
+if chosen == "list":
     c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
     search = c1.text_input(tr("settings.search"), key="dp_search")
     active = c2.selectbox(tr("settings.status"), [None, True, False], key="dp_active",

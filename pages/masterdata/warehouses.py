@@ -16,6 +16,7 @@ from erp_core.masterdata.warehouse_services import (
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
+from ui.sections import section
 from ui.settings_kit import (
     active_toggle,
     done,
@@ -95,9 +96,10 @@ st.subheader(tr("settings.warehouse.detail"))
 labels = {r["id"]: f"{r['code']} {r['name']}" for r in result.rows}
 picked = st.selectbox(tr("settings.pick"), list(labels), format_func=labels.get, key="wh_pick")
 row = next(r for r in result.rows if r["id"] == picked)
-tab_edit, tab_loc = st.tabs([tr("settings.edit"), tr("settings.warehouse.locations")])
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("wh_section", ("edit", "locations"), "j_tabs.warehouse.", tr("nav.settings.warehouses"))
 
-with tab_edit:
+if chosen == "edit":
     ver = loaded_version(f"wh_ver_{picked}", row["version"])
     if actor.may("masterdata.warehouse.edit"):
         submitted, values = _form(f"wh_edit_{picked}", row)
@@ -107,7 +109,7 @@ with tab_edit:
                   active=row["active"], version=ver, version_key=f"wh_ver_{picked}",
                   deactivate=deactivate_warehouse, activate=activate_warehouse, warehouse_id=picked)
 
-with tab_loc:
+if chosen == "locations":
     locations = run_action(list_locations, warehouse_id=picked) or []
     loc_columns = [("code", L + "code"), ("name", L + "name"), ("active", "settings.active")]
     table(locations, loc_columns)

@@ -18,6 +18,7 @@ from erp_core.settings.currency_queries import list_currencies
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.sections import section
 from ui.settings_kit import done, export_buttons, loaded_version, show_flash, succeed, table
 
 F = "field.settings.company."
@@ -40,9 +41,10 @@ zones = sorted(z for z in known_time_zones() if "/" in z)
 if data["time_zone"] not in zones:
     zones.insert(0, data["time_zone"])
 
-tab_general, tab_bank = st.tabs([tr("settings.company.tab_general"), tr("settings.company.tab_bank")])
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("sc_section", ("general", "bank"), "settings.company.tab_", tr("nav.settings.company"))
 
-with tab_general:
+if chosen == "general":
     version = loaded_version("sc_version", data["version"])
     if data["standard_locked"]:
         st.info(tr("settings.company.standard_locked"), icon=":material/lock:")
@@ -77,7 +79,7 @@ with tab_general:
                      number_format=number_format, default_locale=language):
         succeed(forget=["sc_version", "sc_name", "sc_tax_id", "sc_address", "sc_phone"])
 
-with tab_bank:
+if chosen == "bank":
     columns = [("bank_name", B + "bank_name"), ("account_number", B + "account_number"),
                ("account_name", B + "account_name"), ("is_default", B + "is_default"),
                ("account_code", B + "account_code"), ("active", "settings.active")]

@@ -13,6 +13,7 @@ from ui.actions import run_action
 from ui.context import database, locale, require_actor
 from ui.i18n import tr
 from ui.safe import md_escape
+from ui.sections import section
 from ui.settings_kit import confirmed_button, done, export_buttons, loaded_version, show_flash, succeed, table
 
 F = "field.settings.unit."
@@ -29,9 +30,10 @@ if units is None:
 labels = {u["id"]: f"{u['name_zh'] if zh else u['name_en']} ({u['code']})" for u in all_units}
 active_ids = [u["id"] for u in all_units if u["active"]]
 
-tab_units, tab_conv = st.tabs([tr("settings.unit.tab_units"), tr("settings.unit.tab_conversions")])
+# A keyed section control, not st.tabs: the chosen section survives a rerun (a save, a flash message).
+chosen = section("un_section", ("units", "conversions"), "settings.unit.tab_", tr("nav.settings.units"))
 
-with tab_units:
+if chosen == "units":
     columns = [("code", F + "code"), ("name_zh", F + "name_zh"), ("name_en", F + "name_en"),
                ("active", "settings.active")]
     table(units, columns)
@@ -60,7 +62,7 @@ with tab_units:
         if save and done(edit_unit, unit_id=picked, version=ver, name_zh=name_zh, name_en=name_en, active=active):
             succeed(forget=[f"un_ver_{picked}"])
 
-with tab_conv:
+if chosen == "conversions":
     conversions = run_action(list_conversions) or []
     rows = [c | {"rule": f"1 {c['from_code']} = {format(c['factor'].normalize(), 'f')} {c['to_code']}"}
             for c in conversions]

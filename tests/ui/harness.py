@@ -170,3 +170,9 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
         parts.extend(str(e.value) for e in getattr(at, kind))
     return "\n".join(parts)
+
+
+def choose_section(at: AppTest, key: str, code: str) -> AppTest:
+    """Open a page's section (ui.sections.section, keyed ``key``) and rerun: only the chosen section runs."""
+    at.segmented_control(key=key).set_value(code)
+    return at.run()

@@ -9,7 +9,7 @@ from erp_core.security.auth import login
 from erp_core.security.models import Role, User, UserRole, UserSession
 from erp_core.security.models_identity import IpRule
 from erp_core.security.registration_services import REGISTRATION_PERMISSION, request_registration
-from tests.ui.harness import texts
+from tests.ui.harness import choose_section, texts
 
 REG = "pages/admin/registrations.py"
 SESSIONS = "pages/admin/sessions.py"
@@ -54,7 +54,7 @@ def test_registration_is_opened_then_approved_with_a_role_and_another_rejected(u
     assert _status_and_roles(ui_db, first) == ("active", ["viewer"])
     assert "已批准 wu.xin" in texts(at)
     at.selectbox(key="ag_pick").set_value(second)
-    at = at.run()
+    at = choose_section(at.run(), "ag_section", "reject")
     at.checkbox(key=f"ag_reject_ok_{second}").check()
     at.button(key="ag_reject").click()  # no reason given
     at = at.run()

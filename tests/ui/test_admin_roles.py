@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from erp_core.security.models import Role, RolePermission
-from tests.ui.harness import texts
+from tests.ui.harness import choose_section, texts
 
 ROLES = "pages/admin/roles.py"
 
@@ -39,6 +39,7 @@ def test_create_and_rename_a_role(ui_db, admin_app):
     role, grants = _role(ui_db, "cashier")
     assert role is not None and grants == {}
     assert at.selectbox(key="ar_pick").value == role.id
+    at = choose_section(at, "ar_section", "edit")
     at.text_input(key=f"ar_e_zh_{role.id}").input("出纳员")
     at.button(key="ar_save").click()
     at = at.run()

@@ -58,6 +58,7 @@ def test_edit_is_version_checked_and_disable_needs_confirmation(ui_db, admin_app
     at = at.run()
     assert not at.exception, at.exception
     assert _user(ui_db, "li.kuaiji").display_name == "李会计二"
+    at = harness.choose_section(at, "au_section", "actions")
     # the disable button does nothing until confirmed
     assert at.button(key="au_disable").disabled
     at.checkbox(key="au_disable_ok").check()
@@ -71,7 +72,7 @@ def test_edit_is_version_checked_and_disable_needs_confirmation(ui_db, admin_app
 def test_reset_code_is_shown_once_with_expiry(ui_db, admin_app):
     at = admin_app.switch_page(USERS).run()
     at.text_input(key="au_search").input("li.kuaiji")
-    at = at.run()
+    at = harness.choose_section(at.run(), "au_section", "actions")
     at.button(key="au_reset").click()
     at = at.run()
     assert not at.exception, at.exception
@@ -139,12 +140,14 @@ def test_roles_are_replaced_and_a_disabled_user_is_enabled_again(ui_db, admin_ap
 
     at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
     uid = _user(ui_db, "li.kuaiji").id
+    at = harness.choose_section(at, "au_section", "roles")
     roles = at.multiselect(key=f"au_roles_{uid}")
     roles.unselect(role_id(ui_db, "accountant")).select(role_id(ui_db, "viewer"))
     at.button(key="au_roles_save").click()
     at = at.run()
     assert not at.exception, at.exception
     assert at.dataframe[0].value.iloc[0]["角色"] == "viewer"
+    at = harness.choose_section(at, "au_section", "actions")
     at.checkbox(key="au_disable_ok").check()
     at = at.run()
     at.button(key="au_disable").click()
@@ -166,7 +169,7 @@ def test_sign_out_everywhere_ends_the_users_sessions(ui_db, ui_company, admin_ap
     password = harness.ready_user(ui_db, "li.kuaiji", ui_company.demo_passwords["li.kuaiji"])
     login(ui_db, "li.kuaiji", password, client_ip="10.0.0.1")
     login(ui_db, "li.kuaiji", password, client_ip="10.0.0.2")
-    at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
+    at = harness.choose_section(_pick(admin_app.switch_page(USERS).run(), "li.kuaiji"), "au_section", "actions")
     at.checkbox(key="au_signout_ok").check()
     at = at.run()
     at.button(key="au_signout").click()
@@ -187,12 +190,13 @@ def test_no_false_stale_warning_after_this_pages_own_actions_or_the_users_login(
 
     at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
     uid = _user(ui_db, "li.kuaiji").id
+    at = harness.choose_section(at, "au_section", "actions")
     at.text_input(key="au_setpw").input("N3w-Passw0rd!x")
     at.button(key="au_setpw_submit").click()
     at = at.run()
     assert not at.exception, at.exception
     assert _user(ui_db, "li.kuaiji").must_change_password
-    at = at.run()
+    at = harness.choose_section(at, "au_section", "edit")  # the edit form, where a stale version would show
     assert "已被他人修改" not in texts(at), texts(at)
     login(ui_db, "li.kuaiji", "N3w-Passw0rd!x", client_ip="10.0.0.9")  # the user signs in meanwhile
     for _ in range(3):
@@ -219,6 +223,7 @@ def test_projects_are_assigned_on_the_user_form(ui_db, ui_company, admin_app):
     p1 = create_project(ui_db, admin, code="PX1", name="一号项目")
     at = _pick(admin_app.switch_page(USERS).run(), "li.kuaiji")
     uid = _user(ui_db, "li.kuaiji").id
+    at = harness.choose_section(at, "au_section", "roles")
     at.multiselect(key=f"au_projects_{uid}").select(p1)
     at.button(key="au_projects_save").click()
     at = at.run()

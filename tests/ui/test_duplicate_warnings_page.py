@@ -3,6 +3,7 @@ a contact, similar name with its score) and in the merge panel of a record."""
 
 from erp_core.masterdata import partners_services
 from tests.support.factories import admin_actor
+from tests.ui.harness import choose_section
 
 
 def test_create_form_and_merge_panel_show_why_records_look_alike(admin_app, ui_db, ui_company):
@@ -10,8 +11,8 @@ def test_create_form_and_merge_panel_show_why_records_look_alike(admin_app, ui_d
     c1 = partners_services.create_customer(ui_db, admin, values={"code": "DUP1", "name": "长沙星辰贸易有限公司"})
     partners_services.add_customer_contact(ui_db, admin, customer_id=c1,
                                            values={"name": "王经理", "phone": "0731-85556666"})
-    at = admin_app
-    at.switch_page("pages/masterdata/customers.py").run()
+    at = choose_section(admin_app.switch_page("pages/masterdata/customers.py").run(), "masterdata.customer_section",
+                        "new")
     by_key = {t.key.removeprefix("masterdata.customer_new_"): t for t in at.text_input
               if t.key and t.key.startswith("masterdata.customer_new_")}
     by_key["code"].input("DUP2")

@@ -5,6 +5,7 @@ are picked from real records (code + name) inside the row scope; the list's colu
 from erp_core.masterdata import custom_fields_services as cfs
 from erp_core.masterdata import partners_queries, partners_services
 from tests.support.factories import admin_actor
+from tests.ui.harness import choose_section
 
 NEW = "masterdata.customer_new_"
 SUBMIT = "FormSubmitter:masterdata.customer_new_form"
@@ -14,13 +15,16 @@ def _new_inputs(at):
     return {t.key.removeprefix(NEW): t for t in at.text_input if t.key and t.key.startswith(NEW)}
 
 
+def _open_new(at):
+    return choose_section(at, "masterdata.customer_section", "new")
+
+
 def _submit(at, form=SUBMIT):
     return next(b for b in at.button if b.key and b.key.startswith(form)).click().run()
 
 
 def test_new_customer_form_keeps_input_when_refused_and_clears_once_saved(admin_app, ui_db, ui_company):
-    at = admin_app
-    at.switch_page("pages/masterdata/customers.py").run()
+    at = _open_new(admin_app.switch_page("pages/masterdata/customers.py").run())
     _new_inputs(at)["code"].input("C900")
     at = _submit(at)  # refused: the name is required
     assert at.error and "名称" in at.error[0].value
@@ -30,9 +34,10 @@ def test_new_customer_form_keeps_input_when_refused_and_clears_once_saved(admin_
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert any("C900" in s.value for s in at.success), [s.value for s in at.success]
+    assert "C900" in at.dataframe[0].value.to_string()  # created: the list shows it without reopening the page
+    at = _open_new(at)
     inputs = _new_inputs(at)
     assert inputs["code"].value == "" and inputs["name"].value == ""  # cleared: a second click saves nothing twice
-    assert "C900" in at.dataframe[0].value.to_string()  # the list shows it without reopening the page
     at = _submit(at)  # the empty form again: refused, no second customer
     assert at.error
     assert partners_queries.list_customers(ui_db, admin_actor(ui_db, ui_company), search="C900").total == 1
@@ -77,8 +82,7 @@ def test_warehouse_add_form_keeps_input_when_refused_and_keeper_is_picked(admin_
 
 
 def test_department_and_salesperson_are_picked_from_real_records(admin_app, ui_db, ui_company):
-    at = admin_app
-    at.switch_page("pages/masterdata/customers.py").run()
+    at = _open_new(admin_app.switch_page("pages/masterdata/customers.py").run())
     dep = at.selectbox(key=f"{NEW}department")
     labels = dep.options  # as shown
     assert "SALES-N 销售一部（长沙）" in labels and "FIN 财务部" in labels
@@ -105,7 +109,7 @@ def test_department_and_salesperson_are_picked_from_real_records(admin_app, ui_d
 
 def test_pickers_offer_only_what_the_row_scope_allows(login_as):
     at = login_as("wang.xiaoshou")  # customers at scope department (SALES-N)
-    at.switch_page("pages/masterdata/customers.py").run()
+    at = _open_new(at.switch_page("pages/masterdata/customers.py").run())
     assert not at.exception, at.exception
     dep = at.selectbox(key=f"{NEW}department")
     assert [o for o in dep.options if o != "—"] == ["SALES-N 销售一部（长沙）"]
@@ -188,10 +192,13 @@ def test_pickers_columns_and_merge_panel_speak_english(ui_db, ui_company):
     at.session_state[f"masterdata.customer_merge_{c1}"] = c1 + 1
     at = at.switch_page("pages/masterdata/customers.py").run()
     assert not at.exception, at.exception
-    assert at.selectbox(key=f"{NEW}department").placeholder == "Choose (type to search)"
     assert at.selectbox(key="masterdata.customer_flt_department").placeholder == "All"
     assert at.multiselect(key="masterdata.customer_columns").placeholder == "Choose the list's columns"
     assert at.selectbox(key=f"masterdata.customer_merge_{c1}").placeholder == \
         "Choose the duplicate to merge into this record"
     assert any(c.startswith("Keep: EN1") for d in at.dataframe for c in d.value.columns)
     assert any("I have checked: merge EN2" in c.label for c in at.checkbox)
+    at = harness.logged_in_app(ui_db, "admin", password)  # the form's section, also in one run
+    at.session_state["masterdata.customer_section"] = "new"
+    at = at.switch_page("pages/masterdata/customers.py").run()
+    assert at.selectbox(key=f"{NEW}department").placeholder == "Choose (type to search)"

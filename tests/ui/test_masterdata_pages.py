@@ -4,7 +4,7 @@ import pytest
 
 from erp_core.masterdata import partners_services
 from tests.support.factories import admin_actor
-from tests.ui.harness import texts
+from tests.ui.harness import choose_section, texts
 
 PAGES = ["customers", "suppliers", "products", "categories", "employees", "import", "custom_fields"]
 
@@ -19,7 +19,7 @@ def test_page_renders_without_exception(admin_app, page):
 
 def test_customer_created_through_the_form_shows_in_the_list(admin_app, ui_db, ui_company):
     at = admin_app
-    at.switch_page("pages/masterdata/customers.py").run()
+    at = choose_section(at.switch_page("pages/masterdata/customers.py").run(), "masterdata.customer_section", "new")
     form_inputs = [t for t in at.text_input if t.key and t.key.startswith("masterdata.customer_new_")]
     by_key = {t.key.removeprefix("masterdata.customer_new_"): t for t in form_inputs}
     by_key["code"].input("C900")
@@ -28,13 +28,13 @@ def test_customer_created_through_the_form_shows_in_the_list(admin_app, ui_db, u
     at = next(b for b in at.button if b.key and "FormSubmitter:masterdata.customer_new_form" in b.key).click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    at.switch_page("pages/masterdata/customers.py").run()
+    assert at.segmented_control(key="masterdata.customer_section").value == "list"  # created: the list shows it
     assert "C900" in at.dataframe[0].value.to_string()
 
 
 def test_bad_input_shows_every_problem(admin_app):
     at = admin_app
-    at.switch_page("pages/masterdata/products.py").run()
+    at = choose_section(at.switch_page("pages/masterdata/products.py").run(), "masterdata.product_section", "new")
     by_key = {t.key.removeprefix("masterdata.product_new_"): t for t in at.text_input
               if t.key and t.key.startswith("masterdata.product_new_")}
     by_key["code"].input("有 空格")
@@ -47,7 +47,7 @@ def test_duplicate_warning_then_confirm(admin_app, ui_db, ui_company):
     admin = admin_actor(ui_db, ui_company)
     partners_services.create_customer(ui_db, admin, values={"code": "C1", "name": "长沙星辰贸易有限公司"})
     at = admin_app
-    at.switch_page("pages/masterdata/customers.py").run()
+    at = choose_section(at.switch_page("pages/masterdata/customers.py").run(), "masterdata.customer_section", "new")
     by_key = {t.key.removeprefix("masterdata.customer_new_"): t for t in at.text_input
               if t.key and t.key.startswith("masterdata.customer_new_")}
     by_key["code"].input("C2")

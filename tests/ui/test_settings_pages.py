@@ -9,7 +9,7 @@ from erp_core.masterdata.org_services import create_department
 from erp_core.settings.models import TaxRate
 from tests.settings.conftest import count
 from tests.support.factories import admin_actor
-from tests.ui.harness import texts
+from tests.ui.harness import choose_section, texts
 
 PAGES = {
     "pages/settings/company.py": "公司设置",
@@ -130,6 +130,7 @@ def test_warehouse_with_location_through_the_page(admin_app, ui_db, ui_company):
     at = admin_app.switch_page("pages/masterdata/warehouses.py").run()
     assert not at.exception
     assert "WH01" in set(at.dataframe[0].value.iloc[:, 0])
+    at = choose_section(at, "wh_section", "locations")
     at.text_input(key="wl_new_code").input("A-01")
     at.text_input(key="wl_new_name").input("A区1号架")
     at.button(key="wl_add_submit").click()
