@@ -19,11 +19,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from erp_core.db.uow import Database
 from erp_core.kernel.actor import Actor, Scope
-from erp_core.kernel.errors import ConcurrencyError, DomainError, NotAuthenticated, PermissionDenied
+from erp_core.kernel.errors import (
+    ConcurrencyError,
+    DomainError,
+    NotAuthenticated,
+    PermissionDenied,
+    ValidationError,
+    ValidationErrors,
+)
+from erp_core.kernel.text import char_name, control_chars_in
 from erp_core.security import audit
 from erp_core.security.catalog import declare
 
@@ -90,6 +99,35 @@ def _live_check(db: Database, session: Session, actor: Actor, permission: str) -
         raise NotAuthenticated(reason=reason)
 
 
+def _field_of(permission: str, name: str) -> str:
+    """The catalog key naming argument ``name`` of a use case under ``permission`` (``field.masterdata.name`` for
+    masterdata.customer.create's ``name``), or the argument's own name when the catalog has none."""
+    from erp_core.i18n import catalog, has
+
+    parts = permission.split(".")
+    for key in (f"field.{parts[0]}.{parts[1]}.{name}", f"field.{parts[0]}_{parts[1]}.{name}",
+                f"field.{parts[0]}.{name}", f"field.{name}"):
+        if has(key):
+            return key
+    named = [key for key in catalog() if key.startswith("field.") and key.endswith(f".{name}")]
+    return named[0] if len(named) == 1 else name
+
+
+def _control_problems(permission: str, kwargs: dict[str, Any]) -> ValidationError | ValidationErrors | None:
+    """The backstop for control characters in any text a use case was given (issue #11 item 14): a field's own
+    validator names the problem first; whatever no validator looked at is refused here, so a NUL never reaches a
+    database (PostgreSQL refuses it with a driver error; SQLite stored it silently)."""
+    seen: dict[str, str] = {}
+    for name, value in kwargs.items():
+        for key, ch in control_chars_in(value, name):
+            seen.setdefault(key, ch)
+    problems = [ValidationError("error.text.control_char", field=_field_of(permission, key), char=char_name(ch))
+                for key, ch in seen.items()]
+    if not problems:
+        return None
+    return problems[0] if len(problems) == 1 else ValidationErrors(problems)
+
+
 def _deny(db: Database, actor: Actor, permission: str) -> None:
     with db.uow() as uow:
         audit.append(uow.session, actor, action=permission, outcome="denied")
@@ -111,8 +149,17 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
             with db.uow() as uow:
                 _live_check(db, uow.session, actor, permission)
                 ctx = Context(uow.session, actor, permission, db, company_id=actor.company_id)
-                result = fn(ctx, *args, **kwargs)
-                uow.session.flush()
+                try:
+                    result = fn(ctx, *args, **kwargs)
+                    uow.session.flush()
+                except DBAPIError as exc:  # e.g. psycopg's "NUL in text" before any validator looked at it
+                    problem = _control_problems(permission, kwargs)
+                    if problem is not None:
+                        raise problem from exc
+                    raise
+                problem = _control_problems(permission, kwargs)  # after the use case's own validators spoke
+                if problem is not None:
+                    raise problem  # the unit of work rolls back what the use case wrote
                 details = {"params": audit.redact(kwargs)}
                 if ctx.changes:
                     details["changes"] = audit.redact(ctx.changes)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp_core.kernel.money import MAX_MONEY, MONEY_SCALE, QUANTITY_SCALE, has_scale, to_decimal
+from erp_core.kernel.text import CONTROL_RE, SINGLE_LINE_CONTROL_RE, char_name  # noqa: F401  (char_name: re-exported)
 
 Parser = Callable[[Any], Any]
 
@@ -34,24 +35,11 @@ class CellError(Exception):
         self.params = params
 
 
-# Control characters (issue #11 item 14): a NUL crashed imports on PostgreSQL (psycopg refuses it in text) and was
-# stored silently on SQLite; other C0/C1 controls and the explicit bidirectional overrides (which can make a name
-# display as something else) have no place in business text either. Tab, line feed and carriage return are allowed
-# only where a field takes several lines (``text(multiline=True)``: addresses, choice lists).
-_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-CONTROL_RE = re.compile(f"[{_CONTROL}]")  # never allowed
-SINGLE_LINE_CONTROL_RE = re.compile(f"[{_CONTROL}\t\n\r\u2028\u2029]")  # nor in a one-line field
-
-
 def control_char(value: str, *, multiline: bool = False) -> str | None:
-    """The first control character of ``value`` that a field does not allow, or None."""
+    """(Control characters are defined once in erp_core/kernel/text.py, which the use-case wrapper's backstop reads
+    too; tab and line breaks only where a field takes several lines: ``text(multiline=True)``.) The first control character of ``value`` that a field does not allow, or None."""
     m = (CONTROL_RE if multiline else SINGLE_LINE_CONTROL_RE).search(value)
     return m.group() if m else None
-
-
-def char_name(ch: str) -> str:
-    """A control character as people can read and search for it: U+0000."""
-    return f"U+{ord(ch):04X}"
 
 
 def visible(value: object) -> str:

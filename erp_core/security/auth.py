@@ -25,7 +25,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from erp_core.db.uow import Database, is_lock_error
@@ -84,19 +84,23 @@ def masked_username(db: Database, typed: str) -> str:
     return f"<unknown:{digest[:16]}>"
 
 
+THROTTLE_KEPT = dt.timedelta(hours=1)  # login_throttle keeps at least the last hour (and the whole window)
+
+
 def _minute(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def _bump(session, ip: str, minute: dt.datetime, **deltas: int) -> None:
-    """Atomically add ``deltas`` to the (address, minute) counters, creating the row when needed."""
+def _bump(session, ip: str, minute: dt.datetime, **deltas: int) -> bool:
+    """Atomically add ``deltas`` to the (address, minute) counters, creating the row when needed (then True)."""
     t = LoginThrottle.__table__
     values = {name: t.c[name] + delta for name, delta in deltas.items()}
     if session.execute(update(t).where(t.c.client_ip == ip, t.c.minute == minute).values(**values)).rowcount:
-        return
+        return False
     with session.begin_nested():
         session.execute(t.insert().values(client_ip=ip, minute=minute, failures=max(deltas.get("failures", 0), 0),
                                           throttled=max(deltas.get("throttled", 0), 0)))
+    return True
 
 
 def _reserve_attempt(db: Database, ip: str | None) -> dt.datetime | None:
@@ -124,8 +128,10 @@ def _reserve_once(db: Database, ip: str) -> dt.datetime:
     t = LoginThrottle.__table__
     with db.uow() as uow:
         s = uow.session
-        _bump(s, ip, minute, failures=1)  # the row lock serializes this address's attempts of this minute
+        new_row = _bump(s, ip, minute, failures=1)  # the row lock serializes this address's attempts of this minute
         since = minute - dt.timedelta(minutes=max(policy.ip_failure_window_minutes - 1, 0))
+        if new_row:  # drop the minutes no limit reads any more (older rows are never updated: nobody waits on them)
+            s.execute(delete(t).where(t.c.minute < min(since, minute - THROTTLE_KEPT)))
         total = s.execute(select(func.coalesce(func.sum(t.c.failures), 0)).where(
             t.c.client_ip == ip, t.c.minute >= since)).scalar_one()
         if total <= policy.ip_failure_limit:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import threading
 
@@ -497,3 +498,21 @@ def test_ip_rules_of_more_powerful_accounts_and_roles_are_out_of_a_delegates_rea
     with pytest.raises(DomainError):  # nor free it from its restriction
         delete_ip_rule(db, me, rule_id=admins_rule)
     delete_ip_rule(db, me, rule_id=add_ip_rule(db, me, cidr="192.0.2.0/24", user_id=plain))
+
+
+def test_the_throttle_table_keeps_only_the_minutes_a_limit_still_reads(db):
+    """login_throttle gained a row per address and minute with attempts and was never emptied: the first attempt
+    of a minute now drops the rows older than the window (and the last hour), whichever address they belong to."""
+    _, admin = setup_company(db)
+    new_user(db, admin, "target")
+    now = auth._minute(auth.naive_utcnow())
+    with db.uow() as uow:
+        for ip, age in (("203.0.113.1", 180), ("203.0.113.2", 61), ("203.0.113.3", 20)):
+            uow.session.execute(LoginThrottle.__table__.insert().values(
+                client_ip=ip, minute=now - dt.timedelta(minutes=age), failures=2, throttled=0))
+        uow.commit()
+    with pytest.raises(DomainError):
+        login(db, "target", "Wrong-1", client_ip="198.51.100.9")
+    with db.uow(readonly=True) as uow:
+        left = set(uow.session.execute(select(LoginThrottle.client_ip)).scalars())
+    assert left == {"203.0.113.3", "198.51.100.9"}
