@@ -66,8 +66,9 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
         pages.insert(1, _page(AUTH_PAGES["register"]))
-    # Any other page's address shows the sign-in form (not Streamlit's English "Page not found"), then the page.
-    pages += denied_pages({page_url_path(p) for p in AUTH_PAGES.values()}, signed_in=False)
+    # No hidden pages here: registering them in the signed-out navigation made the sign-in form's first refusal
+    # vanish in the browser (tests/e2e/test_phone_login_and_menu.py); a bookmark opened before signing in shows
+    # Streamlit's "page not found" notice over the sign-in form (see the closing note of 2026-12-06).
     current = st.navigation(pages)
     _fold_sidebar_on_phones()
     current.run()
@@ -139,7 +140,7 @@ def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[s
             nav[tr(group)] = pages
     # The pages this actor may not open answer at their address with a localized explanation (hidden entries).
     if nav:
-        next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}, signed_in=True))
+        next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}))
     st.session_state[_NAV_KEY] = (key, nav, landing_page)
     return nav, landing_page
 

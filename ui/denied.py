@@ -2,10 +2,10 @@
 
 Streamlit answers an address that is not in the navigation with its own English "Page not found" dialog and
 runs the default page. app.py registers, next to the pages the actor may open, a hidden page at the address of
-every other page of the app. Signed in, it says in the reader's language that the page needs a permission and
-links home. Not signed in (a bookmark, a session that just ended), it is the sign-in form: once signed in, the
-same address opens the page itself if the user may open it. Hiding is a convenience only: the page behind it is
-never run (DESIGN.md rule 2)."""
+every other page of the app: it says in the reader's language that the page needs a permission and links home.
+Only for a signed-in reader: registered in the signed-out navigation (as the sign-in form), the hidden pages made
+the form's first refusal vanish in the browser. Hiding is a convenience only: the page behind it is never run
+(DESIGN.md rule 2)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import streamlit as st
 
 from ui.i18n import tr
 from ui.nav import PageSpec, all_pages
-from ui.pages import AUTH_PAGES, HOME, page_exists, page_url_path
+from ui.pages import HOME, page_exists, page_url_path
 from ui.safe import md
 
 
@@ -25,7 +25,7 @@ def _explain(spec: PageSpec) -> None:
     st.page_link(HOME.file, label=tr("ui.denied.home"), icon=HOME.icon)
 
 
-def denied_pages(registered: set[str], *, signed_in: bool) -> list[st.Page]:
+def denied_pages(registered: set[str]) -> list[st.Page]:
     """Hidden pages at the URL path of every app page whose path is not in ``registered``."""
     pages = []
     seen = set(registered)
@@ -34,11 +34,6 @@ def denied_pages(registered: set[str], *, signed_in: bool) -> list[st.Page]:
         if path in seen or not page_exists(spec):
             continue
         seen.add(path)
-        if signed_in:
-            pages.append(st.Page(functools.partial(_explain, spec), title=tr(spec.title), url_path=path,
-                                 visibility="hidden"))
-        else:
-            login = AUTH_PAGES["login"]
-            pages.append(st.Page(login.file, title=tr(login.title), icon=login.icon, url_path=path,
-                                 visibility="hidden"))
+        pages.append(st.Page(functools.partial(_explain, spec), title=tr(spec.title), url_path=path,
+                             visibility="hidden"))
     return pages

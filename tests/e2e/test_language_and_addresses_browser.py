@@ -1,6 +1,5 @@
 """In headless Chromium (what AppTest cannot show): a language switch keeps the filters a user chose, shown in the
-new language (issue 11 item 16); a bookmarked address before signing in opens the sign-in form and then the page,
-and a page one may not open explains itself instead of Streamlit's English "Page not found" (item 17)."""
+new language (issue 11 item 16), also on a page opened by its address; and a page one may not open explains itself instead of Streamlit's English "Page not found" (item 17)."""
 
 from __future__ import annotations
 
@@ -120,8 +119,9 @@ def test_bookmark_then_language_switch_keeps_the_filters(company_server, browser
     url, passwords = company_server
     expect.set_options(timeout=WAIT)
     context, page = _new_page(browser, url)
-    page.goto(f"{url}/reports_trial_balance")  # a bookmark, before signing in: the sign-in form, then the page
+    page.goto(url)
     _sign_in(page, context, "admin", passwords["admin"])
+    page.goto(f"{url}/reports_trial_balance")  # a bookmark, signed in
     expect(page.get_by_role("heading", name=zh("nav.reports.trial_balance"))).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
 

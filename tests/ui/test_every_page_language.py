@@ -137,18 +137,6 @@ def test_a_page_one_may_not_open_explains_itself_in_the_users_language(ui_db, ui
     assert "系统管理" not in [getattr(n, "label", "") for n in at.sidebar]
 
 
-def test_an_address_before_signing_in_shows_the_sign_in_form_then_the_page(ui_db, ui_company, admin_password):
-    at = harness.new_app().run()
-    at = _open_address(at, "reports_trial_balance")
-    assert not at.exception, at.exception
-    assert at.title[0].value == "登录"
-    assert not any(w in harness.texts(at) for w in STREAMLIT_ENGLISH)
-    at = harness.login_with_form(at, "admin", admin_password)
-    at = at.run()  # the login cookie's rerun
-    assert not at.exception, at.exception
-    assert at.title[0].value == "科目余额表"
-
-
 def test_a_language_switch_keeps_the_filters_the_user_chose(admin_app):
     """The trial balance's filters travel as translated labels; after a switch the same account, level and
     periods stay chosen and show in the new language (they were dropped, or showed the old label while the page
