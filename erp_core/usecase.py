@@ -30,7 +30,7 @@ from erp_core.kernel.errors import (
     NotAuthenticated,
     PermissionDenied,
     ValidationError,
-    ValidationErrors,
+    raise_if,
 )
 from erp_core.kernel.text import char_name, control_chars_in
 from erp_core.security import audit
@@ -113,7 +113,7 @@ def _field_of(permission: str, name: str) -> str:
     return named[0] if len(named) == 1 else name
 
 
-def _control_problems(permission: str, kwargs: dict[str, Any]) -> ValidationError | ValidationErrors | None:
+def _control_problems(permission: str, kwargs: dict[str, Any]) -> list[ValidationError]:
     """The backstop for control characters in any text a use case was given (issue #11 item 14): a field's own
     validator names the problem first; whatever no validator looked at is refused here, so a NUL never reaches a
     database (PostgreSQL refuses it with a driver error; SQLite stored it silently)."""
@@ -121,11 +121,8 @@ def _control_problems(permission: str, kwargs: dict[str, Any]) -> ValidationErro
     for name, value in kwargs.items():
         for key, ch in control_chars_in(value, name):
             seen.setdefault(key, ch)
-    problems = [ValidationError("error.text.control_char", field=_field_of(permission, key), char=char_name(ch))
-                for key, ch in seen.items()]
-    if not problems:
-        return None
-    return problems[0] if len(problems) == 1 else ValidationErrors(problems)
+    return [ValidationError("error.text.control_char", field=_field_of(permission, key), char=char_name(ch))
+            for key, ch in seen.items()]
 
 
 def _deny(db: Database, actor: Actor, permission: str) -> None:
@@ -152,14 +149,11 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
                 try:
                     result = fn(ctx, *args, **kwargs)
                     uow.session.flush()
-                except DBAPIError as exc:  # e.g. psycopg's "NUL in text" before any validator looked at it
-                    problem = _control_problems(permission, kwargs)
-                    if problem is not None:
-                        raise problem from exc
+                except DBAPIError:  # e.g. psycopg's "NUL in text" before any validator looked at it
+                    raise_if(_control_problems(permission, kwargs))
                     raise
-                problem = _control_problems(permission, kwargs)  # after the use case's own validators spoke
-                if problem is not None:
-                    raise problem  # the unit of work rolls back what the use case wrote
+                # after the use case's own validators spoke; the unit of work rolls back what the use case wrote
+                raise_if(_control_problems(permission, kwargs))
                 details = {"params": audit.redact(kwargs)}
                 if ctx.changes:
                     details["changes"] = audit.redact(ctx.changes)
