@@ -1,0 +1,53 @@
+"""科目设置 — which account a document posts to, as data. THE interface every posting function uses:
+
+    account_for(ctx, "stock", product_id=..., warehouse_id=..., partner_id=...) -> account code (str)
+
+Roles (ROLES) name what the amount is (stock value, input VAT, payable, the 暂估 liability, ...). The answer is
+the most specific rule the company has set (product category, warehouse, partner), else the default of the
+company's accounting standard below. Posting functions never write an account code literal: they ask here, so a
+company that keeps raw materials on 1403 or books 暂估 on its own sub-account changes a setting, not code.
+
+This first version answers with the standard's defaults only; the rules table (by category / warehouse /
+partner) and its page 科目设置 come with the purchasing/inventory issue's accounts work, behind this signature.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# role -> (小企业会计准则 code, 企业会计准则 code)
+ROLES: dict[str, tuple[str, str]] = {
+    "stock": ("1405", "1405"),  # 库存商品 (a category of raw materials maps to 1403 原材料 by rule)
+    "input_vat": ("22210101", "22210101"),  # 应交税费—应交增值税—进项税额
+    "output_vat": ("22210102", "22210102"),  # 应交税费—应交增值税—销项税额
+    "payable": ("2202", "2202"),  # 应付账款 (supplier dimension)
+    "accrued_payable": ("2202", "2202"),  # 暂估应付 (goods received, invoice not yet): 2202 unless a rule says
+    "prepayment": ("1123", "1123"),  # 预付账款
+    "receivable": ("1122", "1122"),  # 应收账款
+    "advance_receipt": ("2203", "2203"),  # 预收账款
+    "revenue": ("5001", "6001"),  # 主营业务收入
+    "cogs": ("5401", "6401"),  # 主营业务成本 (also where a price variance on goods already sold goes)
+    "stock_pending": ("1901", "1901"),  # 待处理财产损溢 (stocktake gains and losses before approval)
+    "stock_gain": ("5301", "6602"),  # 盘盈: 小企业 营业外收入; 企业 冲减管理费用
+    "stock_loss": ("5602", "6602"),  # 盘亏 (normal): 管理费用
+    "other_issue": ("5602", "6602"),  # 其他出库/领用 default expense (the document may name its own)
+    "bank": ("1002", "1002"),  # 银行存款
+    "cash": ("1001", "1001"),  # 库存现金
+}
+
+
+def default_account(standard: str, role: str) -> str:
+    """The built-in default of ``role`` under ``standard`` ('small_business' or 'enterprise')."""
+    small, enterprise = ROLES[role]
+    return enterprise if standard == "enterprise" else small
+
+
+def account_for(ctx: Any, role: str, *, product_id: int | None = None, warehouse_id: int | None = None,
+                partner_id: int | None = None) -> str:
+    """The account code ``role`` posts to for this product / warehouse / partner in the actor's company."""
+    from erp_core.finance.close_services import standard_of
+
+    if role not in ROLES:
+        raise KeyError(f"unknown posting account role {role!r}")
+    company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
+    return default_account(standard_of(ctx.session, company_id), role)
