@@ -40,7 +40,7 @@ HEADER_FIELDS = ("remarks", "attachments", "partner_id", "department_id", "proje
 LINE_FIELDS = ("product_id", "warehouse_id", "ordered_qty", "unit_price", "remarks")
 MAX_QTY = Decimal(10) ** 12
 _REVERSED_TYPE = {"receipt": "issue", "issue": "receipt", "transfer_in": "transfer_out",
-                  "transfer_out": "transfer_in", "adjustment": "adjustment"}
+                  "transfer_out": "transfer_in", "adjustment": "adjustment", "revaluation": "revaluation"}
 
 
 def _company(ctx: Context) -> int:
@@ -353,7 +353,8 @@ def reverse_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, do
     s.add(red)
     s.flush()
     moves = [{"warehouse_id": m.warehouse_id, "location_id": m.location_id, "product_id": m.product_id,
-              "quantity": -m.quantity, "unit_cost": m.unit_cost, "move_type": _REVERSED_TYPE[m.move_type]}
+              "quantity": -m.quantity, "unit_cost": m.unit_cost, "move_type": _REVERSED_TYPE[m.move_type],
+              **({"amount": -m.amount} if m.move_type == "revaluation" else {})}
              for m in s.execute(select(StockMove).where(StockMove.company_id == doc.company_id,
                                                         StockMove.posting_id == doc.stock_posting_id)
                                 .order_by(StockMove.move_seq)).scalars()] if doc.stock_posting_id else []

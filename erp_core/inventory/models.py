@@ -21,9 +21,12 @@ from erp_core.db.types import Money, Quantity
 
 # opening: 期初 (now, from the opening-stock import). Documented for the inventory module that posts through
 # the same API: receipt 入库, issue 出库, transfer_in / transfer_out 调拨入 / 调拨出, adjustment 盘点调整.
-MOVE_TYPES = ("opening", "receipt", "issue", "transfer_in", "transfer_out", "adjustment")
+# revaluation 价值调整: quantity 0, only a value (a purchase price variance, a costing run's correction of the
+# issues it values, a recomputation after a backdated document); its amount is given, not quantity x cost.
+MOVE_TYPES = ("opening", "receipt", "issue", "transfer_in", "transfer_out", "adjustment", "revaluation")
 INBOUND = ("opening", "receipt", "transfer_in")  # quantity > 0
 OUTBOUND = ("issue", "transfer_out")  # quantity < 0; adjustment either sign (never zero)
+VALUE_ONLY = ("revaluation",)  # quantity 0, unit cost 0, amount given (either sign, never zero)
 
 
 class StockPosting(Base):  # 库存过账记录: one per posting key (idempotency), like ledger Posting

@@ -9,7 +9,8 @@
   the same key with other content raises Conflict (error.inventory.posting_key_mismatch).
 - Every problem is reported at once as ValidationErrors (each naming its field, with ``line`` = 1-based index
   of the move), and nothing is written: product of the company, a stock item (kind 'product'), active;
-  warehouse of the company and active; location of that warehouse and active; quantity not zero and of the
+  warehouse of the company and active; a 'revaluation' move (value only) has quantity and unit cost 0 and
+  its ``amount`` given (to the fen, not zero); location of that warehouse and active; quantity not zero and of the
   sign its move type requires; unit cost >= 0; the period of ``move_date`` open (ledger.periods.is_open) and
   no later period closed (the ledger's rule: nothing is posted before a closed period);
   an 'opening' move only where the product has no opening in that warehouse from another posting.
@@ -32,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, StockMove, StockPosting
+from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, VALUE_ONLY, StockMove, StockPosting
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, ValidationError, raise_if
 from erp_core.kernel.money import FEN, MAX_MONEY, QUANTITY_SCALE, has_scale, to_decimal
@@ -110,6 +111,24 @@ def _int_or_none(value: Any) -> int | None | bool:
         return False
 
 
+def _value_only(m: Mapping[str, Any], i: int, problems: list[ValidationError]
+                ) -> tuple[Decimal, Decimal, Decimal] | None:
+    """A revaluation: quantity and unit cost zero (or absent), the amount given, to the fen, not zero."""
+    before = len(problems)
+    for key, field in (("quantity", F_QUANTITY), ("unit_cost", F_COST)):
+        v = m.get(key)
+        if v not in (None, ""):
+            d = _decimal(v, field, i, problems, scale=QUANTITY_SCALE, limit=MAX_MONEY)
+            if d is not None and d != 0:
+                problems.append(ValidationError("error.inventory.revaluation_quantity", field=field, line=i))
+    amount = _decimal(m.get("amount"), F_AMOUNT, i, problems, scale=2, limit=MAX_MONEY)
+    if amount is not None and amount == 0:
+        problems.append(ValidationError("error.inventory.revaluation_zero", field=F_AMOUNT, line=i))
+    if len(problems) > before or amount is None:
+        return None
+    return Decimal(0), Decimal(0), amount
+
+
 def _shape(moves: Sequence[Mapping[str, Any]]) -> tuple[list[_Clean | None], list[ValidationError]]:
     """The checks that need no database: numbers, signs, types, ids present."""
     problems: list[ValidationError] = []
@@ -127,6 +146,12 @@ def _shape(moves: Sequence[Mapping[str, Any]]) -> tuple[list[_Clean | None], lis
             if v is False or (v is None and required):
                 problems.append(ValidationError("error.required", field=field, line=i))
             ids[key] = v
+        if move_type in VALUE_ONLY:
+            value = _value_only(m, i, problems)
+            ok = value is not None and len(problems) == before
+            out.append(_Clean(ids["warehouse_id"], ids["location_id"], ids["product_id"], *value, move_type)
+                       if ok else None)
+            continue
         qty = _decimal(m.get("quantity"), F_QUANTITY, i, problems, scale=QUANTITY_SCALE, limit=MAX_QUANTITY)
         cost = _decimal(m.get("unit_cost"), F_COST, i, problems, scale=QUANTITY_SCALE, limit=MAX_MONEY)
         if qty is not None:
@@ -163,7 +188,8 @@ def content_hash(company_id: int, move_date: dt.date, moves: Sequence[_Clean], s
     """SHA-256 of what a posting writes (date, source, and per move: place, product, type, quantity, cost)."""
     payload = [company_id, move_date.isoformat(), [None if v is None else str(v) for v in source],
                [[m.warehouse_id, m.location_id, m.product_id, m.move_type, str(m.quantity.normalize()),
-                 str(m.unit_cost.normalize())] for m in moves]]
+                 str(m.unit_cost.normalize())] + ([str(m.amount)] if m.move_type in VALUE_ONLY else [])
+                for m in moves]]
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -50,3 +50,37 @@ def test_accounts_default_by_standard(db):
         assert account_for(ctx, "cogs") == "5401"  # make_company sets up 小企业会计准则
     assert default_account("enterprise", "cogs") == "6401" and default_account("enterprise", "revenue") == "6001"
     assert all(len(pair) == 2 for pair in ROLES.values())
+
+
+def test_revaluation_moves_carry_value_only_and_move_the_average(db):
+    import pytest
+    from sqlalchemy import select
+
+    from erp_core.inventory.models import StockMove
+    from erp_core.kernel.errors import ValidationErrors
+    from tests.inventory.support import counts, problems
+
+    st = build(db)
+    post(db, st.admin, moves=[_mv(st, "10", "2", "opening")], posting_key="a", move_date=DAY)
+    reval = {"warehouse_id": st.warehouses["WH01"], "product_id": st.products["P1"], "move_type": "revaluation",
+             "amount": Decimal("-3.50")}
+    post(db, st.admin, moves=[reval], posting_key="r", move_date=DAY)
+    again = post(db, st.admin, moves=[reval], posting_key="r", move_date=DAY)
+    assert again.replayed
+    with pytest.raises(Exception) as other:  # same key, other amount: the content hash covers the amount
+        post(db, st.admin, moves=[{**reval, "amount": Decimal("-3.60")}], posting_key="r", move_date=DAY)
+    assert "posting_key_mismatch" in str(getattr(other.value, "message_id", other.value))
+    before = counts(db)
+    with pytest.raises(ValidationErrors) as bad:
+        post(db, st.admin, moves=[{**reval, "quantity": Decimal("1"), "amount": Decimal("0")},
+                                  {**reval, "amount": Decimal("1.234")}], posting_key="bad", move_date=DAY)
+    assert {(m, ln) for m, _f, ln in problems(bad.value)} == {
+        ("error.inventory.revaluation_quantity", 1), ("error.inventory.revaluation_zero", 1),
+        ("error.inventory.decimals", 2)}
+    assert counts(db) == before
+    with db.uow(readonly=True) as uow:
+        row = uow.session.execute(select(StockMove).where(StockMove.posting_key == "r")).scalar_one()
+        assert (row.quantity, row.unit_cost, row.amount) == (Decimal("0"), Decimal("0"), Decimal("-3.50"))
+        cost = issue_unit_cost(_ctx(db, uow, st), product_id=st.products["P1"], warehouse_id=st.warehouses["WH01"],
+                               on=DAY)
+    assert cost == Decimal("1.65")  # (20.00 - 3.50) / 10
