@@ -22,6 +22,7 @@ from ui.widgets import keep_choices_across_language_switch, localize_streamlit_d
 _AFTER_FORCED = "erp_after_forced_steps"
 _NAV_KEY = "erp_nav_pages"  # (what the navigation is made of, its pages by group, the landing page)
 _SET_UP = "erp_set_up"  # this browser session has seen the installation set up
+_PROFILE_KEY = "erp_profile"  # (the Actor it was read for, my_profile of that actor)
 
 st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
                    initial_sidebar_state="auto")
@@ -145,6 +146,19 @@ def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[s
     return nav, landing_page
 
 
+def _profile(db, actor):
+    """The signed-in user's profile, kept with the Actor it was read for: the session check hands back the very
+    same Actor object while nothing it is built from changed (sessions.ActorCache), and every change to the
+    profile (preferences, password set by an administrator, company date format) moves the actor generation on,
+    so a new Actor means reading it again. Saves a query per rerun (issue #17)."""
+    kept = st.session_state.get(_PROFILE_KEY)
+    if kept is not None and kept[0] is actor:
+        return kept[1]
+    profile = my_profile(db, actor)
+    st.session_state[_PROFILE_KEY] = (actor, profile)
+    return profile
+
+
 def main() -> None:
     db = database()
     # A company, once there, stays: this browser session asks the database only until it has seen one.
@@ -158,7 +172,7 @@ def main() -> None:
     profile = None
     if actor is not None:
         try:
-            profile = my_profile(db, actor)
+            profile = _profile(db, actor)
         except NotAuthenticated:  # the session ended between the two reads
             auth.clear_session("unknown")
             actor = None

@@ -35,6 +35,8 @@ from erp_core.kernel.errors import (
 from erp_core.kernel.text import char_name, control_chars_in
 from erp_core.security import audit
 from erp_core.security.catalog import declare
+from erp_core.security.generation import affects_actors
+from erp_core.security.generation import bump as bump_actor_generation
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -154,6 +156,8 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
                     raise
                 # after the use case's own validators spoke; the unit of work rolls back what the use case wrote
                 raise_if(_control_problems(permission, kwargs))
+                if affects_actors(permission):  # signed-in sessions rebuild their Actor at their next rerun
+                    bump_actor_generation(uow.session)
                 details = {"params": audit.redact(kwargs)}
                 if ctx.changes:
                     details["changes"] = audit.redact(ctx.changes)

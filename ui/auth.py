@@ -26,7 +26,7 @@ from streamlit_authenticator.utilities import Encryptor
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import DomainError, NotAuthenticated, ValidationError, ValidationErrors
 from erp_core.security import auth as erp_auth
-from erp_core.security.sessions import actor_for_token
+from erp_core.security.sessions import ActorCache, actor_for_token
 from ui.context import ACTOR_KEY, client_ip, database, settings
 
 TOKEN_KEY = "erp_session_token"  # the erp session token of this browser session (never the password)
@@ -35,6 +35,7 @@ LOGIN_ERROR_KEY = "erp_login_error"  # the DomainError of the last failed login 
 FAILURES_KEY = "erp_login_failures"  # {typed username: refused attempts in this browser session} (the hint)
 _LAST_TYPED_KEY = "erp_login_last_username"
 _PENDING_COOKIE_KEY = "erp_pending_cookie"  # ("set", value, expires) | ("delete",)
+_ACTOR_CACHE_KEY = "erp_actor_cache"  # sessions.ActorCache: the Actor this browser session built, and for what
 _AUTH_KEY = "erp_authenticator"  # this run's Authenticate (rebuilt every run; never reused across runs)
 _LIB_KEYS = ("name", "username", "authentication_status", "email", "roles")
 
@@ -232,7 +233,7 @@ def _establish(token: str, username: str, display_name: str) -> None:
 
 def clear_session(reason: str | None) -> None:
     """Forget this browser session's login (and its cookie); ``reason`` is shown on the login page."""
-    for key in (TOKEN_KEY, ACTOR_KEY):
+    for key in (TOKEN_KEY, ACTOR_KEY, _ACTOR_CACHE_KEY):
         st.session_state.pop(key, None)
     for key in _LIB_KEYS:
         st.session_state[key] = None
@@ -265,8 +266,11 @@ def current_actor(auth: ErpAuthenticate) -> Actor | None:
         if cookie:
             auth.authentication_controller.login(token=cookie)
         return st.session_state.get(ACTOR_KEY)
+    cache = st.session_state.get(_ACTOR_CACHE_KEY)
+    if cache is None:
+        cache = st.session_state[_ACTOR_CACHE_KEY] = ActorCache()
     try:
-        actor = actor_for_token(database(), token, client_ip=client_ip())
+        actor = actor_for_token(database(), token, client_ip=client_ip(), cache=cache)
     except NotAuthenticated as err:
         clear_session(err.params.get("reason", "unknown"))
         return None

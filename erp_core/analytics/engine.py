@@ -194,6 +194,28 @@ class AnalyticsEngine:
                 pass  # no transaction open (BEGIN failed)
             cur.close()
 
+    def stamp(self, company_id: int) -> AsOf:
+        """What a report of ``company_id`` would be as of now, without opening a DuckDB transaction (the as-of
+        look-up a page makes on every rerun, issue #17): the copy is synced first when something is new and no
+        other sync is running, exactly as :meth:`reading` does; otherwise the last synced state, stated as of
+        when it was synced."""
+        cur = self._con.cursor()
+        try:
+            state = _state(cur, company_id)
+        finally:
+            cur.close()
+        checked = _now()
+        top, fingerprint = self._head(company_id, state[0] if state else 0)
+        if state is None or top != state[0] or fingerprint != state[1]:
+            if self._lock.acquire(blocking=state is None):
+                try:
+                    return self._sync_locked(company_id)
+                finally:
+                    self._lock.release()
+        if state is None:  # the first sync failed in another thread: nothing to read yet
+            raise RuntimeError(f"analytics copy of company {company_id} was never synced")
+        return AsOf(state[0], checked if state[0] >= top else state[2])
+
     def _head(self, company_id: int, seq: int) -> tuple[int, str]:
         """The operational store's last posting sequence of ``company_id`` and the fingerprint of its line ``seq``
         (what identifies it; a ledger line never changes once written): one pooled connection, two indexed

@@ -168,9 +168,7 @@ def as_of(ctx: Context) -> AsOf:
     """What a report of the company would be as of now (the copy is synced first when something is new, as for
     any report). A page may keep showing figures it read as of the same watermark, for the same actor and
     inputs, instead of reading them again: nothing they were computed from has changed."""
-    _company(ctx)
-    with _prepare(ctx) as (_eng, _company_id, stamp, _scope):
-        return stamp
+    return engine_for(ctx.db).stamp(_company(ctx))
 
 
 @query(LEDGER_VIEW, zh="查看账簿", en="View ledgers", session=False)

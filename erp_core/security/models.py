@@ -78,6 +78,17 @@ class UserSession(Base):  # server-side login session; the cookie only names it
     user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
+class ActorGeneration(Base):  # one row (id 1): moves on with every change that can change a signed-in Actor
+    """Roles, grants, users, departments, projects, IP rules, company defaults: a use case under a permission
+    that can change what a signed-in user's Actor holds moves ``generation`` on in its own transaction
+    (erp_core/security/generation.py), so a web session may keep its Actor while the number is unchanged."""
+
+    __tablename__ = "actor_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AuditLog(Base):  # 审计日志: append-only (triggers) and SHA-256 hash-chained
     __tablename__ = "audit_log"
 

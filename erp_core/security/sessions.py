@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from sqlalchemy import select, update
@@ -20,6 +21,7 @@ from erp_core.kernel.actor import Actor, Scope
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import NotAuthenticated
 from erp_core.masterdata.models import Department
+from erp_core.security.generation import current, generation_column
 from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
 from erp_core.security.models_identity import UserProject
@@ -56,34 +58,77 @@ def _ended(row: UserSession, policy: SecuritySettings, now: dt.datetime) -> str 
     return None
 
 
-def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None) -> Actor:
+@dataclass
+class ActorCache:
+    """What one browser session keeps between reruns: the Actor it built, for which session token (hash),
+    client address and actor generation (erp_core/security/generation.py)."""
+
+    token_hash: str | None = None
+    client_ip: str | None = None
+    generation: int | None = None
+    actor: Actor | None = None
+
+
+def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | None, policy: SecuritySettings,
+            now: dt.datetime) -> tuple[Actor, int, dt.datetime] | None:
+    """The cached Actor when one statement shows nothing it was built from has changed: the session live, the
+    user active, the generation the same. None: build it again (the full path also ends a dead session)."""
+    if cache is None or cache.actor is None or cache.token_hash != digest or cache.client_ip != client_ip:
+        return None
+    row = s.execute(select(UserSession.id, UserSession.user_id, UserSession.revoked_at, UserSession.revoked_reason,
+                           UserSession.expires_at, UserSession.last_seen_at, User.status,
+                           generation_column().label("generation"))
+                    .join(User, User.id == UserSession.user_id)
+                    .where(UserSession.token_hash == digest)).one_or_none()
+    if (row is None or row.user_id != cache.actor.user_id or row.status != "active"
+            or row.generation != cache.generation or _ended(row, policy, now) is not None):
+        return None
+    return cache.actor, row.id, row.last_seen_at
+
+
+def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None,
+                    cache: ActorCache | None = None) -> Actor:
     """The Actor of a live session, or NotAuthenticated (reason in ``params['reason']``).
 
     Runs on every page load, so it only reads: it writes only when the session must end, or to move
-    ``last_seen_at`` on (at most once per ``_TOUCH_EVERY`` per session, a single UPDATE)."""
+    ``last_seen_at`` on (at most once per ``_TOUCH_EVERY`` per session, a single UPDATE). With ``cache`` (kept
+    by the browser session) one statement decides whether the Actor built last time still holds; otherwise the
+    Actor is built again and the cache filled."""
     if not token:
         raise NotAuthenticated(reason="missing")
     policy = db.settings.security
+    digest = token_hash(token)
+    now = naive_utcnow()
     with db.uow(readonly=True) as uow:
         s = uow.session
-        row = s.execute(select(UserSession).where(UserSession.token_hash == token_hash(token))).scalar_one_or_none()
-        if row is None:
-            raise NotAuthenticated(reason="unknown")
-        now = naive_utcnow()
-        reason = _ended(row, policy, now)
-        user = s.get(User, row.user_id)
-        if reason is None and (user is None or user.status != "active"):
-            reason = "user_inactive"
-        if reason is None and not ip_permitted(s, user, client_ip):
-            reason = "ip_refused"
-        actor = None if reason else build_actor(s, user, session_id=row.id, client_ip=client_ip)
-        session_id, revoked, last_seen = row.id, row.revoked_at is not None, row.last_seen_at
-        who = None if user is None else Actor(user_id=user.id, username=user.username, company_id=user.company_id,
-                                              client_ip=client_ip, session_id=row.id)
+        hit = _cached(s, cache, digest, client_ip, policy, now)
+        if hit is not None:
+            actor, session_id, last_seen = hit
+            reason = None
+        else:
+            generation = current(s)  # read BEFORE what the Actor is built from: a change in between rebuilds
+            row = s.execute(select(UserSession).where(UserSession.token_hash == digest)).scalar_one_or_none()
+            if row is None:
+                raise NotAuthenticated(reason="unknown")
+            reason = _ended(row, policy, now)
+            user = s.get(User, row.user_id)
+            if reason is None and (user is None or user.status != "active"):
+                reason = "user_inactive"
+            if reason is None and not ip_permitted(s, user, client_ip):
+                reason = "ip_refused"
+            actor = None if reason else build_actor(s, user, session_id=row.id, client_ip=client_ip)
+            session_id, revoked, last_seen = row.id, row.revoked_at is not None, row.last_seen_at
+            who = None if user is None else Actor(user_id=user.id, username=user.username,
+                                                  company_id=user.company_id, client_ip=client_ip,
+                                                  session_id=row.id)
     if reason is not None:
+        if cache is not None:
+            cache.actor = None
         if not revoked:
             _end(db, session_id, reason, who)
         raise NotAuthenticated(reason=reason)
+    if hit is None and cache is not None:
+        cache.token_hash, cache.client_ip, cache.generation, cache.actor = digest, client_ip, generation, actor
     if now - last_seen >= _TOUCH_EVERY:
         with db.uow() as uow:
             uow.session.execute(update(UserSession).where(UserSession.id == session_id,
@@ -118,16 +163,20 @@ def session_problem(session: Session, actor: Actor, policy: SecuritySettings, pe
     transaction for logged-in actors, so the rules hold for every caller, not only for the web pages:
     revoked, expired, idle past the timeout, a user no longer active, or a password that must be changed
     first (only the account's self-service stays open then)."""
-    row = session.get(UserSession, actor.session_id)
+    # One statement (this runs in every use case and query): the session row's state and its user's.
+    row = session.execute(select(UserSession.user_id, UserSession.revoked_at, UserSession.revoked_reason,
+                                 UserSession.expires_at, UserSession.last_seen_at, User.status,
+                                 User.must_change_password)
+                          .outerjoin(User, User.id == UserSession.user_id)
+                          .where(UserSession.id == actor.session_id)).one_or_none()
     if row is None or row.user_id != actor.user_id:
         return "unknown"
     reason = _ended(row, policy, naive_utcnow())
     if reason is not None:
         return reason
-    user = session.get(User, actor.user_id)
-    if user is None or user.status != "active":
+    if row.status != "active":
         return "user_inactive"
-    if user.must_change_password and permission not in _self_service():
+    if row.must_change_password and permission not in _self_service():
         return "must_change_password"
     return None
 

@@ -46,9 +46,6 @@ if memo is None or memo["key"] != key or memo["watermark"] != stamp.watermark:
                 profit=tr("reports.profit"))),
             "balance": charts.kept(charts.balance_line(cash, title=tr("reports.cash_balance"),
                                                        name=tr("reports.cash_balance"))),
-            "ie_view": table_view(ie, IE_COLUMNS, money=IE_COLUMNS[1:], arrow=True),
-            "cash_view": table_view(cash, CASH_COLUMNS, money=CASH_COLUMNS[1:], arrow=True),
-            "ie_rows": download_rows(ie, IE_COLUMNS), "cash_rows": download_rows(cash, CASH_COLUMNS),
             "metrics": (money(sum(ie["income"])), money(sum(ie["expense"])),
                         money(cash["balance"].iloc[-1] if len(cash) else 0))}
     st.session_state[MEMO_KEY] = memo
@@ -63,7 +60,13 @@ c2.metric(tr("reports.expense"), expense)
 c3.metric(tr("reports.cash_now"), cash_now)
 st.plotly_chart(memo["income_expense"], width="stretch")
 st.plotly_chart(memo["balance"], width="stretch")
-with st.expander(tr("reports.figures")):
+# The figures behind the charts (two tables and their downloads, about half the page's elements) are drawn
+# when asked for: a collapsed expander would still build and send them on every rerun (issue #17).
+if st.toggle(tr("reports.show_figures"), key="dash_figures"):
+    if "ie_view" not in memo:  # made once per figures, when first asked for (kept with them)
+        memo.update(ie_view=table_view(ie, IE_COLUMNS, money=IE_COLUMNS[1:], arrow=True),
+                    cash_view=table_view(cash, CASH_COLUMNS, money=CASH_COLUMNS[1:], arrow=True),
+                    ie_rows=download_rows(ie, IE_COLUMNS), cash_rows=download_rows(cash, CASH_COLUMNS))
     show_table(ie, IE_COLUMNS, key="dash_ie", view=memo["ie_view"])
     downloads(ie, IE_COLUMNS, f"income_expense_{year}", "dash_ie_export", rows=memo["ie_rows"])
     show_table(cash, CASH_COLUMNS, key="dash_cash", view=memo["cash_view"])

@@ -109,6 +109,7 @@ def test_the_kept_tables_and_download_rows_follow_the_figures_and_the_language(s
 
     db, books, password = site
     at = harness.logged_in_app(db, "admin", password).switch_page(PAGE).run()
+    at.toggle(key="dash_figures").set_value(True).run()
     table = _ie_table(at)
     assert list(table.columns) == ["期间", "收入", "费用", "利润"]
     january = table[table["期间"] == "2026-01"].iloc[0]
@@ -126,3 +127,13 @@ def test_the_kept_tables_and_download_rows_follow_the_figures_and_the_language(s
     english = _ie_table(at)
     assert list(english.columns) == ["Period", "Income", "Expense", "Profit"]
     assert english[english.iloc[:, 0] == "2026-01"].iloc[0, 1] == "155,000.00"
+
+
+def test_figures_are_drawn_only_when_asked_for(site):
+    """The tables and downloads behind the charts cost half the page's elements on every rerun: drawn on demand."""
+    db, _books, password = site
+    at = harness.logged_in_app(db, "admin", password).switch_page(PAGE).run()
+    assert not at.dataframe and len(at.metric) == 3
+    at.toggle(key="dash_figures").set_value(True).run()
+    assert not at.exception and len(at.dataframe) == 2
+    assert "150,000.00" in " ".join(str(v) for v in at.dataframe[0].value.to_numpy().ravel())

@@ -1,0 +1,88 @@
+"""The per-browser-session Actor cache (issue #17 item 3): one statement per rerun while nothing the Actor is
+built from changed; any change through a use case (roles, grants, role assignment, department, IP rules) is seen
+at the very next rerun, and a revoked session or a disabled user is refused at once, cached or not."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from erp_core.kernel.errors import NotAuthenticated
+from erp_core.security.auth import login, logout
+from erp_core.security.generation import AFFECTS_ACTORS, affects_actors, current
+from erp_core.security.sessions import ActorCache, actor_for_token
+from erp_core.security.user_services import disable_user, set_user_roles
+from tests.security.helpers import PASSWORD, new_user, role_id, setup_company
+
+IP = "10.0.0.5"
+
+
+def _statements(db):
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    return seen, lambda: event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_cached_actor_costs_one_statement_and_is_the_same_object(db):
+    _, admin = setup_company(db)
+    new_user(db, admin, "li.si", roles=("viewer",))
+    token = login(db, "li.si", PASSWORD, client_ip=IP).token
+    cache = ActorCache()
+    first = actor_for_token(db, token, client_ip=IP, cache=cache)
+    seen, stop = _statements(db)
+    try:
+        again = actor_for_token(db, token, client_ip=IP, cache=cache)
+    finally:
+        stop()
+    assert again is first
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+    # another client address is another question: built again
+    other = actor_for_token(db, token, client_ip="10.0.0.6", cache=cache)
+    assert other is not first and other.client_ip == "10.0.0.6"
+
+
+def test_a_role_change_is_seen_at_the_next_call(db):
+    _, admin = setup_company(db)
+    uid = new_user(db, admin, "wang.wu", roles=("viewer",))
+    token = login(db, "wang.wu", PASSWORD, client_ip=IP).token
+    cache = ActorCache()
+    before = actor_for_token(db, token, client_ip=IP, cache=cache)
+    assert not before.may("finance.voucher.create")
+    with db.uow(readonly=True) as uow:
+        g0 = current(uow.session)
+    set_user_roles(db, admin, user_id=uid, role_ids=[role_id(db, "accountant")])
+    with db.uow(readonly=True) as uow:
+        assert current(uow.session) == g0 + 1
+    after = actor_for_token(db, token, client_ip=IP, cache=cache)
+    assert after is not before and after.may("finance.voucher.create")
+    assert cache.actor is after
+
+
+def test_revoked_session_and_disabled_user_refused_even_when_cached(db):
+    _, admin = setup_company(db)
+    uid = new_user(db, admin, "zhao.liu", roles=("viewer",))
+    res = login(db, "zhao.liu", PASSWORD, client_ip=IP)
+    cache = ActorCache()
+    actor = actor_for_token(db, res.token, client_ip=IP, cache=cache)
+    logout(db, actor)
+    with pytest.raises(NotAuthenticated):
+        actor_for_token(db, res.token, client_ip=IP, cache=cache)
+    assert cache.actor is None
+    token2 = login(db, "zhao.liu", PASSWORD, client_ip=IP).token
+    cache2 = ActorCache()
+    actor_for_token(db, token2, client_ip=IP, cache=cache2)
+    disable_user(db, admin, user_id=uid)
+    with pytest.raises(NotAuthenticated) as err:
+        actor_for_token(db, token2, client_ip=IP, cache=cache2)
+    assert err.value.params["reason"] in ("user_inactive", "revoked", "disabled")
+
+
+def test_reading_uses_cases_do_not_bump_and_security_ones_do():
+    assert affects_actors("admin.role.grant") and affects_actors("masterdata.department.edit")
+    assert affects_actors("account.preferences.edit") and affects_actors("settings.company.edit")
+    assert not affects_actors("finance.voucher.post") and not affects_actors("masterdata.customer.edit")
+    assert all(p.endswith(".") for p in AFFECTS_ACTORS)
