@@ -22,6 +22,7 @@ from ui.widgets import keep_choices_across_language_switch, localize_streamlit_d
 _AFTER_FORCED = "erp_after_forced_steps"
 _NAV_KEY = "erp_nav_pages"  # (what the navigation is made of, its pages by group, the landing page)
 _SET_UP = "erp_set_up"  # this browser session has seen the installation set up
+_LANDED = "erp_landed"  # this browser session's first signed-in run has been routed (landing page)
 _PROFILE_KEY = "erp_profile"  # (the Actor it was read for, my_profile of that actor)
 
 st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
@@ -134,7 +135,9 @@ def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[s
     for group, group_specs in groups.items():
         pages = []
         for spec in filter(page_exists, group_specs):  # a menu may list a page ahead of its file
-            pages.append(_page(spec, default=page_url_path(spec) == landing))
+            # Home is the default page (the address "/"); the landing page keeps its own address, so a bookmark
+            # of it opens it (as the default it would answer only at "/": "page not found" at its address).
+            pages.append(_page(spec, default=page_url_path(spec) == "home"))
             if page_url_path(spec) == landing:
                 landing_page = pages[-1]
         if pages:
@@ -194,6 +197,12 @@ def main() -> None:
     # Every page is listed: an administrator has ~45, and Streamlit's default folds all but ten behind "View N
     # more", which hid whole modules.
     current = st.navigation(nav, expanded=True)
+    if not st.session_state.get(_LANDED):
+        # A browser session that opens the site's address ("/", i.e. Home) starts on the user's landing page.
+        st.session_state[_LANDED] = True
+        if (landing_page is not None and current is not landing_page and current.url_path == ""
+                and not st.session_state.get(_AFTER_FORCED)):
+            st.switch_page(landing_page)
     if st.session_state.get(_AFTER_FORCED):
         # The browser still shows the forced page's address: open the landing page. The flag is cleared only
         # here, as the switch happens: a run interrupted earlier (the login cookie's component reruns the app

@@ -325,3 +325,20 @@ def test_login_page_offers_forgot_password_and_counts_attempts_per_typed_usernam
     from erp_core.i18n import t
 
     assert shown["admin"] == shown["no.such.user"] == [t("auth_ui.login.attempts_left", "zh_CN", n=threshold - 2)]
+
+
+def test_landing_page_keeps_its_own_address_so_a_bookmark_of_it_opens(ui_db, ui_company):
+    """Home is the default page ("/"); the landing page is opened from there on the session's first run but keeps
+    its own address: as the default it answered only at "/", and its bookmark gave "page not found" (issue #17's
+    load client saw it on every session's first run)."""
+    from ui.pages import ACCOUNT_PAGES, page_url_path
+
+    target = ACCOUNT_PAGES["password"]
+    password = harness.ready_user(ui_db, "admin", ADMIN_PASSWORD, landing_page=page_url_path(target))
+    at = harness.logged_in_app(ui_db, "admin", password)
+    assert at.title[0].value == "修改密码"
+    _key, nav, landing = at.session_state["erp_nav_pages"]
+    pages = [p for group in nav.values() for p in group]
+    assert landing.url_path == page_url_path(target)
+    assert [p.url_path for p in pages if p.url_path == ""] == [""]  # exactly one default: Home
+    assert next(p for p in pages if p.url_path == "").title == "首页"
