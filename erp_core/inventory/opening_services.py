@@ -83,6 +83,9 @@ def _code(value: Any) -> str:
 
 def _run(ctx: Context, table: Table, opening_date: dt.date | None, progress: Progress | None, *,
          check_only: bool) -> ImportReport:
+    from erp_core.security.scope import require_company_wide
+
+    require_company_wide(ctx)  # warehouses and their stock are company-wide: no row scope narrows them
     locale = ctx.actor.locale
     report = ImportReport(kind=KIND, rows=len(table.rows))
     mapping = map_columns(COLUMNS, table, report)

@@ -84,6 +84,9 @@ def _problem(row: int | None, err: DomainError, header_of: dict[str, str], field
 def _run_accounts(ctx: Context, table: Table, progress: Progress | None) -> ImportReport:
     from erp_core.finance import account_services as acs
     from erp_core.finance.models import Account
+    from erp_core.security.scope import require_company_wide
+
+    require_company_wide(ctx)  # the chart of accounts is the whole company's: no row scope narrows it
 
     report = ImportReport(kind="account", rows=len(table.rows))
     mapping = map_columns(ACCOUNT_COLUMNS, table, report)
@@ -187,6 +190,9 @@ def _dimension_ids(ctx: Context) -> dict[str, dict[str, int]]:
 def _run_opening(ctx: Context, table: Table, opening_date: dt.date | None,
                  progress: Progress | None) -> tuple[ImportReport, int | None]:
     from erp_core.finance.accounts import finance_setting
+    from erp_core.security.scope import require_company_wide
+
+    require_company_wide(ctx)  # one opening voucher for the whole company, every department's lines in it
     from erp_core.finance.voucher_rules import is_empty_line
     from erp_core.ledger.posting import create_and_post_system_voucher
 

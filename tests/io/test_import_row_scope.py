@@ -124,3 +124,29 @@ def test_every_import_kind_checks_the_current_row(db, world, name):
     with pytest.raises(ImportFailed):
         imp.COMMITS[name](db, clerk, read_table(data, "b.csv"), confirm_duplicates=True)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("module,dry,commit", [
+    ("erp_core.io.ledger_import_services", "dry_run_accounts", "import_accounts"),
+    ("erp_core.io.ledger_import_services", "dry_run_opening_balances", "import_opening_balances"),
+    ("erp_core.inventory.opening_services", "dry_run_opening_stock", "import_opening_stock")])
+@pytest.mark.parametrize("scope", ["department", "project", "own"])
+def test_company_wide_imports_need_a_company_wide_grant(db, world, module, dry, commit, scope):
+    """The chart of accounts, the opening balances and the opening stock are the whole company's: a grant of
+    department, project or own scope is refused (dry run and import alike) instead of writing company-wide data."""
+    import importlib
+
+    from erp_core.kernel.errors import PermissionDenied
+    from tests.access.test_access_matrix import _counts
+
+    admin, ids = world
+    mod = importlib.import_module(module)
+    permission = getattr(mod, commit).permission
+    clerk = actor(admin.company_id, {permission: scope}, user_id=ids["clerk"], username="clerk1",
+                  department_ids=frozenset({ids["D1"]}))
+    table = read_table("code,name\n1001,库存现金\n".encode(), "x.csv")
+    before = _counts(db)
+    for fn in (dry, commit):
+        with pytest.raises(PermissionDenied):
+            getattr(mod, fn)(db, clerk, table)
+    assert _counts(db) == before
