@@ -43,6 +43,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/PID/stat fields 14 and 15, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -76,6 +82,9 @@ class Server:
 
     def rss(self) -> int:
         return rss_kib(self.proc.pid)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -111,6 +120,7 @@ async def scenario(servers: list[Server], page: str, cookies: list[str | None], 
     await asyncio.gather(*(first(c) for c in clients))
     connected = [s.rss() for s in servers]
     deadline = time.perf_counter() + duration
+    cpu_start = sum(s.cpu() for s in servers)
 
     async def loop(c, offset):
         await asyncio.sleep(offset)  # spread the sessions' reruns over one think time
@@ -123,6 +133,7 @@ async def scenario(servers: list[Server], page: str, cookies: list[str | None], 
                 await asyncio.sleep(think)
 
     await asyncio.gather(*(loop(c, think * i / sessions) for i, c in enumerate(clients)))
+    cpu_used = sum(s.cpu() for s in servers) - cpu_start
     await asyncio.gather(*(c.close() for c in clients))
     after = [s.rss() for s in servers]
     return {"sessions": sessions, "think": think, "runs": len(latencies),
@@ -133,7 +144,9 @@ async def scenario(servers: list[Server], page: str, cookies: list[str | None], 
             "first_p50": pct(first_runs, 50), "first_max": max(first_runs, default=float("nan")),
             "rss_before_kib": sum(before), "rss_connected_kib": sum(connected), "rss_after_kib": sum(after),
             "per_session_kib": (sum(connected) - sum(before)) / sessions,
-            "throughput": len(latencies) / duration}
+            "throughput": len(latencies) / duration,
+            # the server's own CPU per rerun: what a rerun costs, whatever else the machine is doing
+            "cpu_ms_per_rerun": cpu_used / len(latencies) * 1000 if latencies else float("nan")}
 
 
 async def cycles(servers: list[Server], page: str, cookies: list[str | None], n: int, parallel: int) -> dict:
@@ -270,8 +283,8 @@ def render(results, cyc, args, conditions, started, work, pages) -> str:
              "Latency = rerun request to script_finished over Streamlit's websocket protocol." +
              (f" {args.note}" if args.note else ""), "",
              "| sessions | think | page | reruns | errors | p50 | p95 | max | p95 / baseline p95 | "
-             "first run p50 / max (errors) | RSS growth per session |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "server CPU per rerun (ratio) | first run p50 / max (errors) | RSS growth per session |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     shown = set()
     for b, a in results:
         for name, r in (("baseline", b), (a["page"], a)):
@@ -279,9 +292,12 @@ def render(results, cyc, args, conditions, started, work, pages) -> str:
                 continue
             shown.add(id(b))
             ratio = f"{a['p95'] / b['p95']:.2f}x" if name != "baseline" and b["p95"] else ""
+            cpu = f"{r['cpu_ms_per_rerun']:.1f} ms"
+            if name != "baseline" and b["cpu_ms_per_rerun"]:
+                cpu += f" ({a['cpu_ms_per_rerun'] / b['cpu_ms_per_rerun']:.2f}x)"
             lines.append(f"| {r['sessions']} | {r['think']:g} s | {name} | {r['runs']} | {r['errors']} | "
                          f"{r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | {r['max'] * 1000:.0f} ms | "
-                         f"{ratio} | {r['first_p50'] * 1000:.0f} / {r['first_max'] * 1000:.0f} ms "
+                         f"{ratio} | {cpu} | {r['first_p50'] * 1000:.0f} / {r['first_max'] * 1000:.0f} ms "
                          f"({r['first_errors']}) | {r['per_session_kib'] / 1024:.2f} MiB |")
     errs = {e for b, a in results for e in a["error_samples"] + b["error_samples"]}
     if errs:
