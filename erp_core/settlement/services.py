@@ -71,13 +71,24 @@ def _account(ctx: Context, code: str | None) -> str:
     """The bank or cash account paid from: a leaf, active account under the bank or cash role's account."""
     from erp_core.finance.models import Account
 
-    code = (code or "").strip() or account_for(ctx, "bank")
+    code = (code or "").strip() or default_bank_account(ctx)
     roots = (account_for(ctx, "bank"), account_for(ctx, "cash"))
     acc = ctx.session.execute(select(Account).where(Account.company_id == ctx.actor.company_id,
                                                     Account.code == code)).scalar_one_or_none()
     if acc is None or not code.startswith(roots) or not acc.is_leaf or acc.status != "active":
         raise ValidationError("error.settlement.account", field=F_ACCOUNT, code=code)
     return code
+
+
+def default_bank_account(ctx: Context) -> str:
+    """The bank role's account (1002) when it is a leaf, else its first active leaf sub-account (银行存款—某行)."""
+    from erp_core.finance.models import Account
+
+    root = account_for(ctx, "bank")
+    codes = ctx.session.execute(select(Account.code).where(
+        Account.company_id == ctx.actor.company_id, Account.code.startswith(root), Account.is_leaf.is_(True),
+        Account.status == "active").order_by(Account.code)).scalars().all()
+    return root if root in codes or not codes else codes[0]
 
 
 def _item_key(line: Mapping[str, Any]) -> tuple[str, int] | None:

@@ -188,3 +188,21 @@ def test_payments_above_an_amount_need_approval(db, books):
     with pytest.raises(Exception):  # noqa: B017 - the approver must hold the role
         approve(db, boss, request_id=req)
     assert small
+
+
+def test_each_settlement_use_case_runs_with_only_its_own_permission(db, books):
+    """The access examples of the use cases that need an open invoice (tests/access/examples_settlement.py)."""
+    from tests.support.factories import actor
+    s, day = books.suppliers["A"], DAY
+    a = post_invoice(books, "100.00")
+    _pay(books, [{"amount": "100"}])
+
+    def only(permission):
+        return actor(books.company_id, {permission: "all"})
+    app = pay.apply_prepayment(db, only("finance.prepayment.apply"), partner_id=s, doc_date=day,
+                               lines=[{**_inv(a), "amount": "60"}])
+    pay.reverse_prepayment_application(db, only("finance.prepayment.reverse"), application_id=app)
+    red = red_invoice(books, a)
+    pay.offset_items(db, only("finance.settlement.offset"), credit_type="t_invoice", credit_id=red,
+                     item_type="t_invoice", item_id=a, amount="100", on=day)
+    assert _open(books) == {}
