@@ -89,4 +89,16 @@ def _(env):
     return {"partner_id": _supplier(env), "date_from": dt.date(2026, 1, 1), "date_to": DAY}
 
 
+@example(M + "import_services.dry_run_payments", M + "import_services.import_payments")
+def _(env):
+    from erp_core.io.importer import Table
+
+    code = env.unique("PI")
+    env.call(create_supplier, values={"code": code, "name": f"导入供应商{code}"})
+    account = env.call(q.payment_choices)["default_account"]
+    return {"table": Table(["付款单号", "日期", "供应商编码", "金额", "付款账户"],
+                           [[env.unique("FKI"), "2026-01-10", code, "88.00", account]], "payments.csv"),
+            "post": True}
+
+
 assert q  # the module registers the queries above
