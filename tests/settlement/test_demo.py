@@ -28,7 +28,7 @@ def test_three_months_of_demo_payments_keep_the_books_consistent(db, books):
         assert done.prepayments == 1
         total["payments"] += done.payments
         total["applications"] += done.applications
-    assert total["payments"] >= 4 and total["applications"] >= 1, total
+    assert total["payments"] >= 2 and total["applications"] >= 2, total
     # invoices of Jan and Feb fell due (30 days): paid; one application of a prepayment happened
     aging = payables_aging(db, books.admin, as_of=dt.date(2026, 3, 31))
     assert aging.totals["open"] > 0 and aging.totals["prepaid"] > 0
