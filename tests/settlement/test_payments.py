@@ -171,23 +171,27 @@ def test_red_invoice_offsets_the_blue_one(db, books):
 
 
 def test_payments_above_an_amount_need_approval(db, books):
-    from erp_core.security.models import Role
-    with db.uow(readonly=True) as uow:
-        role = uow.session.execute(select(Role.id).where(Role.company_id == books.company_id,
-                                                         Role.code == "manager")).scalar_one()
+    """A rule "payments above 10,000 need 张总" works through the approvals engine: the payment cannot be posted
+    until it was submitted and approved by the named user; 10,000.00 itself needs nothing."""
+    from erp_core.security.user_services import create_user
+    from tests.support.factories import actor
+    boss_id = create_user(db, books.admin, username="zhang.boss", display_name="张总", password="B0ss-Pass-1234!")
     create_rule(db, books.admin, doc_type="payment", condition="amount_above", threshold="10000",
-                approver_role_id=role, level=1)
-    small = _pay(books, [{"amount": "10000"}])  # not above: no approval needed
+                approver_user_id=boss_id, level=1)
+    _pay(books, [{"amount": "10000"}])  # not above: posted without approval
     big = _pay(books, [{"amount": "10000.01"}], post=False)
     with pytest.raises(Conflict) as c:
         pay.post_payment(db, books.admin, payment_id=big)
     assert c.value.message_id == "error.approvals.required"
     (req,) = pay.submit_payment(db, books.admin, payment_id=big)
-    from tests.support.factories import actor
-    boss = actor(books.company_id, {"approvals.request.decide": "all"})
-    with pytest.raises(Exception):  # noqa: B017 - the approver must hold the role
-        approve(db, boss, request_id=req)
-    assert small
+    with pytest.raises(Conflict) as c:
+        pay.post_payment(db, books.admin, payment_id=big)
+    assert c.value.message_id == "error.approvals.pending"
+    boss = actor(books.company_id, {"approvals.request.decide": "all"}, user_id=boss_id, username="zhang.boss")
+    approve(db, boss, request_id=req, comment="同意")
+    pay.post_payment(db, books.admin, payment_id=big)
+    with db.uow(readonly=True) as uow:
+        assert uow.session.get(Payment, big).status == "posted"
 
 
 def test_each_settlement_use_case_runs_with_only_its_own_permission(db, books):
