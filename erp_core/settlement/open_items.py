@@ -135,7 +135,8 @@ def unsettle_source(ctx: Any, source_type: str, source_id: int, *, settle_date: 
         Settlement.company_id == company_id, Settlement.reverses_id.in_([r.id for r in rows]))).scalars()) \
         if rows else set()
     out = []
-    for r in rows:
+    # one lock order for every caller (post_payment settles in this order too): no deadlock between two of them
+    for r in sorted(rows, key=lambda x: (x.item_type, x.item_id, x.id)):
         if r.id in done:
             continue
         lock_item(ctx, r.item_type, r.item_id)

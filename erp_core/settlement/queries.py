@@ -87,10 +87,14 @@ def payment_detail(ctx: Context, *, payment_id: int) -> dict[str, Any]:
                      owner_id=doc.created_by):
         raise NotFound(entity="payment", id=payment_id)
     numbers = {}
+    # a red copy's lines carry no item (reverse_document copies the kernel's columns): read its original's
+    original = ctx.session.get(Payment, doc.reverses_id) if doc.reverses_id is not None else None
+    targets = {ln.line_no: (ln.item_type, ln.item_id) for ln in (original or doc).lines}
     for ln in doc.lines:
-        if ln.item_type is not None:
-            t = document_type(ln.item_type)
-            item = ctx.session.get(t.header, ln.item_id)
+        item_type, item_id = targets.get(ln.line_no, (None, None))
+        if item_type is not None:
+            t = document_type(item_type)
+            item = ctx.session.get(t.header, item_id)
             numbers[ln.id] = item.number if item is not None else ""
     rows = ctx.session.execute(select(Settlement).where(
         Settlement.company_id == doc.company_id,
@@ -101,7 +105,8 @@ def payment_detail(ctx: Context, *, payment_id: int) -> dict[str, Any]:
             "supplier_code": code, "supplier_name": name, "account_code": doc.account_code, "total": doc.total,
             "status": doc.status, "remarks": doc.remarks, "version": doc.version, "posted": doc.posted_at is not None,
             "reverses_id": doc.reverses_id, "reversed_by_id": doc.reversed_by_id, "voucher_id": doc.voucher_id,
-            "lines": [{"line_no": ln.line_no, "item_type": ln.item_type, "item_id": ln.item_id,
+            "lines": [{"line_no": ln.line_no, "item_type": targets.get(ln.line_no, (None, None))[0],
+                       "item_id": targets.get(ln.line_no, (None, None))[1],
                        "item_number": numbers.get(ln.id, ""), "amount": ln.amount, "remarks": ln.remarks}
                       for ln in doc.lines],
             "settlements": [{"date": r.settle_date, "item_number": r.item_number, "source_number": r.source_number,

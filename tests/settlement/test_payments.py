@@ -154,6 +154,10 @@ def test_red_payment_gives_its_settlements_back(db, books):
     s = books.suppliers["A"]
     assert gl_balance(db, books.company_id, "2202", s) == D("-400.00")
     assert gl_balance(db, books.company_id, "1123", s) == 0
+    from erp_core.settlement.queries import payment_detail
+    detail = payment_detail(db, books.admin, payment_id=red)
+    assert [(ln["item_number"], ln["amount"]) for ln in detail["lines"]] == [
+        ("TI202601-0001", D("-400.00")), ("", D("-50.00"))]
     with pytest.raises(Conflict):
         pay.reverse_payment(db, books.admin, payment_id=pid)
 
