@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from erp_core.documents.registry import DocumentType, document_type, registered
 from erp_core.kernel.clock import naive_utcnow
@@ -177,6 +178,8 @@ def open_items(session: Any, company_id: int, *, kind: str, partner_id: int | No
     for t in open_item_types(kind):
         h = t.header
         stmt = select(h).where(h.company_id == company_id, h.posted_at.is_not(None))
+        if t.extra.get("open_amount") is not None:  # the amount is read from the lines: load them at once
+            stmt = stmt.options(selectinload(h.lines))
         if partner_id is not None:
             stmt = stmt.where(h.partner_id == partner_id)
         if as_of is not None:

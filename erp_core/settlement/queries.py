@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from erp_core.documents.accounts import account_for
 from erp_core.documents.registry import document_type
@@ -64,7 +65,8 @@ def payment_list(ctx: Context, *, partner_id: int | None = None, status: str | N
         stmt = stmt.where(or_(Payment.number.ilike(pat, escape="\\"), Payment.remarks.ilike(pat, escape="\\")))
     names = _suppliers(ctx, company_id)
     out = []
-    for p in ctx.session.execute(stmt.order_by(Payment.doc_date.desc(), Payment.id.desc())
+    for p in ctx.session.execute(stmt.options(selectinload(Payment.lines))
+                                 .order_by(Payment.doc_date.desc(), Payment.id.desc())
                                  .limit(max(1, min(int(limit), 5000)))).scalars():
         code, name = names.get(p.partner_id or 0, ("", ""))
         prepaid = sum((ln.amount for ln in p.lines if ln.item_type is None), ZERO) if p.reverses_id is None else None
