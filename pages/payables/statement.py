@@ -10,6 +10,7 @@ import streamlit as st
 
 from erp_core.i18n import format as fmt
 from erp_core.settlement import queries as q
+from erp_core.settlement.print_view import statement_html
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
@@ -62,3 +63,10 @@ else:
                icon=":material/warning:")
 export_buttons(rows, columns, f"statement_{st_.supplier_code}_{date_from.isoformat()}_{date_to.isoformat()}",
                "ps_export")
+with st.expander(tr("pay.print"), icon=":material/print:"):
+    st.caption(tr("pay.print_hint"))
+    page = statement_html(st_, loc)
+    st.html(page)
+    st.download_button(tr("pay.print_download"), page.encode("utf-8"), key="ps_html", mime="text/html",
+                       file_name=f"statement_{st_.supplier_code}_{date_to.isoformat()}.html",
+                       icon=":material/download:")

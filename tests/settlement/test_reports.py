@@ -87,6 +87,9 @@ def test_statement_closing_balance_equals_the_ledger_for_the_supplier(db, books)
     ledger = -(gl_balance(db, books.company_id, "2202", a, up_to=dt.date(2026, 1, 31))
                + gl_balance(db, books.company_id, "1123", a, up_to=dt.date(2026, 1, 31)))
     assert st.closing == ledger == st.gl_closing
+    from erp_core.settlement.print_view import statement_html
+    page = statement_html(st, "zh_CN")
+    assert "供应商对账单" in page and "5,300.00" in page and "TI202601-0002" in page and "<script" not in page
     feb = q.supplier_statement(db, books.admin, partner_id=a, date_from=dt.date(2026, 2, 1),
                                date_to=dt.date(2026, 2, 28))
     assert feb.opening == st.closing
