@@ -33,6 +33,7 @@ from erp_core.io.importer import (
 from erp_core.io.parsers import CellError
 from erp_core.kernel.errors import DomainError, ValidationErrors
 from erp_core.ledger.periods import period_of
+from erp_core.security.scope import require_company_wide
 from erp_core.settlement import open_items as oi
 from erp_core.settlement.doctypes import PAYMENT
 from erp_core.settlement.models import Payment, PaymentLine
@@ -207,13 +208,16 @@ def _run(ctx: Context, table: Table, *, post: bool, write: bool) -> ImportReport
 def dry_run_payments(ctx: Context, table: Table, progress: Progress | None = None, *,
                      post: bool = False) -> ImportReport:
     """Check every row of a payments file exactly as the import would (writes nothing)."""
+    require_company_wide(ctx)
     return _run(ctx, table, post=post, write=False)
 
 
 @use_case(PERMISSION[0], zh=PERMISSION[1], en=PERMISSION[2])
 def import_payments(ctx: Context, table: Table, progress: Progress | None = None, *,
                     post: bool = False) -> ImportReport:
-    """Create (and with ``post`` post) the payments of the file, all or nothing, idempotent by number."""
+    """Create (and with ``post`` post) the payments of the file, all or nothing, idempotent by number. The file may
+    name any supplier of the company: a department, project or own grant is refused."""
+    require_company_wide(ctx)
     report = _run(ctx, table, post=post, write=True)
     if report.problems:
         raise ImportFailed(report)

@@ -56,3 +56,16 @@ def test_payments_import_all_or_nothing_idempotent_and_posted(db, books, erp_cli
     assert again.exit_code == 0, again.output
     assert "Imported before" in again.output
     assert _count(db, Payment) == 2 and _count(db, GlLine) == gl
+
+
+def test_a_department_scoped_grant_may_not_import_payments(db, books):
+    from erp_core.io.importer import Table
+    from erp_core.kernel.errors import PermissionDenied
+    from erp_core.settlement.import_services import import_payments
+    from tests.support.factories import actor
+
+    clerk = actor(books.company_id, {"finance.payment.import": "department"})
+    with pytest.raises(PermissionDenied):
+        import_payments(db, clerk, Table(["付款单号", "日期", "供应商编码", "金额"], [["FK-9", "2026-01-10", "S001", "1"]],
+                                         "p.csv"))
+    assert _count(db, Payment) == 0
