@@ -26,7 +26,10 @@ from erp_core.kernel.errors import NotFound
 from erp_core.kernel.workflow import Workflow
 
 # code -> "package.module:ATTRIBUTE" of the DocumentType, for the types of modules in this code base.
-KNOWN_TYPES: dict[str, str] = {}
+KNOWN_TYPES: dict[str, str] = {
+    "payment": "erp_core.settlement.doctypes:PAYMENT",  # 付款单
+    "prepay_apply": "erp_core.settlement.doctypes:PREPAY_APPLY",  # 预付冲应付
+}
 
 
 @dataclass(frozen=True)
