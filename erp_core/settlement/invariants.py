@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, or_, select
 
 from erp_core.checks import Problem, check
+from erp_core.db.like import starts_with
 from erp_core.db.uow import Database
 
 ZERO = Decimal(0)
@@ -81,13 +82,13 @@ def settlement_vs_ledger_problems(session, company_id: int | None = None) -> lis
                 want[(kind, i.partner_id or 0)] += sign * i.open
         accounts = {"payable": account_for(ctx, "payable"), "prepayment": account_for(ctx, "prepayment")}
         have: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
-        keyed = or_(*(Posting.posting_key.like(f"doc:{code}:%") for code in sorted(types)))
+        keyed = or_(*(starts_with(Posting.posting_key, f"doc:{code}:") for code in sorted(types)))
         for kind, code in accounts.items():
             for sup, d, c in session.execute(
                     select(GlLine.supplier_id, func.sum(GlLine.debit), func.sum(GlLine.credit))
                     .join(Posting, Posting.voucher_id == GlLine.voucher_id)
                     .where(GlLine.company_id == cid, Posting.company_id == cid, keyed,
-                           GlLine.account_code.startswith(code))
+                           starts_with(GlLine.account_code, code))
                     .group_by(GlLine.supplier_id)):
                 bal = Decimal(c or 0) - Decimal(d or 0) if kind == "payable" else Decimal(d or 0) - Decimal(c or 0)
                 have[(kind, sup or 0)] += bal
