@@ -229,9 +229,9 @@ def terminal_states(doc_type) -> frozenset[str]:
 @quality_check("stuck_documents")
 def stuck_documents(session, company_id: int, on: dt.date, *, stuck_days: int = STUCK_DAYS,
                     **_: Any) -> list[dict[str, Any]]:
-    from erp_core.documents.registry import registered
-
     from sqlalchemy import inspect
+
+    from erp_core.documents.registry import registered
 
     limit = dt.datetime.combine(on, dt.time()) - dt.timedelta(days=stuck_days)
     out = []
