@@ -89,6 +89,8 @@ if closed and actor.may("finance.period.reopen"):
     if go:
         if not sure:
             st.warning(tr("finance_close.tick_to_confirm"))
-        elif done(reopen_period, period=period, reason=reason):
-            flash(md("finance_close.reopened", period=period))
+        elif (result := done(reopen_period, period=period, reason=reason)) is not None:
+            # True: reopened now; a number: the reopening waits for a second person's approval (erp_core/changes)
+            flash(md("finance_close.reopened", period=period) if result is True
+                  else md("changes.reopen_pending", period=period, id=result))
             st.rerun()
