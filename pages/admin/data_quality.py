@@ -15,6 +15,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.help import help_link
 from ui.i18n import date, datetime, tr
+from ui.safe import md
 
 actor = require_actor()
 st.title(tr("nav.admin.data_quality"))
@@ -75,7 +76,7 @@ else:
         shown.append(line)
     st.dataframe(shown, hide_index=True, width="stretch")
     if result.count > len(result.rows):
-        st.caption(tr("health.quality.truncated", shown=len(result.rows), total=result.count))
+        st.caption(md("health.quality.truncated", shown=len(result.rows), total=result.count))
     if st.button(tr("health.quality.prepare_export"), key="dq_prepare", icon=":material/download:"):
         f = run_action(queries.export_quality, code=picked, fmt="xlsx", stuck_days=int(stuck_days), locale=loc)
         if f is not None:
