@@ -51,3 +51,38 @@ def test_a_salesperson_has_neither_page(login_as):  # noqa: F811
     files = {p.file for group in pages_for(at.session_state["erp_actor"]).values() for p in group}
     assert "pages/admin/health.py" not in files and "pages/admin/data_quality.py" not in files
     assert "pages/help/center.py" in files and "pages/help/feedback.py" in files
+
+
+def test_major_changes_page_request_and_second_person_approves(ui_db, ui_company, admin_app):  # noqa: F811
+    from erp_core.changes.queries import supplier_bank_accounts
+    from erp_core.masterdata import partners_services as ps
+    from tests.security.helpers import PASSWORD, new_user
+    from tests.ui import harness
+
+    admin = admin_actor(ui_db, ui_company)
+    sid = ps.create_supplier(ui_db, admin, values={"code": "S1", "name": "江南原料厂"})
+    at = admin_app.switch_page("pages/admin/major_changes.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "重大变更审批" and "没有等待审批的重大变更" in texts(at)
+    at = choose_section(at, "mc_section", "bank")
+    at.text_input[0].input("工商银行长沙分行")
+    at.text_input[1].input("6222 0000 1111")
+    at.text_input[2].input("江南原料厂")
+    at = next(b for b in at.button if b.label == "保存银行账户").click().run()
+    assert not at.exception, at.exception
+    assert "另一位审批人批准后才生效" in texts(at)
+    at = choose_section(at, "mc_section", "pending")
+    assert "这是您本人提出的变更" in texts(at)
+    at = at.button(key="mc_approve").click().run()
+    assert "不能审批自己" in texts(at)  # the requester is refused
+    assert supplier_bank_accounts(ui_db, admin, supplier_id=sid) == []
+
+    new_user(ui_db, admin, "second.admin", roles=("admin",))
+    password = harness.ready_user(ui_db, "second.admin", PASSWORD)
+    other = harness.logged_in_app(ui_db, "second.admin", password).switch_page("pages/admin/major_changes.py").run()
+    assert not other.exception, other.exception
+    other = other.button(key="mc_approve").click().run()
+    assert not other.exception, other.exception
+    assert "已批准并生效" in texts(other)
+    (account,) = supplier_bank_accounts(ui_db, admin, supplier_id=sid)
+    assert account["account_number"] == "622200001111"
