@@ -30,7 +30,9 @@ from erp_core.i18n import normalize_locale
 
 HELP_DIR = PROJECT_ROOT / "docs" / "help"
 # Menu order of the help centre; a file not listed here is still shown, after these.
-TOPIC_ORDER = ("start", "faq", "finance", "inventory", "reports", "approvals", "settings", "security", "admin",
+# The FAQ first: what people open the help centre for (the usage guide quotes Streamlit's English "Page not
+# found" notice, which the Chinese interface never shows unasked).
+TOPIC_ORDER = ("faq", "start", "finance", "inventory", "reports", "approvals", "settings", "security", "admin",
                "operations")
 # topic -> a document under docs/ the topic is rendered from when docs/help/<locale>/<topic>.md does not exist
 DOC_SOURCES = {"start": "user-guide.md", "finance": "finance.md", "inventory": "inventory.md",

@@ -11,6 +11,6 @@ PAGES = [
     PageSpec(file="pages/admin/data_quality.py", title="nav.admin.data_quality", group=_G,
              any_of=("admin.quality.view",), icon=":material/rule:", order=95, url_path="admin_data_quality"),
     PageSpec(file="pages/admin/major_changes.py", title="nav.admin.major_changes", group=_G,
-             any_of=("approvals.inbox.view", "approvals.rule.view"), icon=":material/verified_user:", order=96,
+             any_of=("approvals.request.decide", "approvals.rule.manage"), icon=":material/verified_user:", order=96,
              url_path="admin_major_changes"),
 ]
