@@ -3,15 +3,18 @@ open (st.navigation). Run with `erp serve` (or ./start.sh). No business rules he
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from erp_core.health.logs import configure_from_settings
 from erp_core.i18n import LANGUAGE_NAMES, LOCALES
 from erp_core.kernel.errors import Busy, ConfigError, DomainError, NotAuthenticated
 from erp_core.security.account_services import my_profile, set_language
 from erp_core.security.registration_services import registration_is_open
 from erp_core.setup.services import needs_setup
 from ui import auth
-from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale
+from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale, settings
 from ui.denied import denied_pages
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
@@ -163,6 +166,7 @@ def _profile(db, actor):
 
 
 def main() -> None:
+    configure_from_settings(settings(), "app")  # the application log (once per process; erp_core/health/logs.py)
     db = database()
     # A company, once there, stays: this browser session asks the database only until it has seen one.
     if not st.session_state.get(_SET_UP):
@@ -221,3 +225,6 @@ except ConfigError as err:  # invalid settings stop the app with a message namin
     st.error(error_md(err, locale()), icon=":material/settings_alert:")
 except Busy as err:  # every pooled connection stayed in use (many users at once): "busy, try again", no traceback
     st.error(error_md(err, locale()), icon=":material/hourglass_top:")
+except Exception:  # a bug: into the application log (the health page lists it), then Streamlit shows it as before
+    logging.getLogger("erp.ui").exception("unhandled error in the web app")
+    raise

@@ -41,6 +41,15 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """The application log (erp_core/health/logs.py): [log] level, folder, retention_days."""
+
+    level: str = "INFO"
+    folder: Path | None = None  # None: <data_dir>/logs
+    retention_days: int = 90  # rotated application log files older than this are deleted (never audit entries)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     sqlite_synchronous: str = "NORMAL"
@@ -56,6 +65,11 @@ class Settings:
     backup_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "backups")
     security: SecuritySettings = field(default_factory=SecuritySettings)
     config_path: Path | None = None
+    log: LogSettings = field(default_factory=LogSettings)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.log.folder or self.data_dir / "logs"
 
     @property
     def backend(self) -> str:
@@ -200,6 +214,17 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
                                 audit_anchor_key_file=(base_dir / key_file) if key_file else None,
                                 cookie_name=_typed(sec, "cookie_name", str, defaults.cookie_name, "security"))
 
+    log = _section(data, "log")
+    level = _typed(log, "level", str, "INFO", "log").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError("error.config.choice", key="log.level", choices="DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    retention = _typed(log, "retention_days", int, 90, "log")
+    if retention < 1:
+        raise ConfigError("error.config.range", key="log.retention_days", low=1, high="∞")
+    log_folder = _typed(log, "folder", str, "", "log")
+    log_settings = LogSettings(level=level, folder=(base_dir / log_folder) if log_folder else None,
+                               retention_days=retention)
+
     return Settings(
         database_url=url,
         sqlite_synchronous=sync,
@@ -213,6 +238,7 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
         backup_dir=base_dir / _typed(bak, "folder", str, "data/backups", "backup"),
         security=security,
         config_path=cfg_path if cfg_path.exists() else None,
+        log=log_settings,
     )
 
 

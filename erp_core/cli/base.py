@@ -40,7 +40,9 @@ class CliState:
 
     def database(self):
         from erp_core.db.uow import open_database
+        from erp_core.health.logs import configure_from_settings
 
+        configure_from_settings(self.settings, "cli")  # the application log (erp_core/health/logs.py)
         return open_database(self.settings)
 
 

@@ -438,9 +438,24 @@ def close_period(ctx: Context, *, period: str) -> CloseResult:
 
 
 @use_case("finance.period.reopen", zh="反结账", en="Reopen accounting period")
-def reopen_period(ctx: Context, *, period: str, reason: str) -> None:
+def reopen_period(ctx: Context, *, period: str, reason: str) -> int | None:
     """Reopen a closed period (反结账); the reason is kept in the audit record. Generated vouchers stay: closing
-    again posts only what changed since."""
+    again posts only what changed since. When the company requires a second person's approval for reopening
+    (erp_core/changes, on by default) nothing changes now: the request waits for approval and its id is
+    returned (None: reopened now)."""
+    from erp_core.changes.services import hold_for_approval
+
+    _check_reopen(ctx, period, reason)
+    held = hold_for_approval(ctx, "period_reopen", period, {"period": period, "reason": reason.strip()},
+                             summary=f"反结账 {period}: {reason.strip()}")
+    if held is not None:
+        ctx.audit("accounting_period", period, reopen_pending=held, reason=reason.strip())
+        return held
+    reopen_now(ctx, period, reason)
+    return None
+
+
+def _check_reopen(ctx: Context, period: str, reason: str) -> AccountingPeriod:
     s, cid = ctx.session, ctx.company_id
     parse_period(period)
     reason = (reason or "").strip()
@@ -454,6 +469,13 @@ def reopen_period(ctx: Context, *, period: str, reason: str) -> None:
     later = _later_closed(s, cid, period)
     if later:  # reopen the latest closed period first
         raise Conflict("error.finance_close.later_closed", period=period, later=later)
+    return row
+
+
+def reopen_now(ctx: Context, period: str, reason: str) -> None:
+    """Reopen ``period`` inside the caller's use case (reopen_period, or the approval of a pending reopening,
+    which re-checks that it is still closed and the latest closed one)."""
+    row = _check_reopen(ctx, period, reason)
     row.status, row.closed_at, row.closed_by = "open", None, None
-    s.flush()
-    ctx.audit("accounting_period", period, status=["closed", "open"], reason=reason)
+    ctx.session.flush()
+    ctx.audit("accounting_period", period, status=["closed", "open"], reason=reason.strip())

@@ -30,9 +30,16 @@ def create_customer(ctx: Context, *, values: dict[str, Any], custom: dict[str, A
 
 @use_case("masterdata.customer.edit", zh="修改客户", en="Edit customer")
 def edit_customer(ctx: Context, *, customer_id: int, version: int | None, values: dict[str, Any],
-                  custom: dict[str, Any] | None = None, confirm_duplicates: bool = False) -> None:
+                  custom: dict[str, Any] | None = None, confirm_duplicates: bool = False) -> int | None:
+    """Edit a customer. A new credit limit (信用额度) waits for a second person's approval when the company
+    requires it (erp_core/changes, off by default): the rest of the edit applies now, and the pending change's
+    id is returned (None: everything applied)."""
+    from erp_core.changes.services import hold_customer_credit
+
+    values, held = hold_customer_credit(ctx, customer_id, version, values)
     r.edit(CUSTOMER, ctx, customer_id, version, values, custom, confirm_duplicates=confirm_duplicates,
            duplicate_check=duplicate_checker(CUSTOMER.model))
+    return held
 
 
 @use_case("masterdata.customer.deactivate", zh="停用客户", en="Deactivate customer")

@@ -117,11 +117,26 @@ def grant_problems(grants: dict[str, str]) -> list[ValidationError]:
 
 
 @use_case("admin.role.grant", zh="设置角色权限", en="Set role permissions")
-def set_role_grants(ctx: Context, *, role_id: int, grants: dict[str, str], version: int | None = None) -> None:
+def set_role_grants(ctx: Context, *, role_id: int, grants: dict[str, str], version: int | None = None) -> int | None:
     """Replace the role's whole grant matrix {permission: scope}. ``version`` (the role's, as loaded by the
-    matrix editor) makes a concurrent edit fail instead of silently merging."""
+    matrix editor) makes a concurrent edit fail instead of silently merging. When the company requires a second
+    person's approval for permission changes (erp_core/changes; off by default) nothing changes now: the request
+    waits for approval and its id is returned (None: applied now)."""
+    from erp_core.changes.services import hold_for_approval
+
     role = load_role(ctx, role_id)
     ctx.check_version(role, version)
+    after = _checked_grants(ctx, role, grants)
+    held = hold_for_approval(ctx, "role_grants", role.id, {"grants": after, "version": role.version},
+                             summary=f"{role.code} {role.name_zh}: {len(after)}")
+    if held is not None:
+        ctx.audit("role", role.id, code=role.code, grants_pending=held)
+        return held
+    apply_role_grants(ctx, role, after)
+    return None
+
+
+def _checked_grants(ctx: Context, role: Role, grants: dict[str, str]) -> dict[str, str]:
     if role.is_admin:
         raise DomainError("error.security.admin_role_fixed")
     raise_problems(grant_problems(grants))
@@ -134,6 +149,14 @@ def set_role_grants(ctx: Context, *, role_id: int, grants: dict[str, str], versi
     if beyond:
         raise DomainError("error.security.grant_beyond_own",
                           permissions=", ".join(beyond[:5]) + (" …" if len(beyond) > 5 else ""))
+    return after
+
+
+def apply_role_grants(ctx: Context, role: Role, grants: dict[str, str]) -> None:
+    """Write the role's grant matrix inside the caller's use case, after the checks of set_role_grants (run
+    again here against the acting user: the approver of a pending change must hold what it gives, too)."""
+    after = _checked_grants(ctx, role, grants)
+    before = _grants(ctx.session, role.id)
     ctx.session.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
     ctx.session.add_all(RolePermission(role_id=role.id, permission=p, scope=s) for p, s in after.items())
     flag_modified(role, "name_zh")  # bump the role's version: the matrix is part of the role

@@ -236,6 +236,10 @@ def build_actor(session: Session, user: User, *, session_id: int | None, client_
     grants = grants_of(session, user.id)
     for perm in SELF_SERVICE_PERMISSIONS:  # every user may manage their own account, whatever their roles
         grants.setdefault(perm, Scope.OWN)
+    from erp_core.helpdesk.services import EVERYONE_PERMISSIONS
+
+    for perm in EVERYONE_PERMISSIONS:  # every user may send feedback and read their own (issue #16 item 8)
+        grants.setdefault(perm, Scope.OWN)
     return Actor(
         user_id=user.id, username=user.username, company_id=user.company_id,
         grants=MappingProxyType(grants),

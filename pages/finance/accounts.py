@@ -15,6 +15,7 @@ from erp_core.finance.queries import list_accounts
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.finance_kit import done, flash, show_flash
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 
@@ -25,6 +26,7 @@ CATEGORIES = ("asset", "liability", "common", "equity", "cost", "profit_loss")
 actor = require_actor()
 loc = locale()
 st.title(tr("nav.finance.accounts"))
+help_link("finance", "s1")  # "?" to this page's part of the help centre
 show_flash()
 
 accounts = run_action(list_accounts)

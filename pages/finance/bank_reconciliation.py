@@ -20,12 +20,14 @@ from erp_core.finance.bankrec_services import (
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, money_text, show_flash
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
 
 actor = require_actor()
 st.title(tr("nav.finance_close.bankrec"))
+help_link("finance", "s9")  # "?" to this page's part of the help centre
 st.caption(tr("finance_bankrec.intro"))
 show_flash()
 

@@ -9,11 +9,13 @@ from erp_core.finance.close_services import close_period, generate_close_voucher
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import csv_xlsx_downloads, done, flash, show_flash
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 
 actor = require_actor()
 st.title(tr("nav.finance_close.period_close"))
+help_link("finance", "s7")  # "?" to this page's part of the help centre
 st.caption(tr("finance_close.intro"))
 show_flash()
 
@@ -89,6 +91,8 @@ if closed and actor.may("finance.period.reopen"):
     if go:
         if not sure:
             st.warning(tr("finance_close.tick_to_confirm"))
-        elif done(reopen_period, period=period, reason=reason):
-            flash(md("finance_close.reopened", period=period))
+        elif (result := done(reopen_period, period=period, reason=reason)) is not None:
+            # True: reopened now; a number: the reopening waits for a second person's approval (erp_core/changes)
+            flash(md("finance_close.reopened", period=period) if result is True
+                  else md("changes.reopen_pending", period=period, id=result))
             st.rerun()

@@ -16,6 +16,7 @@ from erp_core.finance.voucher_services import create_voucher, update_voucher
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.finance_kit import EDIT_KEY, VIEW_KEY, budget_warning_text, done, flash, show_flash
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 
@@ -67,6 +68,7 @@ if "ve_lines" not in st.session_state:
     _reset()
 
 st.title(md("finance.entry.edit_title", number=detail.display_no) if detail else tr("nav.finance.voucher_entry"))
+help_link("finance", "s2")  # "?" to this page's part of the help centre
 
 st.session_state.setdefault("ve_date", dt.datetime.now(ZoneInfo(actor.time_zone)).date())
 st.session_state.setdefault("ve_att", 0)

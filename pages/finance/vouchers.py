@@ -38,6 +38,7 @@ from ui.finance_kit import (
     show_flash,
     status_label,
 )
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import error_md, md, md_escape
 from ui.sections import section
@@ -46,6 +47,7 @@ STATUSES = ("draft", "reviewed", "posted")
 actor = require_actor()
 loc = locale()
 st.title(tr("nav.finance.vouchers"))
+help_link("finance", "s3")  # "?" to this page's part of the help centre
 show_flash()
 
 types = run_action(voucher_type_choices) or ("记",)

@@ -14,12 +14,14 @@ from erp_core.i18n import format as fmt
 from erp_core.inventory import queries
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.settings_kit import table
 
 actor = require_actor()
 st.title(tr("nav.inventory.stock_on_hand"))
+help_link("inventory")  # "?" to this page's part of the help centre
 choices = run_action(queries.stock_filter_choices)
 if choices is None:
     st.stop()

@@ -60,6 +60,11 @@ def _(env):
 
 @example(F + "close_services.reopen_period")
 def _(env):
+    from erp_core.changes.services import set_change_setting
+
+    # later examples rely on the period opening at once: this company reopens without a second approval
+    # (the approval itself: tests/health/test_major_changes.py)
+    env.call(set_change_setting, kind="period_reopen", enabled=False)
     env.call(close_services.close_period, period="2000-03")
     return {"period": "2000-03", "reason": "补记凭证"}
 

@@ -48,3 +48,12 @@ def balances(db, company_id: int, upto: str | None = None) -> dict[str, Decimal]
         if upto:
             stmt = stmt.where(GlLine.period <= upto)
         return {c: Decimal(d or 0) - Decimal(k or 0) for c, d, k in uow.session.execute(stmt)}
+
+
+def reopen_at_once(db, company_id: int) -> None:
+    """This company reopens closed periods without a second person's approval (the switch of erp_core/changes,
+    on by default): for tests about closing and reopening themselves. The approval is tested in
+    tests/health/test_major_changes.py."""
+    from erp_core.changes.services import set_change_setting
+
+    set_change_setting(db, actor(company_id, {"approvals.rule.manage": "all"}), kind="period_reopen", enabled=False)

@@ -17,7 +17,7 @@ from erp_core.kernel.errors import Conflict, PermissionDenied, ValidationError, 
 from erp_core.ledger.posting import post_voucher
 from erp_core.security.models import AuditLog
 from tests.finance.support import line
-from tests.finance_close.support import NOV, balances, closer, post, worked_example
+from tests.finance_close.support import NOV, balances, closer, post, reopen_at_once, worked_example
 from tests.support.factories import admin_actor
 
 D = Decimal
@@ -93,6 +93,7 @@ def test_closed_period_refuses_posting_and_reopen_needs_permission_and_reason(db
     with pytest.raises(PermissionDenied):
         reopen_period(db, who, period="2026-11", reason="调整")
     reopener = closer(cid, "finance.period.reopen")
+    reopen_at_once(db, cid)  # this test is about reopening itself; the second person's approval: tests/health
     with pytest.raises(ValidationErrors):
         reopen_period(db, reopener, period="2026-11", reason="  ")
     reopen_period(db, reopener, period="2026-11", reason="补记一笔收入")
@@ -123,6 +124,7 @@ def test_year_end_moves_profit_to_undistributed(db, company):
 def test_periods_close_and_reopen_in_order(db, company):
     cid = company.company_id
     who, reopener = closer(cid), closer(cid, "finance.period.reopen")
+    reopen_at_once(db, cid)  # the order of closing and reopening; the approval of a reopening: tests/health
     close_period(db, who, period="2026-12")
     with pytest.raises(Conflict) as err:  # nothing may be posted before a closed period
         post(db, cid, [line("1002", debit="10"), line("5001", credit="10")], NOV)

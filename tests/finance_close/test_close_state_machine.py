@@ -22,7 +22,7 @@ from erp_core.kernel.errors import DomainError
 from erp_core.ledger.invariants import ledger_problems
 from erp_core.ledger.models import AccountingPeriod, GlLine
 from erp_core.ledger.posting import post_voucher, reverse_voucher
-from tests.finance_close.support import closer
+from tests.finance_close.support import closer, reopen_at_once
 
 PERIODS = ["2026-11", "2026-12"]
 DAYS = {"2026-11": dt.date(2026, 11, 12), "2026-12": dt.date(2026, 12, 9)}
@@ -49,6 +49,7 @@ def test_close_state_machine(db, company, backend):
         pytest.skip("the state machine runs on SQLite and PostgreSQL (MariaDB: covered by the example tests)")
     cid = company.company_id
     preparer, checker = closer(cid), closer(cid, "finance.period.reopen")
+    reopen_at_once(db, cid)  # reopen acts at once here; its approval is tested in tests/health
     eng = analytics_engine.engine_for(db)
 
     class Books(RuleBasedStateMachine):

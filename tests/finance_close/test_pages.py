@@ -116,9 +116,10 @@ def test_reconciliation_section_stays_when_the_date_changes(admin_app, ui_db, ui
 
 def test_reopen_from_the_page_needs_a_reason(admin_app, ui_db, ui_company):  # noqa: F811
     from erp_core.finance.close_services import close_period
-    from tests.finance_close.support import closer
+    from tests.finance_close.support import closer, reopen_at_once
 
     close_period(ui_db, closer(ui_company.company_id), period="2026-09")
+    reopen_at_once(ui_db, ui_company.company_id)  # the approval of a reopening: tests/health
     at = admin_app.switch_page("pages/finance/period_close.py").run()
     next(t for t in at.text_input if t.key == "pc_period").set_value("2026-09")
     at = at.run()
