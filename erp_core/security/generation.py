@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from erp_core.security.models import ActorGeneration
 
 # Permissions whose use cases can change what an Actor holds (prefixes; erring wide only costs a rebuild).
-AFFECTS_ACTORS = ("admin.", "account.", "masterdata.department.", "masterdata.project.", "settings.company.",
-                  "system.")
+# "approvals.": an approved major change (erp_core/changes) may apply role grants or other such changes.
+AFFECTS_ACTORS = ("admin.", "account.", "approvals.", "masterdata.department.", "masterdata.project.",
+                  "settings.company.", "system.")
 ROW_ID = 1
 
 

@@ -13,6 +13,7 @@ from erp_core.kernel.actor import Scope
 from erp_core.kernel.errors import Conflict, DomainError, ValidationError
 from erp_core.security.catalog import Permission, load_all
 from erp_core.security.common import beyond_actor, load_role, raise_problems, text_problems
+from erp_core.security.generation import bump as bump_actor_generation
 from erp_core.security.models import Role, RolePermission, UserRole
 from erp_core.usecase import Context, query, use_case
 
@@ -160,6 +161,9 @@ def apply_role_grants(ctx: Context, role: Role, grants: dict[str, str]) -> None:
     ctx.session.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
     ctx.session.add_all(RolePermission(role_id=role.id, permission=p, scope=s) for p, s in after.items())
     flag_modified(role, "name_zh")  # bump the role's version: the matrix is part of the role
+    # Whoever calls this (the grant editor, or an approved major change under approvals.request.decide), the
+    # signed-in holders of the role rebuild their Actor at their next rerun.
+    bump_actor_generation(ctx.session)
     changes = {"added": {p: s for p, s in after.items() if p not in before},
                "removed": {p: s for p, s in before.items() if p not in after},
                "rescoped": {p: [before[p], s] for p, s in after.items() if p in before and before[p] != s}}

@@ -86,3 +86,23 @@ def test_reading_uses_cases_do_not_bump_and_security_ones_do():
     assert affects_actors("account.preferences.edit") and affects_actors("settings.company.edit")
     assert not affects_actors("finance.voucher.post") and not affects_actors("masterdata.customer.edit")
     assert all(p.endswith(".") for p in AFFECTS_ACTORS)
+
+
+def test_grants_applied_by_an_approved_change_move_the_generation_on(db):
+    """Role grants applied outside admin.role.grant (an approved major change, erp_core/changes) still make signed-in
+    holders rebuild their Actor."""
+    from erp_core.security.models import Role
+    from erp_core.security.role_services import apply_role_grants
+    from erp_core.usecase import Context
+
+    _, admin = setup_company(db)
+    with db.uow(readonly=True) as uow:
+        g0 = current(uow.session)
+    with db.uow() as uow:
+        role = uow.session.get(Role, role_id(db, "viewer"))
+        ctx = Context(uow.session, admin, "approvals.request.decide", db, company_id=admin.company_id)
+        apply_role_grants(ctx, role, {"finance.report.view": "all"})
+        uow.commit()
+    with db.uow(readonly=True) as uow:
+        assert current(uow.session) == g0 + 1
+    assert affects_actors("approvals.request.decide")
