@@ -26,7 +26,12 @@ from erp_core.kernel.errors import NotFound
 from erp_core.kernel.workflow import Workflow
 
 # code -> "package.module:ATTRIBUTE" of the DocumentType, for the types of modules in this code base.
-KNOWN_TYPES: dict[str, str] = {}
+KNOWN_TYPES: dict[str, str] = {
+    "purchase_order": "erp_core.purchasing.documents:PURCHASE_ORDER",
+    "purchase_receipt": "erp_core.purchasing.documents:PURCHASE_RECEIPT",
+    "purchase_invoice": "erp_core.purchasing.documents:PURCHASE_INVOICE",
+    "purchase_return": "erp_core.purchasing.documents:PURCHASE_RETURN",
+}
 
 
 @dataclass(frozen=True)
