@@ -35,6 +35,8 @@ class PurchaseOrder(DocumentHeader, Base):  # 采购订单
     __document_line__ = "PurchaseOrderLine"
     __table_args__ = (UniqueConstraint("company_id", "number"),)
 
+    source_no: Mapped[str | None] = mapped_column(String(40), nullable=True)  # number in its source (import)
+
     prices_include_vat: Mapped[bool] = mapped_column(Boolean, default=False)  # 含税价
     delivery_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # 交货日期
     tax_total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
@@ -59,6 +61,8 @@ class PurchaseReceipt(DocumentHeader, Base):  # 采购入库单
     __document_line__ = "PurchaseReceiptLine"
     __table_args__ = (UniqueConstraint("company_id", "number"),)
 
+    source_no: Mapped[str | None] = mapped_column(String(40), nullable=True)  # number in its source (import)
+
 
 class PurchaseReceiptLine(DocumentLine, Base):
     __tablename__ = "purchase_receipt_line"
@@ -75,6 +79,8 @@ class PurchaseInvoice(DocumentHeader, Base):  # 采购发票
     __tablename__ = "purchase_invoice"
     __document_line__ = "PurchaseInvoiceLine"
     __table_args__ = (UniqueConstraint("company_id", "number"),)
+
+    source_no: Mapped[str | None] = mapped_column(String(40), nullable=True)  # number in its source (import)
 
     invoice_no: Mapped[str] = mapped_column(String(40), default="")  # the supplier's invoice number
     vat_kind: Mapped[str] = mapped_column(String(10), default="special")

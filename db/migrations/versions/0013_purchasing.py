@@ -94,14 +94,16 @@ def upgrade() -> None:
     _header("purchase_order",
             sa.Column("prices_include_vat", sa.Boolean(), nullable=False),
             sa.Column("delivery_date", sa.Date(), nullable=True),
-            sa.Column("tax_total", _money(), nullable=False))
-    _header("purchase_receipt")
+            sa.Column("tax_total", _money(), nullable=False),
+            sa.Column("source_no", sa.String(length=40), nullable=True))
+    _header("purchase_receipt", sa.Column("source_no", sa.String(length=40), nullable=True))
     _header("purchase_invoice",
             sa.Column("invoice_no", sa.String(length=40), nullable=False),
             sa.Column("vat_kind", sa.String(length=10), nullable=False),
             sa.Column("red", sa.Boolean(), nullable=False),
             sa.Column("net_total", _money(), nullable=False),
-            sa.Column("tax_total", _money(), nullable=False))
+            sa.Column("tax_total", _money(), nullable=False),
+            sa.Column("source_no", sa.String(length=40), nullable=True))
     _header("purchase_return")
     op.create_table(
         "purchase_setting",
