@@ -16,6 +16,7 @@ from erp_core.documents.models import DocumentStep
 from erp_core.documents.queries import links_of
 from erp_core.documents.registry import DocumentType, document_type
 from erp_core.kernel.errors import NotFound
+from erp_core.purchasing import invariants  # noqa: F401  (registers the purchasing check of `erp check`)
 from erp_core.purchasing.documents import (
     PURCHASE_INVOICE,
     PURCHASE_ORDER,

@@ -195,3 +195,26 @@ def test_invoice_only_against_posted_receipts(db, st):
         ps.create_invoice(db, st.admin, doc_date=DAY, lines=[{"receipt_line_id": receipt_lines(db, rid)[0],
                                                              "quantity": D("1"), "unit_price": D("1")}])
     assert exc.value.message_id == "error.purchasing.receipt_not_posted"
+
+
+def test_erp_check_finds_nothing_then_a_count_out_of_step(db, st):
+    from sqlalchemy import update
+
+    from erp_core.purchasing.invariants import purchasing_problems
+    from erp_core.purchasing.models import PurchaseOrderLine
+
+    oid = order(db, st, [("P1", "10", "100")])
+    rid, _ = _receive(db, st, oid, ["6"])
+    _invoice(db, st, rid, "102", qty="6")
+    (rl,) = receipt_lines(db, rid)
+    ps.post_return(db, st.admin, return_id=ps.create_return(db, st.admin, doc_date=DAY, lines=[
+        {"receipt_line_id": rl, "quantity": D("1")}]))
+    with db.uow(readonly=True) as uow:
+        assert purchasing_problems(uow.session, st.company_id) == []
+    (ol,) = order_lines(db, oid)
+    with db.uow() as uow:
+        uow.session.execute(update(PurchaseOrderLine).where(PurchaseOrderLine.id == ol).values(received_qty=D(7)))
+        uow.commit()
+    with db.uow(readonly=True) as uow:
+        assert [p.message_id for p in purchasing_problems(uow.session, st.company_id)] == [
+            "check.problem.purchasing.counts"]
