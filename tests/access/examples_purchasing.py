@@ -209,3 +209,55 @@ def _(env):
 @example(P + "queries.get_return")
 def _(env):
     return {"return_id": _return(env)}
+
+
+def _order_file(env):
+    from erp_core.io.importer import Table
+
+    b = _basics(env)
+    _no_order_rules(env)
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_partners import Supplier
+    from erp_core.masterdata.models_warehouse import Warehouse
+
+    with env.db.uow(readonly=True) as uow:
+        s = uow.session
+        codes = (s.get(Supplier, b["supplier_id"]).code, s.get(Warehouse, b["warehouse_id"]).code,
+                 s.get(Product, b["product_id"]).code)
+    return Table(["单号", "日期", "供应商编码", "仓库编码", "商品编码", "数量", "单价"],
+                 [[env.unique("IMP-PO-"), "2026-01-15", *codes, "2", "5"]], "orders.csv"), codes
+
+
+@example(P + "import_services.dry_run_purchase_orders", P + "import_services.import_purchase_orders")
+def _(env):
+    table, _ = _order_file(env)
+    return {"table": table, "post": True}
+
+
+def _receipt_file(env):
+    from erp_core.io.importer import Table
+
+    table, codes = _order_file(env)
+    env.call(__import__("erp_core.purchasing.import_services", fromlist=["x"]).import_purchase_orders, table=table,
+             post=True)
+    number = table.rows[0][0]
+    return Table(["单号", "日期", "订单号", "商品编码", "数量"],
+                 [[env.unique("IMP-PR-"), "2026-01-16", number, codes[2], "2"]], "receipts.csv"), codes
+
+
+@example(P + "import_services.dry_run_purchase_receipts", P + "import_services.import_purchase_receipts")
+def _(env):
+    table, _ = _receipt_file(env)
+    return {"table": table, "post": True}
+
+
+@example(P + "import_services.dry_run_purchase_invoices", P + "import_services.import_purchase_invoices")
+def _(env):
+    from erp_core.io.importer import Table
+    from erp_core.purchasing import import_services
+
+    table, codes = _receipt_file(env)
+    env.call(import_services.import_purchase_receipts, table=table, post=True)
+    return {"table": Table(["单号", "日期", "入库单号", "商品编码", "数量", "单价"],
+                           [[env.unique("IMP-PI-"), "2026-01-20", table.rows[0][0], codes[2], "2", "5"]],
+                           "invoices.csv"), "post": True}
