@@ -336,3 +336,36 @@ def purchase_setting(ctx: Context) -> dict[str, Any]:
     if row is None:
         return {"over_receipt_pct": Decimal(0), "invoice_method": "reverse", "version": None}
     return {"over_receipt_pct": row.over_receipt_pct, "invoice_method": row.invoice_method, "version": row.version}
+
+
+@query("purchasing.invoice.view", zh="查看采购发票", en="View purchase invoices")
+def red_invoice_lines(ctx: Context, *, return_id: int) -> list[dict[str, Any]]:
+    """The red invoice a posted return of invoiced goods needs: per return line, the quantity returned that was
+    invoiced (at most the receipt line's invoiced quantity) at the price of the latest posted invoice of that
+    receipt line, with its VAT rate. Empty when nothing returned had been invoiced."""
+    from erp_core.purchasing.models import PurchaseInvoice, PurchaseInvoiceLine
+
+    doc = _detail(ctx, PURCHASE_RETURN, return_id)
+    if doc["status"] != "posted":
+        return []
+    for d in doc["links"]["downstream"]:  # a red invoice was made for this return already (and not cancelled)
+        if d["doc_type"] == PURCHASE_INVOICE.code:
+            made = ctx.session.get(PURCHASE_INVOICE.header, d["doc_id"])
+            if made is not None and made.status != "cancelled":
+                return []
+    out = []
+    for ln in doc["lines"]:
+        rl = ctx.session.get(PurchaseReceiptLine, ln["receipt_line_id"])
+        qty = min(ln["quantity"], rl.invoiced_qty)
+        if qty <= 0:
+            continue
+        last = ctx.session.execute(select(PurchaseInvoiceLine.unit_price, PurchaseInvoiceLine.tax_rate).join(
+            PurchaseInvoice, PurchaseInvoice.id == PurchaseInvoiceLine.header_id).where(
+            PurchaseInvoiceLine.receipt_line_id == rl.id, PurchaseInvoice.status == "posted",
+            PurchaseInvoice.red.is_(False), PurchaseInvoice.reverses_id.is_(None))
+            .order_by(PurchaseInvoice.doc_date.desc(), PurchaseInvoice.id.desc()).limit(1)).first()
+        if last is None:
+            continue
+        out.append({"receipt_line_id": rl.id, "product": ln["product"], "quantity": qty,
+                    "unit_price": last.unit_price, "tax_rate": last.tax_rate})
+    return out

@@ -521,11 +521,11 @@ def _invoice_header(invoice_no: str, vat_kind: str) -> None:
 @use_case("purchasing.invoice.create", zh="新建采购发票", en="Create purchase invoice")
 def create_invoice(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[str, Any]], invoice_no: str = "",
                    vat_kind: str = "special", red: bool = False, department_id: int | None = None,
-                   remarks: str = "") -> int:
+                   remarks: str = "", return_id: int | None = None) -> int:
     """A draft supplier invoice matched to POSTED receipt lines (an invoice that arrives before the goods waits
     for their receipt); lines: receipt_line_id, quantity, unit_price (excl. VAT), tax_rate (default: the
     order line's), tax_amount (default: rate x net). ``red``: a red invoice (红字发票) against lines already
-    invoiced, e.g. after a return."""
+    invoiced, e.g. after a return (``return_id``: that return, linked upstream of the red invoice)."""
     day = _date(doc_date)
     _invoice_header(invoice_no, vat_kind)
     _header(ctx, department_id=department_id, warehouse_id=None)
@@ -534,6 +534,11 @@ def create_invoice(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[s
                             department_id=department_id, remarks=(remarks or "")[:2000],
                             invoice_no=(invoice_no or "").strip(), vat_kind=vat_kind, red=bool(red))
     _fill_invoice(doc, clean)
+    if return_id is not None:
+        returned = _load(ctx, PURCHASE_RETURN, return_id)
+        if not red or returned.partner_id != supplier:
+            raise ValidationError("error.purchasing.red_for_return", field=F_RECEIPT_LINE)
+        k.link(ctx, PURCHASE_RETURN, returned, PURCHASE_INVOICE, doc)
     ctx.session.flush()
     return doc.id
 

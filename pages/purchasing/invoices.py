@@ -16,7 +16,7 @@ from ui.context import require_actor
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
-from ui.settings_kit import show_flash, succeed, table
+from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.purchasing.invoices"))
@@ -129,3 +129,34 @@ kit.actions(actor, doc, "purchasing.invoice", CALLS, "invoice_id", "pur_iv_act")
 kit.links(doc)
 with st.expander(tr("purchasing.history")):
     kit.steps(doc)
+if doc["status"] == "draft" and actor.may("purchasing.invoice.edit"):
+    with st.expander(tr("purchasing.edit_draft")):
+        key = f"pur_iv_edit_{doc['id']}_{doc['version']}"
+        with st.form(key):
+            c1, c2 = st.columns(2)
+            invoice_no = c1.text_input(tr("field.purchasing.invoice_no"), value=doc["invoice_no"], max_chars=40,
+                                       key=f"{key}_no")
+            kinds = ("special", "ordinary")
+            vat_kind = c2.selectbox(tr("field.purchasing.vat_kind"), kinds, index=kinds.index(doc["vat_kind"]),
+                                    key=f"{key}_kind", format_func=lambda v: tr(f"purchasing.vat_kind.{v}"))
+            lines = []
+            for i, ln in enumerate(doc["lines"]):
+                st.caption(md("purchasing.edit_line", line=ln["line_no"], product=ln["product"]))
+                a, b, c = st.columns(3)
+                qty = a.text_input(tr("purchasing.line_qty", n=int(i + 1)), value=kit.num(ln["quantity"]),
+                                   key=f"{key}_q{i}")
+                price = b.text_input(tr("purchasing.line_price_net", n=int(i + 1)), value=kit.num(ln["unit_price"]),
+                                     key=f"{key}_p{i}")
+                tax = c.text_input(tr("purchasing.line_tax", n=int(i + 1)), value=kit.num(ln["tax_amount"], 2),
+                                   key=f"{key}_t{i}")
+                if str(qty).strip() not in ("", "0"):
+                    lines.append({"receipt_line_id": ln["receipt_line_id"], "quantity": kit.dec(qty),
+                                  "unit_price": kit.dec(price), "tax_rate": ln["tax_rate"],
+                                  "tax_amount": kit.dec(tax) if tax.strip() else None})
+            remarks = st.text_area(tr("purchasing.remarks"), value=doc["remarks"], max_chars=2000,
+                                   key=f"{key}_remarks")
+            saved = st.form_submit_button(tr("purchasing.save"), type="primary", key=f"{key}_save")
+        if saved and done(ps.edit_invoice, invoice_id=doc["id"], version=doc["version"], lines=lines,
+                          invoice_no=invoice_no, vat_kind=vat_kind, department_id=doc["department_id"],
+                          remarks=remarks):
+            succeed("purchasing.saved")

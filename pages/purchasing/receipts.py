@@ -15,7 +15,7 @@ from ui.context import require_actor
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
-from ui.settings_kit import show_flash, succeed, table
+from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.purchasing.receipts"))
@@ -126,3 +126,28 @@ if doc["status"] == "posted" and not doc["reverses_id"]:
 kit.links(doc)
 with st.expander(tr("purchasing.history")):
     kit.steps(doc)
+if doc["status"] == "draft" and actor.may("purchasing.receipt.edit"):
+    with st.expander(tr("purchasing.edit_draft")):
+        key = f"pur_rc_edit_{doc['id']}_{doc['version']}"
+        with st.form(key):
+            lines = []
+            for i, ln in enumerate(doc["lines"]):
+                st.caption(md("purchasing.edit_line", line=ln["line_no"], product=ln["product"]))
+                a, b, c = st.columns([2, 2, 4])
+                qty = a.text_input(tr("purchasing.line_qty", n=int(i + 1)), value=kit.num(ln["quantity"]),
+                                   key=f"{key}_q{i}")
+                disc = b.selectbox(tr("field.purchasing.discrepancy"), DISCREPANCIES, key=f"{key}_d{i}",
+                                   index=DISCREPANCIES.index(ln["discrepancy"] or ""),
+                                   format_func=lambda d: tr(f"purchasing.discrepancy.{d or 'none'}"))
+                reason = c.text_input(tr("field.purchasing.discrepancy_reason"), value=ln["discrepancy_reason"],
+                                      key=f"{key}_r{i}", max_chars=200)
+                if str(qty).strip() not in ("", "0"):
+                    lines.append({"order_line_id": ln["order_line_id"], "quantity": kit.dec(qty),
+                                  "warehouse_id": ln["warehouse_id"], "discrepancy": disc,
+                                  "discrepancy_reason": reason})
+            remarks = st.text_area(tr("purchasing.remarks"), value=doc["remarks"], max_chars=2000,
+                                   key=f"{key}_remarks")
+            saved = st.form_submit_button(tr("purchasing.save"), type="primary", key=f"{key}_save")
+        if saved and done(ps.edit_receipt, receipt_id=doc["id"], version=doc["version"], lines=lines,
+                          warehouse_id=doc["warehouse_id"], department_id=doc["department_id"], remarks=remarks):
+            succeed("purchasing.saved")

@@ -97,6 +97,18 @@ table(doc["lines"], [("line_no", "purchasing.col.line_no"), ("product", "purchas
                      ("amount", "purchasing.col.amount"), ("remarks", "purchasing.return_reason")],
       {k: kit.num for k in ("quantity", "unit_price")} | {"amount": lambda v: kit.num(v, 2)})
 kit.actions(actor, doc, "purchasing.return", CALLS, "return_id", "pur_rt_act")
+if doc["status"] == "posted" and actor.may("purchasing.invoice.create"):
+    red = run_action(pq.red_invoice_lines, return_id=doc["id"]) or []
+    if red:
+        st.warning(tr("purchasing.red_needed"), icon=":material/receipt_long:")
+        if st.button(tr("purchasing.make_red_invoice"), key=f"pur_rt_red_{doc['id']}"):
+            new_id = run_action(ps.create_invoice, doc_date=kit.today(), red=True, return_id=doc["id"],
+                                remarks=doc["number"], lines=[
+                                    {"receipt_line_id": r["receipt_line_id"], "quantity": r["quantity"],
+                                     "unit_price": r["unit_price"], "tax_rate": r["tax_rate"]} for r in red])
+            if new_id is not None:
+                st.session_state[kit.OPEN_KEY] = ("purchase_invoice", new_id)
+                st.switch_page("pages/purchasing/invoices.py")
 kit.links(doc)
 with st.expander(tr("purchasing.history")):
     kit.steps(doc)

@@ -261,3 +261,8 @@ def _(env):
     return {"table": Table(["单号", "日期", "入库单号", "商品编码", "数量", "单价"],
                            [[env.unique("IMP-PI-"), "2026-01-20", table.rows[0][0], codes[2], "2", "5"]],
                            "invoices.csv"), "post": True}
+
+
+@example(P + "queries.red_invoice_lines")
+def _(env):
+    return {"return_id": _return(env)}

@@ -136,3 +136,54 @@ def test_the_purchaser_sees_the_purchasing_pages(login_as):  # noqa: F811
     at = at.switch_page("pages/purchasing/orders.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "采购订单"
+
+
+def _received_and_invoiced(shop, ui_db):  # noqa: F811
+    admin = shop["admin"]
+    (left,) = pq.lines_to_receive(ui_db, admin, order_id=shop["order"])
+    rid = ps.create_receipt(ui_db, admin, doc_date=dt.date.today(),
+                            lines=[{"order_line_id": left["order_line_id"], "quantity": Decimal("10")}])
+    ps.post_receipt(ui_db, admin, receipt_id=rid)
+    (rl,) = pq.lines_to_invoice(ui_db, admin, receipt_id=rid)
+    iid = ps.create_invoice(ui_db, admin, doc_date=dt.date.today(), invoice_no="9",
+                            lines=[{"receipt_line_id": rl["receipt_line_id"], "quantity": Decimal("10"),
+                                    "unit_price": Decimal("105")}])
+    ps.post_invoice(ui_db, admin, invoice_id=iid)
+    return rid
+
+
+def test_return_of_invoiced_goods_then_the_red_invoice(admin_app, shop, ui_db):  # noqa: F811
+    rid = _received_and_invoiced(shop, ui_db)
+    at = admin_app
+    at.session_state["pur_rt_from_receipt"] = (shop["supplier"], rid)
+    at = at.switch_page("pages/purchasing/returns.py").run()
+    assert not at.exception, at.exception
+    at.text_input(key="pur_rt_from_q0").input("2")
+    at.text_input(key="pur_rt_from_n0").input("包装破损")
+    at = at.button(key="pur_rt_from_save").click().run()
+    assert "已保存" in texts(at)
+    (ret,) = pq.list_returns(ui_db, shop["admin"])
+    at.checkbox(key=f"pur_rt_act_post_ok_{ret['id']}").check()
+    at = _button(at.run(), f"pur_rt_act_post_{ret['id']}").click().run()
+    assert "过账完成" in texts(at) and "需要供应商开具红字发票" in texts(at)
+    at = _button(at, f"pur_rt_red_{ret['id']}").click().run()
+    assert not at.exception, at.exception
+    red = [r for r in pq.list_invoices(ui_db, shop["admin"]) if r["red"]]
+    assert [(r["status"], r["total"]) for r in red] == [("draft", Decimal("237.30"))]  # 2 x 105 + 13 %
+    assert pq.red_invoice_lines(ui_db, shop["admin"], return_id=ret["id"]) == []  # made once
+
+
+def test_edit_a_draft_receipt(admin_app, shop, ui_db):  # noqa: F811
+    (left,) = pq.lines_to_receive(ui_db, shop["admin"], order_id=shop["order"])
+    rid = ps.create_receipt(ui_db, shop["admin"], doc_date=dt.date.today(),
+                            lines=[{"order_line_id": left["order_line_id"], "quantity": Decimal("10")}])
+    at = admin_app.switch_page("pages/purchasing/receipts.py").run()
+    version = pq.get_receipt(ui_db, shop["admin"], receipt_id=rid)["version"]
+    key = f"pur_rc_edit_{rid}_{version}"
+    at.text_input(key=f"{key}_q0").input("8")
+    at.selectbox(key=f"{key}_d0").select("short")
+    at.text_input(key=f"{key}_r0").input("少到两箱")
+    at = at.button(key=f"{key}_save").click().run()
+    assert not at.exception, at.exception
+    (line,) = pq.get_receipt(ui_db, shop["admin"], receipt_id=rid)["lines"]
+    assert (line["quantity"], line["discrepancy"], line["discrepancy_reason"]) == (Decimal(8), "short", "少到两箱")
