@@ -369,3 +369,77 @@ def red_invoice_lines(ctx: Context, *, return_id: int) -> list[dict[str, Any]]:
         out.append({"receipt_line_id": rl.id, "product": ln["product"], "quantity": qty,
                     "unit_price": last.unit_price, "tax_rate": last.tax_rate})
     return out
+
+
+# --- analysis -----------------------------------------------------------------------------------------------
+
+ANALYSIS_GROUPS = ("supplier", "product", "month")
+
+
+@query("purchasing.analysis.view", zh="查看采购分析", en="View purchase analysis")
+def purchase_analysis(ctx: Context, *, group_by: str = "supplier", date_from: dt.date | None = None,
+                      date_to: dt.date | None = None) -> list[dict[str, Any]]:
+    """Confirmed orders (confirmed, sent, closed) by supplier, product or month (of the order date): ordered
+    quantity, net amount, VAT, total incl. VAT, and the net amounts received (net of returns) and invoiced at
+    the order price. Under the actor's row scope of the orders."""
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_partners import Supplier
+    from erp_core.purchasing.documents import CONFIRMED
+
+    if group_by not in ANALYSIS_GROUPS:
+        raise ValueError(f"group_by: one of {ANALYSIS_GROUPS}")
+    stmt = scoped(select(PurchaseOrderLine, PurchaseOrder).join(
+        PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.header_id), ctx, company_col=PurchaseOrder.company_id,
+        department_col=PurchaseOrder.department_id, owner_col=PurchaseOrder.created_by).where(
+        PurchaseOrder.status.in_(CONFIRMED))
+    if date_from is not None:
+        stmt = stmt.where(PurchaseOrder.doc_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(PurchaseOrder.doc_date <= date_to)
+    rows = ctx.session.execute(stmt).all()
+    names = (_names(ctx, Supplier, {o.partner_id for _, o in rows}) if group_by == "supplier" else
+             _names(ctx, Product, {ln.product_id for ln, _ in rows}) if group_by == "product" else {})
+    out: dict[Any, dict[str, Any]] = {}
+    for ln, o in rows:
+        key = (o.partner_id if group_by == "supplier" else ln.product_id if group_by == "product"
+               else o.doc_date.strftime("%Y-%m"))
+        acc = out.setdefault(key, {"key": key, "label": names.get(key, key) if group_by != "month" else key,
+                                   "orders": set(), "quantity": Decimal(0), "net_amount": Decimal(0),
+                                   "tax_amount": Decimal(0), "gross_amount": Decimal(0),
+                                   "received_amount": Decimal(0), "invoiced_amount": Decimal(0)})
+        acc["orders"].add(o.id)
+        acc["quantity"] += ln.ordered_qty
+        acc["net_amount"] += ln.net_amount
+        acc["tax_amount"] += ln.tax_amount
+        acc["gross_amount"] += ln.gross_amount
+        acc["received_amount"] += ((ln.received_qty - ln.returned_qty) * ln.net_price).quantize(Decimal("0.01"))
+        acc["invoiced_amount"] += (ln.invoiced_qty * ln.net_price).quantize(Decimal("0.01"))
+    result = []
+    for acc in out.values():
+        acc["orders"] = len(acc["orders"])
+        result.append(acc)
+    if group_by == "month":
+        return sorted(result, key=lambda r: r["key"])
+    return sorted(result, key=lambda r: (-r["net_amount"], str(r["label"])))
+
+
+@query("purchasing.analysis.view", zh="查看采购分析", en="View purchase analysis")
+def price_history(ctx: Context, *, product_id: int) -> list[dict[str, Any]]:
+    """Every confirmed order line of ``product_id``, oldest first: date, order, supplier, net unit price,
+    quantity, and the change against the previous price (%)."""
+    from erp_core.masterdata.models_partners import Supplier
+    from erp_core.purchasing.documents import CONFIRMED
+
+    stmt = scoped(select(PurchaseOrderLine, PurchaseOrder).join(
+        PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.header_id), ctx, company_col=PurchaseOrder.company_id,
+        department_col=PurchaseOrder.department_id, owner_col=PurchaseOrder.created_by).where(
+        PurchaseOrder.status.in_(CONFIRMED), PurchaseOrderLine.product_id == product_id)
+    rows = ctx.session.execute(stmt.order_by(PurchaseOrder.doc_date, PurchaseOrder.id, PurchaseOrderLine.line_no)).all()
+    suppliers = _names(ctx, Supplier, {o.partner_id for _, o in rows})
+    out, last = [], None
+    for ln, o in rows:
+        change = ((ln.net_price - last) * 100 / last).quantize(Decimal("0.01")) if last else None
+        out.append({"doc_date": o.doc_date, "number": o.number, "supplier": suppliers.get(o.partner_id, ""),
+                    "net_price": ln.net_price, "quantity": ln.ordered_qty, "change_pct": change})
+        last = ln.net_price
+    return out

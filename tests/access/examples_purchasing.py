@@ -266,3 +266,13 @@ def _(env):
 @example(P + "queries.red_invoice_lines")
 def _(env):
     return {"return_id": _return(env)}
+
+
+@example(P + "queries.purchase_analysis")
+def _(env):
+    return {"group_by": "month"}
+
+
+@example(P + "queries.price_history")
+def _(env):
+    return {"product_id": _basics(env)["product_id"]}

@@ -187,3 +187,16 @@ def test_edit_a_draft_receipt(admin_app, shop, ui_db):  # noqa: F811
     assert not at.exception, at.exception
     (line,) = pq.get_receipt(ui_db, shop["admin"], receipt_id=rid)["lines"]
     assert (line["quantity"], line["discrepancy"], line["discrepancy_reason"]) == (Decimal(8), "short", "少到两箱")
+
+
+def test_analysis_page_sections(admin_app, shop):  # noqa: F811
+    at = admin_app.switch_page("pages/purchasing/analysis.py").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["剩余数量"]) == ["10"]
+    for code in ("to_invoice", "by_supplier", "by_product", "by_month", "prices"):
+        at = choose_section(at, "pur_an_section", code)
+        assert not at.exception, (code, at.exception)
+    at.selectbox(key="pur_an_prod").select_index(0)
+    at = at.run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["单价"]) == ["100"]

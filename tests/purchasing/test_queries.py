@@ -84,3 +84,20 @@ def test_list_filters_and_row_scope(db, st):
     with pytest.raises(NotFound):
         ps.confirm_order(db, buyer, order_id=theirs)
     assert ps.confirm_order(db, buyer, order_id=mine) == "confirmed"
+
+
+def test_purchase_analysis_and_price_history(db, st):
+    a = order(db, st, [("P1", "10", "100"), ("P2", "4", "40")])
+    order(db, st, [("P1", "5", "110")], supplier_id=st.supplier2, day=DAY.replace(month=4))
+    order(db, st, [("P1", "1", "999")], confirm=False)  # a draft counts nowhere
+    rid = ps.create_receipt(db, st.admin, doc_date=DAY, lines=[{"order_line_id": order_lines(db, a)[0],
+                                                               "quantity": D("6")}])
+    ps.post_receipt(db, st.admin, receipt_id=rid)
+    by_supplier = pq.purchase_analysis(db, st.admin, group_by="supplier")
+    assert [(r["key"], r["orders"], r["net_amount"], r["gross_amount"], r["received_amount"])
+            for r in by_supplier] == [(st.supplier, 1, D("1160.00"), D("1310.80"), D("600.00")),
+                                      (st.supplier2, 1, D("550.00"), D("621.50"), D("0"))]
+    assert [(r["key"], r["net_amount"]) for r in pq.purchase_analysis(db, st.admin, group_by="month")] == [
+        ("2026-03", D("1160.00")), ("2026-04", D("550.00"))]
+    history = pq.price_history(db, st.admin, product_id=st.products["P1"])
+    assert [(h["net_price"], h["change_pct"]) for h in history] == [(D(100), None), (D(110), D("10.00"))]

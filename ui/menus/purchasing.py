@@ -1,4 +1,4 @@
-"""Purchasing in the navigation: orders, receipts, invoices, returns and the purchasing settings."""
+"""Purchasing in the navigation: orders, receipts, invoices, returns, analysis and the purchasing settings."""
 
 from ui.nav import PageSpec
 
@@ -17,6 +17,9 @@ PAGES = [
     PageSpec(file="pages/purchasing/returns.py", title="nav.purchasing.returns", group=G,
              any_of=("purchasing.return.view",), icon=":material/assignment_return:", order=40,
              url_path="purchase_returns"),
+    PageSpec(file="pages/purchasing/analysis.py", title="nav.purchasing.analysis", group=G,
+             any_of=("purchasing.analysis.view",), icon=":material/monitoring:", order=50,
+             url_path="purchase_analysis"),
     PageSpec(file="pages/purchasing/settings.py", title="nav.purchasing.settings", group=G,
              any_of=("purchasing.setting.view",), icon=":material/tune:", order=90,
              url_path="purchase_settings"),
