@@ -497,7 +497,8 @@ def _invoice_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], *, red: boo
 
 
 def _fill_invoice(doc: Any, clean: list[dict[str, Any]]) -> None:
-    """VAT per line: rate x net amount rounded to the fen, unless the invoice's printed VAT is given."""
+    """VAT per line: rate x net amount rounded to the fen, unless the invoice's printed VAT is given. The
+    header's totals are what is owed to the supplier (open item "payable"): negative for a red invoice."""
     net = tax = ZERO
     for ln, row in zip(doc.lines, clean, strict=True):
         ln.receipt_line_id, ln.tax_rate = row["receipt_line"].id, row["tax_rate"]
@@ -506,7 +507,8 @@ def _fill_invoice(doc: Any, clean: list[dict[str, Any]]) -> None:
         ln.gross_amount = ln.amount + ln.tax_amount
         net += ln.amount
         tax += ln.tax_amount
-    doc.net_total, doc.tax_total, doc.total = net, tax, net + tax
+    sign = -1 if doc.red else 1
+    doc.net_total, doc.tax_total, doc.total = net * sign, tax * sign, (net + tax) * sign
 
 
 def _invoice_header(invoice_no: str, vat_kind: str) -> None:

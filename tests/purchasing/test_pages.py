@@ -169,7 +169,7 @@ def test_return_of_invoiced_goods_then_the_red_invoice(admin_app, shop, ui_db): 
     at = _button(at, f"pur_rt_red_{ret['id']}").click().run()
     assert not at.exception, at.exception
     red = [r for r in pq.list_invoices(ui_db, shop["admin"]) if r["red"]]
-    assert [(r["status"], r["total"]) for r in red] == [("draft", Decimal("237.30"))]  # 2 x 105 + 13 %
+    assert [(r["status"], r["total"]) for r in red] == [("draft", Decimal("-237.30"))]  # owed: -(2 x 105 + 13 %)
     assert pq.red_invoice_lines(ui_db, shop["admin"], return_id=ret["id"]) == []  # made once
 
 

@@ -122,6 +122,11 @@ def test_return_before_invoicing_and_after_with_the_red_invoice(db, st):
         ("2202", "100.00", "0.00", st.supplier), ("1405", "0.00", "100.00", None)]
     red = ps.create_invoice(db, st.admin, doc_date=DAY, invoice_no="R001", red=True,
                             lines=[{"receipt_line_id": rl, "quantity": D("1"), "unit_price": D("105")}])
+    with db.uow(readonly=True) as uow:  # the open item: what is owed to the supplier, negative for a red invoice
+        from erp_core.purchasing.models import PurchaseInvoice
+
+        doc = uow.session.get(PurchaseInvoice, red)
+        assert (doc.total, doc.partner_id) == (D("-118.65"), st.supplier)
     assert voucher(db, ps.post_invoice(db, st.admin, invoice_id=red)) == [
         ("2202", "0.00", "100.00", st.supplier), ("1405", "100.00", "0.00", None),
         ("1405", "0.00", "105.00", None), ("22210101", "0.00", "13.65", None),
