@@ -56,7 +56,7 @@ def _import_command(spec: ImportKind):
     @pass_state
     @handles_errors
     def command(state: CliState, file: Path, dry_run: bool, confirm_duplicates: bool, opening_date,
-                company_id: int | None, encoding: str | None) -> None:
+                company_id: int | None, encoding: str | None, **flags: bool) -> None:
         from erp_core.io.importer import DuplicatesNotConfirmed, ImportFailed, read_table
 
         table = read_table(file.read_bytes(), file.name, encoding=encoding)
@@ -65,6 +65,8 @@ def _import_command(spec: ImportKind):
         for p in kind.params:
             if p.type == "date":
                 params[p.name] = opening_date.date() if opening_date else None
+            elif p.type == "flag":
+                params[p.name] = bool(flags.get(p.name))
         extra = dict(params)
         if kind.confirms_duplicates:
             extra["confirm_duplicates"] = confirm_duplicates
@@ -87,6 +89,9 @@ def _import_command(spec: ImportKind):
         key = "import.done" if report.committed else "import.dry_run_ok"
         click.echo(t(key, state.locale, created=report.created, updated=report.updated))
 
+    for p in spec.params:  # yes/no switches of the kind (e.g. --post for business documents)
+        if p.type == "flag":
+            command = click.option(p.option, p.name, is_flag=True, help=t(p.label, "en"))(command)
     doc = (spec.dry_run.__doc__ or "").strip().splitlines()
     command.__doc__ = (f"Import {spec.name} from a CSV or XLSX file (headers in Chinese or English)"
                        + (f": {doc[0]}" if doc else "."))

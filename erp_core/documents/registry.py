@@ -29,6 +29,10 @@ from erp_core.kernel.workflow import Workflow
 KNOWN_TYPES: dict[str, str] = {
     "payment": "erp_core.settlement.doctypes:PAYMENT",  # 付款单
     "prepay_apply": "erp_core.settlement.doctypes:PREPAY_APPLY",  # 预付冲应付
+    "purchase_order": "erp_core.purchasing.documents:PURCHASE_ORDER",
+    "purchase_receipt": "erp_core.purchasing.documents:PURCHASE_RECEIPT",
+    "purchase_invoice": "erp_core.purchasing.documents:PURCHASE_INVOICE",
+    "purchase_return": "erp_core.purchasing.documents:PURCHASE_RETURN",
 }
 
 

@@ -26,11 +26,12 @@ from typing import Any
 class ImportParam:
     name: str  # keyword argument of dry_run / commit
     label: str  # catalog key of the field
-    type: str = "date"  # "date" (the only type so far)
+    type: str = "date"  # "date", or "flag" (a yes/no switch: a checkbox on the page, the option on the CLI)
     option: str = "--date"  # the CLI option
 
 
 DATE_PARAM = ImportParam("opening_date", "field.ledgerimport.opening_date")
+POST_PARAM = ImportParam("post", "field.import.post", type="flag", option="--post")  # documents: confirm / post
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from erp_core.security.models import Role, RolePermission
 # code: (zh, en, is_admin, [(pattern, scope)])
 DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
     "admin": ("系统管理员", "Administrator", True, []),
-    "manager": ("总经理", "General manager", False, [("*.*.view", "all"), ("*.report.*", "all")]),
+    "manager": ("总经理", "General manager", False, [("*.*.view", "all"), ("*.report.*", "all"),
+                                                  ("approvals.request.decide", "all")]),
     "accountant": ("会计", "Accountant", False, [("finance.*", "all"), ("masterdata.*.view", "all"),
-                                               ("settings.*.view", "all"), ("inventory.*.view", "all")]),
+                                               ("settings.*.view", "all"), ("inventory.*.view", "all"),
+                                               ("purchasing.invoice.*", "all"), ("purchasing.*.view", "all")]),
     "sales": ("销售员", "Salesperson", False, [("sales.*", "own"), ("crm.*", "own"),
                                               ("masterdata.customer.*", "department"),
                                               ("masterdata.product.view", "all"), ("settings.tax.view", "all")]),
@@ -23,7 +25,9 @@ DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
                                                  ("masterdata.supplier.*", "department"),
                                                  ("masterdata.product.view", "all"), ("settings.tax.view", "all")]),
     "warehouse": ("仓管员", "Warehouse keeper", False, [("inventory.*", "all"), ("masterdata.product.view", "all"),
-                                                      ("masterdata.warehouse.*", "all"), ("settings.unit.view", "all")]),
+                                                      ("masterdata.warehouse.*", "all"), ("settings.unit.view", "all"),
+                                                      ("purchasing.receipt.*", "all"), ("purchasing.return.*", "all"),
+                                                      ("purchasing.choice.view", "all")]),
     # the staff records and the organisation they belong to (hr.* for the HR module's own use cases as they come)
     "hr": ("人事专员", "HR officer", False, [("hr.*", "all"), ("masterdata.employee.*", "all"),
                                             ("masterdata.department.view", "all"),

@@ -38,6 +38,7 @@ from erp_core.masterdata.warehouse_services import create_warehouse
 from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
+from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
 
 SEED = 20260101
 ACCOUNTANT = "li.kuaiji"  # prepares (制单)
@@ -278,15 +279,13 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         for i in range(parts):
             net = round_money(target / parts) if i < parts - 1 else target - bought
             bought += net
-            vat = round_money(net * VAT)
             sup_id = rng.choice(suppliers)
             d = 2 + i * 7 + rng.randrange(0, 3)
             if day(d) is None:
                 continue
-            post(d, [_line("1405", debit=net, summary="采购商品入库"),
-                     _line("22210101", debit=vat, summary="采购商品进项税额"),
-                     _line("2202", credit=net + vat, summary="采购商品入库", supplier_id=sup_id)])
-            payable[sup_id] += net + vat
+            # a real order -> receipt (暂估) -> invoice a few days later (demo_purchasing)
+            post(d, [], receive=(sup_id, net, i))
+            post(min(d + INVOICE_AFTER_DAYS, month_end), [], invoice=(sup_id, day(d), i))
     # utilities (13 % VAT) and bank charges
     power = Decimal(rng.randrange(380000, 720000)) / 100
     vat = round_money(power * VAT)
@@ -308,7 +307,13 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     else:
         salaries.clear()
     for when, _, lines, kw in sorted(pending, key=lambda p: p[:2]):
-        books.voucher(when, lines, **kw)
+        if "receive" in kw:
+            books.purchases.receive(when, *kw["receive"])
+        elif "invoice" in kw:
+            sup_id, received, n = kw["invoice"]
+            payable[sup_id] += books.purchases.invoice(when, received, n)
+        else:
+            books.voucher(when, lines, **kw)
     return {"salaries": dict(salaries), "open_items": open_items, "payable": dict(payable),
             "period": _period(y, m)}
 
@@ -362,6 +367,8 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     _master_records(db, admin, rng, summary, dt.date(*months[0], 1), {u: _actor(db, ids[u]) for u in STAFF})
     deps = _department_ids(db, company_id)
     books = _Books(db, accountant, reviewer, summary, _account_codes(db, company_id))
+    books.purchases = DemoPurchases(db, company_id, {u: _actor(db, ids[u]) for u in STAFF}, accountant, admin,
+                                    summary.products, summary.warehouses)
     prev: dict = {}
     for i, (y, m) in enumerate(months):
         current = i == len(months) - 1

@@ -32,6 +32,8 @@ extra = {}
 for param in spec.params:
     if param.type == "date":
         extra[param.name] = st.date_input(tr(param.label), key=param.name)
+    elif param.type == "flag":
+        extra[param.name] = st.checkbox(tr(param.label), key=f"{kind}_{param.name}")
 for col, fmt in ((c1, "xlsx"), (c2, "csv")):
     template = run_action(spec.template, fmt=fmt, locale=locale())
     if template is not None:

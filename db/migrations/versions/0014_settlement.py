@@ -3,7 +3,7 @@ prepay_apply / prepay_apply_line (预付冲应付). settlement refuses UPDATE an
 (erp_core/db/append_only.py): a settlement is given back by a negated row, never by deleting.
 
 Revision ID: 0014_settlement
-Revises: 0012
+Revises: 0013_purchasing
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import mysql
 from erp_core.db.append_only import create_guard, drop_guard
 
 revision = "0014_settlement"
-down_revision = "0012"
+down_revision = "0013_purchasing"
 branch_labels = None
 depends_on = None
 
