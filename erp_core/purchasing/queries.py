@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from erp_core.db.like import contains
 from erp_core.documents.models import DocumentStep
 from erp_core.documents.queries import links_of
 from erp_core.documents.registry import DocumentType, document_type
@@ -98,7 +99,7 @@ def _list(ctx: Context, t: DocumentType, *, supplier_id: int | None, status: str
     if date_to is not None:
         stmt = stmt.where(h.doc_date <= date_to)
     if number and number.strip():
-        stmt = stmt.where(h.number.contains(number.strip().upper(), autoescape=True))
+        stmt = stmt.where(contains(h.number, number.strip().upper()))
     docs = ctx.session.execute(stmt.order_by(h.doc_date.desc(), h.id.desc()).limit(limit)).scalars().all()
     suppliers = _names(ctx, Supplier, {d.partner_id for d in docs})
     out = []

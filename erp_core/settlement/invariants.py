@@ -83,14 +83,22 @@ def settlement_vs_ledger_problems(session, company_id: int | None = None) -> lis
         accounts = {"payable": account_for(ctx, "payable"), "prepayment": account_for(ctx, "prepayment")}
         have: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
         keyed = or_(*(starts_with(Posting.posting_key, f"doc:{code}:") for code in sorted(types)))
+        # With the 暂估 liability on the payable account itself (the default: accrued_payable = payable), an
+        # invoice's voucher also takes its receipts' 暂估 off that account: in an open-item document's voucher only
+        # the side of the document's own amount (credit for an invoice, debit for a red one) is what it owes.
+        shared = account_for(ctx, "accrued_payable") == accounts["payable"]
+        amounts = {f"doc:{i.item_type}:{i.item_id}": i.amount
+                   for i in open_items(session, cid, kind="payable", include_settled=True)} if shared else {}
         for kind, code in accounts.items():
-            for sup, d, c in session.execute(
-                    select(GlLine.supplier_id, func.sum(GlLine.debit), func.sum(GlLine.credit))
+            for key, sup, d, c in session.execute(
+                    select(Posting.posting_key, GlLine.supplier_id, GlLine.debit, GlLine.credit)
                     .join(Posting, Posting.voucher_id == GlLine.voucher_id)
                     .where(GlLine.company_id == cid, Posting.company_id == cid, keyed,
-                           starts_with(GlLine.account_code, code))
-                    .group_by(GlLine.supplier_id)):
-                bal = Decimal(c or 0) - Decimal(d or 0) if kind == "payable" else Decimal(d or 0) - Decimal(c or 0)
+                           starts_with(GlLine.account_code, code))):
+                d, c = Decimal(d or 0), Decimal(c or 0)
+                bal = c - d if kind == "payable" else d - c
+                if kind == "payable" and key in amounts and bal * amounts[key] < 0:
+                    continue  # the 暂估 taken off (a red copy's lines may be negated or swapped: the sign decides)
                 have[(kind, sup or 0)] += bal
         for key in sorted(set(want) | set(have), key=lambda k: (k[0], k[1])):
             if want.get(key, ZERO) != have.get(key, ZERO):

@@ -95,3 +95,17 @@ def build_demo_payments(db: Database, accountant: Actor, *, year: int, month: in
         pay.post_payment(db, accountant, payment_id=pid)
         out.prepayments += 1
     return out
+
+
+def pay_supplier(db: Database, accountant: Actor, *, partner_id: int, on: dt.date, invoiced_before: dt.date) -> int:
+    """One 付款单 dated ``on`` paying, in full, every invoice of the supplier dated before ``invoiced_before`` that is
+    still open (the demo year's "pay last month's purchases on the 14th"); returns how much was paid."""
+    with db.uow(readonly=True) as uow:
+        items = [i for i in open_items(uow.session, accountant.company_id, kind="payable", partner_id=partner_id,
+                                       as_of=on) if i.open > 0 and i.doc_date < invoiced_before]
+    if not items:
+        return 0
+    pid = pay.create_payment(db, accountant, partner_id=partner_id, doc_date=on, remarks="支付货款",
+                             lines=[{"item_type": i.item_type, "item_id": i.item_id, "amount": i.open} for i in items])
+    pay.post_payment(db, accountant, payment_id=pid)
+    return len(items)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from erp_core.db.uow import Database
 from erp_core.finance.close_services import close_period, movement
+from erp_core.setup.demo_payments import pay_supplier
 from erp_core.finance.voucher_services import create_voucher, review_voucher
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import utcnow
@@ -219,9 +220,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     for cust_id, amount in sorted(due.items()):
         post(12, [_line("1002", debit=amount, summary="收到货款"),
                   _line("1122", credit=amount, summary="收到货款", customer_id=cust_id)])
-    for sup_id, amount in sorted(prev.get("payable", {}).items()):
-        post(14, [_line("2202", debit=amount, summary="支付货款", supplier_id=sup_id),
-                  _line("1002", credit=amount, summary="支付货款")])
+    for sup_id in sorted(prev.get("payable", {})):  # 付款单 settling last month's invoices (erp_core/settlement)
+        post(14, [], pay=sup_id)
     if prev.get("period"):
         taxes = {c: a for c, a in _owed(db, company_id, ["222102", "222103", "222104", "222105"],
                                         prev["period"]).items() if a > 0}
@@ -312,6 +312,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         elif "invoice" in kw:
             sup_id, received, n = kw["invoice"]
             payable[sup_id] += books.purchases.invoice(when, received, n)
+        elif "pay" in kw:
+            pay_supplier(db, books.preparer, partner_id=kw["pay"], on=when, invoiced_before=dt.date(y, m, 1))
         else:
             books.voucher(when, lines, **kw)
     return {"salaries": dict(salaries), "open_items": open_items, "payable": dict(payable),
