@@ -90,9 +90,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_cost_correction_company_id_target_move_id", table_name="cost_correction")
+    # dropping a table drops its indexes (MariaDB refuses to drop an index a foreign key still uses)
     op.drop_table("cost_correction")
-    op.drop_index("ix_costing_run_company_id_period", table_name="costing_run")
     op.drop_table("costing_run")
-    op.drop_index(op.f("ix_account_rule_company_id"), table_name="account_rule")
     op.drop_table("account_rule")
