@@ -29,6 +29,7 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 FEN = Decimal("0.01")
 UNIT = Decimal("0.000001")
@@ -48,6 +49,7 @@ class Mv:
     amount: Decimal  # effective amount (own + corrections)
     fixed: bool = False
     correction: bool = False
+    ref: Any = None  # what the caller needs back (the loader: posting key, posting id, source type, source id)
 
     @property
     def outbound(self) -> bool:

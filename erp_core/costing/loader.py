@@ -51,7 +51,8 @@ def load_moves(session: Any, company_id: int, keys: Iterable[Key] | None = None,
         cond.append(StockMove.move_date <= upto)
     rows = session.execute(select(StockMove.id, StockMove.move_seq, StockMove.move_date, StockMove.move_type,
                                   StockMove.quantity, StockMove.unit_cost, StockMove.amount, StockMove.product_id,
-                                  StockMove.warehouse_id, StockMove.source_type, StockMove.source_id)
+                                  StockMove.warehouse_id, StockMove.source_type, StockMove.source_id,
+                                  StockMove.posting_key, StockMove.posting_id)
                            .where(*cond).order_by(StockMove.move_date, StockMove.move_seq)).all()
     corr_cond = [CostCorrection.company_id == company_id]
     if upto is not None:
@@ -75,7 +76,8 @@ def load_moves(session: Any, company_id: int, keys: Iterable[Key] | None = None,
             continue
         out[key].append(Mv(r.id, r.move_seq, r.move_date, r.move_type, Decimal(r.quantity), Decimal(r.unit_cost),
                            Decimal(r.amount) + targets.get(r.id, Decimal(0)),
-                           fixed=(r.source_type, r.source_id) in red, correction=r.id in revaluations))
+                           fixed=(r.source_type, r.source_id) in red, correction=r.id in revaluations,
+                           ref=(r.posting_key, r.posting_id, r.source_type, r.source_id)))
     return dict(out)
 
 

@@ -15,6 +15,13 @@ warehouses' stock accounts (nothing when they are the same account).
 
 Each correction is recorded in cost_correction (target move, revaluation move, counter account), so the
 engine sees every move at its effective amount. The same input gives the same corrections to the fen.
+
+Month-end weighted average: the run writes ONE correction per product, warehouse and counter account (with its
+dimensions), on the period's last issue to that account, carrying the sum of the differences of those issues:
+the period's cost per account and the value carried into the next period are exact, and a run over a million
+moves writes thousands of revaluations, not hundreds of thousands. (The single issues of the period then show
+their provisional cost; their total per account is the month-end average's.) Moving average and FIFO correct
+each issue (their later costs depend on each one).
 """
 
 from __future__ import annotations
@@ -60,44 +67,71 @@ class _Fix:
     dims: dict[str, Any] = field(default_factory=dict)
     gl: bool = True  # False for the transfer_in half of a transfer pair (its transfer_out carries the voucher)
     pair_of: int | None = None
+    agg: bool = False  # month-end average: one correction per product, warehouse and counter account
 
 
 def _company(ctx: Any) -> int:
     return ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
 
 
-def _voucher_lines_of(ctx: Any, cache: dict, fix: _Fix) -> list[Any]:
-    """The lines (with account codes) of the voucher posted with the target move."""
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _voucher_lines(ctx: Any, fixes: list[_Fix]) -> dict[str, list[Any]]:
+    """posting key -> the lines (VoucherLine, account code) of the voucher posted with that stock posting: found
+    by the ledger posting of the same key, else by the source document's voucher_id. Read in bulk."""
     from erp_core.finance.models import Account, VoucherLine
+    from erp_core.inventory.models import StockMove as SM
     from erp_core.ledger.models import Posting
 
-    s = ctx.session
-    ck = ("v", fix.posting_key)
-    if ck not in cache:
-        vid = s.execute(select(Posting.voucher_id).where(Posting.company_id == _company(ctx),
-                                                         Posting.posting_key == fix.posting_key)).scalar()
-        if vid is None and fix.source_type and fix.source_id is not None:
-            try:
-                from erp_core.documents.registry import document_type
+    s, cid = ctx.session, _company(ctx)
+    keys = sorted({f.posting_key for f in fixes})
+    voucher_of: dict[str, int] = {}
+    if len(keys) <= 2000:
+        for chunk in _chunks(keys):
+            voucher_of.update(s.execute(select(Posting.posting_key, Posting.voucher_id).where(
+                Posting.company_id == cid, Posting.posting_key.in_(chunk))).all())
+    else:  # many: one join over the moves' dates instead of thousands of look-ups
+        lo, hi = min(f.move.date for f in fixes), max(f.move.date for f in fixes)
+        voucher_of.update(s.execute(select(SM.posting_key, Posting.voucher_id).join(
+            Posting, (Posting.company_id == SM.company_id) & (Posting.posting_key == SM.posting_key)).where(
+            SM.company_id == cid, SM.move_date >= lo, SM.move_date <= hi, SM.quantity < 0).distinct()).all())
+    missing: dict[str, set[int]] = defaultdict(set)
+    for f in fixes:
+        if f.posting_key not in voucher_of and f.source_type and f.source_id is not None:
+            missing[f.source_type].add(f.source_id)
+    for code, ids in missing.items():
+        try:
+            from erp_core.documents.registry import document_type
 
-                header = document_type(fix.source_type).header
-                vid = s.execute(select(header.voucher_id).where(header.id == fix.source_id)).scalar()
-            except Exception:  # noqa: BLE001 - not a document type of this code base: no voucher to read
-                vid = None
-        lines = []
-        if vid is not None:
-            lines = s.execute(select(VoucherLine, Account.code).join(Account, Account.id == VoucherLine.account_id)
-                              .where(VoucherLine.voucher_id == vid).order_by(VoucherLine.line_no)).all()
-        cache[ck] = lines
-    return cache[ck]
+            header = document_type(code).header
+        except Exception:  # noqa: BLE001 - not a document type of this code base: no voucher to read
+            continue
+        found = {}
+        for chunk in _chunks(sorted(ids)):
+            found.update(s.execute(select(header.id, header.voucher_id).where(header.id.in_(chunk))).all())
+        for f in fixes:
+            if f.source_type == code and found.get(f.source_id) is not None:
+                voucher_of.setdefault(f.posting_key, found[f.source_id])
+    lines: dict[int, list[Any]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(voucher_of.values()))):
+        for ln, code in s.execute(select(VoucherLine, Account.code).join(Account, Account.id == VoucherLine.account_id)
+                                  .where(VoucherLine.voucher_id.in_(chunk)).order_by(VoucherLine.voucher_id,
+                                                                                     VoucherLine.line_no)):
+            lines[ln.voucher_id].append((ln, code))
+    return {k: lines.get(v, []) for k, v in voucher_of.items()}
 
 
-def _expense(ctx: Any, cache: dict, fix: _Fix, stock_code: str) -> tuple[str, dict[str, Any]]:
+def _expense(ctx: Any, lines: list[Any], fix: _Fix, stock_code: str, cogs: dict) -> tuple[str, dict[str, Any]]:
     p, _ = fix.key
-    debits = [(ln, code) for ln, code in _voucher_lines_of(ctx, cache, fix) if ln.debit > 0 and code != stock_code]
+    debits = [(ln, code) for ln, code in lines if ln.debit > 0 and code != stock_code]
     pick = next(((ln, code) for ln, code in debits if ln.product_id == p), None) or (debits[0] if debits else None)
     if pick is None:
-        return account_for(ctx, "cogs", product_id=p, warehouse_id=fix.key[1]), {}
+        if fix.key not in cogs:
+            cogs[fix.key] = account_for(ctx, "cogs", product_id=p, warehouse_id=fix.key[1])
+        return cogs[fix.key], {}
     ln, code = pick
     return code, {d: getattr(ln, d) for d in DIMS if getattr(ln, d) is not None}
 
@@ -128,7 +162,8 @@ def _pair_transfers(ctx: Any, fixes: list[_Fix]) -> list[_Fix]:
 
 
 def write_corrections(ctx: Any, fixes: list[_Fix], *, origin: str, key_prefix: str, run_id: int | None = None,
-                      on: dt.date | None = None, summary: str = "成本调整") -> tuple[Outcome, set[Key], dt.date | None]:
+                      on: dt.date | None = None, summary: str = "成本调整"
+                      ) -> tuple[Outcome, set[Key], dt.date | None]:
     """Post ``fixes`` (revaluation moves dated ``on``, else each at its target's date; one voucher per period).
     Returns the outcome, the (product, warehouse) pairs whose value changed through a transfer_in, and the
     earliest date of those transfer_ins."""
@@ -140,24 +175,47 @@ def write_corrections(ctx: Any, fixes: list[_Fix], *, origin: str, key_prefix: s
     out = Outcome()
     if not fixes:
         return out, set(), None
-    meta = {r.id: r for r in s.execute(select(StockMove.id, StockMove.posting_key, StockMove.posting_id,
-                                              StockMove.source_type, StockMove.source_id)
-                                       .where(StockMove.id.in_(sorted(f.move.id for f in fixes))))}
+    meta = {f.move.id: f.move.ref for f in fixes if f.move.ref is not None}
+    for chunk in _chunks(sorted(f.move.id for f in fixes if f.move.ref is None)):
+        meta.update({r.id: (r.posting_key, r.posting_id, r.source_type, r.source_id) for r in s.execute(
+            select(StockMove.id, StockMove.posting_key, StockMove.posting_id, StockMove.source_type,
+                   StockMove.source_id).where(StockMove.id.in_(chunk)))})
     for f in fixes:
-        r = meta[f.move.id]
-        f.posting_key, f.posting_id, f.source_type, f.source_id = (r.posting_key, r.posting_id, r.source_type,
-                                                                    r.source_id)
+        f.posting_key, f.posting_id, f.source_type, f.source_id = meta[f.move.id]
     halves = _pair_transfers(ctx, fixes)
-    cache: dict = {}
-    by_id = {f.move.id: f for f in fixes}
+    half_of = {h.pair_of: h for h in halves}
+    vlines = _voucher_lines(ctx, [f for f in fixes if f.pair_of is None])
+    stock_of: dict[Key, str] = {}
+    cogs: dict[Key, str] = {}
+
+    def stock_account(key: Key) -> str:
+        if key not in stock_of:
+            stock_of[key] = account_for(ctx, "stock", product_id=key[0], warehouse_id=key[1])
+        return stock_of[key]
+
     for f in fixes:
-        stock = account_for(ctx, "stock", product_id=f.key[0], warehouse_id=f.key[1])
+        stock = stock_account(f.key)
         if f.pair_of is not None:
-            other = next(h for h in halves if h.pair_of == f.move.id)
-            f.counter = account_for(ctx, "stock", product_id=other.key[0], warehouse_id=other.key[1])
+            other = half_of[f.move.id]
+            f.counter = stock_account(other.key)
             other.counter = stock
         else:
-            f.counter, f.dims = _expense(ctx, cache, f, stock)
+            f.counter, f.dims = _expense(ctx, vlines.get(f.posting_key, []), f, stock, cogs)
+    if any(f.agg for f in fixes):  # one correction per product, warehouse, counter account (+ dimensions)
+        groups: dict[tuple, _Fix] = {}
+        for f in fixes:
+            if f.pair_of is not None or not f.agg:
+                groups[("one", f.move.id)] = f
+                continue
+            g = (f.key, f.counter, tuple(sorted(f.dims.items())))
+            if g in groups:
+                first = groups[g]
+                f.delta += first.delta
+            groups[g] = f
+        fixes = [f for f in groups.values() if f.delta != 0]
+        if not fixes and not halves:
+            return out, set(), None
+    by_id = {f.move.id: f for f in fixes}
     everything = fixes + halves
     by_date: dict[dt.date, list[_Fix]] = defaultdict(list)
     for f in everything:
@@ -182,8 +240,7 @@ def write_corrections(ctx: Any, fixes: list[_Fix], *, origin: str, key_prefix: s
         last_day[per] = max(last_day.get(per, day), day)
         if not f.gl:
             continue
-        stock = account_for(ctx, "stock", product_id=f.key[0], warehouse_id=f.key[1])
-        per_period[per][(stock, (("product_id", f.key[0]),))] += f.delta
+        per_period[per][(stock_account(f.key), (("product_id", f.key[0]),))] += f.delta
         counter_dims = tuple(sorted(f.dims.items())) if f.pair_of is None else (("product_id", f.key[0]),)
         per_period[per][(f.counter, counter_dims)] -= f.delta
     vouchers: dict[str, int] = {}
@@ -231,7 +288,8 @@ def correct(ctx: Any, keys: set[Key], *, origin: str, key_prefix: str, start: dt
                 continue
             ms = moves[key]
             delta = corrections(method, ms, recompute_from=since, start=since if end is None else start, end=end)
-            fixes += [_Fix(key, m, delta[m.id]) for m in ms if m.id in delta]
+            agg = method == "monthly_average"
+            fixes += [_Fix(key, m, delta[m.id], agg=agg) for m in ms if m.id in delta]
         if not fixes:
             break
         out, changed, earliest = write_corrections(ctx, fixes, origin=origin, key_prefix=f"{key_prefix}:{rnd}",

@@ -56,8 +56,10 @@ def test_month_end_weighted_average_revalues_the_months_issues_with_one_voucher(
         assert costing_state(uow.session, st.company_id, "2026-03").ok is False  # stock moved, no run yet
 
     run_id = run_costing(db, st.admin, period="2026-03")
-    # month-end average: 2,010.00 / 180 = 11.166667 -> 446.67, 670.00, 558.33; closing 30 units 335.00
-    assert [a for t, _, _, a in b.effective("P1") if t == "issue"] == [D("-446.67"), D("-670.00"), D("-558.33")]
+    # month-end average: 2,010.00 / 180 = 11.166667 -> 446.67, 670.00, 558.33 (1,675.00); closing 30 units 335.00.
+    # One correction per expense account, on its last issue: 主营业务成本 (446.67 - 400.00) + (558.33 - 580.11)
+    # = 24.89 more on the third issue; 管理费用 11.82 less on the second.
+    assert [a for t, _, _, a in b.effective("P1") if t == "issue"] == [D("-400.00"), D("-670.00"), D("-605.00")]
     assert b.stock_value("P1") == D("335.00")
     with db.uow(readonly=True) as uow:
         run = uow.session.get(CostingRun, run_id)
@@ -65,8 +67,8 @@ def test_month_end_weighted_average_revalues_the_months_issues_with_one_voucher(
         revals = uow.session.execute(select(StockMove.move_date, StockMove.amount).where(
             StockMove.move_type == "revaluation").order_by(StockMove.move_seq)).all()
         assert costing_state(uow.session, st.company_id, "2026-03").ok
-    assert corrections == 3 and amount == D("-13.07")
-    assert revals == [(day(31), D("-46.67")), (day(31), D("11.82")), (day(31), D("21.78"))]
+    assert corrections == 2 and amount == D("-13.07")
+    assert revals == [(day(31), D("-24.89")), (day(31), D("11.82"))]
     # ONE voucher: 5401 gets 46.67 - 21.78, 管理费用 gives back 11.82, stock goes down 13.07
     assert _voucher(db, voucher_id) == [("1405", D(0), D("13.07")), ("5401", D("24.89"), D(0)),
                                         ("5602", D(0), D("11.82"))]
@@ -84,8 +86,8 @@ def test_month_end_weighted_average_revalues_the_months_issues_with_one_voucher(
     assert state.stale and not state.ok
     second = run_costing(db, st.admin, period="2026-03")
     assert second != run_id
-    # (2,010 + 220) / 200 = 11.15 -> 446.00, 669.00, 557.50
-    assert [a for t, _, _, a in b.effective("P1") if t == "issue"] == [D("-446.00"), D("-669.00"), D("-557.50")]
+    # (2,010 + 220) / 200 = 11.15 -> 446.00, 669.00, 557.50: 主营业务成本 1,003.50 (1.50 less), 管理费用 669.00
+    assert [a for t, _, _, a in b.effective("P1") if t == "issue"] == [D("-400.00"), D("-669.00"), D("-603.50")]
     assert b.stock_value("P1") == D("557.50") and b.gl_balance("1405") == b.stock_value()
 
 
