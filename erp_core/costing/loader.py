@@ -95,3 +95,17 @@ def fingerprint(session: Any, company_id: int, upto: dt.date) -> tuple[int, int]
     last, n = session.execute(select(func.coalesce(func.max(StockMove.move_seq), 0), func.count())
                               .where(StockMove.company_id == company_id, StockMove.move_date <= upto)).one()
     return int(last), int(n)
+
+
+def stock_as_of(session: Any, company_id: int, on: dt.date, *, warehouse_id: int | None = None
+                ) -> list[tuple[int, int, Decimal, Decimal]]:
+    """(product, warehouse, quantity, value) on hand after every move dated ``on`` or earlier (one aggregate
+    over the stock ledger; corrections included), rows with nothing left omitted."""
+    cond = [StockMove.company_id == company_id, StockMove.move_date <= on]
+    if warehouse_id is not None:
+        cond.append(StockMove.warehouse_id == warehouse_id)
+    q, a = func.sum(StockMove.quantity), func.sum(StockMove.amount)
+    rows = session.execute(select(StockMove.product_id, StockMove.warehouse_id, q, a).where(*cond)
+                           .group_by(StockMove.product_id, StockMove.warehouse_id)
+                           .order_by(StockMove.product_id, StockMove.warehouse_id)).all()
+    return [(p, w, Decimal(qq), Decimal(aa)) for p, w, qq, aa in rows if qq or aa]

@@ -274,14 +274,21 @@ def correct(ctx: Any, keys: set[Key], *, origin: str, key_prefix: str, start: dt
             skip_methods: tuple[str, ...] = ()) -> Outcome:
     """Recompute the outbound moves of ``keys`` dated ``start`` .. ``end`` by each product's method and write the
     differences; follow transfers into the receiving warehouses for a few rounds."""
+    from erp_core.costing.monthly import monthly_fixes
+
     total = Outcome()
     pending, since = set(keys), start
     for rnd in range(MAX_ROUNDS):
         if not pending:
             break
-        moves = load_moves(ctx.session, _company(ctx), pending, upto=end)
         methods = methods_of(ctx.session, {p for p, _ in pending})
         fixes: list[_Fix] = []
+        if end is not None and "monthly_average" not in skip_methods:  # the run: month-end average in bulk
+            monthly = {k for k in pending if methods.get(k[0]) == "monthly_average"}
+            if monthly:
+                fixes += monthly_fixes(ctx, _company(ctx), start, end, monthly)
+                pending = pending - monthly
+        moves = load_moves(ctx.session, _company(ctx), pending, upto=end) if pending else {}
         for key in sorted(pending):
             method = methods.get(key[0], "moving_average")
             if method in skip_methods or key not in moves:

@@ -47,6 +47,7 @@ class _Cached:
 
 def clear_cache(session: Any) -> None:
     session.info.pop(CACHE_KEY, None)
+    session.info.pop("costing.standard", None)
 
 
 def _load(session: Any, company_id: int) -> _Cached:

@@ -73,3 +73,14 @@ def run_corrections(ctx: Context, *, run_id: int) -> list[dict]:
     return [{"move_seq": r.move_seq, "date": r.move_date, "move_type": r.move_type,
              "product": f"{r.code} {r.name}", "warehouse": r.wh, "amount": r.amount, "account": r.account_code}
             for r in rows]
+
+
+@query("costing.run.view", zh="查看成本计算", en="View costing runs")
+def stock_on_hand_as_of(ctx: Context, *, on, warehouse_id: int | None = None) -> list[tuple[int, int, Decimal,
+                                                                                            Decimal]]:
+    """Quantity and value on hand of every product and warehouse as of ``on`` (from the stock ledger, with the
+    costing corrections): what a costing review or the month-end stock report reads."""
+    from erp_core.costing.loader import stock_as_of
+
+    require_company_wide(ctx)
+    return stock_as_of(ctx.session, ctx.actor.company_id, on, warehouse_id=warehouse_id)

@@ -59,4 +59,7 @@ def account_for(ctx: Any, role: str, *, product_id: int | None = None, warehouse
                     partner_id=partner_id, partner_kind=partner_kind)
     if rule is not None:
         return rule.account_code
-    return default_account(standard_of(ctx.session, company_id), role)
+    standards = ctx.session.info.setdefault("costing.standard", {})  # read once per unit of work
+    if company_id not in standards:
+        standards[company_id] = standard_of(ctx.session, company_id)
+    return default_account(standards[company_id], role)

@@ -13,6 +13,13 @@ def _(env):
     return {}
 
 
+@example(C + "run_queries.stock_on_hand_as_of")
+def _(env):
+    import datetime as dt
+
+    return {"on": dt.date(2026, 3, 31)}
+
+
 @example(C + "rules_queries.resolve_account")
 def _(env):
     return {"role": "stock"}

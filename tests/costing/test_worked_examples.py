@@ -129,3 +129,17 @@ def test_a_backdated_receipt_recomputes_the_later_issues_in_the_same_transaction
     # the next issue is valued from the corrected ledger
     b.issue("P3", "5", day(12))
     assert b.effective("P3")[-1][3] == D("-65.00")
+
+
+def test_stock_on_hand_as_of_a_date_includes_the_corrections(db):
+    from erp_core.costing.run_queries import stock_on_hand_as_of
+
+    st = build(db)
+    b = Books(db, st)
+    b.receive("P3", "10", "10", day(1))
+    b.issue("P3", "6", day(5))
+    b.receive("P3", "10", "16", day(3))  # backdated: the issue becomes 78.00
+    p, w = st.products["P3"], st.warehouses["WH01"]
+    assert stock_on_hand_as_of(db, st.admin, on=day(2)) == [(p, w, D("10"), D("100.00"))]
+    assert stock_on_hand_as_of(db, st.admin, on=day(5)) == [(p, w, D("14"), D("182.00"))]
+    assert stock_on_hand_as_of(db, st.admin, on=day(5), warehouse_id=st.warehouses["WH02"]) == []
