@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from erp_core.costing import invariants  # noqa: F401  (registers the costing check of `erp check`)
 from erp_core.costing.models import CostCorrection, CostingRun
 from erp_core.costing.run_services import CostingState, costing_state
 from erp_core.security.scope import require_company_wide

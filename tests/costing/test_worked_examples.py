@@ -143,3 +143,15 @@ def test_stock_on_hand_as_of_a_date_includes_the_corrections(db):
     assert stock_on_hand_as_of(db, st.admin, on=day(2)) == [(p, w, D("10"), D("100.00"))]
     assert stock_on_hand_as_of(db, st.admin, on=day(5)) == [(p, w, D("14"), D("182.00"))]
     assert stock_on_hand_as_of(db, st.admin, on=day(5), warehouse_id=st.warehouses["WH02"]) == []
+
+
+def test_the_costing_check_finds_nothing_wrong_after_corrections(db):
+    from erp_core.costing.invariants import costing_problems
+
+    st = build(db)
+    b = Books(db, st)
+    b.receive("P3", "10", "10", day(1))
+    b.issue("P3", "6", day(5))
+    b.receive("P3", "10", "16", day(3))
+    with db.uow(readonly=True) as uow:
+        assert _count(db, CostCorrection) == 1 and costing_problems(uow.session) == []
