@@ -67,12 +67,24 @@ def costing_state(session, company_id: int, period: str) -> CostingState:
     return CostingState(needed, run.id if run else None, stale, (not needed) or (run is not None and not stale))
 
 
+def _lock_stock_ledger(session, company_id: int) -> None:
+    """Hold the row lock every stock posting takes (the stock_move_seq counter) for the whole run: no stock move
+    commits between what the run reads and what it records as covered, and two runs do not interleave."""
+    from erp_core.inventory.posting import STOCK_SEQUENCE
+    from erp_core.kernel.numbering import DocSequence
+
+    session.execute(select(DocSequence.last_value).where(
+        DocSequence.company_id == company_id, DocSequence.doc_type == STOCK_SEQUENCE, DocSequence.period == "")
+        .with_for_update()).scalar()
+
+
 @use_case("costing.run.execute", zh="成本计算", en="Run costing")
 def run_costing(ctx: Context, *, period: str) -> int:
     """Cost the period's issues and write the corrections; returns the run id (the previous one when nothing
     changed since it)."""
     s, cid = ctx.session, ctx.company_id
     start, end = _bounds(period)
+    _lock_stock_ledger(s, cid)
     before = fingerprint(s, cid, end)
     run = latest_run(s, cid, period)
     if run is not None and (run.last_move_seq, run.move_count) == before:
