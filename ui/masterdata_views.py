@@ -20,7 +20,7 @@ from ui.sections import section
 from ui.settings_kit import done, show_flash, succeed
 
 OPTIONS = {
-    "costing_method": ("moving_average", "fifo"),
+    "costing_method": ("moving_average", "fifo", "monthly_average"),
     "kind": ("product", "service"),
 }
 

@@ -7,8 +7,11 @@ the most specific rule the company has set (product category, warehouse, partner
 company's accounting standard below. Posting functions never write an account code literal: they ask here, so a
 company that keeps raw materials on 1403 or books 暂估 on its own sub-account changes a setting, not code.
 
-This first version answers with the standard's defaults only; the rules table (by category / warehouse /
-partner) and its page 科目设置 come with the purchasing/inventory issue's accounts work, behind this signature.
+The rules table (account_rule, page 财务 → 科目设置, use cases in erp_core/costing/rules_services.py) and the
+precedence when several rules match are described in erp_core/costing/rules.py. A partner id is a supplier for
+the purchasing roles (payable, accrued_payable, prepayment, input_vat) and a customer for the sales roles
+(receivable, advance_receipt, revenue, output_vat); for any other role pass ``partner_kind=`` ("supplier" or
+"customer") for partner rules to apply.
 """
 
 from __future__ import annotations
@@ -43,11 +46,20 @@ def default_account(standard: str, role: str) -> str:
 
 
 def account_for(ctx: Any, role: str, *, product_id: int | None = None, warehouse_id: int | None = None,
-                partner_id: int | None = None) -> str:
-    """The account code ``role`` posts to for this product / warehouse / partner in the actor's company."""
+                partner_id: int | None = None, partner_kind: str | None = None) -> str:
+    """The account code ``role`` posts to for this product / warehouse / partner in the actor's company: the
+    most specific rule of 科目设置, else the default of the company's accounting standard."""
+    from erp_core.costing.rules import rule_for
     from erp_core.finance.close_services import standard_of
 
     if role not in ROLES:
         raise KeyError(f"unknown posting account role {role!r}")
     company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
-    return default_account(standard_of(ctx.session, company_id), role)
+    rule = rule_for(ctx.session, company_id, role, product_id=product_id, warehouse_id=warehouse_id,
+                    partner_id=partner_id, partner_kind=partner_kind)
+    if rule is not None:
+        return rule.account_code
+    standards = ctx.session.info.setdefault("costing.standard", {})  # read once per unit of work
+    if company_id not in standards:
+        standards[company_id] = standard_of(ctx.session, company_id)
+    return default_account(standards[company_id], role)

@@ -313,6 +313,9 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
         result = post_stock_moves(ctx, moves=spec.moves, posting_key=key, move_date=spec.posting_date,
                                   source_type=t.code, source_id=doc.id, source_ref=doc.number)
         doc.stock_posting_id = result.posting_id
+        from erp_core.costing.recompute import after_stock_posting  # backdated: later issues' costs, now
+
+        after_stock_posting(ctx, result, move_date=spec.posting_date)
     if spec.voucher_lines:
         doc.voucher_id = _write_voucher(ctx, t, doc, spec, spec.voucher_lines, key=key,
                                         reverses_id=reverses_voucher)

@@ -421,6 +421,12 @@ def close_period(ctx: Context, *, period: str) -> CloseResult:
     if gaps:
         problems.append(ValidationError("error.finance_close.gaps", field="field.finance_close.period",
                                         numbers=", ".join(gaps[:20]), period=period))
+    from erp_core.costing.run_services import costing_state  # 成本计算 first, when the period moved stock
+
+    cost = costing_state(s, cid, period)
+    if not cost.ok:
+        problems.append(ValidationError("error.costing.close_stale" if cost.stale else "error.costing.close_missing",
+                                        field="field.finance_close.period", period=period))
     if problems:
         raise ValidationErrors(problems)
     ids = _generate(ctx, period)

@@ -1,16 +1,21 @@
 """Cost of goods going out — THE interface every posting function that issues stock uses (出库成本):
 
-    issue_unit_cost(ctx, product_id=, warehouse_id=, on=) -> Decimal     # unit cost, 6 decimals, >= 0
+    issue_unit_cost(ctx, product_id=, warehouse_id=, on=, quantity=None) -> Decimal  # 6 decimals, >= 0
     on_hand(ctx, product_id=, warehouse_id=, on=) -> (quantity, amount)  # from the append-only stock ledger
 
 A posting function values each outbound line with issue_unit_cost, puts that unit cost on the stock move and
 builds the voucher from the same amounts (inventory.posting.move_amount), so the stock ledger and the voucher
 agree to the fen. Call it inside the posting transaction, after the document is locked.
 
-This first version is the moving weighted average (移动加权平均) of the product in the warehouse up to and
-including ``on``: value on hand / quantity on hand; with nothing on hand, the cost of the last inbound move, else
-0. The costing work of the purchasing/inventory issue (FIFO, month-end weighted average, recomputation after a
-backdated document) replaces the body behind this signature.
+The answer follows the product's costing method (Product.costing_method, erp_core/costing/engine.py):
+- moving_average (移动加权平均): value on hand / quantity on hand up to and including ``on``; with nothing on
+  hand, the cost of the last inbound move, else 0;
+- monthly_average (月末一次加权平均): the same moving average, a PROVISIONAL cost: the month-end costing run
+  (erp_core/costing/run_services.py) revalues the period's issues at the period's weighted average;
+- fifo (先进先出): the cost of taking ``quantity`` from the oldest layers (value taken / quantity); without a
+  quantity, the unit cost of the oldest layer. Pass the quantity issued.
+A posting dated before later moves of the same product and warehouse triggers the recomputation of the later
+issues (erp_core/costing/recompute.py, called by the document kernel after the stock moves are posted).
 """
 
 from __future__ import annotations
@@ -39,8 +44,15 @@ def on_hand(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date) -> tup
     return Decimal(q), Decimal(a)
 
 
-def issue_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date) -> Decimal:
-    """Unit cost at which ``product_id`` leaves ``warehouse_id`` on ``on`` (moving weighted average)."""
+def issue_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date,
+                    quantity: Decimal | None = None) -> Decimal:
+    """Unit cost at which ``product_id`` leaves ``warehouse_id`` on ``on`` under the product's costing method
+    (``quantity``: how much leaves, used by FIFO; a signed quantity is taken by its size)."""
+    from erp_core.costing.loader import methods_of
+
+    method = methods_of(ctx.session, [product_id]).get(product_id, "moving_average")
+    if method == "fifo":
+        return _fifo_unit_cost(ctx, product_id=product_id, warehouse_id=warehouse_id, on=on, quantity=quantity)
     quantity, amount = on_hand(ctx, product_id=product_id, warehouse_id=warehouse_id, on=on)
     if quantity > 0:
         return max(amount / quantity, Decimal(0)).quantize(UNIT, rounding=ROUND_HALF_UP)
@@ -51,3 +63,20 @@ def issue_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date
             StockMove.move_type.in_(INBOUND)).order_by(StockMove.move_date.desc(), StockMove.move_seq.desc())
         .limit(1)).scalar_one_or_none()
     return Decimal(last or 0).quantize(UNIT)
+
+
+def _fifo_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date,
+                    quantity: Decimal | None) -> Decimal:
+    from erp_core.costing.engine import fifo
+    from erp_core.costing.loader import load_moves
+
+    moves = load_moves(ctx.session, _company(ctx), [(product_id, warehouse_id)], upto=on).get(
+        (product_id, warehouse_id), [])
+    _, layers = fifo(moves)
+    q = abs(Decimal(quantity)) if quantity else Decimal(0)
+    if q == 0:
+        head = next((lay for lay in layers.layers if lay[0] > 0), None)
+        if head is None:
+            return Decimal(layers.last_in).quantize(UNIT, rounding=ROUND_HALF_UP)
+        return max(head[1] / head[0], Decimal(0)).quantize(UNIT, rounding=ROUND_HALF_UP)
+    return max(layers.peek(q) / q, Decimal(0)).quantize(UNIT, rounding=ROUND_HALF_UP)

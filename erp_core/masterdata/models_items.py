@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from erp_core.db.base import Base, Versioned, utc_column
 from erp_core.db.types import Quantity
 
-COSTING_METHODS = ("moving_average", "fifo")  # 移动加权平均 / 先进先出
+COSTING_METHODS = ("moving_average", "fifo", "monthly_average")  # 移动加权平均 / 先进先出 / 月末一次加权平均
 PRODUCT_KINDS = ("product", "service")  # 商品 / 服务
 
 

@@ -508,7 +508,9 @@ PRODUCT = Kind(
         Col("tax_rate", "field.masterdata.tax_rate", parsers.text(20), attr="tax_rate_code", aliases=("税率",)),
         Col("costing_method", "field.masterdata.costing_method", parsers.choice(
             {"moving_average": "moving_average", "移动加权平均": "moving_average", "移动平均": "moving_average",
-             "moving average": "moving_average", "fifo": "fifo", "先进先出": "fifo"}), aliases=("计价方法",)),
+             "moving average": "moving_average", "fifo": "fifo", "先进先出": "fifo",
+             "monthly_average": "monthly_average", "月末一次加权平均": "monthly_average",
+             "全月一次加权平均": "monthly_average", "月末加权平均": "monthly_average"}), aliases=("计价方法",)),
         Col("reorder_point", "field.masterdata.reorder_point", parsers.quantity()),
         Col("reorder_quantity", "field.masterdata.reorder_quantity", parsers.quantity()),
         Col("barcode", "field.masterdata.barcode", parsers.text(64), aliases=("条码",)),

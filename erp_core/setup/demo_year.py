@@ -27,6 +27,7 @@ from sqlalchemy import select
 from erp_core.db.uow import Database
 from erp_core.finance.close_services import close_period, movement
 from erp_core.setup.demo_payments import pay_supplier
+from erp_core.setup.demo_cost import cost_period
 from erp_core.finance.voucher_services import create_voucher, review_voucher
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import utcnow
@@ -378,6 +379,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         prev = _month(books, db, company_id, rng, summary, y, m, first=i == 0, last_day=last_day, prev=prev,
                       deps=deps)
         if not current:
+            cost_period(db, accountant, _period(y, m))  # 成本计算 before closing, when the month moved stock
             close_period(db, accountant, period=_period(y, m))
             summary.closed.append(_period(y, m))
         if progress:

@@ -2,7 +2,7 @@
 the approval of major changes: change_setting, change_request (pending changes), supplier_bank_account.
 
 Revision ID: 0018_health_help
-Revises: 0014_settlement
+Revises: 0016
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0018_health_help"
-down_revision = "0014_settlement"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
