@@ -251,7 +251,7 @@ def _database_part(db: Database, store: ChunkStore, work: Path) -> tuple[dict, d
         return {**part, "format": "postgresql-sql"}, figs, schema
     # MariaDB: figures before and after the dump; equal means no write happened in between, so they are the
     # dump's. Otherwise the dump is taken again (a busy moment passes), and marked approximate at worst.
-    for attempt in range(3):
+    for _attempt in range(3):
         with db.engine.connect() as conn:
             before, schema = figures.collect(conn), _schema_of(conn)
         with snapshot.dump_stream(url) as (proc, _):

@@ -162,8 +162,9 @@ def drop_database(url: str) -> None:
 
 
 def is_empty(url: str) -> bool:
-    from erp_core.db.engine import make_engine
     from sqlalchemy import inspect
+
+    from erp_core.db.engine import make_engine
 
     if backend_of(url) == "sqlite" and not sqlite_path(url).exists():
         return True
