@@ -11,7 +11,7 @@ Layout of the backup folder::
 
 A full backup starts a new chain and writes every chunk; an incremental writes only the chunks its chain does
 not have yet. A backup becomes visible only when its folder is renamed from ``.partial-<id>`` to ``<id>``
-after every chunk and the manifest are on disk (fsynced): killing the process at any moment leaves either no
+after every chunk and the manifest are on disk (synced): killing the process at any moment leaves either no
 backup or a whole one. Retention keeps the newest ``keep_full`` chains and deletes older chains whole."""
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def _database_part(db: Database, store: ChunkStore, work: Path) -> tuple[dict, d
         with db.engine.connect() as conn:
             before, schema = figures.collect(conn), _schema_of(conn)
         with snapshot.dump_stream(url) as (proc, _):
-            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout, mask=0))
+            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout, min_size=8 * 1024, mask=0))
             snapshot.finish(proc, "mariadb-dump")
         with db.engine.connect() as conn:
             after = figures.collect(conn)
@@ -300,11 +300,12 @@ def make_backup(db: Database, *, kind: str = "incremental", opts: Options | None
         files_part = _files_part(opts, store, partial)
         manifest = {
             "format": FORMAT, "id": backup_id, "kind": actual_kind, "chain": chain,
-            "created_at": now.isoformat(timespec="seconds"), "backend": db.backend, "schema": schema,
+            "created_at": now.isoformat(timespec="microseconds"), "backend": db.backend, "schema": schema,
             "app_version": _app_version(), "host": socket.gethostname(), "encrypted": store.keys is not None,
             "parts": {"database": db_part, "files": files_part}, "figures": figs,
             "stored": store.written, "duration_s": round(time.monotonic() - started, 3),
         }
+        store.flush()
         raw = json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode()
         _write_durably(partial / "manifest.json", raw)
         _write_durably(partial / "manifest.sha256", hashlib.sha256(raw).hexdigest().encode())

@@ -15,8 +15,8 @@ associated data when a passphrase is set (key from scrypt; chunk ids are then HM
 from it, so ids reveal nothing about the content). Reading a chunk re-derives its id from the plain data: any
 flipped bit, truncation or swapped file is detected and refused.
 
-Chunk files are written to a temporary name, fsynced and renamed into place: a chunk that exists is whole,
-whatever killed the process that wrote it."""
+Chunk files are written to a temporary name and renamed into place: a chunk that exists is whole, whatever
+killed the process that wrote it; the file system is synced once before the manifest naming them is written."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from erp_core.kernel.errors import DomainError
 
-BLOCK = 256 * 1024  # SQLite: 64 pages of 4 KiB
+BLOCK = 64 * 1024  # SQLite: 16 pages of 4 KiB
 MIN_CHUNK, MAX_CHUNK, LINE_MASK = 64 * 1024, 4 * 1024 * 1024, 0x3FF
 
 
@@ -105,11 +105,15 @@ class ChunkStore:
         tmp = target.with_name(f".{cid}.{os.getpid()}.{secrets.token_hex(4)}")
         with open(tmp, "wb") as f:
             f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        os.replace(tmp, target)  # whole or absent, whatever kills this process; made durable by flush()
         self.written += len(blob)
         return cid
+
+    def flush(self) -> None:
+        """Make every chunk written so far durable (one sync of the file system instead of one per chunk);
+        called before the manifest that refers to them is written."""
+        if self.written:
+            os.sync()
 
     def get(self, cid: str, backup_id: str) -> bytes:
         try:

@@ -101,7 +101,7 @@ def dump_stream(url: str) -> Iterator[tuple[subprocess.Popen, object]]:
         args, env = _maria_args(u)
         proc = subprocess.Popen(
             [require_tool("mariadb-dump"), *args, "--single-transaction", "--routines", "--triggers",
-             "--hex-blob", "--skip-comments", "--skip-dump-date", u.database or ""],
+             "--hex-blob", "--skip-comments", "--skip-dump-date", "--net-buffer-length=131072", u.database or ""],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         yield proc, None
     else:
@@ -112,6 +112,27 @@ def finish(proc: subprocess.Popen, tool: str) -> None:
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.wait() != 0:
         raise DomainError("error.ops.tool_failed", tool=tool, detail=err.strip()[-500:])
+
+
+def _admin_engine(url: str):
+    backend = backend_of(url)
+    admin_url = make_url(url).set(database="postgres" if backend == "postgresql" else "")
+    if backend == "postgresql" and admin_url.drivername == "postgresql":
+        admin_url = admin_url.set(drivername="postgresql+psycopg")
+    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+
+def database_exists(url: str) -> bool:
+    name = make_url(url).database
+    engine = _admin_engine(url)
+    try:
+        with engine.connect() as c:
+            if backend_of(url) == "postgresql":
+                return c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is not None
+            return c.execute(text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :n"),
+                             {"n": name}).first() is not None
+    finally:
+        engine.dispose()
 
 
 def ensure_database(url: str) -> None:
@@ -167,6 +188,8 @@ def is_empty(url: str) -> bool:
     from erp_core.db.engine import make_engine
 
     if backend_of(url) == "sqlite" and not sqlite_path(url).exists():
+        return True
+    if backend_of(url) != "sqlite" and not database_exists(url):
         return True
     engine = make_engine(url)
     try:
