@@ -200,6 +200,7 @@ def run_job(db: Database, name: str, owner: str, now: dt.datetime) -> JobRun:
                 if row.next_run_at is None or retry < row.next_run_at:
                     row.next_run_at = retry
         uow.commit()
+        uow.session.refresh(run)
         uow.session.expunge(run)
     return run
 
