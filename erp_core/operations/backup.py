@@ -40,7 +40,6 @@ from erp_core.operations import chunks, figures, opsconfig, snapshot
 from erp_core.operations.chunks import ChunkStore, CorruptBackup, Keys
 
 FORMAT = 1
-EXCLUDED_FILES = ("analytics", "backups", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -190,22 +189,23 @@ def list_backups(root: Path) -> list[BackupInfo]:
 
 # ----------------------------------------------------------------------------------------------- writing
 
+# What the app keeps in its data folder besides the database (analytics copies are rebuilt from the database).
+# Named, not globbed: the data folder may be shared with other things (tests use the system's temp folder).
+APP_FILES = ("secret.key", "uploads", "attachments", "audit-archive")
+
+
 def _files_to_back_up(opts: Options) -> list[tuple[Path, str]]:
-    """The files the app keeps besides the database: data/ (secret key, uploads, archives) without the backup
-    folder, the analytics copies (rebuilt from the database) and SQLite database files; and the config file."""
+    """The files the app keeps besides the database (the secret key, uploads and attachments, audit archive
+    files) and the config file."""
     out: list[tuple[Path, str]] = []
     data = opts.data_dir
     root = opts.root.resolve()
-    if data and data.exists():
-        for p in sorted(data.rglob("*")):
-            rel = p.relative_to(data)
-            if not p.is_file() or rel.parts[0] in EXCLUDED_FILES:
-                continue
-            if root == p.resolve() or root in p.resolve().parents:
-                continue
-            if p.name.endswith((".db", ".db-wal", ".db-shm", ".duckdb", ".duckdb.wal")) or p.name.startswith("."):
-                continue
-            out.append((p, f"data/{rel.as_posix()}"))
+    for name in APP_FILES if data else ():
+        top = data / name
+        found = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
+        for p in found:
+            if p.is_file() and not p.is_symlink() and root not in p.resolve().parents:
+                out.append((p, f"data/{p.relative_to(data).as_posix()}"))
     cfg = opts.config_path or (PROJECT_ROOT / "config.toml")
     if cfg.exists():
         out.append((cfg, "config/config.toml"))

@@ -18,7 +18,7 @@ from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import DomainError
 from erp_core.security import audit
 from erp_core.security.catalog import declare
-from erp_core.usecase import USE_CASES, _deny, _live_check
+from erp_core.usecase import USE_CASES, Context, _deny, _live_check
 
 
 def operation(permission: str, *, zh: str, en: str, entity: str) -> Callable:
@@ -34,7 +34,8 @@ def operation(permission: str, *, zh: str, en: str, entity: str) -> Callable:
             with db.uow(readonly=True) as uow:
                 _live_check(db, uow.session, actor, permission)
             try:
-                result = fn(db, actor, **kwargs)
+                # ctx.session is None: the work opens its own connections (see the module docstring)
+                result = fn(Context(None, actor, permission, db, company_id=actor.company_id), **kwargs)  # type: ignore[arg-type]
             except DomainError as exc:
                 _record(db, actor, permission, entity, None, kwargs, {"error": exc.message_id}, "failed")
                 raise

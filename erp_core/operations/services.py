@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from erp_core.config import redact_url
 from erp_core.db.uow import Database
-from erp_core.kernel.actor import Actor
 from erp_core.kernel.errors import DomainError, ValidationError, raise_if
 from erp_core.operations import backup as bk
 from erp_core.operations import opsconfig, scheduler
@@ -24,29 +23,31 @@ from erp_core.usecase import Context, use_case
 
 
 @operation("admin.backup.create", zh="创建备份", en="Create a backup", entity="backup")
-def create_backup(db: Database, actor: Actor, *, kind: str = "incremental") -> dict:
+def create_backup(ctx: Context, *, kind: str = "incremental") -> dict:
     """Take a backup now (full, or incremental on the newest full); returns {"id", "kind", "stored"}."""
     if kind not in ("full", "incremental"):
         raise ValidationError("error.ops.backup.kind", field="field.ops.kind", kind=kind)
-    m = bk.make_backup(db, kind=kind)
+    m = bk.make_backup(ctx.db, kind=kind)
     return {"id": m["id"], "kind": m["kind"], "stored": m["stored"]}
 
 
 @operation("admin.backup.verify", zh="验证备份", en="Verify a backup", entity="backup")
-def verify_backup(db: Database, actor: Actor, *, backup_id: str) -> dict:
+def verify_backup(ctx: Context, *, backup_id: str) -> dict:
     """Restore into a scratch database and check it (integrity checks, figures); recorded beside the backup."""
+    db = ctx.db
     with db.uow(readonly=True) as uow:
         scratch = opsconfig.read_all(uow.session)["scratch_url"] or None
     return {"id": backup_id, **rs.verify(db, backup_id, scratch_base=scratch).as_dict()}
 
 
 @operation("admin.backup.restore", zh="恢复备份", en="Restore a backup", entity="backup")
-def restore_backup(db: Database, actor: Actor, *, backup_id: str, to_url: str, files_dir: str = "",
+def restore_backup(ctx: Context, *, backup_id: str, to_url: str, files_dir: str = "",
                    confirm_live: bool = False) -> dict:
     """Restore into the database ``to_url``. A new (empty) database: loaded, then checked like a verification.
     The live database itself: refused unless ``confirm_live``, and then a fresh backup of it is taken first."""
     if not to_url.strip():
         raise ValidationError("error.required", field="field.ops.to_url")
+    db = ctx.db
     opts = bk.options_for(db)
     live = db.engine.url.render_as_string(hide_password=False)
     if rs.same_database(to_url, live):
@@ -60,11 +61,12 @@ def restore_backup(db: Database, actor: Actor, *, backup_id: str, to_url: str, f
 
 
 @operation("admin.upgrade.run", zh="升级系统", en="Upgrade the system", entity="upgrade")
-def run_upgrade(db: Database, actor: Actor, *, dry_run: bool = True) -> dict:
+def run_upgrade(ctx: Context, *, dry_run: bool = True) -> dict:
     """Backup, dry run on a copy, maintenance mode, migrate, checks, rollback on failure (upgrade.py)."""
+    db = ctx.db
     with db.uow(readonly=True) as uow:
         scratch = opsconfig.read_all(uow.session)["scratch_url"] or None
-    result = up.run_upgrade(db, who=actor.username or "system", dry_run=dry_run, scratch_base=scratch)
+    result = up.run_upgrade(db, who=ctx.actor.username or "system", dry_run=dry_run, scratch_base=scratch)
     return {"id": result["log_id"], **result}
 
 

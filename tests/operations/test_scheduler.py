@@ -143,11 +143,11 @@ def test_the_built_in_jobs_are_registered_with_defaults():
 
 
 def test_scheduled_backup_and_verification_jobs(ops_db, opts, registry):
+    import importlib
+
     from erp_core.operations import backup as bk
     from erp_core.operations import jobs  # noqa: F401
     from tests.operations.conftest import populate
-
-    import importlib
 
     importlib.reload(jobs)  # re-register into the emptied registry
     populate(ops_db)
