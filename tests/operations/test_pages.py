@@ -93,3 +93,21 @@ def test_a_salesperson_cannot_open_the_pages(login_as):  # noqa: F811
     for file in ("pages/admin/backups.py", "pages/admin/upgrades.py"):
         with pytest.raises(ValueError, match="Known pages"):  # not in the navigation app.py built
             at.switch_page(file)
+
+
+def test_home_alerts_administrators_of_a_failed_verification_and_everyone_of_maintenance(admin_app, ui_db,  # noqa: F811
+                                                                                          monkeypatch):
+    import json
+
+    from erp_core.operations import maintenance, opsconfig
+
+    with ui_db.uow() as uow:
+        opsconfig.write(uow.session, "last_verification", json.dumps(
+            {"ok": False, "backup": "20260101-000000-full-abcd", "problems": ["rows company: 1 != 0"]}))
+        uow.commit()
+    at = admin_app.run()
+    assert "备份恢复验证失败（20260101-000000-full-abcd）" in texts(at)
+    # the notice, without the real flag file: the app's data folder is the checkout's, shared with other tests
+    monkeypatch.setattr(maintenance, "active", lambda settings: {"from": "0012", "to": "0017"})
+    at = at.run()
+    assert "系统正在升级（0012 → 0017）" in texts(at)
