@@ -325,17 +325,18 @@ def _app_version() -> str:
 
 
 def _current_chain(root: Path, passphrase: str | None) -> str | None:
+    """The chain an incremental continues: the newest good backup's, if it was made with the same passphrase
+    (or none); otherwise None, and the incremental becomes a full backup starting a new chain."""
     for b in list_backups(root):
         if b.kind == "?":
             continue
         if b.encrypted != bool(passphrase):
-            return None  # encryption switched on or off: begin a new chain
+            return None  # encryption switched on or off
         try:
-            _chain_keys(root, b.chain, passphrase)
-            if b.encrypted:  # a wrong (changed) passphrase must not mix keys in one chain
-                store = store_for(root, b.chain, passphrase)
-                m = load_manifest(root, b.id)
-                store.get(m["parts"]["files"]["chunks"][0], b.id) if m["parts"]["files"]["chunks"] else None
+            store = store_for(root, b.chain, passphrase)
+            first = load_manifest(root, b.id)["parts"]["database"]["chunks"][:1]
+            for cid in first:  # a changed passphrase cannot read the chain: keys must not mix in one chain
+                store.get(cid, b.id)
         except DomainError:
             return None
         return b.chain

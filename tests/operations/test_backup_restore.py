@@ -116,6 +116,11 @@ def test_encrypted_backups_need_the_passphrase(ops_db, tmp_path, target_url, mon
     url = target_url()
     rs.restore(opts, manifest["id"], url)
     assert rs.check_restored(url, manifest) == []
+    # the same passphrase continues the chain; another one (or none) starts a new chain
+    assert bk.make_backup(ops_db, kind="incremental", opts=opts)["chain"] == manifest["id"]
+    other = bk.Options(root=opts.root, passphrase="another", data_dir=opts.data_dir)
+    assert bk.make_backup(ops_db, kind="incremental", opts=other)["kind"] == "full"
+    assert bk.make_backup(ops_db, kind="incremental", opts=bk.Options(root=opts.root))["encrypted"] is False
 
 
 def test_the_apps_files_are_backed_up_and_extracted(ops_db, opts, tmp_path):
