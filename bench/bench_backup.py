@@ -46,6 +46,7 @@ def _append_one_percent(path: Path) -> int:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--vouchers", type=int, default=1_000_000)
     ap.add_argument("--lines", type=int, default=10)
@@ -91,13 +92,17 @@ def main() -> None:
         t = time.perf_counter()
         result = rs.verify(db, inc["id"], opts=opts)
         t_verify = time.perf_counter() - t
-        print(f"restore + verification of the incremental: {t_verify:.2f} s, "
-              f"{'OK' if result.ok else 'FAILED: ' + '; '.join(result.problems)}")
+        figures_differ = [p for p in result.problems if p.startswith(("rows ", "trial_balance", "stock_on_hand"))]
+        print(f"restore + verification of the incremental: {t_verify:.2f} s; figures "
+              f"{'DIFFER: ' + '; '.join(figures_differ[:3]) if figures_differ else 'equal the recorded ones'}; "
+              f"{len(result.problems) - len(figures_differ)} problem(s) from the integrity checks"
+              + (f" (first: {result.problems[len(figures_differ)]})" if len(result.problems) > len(figures_differ)
+                 else ""))
         db.dispose()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"load average: {os.getloadavg()[0]:.2f}")
+    print(f"load average: {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ class ChunkStore:
     def __init__(self, root: Path, keys: Keys | None = None, level: int = 1) -> None:
         self.root, self.keys, self.level = root, keys, level
         self.written = 0  # bytes written by this instance (new chunks only)
+        self._lock = threading.Lock()
 
     def chunk_id(self, data: bytes) -> str:
         if self.keys:
@@ -106,7 +108,8 @@ class ChunkStore:
         with open(tmp, "wb") as f:
             f.write(blob)
         os.replace(tmp, target)  # whole or absent, whatever kills this process; made durable by flush()
-        self.written += len(blob)
+        with self._lock:
+            self.written += len(blob)
         return cid
 
     def flush(self) -> None:
@@ -144,15 +147,26 @@ class ChunkStore:
         return data
 
 
-def store_stream(store: ChunkStore, pieces: Iterable[bytes]) -> dict:
-    """Store a stream of chunks; returns the part's description (chunk list, size, sha256 of the whole)."""
+def store_stream(store: ChunkStore, pieces: Iterable[bytes], workers: int = 2) -> dict:
+    """Store a stream of chunks; returns the part's description (chunk list, size, sha256 of the whole).
+    Compression and writing run on ``workers`` threads (zlib and file writes release the GIL), at most a few
+    chunks ahead of the reader, in order."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
     whole = hashlib.sha256()
     ids: list[str] = []
     size = 0
-    for data in pieces:
-        whole.update(data)
-        size += len(data)
-        ids.append(store.put(data))
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for data in pieces:
+            whole.update(data)
+            size += len(data)
+            pending.append(pool.submit(store.put, data))
+            while len(pending) > workers * 4:
+                ids.append(pending.popleft().result())
+        while pending:
+            ids.append(pending.popleft().result())
     return {"chunks": ids, "size": size, "sha256": whole.hexdigest()}
 
 

@@ -30,6 +30,8 @@ from erp_core.operations import backup as bk
 from erp_core.operations import chunks, figures, snapshot
 from erp_core.operations.chunks import CorruptBackup
 
+MAX_PROBLEMS = 50  # problems kept in a verification record (the first ones name the kind of damage)
+
 
 @dataclass
 class Verification:
@@ -143,7 +145,8 @@ def check_restored(url: str, manifest: dict) -> list[str]:
     diff = figures.compare(recorded, actual)
     if recorded.get("approximate"):
         diff = [d for d in diff if not d.startswith("rows ")]
-    return problems + diff
+    found = diff + problems  # the comparison first: it says whether the restore reproduced the backup
+    return found[:MAX_PROBLEMS] + ([f"... {len(found) - MAX_PROBLEMS} more"] if len(found) > MAX_PROBLEMS else [])
 
 
 def scratch_url(db: Database, base: str | None, opts: bk.Options) -> str:

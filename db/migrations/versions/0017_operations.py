@@ -66,6 +66,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("ops_upgrade_log")
     op.drop_table("ops_setting")
-    op.drop_index(op.f("ix_ops_job_run_job"), table_name="ops_job_run")
-    op.drop_table("ops_job_run")
+    op.drop_table("ops_job_run")  # its index goes with it (MariaDB refuses to drop an index a foreign key uses)
     op.drop_table("ops_job")
