@@ -8,9 +8,9 @@ source scripts/bootstrap.sh
 bootstrap requirements.lock
 erp migrate
 if [ "${ERP_SCHEDULER:-1}" != "0" ]; then
-  # Its parent is this process, which becomes the web server below (exec keeps the PID): the scheduler stops
-  # when the server does. Its output goes to data/scheduler.log.
+  # This process becomes the web server below (exec keeps the PID): the scheduler stops when the server does.
+  # Its output goes to data/scheduler.log.
   mkdir -p data
-  erp scheduler --exit-with-parent >>data/scheduler.log 2>&1 &
+  erp scheduler --parent-pid $$ >>data/scheduler.log 2>&1 &
 fi
 exec erp serve "$@"

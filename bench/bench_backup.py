@@ -32,10 +32,11 @@ if str(ROOT) not in sys.path:
 def _append_one_percent(path: Path) -> int:
     con = sqlite3.connect(path)
     try:
-        total, max_id, max_seq = con.execute("SELECT COUNT(*), MAX(id), MAX(posting_seq) FROM gl_line").fetchone()
+        total, max_id = con.execute("SELECT COUNT(*), MAX(id) FROM gl_line").fetchone()
         n = max(1, total // 100)
         cols = [r[1] for r in con.execute("PRAGMA table_info(gl_line)")]
-        select = ", ".join(f"id + {max_id}" if c == "id" else f"posting_seq + {max_seq}" if c == "posting_seq"
+        # the newest n lines again, numbered on from the newest: ids and posting sequence stay gap-free
+        select = ", ".join(f"id + {n}" if c == "id" else f"posting_seq + {n}" if c == "posting_seq"
                            else c for c in cols)
         con.execute(f"INSERT INTO gl_line ({', '.join(cols)}) SELECT {select} FROM gl_line "
                     f"WHERE id > {max_id - n}")

@@ -124,11 +124,12 @@ def verify_cmd(state: CliState, backup_id: str | None) -> None:
 @main.command("scheduler")
 @click.option("--once", is_flag=True, help="Run what is due now, then exit (for cron or tests).")
 @click.option("--poll", default=30.0, show_default=True, help="Seconds between passes.")
-@click.option("--exit-with-parent", is_flag=True, help="Stop when the process that started it ends "
-                                                        "(./start.sh: the scheduler lives as long as the server).")
+@click.option("--parent-pid", type=int, default=None,
+              help="Stop when this process ends (./start.sh passes the server's PID: the scheduler lives as long "
+                   "as the server).")
 @pass_state
 @handles_errors
-def scheduler_cmd(state: CliState, once: bool, poll: float, exit_with_parent: bool) -> None:
+def scheduler_cmd(state: CliState, once: bool, poll: float, parent_pid: int | None) -> None:
     """Run the scheduled jobs (backups, restore verification, integrity checks, ...) on their schedules."""
     from erp_core.operations import scheduler
 
@@ -140,7 +141,7 @@ def scheduler_cmd(state: CliState, once: bool, poll: float, exit_with_parent: bo
             for r in scheduler.run_due(db):
                 click.echo(f"{r.job}: {r.outcome} {r.message.splitlines()[0] if r.message else ''}")
             return
-        scheduler.serve(db, poll_seconds=poll, exit_with_parent=exit_with_parent,
+        scheduler.serve(db, poll_seconds=poll, parent_pid=parent_pid,
                         log=lambda s: click.echo(s, err=True))
     finally:
         db.dispose()

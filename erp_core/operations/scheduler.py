@@ -216,14 +216,24 @@ def run_due(db: Database, *, owner: str | None = None, now: dt.datetime | None =
     return runs
 
 
-def serve(db: Database, *, poll_seconds: float = 30.0, exit_with_parent: bool = False,
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def serve(db: Database, *, poll_seconds: float = 30.0, parent_pid: int | None = None,
           stop: Callable[[], bool] = lambda: False, log: Callable[[str], None] = print) -> None:
-    """The scheduler's loop: sync the jobs, run what is due, sleep; until ``stop()`` or the parent exits."""
+    """The scheduler's loop: sync the jobs, run what is due, sleep; until ``stop()`` or, with ``parent_pid``,
+    until that process (the web server ./start.sh became) has ended."""
     load_jobs()
-    parent = os.getppid()
     sync_jobs(db)
     log(f"scheduler {runner_name()}: {len(JOBS)} jobs")
-    while not stop():
+    while not stop() and (parent_pid is None or _alive(parent_pid)):
         try:
             for r in run_due(db):
                 log(f"{r.started_at:%Y-%m-%d %H:%M:%S} {r.job}: {r.outcome} {r.message.splitlines()[0] if r.message else ''}")
@@ -231,6 +241,7 @@ def serve(db: Database, *, poll_seconds: float = 30.0, exit_with_parent: bool = 
             log(f"scheduler: {type(exc).__name__}: {exc}")
         deadline = time.monotonic() + poll_seconds
         while time.monotonic() < deadline and not stop():
-            if exit_with_parent and os.getppid() != parent:
+            if parent_pid is not None and not _alive(parent_pid):
+                log(f"scheduler {runner_name()}: the server ({parent_pid}) has stopped; stopping")
                 return
             time.sleep(min(1.0, poll_seconds))

@@ -75,23 +75,13 @@ class _Steps:
 
 def _checks(url: str, settings: Settings, head: str) -> list[str]:
     """Integrity checks of the database at ``url`` (schema compared with ``head``, not with the code's)."""
-    import erp_core.security.catalog as catalog
-    from erp_core.checks import CHECKS
-
-    catalog.load_all()
     engine = make_engine(url)
     try:
-        db = Database(engine, Settings(database_url=url, data_dir=settings.data_dir, time_zone=settings.time_zone))
-        problems = []
         cur = current_revision(engine)
-        if cur != head:
-            problems.append(f"schema at {cur}, expected {head}")
-        for name, fn in CHECKS.items():
-            if name != "schema_current":
-                problems += [f"{name}: {p.render('en')}" for p in fn(db)]
-        return problems
     finally:
         engine.dispose()
+    problems = [] if cur == head else [f"schema at {cur}, expected {head}"]
+    return problems + rs.run_checks_on(url, time_zone=settings.time_zone, skip=("schema_current",))
 
 
 def _smoke(url: str, recorded: dict) -> list[str]:

@@ -163,3 +163,16 @@ def test_scheduled_backup_and_verification_jobs(ops_db, opts, registry):
     assert runs["system.check"].outcome == "ok", runs["system.check"].message
     [b] = bk.list_backups(opts.root)
     assert b.kind == "full" and b.verification["ok"] is True  # the first backup of a chain is a full one
+
+
+def test_the_scheduler_loop_stops_when_the_server_process_ends(ops_db, registry):
+    """./start.sh starts `erp scheduler --parent-pid <server>`: the loop ends when that process has ended."""
+    import threading
+
+    server = subprocess.Popen(["sleep", "2"])
+    threading.Thread(target=server.wait, daemon=True).start()  # reaped, as init would reap the server
+    lines: list[str] = []
+    started = time.monotonic()
+    scheduler.serve(ops_db, poll_seconds=0.2, parent_pid=server.pid, log=lines.append)
+    assert server.poll() is not None and time.monotonic() - started < 30
+    assert lines and "jobs" in lines[0]
