@@ -255,7 +255,7 @@ def _database_part(db: Database, store: ChunkStore, work: Path) -> tuple[dict, d
         with db.engine.connect() as conn:
             before, schema = figures.collect(conn), _schema_of(conn)
         with snapshot.dump_stream(url) as (proc, _):
-            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout, min_size=8 * 1024, mask=0))
+            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout))
             snapshot.finish(proc, "mariadb-dump")
         with db.engine.connect() as conn:
             after = figures.collect(conn)

@@ -6,7 +6,7 @@ A later backup of a database that changed by 1 % writes only the chunks that cha
 
 - SQLite snapshot files are cut in fixed, page-aligned blocks (the online backup API keeps pages where they are,
   so an unchanged page lands in an unchanged block, as in SQLite's own sqlite3_rsync);
-- SQL dumps are cut at line ends (a row per line for PostgreSQL's COPY, an INSERT per line for MariaDB) where
+- SQL dumps are cut at line ends (a row per line in PostgreSQL's COPY and in MariaDB's INSERTs) where
   the line's CRC32 matches a mask, between a minimum and a maximum size, so an inserted line moves no boundary
   but its own.
 

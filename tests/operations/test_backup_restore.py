@@ -15,8 +15,25 @@ from erp_core.operations.chunks import CorruptBackup
 from tests.operations.conftest import add_customers, populate, table_rows, url_of
 
 
+def _bulk_rows(db, n: int = 20000) -> None:
+    """Enough incompressible rows that the few chunks a small change touches are a small part of the backup."""
+    import datetime as dt
+    import secrets
+
+    from erp_core.operations.models import JobRun, ScheduledJob
+
+    with db.uow() as uow:
+        uow.session.add(ScheduledJob(name="test.bulk", schedule="hourly", enabled=False))
+        uow.session.flush()
+        uow.session.execute(JobRun.__table__.insert(), [
+            {"job": "test.bulk", "runner": "bench", "started_at": dt.datetime(2026, 1, 1), "outcome": "ok",
+             "message": secrets.token_hex(100)} for _ in range(n)])
+        uow.commit()
+
+
 def test_full_and_incremental_chain_restores_to_each_point(ops_db, opts, target_url):
     company = populate(ops_db, year=True)
+    _bulk_rows(ops_db)
     points = []
     for step in range(3):
         kind = "full" if step == 0 else "incremental"
