@@ -18,6 +18,7 @@ from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale,
 from ui.denied import denied_pages
 from ui.i18n import tr
 from ui.nav import PageSpec, pages_for
+from ui.operations_notices import maintenance_notice
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
 from ui.safe import error_md, md_escape
 from ui.widgets import keep_choices_across_language_switch, localize_streamlit_defaults
@@ -216,6 +217,7 @@ def main() -> None:
             st.switch_page(landing_page)
     _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]))
     _fold_sidebar_on_phones()
+    maintenance_notice()  # an upgrade is running: users see it on every page (erp_core/operations)
     current.run()
 
 

@@ -33,6 +33,7 @@ from erp_core.kernel.errors import (
     raise_if,
 )
 from erp_core.kernel.text import char_name, control_chars_in
+from erp_core.operations.maintenance import refuse_writes as refuse_writes_during_maintenance
 from erp_core.security import audit
 from erp_core.security.catalog import declare
 from erp_core.security.generation import affects_actors
@@ -145,6 +146,7 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
                 raise TypeError("the second argument of a use case is the acting Actor")
             if not actor.may(permission):
                 _deny(db, actor, permission)
+            refuse_writes_during_maintenance(db.settings)  # an upgrade is running (erp_core/operations)
             with db.uow() as uow:
                 _live_check(db, uow.session, actor, permission)
                 ctx = Context(uow.session, actor, permission, db, company_id=actor.company_id)

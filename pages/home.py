@@ -13,6 +13,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import date, money, tr
 from ui.nav import pages_for
+from ui.operations_notices import admin_alerts
 from ui.pages import page_exists
 from ui.safe import md, md_escape
 
@@ -24,6 +25,7 @@ if profile is None:
 st.title(md("home.welcome", name=profile.display_name))
 today = dt.datetime.now(ZoneInfo(actor.time_zone)).date()
 st.markdown(f"**{md_escape(profile.company_name)}** · {date(today)}")
+admin_alerts(actor)  # a failed restore verification (erp_core/operations)
 
 st.subheader(tr("home.modules"))
 groups = {g: specs for g, specs in pages_for(actor).items() if g not in ("nav.group.home", "nav.group.account")}

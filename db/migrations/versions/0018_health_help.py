@@ -2,7 +2,7 @@
 the approval of major changes: change_setting, change_request (pending changes), supplier_bank_account.
 
 Revision ID: 0018_health_help
-Revises: 0016
+Revises: 0017_operations
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0018_health_help"
-down_revision = "0016"
+down_revision = "0017_operations"
 branch_labels = None
 depends_on = None
 

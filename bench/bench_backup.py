@@ -1,0 +1,110 @@
+"""Backups at scale (issue #16 item 9), on the generated SQLite store (bench/generate.py):
+
+    .venv/bin/python bench/bench_backup.py --vouchers 1000000      # 10 M ledger lines (1.65 GiB), once
+    .venv/bin/python bench/bench_backup.py --vouchers 100000       # 1 M lines, for development
+
+1. baseline: ``sqlite3 STORE ".backup COPY"`` (the CLI's online backup) — the copy is the "live" database below;
+2. full backup of the live database (snapshot, figures, chunks, compression) — target <= 1.5x the baseline;
+3. 1 % of the ledger's rows changed — appended, as an append-only ledger changes: copies of existing lines with
+   new ids and posting sequence numbers — then an incremental backup — target < 10 % of the full's time and
+   of the bytes it wrote;
+4. restore + verification of the incremental (scratch database, `erp check`, figures compared), timed.
+
+Wall-clock seconds; the machine is shared, so run it when it is quiet and report the load with the numbers."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _append_one_percent(path: Path) -> int:
+    con = sqlite3.connect(path)
+    try:
+        total, max_id = con.execute("SELECT COUNT(*), MAX(id) FROM gl_line").fetchone()
+        n = max(1, total // 100)
+        cols = [r[1] for r in con.execute("PRAGMA table_info(gl_line)")]
+        # the newest n lines again, numbered on from the newest: ids and posting sequence stay gap-free
+        select = ", ".join(f"id + {n}" if c == "id" else f"posting_seq + {n}" if c == "posting_seq"
+                           else c for c in cols)
+        con.execute(f"INSERT INTO gl_line ({', '.join(cols)}) SELECT {select} FROM gl_line "
+                    f"WHERE id > {max_id - n}")
+        con.commit()
+        return n
+    finally:
+        con.close()
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--vouchers", type=int, default=1_000_000)
+    ap.add_argument("--lines", type=int, default=10)
+    ap.add_argument("--work", default="", help="folder for the copy and the backups (default: a temp folder)")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args()
+
+    from bench.generate import ensure
+    from erp_core.config import Settings
+    from erp_core.db.engine import make_engine
+    from erp_core.db.uow import Database
+    from erp_core.operations import backup as bk
+    from erp_core.operations import restore as rs
+
+    store = ensure(args.vouchers, args.lines)
+    work = Path(args.work or tempfile.mkdtemp(prefix="erp-bench-backup-"))
+    work.mkdir(parents=True, exist_ok=True)
+    live = work / "live.db"
+    try:
+        t = time.perf_counter()
+        subprocess.run(["sqlite3", str(store), f".backup '{live}'"], check=True)
+        t_sqlite = time.perf_counter() - t
+        size = live.stat().st_size
+        print(f"store: {store.name} {size / 2**30:.2f} GiB; sqlite3 .backup {t_sqlite:.2f} s")
+
+        url = f"sqlite:///{live}"
+        db = Database(make_engine(url), Settings(database_url=url, data_dir=work / "data"))
+        opts = bk.Options(root=work / "backups", data_dir=work / "data")
+        t = time.perf_counter()
+        full = bk.make_backup(db, kind="full", opts=opts)
+        t_full = time.perf_counter() - t
+        print(f"full backup: {t_full:.2f} s ({t_full / t_sqlite:.2f}x sqlite3 .backup; target <= 1.5x), "
+              f"{full['stored'] / 2**20:.1f} MiB written ({full['stored'] / size:.0%} of the database)")
+
+        n = _append_one_percent(live)
+        t = time.perf_counter()
+        inc = bk.make_backup(db, kind="incremental", opts=opts)
+        t_inc = time.perf_counter() - t
+        print(f"incremental after {n:,} new lines (1 %): {t_inc:.2f} s ({t_inc / t_full:.1%} of the full; "
+              f"target < 10 %), {inc['stored'] / 2**20:.1f} MiB written ({inc['stored'] / full['stored']:.1%} of "
+              "the full; target < 10 %)")
+
+        t = time.perf_counter()
+        result = rs.verify(db, inc["id"], opts=opts)
+        t_verify = time.perf_counter() - t
+        figures_differ = [p for p in result.problems if p.startswith(("rows ", "trial_balance", "stock_on_hand"))]
+        print(f"restore + verification of the incremental: {t_verify:.2f} s; figures "
+              f"{'DIFFER: ' + '; '.join(figures_differ[:3]) if figures_differ else 'equal the recorded ones'}; "
+              f"{len(result.problems) - len(figures_differ)} problem(s) from the integrity checks"
+              + (f" (first: {result.problems[len(figures_differ)]})" if len(result.problems) > len(figures_differ)
+                 else ""))
+        db.dispose()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"load average: {os.getloadavg()[0]:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

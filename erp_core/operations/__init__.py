@@ -1,0 +1,1 @@
+"""Operations (运维): the scheduler, backups, restores with verification, and upgrades. docs/operations.md."""
