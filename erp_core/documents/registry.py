@@ -26,7 +26,14 @@ from erp_core.kernel.errors import NotFound
 from erp_core.kernel.workflow import Workflow
 
 # code -> "package.module:ATTRIBUTE" of the DocumentType, for the types of modules in this code base.
-KNOWN_TYPES: dict[str, str] = {}
+KNOWN_TYPES: dict[str, str] = {
+    # inventory operations (erp_core/stockops)
+    "other_receipt": "erp_core.stockops.documents:OTHER_RECEIPT",
+    "other_issue": "erp_core.stockops.documents:OTHER_ISSUE",
+    "stock_transfer": "erp_core.stockops.documents:STOCK_TRANSFER",
+    "stocktake": "erp_core.stockops.documents:STOCKTAKE",
+    "stocktake_writeoff": "erp_core.stockops.documents:STOCKTAKE_WRITEOFF",
+}
 
 
 @dataclass(frozen=True)
