@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_core.db.base import Base
@@ -76,7 +76,8 @@ class Stocktake(DocumentHeader, Base):  # 盘点单 (warehouse_id = the warehous
     __tablename__ = "stocktake"
     __document_line__ = "StocktakeLine"
 
-    as_of: Mapped[dt.date] = mapped_column(Date)  # the book quantities are those after every move up to this day
+    # the book quantities are those after every move up to this day (None on a red copy)
+    as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     location_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # only this location (None = all)
     category_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # only this category (None = all)
 
@@ -94,12 +95,13 @@ class StocktakeLine(DocumentLine, Base):
     counted_qty: Mapped[Decimal | None] = mapped_column(Quantity(), nullable=True)
 
 
-class StocktakeWriteoff(DocumentHeader, Base):  # 盘点损溢处理单: one per stocktake
+class StocktakeWriteoff(DocumentHeader, Base):  # 盘点损溢处理单
     __tablename__ = "stocktake_writeoff"
     __document_line__ = "StocktakeWriteoffLine"
-    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("company_id", "stocktake_id"))
 
-    stocktake_id: Mapped[int] = mapped_column(Integer)
+    # the stocktake it clears (None on a red copy); one standing write-off per stocktake (create_writeoff, under
+    # the stocktake's row lock)
+    stocktake_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     gain_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # 盘盈 (Dr 1901 / Cr stock_gain)
     loss_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))  # 盘亏 (Dr stock_loss / Cr 1901)
 

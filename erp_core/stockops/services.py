@@ -141,8 +141,10 @@ def _kernel_lines(lines: Sequence[Mapping[str, Any]], *, with_cost: bool) -> lis
 def _set_locations(ctx: Context, doc: Any, lines: Sequence[Mapping[str, Any]], warehouse_id: int | None,
                    problems: list[ValidationError]) -> None:
     for ln, row in zip(doc.lines, lines, strict=True):
-        ln.location_id = check_location(ctx, row.get("location_id"), row.get("warehouse_id") or warehouse_id,
-                                        F_LOCATION, problems, ln.line_no)
+        loc = check_location(ctx, row.get("location_id"), row.get("warehouse_id") or warehouse_id, F_LOCATION,
+                             problems, ln.line_no)
+        if ln.location_id != loc:
+            ln.location_id = loc
 
 
 # --- 其他入库单 / 其他出库单 ---------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def upgrade() -> None:
 
     op.create_table(
         "stocktake",
-        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=True),
         sa.Column("location_id", sa.Integer(), nullable=True),
         sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -185,7 +185,7 @@ def upgrade() -> None:
 
     op.create_table(
         "stocktake_writeoff",
-        sa.Column("stocktake_id", sa.Integer(), nullable=False),
+        sa.Column("stocktake_id", sa.Integer(), nullable=True),
         sa.Column("gain_amount", sa.BigInteger(), nullable=False),
         sa.Column("loss_amount", sa.BigInteger(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -218,12 +218,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stocktake_writeoff")),
         sa.UniqueConstraint("company_id", "number", name=op.f("uq_stocktake_writeoff_company_id_number")),
-        sa.UniqueConstraint(
-            "company_id", "stocktake_id", name=op.f("uq_stocktake_writeoff_company_id_stocktake_id")
-        ),
     )
     op.create_index(
         op.f("ix_stocktake_writeoff_company_id"), "stocktake_writeoff", ["company_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_stocktake_writeoff_stocktake_id"), "stocktake_writeoff", ["stocktake_id"], unique=False
     )
 
     op.create_table(
@@ -361,7 +361,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # the tables' indexes go with them (MariaDB refuses to drop an index a foreign key still uses)    op.drop_table("stocktake_writeoff_line")
+    # the tables' indexes go with them (MariaDB refuses to drop an index a foreign key still uses)
+    op.drop_table("stocktake_writeoff_line")
     op.drop_table("stocktake_line")
     op.drop_table("stock_transfer_line")
     op.drop_table("other_receipt_line")
