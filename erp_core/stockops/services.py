@@ -40,12 +40,14 @@ class PostResult:
     voucher_id: int | None
     stock_posting_id: int | None
     warnings: list[DomainError] = field(default_factory=list)  # negative stock allowed by the company setting
+    version: int | None = None
 
 
 def post_result(ctx: Context, doc: Any) -> PostResult:
     warnings = [DomainError(w["message_id"], **{k: v for k, v in w.items() if k != "message_id"})
                 for w in ctx.changes.get("stock_warnings", [])]
-    return PostResult(doc.id, doc.number, doc.status, doc.voucher_id, doc.stock_posting_id, warnings)
+    ctx.session.flush()
+    return PostResult(doc.id, doc.number, doc.status, doc.voucher_id, doc.stock_posting_id, warnings, doc.version)
 
 
 def _company(ctx: Context) -> int:

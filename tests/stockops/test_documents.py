@@ -133,9 +133,10 @@ def test_a_posted_document_is_frozen_and_a_draft_can_be_edited_and_cancelled(db,
                              lines=[{"product_id": st.products["P1"], "quantity": "3"}])
     r = S.post_other_issue(db, st.admin, doc_id=doc_id, version=v)
     assert voucher(db, r.voucher_id) == [("5602", D("5.00"), D(0)), ("1405", D(0), D("5.00"))]
-    with pytest.raises(Conflict):
-        S.update_other_issue(db, st.admin, doc_id=doc_id, version=v + 1, warehouse_id=st.warehouses["WH01"],
+    with pytest.raises(Conflict) as err:
+        S.update_other_issue(db, st.admin, doc_id=doc_id, version=r.version, warehouse_id=st.warehouses["WH01"],
                              lines=[{"product_id": st.products["P1"], "quantity": "5"}])
+    assert err.value.message_id == "error.documents.posted_frozen"
     other = S.create_other_issue(db, st.admin, doc_date=DAY, warehouse_id=st.warehouses["WH01"],
                                  lines=[{"product_id": st.products["P1"], "quantity": "1"}])
     assert S.cancel_other_issue(db, st.admin, doc_id=other) == "cancelled"
