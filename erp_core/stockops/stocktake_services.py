@@ -295,3 +295,18 @@ def reverse_writeoff(ctx: Context, *, writeoff_id: int, version: int | None = No
     doc = kernel.load_document(ctx, t, writeoff_id, version=version, lock=True)
     red = kernel.reverse_document(ctx, t, doc, doc_date=doc_date, comment=comment)
     return post_result(ctx, red)
+
+
+@use_case("inventory.stocktake.edit", zh="编辑盘点单", en="Edit stocktakes")
+def import_count_sheet(ctx: Context, *, stocktake_id: int, data: bytes, filename: str,
+                       version: int | None = None) -> int:
+    """Read a filled-in count sheet (stocktake_queries.export_count_sheet's file, XLSX or CSV) into the
+    stocktake: all rows or none (ImportFailed lists every problem by row and column). Returns the new version."""
+    from erp_core.stockops.count_sheet import read_counts
+
+    doc = kernel.load_document(ctx, D.STOCKTAKE, stocktake_id, version=version, lock=True)
+    kernel.ensure_editable(D.STOCKTAKE, doc)
+    counts = read_counts(ctx.session, doc, data, filename, ctx.actor.locale)
+    n = apply_counts(ctx, doc, counts)
+    ctx.audit(D.STOCKTAKE.code, doc.id, number=doc.number, counted=n, file=filename)
+    return doc.version
