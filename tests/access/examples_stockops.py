@@ -217,3 +217,23 @@ def _(env):
 @example(SO + "queries.stock_form_choices")
 def _(env):
     return {}
+
+
+@example(SO + "report_queries.stock_movement_summary")
+def _(env):
+    return {"date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
+
+
+@example(SO + "report_queries.product_ledger")
+def _(env):
+    return {"product_id": _stock(env)["pid"], "date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
+
+
+@example(SO + "report_queries.low_stock", SO + "report_queries.reorder_suggestions")
+def _(env):
+    return {}
+
+
+@example(SO + "report_queries.export_stock_report")
+def _(env):
+    return {"report": "stock_movement", "date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
