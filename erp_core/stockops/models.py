@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_core.db.base import Base
@@ -60,7 +60,9 @@ class OtherIssueLine(DocumentLine, Base):
 class StockTransfer(DocumentHeader, Base):  # 调拨单 (warehouse_id = from)
     __tablename__ = "stock_transfer"
     __document_line__ = "StockTransferLine"
+    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("company_id", "source_ref"))
 
+    source_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)  # the number in an imported file
     from_location_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     to_warehouse_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     to_location_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -75,7 +77,9 @@ class StockTransferLine(DocumentLine, Base):
 class Stocktake(DocumentHeader, Base):  # 盘点单 (warehouse_id = the warehouse counted)
     __tablename__ = "stocktake"
     __document_line__ = "StocktakeLine"
+    __table_args__ = (UniqueConstraint("company_id", "number"), UniqueConstraint("company_id", "source_ref"))
 
+    source_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)  # the number in an imported file
     # the book quantities are those after every move up to this day (None on a red copy)
     as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     location_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # only this location (None = all)

@@ -33,6 +33,7 @@ from erp_core.usecase import Context, query
 VIEW = ("inventory.report.view", "查看库存报表", "View stock reports")
 EXPORT = ("inventory.report.export", "导出库存报表", "Export stock reports")
 ZERO = Decimal(0)
+FEN = Decimal("0.01")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SUMMARY_COLUMNS = ("product_code", "warehouse_code", "opening_qty", "opening_amount", "in_qty", "in_amount",
@@ -93,8 +94,8 @@ def _summary(ctx: Context, *, date_from: dt.date, date_to: dt.date, warehouse_id
     for r in ctx.session.execute(stmt.group_by(*keys)):
         row = {k: getattr(r, k) for k in ("warehouse_id", "warehouse_code", "warehouse_name", "product_id",
                                           "product_code", "product_name", "unit_code")}
-        oq, oa, iq, ia = Decimal(r.oq), Decimal(r.oa), Decimal(r.iq), Decimal(r.ia)
-        xq, xa = -Decimal(r.xq), -Decimal(r.xa)
+        oq, iq, xq = Decimal(r.oq), Decimal(r.iq), -Decimal(r.xq)
+        oa, ia, xa = (Decimal(v).quantize(FEN) for v in (r.oa, r.ia, -Decimal(r.xa)))
         row.update(opening_qty=oq, opening_amount=oa, in_qty=iq, in_amount=ia, out_qty=xq, out_amount=xa,
                    closing_qty=oq + iq - xq, closing_amount=oa + ia - xa)
         if all(row[c] == 0 for c in SUMMARY_COLUMNS[2:]):

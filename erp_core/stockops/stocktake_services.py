@@ -75,11 +75,8 @@ def book_quantities(ctx: Context, *, warehouse_id: int, as_of: dt.date, location
     return sorted((r for r in rows if r[2] != 0), key=lambda r: (r[0] or 0, codes.get(r[1], "")))
 
 
-@use_case("inventory.stocktake.edit", zh="编辑盘点单", en="Edit stocktakes")
-def start_stocktake(ctx: Context, *, warehouse_id: int, as_of: dt.date, doc_date: dt.date | None = None,
-                    location_id: int | None = None, category_id: int | None = None, remarks: str = "") -> int:
-    """A new stocktake (state counting) with the book quantities as of ``as_of`` frozen into its lines. The
-    adjustment is posted on ``doc_date`` (default ``as_of``; not before it)."""
+def _start(ctx: Context, *, warehouse_id: int, as_of: dt.date, doc_date: dt.date | None = None,
+           location_id: int | None = None, category_id: int | None = None, remarks: str = "") -> Stocktake:
     problems: list[ValidationError] = []
     wid = check_warehouse(ctx, warehouse_id, F_WAREHOUSE, problems)
     loc = check_location(ctx, location_id, wid, F_LOCATION, problems)
@@ -103,7 +100,17 @@ def start_stocktake(ctx: Context, *, warehouse_id: int, as_of: dt.date, doc_date
     ctx.session.add(doc)
     ctx.session.flush()
     kernel._step(ctx, t, doc, "create", None)
-    ctx.audit(t.code, doc.id, number=doc.number, lines=len(doc.lines))
+    return doc
+
+
+@use_case("inventory.stocktake.edit", zh="编辑盘点单", en="Edit stocktakes")
+def start_stocktake(ctx: Context, *, warehouse_id: int, as_of: dt.date, doc_date: dt.date | None = None,
+                    location_id: int | None = None, category_id: int | None = None, remarks: str = "") -> int:
+    """A new stocktake (state counting) with the book quantities as of ``as_of`` frozen into its lines. The
+    adjustment is posted on ``doc_date`` (default ``as_of``; not before it)."""
+    doc = _start(ctx, warehouse_id=warehouse_id, as_of=as_of, doc_date=doc_date, location_id=location_id,
+                 category_id=category_id, remarks=remarks)
+    ctx.audit(D.STOCKTAKE.code, doc.id, number=doc.number, lines=len(doc.lines))
     return doc.id
 
 

@@ -237,3 +237,34 @@ def _(env):
 @example(SO + "report_queries.export_stock_report")
 def _(env):
     return {"report": "stock_movement", "date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
+
+
+def _transfer_table(env):
+    from erp_core.io.importer import Table
+
+    s = _stock(env)
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_warehouse import Warehouse
+
+    with env.db.uow(readonly=True) as uow:
+        wh = uow.session.get(Warehouse, s["wid"]).code
+        wh2 = uow.session.get(Warehouse, s["wid2"]).code
+        prod = uow.session.get(Product, s["pid"]).code
+    number = env.unique("IMP")
+    return Table(["number", "date", "from_warehouse", "to_warehouse", "product", "quantity"],
+                 [[number, "2026-03-10", wh, wh2, prod, "1"]], "t.csv"), (number, wh, prod)
+
+
+@example(SO + "import_services.check_stock_transfers", SO + "import_services.import_stock_transfers")
+def _(env):
+    table, _ = _transfer_table(env)
+    return {"table": table}
+
+
+@example(SO + "import_services.check_stocktakes", SO + "import_services.import_stocktakes")
+def _(env):
+    from erp_core.io.importer import Table
+
+    _, (number, wh, prod) = _transfer_table(env)
+    return {"table": Table(["number", "date", "warehouse", "product", "counted"],
+                           [[number, "2026-03-10", wh, prod, "1"]], "s.csv")}

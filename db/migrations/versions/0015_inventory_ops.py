@@ -111,6 +111,7 @@ def upgrade() -> None:
 
     op.create_table(
         "stock_transfer",
+        sa.Column("source_ref", sa.String(length=40), nullable=True),
         sa.Column("from_location_id", sa.Integer(), nullable=True),
         sa.Column("to_warehouse_id", sa.Integer(), nullable=True),
         sa.Column("to_location_id", sa.Integer(), nullable=True),
@@ -144,11 +145,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_transfer")),
         sa.UniqueConstraint("company_id", "number", name=op.f("uq_stock_transfer_company_id_number")),
+        sa.UniqueConstraint("company_id", "source_ref", name=op.f("uq_stock_transfer_company_id_source_ref")),
     )
     op.create_index(op.f("ix_stock_transfer_company_id"), "stock_transfer", ["company_id"], unique=False)
 
     op.create_table(
         "stocktake",
+        sa.Column("source_ref", sa.String(length=40), nullable=True),
         sa.Column("as_of", sa.Date(), nullable=True),
         sa.Column("location_id", sa.Integer(), nullable=True),
         sa.Column("category_id", sa.Integer(), nullable=True),
@@ -180,6 +183,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["company_id"], ["company.id"], name=op.f("fk_stocktake_company_id_company")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stocktake")),
         sa.UniqueConstraint("company_id", "number", name=op.f("uq_stocktake_company_id_number")),
+        sa.UniqueConstraint("company_id", "source_ref", name=op.f("uq_stocktake_company_id_source_ref")),
     )
     op.create_index(op.f("ix_stocktake_company_id"), "stocktake", ["company_id"], unique=False)
 
