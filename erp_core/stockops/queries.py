@@ -211,3 +211,12 @@ def stock_form_choices(ctx: Context) -> FormChoices:
     projs = {i: f"{c} {n}" for i, c, n in s.execute(select(Project.id, Project.code, Project.name).where(
         Project.company_id == cid).order_by(Project.code))}
     return FormChoices(whs, locs, prods, accs, depts, projs)
+
+
+@query("inventory.setting.edit", zh="修改库存参数", en="Change inventory settings")
+def inventory_setting(ctx: Context) -> dict[str, Any]:
+    """The company's inventory settings (allow_negative_stock, version; defaults when never saved)."""
+    from erp_core.inventory.models import InventorySetting
+
+    row = ctx.session.get(InventorySetting, require_company(ctx))
+    return {"allow_negative_stock": bool(row and row.allow_negative_stock), "version": row.version if row else None}

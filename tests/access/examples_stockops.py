@@ -268,3 +268,8 @@ def _(env):
     _, (number, wh, prod) = _transfer_table(env)
     return {"table": Table(["number", "date", "warehouse", "product", "counted"],
                            [[number, "2026-03-10", wh, prod, "1"]], "s.csv")}
+
+
+@example(SO + "queries.inventory_setting")
+def _(env):
+    return {}
