@@ -27,7 +27,10 @@ def test_opening_rows_are_worth_exactly_the_balance():
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, backend):
+    if backend != "sqlite":
+        pytest.skip("the demo year is built on SQLite here (tests/integration/test_demo_company.py covers the "
+                    "other backends)")
     set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
     try:
         result = make_company(db, load_demo=True)
@@ -37,9 +40,7 @@ def demo(db):
         set_clock(None)
 
 
-def test_demo_inventory_work_keeps_the_books_consistent(db, demo, backend):
-    if backend != "sqlite":
-        pytest.skip("the demo year is built on SQLite here (its own test covers the other backends)")
+def test_demo_inventory_work_keeps_the_books_consistent(db, demo):
     admin = admin_actor(db, demo)
     checks = dict(run_checks(db))
     assert checks["stock"] == [] and checks["stock_vs_ledger"] == []
