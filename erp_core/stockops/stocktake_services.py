@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from erp_core.documents import services as kernel
 from erp_core.inventory.models import StockMove
+from erp_core.io.importer import ImportFailed, ImportReport
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, ValidationError, raise_if
 from erp_core.kernel.money import QUANTITY_SCALE, has_scale, to_decimal
@@ -39,7 +40,7 @@ from erp_core.stockops.services import (
     check_warehouse,
     post_result,
 )
-from erp_core.usecase import Context, use_case
+from erp_core.usecase import Context, query, use_case
 
 F_AS_OF = "field.inv.as_of"
 F_COUNTED = "field.inv.counted_qty"
@@ -317,3 +318,17 @@ def import_count_sheet(ctx: Context, *, stocktake_id: int, data: bytes, filename
     n = apply_counts(ctx, doc, counts)
     ctx.audit(D.STOCKTAKE.code, doc.id, number=doc.number, counted=n, file=filename)
     return doc.version
+
+
+@query("inventory.stocktake.edit", zh="编辑盘点单", en="Edit stocktakes")
+def check_count_sheet(ctx: Context, *, stocktake_id: int, data: bytes, filename: str) -> ImportReport:
+    """Read a filled-in count sheet without writing anything: the report lists every problem by row and column
+    (empty when import_count_sheet would take the file)."""
+    from erp_core.stockops.count_sheet import KIND, read_counts
+
+    doc = kernel.load_document(ctx, D.STOCKTAKE, stocktake_id)
+    try:
+        counts = read_counts(ctx.session, doc, data, filename, ctx.actor.locale)
+    except ImportFailed as exc:
+        return exc.report
+    return ImportReport(kind=KIND, rows=len(counts))

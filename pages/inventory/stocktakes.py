@@ -124,9 +124,15 @@ def _detail(stocktake_id: int) -> None:
                     succeed("inv.done_saved")
         up = st.file_uploader(tr("inv.upload_count_sheet"), type=["xlsx", "csv"], key="stk_upload")
         if up is not None and st.button(tr("inv.import_counts"), key="stk_import"):
-            done = run_action(T.import_count_sheet, stocktake_id=stocktake_id, data=up.getvalue(),
-                              filename=up.name, version=h["version"])
-            if done is not None:
+            report = run_action(T.check_count_sheet, stocktake_id=stocktake_id, data=up.getvalue(),
+                                filename=up.name)
+            if report is not None and report.problems:
+                st.error(tr("import.dry_run_failed", count=len(report.problems)))
+                st.dataframe([{tr("field.inv.line_no"): p.row or "", tr("inv.col.column"): p.column,
+                               tr("inv.col.problem"): p.reason(loc)} for p in report.problems], hide_index=True)
+            elif report is not None and run_action(T.import_count_sheet, stocktake_id=stocktake_id,
+                                                   data=up.getvalue(), filename=up.name,
+                                                   version=h["version"]) is not None:
                 succeed("inv.done_saved")
         c1, c2 = st.columns(2)
         with c1:

@@ -157,7 +157,7 @@ def _(env):
     return {"stocktake_id": sid, "version": d.header["version"], "counts": [{"line_no": 1, "counted_qty": "5"}]}
 
 
-@example(SO + "stocktake_services.import_count_sheet")
+@example(SO + "stocktake_services.import_count_sheet", SO + "stocktake_services.check_count_sheet")
 def _(env):
     from erp_core.stockops.queries import stocktake_detail
 

@@ -132,3 +132,8 @@ def test_a_bad_count_sheet_changes_nothing_and_names_each_row(db, st):
         (3, "error.inv.count_line_mismatch"), (4, "error.inv.stocktake_no_line"),
         (5, "error.inventory.unknown_product"), (6, "error.import.min")]
     assert all(r["counted_qty"] is None for r in _lines(db, st, sid).lines)
+    # the page's check gives the same report and writes nothing either
+    report = T.check_count_sheet(db, st.admin, stocktake_id=sid, data=data, filename="count.csv")
+    assert len(report.problems) == 4
+    good = "行号,商品编码,实盘数量\n1,P1,99\n".encode()
+    assert T.check_count_sheet(db, st.admin, stocktake_id=sid, data=good, filename="c.csv").problems == []
