@@ -75,7 +75,7 @@ def build_demo_stockops(db: Database, *, company_id: int, admin: Actor, keeper: 
     # 领用: two boxes of the second product for the warehouse's own use (samples), to 管理费用
     S.post_other_issue(db, keeper, doc_id=S.create_other_issue(
         db, keeper, doc_date=first, warehouse_id=warehouses["WH01"], reason="领用（样品）",
-        expense_account="5602", department_id=departments.get("WH"),
+        department_id=departments.get("WH"),  # the role other_issue: 管理费用 under either standard
         lines=[{"product_id": products[held[1 if len(held) > 1 else 0]], "quantity": "2"}]))
     # 盘点: the main warehouse as of today, one short (盘亏) and two found (盘盈)
     sid = T.start_stocktake(db, keeper, warehouse_id=warehouses["WH01"], as_of=today)
