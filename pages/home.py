@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from erp_core.security.account_services import my_profile
+from erp_core.stockops.report_queries import low_stock
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import date, money, tr
@@ -26,6 +27,13 @@ st.title(md("home.welcome", name=profile.display_name))
 today = dt.datetime.now(ZoneInfo(actor.time_zone)).date()
 st.markdown(f"**{md_escape(profile.company_name)}** · {date(today)}")
 admin_alerts(actor)  # a failed restore verification (erp_core/operations)
+
+if actor.may("inventory.report.view"):  # 低库存预警 (erp_core/stockops/report_queries.low_stock)
+    low = run_action(low_stock)
+    if low:
+        st.warning(tr("inv.home_low_stock", count=len(low)), icon=":material/inventory:")
+        st.page_link("pages/inventory/stock_reports.py", label=tr("nav.inventory.stock_reports"),
+                     icon=":material/summarize:")
 
 st.subheader(tr("home.modules"))
 groups = {g: specs for g, specs in pages_for(actor).items() if g not in ("nav.group.home", "nav.group.account")}

@@ -34,6 +34,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "stock_gain": ("5301", "6602"),  # 盘盈: 小企业 营业外收入; 企业 冲减管理费用
     "stock_loss": ("5602", "6602"),  # 盘亏 (normal): 管理费用
     "other_issue": ("5602", "6602"),  # 其他出库/领用 default expense (the document may name its own)
+    "other_receipt": ("5301", "6301"),  # 其他入库 default counter account: 营业外收入 (the document may name its own)
     "bank": ("1002", "1002"),  # 银行存款
     "cash": ("1001", "1001"),  # 库存现金
 }

@@ -33,6 +33,12 @@ KNOWN_TYPES: dict[str, str] = {
     "purchase_receipt": "erp_core.purchasing.documents:PURCHASE_RECEIPT",
     "purchase_invoice": "erp_core.purchasing.documents:PURCHASE_INVOICE",
     "purchase_return": "erp_core.purchasing.documents:PURCHASE_RETURN",
+    # inventory operations (erp_core/stockops)
+    "other_receipt": "erp_core.stockops.documents:OTHER_RECEIPT",
+    "other_issue": "erp_core.stockops.documents:OTHER_ISSUE",
+    "stock_transfer": "erp_core.stockops.documents:STOCK_TRANSFER",
+    "stocktake": "erp_core.stockops.documents:STOCKTAKE",
+    "stocktake_writeoff": "erp_core.stockops.documents:STOCKTAKE_WRITEOFF",
 }
 
 

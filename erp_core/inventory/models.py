@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_core.db.base import Base, utc_column
+from erp_core.db.base import Base, Versioned, utc_column
 from erp_core.db.types import Money, Quantity
 
 # opening: 期初 (now, from the opening-stock import). Documented for the inventory module that posts through
@@ -71,3 +71,14 @@ class StockMove(Base):  # 库存台账 (append-only)
     source_ref: Mapped[str | None] = mapped_column(String(120), nullable=True)
     posted_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     posted_at: Mapped[dt.datetime] = utc_column()
+
+
+class InventorySetting(Versioned, Base):  # 库存参数 (one row per company; no row = the defaults)
+    """allow_negative_stock (是否允许负库存): False (default) -> post_stock_moves refuses any outbound move that
+    would take a product's quantity in a warehouse below zero (as of the move date, or at the end of the
+    ledger); True -> it is posted and the caller gets a warning for it."""
+
+    __tablename__ = "inventory_setting"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
+    allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False)

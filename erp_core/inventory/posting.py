@@ -14,6 +14,13 @@
   sign its move type requires; unit cost >= 0; the period of ``move_date`` open (ledger.periods.is_open) and
   no later period closed (the ledger's rule: nothing is posted before a closed period);
   an 'opening' move only where the product has no opening in that warehouse from another posting.
+- Negative stock (负库存): for each product and warehouse this posting takes stock out of (its net quantity there
+  is negative), the quantity on hand as of ``move_date`` and at the end of the ledger, plus this posting's net,
+  must not go below zero. Refused by default (error.inv.negative_stock naming the product, the warehouse and the
+  shortfall); when the company allows negative stock (inventory_setting.allow_negative_stock) the moves are
+  written and each such shortfall comes back as a warning (StockPostingResult.warnings, and appended to
+  ``ctx.changes["stock_warnings"]`` so the calling use case can return it and its audit entry records it).
+  Checked again under the sequence lock, so two concurrent issues cannot both take the last unit.
 - ``check_only=True`` runs every check (and the idempotency look-up) without writing: the import's dry run.
 
 stock_move.move_seq is gap-free per company: allocated with ledger.sequences.allocate_block under the doc_type
@@ -35,7 +42,7 @@ from sqlalchemy import select
 
 from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, VALUE_ONLY, StockMove, StockPosting
 from erp_core.kernel.clock import naive_utcnow
-from erp_core.kernel.errors import Conflict, ValidationError, raise_if
+from erp_core.kernel.errors import Conflict, DomainError, ValidationError, raise_if
 from erp_core.kernel.money import FEN, MAX_MONEY, QUANTITY_SCALE, has_scale, to_decimal
 from erp_core.ledger.bulk import insert_rows
 from erp_core.ledger.periods import first_closed_after, is_open, period_of
@@ -62,6 +69,7 @@ class StockPostingResult:
     first_seq: int | None  # move_seq of the first move written
     move_count: int
     replayed: bool = False  # the key had been posted before with the same content: nothing new was written
+    warnings: tuple[DomainError, ...] = ()  # negative stock allowed by the company setting (see above)
 
 
 def move_amount(quantity: Decimal, unit_cost: Decimal) -> Decimal:
@@ -250,6 +258,67 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
     return problems
 
 
+def allows_negative_stock(session: Any, company_id: int) -> bool:
+    """The company setting 是否允许负库存 (default: no)."""
+    from erp_core.inventory.models import InventorySetting
+
+    row = session.get(InventorySetting, company_id)
+    return bool(row is not None and row.allow_negative_stock)
+
+
+def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Sequence[_Clean]
+                    ) -> list[tuple[int, dict[str, Any]]]:
+    """(line, params) for each product and warehouse this posting would take below zero, as of ``move_date`` or
+    at the end of the ledger."""
+    from sqlalchemy import case, func
+
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_warehouse import Warehouse
+
+    net: dict[tuple[int, int], Decimal] = {}
+    first_line: dict[tuple[int, int], int] = {}
+    for i, m in enumerate(moves, start=1):
+        key = (m.warehouse_id, m.product_id)
+        net[key] = net.get(key, Decimal(0)) + m.quantity
+        if m.quantity < 0:
+            first_line.setdefault(key, i)
+    out_keys = [k for k, q in net.items() if q < 0 and k in first_line]
+    if not out_keys:
+        return []
+    s = ctx.session
+    found = []
+    for wh, prod in out_keys:
+        upto, total = s.execute(select(
+            func.coalesce(func.sum(case((StockMove.move_date <= move_date, StockMove.quantity), else_=0)), 0),
+            func.coalesce(func.sum(StockMove.quantity), 0)).where(
+            StockMove.company_id == company_id, StockMove.warehouse_id == wh, StockMove.product_id == prod)).one()
+        after = min(Decimal(upto), Decimal(total)) + net[(wh, prod)]
+        if after < 0:
+            product = s.execute(select(Product.code, Product.name).where(Product.id == prod)).one()
+            warehouse = s.execute(select(Warehouse.code, Warehouse.name).where(Warehouse.id == wh)).one()
+            found.append((first_line[(wh, prod)], {
+                "product": f"{product.code} {product.name}", "warehouse": f"{warehouse.code} {warehouse.name}",
+                "on_hand": _plain_qty(min(Decimal(upto), Decimal(total))), "quantity": _plain_qty(-net[(wh, prod)]),
+                "shortfall": _plain_qty(-after)}))
+    return found
+
+
+def _plain_qty(d: Decimal) -> str:
+    d = Decimal(d)
+    return str(d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize())
+
+
+def _negative_stock_outcome(ctx: Context, company_id: int, move_date: dt.date, moves: Sequence[_Clean]
+                            ) -> tuple[list[ValidationError], list[DomainError]]:
+    found = _negative_stock(ctx, company_id, move_date, moves)
+    if not found:
+        return [], []
+    if allows_negative_stock(ctx.session, company_id):
+        return [], [DomainError("warning.inv.negative_stock", **params) for _, params in found]
+    return [ValidationError("error.inv.negative_stock", field=F_QUANTITY, line=line, **params)
+            for line, params in found], []
+
+
 def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], posting_key: str, move_date: dt.date,
                      source_type: str | None = None, source_id: int | None = None, source_ref: str | None = None,
                      check_only: bool = False) -> StockPostingResult:
@@ -283,12 +352,19 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
         # the ledger's rule too (finance/models_close.py): nothing goes into a period before a closed one
         problems.insert(0, ValidationError("error.inventory.before_closed", field=F_DATE, period=period,
                                            later=later))
-    raise_if(problems)
     if check_only:
-        return StockPostingResult(None, None, len(clean))
+        negative, warnings = _negative_stock_outcome(ctx, company_id, move_date, clean)
+        raise_if(problems + negative)
+        return StockPostingResult(None, None, len(clean), warnings=tuple(warnings))
+    raise_if(problems)
     first = allocate_block(s, company_id, STOCK_SEQUENCE, "", len(clean))
-    # Under the sequence lock: a concurrent opening for the same product and warehouse has committed or waits.
-    raise_if(_references(ctx, company_id, clean, posting_key, openings_only=True))
+    # Under the sequence lock: a concurrent opening for the same product and warehouse has committed or waits,
+    # and so has a concurrent issue of the same stock.
+    negative, warnings = _negative_stock_outcome(ctx, company_id, move_date, clean)
+    raise_if(_references(ctx, company_id, clean, posting_key, openings_only=True) + negative)
+    if warnings:
+        ctx.changes.setdefault("stock_warnings", []).extend(
+            {"message_id": w.message_id, **w.params} for w in warnings)
     at = naive_utcnow()
     header = StockPosting(company_id=company_id, posting_key=posting_key, content_hash=digest, move_date=move_date,
                           first_seq=first, move_count=len(clean), posted_by=ctx.actor.user_id, posted_at=at)
@@ -301,4 +377,4 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
              "source_id": source_id, "source_ref": source_ref, "posted_by": ctx.actor.user_id, "posted_at": at}
             for n, m in enumerate(clean)]
     insert_rows(s, StockMove.__table__, rows)
-    return StockPostingResult(header.id, first, len(clean))
+    return StockPostingResult(header.id, first, len(clean), warnings=tuple(warnings))

@@ -22,7 +22,6 @@ VIEW = ("inventory.stock.view", "查看库存", "View stock")
 EXPORT = ("inventory.stock.export", "导出库存", "Export stock on hand")
 RECONCILE = ("inventory.reconciliation.view", "查看库存与总账对账", "View stock vs general ledger")
 UNIT_COST = Decimal("0.000001")
-STOCK_ACCOUNT = "1405"  # 库存商品: every stock item (no category -> account mapping exists)
 
 
 @dataclass
@@ -174,31 +173,57 @@ class LedgerCheckRow:
     difference: Decimal  # stock_value - ledger_balance
 
 
-@query(RECONCILE[0], zh=RECONCILE[1], en=RECONCILE[2])
-def stock_vs_ledger(ctx: Context, *, as_of: dt.date | None = None) -> list[LedgerCheckRow]:
-    """Stock value per inventory account against its general-ledger balance as of a date (inclusive; everything
-    posted when None). All stock items count on 1405 库存商品: there is no category -> account mapping, and the
-    opening-stock import posts no voucher (the 1405 opening balance comes from the opening-balances import)."""
+def stock_accounts(ctx: Any, company_id: int, as_of: dt.date | None = None) -> dict[str, Decimal]:
+    """Stock value per stock account (科目设置 role "stock" of each warehouse and product the ledger holds, via
+    documents.accounts.account_for) from every move; the default stock account always appears."""
+    from erp_core.documents import accounts
+
+    values: dict[str, Decimal] = {accounts.account_for(ctx, "stock"): Decimal(0)}
+    for wid, pid, amount in ctx.session.execute(
+            select(StockMove.warehouse_id, StockMove.product_id, func.sum(StockMove.amount))
+            .where(StockMove.company_id == company_id,
+                   *((StockMove.move_date <= as_of,) if as_of is not None else ()))
+            .group_by(StockMove.warehouse_id, StockMove.product_id)):
+        code = accounts.account_for(ctx, "stock", product_id=pid, warehouse_id=wid)
+        values[code] = values.get(code, Decimal(0)) + Decimal(amount or 0)
+    return values
+
+
+def ledger_rows(ctx: Any, company_id: int, as_of: dt.date | None) -> list[LedgerCheckRow]:
+    """The comparison behind stock_vs_ledger and `erp check`: per stock account, the stock ledger's value and
+    the general ledger's balance of the account and its sub-accounts (a sub-account that is itself a stock
+    account counts for itself only)."""
     from erp_core.finance.models import Account
     from erp_core.ledger.models import GlLine
 
-    company_id = require_company(ctx)
-    require_company_wide(ctx)  # the ledger balance of 1405 is the whole company's figure
     s = ctx.session
-    value_stmt = select(func.sum(StockMove.amount)).where(StockMove.company_id == company_id)
-    gl_stmt = select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(
-        GlLine.company_id == company_id, GlLine.account_code.like(f"{STOCK_ACCOUNT}%"))
+    values = stock_accounts(ctx, company_id, as_of)
+    codes = sorted(values)
+    gl_stmt = select(GlLine.account_code, func.sum(GlLine.debit), func.sum(GlLine.credit)).where(
+        GlLine.company_id == company_id, or_(*[GlLine.account_code.like(f"{c}%") for c in codes]))
     if as_of is not None:
-        value_stmt = value_stmt.where(StockMove.move_date <= as_of)
         gl_stmt = gl_stmt.where(GlLine.posting_date <= as_of)
-    value = Decimal(s.execute(value_stmt).scalar_one() or 0)
-    debit, credit = s.execute(gl_stmt).one()
-    balance = Decimal(debit or 0) - Decimal(credit or 0)
-    acc = s.execute(select(Account.name, Account.name_en).where(Account.company_id == company_id,
-                                                                Account.code == STOCK_ACCOUNT)).first()
+    balances = dict.fromkeys(codes, Decimal(0))
+    for code, debit, credit in s.execute(gl_stmt.group_by(GlLine.account_code)):
+        owner = max((c for c in codes if code.startswith(c)), key=len, default=None)
+        if owner is not None:
+            balances[owner] += Decimal(debit or 0) - Decimal(credit or 0)
     en = not (ctx.actor.locale or "zh_CN").startswith("zh")
-    name = ((acc.name_en or acc.name) if en else acc.name) if acc else ""
-    return [LedgerCheckRow(STOCK_ACCOUNT, name, value, balance, value - balance)]
+    names = {c: ((ne or n) if en else n) for c, n, ne in s.execute(select(Account.code, Account.name, Account.name_en)
+                                                                  .where(Account.company_id == company_id,
+                                                                         Account.code.in_(codes)))}
+    return [LedgerCheckRow(c, names.get(c, ""), values[c], balances[c], values[c] - balances[c]) for c in codes]
+
+
+@query(RECONCILE[0], zh=RECONCILE[1], en=RECONCILE[2])
+def stock_vs_ledger(ctx: Context, *, as_of: dt.date | None = None) -> list[LedgerCheckRow]:
+    """Stock value per stock account against its general-ledger balance as of a date (inclusive; everything
+    posted when None). The stock account of each warehouse and product is the 科目设置 role "stock"
+    (documents.accounts.account_for; 1405 库存商品 by default). The opening-stock import posts no voucher (the
+    opening balance of the stock accounts comes from the opening-balances import): this shows whether both agree."""
+    company_id = require_company(ctx)
+    require_company_wide(ctx)  # the ledger balance of a stock account is the whole company's figure
+    return ledger_rows(ctx, company_id, as_of)
 
 
 def _plain(d: Decimal | None) -> Decimal | None:

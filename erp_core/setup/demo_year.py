@@ -385,4 +385,16 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         if progress:
             progress(_period(y, m))
     _open_work(books, summary, today, rng, deps)
+    _stockops(db, company_id, admin, ids, today, summary, deps)
     return summary
+
+
+def _stockops(db: Database, company_id: int, admin: Actor, ids: dict[str, int], today: dt.date,
+              summary: DemoSummary, deps: dict[str, int]) -> None:
+    """The current month's inventory work (erp_core/setup/demo_stockops.py)."""
+    from erp_core.setup.demo_stockops import build_demo_stockops
+
+    build_demo_stockops(db, company_id=company_id, admin=admin, keeper=_actor(db, ids["chen.cangguan"]),
+                        approver_id=ids[REVIEWER], today=today, products=summary.products,
+                        warehouses=summary.warehouses, departments=deps,
+                        costs=[(c, Decimal(cost)) for c, _n, _s, _u, _cat, cost, _p in data.PRODUCTS])

@@ -71,3 +71,10 @@ def problems(exc) -> set[tuple[str, str | None, int | None]]:
     errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
     return {(e.message_id, e.field if isinstance(e, ValidationError) else None, e.params.get("line"))
             for e in errors}
+
+
+def allow_negative(db, st: Stock) -> None:
+    """The company setting 允许负库存 on (these tests post issues with nothing on hand on purpose)."""
+    from erp_core.stockops.services import set_inventory_setting
+
+    set_inventory_setting(db, st.admin, allow_negative_stock=True)

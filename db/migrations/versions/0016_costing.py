@@ -3,7 +3,7 @@
 cost_correction is only ever appended to (by erp_core/costing/recompute.py), like the stock ledger.
 
 Revision ID: 0016
-Revises: 0014_settlement
+Revises: 0015_inventory_ops
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0016"
-down_revision = "0014_settlement"
+down_revision = "0015_inventory_ops"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,52 @@
+"""The demo company's inventory work (erp_core/setup/demo_stockops.py): a transfer, a 领用 issue, a stocktake with
+a gain and a loss and its write-off waiting for approval; the stock ledger agrees with 1405 and `erp check`'s
+stock checks are clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from random import Random
+
+import pytest
+
+from erp_core.checks import run_checks
+from erp_core.kernel.clock import set_clock
+from erp_core.setup.demo_stockops import opening_rows
+from erp_core.setup.demo_year import build_demo_year
+from erp_core.stockops.queries import list_stock_documents
+from tests.support.factories import admin_actor, make_company
+
+
+def test_opening_rows_are_worth_exactly_the_balance():
+    costs = [("A", Decimal("96.00")), ("B", Decimal("72.00")), ("C", Decimal("210.00"))]
+    for balance in (Decimal("12345.67"), Decimal("0.01"), Decimal("987654.32")):
+        rows = opening_rows(balance, costs, Random(1))
+        assert sum(Decimal(r[3]) for r in rows) == balance
+        assert all(Decimal(r[1]) * Decimal(r[2]) == Decimal(r[3]) for r in rows)
+
+
+@pytest.fixture
+def demo(db, backend):
+    if backend != "sqlite":
+        pytest.skip("the demo year is built on SQLite here (tests/integration/test_demo_company.py covers the "
+                    "other backends)")
+    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+    try:
+        result = make_company(db, load_demo=True)
+        build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
+        yield result
+    finally:
+        set_clock(None)
+
+
+def test_demo_inventory_work_keeps_the_books_consistent(db, demo):
+    admin = admin_actor(db, demo)
+    checks = dict(run_checks(db))
+    assert checks["stock"] == [] and checks["stock_vs_ledger"] == []
+    kinds = {k: [(r["status"]) for r in list_stock_documents(db, admin, doc_type=k).rows]
+             for k in ("stock_transfer", "other_issue", "stocktake", "stocktake_writeoff")}
+    assert kinds == {"stock_transfer": ["posted"], "other_issue": ["posted"], "stocktake": ["posted"],
+                     "stocktake_writeoff": ["draft"]}
+    [w] = list_stock_documents(db, admin, doc_type="stocktake_writeoff").rows
+    assert w["gain_amount"] > 0 and w["loss_amount"] > 0
