@@ -43,6 +43,14 @@ class DemoPurchases:
             if len(self.months) == METHOD_SWITCH_AFTER + 1:
                 ps.set_purchase_setting(self.db, self.admin, over_receipt_pct="0", invoice_method="difference")
 
+    def receive_quantities(self, day: dt.date, supplier_id: int, quantities: dict[str, int], n: int) -> None:
+        """Order and receive these quantities (product code -> quantity) at their cost price."""
+        self._month(day)
+        lines = [{"product_id": self.products[code], "quantity": Decimal(qty),
+                  "unit_price": data.price(next(p for p in data.PRODUCTS if p[0] == code)[5])}
+                 for code, qty in sorted(quantities.items())]
+        self._order_and_receive(day, supplier_id, lines, n)
+
     def receive(self, day: dt.date, supplier_id: int, net: Decimal, n: int) -> None:
         """Order and receive about ``net`` (excl. VAT) of two products at their cost price (the n-th purchase of
         the month picks them, so no random draw is spent)."""
@@ -56,6 +64,9 @@ class DemoPurchases:
                                                      Decimal(0))
             qty = max(Decimal(1), (share / cost).quantize(Decimal(1), rounding=ROUND_DOWN))
             lines.append({"product_id": self.products[p[0]], "quantity": qty, "unit_price": cost})
+        self._order_and_receive(day, supplier_id, lines, n)
+
+    def _order_and_receive(self, day: dt.date, supplier_id: int, lines: list[dict], n: int) -> None:
         order_id = ps.create_order(self.db, self.buyer, supplier_id=supplier_id, doc_date=day,
                                    warehouse_id=self.warehouse, lines=lines)
         ps.confirm_order(self.db, self.buyer, order_id=order_id)
@@ -64,6 +75,17 @@ class DemoPurchases:
             {"order_line_id": r["order_line_id"], "quantity": r["quantity"]} for r in left])
         ps.post_receipt(self.db, self.keeper, receipt_id=receipt_id)
         self.receipts[(day, n)] = receipt_id
+
+    def issue_for_sale(self, day: dt.date, quantities: list[tuple[str, int]], cogs_account: str,
+                       department_id: int | None) -> None:
+        """The goods of one sale leave the warehouse (其他出库 to cost of sales, valued at the moving average):
+        until the sales documents exist, this is how the demo's sales reach the stock ledger."""
+        from erp_core.stockops import services as S
+
+        S.post_other_issue(self.db, self.keeper, doc_id=S.create_other_issue(
+            self.db, self.keeper, doc_date=day, warehouse_id=self.warehouse, reason="销售出库",
+            expense_account=cogs_account, department_id=department_id,
+            lines=[{"product_id": self.products[code], "quantity": str(qty)} for code, qty in quantities]))
 
     def invoice(self, day: dt.date, received: dt.date, n: int) -> Decimal:
         """The supplier's special VAT invoice for the receipt of ``received``; returns the amount owed."""

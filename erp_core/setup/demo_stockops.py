@@ -31,6 +31,30 @@ def _stock_balance(db: Database, company_id: int) -> Decimal:
     return Decimal(d) - Decimal(c)
 
 
+def _held(db: Database, keeper: Actor, warehouse_id: int, today: dt.date) -> list[list[str]]:
+    """(product code, quantity) of what the warehouse held at the start of this month, largest first (the demo
+    year's purchases put it there)."""
+    from erp_core.inventory.models import StockMove
+    from erp_core.masterdata.models_items import Product
+
+    with db.uow(readonly=True) as uow:
+        rows = uow.session.execute(
+            select(Product.code, func.sum(StockMove.quantity)).join(Product, Product.id == StockMove.product_id)
+            .where(StockMove.company_id == keeper.company_id, StockMove.warehouse_id == warehouse_id,
+                   StockMove.move_date < today.replace(day=1))
+            .group_by(Product.code).having(func.sum(StockMove.quantity) >= 4)
+            .order_by(func.sum(StockMove.quantity).desc(), Product.code)).all()
+    return [[code, str(int(qty))] for code, qty in rows]
+
+
+def _has_moves(db: Database, company_id: int) -> bool:
+    from erp_core.inventory.models import StockMove
+
+    with db.uow(readonly=True) as uow:
+        return uow.session.execute(select(StockMove.id).where(StockMove.company_id == company_id).limit(1)
+                                   ).first() is not None
+
+
 def opening_rows(balance: Decimal, costs: list[tuple[str, Decimal]], rng: Random) -> list[list[str]]:
     """Opening-stock rows (product code, quantity, unit cost, amount) worth exactly ``balance``: quantities at the
     products' costs up to about 70 % of it, the last product takes the rest (100 units, a cost of 4 decimals)."""
@@ -58,13 +82,17 @@ def build_demo_stockops(db: Database, *, company_id: int, admin: Actor, keeper: 
     from erp_core.stockops.queries import stocktake_detail
 
     rng = Random(seed)
-    balance = _stock_balance(db, company_id)
-    if balance <= 0:
-        return
     first = today.replace(day=1)
-    rows = opening_rows(balance, costs, rng)
-    import_opening_stock(db, keeper, opening_date=first, table=Table(
-        ["仓库编码", "商品编码", "数量", "单价", "金额"], [["WH01", *r] for r in rows], "demo_opening_stock.csv"))
+    rows = _held(db, keeper, warehouses["WH01"], today)
+    if not rows and _has_moves(db, company_id):
+        return
+    if not rows:  # a demo year that kept its stock in vouchers only: bring the stock ledger in line with 1405
+        balance = _stock_balance(db, company_id)
+        if balance <= 0:
+            return
+        rows = opening_rows(balance, costs, rng)
+        import_opening_stock(db, keeper, opening_date=first, table=Table(
+            ["仓库编码", "商品编码", "数量", "单价", "金额"], [["WH01", *r] for r in rows], "demo_opening_stock.csv"))
     held = [r[0] for r in rows]
     # 调拨: half of the first product to the 株洲 branch
     qty0 = Decimal(rows[0][1])

@@ -49,7 +49,6 @@ STAFF = ("chen.cangguan", "zhao.caigou", "liu.renshi")  # enter the warehouses, 
 VAT = Decimal("0.13")
 RENT_VAT = Decimal("0.09")
 CAPITAL = Decimal("3000000.00")
-COST_SHARE_LOW, COST_SHARE_HIGH = Decimal("1.02"), Decimal("1.15")  # purchases per month vs. cost of sales
 SEASON_MONTHS = (12, 1, 2)  # 年货 season: sales booked on the project 年货节促销
 # A trading company's year in Hunan (sales volume by calendar month): the 年货 (gift food and tea) peak before the
 # Spring Festival, the holiday month's dip, a quiet summer, 中秋 / 国庆 gifts and the fourth-quarter run-up.
@@ -240,7 +239,6 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
                  _line("1002", credit=net + vat, summary=f"支付{m}月{text}")])
     # sales on account (13 % output VAT), the cost of the goods carried with each sale (perpetual inventory,
     # so a month's result is right on any day, the open month's too)
-    cost_of_sales = Decimal(0)
     season = SEASON[m]
     target = MONTHLY_SALES * season * (Decimal("0.95") + Decimal(rng.randrange(0, 11)) / 100)
     customers = list(summary.customers.items())
@@ -252,6 +250,18 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         lines = [(p, rng.randrange(40, 260) * size) for p in rng.sample(data.PRODUCTS, rng.randrange(2, 5))]
         plan.append((i, code, lines, 3 + i * 3 + rng.randrange(0, 3)))
     scale = target / sum((q * data.price(p[6]) for _i, _c, lines, _d in plan for p, q in lines), Decimal(0))
+    # The goods this month's sales take are bought and received on the 1st (and invoiced a few days later), so the
+    # stock never runs out; each sale's goods then leave the warehouse through a stock document (其他出库 to cost
+    # of sales, until the sales issue brings delivery notes).
+    needed: dict[str, int] = defaultdict(int)
+    for _i, _code, lines, d in plan:
+        if day(d) is not None:
+            for p, q in lines:
+                needed[p[0]] += max(1, int(q * scale))
+    if needed:  # and a fifth more: the warehouse keeps some stock (the stocktake and transfers of the open month)
+        sup_id = rng.choice(list(summary.suppliers.values()))
+        post(1, [], receive=(sup_id, {code: qty + (qty + 4) // 5 for code, qty in needed.items()}, m % 3))
+        post(1 + INVOICE_AFTER_DAYS, [], invoice=(sup_id, day(1), m % 3))
     for _i, code, lines, d in plan:
         cust_id = summary.customers[code]
         qtys = [(p, max(1, int(q * scale))) for p, q in lines]
@@ -264,29 +274,10 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         post(d, [_line("1122", debit=net + vat, summary="销售商品", customer_id=cust_id),
                  _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code],
                        **(_project(deps, SEASON_PROJECT) if m in SEASON_MONTHS else {})),
-                 _line("22210102", credit=vat, summary="销售商品销项税额"),
-                 _line("5401", debit=cost, summary="结转销售成本"),
-                 _line("1405", credit=cost, summary="结转销售成本")])
+                 _line("22210102", credit=vat, summary="销售商品销项税额")])
+        post(d, [], issue=([(p[0], qty) for p, qty in qtys], deps[dep_code]))
         open_items.append((cust_id, net + vat, 0))
-        cost_of_sales += cost
-    # purchases on account (13 % input VAT): restock what was sold and a little more
     payable: dict[int, Decimal] = defaultdict(Decimal)
-    if cost_of_sales:
-        target = round_money(cost_of_sales * (COST_SHARE_LOW + (COST_SHARE_HIGH - COST_SHARE_LOW)
-                                              * Decimal(rng.randrange(0, 101)) / 100))
-        suppliers = list(summary.suppliers.values())
-        parts = 3
-        bought = Decimal(0)
-        for i in range(parts):
-            net = round_money(target / parts) if i < parts - 1 else target - bought
-            bought += net
-            sup_id = rng.choice(suppliers)
-            d = 2 + i * 7 + rng.randrange(0, 3)
-            if day(d) is None:
-                continue
-            # a real order -> receipt (暂估) -> invoice a few days later (demo_purchasing)
-            post(d, [], receive=(sup_id, net, i))
-            post(min(d + INVOICE_AFTER_DAYS, month_end), [], invoice=(sup_id, day(d), i))
     # utilities (13 % VAT) and bank charges
     power = Decimal(rng.randrange(380000, 720000)) / 100
     vat = round_money(power * VAT)
@@ -309,7 +300,9 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         salaries.clear()
     for when, _, lines, kw in sorted(pending, key=lambda p: p[:2]):
         if "receive" in kw:
-            books.purchases.receive(when, *kw["receive"])
+            books.purchases.receive_quantities(when, *kw["receive"])
+        elif "issue" in kw:
+            books.purchases.issue_for_sale(when, kw["issue"][0], books.codes.get("5401", "5401"), kw["issue"][1])
         elif "invoice" in kw:
             sup_id, received, n = kw["invoice"]
             payable[sup_id] += books.purchases.invoice(when, received, n)

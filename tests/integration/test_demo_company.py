@@ -155,12 +155,14 @@ def _check_plausible_year(db, result, summary) -> None:
 
 
 def _balances_in(db, company_id: int, period: str, code: str) -> Decimal:
-    """Debits minus credits on ``code`` in ``period`` from the business vouchers (not the closing entries)."""
+    """Debits minus credits on ``code`` in ``period`` from the business vouchers (not the closing entries): the
+    manual ones and those of documents (the cost of sales comes from stock documents)."""
     with db.uow(readonly=True) as uow:
         d, c = uow.session.execute(select(func.sum(GlLine.debit), func.sum(GlLine.credit))
                                    .join(Voucher, Voucher.id == GlLine.voucher_id)
                                    .where(GlLine.company_id == company_id, GlLine.period == period,
-                                          GlLine.account_code == code, Voucher.source == "manual")).one()
+                                          GlLine.account_code == code,
+                                          Voucher.source.in_(("manual", "system")))).one()
     return Decimal(d or 0) - Decimal(c or 0)
 
 
