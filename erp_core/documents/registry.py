@@ -26,7 +26,9 @@ from erp_core.kernel.errors import NotFound
 from erp_core.kernel.workflow import Workflow
 
 # code -> "package.module:ATTRIBUTE" of the DocumentType, for the types of modules in this code base.
-KNOWN_TYPES: dict[str, str] = {}
+KNOWN_TYPES: dict[str, str] = {
+    "payroll_run": "erp_core.hr.payroll.documents:PAYROLL_RUN",
+}
 
 
 @dataclass(frozen=True)
