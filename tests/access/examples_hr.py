@@ -1,0 +1,127 @@
+"""Access examples for HR and payroll (erp_core/hr): employee files, payroll setup, pay, payroll runs."""
+
+import datetime as dt
+from decimal import Decimal
+
+from erp_core.hr.employees import services as hr
+from erp_core.hr.payroll import queries as pq
+from erp_core.hr.payroll import services as pay
+from erp_core.masterdata import employees_services as emps
+from tests.access.examples import example
+
+EMP = "erp_core.hr.employees."
+PAY = "erp_core.hr.payroll."
+
+
+def _employee(env) -> int:
+    """One employee with a salary (made once per company), and the payroll defaults."""
+    if "hr_emp" not in env.cache:
+        env.call(pay.load_payroll_defaults)
+        code = env.unique("HR")
+        eid = env.call(emps.create_employee, values={"code": code, "name": code, "hire_date": dt.date(2025, 1, 1)})
+        env.call(hr.save_profile, employee_id=eid, values={"insurance_city": "长沙"})
+        env.call(pay.set_salary, employee_id=eid, item_code="base_salary", effective_from=dt.date(2025, 1, 1),
+                 amount=Decimal(8000))
+        env.cache["hr_emp"] = eid
+    return env.cache["hr_emp"]
+
+
+def _period(env) -> str:
+    n = env.cache.get("hr_period", 0) + 1
+    env.cache["hr_period"] = n
+    return f"2026-{n:02d}"
+
+
+def _run(env, *, approve=False, post=False) -> int:
+    _employee(env)
+    run_id = env.call(pay.create_payroll_run, period=_period(env))
+    if approve or post:
+        env.call(pay.approve_payroll_run, run_id=run_id)
+    if post:
+        env.call(pay.post_payroll_run, run_id=run_id)
+    return run_id
+
+
+@example(EMP + "services.save_profile")
+def _(env):
+    return {"employee_id": _employee(env), "values": {"education": "本科", "id_number": "11010519491231002X"}}
+
+
+@example(EMP + "services.record_status_change")
+def _(env):
+    return {"employee_id": _employee(env), "kind": "regularize", "effective_date": dt.date(2025, 4, 1)}
+
+
+@example(EMP + "queries.list_profiles")
+def _(env):
+    return {}
+
+
+@example(EMP + "queries.employee_file")
+def _(env):
+    return {"employee_id": _employee(env), "as_of": dt.date(2025, 6, 1)}
+
+
+@example(PAY + "services.load_payroll_defaults")
+def _(env):
+    return {"cities": ["北京"]}
+
+
+@example(PAY + "services.save_payroll_item")
+def _(env):
+    return {"code": env.unique("item_"), "name_zh": "交通补贴", "name_en": "Transport", "kind": "earning"}
+
+
+@example(PAY + "services.save_insurance_rate")
+def _(env):
+    return {"city": "深圳", "effective_from": dt.date(2026, 1, 1), "risk": "pension", "base_min": "4000",
+            "base_max": "20000", "employer_rate": "0.15", "employee_rate": "0.08"}
+
+
+@example(PAY + "services.set_salary")
+def _(env):
+    return {"employee_id": _employee(env), "item_code": "position_allowance", "effective_from": dt.date(2025, 1, 1),
+            "amount": "500"}
+
+
+@example(PAY + "services.set_payroll_input")
+def _(env):
+    return {"employee_id": _employee(env), "period": "2027-01", "item_code": "overtime_pay", "amount": "300"}
+
+
+@example(PAY + "services.create_payroll_run")
+def _(env):
+    _employee(env)
+    return {"period": _period(env)}
+
+
+@example(PAY + "services.recompute_payroll_run")
+def _(env):
+    run_id = _run(env)
+    return {"run_id": run_id, "version": env.call(pq.run_detail, run_id=run_id)["version"]}
+
+
+@example(PAY + "services.submit_payroll_run", PAY + "services.approve_payroll_run", PAY + "queries.run_detail",
+         PAY + "queries.bank_transfer_rows", PAY + "queries.iit_declaration_rows")
+def _(env):
+    return {"run_id": _run(env)}
+
+
+@example(PAY + "services.post_payroll_run")
+def _(env):
+    return {"run_id": _run(env, approve=True)}
+
+
+@example(PAY + "services.reverse_payroll_run")
+def _(env):
+    return {"run_id": _run(env, post=True)}
+
+
+@example(PAY + "queries.list_runs", PAY + "queries.my_payslips", PAY + "queries.payroll_setup")
+def _(env):
+    return {}
+
+
+@example(PAY + "queries.payroll_report", PAY + "queries.insurance_report")
+def _(env):
+    return {"period": "2026-01"}
