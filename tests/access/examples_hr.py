@@ -125,3 +125,16 @@ def _(env):
 @example(PAY + "queries.payroll_report", PAY + "queries.insurance_report")
 def _(env):
     return {"period": "2026-01"}
+
+
+@example(PAY + "import_services.import_payroll_inputs")
+def _(env):
+    from erp_core.io.reading import Table
+
+    _employee(env)
+    with env.db.uow(readonly=True) as uow:
+        from erp_core.masterdata.models_employees import Employee
+
+        code = uow.session.get(Employee, env.cache["hr_emp"]).code
+    return {"table": Table(["employee_code", "period", "item_code", "amount"], [[code, "2027-02", "overtime_pay", "88"]],
+                           "inputs.csv")}
