@@ -79,6 +79,10 @@ def test_the_voucher_balances_and_matches_the_report_and_a_locked_run_cannot_cha
     assert -by["5602"] == D(10000) + D(2510) + D(800)  # 管理费用: E001 (admin)
     assert -by["5601"] == D(30000) + D(4769) + D(1520)  # 销售费用: E002 (sales)
     assert gross == D(40000)
+    with db.uow(readonly=True) as uow:
+        from erp_core.hr.payroll.invariants import payroll_problems
+
+        assert payroll_problems(uow.session) == []
 
 
 def test_cumulative_method_across_months_and_reversal(db, env):

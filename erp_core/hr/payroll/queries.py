@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from erp_core.hr.employees.models import EmployeeProfile
 from erp_core.hr.employees.rules import mask
+from erp_core.hr.payroll import invariants  # noqa: F401  (registers the payroll check of `erp check`)
 from erp_core.hr.payroll.compute import LOCKED
 from erp_core.hr.payroll.models import InsuranceRate, PayrollItem, PayrollRun, Payslip
 from erp_core.kernel.errors import NotFound
