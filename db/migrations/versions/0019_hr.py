@@ -235,10 +235,90 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payslip_employee_id'), ['employee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payslip_period'), ['period'], unique=False)
         batch_op.create_index(batch_op.f('ix_payslip_run_id'), ['run_id'], unique=False)
+    op.create_table('hr_calendar_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_hr_calendar_day_company_id_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hr_calendar_day')),
+    sa.UniqueConstraint('company_id', 'day', name=op.f('uq_hr_calendar_day_company_id_day'))
+    )
+    op.create_table('hr_leave_kind',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('name_zh', sa.String(length=40), nullable=False),
+    sa.Column('name_en', sa.String(length=40), nullable=False),
+    sa.Column('pay_ratio', sa.BigInteger(), nullable=False),
+    sa.Column('annual_days', sa.BigInteger(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_hr_leave_kind_company_id_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hr_leave_kind')),
+    sa.UniqueConstraint('company_id', 'code', name=op.f('uq_hr_leave_kind_company_id_code'))
+    )
+    op.create_table('hr_shift',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('start_time', sa.Time(), nullable=False),
+    sa.Column('end_time', sa.Time(), nullable=False),
+    sa.Column('grace_minutes', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_hr_shift_company_id_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hr_shift')),
+    sa.UniqueConstraint('company_id', 'code', name=op.f('uq_hr_shift_company_id_code'))
+    )
+    op.create_table('hr_device_pin',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('pin', sa.String(length=40), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_hr_device_pin_company_id_company')),
+    sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], name=op.f('fk_hr_device_pin_employee_id_employee')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hr_device_pin')),
+    sa.UniqueConstraint('company_id', 'pin', name=op.f('uq_hr_device_pin_company_id_pin'))
+    )
+    op.create_table('hr_leave_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=False),
+    sa.Column('kind_code', sa.String(length=20), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('days', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', _utc(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_hr_leave_request_company_id_company')),
+    sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], name=op.f('fk_hr_leave_request_employee_id_employee')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hr_leave_request'))
+    )
+    with op.batch_alter_table('hr_leave_request', schema=None) as batch_op:
+        batch_op.create_index('ix_hr_leave_request_emp', ['company_id', 'employee_id', 'start_date'], unique=False)
 
+    op.create_table('hr_punch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=False),
+    sa.Column('punched_at', sa.DateTime(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', _utc(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_hr_punch_company_id_company')),
+    sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], name=op.f('fk_hr_punch_employee_id_employee')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hr_punch')),
+    sa.UniqueConstraint('company_id', 'employee_id', 'punched_at', name=op.f('uq_hr_punch_company_id_employee_id_punched_at'))
+    )
+    with op.batch_alter_table('hr_punch', schema=None) as batch_op:
+        batch_op.create_index('ix_hr_punch_day', ['company_id', 'punched_at'], unique=False)
 
 
 def downgrade() -> None:
-    for table in ("payslip", "payroll_run_line", "payroll_run", "payroll_input", "hr_salary_structure",
+    for table in ("hr_leave_request", "hr_leave_kind", "hr_punch", "hr_device_pin", "hr_shift",
+                  "hr_calendar_day", "payslip", "payroll_run_line", "payroll_run", "payroll_input", "hr_salary_structure",
                   "hr_status_change", "hr_employee_profile", "payroll_item", "hr_insurance_rate"):
         op.drop_table(table)
