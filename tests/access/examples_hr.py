@@ -138,3 +138,88 @@ def _(env):
         code = uow.session.get(Employee, env.cache["hr_emp"]).code
     return {"table": Table(["employee_code", "period", "item_code", "amount"], [[code, "2027-02", "overtime_pay", "88"]],
                            "inputs.csv")}
+
+
+ATT = "erp_core.hr.attendance."
+
+
+@example(ATT + "services.set_calendar_day")
+def _(env):
+    return {"day": dt.date(2026, 5, 1), "kind": "holiday", "name": "劳动节"}
+
+
+@example(ATT + "services.load_holidays")
+def _(env):
+    return {"year": 2026}
+
+
+@example(ATT + "services.set_shift")
+def _(env):
+    return {"start_time": dt.time(8, 30), "end_time": dt.time(17, 30), "grace_minutes": 5}
+
+
+@example(ATT + "services.map_device_pin")
+def _(env):
+    return {"pin": env.unique("PIN"), "employee_id": _employee(env)}
+
+
+def _emp_code(env) -> str:
+    from erp_core.masterdata.models_employees import Employee
+
+    with env.db.uow(readonly=True) as uow:
+        return uow.session.get(Employee, _employee(env)).code
+
+
+@example(ATT + "services.import_punches")
+def _(env):
+    return {"fmt": "zktime", "content": f"USERID,CHECKTIME,CHECKTYPE\n{_emp_code(env)},2026-03-02 08:59:00,I\n"}
+
+
+@example(ATT + "services.correct_punch")
+def _(env):
+    n = env.cache.get("hr_punch", 0) + 1
+    env.cache["hr_punch"] = n
+    return {"employee_id": _employee(env), "punched_at": dt.datetime(2026, 4, n, 18, 0), "reason": "忘记打卡"}
+
+
+@example(ATT + "services.save_leave_kind")
+def _(env):
+    return {"code": env.unique("lk"), "name_zh": "探亲假", "name_en": "Home leave", "pay_ratio": "1",
+            "annual_days": "10"}
+
+
+@example(ATT + "services.request_leave")
+def _(env):
+    n = env.cache.get("hr_leave", 0) + 1
+    env.cache["hr_leave"] = n
+    day = dt.date(2027, 6, 1) + dt.timedelta(days=7 * n)
+    return {"employee_id": _employee(env), "kind_code": "personal", "start_date": day, "end_date": day}
+
+
+@example(ATT + "services.cancel_leave")
+def _(env):
+    from erp_core.hr.attendance import services as att
+
+    return {"request_id": env.call(att.request_leave, employee_id=_employee(env), kind_code="sick",
+                                   start_date=dt.date(2027, 9, 1), end_date=dt.date(2027, 9, 1))}
+
+
+@example(ATT + "services.apply_attendance_to_pay")
+def _(env):
+    _employee(env)
+    return {"period": "2027-03"}
+
+
+@example(ATT + "queries.attendance_summary")
+def _(env):
+    return {"period": "2026-03"}
+
+
+@example(ATT + "queries.punches")
+def _(env):
+    return {"date_from": dt.date(2026, 3, 1), "date_to": dt.date(2026, 3, 31)}
+
+
+@example(ATT + "queries.leave_requests", ATT + "queries.leave_balances", ATT + "queries.calendar_days")
+def _(env):
+    return {"year": 2027}

@@ -83,3 +83,23 @@ def test_the_viewer_sees_no_pay(login_as, staff):  # noqa: F811
     at = login_as("sun.chakan")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/hr/payroll_runs.py")  # not registered for the read-only user (salaries are private)
+
+
+def test_attendance_page_summary_and_calendar(admin_app, staff, ui_db):  # noqa: F811
+    from erp_core.hr.attendance import services as att
+
+    admin, ids = staff
+    today = dt.date.today()
+    att.correct_punch(ui_db, admin, employee_id=ids["E001"], punched_at=dt.datetime.combine(today, dt.time(8, 55)),
+                      reason="test")
+    at = admin_app.switch_page("pages/hr/attendance.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "考勤与请假"
+    df = at.dataframe[0].value
+    assert list(df["工号"]) == ["E001", "E002"]
+    assert len(at.get("download_button")) == 2
+    at = choose_section(at, "at_section", "calendar")
+    at = next(b for b in at.button if b.key == "at_holidays").click().run()
+    assert not at.exception, at.exception
+    at = choose_section(at, "at_section", "leave")
+    assert not at.exception, at.exception

@@ -7,6 +7,8 @@ G = "nav.group.hr"
 PAGES = [
     PageSpec(file="pages/hr/employees.py", title="nav.hr.employees", group=G, any_of=("hr.profile.read",),
              icon=":material/badge:", order=10),
+    PageSpec(file="pages/hr/attendance.py", title="nav.hr.attendance", group=G,
+             any_of=("hr.attendance.read",), icon=":material/schedule:", order=15),
     PageSpec(file="pages/hr/payroll_runs.py", title="nav.hr.payroll_runs", group=G, any_of=("hr.payroll.read",),
              icon=":material/payments:", order=20),
     PageSpec(file="pages/hr/payroll_setup.py", title="nav.hr.payroll_setup", group=G, any_of=("hr.setup.read",),
