@@ -35,21 +35,24 @@ def parse_period(period: str) -> tuple[int, int]:
 
 def _ytd(session: Any, company_id: int, year: int, before_period: str) -> dict[int, dict[str, Any]]:
     """Per employee: what the locked runs of ``year`` before ``before_period`` withheld on."""
+    cols = (Payslip.employee_id, Payslip.taxable_income, Payslip.employee_si, Payslip.employee_hf,
+            Payslip.special_deductions, Payslip.other_deductions, Payslip.iit_wages, Payslip.bonus_separate,
+            Payslip.bonus)
     rows = session.execute(
-        select(Payslip).join(PayrollRun, PayrollRun.id == Payslip.run_id)
+        select(*cols).join(PayrollRun, PayrollRun.id == Payslip.run_id)
         .where(Payslip.company_id == company_id, Payslip.period >= f"{year}-01", Payslip.period < before_period,
                PayrollRun.status.in_(LOCKED), PayrollRun.reverses_id.is_(None),
-               PayrollRun.reversed_by_id.is_(None))).scalars()
+               PayrollRun.reversed_by_id.is_(None))).all()
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"income": ZERO, "social": ZERO, "special": ZERO,
                                                           "other": ZERO, "withheld": ZERO, "bonus_used": False})
-    for s in rows:
-        y = out[s.employee_id]
-        y["income"] += s.taxable_income
-        y["social"] += s.employee_si + s.employee_hf
-        y["special"] += s.special_deductions
-        y["other"] += s.other_deductions
-        y["withheld"] += s.iit_wages
-        y["bonus_used"] = y["bonus_used"] or (s.bonus_separate and s.bonus > 0)
+    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus in rows:
+        y = out[emp]
+        y["income"] += taxable
+        y["social"] += ee_si + ee_hf
+        y["special"] += special
+        y["other"] += other
+        y["withheld"] += iit_wages
+        y["bonus_used"] = y["bonus_used"] or (bool(separate) and bonus > 0)
     return out
 
 
@@ -74,14 +77,17 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     """The payslip rows (dicts of Payslip columns) of ``period`` for the company (or one department)."""
     year, month = parse_period(period)
     first, last = month_bounds(year, month)
-    emps = session.execute(select(Employee).where(Employee.company_id == company_id)
-                           .order_by(Employee.code)).scalars().all()
+    # Core rows (attribute access like the ORM objects, without building 1,000s of instances)
+    emps = session.execute(select(Employee.id, Employee.code, Employee.department_id, Employee.active,
+                                  Employee.hire_date).where(Employee.company_id == company_id)
+                           .order_by(Employee.code)).all()
     if department_id is not None:
         emps = [e for e in emps if e.department_id == department_id]
     if employee_ids is not None:
         emps = [e for e in emps if e.id in employee_ids]
     changes: dict[int, list[StatusChange]] = defaultdict(list)
-    for c in session.execute(select(StatusChange).where(StatusChange.company_id == company_id)).scalars():
+    for c in session.execute(select(StatusChange.employee_id, StatusChange.kind, StatusChange.effective_date)
+                             .where(StatusChange.company_id == company_id)).all():
         changes[c.employee_id].append(c)
     spans = {e.id: intervals(e.hire_date, changes[e.id]) for e in emps}
     emps = [e for e in emps if employed_between(spans[e.id], first, last)
@@ -90,17 +96,21 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         PayrollItem.company_id == company_id)).scalars()}
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     latest: dict[tuple[int, str], dt.date] = {}
-    for s in session.execute(select(SalaryStructure).where(SalaryStructure.company_id == company_id,
-                                                           SalaryStructure.effective_from <= last)).scalars():
+    for s in session.execute(select(SalaryStructure.employee_id, SalaryStructure.item_code,
+                                    SalaryStructure.effective_from, SalaryStructure.amount)
+                             .where(SalaryStructure.company_id == company_id,
+                                    SalaryStructure.effective_from <= last)).all():
         key = (s.employee_id, s.item_code)
         if key not in latest or s.effective_from > latest[key]:
             latest[key] = s.effective_from
             amounts[s.employee_id][s.item_code] = s.amount
-    for p in session.execute(select(PayrollInput).where(PayrollInput.company_id == company_id,
-                                                        PayrollInput.period == period)).scalars():
+    for p in session.execute(select(PayrollInput.employee_id, PayrollInput.item_code, PayrollInput.amount)
+                             .where(PayrollInput.company_id == company_id, PayrollInput.period == period)).all():
         amounts[p.employee_id][p.item_code] = p.amount
-    profiles = {p.employee_id: p for p in session.execute(select(EmployeeProfile).where(
-        EmployeeProfile.company_id == company_id)).scalars()}
+    profiles = {p.employee_id: p for p in session.execute(select(
+        EmployeeProfile.employee_id, EmployeeProfile.insurance_city, EmployeeProfile.insurance_base,
+        EmployeeProfile.housing_fund_base, EmployeeProfile.small_earner, EmployeeProfile.bonus_method,
+        EmployeeProfile.expense_kind).where(EmployeeProfile.company_id == company_id)).all()}
     rates = [(r.city, r.effective_from, RateRow(r.risk, r.base_min, r.base_max, r.employer_rate, r.employee_rate,
                                                  r.employer_fixed, r.employee_fixed, r.rounding))
              for r in session.execute(select(InsuranceRate).where(InsuranceRate.company_id == company_id)).scalars()]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 
 from erp_core.documents import services as kernel
 from erp_core.hr.employees.models import SalaryStructure
@@ -25,6 +25,7 @@ from erp_core.hr.payroll.models import (
     PayrollInput,
     PayrollItem,
     PayrollRun,
+    PayrollRunLine,
     Payslip,
 )
 from erp_core.kernel.clock import naive_utcnow
@@ -270,26 +271,24 @@ def set_payroll_input(ctx: Context, *, employee_id: int, period: str, item_code:
 
 # ---- the payroll run document -------------------------------------------------------------------------------
 
-def _write_slips(ctx: Context, run: PayrollRun) -> list[dict[str, Any]]:
-    rows = compute_period(ctx.session, run.company_id, run.period, department_id=run.department_id)
-    if not rows:
-        raise ValidationError("error.hr.nobody_to_pay", field=F_PERIOD, period=run.period)
+def _write_slips(ctx: Context, run: PayrollRun, rows: list[dict[str, Any]]) -> None:
+    """Replace the run's payslips with ``rows`` (Core inserts: a run holds a payslip per employee)."""
     negative = [r for r in rows if r["gross_pay"] < 0]
     if negative:
         raise ValidationError("error.hr.negative_gross", field=F_AMOUNT, count=len(negative))
     ctx.session.execute(delete(Payslip).where(Payslip.run_id == run.id))
-    ctx.session.add_all(Payslip(run_id=run.id, **r) for r in rows)
-    return rows
+    ctx.session.execute(insert(Payslip), [{"run_id": run.id, **r} for r in rows])
 
 
 def _lines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"ordered_qty": Decimal(1), "unit_price": r["gross_pay"]} for r in rows]
+    return [{"ordered_qty": Decimal(1), "unit_price": r["gross_pay"], "remarks": str(r["employee_id"])} for r in rows]
 
 
-def _set_line_employees(run: PayrollRun, rows: list[dict[str, Any]]) -> None:
-    for line, r in zip(run.lines, rows, strict=True):
-        line.employee_id = r["employee_id"]
-        line.remarks = str(r["employee_id"])
+def _set_line_employees(ctx: Context, run: PayrollRun, rows: list[dict[str, Any]]) -> None:
+    """Name each line's employee: one executemany by primary key (not an UPDATE per line)."""
+    ctx.session.flush()
+    ctx.session.execute(update(PayrollRunLine), [{"id": line.id, "employee_id": r["employee_id"]}
+                                                 for line, r in zip(run.lines, rows, strict=True)])
 
 
 @use_case("hr.payroll.create", zh="新建工资表", en="Create payroll run")
@@ -310,8 +309,8 @@ def create_payroll_run(ctx: Context, *, period: str, department_id: int | None =
         raise ValidationError("error.hr.nobody_to_pay", field=F_PERIOD, period=period)
     run = kernel.create_document(ctx, PAYROLL_RUN, doc_date=month_bounds(year, month)[1], lines=_lines(rows),
                                  department_id=department_id, remarks=remarks or f"{period} 工资")
-    _set_line_employees(run, rows)
-    _write_slips(ctx, run)
+    _set_line_employees(ctx, run, rows)
+    _write_slips(ctx, run, rows)
     ctx.session.flush()
     ctx.audit("payroll_run", run.id, number=run.number, period=period, employees=len(rows), gross=str(run.total))
     return run.id
@@ -331,8 +330,8 @@ def recompute_payroll_run(ctx: Context, *, run_id: int, version: int) -> int:
     if not rows:
         raise ValidationError("error.hr.nobody_to_pay", field=F_PERIOD, period=run.period)
     kernel.update_document(ctx, PAYROLL_RUN, run, version=version, lines=_lines(rows))
-    _set_line_employees(run, rows)
-    _write_slips(ctx, run)
+    _set_line_employees(ctx, run, rows)
+    _write_slips(ctx, run, rows)
     ctx.session.flush()
     ctx.audit("payroll_run", run.id, number=run.number, employees=len(rows), gross=str(run.total))
     return run.version
