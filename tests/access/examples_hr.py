@@ -223,3 +223,8 @@ def _(env):
 @example(ATT + "queries.leave_requests", ATT + "queries.leave_balances", ATT + "queries.calendar_days")
 def _(env):
     return {"year": 2027}
+
+
+@example("erp_core.hr.dashboard_queries.hr_dashboard")
+def _(env):
+    return {"year": 2026, "month": 3}

@@ -103,3 +103,13 @@ def test_attendance_page_summary_and_calendar(admin_app, staff, ui_db):  # noqa:
     assert not at.exception, at.exception
     at = choose_section(at, "at_section", "leave")
     assert not at.exception, at.exception
+
+
+def test_hr_dashboard_page(admin_app, staff, ui_db):  # noqa: F811
+    admin, _ids = staff
+    run_id = pay.create_payroll_run(ui_db, admin, period=PERIOD)
+    pay.approve_payroll_run(ui_db, admin, run_id=run_id)
+    at = admin_app.switch_page("pages/hr/dashboard.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "人事看板"
+    assert list(at.dataframe[0].value["应发工资"]) == ["20,000.00"]

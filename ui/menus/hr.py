@@ -5,6 +5,8 @@ from ui.nav import PageSpec
 G = "nav.group.hr"
 
 PAGES = [
+    PageSpec(file="pages/hr/dashboard.py", title="nav.hr.dashboard", group=G, any_of=("hr.dashboard.read",),
+             icon=":material/monitoring:", order=5),
     PageSpec(file="pages/hr/employees.py", title="nav.hr.employees", group=G, any_of=("hr.profile.read",),
              icon=":material/badge:", order=10),
     PageSpec(file="pages/hr/attendance.py", title="nav.hr.attendance", group=G,
