@@ -102,10 +102,17 @@ elif detail["status"] == "approved" and actor.may("hr.payroll.post"):
     if confirmed_button("hr.post", "hr.confirm_post", "pr_post", number=detail["number"]):
         if run_action(pay.post_payroll_run, run_id=run_id, success="hr.posted"):
             st.rerun()
-elif detail["status"] == "posted" and detail["reverses_id"] is None and actor.may("hr.payroll.reverse"):
-    if confirmed_button("hr.reverse", "hr.confirm_reverse", "pr_reverse", number=detail["number"]):
-        if run_action(pay.reverse_payroll_run, run_id=run_id, success="hr.reversed"):
-            st.rerun()
+elif detail["status"] == "posted" and detail["reverses_id"] is None:
+    if actor.may("hr.payroll.pay"):
+        with a1:
+            pay_day = st.date_input(tr("field.hr.pay_date"), value=None, key="pr_pay_date")
+            if confirmed_button("hr.pay", "hr.confirm_pay", "pr_pay", number=detail["number"]) and pay_day:
+                run_action(pay.pay_payroll_run, run_id=run_id, pay_date=pay_day, success="hr.paid")
+    if actor.may("hr.payroll.reverse"):
+        with a3:
+            if confirmed_button("hr.reverse", "hr.confirm_reverse", "pr_reverse", number=detail["number"]):
+                if run_action(pay.reverse_payroll_run, run_id=run_id, success="hr.reversed"):
+                    st.rerun()
 
 st.divider()
 st.markdown(f'**{tr("hr.downloads")}**')

@@ -228,3 +228,9 @@ def _(env):
 @example("erp_core.hr.dashboard_queries.hr_dashboard")
 def _(env):
     return {"year": 2026, "month": 3}
+
+
+@example(PAY + "services.pay_payroll_run")
+def _(env):
+    run_id = _run(env, post=True)
+    return {"run_id": run_id, "pay_date": env.call(pq.run_detail, run_id=run_id)["doc_date"] + dt.timedelta(days=10)}

@@ -83,6 +83,15 @@ def test_the_voucher_balances_and_matches_the_report_and_a_locked_run_cannot_cha
         from erp_core.hr.payroll.invariants import payroll_problems
 
         assert payroll_problems(uow.session) == []
+    # 发放: the net pay leaves the bank, 221101 is cleared; at most once
+    pay_voucher = pay.pay_payroll_run(db, env.admin, run_id=run_id, pay_date=dt.date(2026, 2, 10))
+    with db.uow(readonly=True) as uow:
+        paid = uow.session.execute(select(VoucherLine.debit, VoucherLine.credit, Account.code)
+                                   .join(Account, Account.id == VoucherLine.account_id)
+                                   .where(VoucherLine.voucher_id == pay_voucher)).all()
+    assert sorted((c, d, cr) for d, cr, c in paid) == [("1002", D(0), net), ("221101", net, D(0))]
+    with pytest.raises(Conflict):
+        pay.pay_payroll_run(db, env.admin, run_id=run_id, pay_date=dt.date(2026, 2, 11))
 
 
 def test_cumulative_method_across_months_and_reversal(db, env):

@@ -315,10 +315,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hr_punch', schema=None) as batch_op:
         batch_op.create_index('ix_hr_punch_day', ['company_id', 'punched_at'], unique=False)
+    op.create_table('payroll_payment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('pay_date', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', _utc(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_payroll_payment_company_id_company')),
+    sa.ForeignKeyConstraint(['run_id'], ['payroll_run.id'], name=op.f('fk_payroll_payment_run_id_payroll_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payroll_payment')),
+    sa.UniqueConstraint('run_id', name=op.f('uq_payroll_payment_run_id'))
+    )
+    op.create_index(op.f('ix_payroll_payment_company_id'), 'payroll_payment', ['company_id'], unique=False)
 
 
 def downgrade() -> None:
-    for table in ("hr_leave_request", "hr_leave_kind", "hr_punch", "hr_device_pin", "hr_shift",
+    for table in ("payroll_payment", "hr_leave_request", "hr_leave_kind", "hr_punch", "hr_device_pin", "hr_shift",
                   "hr_calendar_day", "payslip", "payroll_run_line", "payroll_run", "payroll_input", "hr_salary_structure",
                   "hr_status_change", "hr_employee_profile", "payroll_item", "hr_insurance_rate"):
         op.drop_table(table)

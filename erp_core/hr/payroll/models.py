@@ -110,3 +110,17 @@ class Payslip(Base):  # 工资条: the computed figures of one employee in one r
     after_tax_deductions: Mapped[Decimal] = mapped_column(Money())
     net_pay: Mapped[Decimal] = mapped_column(Money())  # 实发
     items_json: Mapped[str] = mapped_column(Text, default="{}")  # item code -> amount, as computed
+
+
+class PayrollPayment(Base):  # 工资发放: the net pay of a posted run paid from the bank (one voucher)
+    __tablename__ = "payroll_payment"
+    __table_args__ = (UniqueConstraint("run_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payroll_run.id"))
+    voucher_id: Mapped[int] = mapped_column(Integer)
+    pay_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = utc_column()

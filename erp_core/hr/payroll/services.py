@@ -378,3 +378,33 @@ def run_or_404(ctx: Context, run_id: int) -> PayrollRun:
     if run is None or run.company_id != _company(ctx):
         raise NotFound(entity="payroll_run", id=run_id)
     return run
+
+
+@use_case("hr.payroll.pay", zh="发放工资", en="Pay payroll")
+def pay_payroll_run(ctx: Context, *, run_id: int, pay_date: dt.date) -> int:
+    """发放: the posted run's net pay from the bank — one voucher Dr 应付职工薪酬—职工工资 / Cr 银行存款 (accounts
+    from 科目设置), keyed by the run, at most once; returns the voucher id."""
+    from erp_core.documents.accounts import account_for
+    from erp_core.hr.payroll.models import PayrollPayment
+    from erp_core.ledger.posting import create_and_post_system_voucher
+
+    run = _load(ctx, run_id, lock=True)
+    if run.status != "posted" or run.reverses_id is not None or run.reversed_by_id is not None:
+        raise Conflict("error.hr.pay_posted_only", number=run.number)
+    if not isinstance(pay_date, dt.date) or pay_date < run.doc_date:
+        raise ValidationError("error.hr.pay_date", field="field.hr.pay_date")
+    paid = ctx.session.execute(select(PayrollPayment.id).where(PayrollPayment.run_id == run.id)).first()
+    if paid:
+        raise Conflict("error.hr.already_paid", number=run.number)
+    net = sum(ctx.session.execute(select(Payslip.net_pay).where(Payslip.run_id == run.id)).scalars(), Decimal(0))
+    summary = f"发放工资 {run.period} {run.number}"
+    voucher_id = create_and_post_system_voucher(
+        ctx, voucher_date=pay_date, posting_key=f"payroll_pay:{run.id}", voucher_type=None,
+        lines=[{"account_code": account_for(ctx, "payroll_wages"), "debit": net, "credit": Decimal(0),
+                "summary": summary},
+               {"account_code": account_for(ctx, "bank"), "debit": Decimal(0), "credit": net, "summary": summary}])
+    ctx.session.add(PayrollPayment(company_id=run.company_id, run_id=run.id, voucher_id=voucher_id, pay_date=pay_date,
+                                   amount=net, created_by=ctx.actor.user_id, created_at=naive_utcnow()))
+    ctx.session.flush()
+    ctx.audit("payroll_payment", run.id, number=run.number, voucher_id=voucher_id, amount=str(net))
+    return voucher_id
