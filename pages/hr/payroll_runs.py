@@ -106,8 +106,10 @@ elif detail["status"] == "posted" and detail["reverses_id"] is None:
     if actor.may("hr.payroll.pay"):
         with a1:
             pay_day = st.date_input(tr("field.hr.pay_date"), value=None, key="pr_pay_date")
+            bank = st.text_input(tr("field.hr.bank_account_code"), key="pr_pay_bank", placeholder="1002")
             if confirmed_button("hr.pay", "hr.confirm_pay", "pr_pay", number=detail["number"]) and pay_day:
-                run_action(pay.pay_payroll_run, run_id=run_id, pay_date=pay_day, success="hr.paid")
+                run_action(pay.pay_payroll_run, run_id=run_id, pay_date=pay_day, bank_account_code=bank or None,
+                           success="hr.paid")
     if actor.may("hr.payroll.reverse"):
         with a3:
             if confirmed_button("hr.reverse", "hr.confirm_reverse", "pr_reverse", number=detail["number"]):

@@ -232,5 +232,14 @@ def _(env):
 
 @example(PAY + "services.pay_payroll_run")
 def _(env):
+    from sqlalchemy import select
+
+    from erp_core.finance.models import Account
+
     run_id = _run(env, post=True)
-    return {"run_id": run_id, "pay_date": env.call(pq.run_detail, run_id=run_id)["doc_date"] + dt.timedelta(days=10)}
+    with env.db.uow(readonly=True) as uow:  # a bank leaf (other examples may have opened sub-accounts of 1002)
+        codes = set(uow.session.execute(select(Account.code).where(Account.company_id == env.company_id,
+                                                                   Account.code.like("1002%"))).scalars())
+    leaf = sorted(c for c in codes if not any(o != c and o.startswith(c) for o in codes))[0]
+    return {"run_id": run_id, "pay_date": env.call(pq.run_detail, run_id=run_id)["doc_date"] + dt.timedelta(days=10),
+            "bank_account_code": leaf}

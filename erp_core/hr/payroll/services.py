@@ -381,9 +381,10 @@ def run_or_404(ctx: Context, run_id: int) -> PayrollRun:
 
 
 @use_case("hr.payroll.pay", zh="发放工资", en="Pay payroll")
-def pay_payroll_run(ctx: Context, *, run_id: int, pay_date: dt.date) -> int:
-    """发放: the posted run's net pay from the bank — one voucher Dr 应付职工薪酬—职工工资 / Cr 银行存款 (accounts
-    from 科目设置), keyed by the run, at most once; returns the voucher id."""
+def pay_payroll_run(ctx: Context, *, run_id: int, pay_date: dt.date, bank_account_code: str | None = None) -> int:
+    """发放: the posted run's net pay from the bank — one voucher Dr 应付职工薪酬—职工工资 / Cr 银行存款 (科目设置's
+    bank account, or ``bank_account_code``: a company with bank sub-accounts names the one it pays from), keyed by
+    the run, at most once; returns the voucher id."""
     from erp_core.documents.accounts import account_for
     from erp_core.hr.payroll.models import PayrollPayment
     from erp_core.ledger.posting import create_and_post_system_voucher
@@ -402,7 +403,8 @@ def pay_payroll_run(ctx: Context, *, run_id: int, pay_date: dt.date) -> int:
         ctx, voucher_date=pay_date, posting_key=f"payroll_pay:{run.id}", voucher_type=None,
         lines=[{"account_code": account_for(ctx, "payroll_wages"), "debit": net, "credit": Decimal(0),
                 "summary": summary},
-               {"account_code": account_for(ctx, "bank"), "debit": Decimal(0), "credit": net, "summary": summary}])
+               {"account_code": bank_account_code or account_for(ctx, "bank"), "debit": Decimal(0), "credit": net,
+                "summary": summary}])
     ctx.session.add(PayrollPayment(company_id=run.company_id, run_id=run.id, voucher_id=voucher_id, pay_date=pay_date,
                                    amount=net, created_by=ctx.actor.user_id, created_at=naive_utcnow()))
     ctx.session.flush()
