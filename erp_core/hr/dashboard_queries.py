@@ -22,7 +22,9 @@ from erp_core.usecase import Context, query
 def hr_dashboard(ctx: Context, *, year: int, month: int | None = None) -> dict[str, Any]:
     """Figures of ``year`` (and attendance exceptions of ``month``, default the last month with punches)."""
     from erp_core.hr.attendance.queries import month_summaries
+    from erp_core.security.scope import require_company_wide
 
+    require_company_wide(ctx)  # company totals: no department-scoped grant
     company = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     heads = ctx.session.execute(
         select(Department.name, func.count(Employee.id)).select_from(Employee)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from erp_core.finance.models import Account, Voucher, VoucherLine
+from erp_core.hr.employees import queries as eq
 from erp_core.hr.employees import services as hr
 from erp_core.hr.payroll import queries as pq
 from erp_core.hr.payroll import services as pay
@@ -142,3 +143,20 @@ def test_leaving_disables_the_user_in_the_same_transaction(db, env):
     # paid for January (left on the 20th), not for February
     assert set(_slips(db, env, pay.create_payroll_run(db, env.admin, period="2026-01"))) == {"E001", "E002"}
     assert set(_slips(db, env, pay.create_payroll_run(db, env.admin, period="2026-02"))) == {"E002"}
+
+
+def test_pay_is_private_and_company_wide_only(db, env):
+    from erp_core.kernel.errors import PermissionDenied
+    from tests.support.factories import actor
+
+    pay.create_payroll_run(db, env.admin, period="2026-01")
+    dept_reader = actor(env.company_id, {"hr.payroll.read": "department"},
+                        department_ids=frozenset({env.departments["ADM"]}))
+    with pytest.raises(PermissionDenied):  # never the whole company's pay through a department grant
+        pq.payroll_report(db, dept_reader, period="2026-01")
+    viewer = actor(env.company_id, {"hr.profile.read": "all"})
+    rows = {r["code"]: r for r in eq.list_profiles(db, viewer)}
+    assert rows["E001"]["id_number"] == "110***********002X" and rows["E001"]["bank_account"] == "622*********5678"
+    revealer = actor(env.company_id, {"hr.profile.read": "all", "hr.sensitive.reveal": "all"})
+    rows = {r["code"]: r for r in eq.list_profiles(db, revealer)}
+    assert rows["E001"]["id_number"] == "11010519491231002X"

@@ -18,6 +18,7 @@ from erp_core.hr.payroll.models import InsuranceRate, PayrollItem, PayrollRun, P
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_employees import Employee
+from erp_core.security.scope import require_company_wide
 from erp_core.usecase import Context, query
 
 ZERO = Decimal(0)
@@ -44,6 +45,7 @@ def _run_row(r: PayrollRun, dep: str | None) -> dict[str, Any]:
 @query("hr.payroll.read", zh="查看工资表", en="View payroll")
 def list_runs(ctx: Context, *, period_from: str | None = None, period_to: str | None = None,
               status: str | None = None) -> list[dict[str, Any]]:
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     stmt = (select(PayrollRun, Department.name).outerjoin(Department, Department.id == PayrollRun.department_id)
             .where(PayrollRun.company_id == _company(ctx)).order_by(PayrollRun.period.desc(), PayrollRun.id.desc()))
     if period_from:
@@ -77,6 +79,7 @@ def _slip_rows(ctx: Context, where: list[Any], *, reveal: bool = True) -> list[d
 @query("hr.payroll.read", zh="查看工资表", en="View payroll")
 def run_detail(ctx: Context, *, run_id: int) -> dict[str, Any]:
     """The run's header, its payslips (employee code/name, every figure) and totals."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     found = ctx.session.execute(select(PayrollRun, Department.name)
                                 .outerjoin(Department, Department.id == PayrollRun.department_id)
                                 .where(PayrollRun.id == run_id, PayrollRun.company_id == _company(ctx))).first()
@@ -99,6 +102,7 @@ def _live_runs(ctx: Context, period: str) -> list[int]:
 def payroll_report(ctx: Context, *, period: str) -> list[dict[str, Any]]:
     """The payroll report of ``period`` (the live runs: not reversed), one row per payslip, with the columns
     of docs/formats.md (REPORT_COLUMNS) and more."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     rows = _slip_rows(ctx, [Payslip.run_id.in_(_live_runs(ctx, period) or [-1])],
                       reveal=ctx.actor.may("hr.sensitive.reveal"))
     return [{"employee_code": r["employee_code"], "employee_name": r["employee_name"], "period": r["period"],
@@ -114,6 +118,7 @@ def payroll_report(ctx: Context, *, period: str) -> list[dict[str, Any]]:
 def bank_transfer_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
     """代发工资 file rows: name, bank, account, amount (net pay). Needs the full account numbers: only with
     hr.sensitive.reveal are they unmasked."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     reveal = ctx.actor.may("hr.sensitive.reveal")
     return [{"employee_code": r["employee_code"], "name": r["employee_name"], "bank": r["bank_name"],
              "account": r["bank_account"], "amount": r["net_pay"]}
@@ -124,6 +129,7 @@ def bank_transfer_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
 def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
     """扣缴申报 rows in the layout of the 自然人电子税务局(扣缴端) 正常工资薪金 import template (column names in
     Chinese, as the client expects; layout: low confidence, see docs/formats.md)."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     reveal = ctx.actor.may("hr.sensitive.reveal")
     out = []
     for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal):
@@ -148,6 +154,7 @@ def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
 @query("hr.payroll.read", zh="查看工资表", en="View payroll")
 def insurance_report(ctx: Context, *, period: str) -> list[dict[str, Any]]:
     """社保公积金 report of ``period``: base and both sides per employee (live runs)."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     rows = _slip_rows(ctx, [Payslip.run_id.in_(_live_runs(ctx, period) or [-1])], reveal=False)
     return [{"employee_code": r["employee_code"], "employee_name": r["employee_name"],
              "insurance_base": r["insurance_base"], "employer_si": r["employer_si"], "employee_si": r["employee_si"],
