@@ -26,7 +26,7 @@ class PageSpec:
 
 
 GROUP_ORDER = ("nav.group.home", "nav.group.finance", "nav.group.sales", "nav.group.purchasing",
-               "nav.group.inventory", "nav.group.masterdata", "nav.group.reports", "nav.group.settings",
+               "nav.group.inventory", "nav.group.hr", "nav.group.masterdata", "nav.group.reports", "nav.group.settings",
                "nav.group.admin")
 
 

@@ -37,6 +37,16 @@ ROLES: dict[str, tuple[str, str]] = {
     "other_receipt": ("5301", "6301"),  # 其他入库 default counter account: 营业外收入 (the document may name its own)
     "bank": ("1002", "1002"),  # 银行存款
     "cash": ("1001", "1001"),  # 库存现金
+    # payroll (HR): 应付职工薪酬 sub-accounts, withholdings, and the expense each department's pay goes to
+    "payroll_wages": ("221101", "221101"),  # 应付职工薪酬—职工工资
+    "payroll_social": ("221103", "221103"),  # 应付职工薪酬—社会保险费 (employer part)
+    "payroll_housing": ("221104", "221104"),  # 应付职工薪酬—住房公积金 (employer part)
+    "payroll_withheld": ("2241", "2241"),  # 其他应付款 (employee 社保/公积金 withheld)
+    "iit_payable": ("222106", "222106"),  # 应交税费—应交个人所得税
+    "salary_admin": ("5602", "6602"),  # 管理费用
+    "salary_sales": ("5601", "6601"),  # 销售费用
+    "salary_production": ("4001", "5001"),  # 生产成本 (直接人工)
+    "salary_overhead": ("4101", "5101"),  # 制造费用
 }
 
 

@@ -224,8 +224,10 @@ def _refuse(header: Any) -> None:
 @event.listens_for(Session, "before_flush")
 def _document_guard(session: Session, flush_context: Any, instances: Any) -> None:
     touched_headers: set[Any] = set()
+    # session.new / .deleted build a new set on every access: take them once (a 1,000-line document was O(n^2))
+    new, deleted = session.new, session.deleted
     with session.no_autoflush:
-        for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        for obj in list(new) + list(session.dirty) + list(deleted):
             if isinstance(obj, DocumentLine):
                 header = obj.header
                 if header is None and obj.header_id is not None:  # removed from its header's lines
@@ -233,8 +235,8 @@ def _document_guard(session: Session, flush_context: Any, instances: Any) -> Non
                     header = session.get(header_cls, obj.header_id)
                 if header is None:
                     continue
-                if obj in session.deleted or obj in session.new:
-                    if header in session.new:
+                if obj in deleted or obj in new:
+                    if header in new:
                         touched_headers.add(header)
                         continue
                     if _was_posted(header):
@@ -243,16 +245,16 @@ def _document_guard(session: Session, flush_context: Any, instances: Any) -> Non
                     _refuse(header)
                 touched_headers.add(header)
             elif isinstance(obj, DocumentHeader):
-                if obj in session.deleted:
+                if obj in deleted:
                     if _was_posted(obj):
                         _refuse(obj)
                     continue
-                if obj not in session.new and _was_posted(obj) and (
+                if obj not in new and _was_posted(obj) and (
                         _changed(obj) - DocumentHeader.FROZEN_EXEMPT or inspect(obj).attrs.lines.history.deleted):
                     _refuse(obj)  # a changed column, or a line taken out of the collection (an orphan)
                 touched_headers.add(obj)
         for header in touched_headers:
-            if header in session.deleted:
+            if header in deleted:
                 continue
             from erp_core.documents.registry import tracks_of
 

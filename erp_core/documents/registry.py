@@ -39,6 +39,7 @@ KNOWN_TYPES: dict[str, str] = {
     "stock_transfer": "erp_core.stockops.documents:STOCK_TRANSFER",
     "stocktake": "erp_core.stockops.documents:STOCKTAKE",
     "stocktake_writeoff": "erp_core.stockops.documents:STOCKTAKE_WRITEOFF",
+    "payroll_run": "erp_core.hr.payroll.documents:PAYROLL_RUN",
 }
 
 

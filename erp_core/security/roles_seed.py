@@ -38,6 +38,11 @@ DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
                                             ("masterdata.project.view", "all")]),
     "viewer": ("只读用户", "Read-only user", False, [("*.*.view", "department")]),
 }
+# Everyone sees their own payslips (工资条, the employee file linked to their user); the manager the HR dashboard.
+for _code, (_zh, _en, _admin, _patterns) in DEFAULT_ROLES.items():
+    if not _admin:
+        _patterns.append(("hr.payslip.own", "own"))
+DEFAULT_ROLES["manager"][3].append(("hr.dashboard.read", "all"))
 
 
 def seed_roles(session: Session, company_id: int) -> dict[str, Role]:

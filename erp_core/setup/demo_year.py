@@ -41,6 +41,7 @@ from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
 from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
+from erp_core.setup.demo_hr import build_demo_hr
 
 SEED = 20260101
 ACCOUNTANT = "li.kuaiji"  # prepares (制单)
@@ -379,6 +380,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
             progress(_period(y, m))
     _open_work(books, summary, today, rng, deps)
     _stockops(db, company_id, admin, ids, today, summary, deps)
+    build_demo_hr(db, company_id=company_id, employees=summary.employees, periods=summary.periods, today=today)
     return summary
 
 

@@ -3,14 +3,14 @@
 between reruns while the number is unchanged (issue #17: the per-rerun session check).
 
 Revision ID: 0020
-Revises: 0018_health_help
+Revises: 0019_hr
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018_health_help"
+down_revision = "0019_hr"
 branch_labels = None
 depends_on = None
 

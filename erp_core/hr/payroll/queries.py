@@ -1,0 +1,189 @@
+"""Reads of payroll. Salaries are visible only with ``hr.payroll.read`` (not a ``*.view`` permission, so the
+read-only and manager roles do not see pay by default); an employee sees only their own payslips of locked runs
+(``hr.payslip.own``: the employee file whose user account is the actor)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from erp_core.hr.employees.models import EmployeeProfile
+from erp_core.hr.employees.rules import mask
+from erp_core.hr.payroll import invariants  # noqa: F401  (registers the payroll check of `erp check`)
+from erp_core.hr.payroll.compute import LOCKED
+from erp_core.hr.payroll.models import InsuranceRate, PayrollItem, PayrollRun, Payslip
+from erp_core.kernel.errors import NotFound
+from erp_core.masterdata.models import Department
+from erp_core.masterdata.models_employees import Employee
+from erp_core.security.scope import require_company_wide
+from erp_core.usecase import Context, query
+
+ZERO = Decimal(0)
+REPORT_COLUMNS = ("employee_code", "employee_name", "gross_pay", "employee_social_insurance",
+                  "employee_housing_fund", "special_additional_deductions", "cumulative_taxable_income",
+                  "iit_withheld", "net_pay")
+SLIP_FIELDS = ("gross_pay", "taxable_income", "tax_free_income", "bonus", "bonus_separate", "insurance_base",
+               "employer_si", "employee_si", "employer_hf", "employee_hf", "special_deductions", "other_deductions",
+               "months_employed", "basic_deduction", "cumulative_income", "cumulative_taxable",
+               "cumulative_withheld", "iit_wages", "iit_bonus", "iit_withheld", "after_tax_deductions", "net_pay")
+
+
+def _company(ctx: Context) -> int:
+    return ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
+
+
+def _run_row(r: PayrollRun, dep: str | None) -> dict[str, Any]:
+    return {"run_id": r.id, "number": r.number, "period": r.period, "doc_date": r.doc_date, "status": r.status,
+            "department": dep, "department_id": r.department_id, "total": r.total, "employees": len(r.lines),
+            "voucher_id": r.voucher_id, "reverses_id": r.reverses_id, "reversed_by_id": r.reversed_by_id,
+            "remarks": r.remarks, "version": r.version}
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def list_runs(ctx: Context, *, period_from: str | None = None, period_to: str | None = None,
+              status: str | None = None) -> list[dict[str, Any]]:
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    stmt = (select(PayrollRun, Department.name).outerjoin(Department, Department.id == PayrollRun.department_id)
+            .where(PayrollRun.company_id == _company(ctx)).order_by(PayrollRun.period.desc(), PayrollRun.id.desc()))
+    if period_from:
+        stmt = stmt.where(PayrollRun.period >= period_from)
+    if period_to:
+        stmt = stmt.where(PayrollRun.period <= period_to)
+    if status:
+        stmt = stmt.where(PayrollRun.status == status)
+    return [_run_row(r, d) for r, d in ctx.session.execute(stmt)]
+
+
+def _slip_rows(ctx: Context, where: list[Any], *, reveal: bool = True) -> list[dict[str, Any]]:
+    stmt = (select(Payslip, Employee.code, Employee.name, Department.name, EmployeeProfile.bank_name,
+                   EmployeeProfile.bank_account, EmployeeProfile.id_number, PayrollRun.number, PayrollRun.status)
+            .join(Employee, Employee.id == Payslip.employee_id)
+            .join(PayrollRun, PayrollRun.id == Payslip.run_id)
+            .outerjoin(Department, Department.id == Payslip.department_id)
+            .outerjoin(EmployeeProfile, EmployeeProfile.employee_id == Payslip.employee_id)
+            .where(Payslip.company_id == _company(ctx), *where).order_by(Payslip.period, Employee.code))
+    out = []
+    for s, code, name, dep, bank, acct, idn, number, status in ctx.session.execute(stmt):
+        row = {"payslip_id": s.id, "run_id": s.run_id, "run_number": number, "run_status": status,
+               "period": s.period, "employee_id": s.employee_id, "employee_code": code, "employee_name": name,
+               "department": dep, "bank_name": bank, "bank_account": acct if reveal else mask(acct),
+               "id_number": idn if reveal else mask(idn), **{f: getattr(s, f) for f in SLIP_FIELDS},
+               "items": {k: Decimal(v) for k, v in json.loads(s.items_json or "{}").items()}}
+        out.append(row)
+    return out
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def run_detail(ctx: Context, *, run_id: int) -> dict[str, Any]:
+    """The run's header, its payslips (employee code/name, every figure) and totals."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    found = ctx.session.execute(select(PayrollRun, Department.name)
+                                .outerjoin(Department, Department.id == PayrollRun.department_id)
+                                .where(PayrollRun.id == run_id, PayrollRun.company_id == _company(ctx))).first()
+    if found is None:
+        raise NotFound(entity="payroll_run", id=run_id)
+    run, dep = found
+    slips = _slip_rows(ctx, [Payslip.run_id == run.id], reveal=ctx.actor.may("hr.sensitive.reveal"))
+    totals = {f: sum((s[f] for s in slips), ZERO) for f in SLIP_FIELDS if f not in ("bonus_separate",
+                                                                                     "months_employed")}
+    return {**_run_row(run, dep), "payslips": slips, "totals": totals}
+
+
+def _live_runs(ctx: Context, period: str) -> list[int]:
+    return list(ctx.session.execute(select(PayrollRun.id).where(
+        PayrollRun.company_id == _company(ctx), PayrollRun.period == period, PayrollRun.reverses_id.is_(None),
+        PayrollRun.reversed_by_id.is_(None))).scalars())
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def payroll_report(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """The payroll report of ``period`` (the live runs: not reversed), one row per payslip, with the columns
+    of docs/formats.md (REPORT_COLUMNS) and more."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    rows = _slip_rows(ctx, [Payslip.run_id.in_(_live_runs(ctx, period) or [-1])],
+                      reveal=ctx.actor.may("hr.sensitive.reveal"))
+    return [{"employee_code": r["employee_code"], "employee_name": r["employee_name"], "period": r["period"],
+             "run_number": r["run_number"], "run_status": r["run_status"], "department": r["department"],
+             "gross_pay": r["gross_pay"], "employee_social_insurance": r["employee_si"],
+             "employee_housing_fund": r["employee_hf"], "special_additional_deductions": r["special_deductions"],
+             "cumulative_taxable_income": r["cumulative_taxable"], "iit_withheld": r["iit_withheld"],
+             "net_pay": r["net_pay"], "employer_social_insurance": r["employer_si"],
+             "employer_housing_fund": r["employer_hf"]} for r in rows]
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def bank_transfer_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
+    """代发工资 file rows: name, bank, account, amount (net pay). Needs the full account numbers: only with
+    hr.sensitive.reveal are they unmasked."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    reveal = ctx.actor.may("hr.sensitive.reveal")
+    return [{"employee_code": r["employee_code"], "name": r["employee_name"], "bank": r["bank_name"],
+             "account": r["bank_account"], "amount": r["net_pay"]}
+            for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal)]
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
+    """扣缴申报 rows in the layout of the 自然人电子税务局(扣缴端) 正常工资薪金 import template (column names in
+    Chinese, as the client expects; layout: low confidence, see docs/formats.md)."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    reveal = ctx.actor.may("hr.sensitive.reveal")
+    out = []
+    for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal):
+        items = r["items"]
+
+        def item(code: str, _items: dict = items) -> Decimal:
+            return _items.get(code, ZERO)
+
+        out.append({"工号": r["employee_code"], "*姓名": r["employee_name"], "*证件类型": "居民身份证",
+                    "*证件号码": r["id_number"] or "", "本期收入": r["taxable_income"],
+                    "本期免税收入": r["tax_free_income"], "基本养老保险费": item("ee:pension"),
+                    "基本医疗保险费": item("ee:medical"), "失业保险费": item("ee:unemployment"),
+                    "住房公积金": r["employee_hf"],
+                    "子女教育": item("sad_child_education"), "继续教育": item("sad_continuing_education"),
+                    "住房贷款利息": item("sad_housing_loan"), "住房租金": item("sad_housing_rent"),
+                    "赡养老人": item("sad_elderly_support"), "3岁以下婴幼儿照护": item("sad_infant_care"),
+                    "其他": r["other_deductions"], "减除费用": Decimal(5000), "本期已预扣税额": r["iit_wages"],
+                    "全年一次性奖金": r["bonus"] if r["bonus_separate"] else ZERO, "奖金税额": r["iit_bonus"]})
+    return out
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def insurance_report(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """社保公积金 report of ``period``: base and both sides per employee (live runs)."""
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    rows = _slip_rows(ctx, [Payslip.run_id.in_(_live_runs(ctx, period) or [-1])], reveal=False)
+    return [{"employee_code": r["employee_code"], "employee_name": r["employee_name"],
+             "insurance_base": r["insurance_base"], "employer_si": r["employer_si"], "employee_si": r["employee_si"],
+             "employer_hf": r["employer_hf"], "employee_hf": r["employee_hf"],
+             "total": r["employer_si"] + r["employee_si"] + r["employer_hf"] + r["employee_hf"]} for r in rows]
+
+
+@query("hr.payslip.own", zh="查看本人工资条", en="View own payslips")
+def my_payslips(ctx: Context) -> list[dict[str, Any]]:
+    """The actor's own payslips (locked runs only): the employee file whose user account is the actor."""
+    emp_ids = list(ctx.session.execute(select(EmployeeProfile.employee_id).where(
+        EmployeeProfile.company_id == _company(ctx), EmployeeProfile.user_id == ctx.actor.user_id)).scalars())
+    if not emp_ids or ctx.actor.user_id is None:
+        return []
+    return _slip_rows(ctx, [Payslip.employee_id.in_(emp_ids), PayrollRun.status.in_(LOCKED),
+                            PayrollRun.reverses_id.is_(None), PayrollRun.reversed_by_id.is_(None)], reveal=False)
+
+
+@query("hr.setup.read", zh="查看薪资基础设置", en="View payroll setup")
+def payroll_setup(ctx: Context) -> dict[str, Any]:
+    """Payroll items and 五险一金 rate rows of the company."""
+    items = [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "kind": i.kind, "active": i.active}
+             for i in ctx.session.execute(select(PayrollItem).where(PayrollItem.company_id == _company(ctx))
+                                          .order_by(PayrollItem.id)).scalars()]
+    rates = [{"id": r.id, "city": r.city, "effective_from": r.effective_from, "risk": r.risk,
+              "base_min": r.base_min, "base_max": r.base_max, "employer_rate": r.employer_rate,
+              "employee_rate": r.employee_rate, "employer_fixed": r.employer_fixed,
+              "employee_fixed": r.employee_fixed, "rounding": r.rounding}
+             for r in ctx.session.execute(select(InsuranceRate).where(InsuranceRate.company_id == _company(ctx))
+                                          .order_by(InsuranceRate.city, InsuranceRate.effective_from,
+                                                    InsuranceRate.id)).scalars()]
+    return {"items": items, "rates": rates}

@@ -1,0 +1,43 @@
+"""我的工资条: the signed-in employee's own payslips (locked runs only), printable, with a download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from erp_core.hr.payroll import queries as pq
+from ui.actions import run_action
+from ui.context import require_actor
+from ui.i18n import tr
+from ui.safe import md_escape
+from ui.settings_kit import export_buttons, table
+
+require_actor()
+st.title(tr("nav.hr.my_payslips"))
+slips = run_action(pq.my_payslips)
+if slips is None:
+    st.stop()
+if not slips:
+    st.info(tr("hr.no_payslips"))
+    st.stop()
+
+
+def money(v) -> str:
+    return "" if v is None else f"{v:,.2f}"
+
+
+LINES = [("gross_pay", "hr.col.gross_pay"), ("employee_si", "hr.col.employee_si"),
+         ("employee_hf", "hr.col.employee_hf"), ("special_deductions", "hr.col.special_deductions"),
+         ("iit_withheld", "hr.col.iit_withheld"), ("after_tax_deductions", "hr.col.after_tax"),
+         ("net_pay", "hr.col.net_pay"), ("cumulative_taxable", "hr.col.cumulative_taxable"),
+         ("cumulative_withheld", "hr.col.cumulative_withheld")]
+table(slips, [("period", "hr.col.period"), *LINES], formatters={k: money for k, _ in LINES})
+periods = [s["period"] for s in slips]
+period = st.selectbox(tr("hr.col.period"), periods, index=len(periods) - 1, key="mp_period")
+slip = next(s for s in slips if s["period"] == period)
+with st.container(border=True):  # 工资条 (printable with the browser's print)
+    st.markdown(f'### {md_escape(tr("hr.payslip_title", period=period))}')
+    st.markdown(f'{md_escape(slip["employee_code"])} · {md_escape(slip["employee_name"])}')
+    items = {k: v for k, v in slip["items"].items() if not k.startswith(("ee:", "er:"))}
+    st.table({tr("hr.col.item"): list(items), tr("hr.col.amount"): [money(v) for v in items.values()]})
+    st.table({tr("hr.col.item"): [tr(h) for _, h in LINES], tr("hr.col.amount"): [money(slip[k]) for k, _ in LINES]})
+export_buttons([slip], [("period", "hr.col.period"), *LINES], f"payslip-{period}", "mp_export")
