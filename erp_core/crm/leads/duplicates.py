@@ -3,6 +3,7 @@ master-data rule (erp_core/masterdata/duplicates.py: phone_key, name_key, simila
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -13,6 +14,7 @@ from erp_core.db.like import contains
 from erp_core.masterdata.duplicates import SIMILARITY_THRESHOLD, name_key, phone_key, similarity
 
 CANDIDATES = 500
+_DIGITS = re.compile(r"[\d一二三四五六七八九十百千零〇两]+")
 
 
 def lead_keys(company_name: str | None, phone: str | None) -> tuple[str, str | None]:
@@ -49,8 +51,8 @@ def find_lead_duplicates(session: Session, company_id: int, *, company_name: str
         if key and lead.name_key == key:
             reasons.append("name")
             score = 1.0
-        elif key and len(key) >= 3:
-            s = similarity(key, lead.name_key)
+        elif key and len(key) >= 3 and _DIGITS.findall(key) == _DIGITS.findall(lead.name_key):
+            s = similarity(key, lead.name_key)  # names whose numbers differ (1店 / 2店) are never similar
             if s >= SIMILARITY_THRESHOLD:
                 reasons.append("similar_name")
                 score = max(score, s)
@@ -59,3 +61,24 @@ def find_lead_duplicates(session: Session, company_id: int, *, company_name: str
                         "tax_id": lead.tax_id, "owner_id": lead.owner_id, "status": lead.status,
                         "reasons": reasons, "score": round(score, 2)})
     return sorted(out, key=lambda m: -m["score"])
+
+
+def visible_matches(ctx, matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The matches the actor may see, named; the others only counted, in one anonymous row (hidden: n), so a
+    duplicate warning never tells a salesperson about another's lead."""
+    from erp_core.crm.common import scoped_leads
+
+    if not matches:
+        return []
+    visible = set(session_of(ctx).execute(scoped_leads(select(CrmLead.id), ctx).where(
+        CrmLead.id.in_([m["id"] for m in matches]))).scalars())
+    out = [m for m in matches if m["id"] in visible]
+    hidden = len(matches) - len(out)
+    if hidden:
+        out.append({"id": None, "company_name": None, "phone": None, "tax_id": None, "owner_id": None,
+                    "status": None, "reasons": ["hidden"], "score": 0, "hidden": hidden})
+    return out
+
+
+def session_of(ctx) -> Session:
+    return ctx.session

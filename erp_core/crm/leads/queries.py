@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from erp_core.crm import common as c
-from erp_core.crm.leads.duplicates import find_lead_duplicates
+from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.recycle import recycle_due_date
 from erp_core.db.like import contains
@@ -107,14 +107,7 @@ def lead_duplicates(ctx: Context, *, values: dict[str, Any] | None = None, lead_
     values = values or {}
     matches = find_lead_duplicates(ctx.session, ctx.company_id, company_name=values.get("company_name"),
                                    phone=values.get("phone"), tax_id=values.get("tax_id"), except_id=lead_id)
-    visible = set(ctx.session.execute(c.scoped_leads(select(CrmLead.id), ctx).where(
-        CrmLead.id.in_([m["id"] for m in matches] or [0]))).scalars())
-    out = [m for m in matches if m["id"] in visible]
-    hidden = len(matches) - len(out)
-    if hidden:
-        out.append({"id": None, "company_name": None, "phone": None, "tax_id": None, "owner_id": None,
-                    "status": None, "reasons": ["hidden"], "score": 0, "hidden": hidden})
-    return out
+    return visible_matches(ctx, matches)
 
 
 @query("crm.lead.convert", zh="线索转化", en="Convert lead")

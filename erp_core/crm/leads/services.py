@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from erp_core.crm import common as c
-from erp_core.crm.leads.duplicates import find_lead_duplicates, lead_keys
+from erp_core.crm.leads.duplicates import find_lead_duplicates, lead_keys, visible_matches
 from erp_core.crm.models import LEAD_SOURCES, CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.assign import active_rules, give, pick_owner
 from erp_core.kernel.errors import DomainError, InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -34,8 +34,9 @@ class LeadDuplicateWarning(DomainError):
     default_id = "error.crm.lead_duplicates"
 
     def __init__(self, matches: list[dict[str, Any]]) -> None:
-        super().__init__(self.default_id, count=len(matches),
-                         matches="; ".join(f"#{m['id']} {m['company_name']}" for m in matches[:5]))
+        super().__init__(self.default_id, count=sum(m.get("hidden", 1) for m in matches),
+                         matches="; ".join(f"#{m['id']} {m['company_name']}" if m["id"] is not None
+                                           else f"*** x{m['hidden']}" for m in matches[:5]))
         self.matches = matches
 
 
@@ -89,8 +90,9 @@ def create_lead(ctx: Context, *, values: dict[str, Any], pool_id: int | None = N
     if assign == "self" and ctx.actor.user_id is None:
         raise ValidationError("error.crm.no_user", field="field.crm.owner")
     if not confirm_duplicates:
-        matches = find_lead_duplicates(ctx.session, ctx.company_id, company_name=attrs["company_name"],
-                                       phone=attrs.get("phone"), tax_id=attrs.get("tax_id"))
+        matches = visible_matches(ctx, find_lead_duplicates(
+            ctx.session, ctx.company_id, company_name=attrs["company_name"], phone=attrs.get("phone"),
+            tax_id=attrs.get("tax_id")))
         if matches:
             raise LeadDuplicateWarning(matches)
     at = c.now()
