@@ -219,3 +219,16 @@ def _(env):
 @example(CRM + "service.services.set_calendar_day")
 def _(env):
     return {"day": dt.date(2026, 10, 1), "workday": False, "name": "国庆"}
+
+
+@example(CRM + "leads.import_services.dry_run_leads", CRM + "leads.import_services.import_leads")
+def _(env):
+    from erp_core.io.importer import Table
+
+    return {"table": Table(["公司名称", "电话"], [[env.unique("导入公司"), None]], "leads.csv")}
+
+
+@example(CRM + "leads.import_services.export_leads_file", CRM + "leads.import_services.export_opportunities_file",
+         CRM + "leads.import_services.export_tickets_file")
+def _(env):
+    return {"fmt": "xlsx"}
