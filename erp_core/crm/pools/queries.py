@@ -50,3 +50,13 @@ def my_recycle_warnings(ctx: Context) -> list[dict[str, Any]]:
         CrmLead.recycle_warned_at.is_not(None), CrmLead.merged_into.is_(None)).order_by(CrmLead.id)).all()
     return [{"id": lead.id, "company_name": lead.company_name, "pool": pool.name,
              "recycle_at": recycle_due_date(pool, lead)} for lead, pool in rows]
+
+
+@query("crm.lead.view", zh="查看线索", en="View leads")
+def crm_people(ctx: Context) -> dict[int, str]:
+    """Active colleagues of the company, id -> display name (owners, assignees, pool members are shown by
+    name)."""
+    from erp_core.security.models import User
+
+    return dict(ctx.session.execute(select(User.id, User.display_name).where(
+        User.company_id == ctx.company_id, User.status == "active").order_by(User.id)).all())
