@@ -125,7 +125,7 @@ if not lead_id:
 lead = run_action(lq.get_lead, lead_id=int(lead_id))
 if lead is None:
     st.stop()
-st.subheader(md("crm.lead_detail") + f" #{lead['id']} · " + md_escape(lead["company_name"]))
+st.subheader(md_escape(f"{tr('crm.lead_detail')} #{lead['id']} · {lead['company_name']}"))
 st.caption(md_escape(f"{tr('field.crm.status')}: {tr('crm.status.' + lead['status'])} · "
                      f"{tr('field.crm.owner')}: {who(lead['owner_id'])} · "
                      f"{tr('field.crm.pool')}: {pool_names.get(lead['pool_id'], lead['pool_id'] or '')}"))

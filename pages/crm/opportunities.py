@@ -30,11 +30,11 @@ if view == "pipeline":
     cols = run_action(oq.pipeline) or []
     if cols:
         for col, box in zip(cols, st.columns(len(cols)), strict=True):
-            box.markdown(f"**{md_escape(col['stage'])}** ({col['probability']}%)")
-            box.caption(f"{col['count']} · {money(col['amount'])} · {money(col['weighted'])}")
+            box.markdown("**" + md_escape(f"{col['stage']} ({col['probability']}%)") + "**")
+            box.caption(md_escape(f"{col['count']} · {money(col['amount'])} · {money(col['weighted'])}"))
             for item in col["items"][:30]:
                 box.container(border=True).markdown(
-                    f"{md_escape(item['name'])}  \n{money(item['amount'])} · {item['close_date']:%m-%d}")
+                    md_escape(f"{item['name']}\n{money(item['amount'])} · {item['close_date']:%m-%d}"))
 elif view == "list":
     rows = run_action(oq.list_opportunities) or []
     if rows:
