@@ -374,4 +374,6 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         if progress:
             progress(_period(y, m))
     _open_work(books, summary, today, rng, deps)
+    from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)
+    build_demo_crm(db, admin=admin, customers=summary.customers, start=dt.date(*months[0], 1), today=today, rng=rng)
     return summary
