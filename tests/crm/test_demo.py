@@ -28,3 +28,6 @@ def test_demo_crm_year(team):
     first = ps.run_recycle(team.db, team.admin)
     assert ps.run_recycle(team.db, team.admin) == {"recycled": 0, "warned": 0}
     assert first["recycled"] > 0  # old leads nobody followed for a month go back to the pools
+    from erp_core.crm.integrity import lead_placed, owner_history
+
+    assert lead_placed(team.db) == [] and owner_history(team.db) == []

@@ -51,6 +51,9 @@ def test_merge_keeps_every_follow_up(team):
     for subject, text in ((a, "一"), (b, "二"), (b, "三")):
         fs.add_followup(team.db, li, subject_type="lead", subject_id=subject, kind="call", content=text)
     ls.merge_leads(team.db, li, survivor_id=a, duplicate_id=b)
+    from erp_core.crm.integrity import lead_placed, owner_history
+
+    assert lead_placed(team.db) == [] and owner_history(team.db) == []
     merged = lq.get_lead(team.db, li, lead_id=a)
     assert sorted(f["content"] for f in merged["followups"]) == ["一", "三", "二"]
     assert merged["region"] == "湖南"  # empty field filled from the duplicate

@@ -172,6 +172,9 @@ def merge_leads(ctx: Context, *, survivor_id: int, duplicate_id: int) -> None:
                           by_user_id=ctx.actor.user_id, at=at)
     dup.merged_into = survivor.id
     dup.owner_id = None
+    ctx.session.flush()  # the survivor's last history row states its owner (the moved rows are older)
+    c.record_owner_change(ctx.session, survivor, reason="merge", to_owner_id=survivor.owner_id,
+                          to_pool_id=survivor.pool_id, by_user_id=ctx.actor.user_id, at=at)
     ctx.audit("crm_lead", survivor.id, merged=dup.id, followups_moved=moved)
 
 
