@@ -73,18 +73,26 @@ class CrmLead(Versioned, Base):  # 线索
     __tablename__ = "crm_lead"
     __table_args__ = (
         Index("ix_crm_lead_scope", "company_id", "owner_id", "status"),
-        Index("ix_crm_lead_pool", "company_id", "pool_id", "status"),
+        Index("ix_crm_lead_pool", "company_id", "pool_id", "owner_id", "status"),
+        Index("ix_crm_lead_status", "company_id", "status"),
+        # duplicate look-ups and phone search: company first, so the planner prefers them to the scope index
+        Index("ix_crm_lead_phone", "company_id", "phone_key"),
+        Index("ix_crm_lead_name", "company_id", "name_key"),
+        Index("ix_crm_lead_tax", "company_id", "tax_id"),
+        # the recycling run: a range scan per pool (an unowned lead has no recycle clock: both are NULL)
+        Index("ix_crm_lead_recycle_followup", "company_id", "pool_id", "last_followup_at"),
+        Index("ix_crm_lead_recycle_progress", "company_id", "pool_id", "last_progress_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
     source: Mapped[str] = mapped_column(String(20))
     company_name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    name_key: Mapped[str] = mapped_column(String(200))
     contact_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    phone_key: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
-    tax_id: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    tax_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
     region: Mapped[str | None] = mapped_column(String(60), nullable=True)
     industry: Mapped[str | None] = mapped_column(String(60), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="new")

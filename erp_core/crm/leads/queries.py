@@ -13,6 +13,8 @@ from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.recycle import recycle_due_date
 from erp_core.db.like import contains
+from erp_core.kernel.actor import Scope
+from erp_core.masterdata.duplicates import phone_key
 from erp_core.usecase import Context, query
 
 COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "industry", "source", "status",
@@ -29,7 +31,20 @@ class LeadPage:
 
 def _filtered(ctx: Context, *, status: str | None = None, source: str | None = None, region: str | None = None,
               pool_id: int | None = None, owner: str | int | None = None, search: str | None = None):
-    stmt = c.scoped_leads(select(CrmLead), ctx)
+    """The scoped statement. "mine" and "pool" narrow the row scope to one simple condition each (own leads;
+    unowned leads of my pools), so the database uses one index instead of an OR over two."""
+    wide = ctx.actor.is_system or ctx.actor.scope(ctx.permission) is Scope.ALL
+    base = select(CrmLead).where(CrmLead.company_id == ctx.company_id, CrmLead.merged_into.is_(None))
+    if owner == "mine":
+        stmt = base.where(CrmLead.owner_id == ctx.actor.user_id)
+    elif owner == "pool":
+        stmt = base.where(CrmLead.owner_id.is_(None))
+        if not wide:
+            stmt = stmt.where(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
+    else:
+        stmt = c.scoped_leads(select(CrmLead), ctx)
+        if isinstance(owner, int):
+            stmt = stmt.where(CrmLead.owner_id == owner)
     if status == "open":
         stmt = stmt.where(CrmLead.status.in_(("new", "contacted", "qualified")))
     elif status:
@@ -40,16 +55,13 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
         stmt = stmt.where(CrmLead.region == region)
     if pool_id is not None:
         stmt = stmt.where(CrmLead.pool_id == pool_id)
-    if owner == "mine":
-        stmt = stmt.where(CrmLead.owner_id == ctx.actor.user_id)
-    elif owner == "pool":
-        stmt = stmt.where(CrmLead.owner_id.is_(None))
-    elif isinstance(owner, int):
-        stmt = stmt.where(CrmLead.owner_id == owner)
     if search and search.strip():
         s = search.strip()
-        stmt = stmt.where(or_(contains(CrmLead.company_name, s), contains(CrmLead.phone, s),
-                              contains(CrmLead.contact_name, s)))
+        key = phone_key(s) if sum(ch.isdigit() for ch in s) >= 7 else None
+        if key:  # a phone number: the indexed key, in any of its written forms
+            stmt = stmt.where(CrmLead.phone_key.in_((key, "0" + key)))
+        else:
+            stmt = stmt.where(or_(contains(CrmLead.company_name, s), contains(CrmLead.contact_name, s)))
     return stmt
 
 

@@ -51,11 +51,10 @@ def recycle_company(session: Session, company_id: int, at: dt.datetime, *, by_us
             continue
         base = and_(CrmLead.company_id == company_id, CrmLead.pool_id == pool.id, CrmLead.owner_id.is_not(None),
                     CrmLead.status.in_(OPEN), CrmLead.merged_into.is_(None))
-        while True:
-            rows = session.execute(select(CrmLead.id, CrmLead.owner_id).where(base, due)
-                                   .order_by(CrmLead.id).limit(CHUNK)).all()
-            if not rows:
-                break
+        due_rows = session.execute(select(CrmLead.id, CrmLead.owner_id).where(base, due)
+                                   .order_by(CrmLead.id)).all()  # one range scan of the pool's index
+        for start in range(0, len(due_rows), CHUNK):
+            rows = due_rows[start:start + CHUNK]
             ids = [r[0] for r in rows]
             session.execute(insert(CrmOwnerHistory), [
                 {"company_id": company_id, "lead_id": lid, "reason": "recycle", "from_owner_id": owner,
@@ -63,6 +62,7 @@ def recycle_company(session: Session, company_id: int, at: dt.datetime, *, by_us
                  "at": at} for lid, owner in rows])
             session.execute(update(CrmLead).where(CrmLead.id.in_(ids)).values(
                 owner_id=None, department_id=None, claimed_at=None, recycle_warned_at=None,
+                last_followup_at=None, last_progress_at=None,
                 version=CrmLead.version + 1).execution_options(synchronize_session=False))
             recycled += len(ids)
         if pool.warn_days_before:

@@ -180,7 +180,7 @@ def release_lead(ctx: Context, *, lead_id: int, pool_id: int | None = None) -> N
                           by_user_id=ctx.actor.user_id, at=c.now())
     before = lead.owner_id
     lead.owner_id, lead.pool_id, lead.department_id, lead.claimed_at = None, target.id, None, None
-    lead.recycle_warned_at = None
+    lead.recycle_warned_at = lead.last_followup_at = lead.last_progress_at = None  # no clock in the pool
     ctx.audit("crm_lead", lead.id, owner_id=[before, None])
 
 
