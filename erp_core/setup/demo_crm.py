@@ -18,12 +18,11 @@ from sqlalchemy import select
 
 from erp_core.crm.calendar import load_calendar
 from erp_core.crm.leads.duplicates import lead_keys
-from erp_core.crm.models import (CrmFollowup, CrmLead, CrmOpportunity, CrmOwnerHistory, CrmTicket,
-                                 CrmTicketLog)
+from erp_core.crm.models import CrmFollowup, CrmLead, CrmOpportunity, CrmOwnerHistory, CrmTicket, CrmTicketLog
 from erp_core.crm.opportunities.stages import stages
 from erp_core.crm.pools import services as ps
-from erp_core.crm.service.sla import sla_table
 from erp_core.crm.service.services import set_calendar_day
+from erp_core.crm.service.sla import sla_table
 from erp_core.db.uow import Database
 from erp_core.kernel.actor import Actor
 from erp_core.security import audit
@@ -101,7 +100,7 @@ def build_demo_crm(db: Database, *, admin: Actor, customers: dict[str, int], sta
                 s.add(CrmOwnerHistory(company_id=company_id, lead_id=lead.id, reason="assign", to_owner_id=owner,
                                       to_pool_id=pool, by_user_id=admin.user_id, at=created))
                 lead.department_id = None
-                for n in range(0 if status == "new" else rng.randrange(1, 5)):
+                for _n in range(0 if status == "new" else rng.randrange(1, 5)):
                     last = min(last + dt.timedelta(days=rng.randrange(1, 12), hours=rng.randrange(6)),
                                dt.datetime.combine(today, dt.time(1)))
                     nxt = (last + dt.timedelta(days=rng.randrange(2, 10))).date()
@@ -130,7 +129,7 @@ def build_demo_crm(db: Database, *, admin: Actor, customers: dict[str, int], sta
                 lead.opportunity_id = opp.id
                 counts["opportunities"] += 1
             counts["leads"] += 1
-        for i in range(60 if customer_ids else 0):
+        for _i in range(60 if customer_ids else 0):
             opened = dt.datetime.combine(start + dt.timedelta(days=rng.randrange(days)),
                                          dt.time(1 + rng.randrange(8), rng.randrange(60)))
             prio = rng.choices(("urgent", "high", "normal", "low"), (1, 3, 6, 2))[0]

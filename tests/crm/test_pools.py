@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from erp_core.crm.followups import services as fs
 from erp_core.crm.leads import queries as lq
 from erp_core.crm.leads import services as ls
-from erp_core.crm.followups import services as fs
 from erp_core.crm.models import CrmLead, CrmOwnerHistory
 from erp_core.crm.pools import queries as pq
 from erp_core.crm.pools import services as ps

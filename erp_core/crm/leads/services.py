@@ -189,9 +189,9 @@ def convert_lead(ctx: Context, *, lead_id: int, version: int | None, customer_id
     Returns {"customer_id", "opportunity_id"}."""
     from erp_core.crm.opportunities.services import new_opportunity
     from erp_core.masterdata import records as r
+    from erp_core.masterdata.duplicates import phone_key
     from erp_core.masterdata.models_partners import Customer, PartnerContact
     from erp_core.masterdata.partners import CUSTOMER, duplicate_checker
-    from erp_core.masterdata.duplicates import phone_key
 
     lead = c.load_lead(ctx, lead_id, lock=True)
     ctx.check_version(lead, version)

@@ -78,8 +78,8 @@ def recycle_pools(db, now: dt.datetime | None = None) -> dict[str, int]:
     """The scheduled job: every company, one transaction each, audited as the system actor."""
     from erp_core.kernel import clock
     from erp_core.kernel.actor import Actor
-    from erp_core.security import audit
     from erp_core.masterdata.models import Company
+    from erp_core.security import audit
 
     at = now or clock.naive_utcnow()
     totals = {"recycled": 0, "warned": 0}

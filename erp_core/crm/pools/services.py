@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 
 from erp_core.crm import common as c
+from erp_core.crm import integrity  # noqa: F401  (erp check: the CRM invariants, registered with the use cases)
 from erp_core.crm.models import RULE_KINDS, CrmAssignRule, CrmLead, CrmOwnerHistory, CrmPool, CrmPoolMember
 from erp_core.crm.pools.assign import OPEN, active_rules, give, open_load, parse_users, pick_owner
 from erp_core.crm.pools.recycle import recycle_company
-from erp_core.crm import integrity  # noqa: F401  (erp check: the CRM invariants, registered with the use cases)
 from erp_core.kernel.errors import DomainError, NotFound, ValidationError
 from erp_core.usecase import Context, use_case
 

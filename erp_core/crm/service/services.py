@@ -10,12 +10,17 @@ the resolution due time moves on by the working hours spent waiting. Reopening r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from erp_core.crm import common as c
 from erp_core.crm.calendar import load_calendar
-from erp_core.crm.models import (PROBLEM_KINDS, TICKET_PRIORITIES, CrmCalendarDay, CrmSla, CrmTicket,
-                                 CrmTicketLog)
+from erp_core.crm.models import (
+    PROBLEM_KINDS,
+    TICKET_PRIORITIES,
+    CrmCalendarDay,
+    CrmSla,
+    CrmTicket,
+    CrmTicketLog,
+)
 from erp_core.crm.service.sla import sla_table
 from erp_core.kernel.errors import NotFound, ValidationError
 from erp_core.kernel.workflow import Workflow
