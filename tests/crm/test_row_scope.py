@@ -69,6 +69,7 @@ def test_team_lead_sees_the_team_manager_sees_all(team, world):
     with pytest.raises(NotFound):
         lq.get_lead(team.db, lead_a, lead_id=world["zhao_lead"])
     assert [o["name"] for o in oq.list_opportunities(team.db, lead_a)] == ["李的商机"]
+    assert dq.crm_dashboard(team.db, lead_a)["followups"] == []  # 赵 is in the other team
     boss = team.actor("boss", scope="all")
     assert lq.list_leads(team.db, boss).total == 3
     assert len(oq.list_opportunities(team.db, boss)) == 2

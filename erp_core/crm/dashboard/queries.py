@@ -8,12 +8,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from erp_core.crm import common as c
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOpportunity, CrmTicket
 from erp_core.crm.opportunities.stages import stages
 from erp_core.crm.service.queries import sla_state
+from erp_core.kernel.actor import Scope
 from erp_core.usecase import Context, query
 
 
@@ -48,9 +49,14 @@ def crm_dashboard(ctx: Context, *, date_from: dt.date | None = None, date_to: dt
         r.pop("_o")
     fu = select(CrmFollowup.owner_id, func.count()).where(
         CrmFollowup.company_id == ctx.company_id, CrmFollowup.at >= lo, CrmFollowup.at < hi)
-    if not ctx.actor.is_system and ctx.actor.scope(ctx.permission) is not None and \
-            ctx.actor.scope(ctx.permission).value == "own":
-        fu = fu.where(CrmFollowup.owner_id == ctx.actor.user_id)
+    scope = ctx.actor.scope(ctx.permission)
+    if not ctx.actor.is_system and scope is not Scope.ALL:  # own: mine; department: my team's people
+        from erp_core.security.models import User
+
+        team = select(User.id).where(User.company_id == ctx.company_id,
+                                     User.department_id.in_(sorted(ctx.actor.department_ids) or [0]))
+        fu = fu.where(or_(CrmFollowup.owner_id == ctx.actor.user_id, CrmFollowup.owner_id.in_(team))
+                      if scope is Scope.DEPARTMENT else CrmFollowup.owner_id == ctx.actor.user_id)
     followups = [{"owner_id": o, "count": n} for o, n in ctx.session.execute(fu.group_by(CrmFollowup.owner_id))]
     now = c.now()
     tickets_by_status: dict[str, int] = {}
