@@ -22,6 +22,11 @@ DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
     "sales": ("销售员", "Salesperson", False, [("sales.*", "own"), ("crm.*", "own"),
                                               ("masterdata.customer.*", "department"),
                                               ("masterdata.product.view", "all"), ("settings.tax.view", "all")]),
+    # CRM team lead (销售主管): the team's leads, customers and opportunities (issue #15 row scope)
+    "sales_lead": ("销售主管", "Sales team lead", False, [("sales.*", "department"), ("crm.*", "department"),
+                                                       ("masterdata.customer.*", "department"),
+                                                       ("masterdata.product.view", "all"),
+                                                       ("settings.tax.view", "all")]),
     "purchaser": ("采购员", "Purchaser", False, [("purchasing.*", "department"),
                                                  ("masterdata.supplier.*", "department"),
                                                  ("masterdata.product.view", "all"), ("settings.tax.view", "all")]),

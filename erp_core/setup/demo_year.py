@@ -381,6 +381,8 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     _open_work(books, summary, today, rng, deps)
     _stockops(db, company_id, admin, ids, today, summary, deps)
     build_demo_hr(db, company_id=company_id, employees=summary.employees, periods=summary.periods, today=today)
+    from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)
+    build_demo_crm(db, admin=admin, customers=summary.customers, start=dt.date(*months[0], 1), today=today, rng=rng)
     return summary
 
 

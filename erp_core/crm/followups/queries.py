@@ -1,0 +1,65 @@
+"""Reading follow-ups: a subject's history, the actor's reminders (next actions due today and overdue, for the
+home page) and a customer's timeline (follow-ups, opportunities and their linked quotations/orders, service
+tickets; invoices and payments join when the sales module's documents exist)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from erp_core.crm import common as c
+from erp_core.crm.followups.services import followup_row, subject_customer
+from erp_core.crm.models import CrmFollowup, CrmOpportunity, CrmOpportunityLink, CrmTicket
+from erp_core.usecase import Context, query
+
+
+@query("crm.followup.view", zh="查看跟进记录", en="View follow-ups")
+def list_followups(ctx: Context, *, subject_type: str, subject_id: int) -> list[dict[str, Any]]:
+    subject_customer(ctx, subject_type, subject_id)  # NotFound outside the actor's scope
+    rows = ctx.session.execute(select(CrmFollowup).where(
+        CrmFollowup.company_id == ctx.company_id, CrmFollowup.subject_type == subject_type,
+        CrmFollowup.subject_id == subject_id).order_by(CrmFollowup.at.desc(), CrmFollowup.id.desc())).scalars()
+    return [followup_row(f) for f in rows]
+
+
+def local_today(ctx: Context) -> dt.date:
+    return c.now().replace(tzinfo=dt.UTC).astimezone(ZoneInfo(c.company_tz(ctx))).date()
+
+
+@query("crm.followup.view", zh="查看跟进记录", en="View follow-ups")
+def my_reminders(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    """The actor's open next actions: {"today": [...], "overdue": [...]} (local date)."""
+    today = local_today(ctx)
+    rows = ctx.session.execute(select(CrmFollowup).where(
+        CrmFollowup.company_id == ctx.company_id, CrmFollowup.owner_id == ctx.actor.user_id,
+        CrmFollowup.done.is_(False), CrmFollowup.next_action_date <= today)
+        .order_by(CrmFollowup.next_action_date, CrmFollowup.id)).scalars()
+    out: dict[str, list[dict[str, Any]]] = {"today": [], "overdue": []}
+    for f in rows:
+        out["today" if f.next_action_date == today else "overdue"].append(followup_row(f))
+    return out
+
+
+@query("crm.followup.view", zh="查看跟进记录", en="View follow-ups")
+def customer_timeline(ctx: Context, *, customer_id: int) -> list[dict[str, Any]]:
+    """Everything about a customer, newest first: {at, kind, ref_id, text}. Opportunities and tickets show
+    only those in the actor's scope."""
+    subject_customer(ctx, "customer", customer_id)
+    items: list[dict[str, Any]] = []
+    for f in ctx.session.execute(select(CrmFollowup).where(CrmFollowup.company_id == ctx.company_id,
+                                                           CrmFollowup.customer_id == customer_id)).scalars():
+        items.append({"at": f.at, "kind": "followup", "ref_id": f.id, "text": f"[{f.kind}] {f.content}"})
+    opps = ctx.session.execute(c.scoped_owned(select(CrmOpportunity), ctx, CrmOpportunity)
+                               .where(CrmOpportunity.customer_id == customer_id)).scalars().all()
+    for o in opps:
+        items.append({"at": o.created_at, "kind": "opportunity", "ref_id": o.id, "text": f"{o.name} ({o.status})"})
+    for link in ctx.session.execute(select(CrmOpportunityLink).where(
+            CrmOpportunityLink.opportunity_id.in_([o.id for o in opps] or [0]))).scalars():
+        items.append({"at": link.at, "kind": link.doc_type, "ref_id": link.doc_id, "text": link.doc_type})
+    for t in ctx.session.execute(c.scoped_owned(select(CrmTicket), ctx, CrmTicket)
+                                 .where(CrmTicket.customer_id == customer_id)).scalars():
+        items.append({"at": t.opened_at, "kind": "ticket", "ref_id": t.id, "text": f"{t.title} ({t.status})"})
+    return sorted(items, key=lambda i: i["at"], reverse=True)

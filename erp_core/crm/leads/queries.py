@@ -1,0 +1,146 @@
+"""Reading leads within the actor's row scope (common.lead_condition): the list with filters (also the pool
+view), one lead with its follow-ups and owner history, duplicate candidates, the export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from erp_core.crm import common as c
+from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
+from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
+from erp_core.crm.pools.recycle import recycle_due_date
+from erp_core.db.like import contains
+from erp_core.kernel.actor import Scope
+from erp_core.masterdata.duplicates import phone_key
+from erp_core.usecase import Context, query
+
+COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "industry", "source", "status",
+           "lost_reason", "owner_id", "pool_id", "last_followup_at", "created_at")
+
+
+@dataclass
+class LeadPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+
+
+def _filtered(ctx: Context, *, status: str | None = None, source: str | None = None, region: str | None = None,
+              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None):
+    """The scoped statement. "mine" and "pool" narrow the row scope to one simple condition each (own leads;
+    unowned leads of my pools), so the database uses one index instead of an OR over two."""
+    wide = ctx.actor.is_system or ctx.actor.scope(ctx.permission) is Scope.ALL
+    base = select(CrmLead).where(CrmLead.company_id == ctx.company_id, CrmLead.merged_into.is_(None))
+    if owner == "mine":
+        stmt = base.where(CrmLead.owner_id == ctx.actor.user_id)
+    elif owner == "pool":
+        stmt = base.where(CrmLead.owner_id.is_(None))
+        if not wide:
+            stmt = stmt.where(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
+    else:
+        stmt = c.scoped_leads(select(CrmLead), ctx)
+        if isinstance(owner, int):
+            stmt = stmt.where(CrmLead.owner_id == owner)
+    if status == "open":
+        stmt = stmt.where(CrmLead.status.in_(("new", "contacted", "qualified")))
+    elif status:
+        stmt = stmt.where(CrmLead.status == status)
+    if source:
+        stmt = stmt.where(CrmLead.source == source)
+    if region:
+        stmt = stmt.where(CrmLead.region == region)
+    if pool_id is not None:
+        stmt = stmt.where(CrmLead.pool_id == pool_id)
+    if search and search.strip():
+        s = search.strip()
+        key = phone_key(s) if sum(ch.isdigit() for ch in s) >= 7 else None
+        if key:  # a phone number: the indexed key, in any of its written forms
+            stmt = stmt.where(CrmLead.phone_key.in_((key, "0" + key)))
+        else:
+            stmt = stmt.where(or_(contains(CrmLead.company_name, s), contains(CrmLead.contact_name, s)))
+    return stmt
+
+
+def _row(lead: CrmLead) -> dict[str, Any]:
+    out = {k: getattr(lead, k) for k in COLUMNS}
+    out["version"] = lead.version
+    out["warned"] = lead.recycle_warned_at is not None
+    return out
+
+
+@query("crm.lead.view", zh="查看线索", en="View leads")
+def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool = True,
+               **filters: Any) -> LeadPage:
+    """Leads in scope, newest first. Filters: status ("open" = not converted/lost), source, region, pool_id,
+    owner ("mine" / "pool" / a user id), search (company, phone, contact)."""
+    stmt = _filtered(ctx, **filters)
+    total = ctx.session.execute(select(func.count()).select_from(stmt.with_only_columns(CrmLead.id)
+                                                                  .subquery())).scalar_one() if count else -1
+    page_size = max(1, min(int(page_size), 500))
+    rows = ctx.session.execute(stmt.order_by(CrmLead.id.desc()).offset((max(page, 1) - 1) * page_size)
+                               .limit(page_size)).scalars().all()
+    return LeadPage([_row(r) for r in rows], total, page, page_size)
+
+
+@query("crm.lead.view", zh="查看线索", en="View leads")
+def get_lead(ctx: Context, *, lead_id: int) -> dict[str, Any]:
+    """One lead (NotFound outside the actor's scope) with its follow-ups, owner history and recycle date."""
+    from erp_core.crm.followups.services import followup_row
+
+    lead = c.load_lead(ctx, lead_id)
+    out = _row(lead)
+    out["remarks"] = lead.remarks
+    out["customer_id"], out["opportunity_id"] = lead.customer_id, lead.opportunity_id
+    out["followups"] = [followup_row(f) for f in ctx.session.execute(
+        select(CrmFollowup).where(CrmFollowup.company_id == ctx.company_id, CrmFollowup.subject_type == "lead",
+                                  CrmFollowup.subject_id == lead.id).order_by(CrmFollowup.at.desc())).scalars()]
+    out["history"] = [{"reason": h.reason, "from_owner_id": h.from_owner_id, "to_owner_id": h.to_owner_id,
+                       "from_pool_id": h.from_pool_id, "to_pool_id": h.to_pool_id, "by_user_id": h.by_user_id,
+                       "at": h.at} for h in ctx.session.execute(
+        select(CrmOwnerHistory).where(CrmOwnerHistory.lead_id == lead.id)
+        .order_by(CrmOwnerHistory.at, CrmOwnerHistory.id)).scalars()]
+    pool = ctx.session.get(CrmPool, lead.pool_id) if lead.pool_id else None
+    out["recycle_at"] = recycle_due_date(pool, lead) if pool is not None and lead.owner_id else None
+    return out
+
+
+@query("crm.lead.view", zh="查看线索", en="View leads")
+def lead_duplicates(ctx: Context, *, values: dict[str, Any] | None = None, lead_id: int | None = None
+                    ) -> list[dict[str, Any]]:
+    """Leads that look like ``values`` (company_name, phone, tax_id) or like lead ``lead_id``; only those in the
+    actor's scope are named (others are counted in one anonymous row, so nobody learns another's lead)."""
+    if lead_id is not None:
+        lead = c.load_lead(ctx, lead_id)
+        values = {"company_name": lead.company_name, "phone": lead.phone, "tax_id": lead.tax_id}
+    values = values or {}
+    matches = find_lead_duplicates(ctx.session, ctx.company_id, company_name=values.get("company_name"),
+                                   phone=values.get("phone"), tax_id=values.get("tax_id"), except_id=lead_id)
+    return visible_matches(ctx, matches)
+
+
+@query("crm.lead.convert", zh="线索转化", en="Convert lead")
+def conversion_candidates(ctx: Context, *, lead_id: int) -> list[dict[str, Any]]:
+    """Customers that look like the lead (master-data duplicate rule): shown before converting, so the user
+    links one instead of creating a duplicate."""
+    from erp_core.masterdata.models_partners import Customer
+    from erp_core.masterdata.partners import find_duplicates
+
+    lead = c.load_lead(ctx, lead_id)
+    return find_duplicates(ctx.session, ctx.company_id, {"name": lead.company_name, "tax_id": lead.tax_id,
+                                                          "phone": lead.phone}, None, Customer,
+                           locale=ctx.actor.locale)
+
+
+EXPORT_HEADERS = ("编号", "公司名称", "联系人", "电话", "税号", "地区", "行业", "来源", "状态", "丢失原因",
+                  "负责人ID", "公海池ID", "最近跟进", "创建时间")
+
+
+@query("crm.lead.export", zh="导出线索", en="Export leads")
+def export_leads(ctx: Context, **filters: Any) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the leads in scope (same filters as list_leads), for the Excel / CSV writer."""
+    rows = ctx.session.execute(_filtered(ctx, **filters).order_by(CrmLead.id)).scalars().all()
+    return list(EXPORT_HEADERS), [[getattr(r, k) for k in COLUMNS] for r in rows]

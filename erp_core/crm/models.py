@@ -1,0 +1,262 @@
+"""CRM tables (issue #15): leads (线索), public pools (公海池) and their members, assignment rules (分配规则),
+owner history (归属变更记录), follow-ups (跟进记录), opportunity stages and opportunities (商机) with their links to
+sales documents, service tickets (售后工单) with their SLA and work log, and the working calendar (工作日历).
+
+User ids (owner, assignee, pool member) carry no foreign key, like ``created_by`` elsewhere: history must survive
+a user's removal, and the system actor has none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erp_core.db.base import Base, Versioned, utc_column
+from erp_core.db.types import Money, UtcDateTime
+
+LEAD_SOURCES = ("website", "phone", "exhibition", "referral", "import", "other")
+LEAD_STATUSES = ("new", "contacted", "qualified", "converted", "lost")
+FOLLOWUP_KINDS = ("call", "visit", "wechat", "email", "meeting")
+SUBJECTS = ("lead", "customer", "opportunity")
+RULE_KINDS = ("round_robin", "region", "source", "load_cap")
+TICKET_PRIORITIES = ("urgent", "high", "normal", "low")
+TICKET_STATUSES = ("new", "assigned", "in_progress", "waiting", "resolved", "closed")
+PROBLEM_KINDS = ("fault", "installation", "usage", "return", "complaint", "other")
+
+
+class CrmPool(Base):  # 公海池 (per region or team)
+    __tablename__ = "crm_pool"
+    __table_args__ = (UniqueConstraint("company_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    daily_claim_cap: Mapped[int] = mapped_column(Integer, default=10)  # 每日领取上限
+    max_owned: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 保有量上限 (open leads per person)
+    recycle_no_followup_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # N
+    recycle_no_progress_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # M
+    warn_days_before: Mapped[int] = mapped_column(Integer, default=0)  # k
+    cooldown_days: Mapped[int] = mapped_column(Integer, default=0)  # 前负责人冷却期
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CrmPoolMember(Base):
+    __tablename__ = "crm_pool_member"
+    __table_args__ = (UniqueConstraint("pool_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("crm_pool.id"))
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class CrmAssignRule(Base):  # 分配规则 (data, tried by priority)
+    __tablename__ = "crm_assign_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    kind: Mapped[str] = mapped_column(String(20))  # RULE_KINDS
+    match_value: Mapped[str | None] = mapped_column(String(60), nullable=True)  # region / source
+    user_ids: Mapped[str] = mapped_column(String(500))  # "3,5,8": the team the rule deals to, in order
+    load_cap: Mapped[int | None] = mapped_column(Integer, nullable=True)  # open leads per person
+    cursor: Mapped[int] = mapped_column(Integer, default=0)  # round robin: index of the next user
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CrmLead(Versioned, Base):  # 线索
+    __tablename__ = "crm_lead"
+    __table_args__ = (
+        Index("ix_crm_lead_scope", "company_id", "owner_id", "status"),
+        Index("ix_crm_lead_pool", "company_id", "pool_id", "owner_id", "status"),
+        Index("ix_crm_lead_status", "company_id", "status"),
+        # duplicate look-ups and phone search: company first, so the planner prefers them to the scope index
+        Index("ix_crm_lead_phone", "company_id", "phone_key"),
+        Index("ix_crm_lead_name", "company_id", "name_key"),
+        Index("ix_crm_lead_tax", "company_id", "tax_id"),
+        # the recycling run: a range scan per pool (an unowned lead has no recycle clock: both are NULL)
+        Index("ix_crm_lead_recycle_followup", "company_id", "pool_id", "last_followup_at"),
+        Index("ix_crm_lead_recycle_progress", "company_id", "pool_id", "last_progress_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    source: Mapped[str] = mapped_column(String(20))
+    company_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    phone_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    tax_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    industry: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    lost_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    remarks: Mapped[str | None] = mapped_column(Text, nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("crm_pool.id"), nullable=True)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_followup_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_progress_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    recycle_warned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
+    opportunity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("crm_lead.id"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = utc_column()
+
+
+class CrmOwnerHistory(Base):  # 归属变更记录: every change of a lead's owner or pool
+    __tablename__ = "crm_owner_history"
+    __table_args__ = (Index("ix_crm_owner_history_claims", "company_id", "reason", "to_owner_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("crm_lead.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # create / claim / assign / release / recycle / merge / convert
+    from_owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    from_pool_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_pool_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    by_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CrmFollowup(Base):  # 跟进记录
+    __tablename__ = "crm_followup"
+    __table_args__ = (Index("ix_crm_followup_subject", "company_id", "subject_type", "subject_id"),
+                      Index("ix_crm_followup_due", "company_id", "owner_id", "done", "next_action_date"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    subject_type: Mapped[str] = mapped_column(String(20))  # SUBJECTS
+    subject_id: Mapped[int] = mapped_column(Integer)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    next_action: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    next_action_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)  # the next action was done
+    attachments: Mapped[int] = mapped_column(Integer, default=0)
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CrmStage(Base):  # 商机阶段 (data, with win probability)
+    __tablename__ = "crm_stage"
+    __table_args__ = (UniqueConstraint("company_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60))
+    probability: Mapped[int] = mapped_column(Integer)  # percent
+    seq: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)  # None / "won" / "lost"
+
+
+class CrmOpportunity(Versioned, Base):  # 商机
+    __tablename__ = "crm_opportunity"
+    __table_args__ = (Index("ix_crm_opportunity_scope", "company_id", "owner_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("crm_lead.id"), nullable=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("crm_stage.id"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    close_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open / won / lost
+    lost_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    stage_changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[dt.datetime] = utc_column()
+
+
+class CrmOpportunityLink(Base):
+    """An opportunity's quotations and orders (and any later sales document): the sales module fills it when a
+    quotation is made from an opportunity (doc_type = its registry code, e.g. "sales_quotation")."""
+
+    __tablename__ = "crm_opportunity_link"
+    __table_args__ = (UniqueConstraint("opportunity_id", "doc_type", "doc_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("crm_opportunity.id"))
+    doc_type: Mapped[str] = mapped_column(String(40))
+    doc_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = utc_column()
+
+
+class CrmSla(Base):  # SLA per priority (working hours)
+    __tablename__ = "crm_sla"
+    __table_args__ = (UniqueConstraint("company_id", "priority"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    priority: Mapped[str] = mapped_column(String(10))
+    response_hours: Mapped[int] = mapped_column(Integer)
+    resolution_hours: Mapped[int] = mapped_column(Integer)
+
+
+class CrmTicket(Versioned, Base):  # 售后工单
+    __tablename__ = "crm_ticket"
+    __table_args__ = (Index("ix_crm_ticket_scope", "company_id", "assignee_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    problem_kind: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), nullable=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    response_due: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolution_due: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1..5
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CrmTicketLog(Base):  # 工单日志: status changes and work done
+    __tablename__ = "crm_ticket_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("crm_ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # status / work / part
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    by_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class CrmCalendarDay(Base):  # 工作日历 exceptions: holidays (法定节假日) and working weekend days (调休上班)
+    __tablename__ = "crm_calendar_day"
+    __table_args__ = (UniqueConstraint("company_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(60), nullable=True)

@@ -1,0 +1,67 @@
+"""The CRM pages in Streamlit AppTest (SQLite): a salesperson sees the pool lead, claims it, follows it up and
+converts it to a customer with an opportunity; every CRM page renders for the administrator; the salesperson
+sees only their own leads."""
+
+from __future__ import annotations
+
+from erp_core.crm.leads import services as ls
+from erp_core.crm.pools import services as ps
+from erp_core.security.models import User
+from tests.support.factories import admin_actor
+from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
+from tests.ui.harness import texts
+
+
+def _setup(db, company, member: str) -> dict:
+    admin = admin_actor(db, company)
+    with db.uow(readonly=True) as uow:
+        uid = uow.session.query(User.id).filter(User.username == member).scalar()
+    pid = ps.save_pool(db, admin, values={"code": "EAST", "name": "华东公海", "daily_claim_cap": 5,
+                                          "recycle_no_followup_days": 7, "warn_days_before": 2})
+    ps.set_pool_members(db, admin, pool_id=pid, user_ids=[uid])
+    lead = ls.create_lead(db, admin, values={"company_name": "湘江电子有限公司", "contact_name": "周经理",
+                                             "phone": "13911112222", "source": "exhibition"},
+                          pool_id=pid, assign="pool")
+    other = ls.create_lead(db, admin, values={"company_name": "管理员自己的线索"})
+    return {"pool": pid, "lead": lead, "other": other, "uid": uid}
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_salesperson_claims_follows_up_and_converts(ui_db, ui_company, login_as):  # noqa: F811
+    ids = _setup(ui_db, ui_company, "wang.xiaoshou")
+    at = login_as("wang.xiaoshou").switch_page("pages/crm/leads.py").run()
+    assert not at.exception, at.exception
+    df = at.dataframe[0].value
+    assert list(df["公司名称"]) == ["湘江电子有限公司"]  # the pool lead; never the administrator's own
+    next(n for n in at.number_input if n.key == "crm_lead_open").set_value(ids["lead"])
+    at = at.run()
+    at = _button(at, "领取").click().run()
+    assert not at.exception, at.exception
+    assert "已领取" in texts(at)
+    form_text = next(t for t in at.text_area if t.label == "内容")
+    form_text.set_value("展会上聊过，需要报价")
+    at = _button(at, "添加跟进").click().run()
+    assert not at.exception, at.exception
+    assert "展会上聊过，需要报价" in list(at.dataframe[1].value["内容"])
+    next(r for r in at.radio if r.key == "crm_conv_mode").set_value("new")
+    at = at.run()
+    next(t for t in at.text_input if t.label == "客户编号").set_value("CRM001")
+    next(t for t in at.text_input if t.label == "预计金额").set_value("50000")
+    at = _button(at, "转化为客户").click().run()
+    assert not at.exception, at.exception
+    assert any("已转化" in s for s in texts(at).splitlines()), texts(at)
+    at = at.switch_page("pages/crm/opportunities.py").run()
+    assert not at.exception, at.exception
+    assert "湘江电子有限公司" in texts(at)  # on the kanban
+
+
+def test_every_crm_page_renders_for_the_administrator(ui_db, ui_company, admin_app):  # noqa: F811
+    _setup(ui_db, ui_company, "wang.xiaoshou")
+    at = admin_app
+    for page in ("leads", "pools", "opportunities", "tickets", "dashboard", "settings"):
+        at = at.switch_page(f"pages/crm/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        assert at.title[0].value, page
