@@ -65,19 +65,17 @@ def _period_of(day: dt.date) -> str:
 
 @quality_check("stock_vs_gl")
 def stock_vs_gl(session, company_id: int, on: dt.date, **_: Any) -> list[dict[str, Any]]:
-    from erp_core.inventory.models import StockMove
-    from erp_core.inventory.queries import STOCK_ACCOUNT
-    from erp_core.ledger.models import GlLine
+    """Per stock account (科目设置 role "stock" of each warehouse and product), the stock ledger's value against
+    the general ledger's balance (inventory.queries.ledger_rows, the comparison `erp check` makes)."""
+    from types import SimpleNamespace
 
-    value = Decimal(session.execute(select(func.sum(StockMove.amount)).where(
-        StockMove.company_id == company_id)).scalar_one() or 0)
-    debit, credit = session.execute(select(func.sum(GlLine.debit), func.sum(GlLine.credit)).where(
-        GlLine.company_id == company_id, GlLine.account_code.like(f"{STOCK_ACCOUNT}%"))).one()
-    balance = Decimal(debit or 0) - Decimal(credit or 0)
-    if value == balance:
-        return []
-    return [{"account": STOCK_ACCOUNT, "stock_value": value, "ledger_balance": balance,
-             "difference": value - balance}]
+    from erp_core.inventory.queries import ledger_rows
+
+    ctx = SimpleNamespace(session=session, company_id=company_id,
+                          actor=SimpleNamespace(company_id=company_id, locale="zh_CN", is_system=True))
+    return [{"account": r.account_code, "stock_value": r.stock_value, "ledger_balance": r.ledger_balance,
+             "difference": r.stock_value - r.ledger_balance}
+            for r in ledger_rows(ctx, company_id, None) if r.stock_value != r.ledger_balance]
 
 
 @quality_check("unbalanced_vouchers")

@@ -1,9 +1,8 @@
 """The figures of the health page, as plain functions over a Database or a session (the query in
 health/queries.py checks the permission and calls them; `erp check` records its runs here).
 
-Backups and the scheduler belong to the operations module (issue #16 items 1-4, another engineer): until it
-exists, :func:`backup_status` and :func:`scheduler_runs` say "not available" (``None``). The lead wires them to
-the real functions after merging; the page already renders both panels from whatever they return.
+Backups and the scheduler belong to the operations module (erp_core/operations): :func:`backup_status` lists
+the backup folder's newest backups with their verification, :func:`scheduler_runs` the newest job runs.
 """
 
 from __future__ import annotations
@@ -144,10 +143,26 @@ def active_session_count(session, company_id: int, *, now: dt.datetime | None = 
 # --- the operations module's panels (issue #16 items 1-4): "not available" until the lead wires them ---
 
 def backup_status(db) -> dict[str, Any] | None:
-    """The newest backups and their verification, or None while the backup module does not exist."""
-    return None
+    """The newest backups and their verification (erp_core/operations), or None when the backup folder cannot
+    be read."""
+    from dataclasses import asdict
+
+    from erp_core.operations import backup as bk
+
+    try:
+        opts = bk.options_for(db)
+        return {"rows": [asdict(b) for b in bk.list_backups(opts.root)[:20]]}
+    except Exception:  # noqa: BLE001 — the health page must show what it can; the backups page names the problem
+        return None
 
 
 def scheduler_runs(db) -> list[dict[str, Any]] | None:
-    """The scheduler's recent job runs, or None while the scheduler does not exist."""
-    return None
+    """The scheduler's newest job runs (erp_core/operations)."""
+    from sqlalchemy import select
+
+    from erp_core.operations.models import JobRun
+
+    with db.uow(readonly=True) as uow:
+        return [{"job": r.job, "runner": r.runner, "started_at": r.started_at, "ended_at": r.ended_at,
+                 "outcome": r.outcome, "message": r.message}
+                for r in uow.session.execute(select(JobRun).order_by(JobRun.id.desc()).limit(50)).scalars()]

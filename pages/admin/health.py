@@ -90,10 +90,14 @@ elif chosen == "growth":
 elif chosen == "backups":
     if snap.backups is None:
         st.info(tr("health.not_available.backups"), icon=":material/info:")
+    elif not snap.backups.get("rows"):
+        st.warning(tr("health.no_backups"), icon=":material/backup:")
     else:
-        st.dataframe(snap.backups.get("rows", []), hide_index=True, width="stretch")
+        st.dataframe(snap.backups["rows"], hide_index=True, width="stretch")
 elif chosen == "scheduler":
     if snap.scheduler is None:
         st.info(tr("health.not_available.scheduler"), icon=":material/info:")
+    elif not snap.scheduler:
+        st.info(tr("health.no_job_runs"), icon=":material/schedule:")
     else:
         st.dataframe(snap.scheduler, hide_index=True, width="stretch")

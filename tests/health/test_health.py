@@ -103,7 +103,7 @@ def test_check_runs_are_recorded_and_shown(db, erp_cli, tmp_path, monkeypatch, l
 
     snap = health_snapshot(db, admin)
     assert snap.last_integrity is None and snap.last_quality is None and snap.size_history == []
-    assert snap.backups is None and snap.scheduler is None  # "not available" until the ops module is wired
+    assert snap.backups == {"rows": []} and snap.scheduler == []  # read from erp_core/operations: none yet
 
     # one `erp check` per process: a second one on PostgreSQL trips over the analytics engine's attached database
     # ("database with name op already exists", erp_core/analytics/engine.py; not this module's)
