@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from erp_core.db.like import starts_with
 from erp_core.inventory import invariants  # noqa: F401  (registers the stock check of `erp check`)
 from erp_core.inventory.models import MOVE_TYPES, StockMove
 from erp_core.security.scope import company_rows, require_company_wide
@@ -200,7 +201,7 @@ def ledger_rows(ctx: Any, company_id: int, as_of: dt.date | None) -> list[Ledger
     values = stock_accounts(ctx, company_id, as_of)
     codes = sorted(values)
     gl_stmt = select(GlLine.account_code, func.sum(GlLine.debit), func.sum(GlLine.credit)).where(
-        GlLine.company_id == company_id, or_(*[GlLine.account_code.like(f"{c}%") for c in codes]))
+        GlLine.company_id == company_id, or_(*[starts_with(GlLine.account_code, c) for c in codes]))
     if as_of is not None:
         gl_stmt = gl_stmt.where(GlLine.posting_date <= as_of)
     balances = dict.fromkeys(codes, Decimal(0))

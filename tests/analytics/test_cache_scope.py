@@ -19,6 +19,8 @@ SAME_FOR_EVERYONE = {
     ("ui/context.py", "settings"): "the installation's settings (config.toml + environment)",
     ("ui/context.py", "database"): "the engine and session factory (no session, no rows)",
     ("erp_core/settings/seed.py", "_load"): "a seed file shipped with the program",
+    ("erp_core/helpdesk/help.py", "_read"): "a help file shipped with the program (keyed by path and mtime)",
+    ("erp_core/hr/payroll/iit.py", "_load"): "the income-tax tables shipped with the program (db/seed/payroll)",
     ("erp_core/settings/company_services.py", "known_time_zones"): "the system's zoneinfo names",
     ("erp_core/masterdata/duplicates.py", "phone_key"): "a pure function of its text argument",
     ("erp_core/masterdata/duplicates.py", "name_key"): "a pure function of its text argument",

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from erp_core.db.like import contains
 from erp_core.hr.employees.models import EmployeeProfile, StatusChange
 from erp_core.hr.employees.rules import contract_alert, employed_between, intervals, mask
 from erp_core.kernel.actor import Scope
@@ -61,8 +62,7 @@ def list_profiles(ctx: Context, *, search: str | None = None, department_id: int
             .outerjoin(Department, Department.id == Employee.department_id)
             .where(Employee.company_id == _company(ctx)).order_by(Employee.code))
     if search:
-        like = f"%{search.strip()}%"
-        stmt = stmt.where(Employee.code.like(like) | Employee.name.like(like))
+        stmt = stmt.where(contains(Employee.code, search.strip()) | contains(Employee.name, search.strip()))
     if department_id is not None:
         stmt = stmt.where(Employee.department_id == department_id)
     if active is not None:
