@@ -162,3 +162,28 @@ def dec(text: Any) -> Decimal | str:
         return Decimal(s) if s else ""
     except ArithmeticError:
         return s
+
+
+def new_or_list(actor: Any, *, prefix: str, from_key: str, right: str, make_title: str, nav_title: str,
+                form: Callable[[str, Any, Any], None], hint: str | None = None) -> None:
+    """The routing every downstream document page shares: the form opened from an upstream document
+    ("生成下游单据", ``st.session_state[from_key]`` = the form's two arguments), else the list / new sections.
+    Stops the page unless the list is to be drawn."""
+    from ui.sections import section
+
+    came_from = st.session_state.get(from_key)
+    if came_from and actor.may(right):
+        st.subheader(tr(make_title))
+        form(f"{prefix}_from", came_from[0], came_from[1])
+        if st.button(tr("purchasing.back_to_list"), key=f"{prefix}_from_close"):
+            st.session_state.pop(from_key, None)
+            st.rerun()
+        st.stop()
+    if section(f"{prefix}_section", ("list", "new"), "purchasing.section.", tr(nav_title)) == "new":
+        if actor.may(right):
+            if hint:
+                st.caption(tr(hint))
+            form(f"{prefix}_new", None, None)
+        else:
+            st.info(tr("purchasing.no_right"))
+        st.stop()

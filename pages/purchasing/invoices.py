@@ -15,7 +15,6 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.safe import md
-from ui.sections import section
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
@@ -69,23 +68,9 @@ def invoice_form(key: str, supplier_id: int | None, receipt_id: int | None) -> N
             succeed("purchasing.saved", forget=["pur_iv_section", "pur_iv_from_receipt"])
 
 
-came_from = st.session_state.get("pur_iv_from_receipt")
-if came_from and actor.may("purchasing.invoice.create"):
-    st.subheader(tr("purchasing.make_invoice"))
-    invoice_form("pur_iv_from", came_from[0], came_from[1])
-    if st.button(tr("purchasing.back_to_list"), key="pur_iv_from_close"):
-        st.session_state.pop("pur_iv_from_receipt", None)
-        st.rerun()
-    st.stop()
-
-chosen = section("pur_iv_section", ("list", "new"), "purchasing.section.", tr("nav.purchasing.invoices"))
-if chosen == "new":
-    if actor.may("purchasing.invoice.create"):
-        st.caption(tr("purchasing.invoice_hint"))
-        invoice_form("pur_iv_new", None, None)
-    else:
-        st.info(tr("purchasing.no_right"))
-    st.stop()
+kit.new_or_list(actor, prefix="pur_iv", from_key="pur_iv_from_receipt",
+                right="purchasing.invoice.create", make_title="purchasing.make_invoice",
+                nav_title="nav.purchasing.invoices", form=invoice_form, hint="purchasing.invoice_hint")
 
 f = kit.filters("pur_iv", choices.suppliers, ("draft", "posted", "reversed", "cancelled"))
 rows = run_action(pq.list_invoices, **f)

@@ -14,7 +14,6 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.safe import md
-from ui.sections import section
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
@@ -72,22 +71,9 @@ def receipt_form(key: str, supplier_id: int | None, order_id: int | None) -> Non
             succeed("purchasing.saved", forget=["pur_rc_section", "pur_rc_from_order"])
 
 
-came_from = st.session_state.get("pur_rc_from_order")
-if came_from and actor.may("purchasing.receipt.create"):
-    st.subheader(tr("purchasing.make_receipt"))
-    receipt_form("pur_rc_from", came_from[0], came_from[1])
-    if st.button(tr("purchasing.back_to_list"), key="pur_rc_from_close"):
-        st.session_state.pop("pur_rc_from_order", None)
-        st.rerun()
-    st.stop()
-
-chosen = section("pur_rc_section", ("list", "new"), "purchasing.section.", tr("nav.purchasing.receipts"))
-if chosen == "new":
-    if actor.may("purchasing.receipt.create"):
-        receipt_form("pur_rc_new", None, None)
-    else:
-        st.info(tr("purchasing.no_right"))
-    st.stop()
+kit.new_or_list(actor, prefix="pur_rc", from_key="pur_rc_from_order",
+                right="purchasing.receipt.create", make_title="purchasing.make_receipt",
+                nav_title="nav.purchasing.receipts", form=receipt_form)
 
 f = kit.filters("pur_rc", choices.suppliers, ("draft", "posted", "reversed", "cancelled"))
 rows = run_action(pq.list_receipts, **f)

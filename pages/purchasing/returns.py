@@ -14,7 +14,6 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
 from ui.safe import md
-from ui.sections import section
 from ui.settings_kit import show_flash, succeed, table
 
 actor = require_actor()
@@ -59,23 +58,9 @@ def return_form(key: str, supplier_id: int | None, receipt_id: int | None) -> No
             succeed("purchasing.saved", forget=["pur_rt_section", "pur_rt_from_receipt"])
 
 
-came_from = st.session_state.get("pur_rt_from_receipt")
-if came_from and actor.may("purchasing.return.create"):
-    st.subheader(tr("purchasing.make_return"))
-    return_form("pur_rt_from", came_from[0], came_from[1])
-    if st.button(tr("purchasing.back_to_list"), key="pur_rt_from_close"):
-        st.session_state.pop("pur_rt_from_receipt", None)
-        st.rerun()
-    st.stop()
-
-chosen = section("pur_rt_section", ("list", "new"), "purchasing.section.", tr("nav.purchasing.returns"))
-if chosen == "new":
-    if actor.may("purchasing.return.create"):
-        st.caption(tr("purchasing.return_hint"))
-        return_form("pur_rt_new", None, None)
-    else:
-        st.info(tr("purchasing.no_right"))
-    st.stop()
+kit.new_or_list(actor, prefix="pur_rt", from_key="pur_rt_from_receipt",
+                right="purchasing.return.create", make_title="purchasing.make_return",
+                nav_title="nav.purchasing.returns", form=return_form, hint="purchasing.return_hint")
 
 f = kit.filters("pur_rt", choices.suppliers, ("draft", "posted", "reversed", "cancelled"))
 rows = run_action(pq.list_returns, **f)
