@@ -69,17 +69,22 @@ class ActorCache:
     actor: Actor | None = None
 
 
+def _live_row(session: Session, where, *extra):
+    """One statement: a session row's state (what _ended reads) and its user's status, plus ``extra`` columns.
+    Used by the per-rerun Actor check and by every use case's live check."""
+    return session.execute(select(UserSession.id, UserSession.user_id, UserSession.revoked_at,
+                                  UserSession.revoked_reason, UserSession.expires_at, UserSession.last_seen_at,
+                                  User.status, *extra)
+                           .outerjoin(User, User.id == UserSession.user_id).where(where)).one_or_none()
+
+
 def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | None, policy: SecuritySettings,
             now: dt.datetime) -> tuple[Actor, int, dt.datetime] | None:
     """The cached Actor when one statement shows nothing it was built from has changed: the session live, the
     user active, the generation the same. None: build it again (the full path also ends a dead session)."""
     if cache is None or cache.actor is None or cache.token_hash != digest or cache.client_ip != client_ip:
         return None
-    row = s.execute(select(UserSession.id, UserSession.user_id, UserSession.revoked_at, UserSession.revoked_reason,
-                           UserSession.expires_at, UserSession.last_seen_at, User.status,
-                           generation_column().label("generation"))
-                    .join(User, User.id == UserSession.user_id)
-                    .where(UserSession.token_hash == digest)).one_or_none()
+    row = _live_row(s, UserSession.token_hash == digest, generation_column().label("generation"))
     if (row is None or row.user_id != cache.actor.user_id or row.status != "active"
             or row.generation != cache.generation or _ended(row, policy, now) is not None):
         return None
@@ -163,12 +168,8 @@ def session_problem(session: Session, actor: Actor, policy: SecuritySettings, pe
     transaction for logged-in actors, so the rules hold for every caller, not only for the web pages:
     revoked, expired, idle past the timeout, a user no longer active, or a password that must be changed
     first (only the account's self-service stays open then)."""
-    # One statement (this runs in every use case and query): the session row's state and its user's.
-    row = session.execute(select(UserSession.user_id, UserSession.revoked_at, UserSession.revoked_reason,
-                                 UserSession.expires_at, UserSession.last_seen_at, User.status,
-                                 User.must_change_password)
-                          .outerjoin(User, User.id == UserSession.user_id)
-                          .where(UserSession.id == actor.session_id)).one_or_none()
+    # One statement (this runs in every use case and query).
+    row = _live_row(session, UserSession.id == actor.session_id, User.must_change_password)
     if row is None or row.user_id != actor.user_id:
         return "unknown"
     reason = _ended(row, policy, naive_utcnow())
