@@ -172,21 +172,12 @@ class AnalyticsEngine:
             cur.execute("BEGIN TRANSACTION")
             state = _state(cur, company_id)
             checked = _now()
-            top, fingerprint = self._head(company_id, state[0] if state else 0)
-            if state is None or top != state[0] or fingerprint != state[1]:
-                # Something is new (or the store was replaced): sync unless another thread already is, in which
-                # case this report reads the last synced state and says so.
-                if self._lock.acquire(blocking=state is None):
-                    try:
-                        self._sync_locked(company_id)
-                    finally:
-                        self._lock.release()
-                    cur.execute("ROLLBACK")
-                    cur.execute("BEGIN TRANSACTION")
-                    state = _state(cur, company_id)
-            if state is None:  # the first sync failed in another thread: nothing to read yet
-                raise RuntimeError(f"analytics copy of company {company_id} was never synced")
-            yield Snapshot(self, cur, AsOf(state[0], checked if state[0] >= top else state[2]))
+            synced, top = self._sync_if_new(company_id, state)
+            if synced:
+                cur.execute("ROLLBACK")
+                cur.execute("BEGIN TRANSACTION")
+                state = _state(cur, company_id)
+            yield Snapshot(self, cur, _as_of(company_id, state, top, checked))
         finally:
             try:
                 cur.execute("ROLLBACK")
@@ -196,25 +187,31 @@ class AnalyticsEngine:
 
     def stamp(self, company_id: int) -> AsOf:
         """What a report of ``company_id`` would be as of now, without opening a DuckDB transaction (the as-of
-        look-up a page makes on every rerun, issue #17): the copy is synced first when something is new and no
-        other sync is running, exactly as :meth:`reading` does; otherwise the last synced state, stated as of
-        when it was synced."""
+        look-up a page makes on every rerun, issue #17): the same sync rule and as-of as :meth:`reading`."""
         cur = self._con.cursor()
         try:
             state = _state(cur, company_id)
+            checked = _now()
+            synced, top = self._sync_if_new(company_id, state)
+            if synced:
+                state = _state(cur, company_id)
+            return _as_of(company_id, state, top, checked)
         finally:
             cur.close()
-        checked = _now()
+
+    def _sync_if_new(self, company_id: int, state: tuple[int, str, dt.datetime] | None) -> tuple[bool, int]:
+        """(synced here?, the operational store's last posting sequence). Something is new (or the store was
+        replaced): sync unless another thread already is (waiting only before the very first sync), in which
+        case the caller reads the last synced state and says so."""
         top, fingerprint = self._head(company_id, state[0] if state else 0)
         if state is None or top != state[0] or fingerprint != state[1]:
             if self._lock.acquire(blocking=state is None):
                 try:
-                    return self._sync_locked(company_id)
+                    self._sync_locked(company_id)
                 finally:
                     self._lock.release()
-        if state is None:  # the first sync failed in another thread: nothing to read yet
-            raise RuntimeError(f"analytics copy of company {company_id} was never synced")
-        return AsOf(state[0], checked if state[0] >= top else state[2])
+                return True, top
+        return False, top
 
     def _head(self, company_id: int, seq: int) -> tuple[int, str]:
         """The operational store's last posting sequence of ``company_id`` and the fingerprint of its line ``seq``
@@ -440,6 +437,14 @@ def _state(cur, company_id: int) -> tuple[int, str, dt.datetime] | None:
     row = cur.execute("SELECT watermark, fingerprint, synced_at FROM sync_state WHERE company_id = ?",
                       [company_id]).fetchone()
     return (int(row[0]), row[1], row[2]) if row else None
+
+
+def _as_of(company_id: int, state: tuple[int, str, dt.datetime] | None, top: int, checked: dt.datetime) -> AsOf:
+    """The as-of of a read of the copy in ``state``: checked just now when it holds everything up to ``top``,
+    else as of its last sync."""
+    if state is None:  # the first sync failed in another thread: nothing to read yet
+        raise RuntimeError(f"analytics copy of company {company_id} was never synced")
+    return AsOf(state[0], checked if state[0] >= top else state[2])
 
 
 def _now() -> dt.datetime:
