@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from erp_core.db.uow import Database
 from erp_core.kernel.errors import DomainError, ValidationError
@@ -139,16 +140,25 @@ def runner_name() -> str:
 
 
 def sync_jobs(db: Database, now: dt.datetime | None = None) -> None:
-    """Give every registered job its row (default schedule, first run at its next scheduled time)."""
+    """Give every registered job its row (default schedule, first run at its next scheduled time).
+
+    Two processes starting together may both find a job missing; the second insert then violates the
+    primary key, and a fresh read (which now sees the other's row) settles it."""
     now = now or utcnow()
     tz = db.settings.time_zone
-    with db.uow() as uow:
-        have = set(uow.session.execute(select(ScheduledJob.name)).scalars())
-        for j in JOBS.values():
-            if j.name not in have:
-                uow.session.add(ScheduledJob(name=j.name, schedule=j.schedule, enabled=True,
-                                             next_run_at=next_after(j.schedule, now, tz)))
-        uow.commit()
+    for attempt in range(3):
+        try:
+            with db.uow() as uow:
+                have = set(uow.session.execute(select(ScheduledJob.name)).scalars())
+                for j in JOBS.values():
+                    if j.name not in have:
+                        uow.session.add(ScheduledJob(name=j.name, schedule=j.schedule, enabled=True,
+                                                     next_run_at=next_after(j.schedule, now, tz)))
+                uow.commit()
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def claim(db: Database, name: str, owner: str, now: dt.datetime) -> bool:
