@@ -178,8 +178,11 @@ def _detail(ctx: Context, t: DocumentType, doc_id: int) -> dict[str, Any]:
         lines.append(row)
     out["lines"] = lines
     out["links"] = links_of(ctx.session, d.company_id, t.code, d.id)
-    out["steps"] = [{"action": s.action, "from": s.from_status, "to": s.to_status, "user": s.username,
-                     "comment": s.comment, "at": s.at}
+    out["actions"] = [a for a in t.workflow.allowed(d.status) if d.posted_at is None or a == "reverse"]
+    if d.reverses_id is not None or d.reversed_by_id is not None:
+        out["actions"] = [a for a in out["actions"] if a != "reverse"]
+    out["steps"] = [{"action": s.action, "from_status": s.from_status, "to_status": s.to_status,
+                     "username": s.username, "comment": s.comment, "at": s.at}
                     for s in ctx.session.execute(select(DocumentStep).where(
                         DocumentStep.company_id == d.company_id, DocumentStep.doc_type == t.code,
                         DocumentStep.doc_id == d.id).order_by(DocumentStep.id)).scalars()]
