@@ -106,10 +106,11 @@ def _wh(doc: Any, ln: Any) -> int | None:
 def delivery_posting(ctx: Any, doc: SalesDelivery) -> PostingSpec:
     moves, pairs, cogs_codes = [], defaultdict(lambda: ZERO), set()
     total = ZERO
-    for ln in doc.lines:
+    with ctx.session.no_autoflush:  # the costs are read first: no flush of the lines between the reads
+        costs = [valuation.issue_unit_cost(ctx, product_id=ln.product_id, warehouse_id=_wh(doc, ln),
+                                           on=doc.doc_date, quantity=ln.ordered_qty) for ln in doc.lines]
+    for ln, cost in zip(doc.lines, costs, strict=True):
         wh = _wh(doc, ln)
-        cost = valuation.issue_unit_cost(ctx, product_id=ln.product_id, warehouse_id=wh, on=doc.doc_date,
-                                         quantity=ln.ordered_qty)
         amount = move_amount(ln.ordered_qty, cost)
         ln.cost_price, ln.cost_amount = cost, amount  # the document shows what it left at
         total += amount

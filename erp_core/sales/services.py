@@ -806,11 +806,31 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
                                             room=f"{max(room, ZERO).normalize():f}"))
         pairs.append((ol, ln))
     raise_if(problems)
+    _check_reserved_for_others(ctx, doc, pairs)
     k.post_document(ctx, SALES_DELIVERY, doc)
     for ol, ln in pairs:
         k.link(ctx, SALES_ORDER, ol.header, SALES_DELIVERY, doc, from_line=ol, to_line=ln,
                quantity=ln.ordered_qty, counts_as="received")
     return doc.voucher_id
+
+
+def _check_reserved_for_others(ctx: Context, doc: SalesDelivery, pairs: list[tuple[Any, Any]]) -> None:
+    """Goods reserved for other orders do not leave with this delivery: per warehouse and product, what ships
+    beyond the delivered lines' own open reservations must fit in the free stock (on hand - every open
+    reservation), unless the company allows reserving beyond the stock."""
+    if rules.setting(ctx.session, doc.company_id).allow_over_reserve:
+        return
+    need: dict[tuple[int, int], Decimal] = {}
+    for ol, ln in pairs:
+        key = (ln.warehouse_id or doc.warehouse_id, ln.product_id)
+        need[key] = need.get(key, ZERO) + max(ln.ordered_qty - rules.open_reservation(ol), ZERO)
+    for (wh, pid), beyond in sorted(need.items()):
+        if beyond <= 0:
+            continue
+        a = rules.availability(ctx.session, doc.company_id, wh, pid)
+        if beyond > max(a.available, ZERO):
+            raise Conflict("error.sales.reserved_for_others", number=doc.number, quantity=f"{beyond.normalize():f}",
+                           available=f"{max(a.available, ZERO).normalize():f}")
 
 
 @use_case("sales.delivery.cancel", zh="作废销售出库单", en="Cancel sales delivery")
