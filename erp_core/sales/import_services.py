@@ -22,7 +22,15 @@ from sqlalchemy import or_, select
 
 from erp_core.i18n import t
 from erp_core.io import parsers
-from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Progress, Table, keyed_rows, map_columns
+from erp_core.io.importer import (
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Progress,
+    Table,
+    keyed_rows,
+    map_columns,
+)
 from erp_core.io.parsers import CellError
 from erp_core.kernel.errors import DomainError, ValidationErrors
 from erp_core.sales import services as ss
