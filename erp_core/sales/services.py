@@ -686,6 +686,8 @@ def _delivery_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_war
                                             number=order.number))
         first = first or order
         customers.add(order.partner_id)
+        if not _is_stock(ctx, ol.product_id):
+            problems.append(ValidationError("error.sales.not_stock_product", field=F_ORDER_LINE, line=i))
         qty = _num(ln.get("quantity"), F_QTY, i, problems)
         wh = ln.get("warehouse_id") or header_warehouse or rules.order_line_warehouse(order, ol)
         if not _warehouse_ok(ctx, wh):
@@ -703,6 +705,13 @@ def _delivery_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_war
         problems.append(ValidationError("error.sales.one_customer", field=F_ORDER_LINE))
     raise_if(problems)
     return out, first
+
+
+def _is_stock(ctx: Context, product_id: int | None) -> bool:
+    from erp_core.masterdata.models_items import Product
+
+    product = ctx.session.get(Product, product_id) if product_id is not None else None
+    return product is not None and product.kind == "product"
 
 
 def _drafted(ctx: Context, order_line_id: int, exclude_delivery_id: int | None) -> Decimal:
