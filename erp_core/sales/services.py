@@ -881,11 +881,13 @@ def reverse_delivery(ctx: Context, *, delivery_id: int, doc_date: dt.date | None
     """红字出库: the whole delivery negated (stock back at the same cost, voucher negated), the order lines'
     delivered quantities given back. Refused once any of it was invoiced or returned (use a return)."""
     doc = _load(ctx, SALES_DELIVERY, delivery_id, lock=True)
+    if doc.reverses_id is not None:  # a red copy is never reversed (the kernel's rule, asked first here)
+        raise Conflict("error.documents.reverse_red", number=doc.number)
     if any(ln.invoiced_qty != 0 or ln.returned_qty != 0 for ln in doc.lines):
         raise Conflict("error.sales.delivery_in_use", number=doc.number)
     for ln in doc.lines:
-        ol = ctx.session.get(SalesOrderLine, ln.order_line_id)
-        if ol.header.status not in rules.OPEN_ORDER:
+        ol = ctx.session.get(SalesOrderLine, ln.order_line_id) if ln.order_line_id is not None else None
+        if ol is not None and ol.header.status not in rules.OPEN_ORDER:
             raise Conflict("error.sales.order_not_open_post", number=ol.header.number)
     return k.reverse_document(ctx, SALES_DELIVERY, doc, doc_date=doc_date, comment=comment).id
 

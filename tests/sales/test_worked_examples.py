@@ -198,3 +198,14 @@ def test_quotation_from_an_opportunity_becomes_an_order_linked_to_it(db, st):
                                  warehouse_id=st.warehouses["WH01"], valid_until=DAY,
                                  lines=[{"product_id": st.products["P1"], "quantity": D(1)}])
         ss.order_from_quotation(db, st.admin, quotation_id=q2, doc_date=DAY + dt.timedelta(days=1))
+
+
+def test_a_red_delivery_is_not_reversed_again(db, st):
+    oid, _ = order(db, st, [("P1", "2")])
+    did, _ = deliver(db, st, [(order_lines(db, oid)[0], "2")])
+    red = ss.reverse_delivery(db, st.admin, delivery_id=did)
+    with pytest.raises(Conflict) as e:
+        ss.reverse_delivery(db, st.admin, delivery_id=red)
+    assert e.value.message_id == "error.documents.reverse_red"
+    with pytest.raises(Conflict):
+        ss.reverse_delivery(db, st.admin, delivery_id=did)  # the original at most once
