@@ -40,6 +40,11 @@ KNOWN_TYPES: dict[str, str] = {
     "stocktake": "erp_core.stockops.documents:STOCKTAKE",
     "stocktake_writeoff": "erp_core.stockops.documents:STOCKTAKE_WRITEOFF",
     "payroll_run": "erp_core.hr.payroll.documents:PAYROLL_RUN",
+    # sales (erp_core/sales)
+    "sales_quotation": "erp_core.sales.documents:SALES_QUOTATION",
+    "sales_order": "erp_core.sales.documents:SALES_ORDER",
+    "sales_delivery": "erp_core.sales.documents:SALES_DELIVERY",
+    "sales_return": "erp_core.sales.documents:SALES_RETURN",
 }
 
 

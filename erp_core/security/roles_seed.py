@@ -48,6 +48,9 @@ for _code, (_zh, _en, _admin, _patterns) in DEFAULT_ROLES.items():
     if not _admin:
         _patterns.append(("hr.payslip.own", "own"))
 DEFAULT_ROLES["manager"][3].append(("hr.dashboard.read", "all"))
+# the warehouse ships and takes back sales goods (销售出库 / 销售退货) against the salespeople's orders
+DEFAULT_ROLES["warehouse"][3].extend([("sales.delivery.*", "all"), ("sales.return.*", "all"),
+                                      ("sales.choice.view", "all")])
 
 
 def seed_roles(session: Session, company_id: int) -> dict[str, Role]:
