@@ -300,7 +300,11 @@ def cancel_order(ctx: Context, *, order_id: int, version: int | None = None, com
     doc = _load(ctx, PURCHASE_ORDER, order_id, version, lock=True)
     if any(ln.received_qty != 0 for ln in doc.lines) or _has_drafts_against(ctx, doc):
         raise Conflict("error.purchasing.order_has_receipts", number=doc.number)
-    return k.transition(ctx, PURCHASE_ORDER, doc, "cancel", comment=comment)
+    state = k.transition(ctx, PURCHASE_ORDER, doc, "cancel", comment=comment)
+    from erp_core.purchasing.requisitions.services import give_back_for_order
+
+    give_back_for_order(ctx, doc)  # its requisition lines (请购单) are open again
+    return state
 
 
 def _has_drafts_against(ctx: Context, doc: PurchaseOrder) -> bool:
