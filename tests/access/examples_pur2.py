@@ -92,3 +92,17 @@ def _(env):
              values={"reorder_point": "10", "reorder_quantity": "5"})
     return {"product_ids": [b["product_id"]], "warehouse_id": b["warehouse_id"], "doc_date": DAY,
             "suppliers": {b["product_id"]: b["supplier_id"]}}
+
+
+@example(P + "import_services.dry_run_purchase_requisitions", P + "import_services.import_purchase_requisitions")
+def _(env):
+    from erp_core.io.importer import Table
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_warehouse import Warehouse
+
+    b = _basics(env)
+    with env.db.uow(readonly=True) as uow:
+        s = uow.session
+        codes = (s.get(Warehouse, b["warehouse_id"]).code, s.get(Product, b["product_id"]).code)
+    return {"table": Table(["单号", "日期", "仓库编码", "商品编码", "数量"],
+                           [[env.unique("IMP-RQ-"), "2026-01-15", *codes, "2"]], "req.csv")}

@@ -122,3 +122,52 @@ def test_reorder_suggestions_become_draft_orders_per_supplier(db, st):
         rs.order_from_suggestions(db, st.admin, product_ids=[st.products["P2"]],
                                   warehouse_id=st.warehouses["WH01"], doc_date=DAY)
     assert e.value.message_id == "error.pur2.reorder_not_low"
+
+
+def test_requisitions_import_dry_run_commit_idempotent_and_cli(db, st, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from erp_core.cli.base import main
+    from erp_core.io.importer import ImportFailed, Table
+    from erp_core.purchasing.requisitions import import_services as imp
+
+    table = Table(["单号", "日期", "请购人", "需求日期", "请购理由", "商品编码", "数量", "预估单价", "供应商编码",
+                   "仓库编码"], [
+        ["QG-1", "2026-03-01", "李四", "2026-03-10", "备货", "P1", "10", "9", "S002", "WH01"],
+        ["QG-1", "2026-03-01", "李四", "2026-03-10", "备货", "P2", "5", "", "", "WH01"]], "req.csv")
+    assert imp.dry_run_purchase_requisitions(db, st.admin, table, post=True).created == 1
+    assert rq.list_requisitions(db, st.admin) == []
+    assert imp.import_purchase_requisitions(db, st.admin, table, post=True).created == 1
+    [row] = rq.list_requisitions(db, st.admin)
+    assert (row["status"], row["requester"], row["total"], row["needed_by"].isoformat()) == (
+        "approved", "李四", D("90.00"), "2026-03-10")
+    doc = rq.get_requisition(db, st.admin, requisition_id=row["id"])
+    assert [ln["supplier_id"] for ln in doc["lines"]] == [st.supplier2, None]
+    assert imp.import_purchase_requisitions(db, st.admin, table).created == 0  # same number: skipped
+    bad = Table(table.headers, [["QG-2", "2026-03-01", "", "", "", "NOPE", "1", "", "", "WH01"]], "bad.csv")
+    with pytest.raises(ImportFailed) as e:
+        imp.import_purchase_requisitions(db, st.admin, bad)
+    assert [(p.row, p.message_id) for p in e.value.report.problems] == [(2, "error.purchasing.import.unknown_product")]
+    path = tmp_path / "req.csv"
+    rows = [["QG-3", "2026-03-02", "王五", "", "", "P3", "2", "", "", "WH02"]]
+    path.write_text("\n".join(",".join(r) for r in [table.headers, *rows]), encoding="utf-8")
+    monkeypatch.setenv("ERP_DATABASE_URL", str(db.engine.url.render_as_string(hide_password=False)))
+    result = CliRunner().invoke(main, ["import", "purchase-requisitions", str(path), "--company", str(st.company_id)])
+    assert result.exit_code == 0, result.output
+    assert {r["requester"] for r in rq.list_requisitions(db, st.admin)} == {"李四", "王五"}
+
+
+def test_the_check_sees_a_requisition_count_that_differs_from_its_links(db, st):
+    from erp_core.purchasing.requisitions.invariants import requisition_problems
+    from erp_core.purchasing.requisitions.models import PurchaseRequisitionLine
+
+    rid = _req(db, st, [("P1", "5", "0", {})])
+    rqs.approve_requisition(db, st.admin, requisition_id=rid)
+    rqs.order_requisitions(db, st.admin, requisition_ids=[rid], doc_date=DAY)
+    with db.uow() as uow:
+        assert requisition_problems(uow.session, st.company_id) == []
+        ln = uow.session.execute(select(PurchaseRequisitionLine)).scalars().first()
+        ln.received_qty = D(4)
+        uow.session.flush()
+        [p] = requisition_problems(uow.session, st.company_id)
+        assert (p.message_id, p.params["line"]) == ("check.problem.pur2.requisition_counts", 1)

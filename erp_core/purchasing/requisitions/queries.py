@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from erp_core.db.like import contains
 from erp_core.purchasing.queries import _detail, _names
+from erp_core.purchasing.requisitions import invariants  # noqa: F401  (registers the check of `erp check`)
 from erp_core.purchasing.requisitions.documents import PURCHASE_REQUISITION
 from erp_core.purchasing.requisitions.models import PurchaseRequisition
 from erp_core.security.scope import scoped
