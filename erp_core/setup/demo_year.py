@@ -379,6 +379,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         if progress:
             progress(_period(y, m))
     _open_work(books, summary, today, rng, deps)
+    books.purchases.requisitions(today, deps.get("PUR"), next(iter(summary.suppliers.values())))  # 请购单
     _stockops(db, company_id, admin, ids, today, summary, deps)
     build_demo_hr(db, company_id=company_id, employees=summary.employees, periods=summary.periods, today=today)
     from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)

@@ -71,3 +71,14 @@ def test_reorder_suggestion_becomes_a_purchase_order(admin_app, shop):  # noqa: 
     doc = pq.get_order(shop["db"], shop["admin"], order_id=po["id"])
     assert [(ln["product_id"], ln["quantity"]) for ln in doc["lines"]] == [(shop["p1"], Decimal("50"))]
     assert doc["doc_date"] == dt.date.today()
+
+
+@pytest.mark.parametrize("kind,label", [("payments", "付款单"), ("purchase-requisitions", "请购单")])
+def test_import_page_offers_payments_and_requisitions_with_post_switch_and_template(admin_app, kind, label):  # noqa: F811
+    at = admin_app.switch_page("pages/masterdata/import.py").run()
+    box = at.selectbox[0]
+    assert label in box.options
+    at = box.select(kind).run()
+    assert not at.exception, at.exception
+    assert any(c.key == f"{kind}_post" for c in at.checkbox)  # "导入后确认/过账"
+    assert len(at.get("download_button")) == 2
