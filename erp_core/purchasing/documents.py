@@ -199,7 +199,10 @@ PURCHASE_INVOICE = register(DocumentType(
     code="purchase_invoice", zh="采购发票", en="Purchase invoice", prefix="PI", header=PurchaseInvoice,
     line=PurchaseInvoiceLine, workflow=INVOICE_FLOW, tracks=(), posting=invoice_posting,
     reverse_action="reverse", approval_actions=(),
-    extra={"open_item": "payable", "header_fields": ("invoice_no", "vat_kind", "red")}))
+    extra={"open_item": "payable", "header_fields": ("invoice_no", "vat_kind", "red"),
+           "red_copy_fields": {"net_total": "negate", "tax_total": "negate"},
+           "red_copy_line_fields": {"receipt_line_id": "copy", "tax_rate": "copy", "tax_amount": "negate",
+                                    "gross_amount": "negate"}}))
 PURCHASE_RETURN = register(DocumentType(
     code="purchase_return", zh="采购退货单", en="Purchase return", prefix="PT", header=PurchaseReturn,
     line=PurchaseReturnLine, workflow=RETURN_FLOW, tracks=(), posting=return_posting, reverse_action="reverse",
