@@ -6,7 +6,7 @@ above the order price (a price variance, revalued in the stock ledger); the firs
 单到回冲, the later ones by 单到补差. An invoice that would fall after today stays missing: the open month keeps
 some goods on 暂估, as a real company's does.
 
-The books stay what they were: stock on 1405 at cost, input VAT on 22210101, the amount owed on 2202 per supplier
+The books: stock on 1405 at cost, input VAT on 22210101, 暂估 on 220202 and the amount owed on 220201 per supplier
 (the next month's payment settles what was invoiced). No approval rule exists in the demo, so orders confirm at
 once. Called from demo_year._month (one purchase per planned purchase, in date order)."""
 

@@ -328,7 +328,7 @@ def _open_work(books: _Books, summary: DemoSummary, today: dt.date, rng: Random,
     water = Decimal("4250.00")
     books.voucher(today, [_line("1405", debit=water, summary="采购桶装水"),
                           _line("22210101", debit=round_money(water * VAT), summary="进项税额"),
-                          _line("2202", credit=water + round_money(water * VAT), summary="采购桶装水",
+                          _line("220201", credit=water + round_money(water * VAT), summary="采购桶装水",
                                 supplier_id=sup)], stop="reviewed")
     fuel = Decimal(rng.randrange(120000, 260000)) / 100
     books.voucher(today, [_line("5601", debit=fuel, summary="配送车辆加油费", department_id=deps["WH"]),
