@@ -286,7 +286,7 @@ def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Se
     s = ctx.session
     found = []
     for wh, prod in out_keys:
-        low = Decimal(s.execute(lowest_balance_from(company_id, wh, prod, move_date)).scalar_one())
+        low = lowest_balance(s, company_id, wh, prod, move_date)
         after = low + net[(wh, prod)]
         if after < 0:
             product = s.execute(select(Product.code, Product.name).where(Product.id == prod)).one()
@@ -299,21 +299,29 @@ def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Se
 
 
 def lowest_balance_from(company_id: int, warehouse_id: int, product_id: int, move_date: dt.date) -> Any:
-    """ONE statement: the lowest end-of-day quantity on hand of the product in the warehouse on ``move_date`` or
-    any later day of the ledger (a running sum over the days with moves, by a window function). A posting dated
-    ``move_date`` that takes N out keeps every later balance >= 0 exactly when this minus N is >= 0: a
+    """ONE statement over the product's moves in the warehouse: (the quantity on hand at the end of
+    ``move_date``, the lowest end-of-day balance of any LATER day with moves or NULL) — per-day sums, a running
+    sum by window function, both read in the same pass. ``lowest_balance`` takes the smaller. A posting dated
+    ``move_date`` that takes N out keeps every later balance >= 0 exactly when that minus N is >= 0: a
     backdated issue may not dip a middle date below zero even when the end of the ledger stays positive."""
     from sqlalchemy import case, func
 
-    where = (StockMove.company_id == company_id, StockMove.warehouse_id == warehouse_id,
-             StockMove.product_id == product_id)
     daily = (select(StockMove.move_date.label("day"), func.sum(StockMove.quantity).label("qty"))
-             .where(*where).group_by(StockMove.move_date).subquery())
-    running = select(daily.c.day, func.sum(daily.c.qty).over(order_by=daily.c.day).label("balance")).subquery()
-    upto = (select(func.coalesce(func.sum(case((StockMove.move_date <= move_date, StockMove.quantity), else_=0)),
-                                 0)).where(*where).scalar_subquery())
-    later = select(func.min(running.c.balance)).where(running.c.day > move_date).scalar_subquery()
-    return select(case((later.is_(None), upto), (later < upto, later), else_=upto))
+             .where(StockMove.company_id == company_id, StockMove.warehouse_id == warehouse_id,
+                    StockMove.product_id == product_id)
+             .group_by(StockMove.move_date).subquery())
+    running = select(daily.c.day, daily.c.qty,
+                     func.sum(daily.c.qty).over(order_by=daily.c.day).label("balance")).subquery()
+    return select(func.coalesce(func.sum(case((running.c.day <= move_date, running.c.qty), else_=0)), 0),
+                  func.min(case((running.c.day > move_date, running.c.balance))))
+
+
+def lowest_balance(session: Any, company_id: int, warehouse_id: int, product_id: int, move_date: dt.date
+                   ) -> Decimal:
+    """The lowest end-of-day quantity on hand on ``move_date`` or any later day (lowest_balance_from)."""
+    upto, later = session.execute(lowest_balance_from(company_id, warehouse_id, product_id, move_date)).one()
+    upto = Decimal(upto or 0)
+    return upto if later is None else min(upto, Decimal(later))
 
 
 def _plain_qty(d: Decimal) -> str:

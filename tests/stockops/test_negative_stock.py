@@ -119,14 +119,14 @@ def test_a_backdated_issue_may_not_dip_a_middle_date_below_zero(db, st):
     S.post_other_issue(db, st.admin, doc_id=_issue(db, st, "10", day=dt.date(2026, 3, 10)))
 
 
-def test_lowest_balance_from_is_one_windowed_statement(db, st):
-    from erp_core.inventory.posting import lowest_balance_from
+def test_lowest_balance_is_one_windowed_statement(db, st):
+    from erp_core.inventory.posting import lowest_balance
 
     S.post_other_issue(db, st.admin, doc_id=_issue(db, st, "30", day=dt.date(2026, 3, 5)))
     wh, p = st.warehouses["WH01"], st.products["P1"]
     with db.uow(readonly=True) as uow:
         def low(day):
-            return uow.session.execute(lowest_balance_from(st.company_id, wh, p, day)).scalar_one()
+            return lowest_balance(uow.session, st.company_id, wh, p, day)
 
         assert (low(dt.date(2026, 2, 1)), low(dt.date(2026, 3, 1)), low(dt.date(2026, 3, 5)),
                 low(dt.date(2026, 4, 1))) == (D(0), D(70), D(70), D(70))
