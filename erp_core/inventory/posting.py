@@ -300,20 +300,21 @@ def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Se
 
 def lowest_balance_from(company_id: int, warehouse_id: int, product_id: int, move_date: dt.date) -> Any:
     """ONE statement over the product's moves in the warehouse: (the quantity on hand at the end of
-    ``move_date``, the lowest end-of-day balance of any LATER day with moves or NULL) — per-day sums, a running
-    sum by window function, both read in the same pass. ``lowest_balance`` takes the smaller. A posting dated
-    ``move_date`` that takes N out keeps every later balance >= 0 exactly when that minus N is >= 0: a
-    backdated issue may not dip a middle date below zero even when the end of the ledger stays positive."""
-    from sqlalchemy import case, func
+    ``move_date``, the lowest running sum of the LATER days' per-day movements, or NULL when nothing is later).
+    The balance at the end of a later day is the first plus that day's running sum, so ``lowest_balance`` is
+    the first plus the second when that is lower. The window function runs over the later days only (few for
+    the usual backdating, none for a move dated today). A posting dated ``move_date`` that takes N out keeps
+    every later balance >= 0 exactly when that minimum minus N is >= 0: a backdated issue may not dip a middle
+    date below zero even when the end of the ledger stays positive."""
+    from sqlalchemy import func
 
+    where = (StockMove.company_id == company_id, StockMove.warehouse_id == warehouse_id,
+             StockMove.product_id == product_id)
+    upto = select(func.coalesce(func.sum(StockMove.quantity), 0)).where(*where, StockMove.move_date <= move_date)
     daily = (select(StockMove.move_date.label("day"), func.sum(StockMove.quantity).label("qty"))
-             .where(StockMove.company_id == company_id, StockMove.warehouse_id == warehouse_id,
-                    StockMove.product_id == product_id)
-             .group_by(StockMove.move_date).subquery())
-    running = select(daily.c.day, daily.c.qty,
-                     func.sum(daily.c.qty).over(order_by=daily.c.day).label("balance")).subquery()
-    return select(func.coalesce(func.sum(case((running.c.day <= move_date, running.c.qty), else_=0)), 0),
-                  func.min(case((running.c.day > move_date, running.c.balance))))
+             .where(*where, StockMove.move_date > move_date).group_by(StockMove.move_date).subquery())
+    running = select(func.sum(daily.c.qty).over(order_by=daily.c.day).label("run")).subquery()
+    return select(upto.scalar_subquery(), select(func.min(running.c.run)).scalar_subquery())
 
 
 def lowest_balance(session: Any, company_id: int, warehouse_id: int, product_id: int, move_date: dt.date
@@ -321,7 +322,7 @@ def lowest_balance(session: Any, company_id: int, warehouse_id: int, product_id:
     """The lowest end-of-day quantity on hand on ``move_date`` or any later day (lowest_balance_from)."""
     upto, later = session.execute(lowest_balance_from(company_id, warehouse_id, product_id, move_date)).one()
     upto = Decimal(upto or 0)
-    return upto if later is None else min(upto, Decimal(later))
+    return upto if later is None else min(upto, upto + Decimal(later))
 
 
 def _plain_qty(d: Decimal) -> str:

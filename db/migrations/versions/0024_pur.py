@@ -1,5 +1,7 @@
 """Purchase requisitions (请购单): purchase_requisition / purchase_requisition_line (header and line columns from
 erp_core.documents.models mixins plus requester, needed_by, reason, source_no; the line's suggested supplier).
+The stock ledger's (company, warehouse, product) index gains move_date: the exact negative-stock rule reads one
+product's days from a date on (inventory.posting.lowest_balance_from).
 
 Revision ID: 0024_pur
 Revises: 0021
@@ -81,8 +83,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{lt}")),
     )
     op.create_index(op.f(f"ix_{lt}_header_id"), lt, ["header_id"], unique=False)
+    op.create_index("ix_stock_move_company_id_warehouse_id_product_id_move_date", "stock_move",
+                    ["company_id", "warehouse_id", "product_id", "move_date"], unique=False)
+    op.drop_index("ix_stock_move_company_id_warehouse_id_product_id", table_name="stock_move")
 
 
 def downgrade() -> None:
+    op.create_index("ix_stock_move_company_id_warehouse_id_product_id", "stock_move",
+                    ["company_id", "warehouse_id", "product_id"], unique=False)
+    op.drop_index("ix_stock_move_company_id_warehouse_id_product_id_move_date", table_name="stock_move")
     op.drop_table("purchase_requisition_line")
     op.drop_table("purchase_requisition")
