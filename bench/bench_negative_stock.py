@@ -92,7 +92,7 @@ def main() -> None:
             old_t = _timed(con, _sql(_old(1, 1, prod, day)), 7)
             out.append((label, n, when, new_t, old_t))
     lines = [f"\n## Exact negative-stock rule (bench/bench_negative_stock.py, issue #12 item 6) — "
-             f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine()}, SQLite, {total:,} moves",
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}, SQLite, {total:,} moves",
              "", "| product | its moves | issue dated | windowed rule (ms) | old two-sum rule (ms) | ratio |",
              "|---|---|---|---|---|---|"]
     for label, n, when, new_t, old_t in out:

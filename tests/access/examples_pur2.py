@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 from erp_core.masterdata import items_services
-from erp_core.purchasing import reorder_services as rs
 from erp_core.purchasing.requisitions import services as rqs
 from tests.access.examples import example
 from tests.access.examples_purchasing import _basics, _no_order_rules

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from erp_core.io.importer import Progress, Table
-from erp_core.io.importer import ImportReport
+from erp_core.io.importer import ImportReport, Progress, Table
 from erp_core.purchasing import import_services as pi
 from erp_core.purchasing.requisitions import services as rqs
 from erp_core.purchasing.requisitions.models import PurchaseRequisition
