@@ -21,7 +21,8 @@ STATUSES = ("draft", "submitted", "confirmed", "sent", "closed", "cancelled", "p
 PROGRESS = ("open", "partly_received", "received", "to_invoice", "completed")
 DESTRUCTIVE = ("cancel", "close", "reverse", "post")
 PAGES = {"purchase_order": "pages/purchasing/orders.py", "purchase_receipt": "pages/purchasing/receipts.py",
-         "purchase_invoice": "pages/purchasing/invoices.py", "purchase_return": "pages/purchasing/returns.py"}
+         "purchase_invoice": "pages/purchasing/invoices.py", "purchase_return": "pages/purchasing/returns.py",
+         "purchase_requisition": "pages/purchasing/requisitions.py"}
 OPEN_KEY = "pur_open"  # (doc_type, id): the document another page asked to show
 
 

@@ -23,8 +23,8 @@ ROLES: dict[str, tuple[str, str]] = {
     "stock": ("1405", "1405"),  # 库存商品 (a category of raw materials maps to 1403 原材料 by rule)
     "input_vat": ("22210101", "22210101"),  # 应交税费—应交增值税—进项税额
     "output_vat": ("22210102", "22210102"),  # 应交税费—应交增值税—销项税额
-    "payable": ("2202", "2202"),  # 应付账款 (supplier dimension)
-    "accrued_payable": ("2202", "2202"),  # 暂估应付 (goods received, invoice not yet): 2202 unless a rule says
+    "payable": ("220201", "220201"),  # 应付账款—应付货款 (invoiced; supplier dimension)
+    "accrued_payable": ("220202", "220202"),  # 应付账款—暂估应付款 (goods received, invoice not yet)
     "prepayment": ("1123", "1123"),  # 预付账款
     "receivable": ("1122", "1122"),  # 应收账款
     "advance_receipt": ("2203", "2203"),  # 预收账款
@@ -50,6 +50,11 @@ ROLES: dict[str, tuple[str, str]] = {
 }
 
 
+# A chart seeded before the 暂估 sub-accounts existed keeps 2202 as one leaf account (payables and 暂估 on it,
+# as they always were there) until the company gives it sub-accounts (科目升级): the default falls back.
+LEGACY_DEFAULTS: dict[str, str] = {"220201": "2202", "220202": "2202"}
+
+
 def default_account(standard: str, role: str) -> str:
     """The built-in default of ``role`` under ``standard`` ('small_business' or 'enterprise')."""
     small, enterprise = ROLES[role]
@@ -73,4 +78,20 @@ def account_for(ctx: Any, role: str, *, product_id: int | None = None, warehouse
     standards = ctx.session.info.setdefault("costing.standard", {})  # read once per unit of work
     if company_id not in standards:
         standards[company_id] = standard_of(ctx.session, company_id)
-    return default_account(standards[company_id], role)
+    code = default_account(standards[company_id], role)
+    if code in LEGACY_DEFAULTS and not _has_account(ctx.session, company_id, code):
+        return LEGACY_DEFAULTS[code]
+    return code
+
+
+def _has_account(session: Any, company_id: int, code: str) -> bool:
+    """Whether the company's chart has ``code`` (read once per unit of work and code)."""
+    from sqlalchemy import select
+
+    from erp_core.finance.models import Account
+
+    seen = session.info.setdefault("accounts.has", {})
+    if (company_id, code) not in seen:
+        seen[(company_id, code)] = session.execute(select(Account.id).where(
+            Account.company_id == company_id, Account.code == code)).first() is not None
+    return seen[(company_id, code)]

@@ -33,6 +33,7 @@ KNOWN_TYPES: dict[str, str] = {
     "purchase_receipt": "erp_core.purchasing.documents:PURCHASE_RECEIPT",
     "purchase_invoice": "erp_core.purchasing.documents:PURCHASE_INVOICE",
     "purchase_return": "erp_core.purchasing.documents:PURCHASE_RETURN",
+    "purchase_requisition": "erp_core.purchasing.requisitions.documents:PURCHASE_REQUISITION",  # 请购单
     # inventory operations (erp_core/stockops)
     "other_receipt": "erp_core.stockops.documents:OTHER_RECEIPT",
     "other_issue": "erp_core.stockops.documents:OTHER_ISSUE",

@@ -16,7 +16,7 @@ And the use case that sets the per-type number prefix and voucher mode (``docume
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -112,8 +112,11 @@ def _dt(doc_type: DocumentType | str) -> DocumentType:
 
 
 def create_document(ctx: Context, doc_type: DocumentType | str, *, doc_date: dt.date,
-                    lines: Sequence[Mapping[str, Any]], **header: Any) -> Any:
-    """A new document in the type's initial state, numbered in the period of ``doc_date``; returns it."""
+                    lines: Sequence[Mapping[str, Any]], prepare: Callable[[Any], None] | None = None,
+                    **header: Any) -> Any:
+    """A new document in the type's initial state, numbered in the period of ``doc_date``; returns it.
+    ``prepare(doc)``: the module fills its own columns (tax, totals) BEFORE the first write, so the document is
+    born at version 1 (a second flush after creation moved a new order to version 2)."""
     t = _dt(doc_type)
     if not isinstance(doc_date, dt.date) or isinstance(doc_date, dt.datetime):
         raise ValidationError("error.required", field=F_DATE)
@@ -126,6 +129,9 @@ def create_document(ctx: Context, doc_type: DocumentType | str, *, doc_date: dt.
                    **header)
     doc.lines = [t.line(**row) for row in clean]
     doc.total = sum((ln.amount for ln in doc.lines), Decimal(0))
+    if prepare is not None:
+        with ctx.session.no_autoflush:
+            prepare(doc)
     ctx.session.add(doc)
     ctx.session.flush()
     _step(ctx, t, doc, "create", None)
@@ -155,9 +161,11 @@ def ensure_editable(t: DocumentType, doc: Any) -> None:
 
 
 def update_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, version: int,
-                    lines: Sequence[Mapping[str, Any]] | None = None, **header: Any) -> Any:
+                    lines: Sequence[Mapping[str, Any]] | None = None,
+                    prepare: Callable[[Any], None] | None = None, **header: Any) -> Any:
     """Change an editable document (header fields and/or all its lines). Any approval it had is withdrawn:
-    the approvers saw other content."""
+    the approvers saw other content. ``prepare(doc)`` fills the module's own columns before the write (one
+    version step per edit)."""
     from erp_core.approvals.services import withdraw_requests
 
     t = _dt(doc_type)
@@ -174,6 +182,9 @@ def update_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, ver
         doc.lines = [t.line(**row) for row in clean]
         doc.total = sum((ln.amount for ln in doc.lines), Decimal(0))
         ctx.changes["lines"] = len(clean)
+    if prepare is not None:
+        with ctx.session.no_autoflush:
+            prepare(doc)
     doc.updated_by, doc.updated_at = ctx.actor.user_id, naive_utcnow()  # the header row changes: version + 1
     withdraw_requests(ctx, t.code, doc.id)
     ctx.session.flush()
@@ -328,6 +339,14 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
     return doc
 
 
+def _red_value(value: Any, how: str = "auto") -> Any:
+    """A header or line value as the red copy carries it: amounts negated ("negate", or "auto" for a Decimal),
+    everything else (invoice number, VAT kind, accounts, references: "copy") as it was."""
+    if how == "negate" or (how == "auto" and isinstance(value, Decimal)):
+        return -value if value is not None else None
+    return value
+
+
 def reverse_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, doc_date: dt.date | None = None,
                      comment: str = "") -> Any:
     """红字: a new document of the same type with negated lines, its stock moves the original's negated (same
@@ -345,13 +364,17 @@ def reverse_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, do
     if doc.reversed_by_id is not None:
         raise Conflict("error.documents.already_reversed", number=doc.number)
     day = doc_date or doc.doc_date
+    own = {f: _red_value(getattr(doc, f)) for f in t.extra.get("header_fields", ()) if f != "source_no"}
+    own.update({f: _red_value(getattr(doc, f), how) for f, how in t.extra.get("red_copy_fields", {}).items()})
     red = t.header(company_id=doc.company_id, number=next_number(ctx, t, day), doc_date=day, period=period_of(day),
                    status=doc.status, progress="open", created_by=ctx.actor.user_id, reverses_id=doc.id,
                    remarks=(comment or f"红字冲销 {doc.number}")[:500],
-                   **{f: getattr(doc, f) for f in HEADER_FIELDS if f != "remarks"})
+                   **{f: getattr(doc, f) for f in HEADER_FIELDS if f != "remarks"}, **own)
+    line_extra = t.extra.get("red_copy_line_fields", {})
     red.lines = [t.line(line_no=ln.line_no, product_id=ln.product_id, warehouse_id=ln.warehouse_id,
                         ordered_qty=-ln.ordered_qty, unit_price=ln.unit_price, amount=-ln.amount,
-                        remarks=ln.remarks) for ln in doc.lines]
+                        remarks=ln.remarks, **{f: _red_value(getattr(ln, f), how) for f, how in line_extra.items()})
+                 for ln in doc.lines]
     red.total = -doc.total
     s.add(red)
     s.flush()

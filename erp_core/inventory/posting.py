@@ -15,8 +15,8 @@
   no later period closed (the ledger's rule: nothing is posted before a closed period);
   an 'opening' move only where the product has no opening in that warehouse from another posting.
 - Negative stock (负库存): for each product and warehouse this posting takes stock out of (its net quantity there
-  is negative), the quantity on hand as of ``move_date`` and at the end of the ledger, plus this posting's net,
-  must not go below zero. Refused by default (error.inv.negative_stock naming the product, the warehouse and the
+  is negative), the quantity on hand at the end of ``move_date`` and of EVERY later day of the ledger, plus this
+  posting's net, must not go below zero (lowest_balance_from: one windowed query per product and warehouse). Refused by default (error.inv.negative_stock naming the product, the warehouse and the
   shortfall); when the company allows negative stock (inventory_setting.allow_negative_stock) the moves are
   written and each such shortfall comes back as a warning (StockPostingResult.warnings, and appended to
   ``ctx.changes["stock_warnings"]`` so the calling use case can return it and its audit entry records it).
@@ -268,10 +268,8 @@ def allows_negative_stock(session: Any, company_id: int) -> bool:
 
 def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Sequence[_Clean]
                     ) -> list[tuple[int, dict[str, Any]]]:
-    """(line, params) for each product and warehouse this posting would take below zero, as of ``move_date`` or
-    at the end of the ledger."""
-    from sqlalchemy import case, func
-
+    """(line, params) for each product and warehouse this posting would take below zero, on ``move_date`` or on
+    any later day of the ledger."""
     from erp_core.masterdata.models_items import Product
     from erp_core.masterdata.models_warehouse import Warehouse
 
@@ -288,19 +286,43 @@ def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Se
     s = ctx.session
     found = []
     for wh, prod in out_keys:
-        upto, total = s.execute(select(
-            func.coalesce(func.sum(case((StockMove.move_date <= move_date, StockMove.quantity), else_=0)), 0),
-            func.coalesce(func.sum(StockMove.quantity), 0)).where(
-            StockMove.company_id == company_id, StockMove.warehouse_id == wh, StockMove.product_id == prod)).one()
-        after = min(Decimal(upto), Decimal(total)) + net[(wh, prod)]
+        low = lowest_balance(s, company_id, wh, prod, move_date)
+        after = low + net[(wh, prod)]
         if after < 0:
             product = s.execute(select(Product.code, Product.name).where(Product.id == prod)).one()
             warehouse = s.execute(select(Warehouse.code, Warehouse.name).where(Warehouse.id == wh)).one()
             found.append((first_line[(wh, prod)], {
                 "product": f"{product.code} {product.name}", "warehouse": f"{warehouse.code} {warehouse.name}",
-                "on_hand": _plain_qty(min(Decimal(upto), Decimal(total))), "quantity": _plain_qty(-net[(wh, prod)]),
+                "on_hand": _plain_qty(low), "quantity": _plain_qty(-net[(wh, prod)]),
                 "shortfall": _plain_qty(-after)}))
     return found
+
+
+def lowest_balance_from(company_id: int, warehouse_id: int, product_id: int, move_date: dt.date) -> Any:
+    """ONE statement over the product's moves in the warehouse: (the quantity on hand at the end of
+    ``move_date``, the lowest running sum of the LATER days' per-day movements, or NULL when nothing is later).
+    The balance at the end of a later day is the first plus that day's running sum, so ``lowest_balance`` is
+    the first plus the second when that is lower. The window function runs over the later days only (few for
+    the usual backdating, none for a move dated today). A posting dated ``move_date`` that takes N out keeps
+    every later balance >= 0 exactly when that minimum minus N is >= 0: a backdated issue may not dip a middle
+    date below zero even when the end of the ledger stays positive."""
+    from sqlalchemy import func
+
+    where = (StockMove.company_id == company_id, StockMove.warehouse_id == warehouse_id,
+             StockMove.product_id == product_id)
+    upto = select(func.coalesce(func.sum(StockMove.quantity), 0)).where(*where, StockMove.move_date <= move_date)
+    daily = (select(StockMove.move_date.label("day"), func.sum(StockMove.quantity).label("qty"))
+             .where(*where, StockMove.move_date > move_date).group_by(StockMove.move_date).subquery())
+    running = select(func.sum(daily.c.qty).over(order_by=daily.c.day).label("run")).subquery()
+    return select(upto.scalar_subquery(), select(func.min(running.c.run)).scalar_subquery())
+
+
+def lowest_balance(session: Any, company_id: int, warehouse_id: int, product_id: int, move_date: dt.date
+                   ) -> Decimal:
+    """The lowest end-of-day quantity on hand on ``move_date`` or any later day (lowest_balance_from)."""
+    upto, later = session.execute(lowest_balance_from(company_id, warehouse_id, product_id, move_date)).one()
+    upto = Decimal(upto or 0)
+    return upto if later is None else min(upto, upto + Decimal(later))
 
 
 def _plain_qty(d: Decimal) -> str:

@@ -9,7 +9,10 @@ the stock ledger and the voucher agree to the fen):
            price, T = VAT, V = N (专票) or N + T (普票: VAT into cost);
            单到回冲: Dr accrued_payable A / Cr stock A (red the 暂估), then Dr stock V, Dr input_vat T (专票);
            单到补差: Dr accrued_payable A, Dr stock V - A (only the difference), Dr input_vat T (专票);
-           both: Cr payable N + T (supplier); the stock side of V - A is a "revaluation" move (value only)
+           both: Cr payable N + T (supplier); the stock side of V - A is a "revaluation" move (value only).
+           When part of the product has left the warehouse by the invoice date (sold / issued at the 暂估
+           cost), V - A is split in proportion: the on-hand share stays on stock (the revaluation move), the
+           rest goes to cost of sales (account_for "cogs", 5401) — split_variance.
 - return   stock moves "issue" at the receipt cost;              Dr accrued_payable / Cr stock
 A red invoice (``red``) posts the negation of the same lines (for goods returned after invoicing).
 """
@@ -137,6 +140,32 @@ def invoice_method(session: Any, company_id: int) -> str:
     return row.invoice_method if row is not None else "reverse"
 
 
+def on_hand(session: Any, company_id: int, product_id: int, warehouse_id: int | None, on: Any) -> Decimal:
+    """Quantity of ``product_id`` in ``warehouse_id`` at the end of day ``on`` (sum of its stock moves)."""
+    from sqlalchemy import func
+
+    from erp_core.inventory.models import StockMove
+
+    stmt = select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+        StockMove.company_id == company_id, StockMove.product_id == product_id, StockMove.move_date <= on)
+    if warehouse_id is not None:
+        stmt = stmt.where(StockMove.warehouse_id == warehouse_id)
+    return Decimal(session.execute(stmt).scalar_one())
+
+
+def split_variance(diff: Decimal, quantity: Decimal, in_stock: Decimal) -> tuple[Decimal, Decimal]:
+    """(stock part, cost-of-sales part) of a price variance ``diff`` on ``quantity`` invoiced units of which
+    ``in_stock`` are still on hand: the stock keeps diff x in_stock / quantity (rounded half up to the fen),
+    cost of sales takes the rest (the part of the goods already sold or issued). Pure."""
+    from decimal import ROUND_HALF_UP
+
+    if quantity <= 0 or in_stock >= quantity:
+        return diff, ZERO
+    kept = max(in_stock, ZERO)
+    stock = (diff * kept / quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return stock, diff - stock
+
+
 def invoice_posting(ctx: Any, doc: PurchaseInvoice) -> PostingSpec:
     s = ctx.session
     method = invoice_method(s, doc.company_id)
@@ -146,6 +175,7 @@ def invoice_posting(ctx: Any, doc: PurchaseInvoice) -> PostingSpec:
     vat = account_for(ctx, "input_vat", partner_id=doc.partner_id)
     no = doc.number + (f"（发票号 {doc.invoice_no}）" if doc.invoice_no else "")
     moves, entries = [], []
+    allotted: dict[tuple[int, int | None], Decimal] = {}  # on-hand quantity already given to earlier lines
     for ln in doc.lines:
         rl = s.get(PurchaseReceiptLine, ln.receipt_line_id)
         wh = _wh(rl.header, rl)
@@ -153,18 +183,28 @@ def invoice_posting(ctx: Any, doc: PurchaseInvoice) -> PostingSpec:
         accrued_value = move_amount(ln.ordered_qty, rl.unit_price)
         value = ln.amount + (ln.tax_amount if doc.vat_kind == "ordinary" else ZERO)
         diff = value - accrued_value
+        to_stock, to_cogs = diff, ZERO
+        if diff != 0 and not doc.red:  # goods of the product already gone: their share goes to cost of sales
+            key = (ln.product_id, wh)
+            left = on_hand(s, doc.company_id, ln.product_id, wh, doc.doc_date) - allotted.get(key, ZERO)
+            kept = min(max(left, ZERO), ln.ordered_qty)
+            allotted[key] = allotted.get(key, ZERO) + kept
+            to_stock, to_cogs = split_variance(diff, ln.ordered_qty, kept)
         entries.append((accrued, accrued_value, f"冲回暂估 {no}", doc.partner_id))
         if method == "reverse":
             entries.append((stock, -accrued_value, f"冲回暂估 {no}", None))
-            entries.append((stock, value, f"采购发票入库成本 {no}", None))
+            entries.append((stock, value - to_cogs, f"采购发票入库成本 {no}", None))
         else:
-            entries.append((stock, diff, f"采购发票差价 {no}", None))
+            entries.append((stock, to_stock, f"采购发票差价 {no}", None))
+        if to_cogs != 0:
+            entries.append((account_for(ctx, "cogs", product_id=ln.product_id, warehouse_id=wh), to_cogs,
+                            f"采购发票差价（已出库部分）{no}", None))
         if doc.vat_kind == "special":
             entries.append((vat, ln.tax_amount, f"进项税额 {no}", None))
         entries.append((payable, -(ln.amount + ln.tax_amount), f"应付账款 {no}", doc.partner_id))
-        if diff * sign != 0:
+        if to_stock * sign != 0:
             moves.append({"warehouse_id": wh, "product_id": ln.product_id, "quantity": ZERO, "unit_cost": ZERO,
-                          "amount": diff * sign, "move_type": "revaluation"})
+                          "amount": to_stock * sign, "move_type": "revaluation"})
     return PostingSpec(posting_date=doc.doc_date, moves=moves, voucher_lines=_voucher(entries, sign=sign))
 
 
@@ -199,7 +239,10 @@ PURCHASE_INVOICE = register(DocumentType(
     code="purchase_invoice", zh="采购发票", en="Purchase invoice", prefix="PI", header=PurchaseInvoice,
     line=PurchaseInvoiceLine, workflow=INVOICE_FLOW, tracks=(), posting=invoice_posting,
     reverse_action="reverse", approval_actions=(),
-    extra={"open_item": "payable", "header_fields": ("invoice_no", "vat_kind", "red")}))
+    extra={"open_item": "payable", "header_fields": ("invoice_no", "vat_kind", "red"),
+           "red_copy_fields": {"net_total": "negate", "tax_total": "negate"},
+           "red_copy_line_fields": {"receipt_line_id": "copy", "tax_rate": "copy", "tax_amount": "negate",
+                                    "gross_amount": "negate"}}))
 PURCHASE_RETURN = register(DocumentType(
     code="purchase_return", zh="采购退货单", en="Purchase return", prefix="PT", header=PurchaseReturn,
     line=PurchaseReturnLine, workflow=RETURN_FLOW, tracks=(), posting=return_posting, reverse_action="reverse",

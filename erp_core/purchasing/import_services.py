@@ -94,6 +94,7 @@ class _Kind:
     columns: Columns
     header: type
     build: Callable[..., int]  # (ctx, lookups, first row, rows, problem) -> new document id, or raises
+    post: Callable[..., Any] | None = None  # (ctx, doc id): what --post does, when not one of the kinds below
 
 
 def _code(value: Any) -> str:
@@ -242,7 +243,9 @@ KINDS = {
 
 
 def _post(ctx: Context, kind: _Kind, doc_id: int) -> None:
-    if kind.header is PurchaseOrder:
+    if kind.post is not None:
+        kind.post(ctx, doc_id)
+    elif kind.header is PurchaseOrder:
         ps.confirm_order.__wrapped__(ctx, order_id=doc_id)
     elif kind.header is PurchaseReceipt:
         ps.post_receipt.__wrapped__(ctx, receipt_id=doc_id)

@@ -229,9 +229,7 @@ def create_order(ctx: Context, *, supplier_id: int, doc_date: dt.date, lines: Se
     doc = k.create_document(ctx, PURCHASE_ORDER, doc_date=day, lines=_kernel_lines(clean), partner_id=supplier,
                             warehouse_id=warehouse_id, department_id=department_id, project_id=project_id,
                             remarks=(remarks or "")[:2000], prices_include_vat=bool(prices_include_vat),
-                            delivery_date=delivery_date)
-    _fill_order(ctx, doc, clean)
-    ctx.session.flush()
+                            delivery_date=delivery_date, prepare=lambda d: _fill_order(ctx, d, clean))
     return doc.id
 
 
@@ -248,9 +246,7 @@ def edit_order(ctx: Context, *, order_id: int, version: int, supplier_id: int,
     k.update_document(ctx, PURCHASE_ORDER, doc, version=version, lines=_kernel_lines(clean), partner_id=supplier,
                       warehouse_id=warehouse_id, department_id=department_id, project_id=project_id,
                       remarks=(remarks or "")[:2000], prices_include_vat=bool(prices_include_vat),
-                      delivery_date=delivery_date)
-    _fill_order(ctx, doc, clean)
-    ctx.session.flush()
+                      delivery_date=delivery_date, prepare=lambda d: _fill_order(ctx, d, clean))
 
 
 @use_case("purchasing.order.submit", zh="提交采购订单审批", en="Submit purchase order for approval")
@@ -300,7 +296,11 @@ def cancel_order(ctx: Context, *, order_id: int, version: int | None = None, com
     doc = _load(ctx, PURCHASE_ORDER, order_id, version, lock=True)
     if any(ln.received_qty != 0 for ln in doc.lines) or _has_drafts_against(ctx, doc):
         raise Conflict("error.purchasing.order_has_receipts", number=doc.number)
-    return k.transition(ctx, PURCHASE_ORDER, doc, "cancel", comment=comment)
+    state = k.transition(ctx, PURCHASE_ORDER, doc, "cancel", comment=comment)
+    from erp_core.purchasing.requisitions.services import give_back_for_order
+
+    give_back_for_order(ctx, doc)  # its requisition lines (请购单) are open again
+    return state
 
 
 def _has_drafts_against(ctx: Context, doc: PurchaseOrder) -> bool:
@@ -394,9 +394,8 @@ def create_receipt(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[s
     _header(ctx, department_id=department_id, warehouse_id=warehouse_id)
     clean, supplier = _receipt_lines(ctx, lines, warehouse_id)
     doc = k.create_document(ctx, PURCHASE_RECEIPT, doc_date=day, lines=_kernel_lines(clean), partner_id=supplier,
-                            warehouse_id=warehouse_id, department_id=department_id, remarks=(remarks or "")[:2000])
-    _fill_receipt(doc, clean)
-    ctx.session.flush()
+                            warehouse_id=warehouse_id, department_id=department_id, remarks=(remarks or "")[:2000],
+                            prepare=lambda d: _fill_receipt(d, clean))
     return doc.id
 
 
@@ -407,9 +406,8 @@ def edit_receipt(ctx: Context, *, receipt_id: int, version: int, lines: Sequence
     _header(ctx, department_id=department_id, warehouse_id=warehouse_id)
     clean, supplier = _receipt_lines(ctx, lines, warehouse_id)
     k.update_document(ctx, PURCHASE_RECEIPT, doc, version=version, lines=_kernel_lines(clean), partner_id=supplier,
-                      warehouse_id=warehouse_id, department_id=department_id, remarks=(remarks or "")[:2000])
-    _fill_receipt(doc, clean)
-    ctx.session.flush()
+                      warehouse_id=warehouse_id, department_id=department_id, remarks=(remarks or "")[:2000],
+                      prepare=lambda d: _fill_receipt(d, clean))
 
 
 @use_case("purchasing.receipt.post", zh="过账采购入库单", en="Post purchase receipt")
@@ -534,8 +532,8 @@ def create_invoice(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[s
     clean, supplier = _invoice_lines(ctx, lines, red=bool(red))
     doc = k.create_document(ctx, PURCHASE_INVOICE, doc_date=day, lines=_kernel_lines(clean), partner_id=supplier,
                             department_id=department_id, remarks=(remarks or "")[:2000],
-                            invoice_no=(invoice_no or "").strip(), vat_kind=vat_kind, red=bool(red))
-    _fill_invoice(doc, clean)
+                            invoice_no=(invoice_no or "").strip(), vat_kind=vat_kind, red=bool(red),
+                            prepare=lambda d: _fill_invoice(d, clean))
     if return_id is not None:
         returned = _load(ctx, PURCHASE_RETURN, return_id)
         if not red or returned.partner_id != supplier:
@@ -555,9 +553,8 @@ def edit_invoice(ctx: Context, *, invoice_id: int, version: int, lines: Sequence
     clean, supplier = _invoice_lines(ctx, lines, red=doc.red)
     k.update_document(ctx, PURCHASE_INVOICE, doc, version=version, lines=_kernel_lines(clean), partner_id=supplier,
                       department_id=department_id, remarks=(remarks or "")[:2000],
-                      invoice_no=(invoice_no or "").strip(), vat_kind=vat_kind)
-    _fill_invoice(doc, clean)
-    ctx.session.flush()
+                      invoice_no=(invoice_no or "").strip(), vat_kind=vat_kind,
+                      prepare=lambda d: _fill_invoice(d, clean))
 
 
 @use_case("purchasing.invoice.post", zh="过账采购发票", en="Post purchase invoice")

@@ -233,3 +233,28 @@ def template_rows() -> tuple[list[str], list[list[str]]]:
     today = dt.date.today().isoformat()
     return head, [["FK-INIT-0001", today, "S001", "1130.00", "INV-0001", "1002", "期初付款"],
                   ["FK-INIT-0001", today, "S001", "500.00", "", "1002", "预付"]]
+
+
+def payments_template(db: Any = None, actor: Any = None, *, fmt: str = "xlsx", locale: str | None = None) -> Any:
+    """The payments file's header row (required columns marked *) and two example rows; reads no data."""
+    from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
+    from erp_core.io.tabular import SheetFile
+
+    head, rows = template_rows()
+    if fmt == "xlsx":
+        return SheetFile(to_xlsx_bytes(head, rows, sheet="payments_template"), "payments_template.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", len(rows))
+    return SheetFile(to_csv_bytes(head, rows), "payments_template.csv", "text/csv", len(rows))
+
+
+def _register() -> None:
+    """Payments on the 导入 page too (and `erp import payments`, which erp_core/cli/cmd_payments.py also defines
+    with the same use cases): the "导入后确认/过账" switch is ``post``."""
+    from erp_core.io.registry import POST_PARAM, ImportKind, register
+
+    register(ImportKind(name="payments", label="pur2.import.payments", permission=import_payments.permission,
+                        dry_run=dry_run_payments, commit=import_payments, template=payments_template,
+                        params=(POST_PARAM,), order=340))
+
+
+_register()

@@ -83,9 +83,12 @@ def settlement_vs_ledger_problems(session, company_id: int | None = None) -> lis
         accounts = {"payable": account_for(ctx, "payable"), "prepayment": account_for(ctx, "prepayment")}
         have: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
         keyed = or_(*(starts_with(Posting.posting_key, f"doc:{code}:") for code in sorted(types)))
-        # With the 暂估 liability on the payable account itself (the default: accrued_payable = payable), an
-        # invoice's voucher also takes its receipts' 暂估 off that account: in an open-item document's voucher only
-        # the side of the document's own amount (credit for an invoice, debit for a red one) is what it owes.
+        # The seeded charts keep 暂估 on its own sub-account (220202 暂估应付款, accrued_payable) apart from the
+        # invoiced payables (220201, payable): every line on the payable account counts, nothing is skipped.
+        # A chart seeded before that (2202 one leaf: accrued_payable = payable, documents.accounts
+        # .LEGACY_DEFAULTS) has an invoice's voucher also take its receipts' 暂估 off that one account: there,
+        # in an open-item document's voucher only the side of the document's own amount (credit for an
+        # invoice, debit for a red one) is what it owes.
         shared = account_for(ctx, "accrued_payable") == accounts["payable"]
         amounts = {f"doc:{i.item_type}:{i.item_id}": i.amount
                    for i in open_items(session, cid, kind="payable", include_settled=True)} if shared else {}

@@ -6,7 +6,7 @@ above the order price (a price variance, revalued in the stock ledger); the firs
 单到回冲, the later ones by 单到补差. An invoice that would fall after today stays missing: the open month keeps
 some goods on 暂估, as a real company's does.
 
-The books stay what they were: stock on 1405 at cost, input VAT on 22210101, the amount owed on 2202 per supplier
+The books: stock on 1405 at cost, input VAT on 22210101, 暂估 on 220202 and the amount owed on 220201 per supplier
 (the next month's payment settles what was invoiced). No approval rule exists in the demo, so orders confirm at
 once. Called from demo_year._month (one purchase per planned purchase, in date order)."""
 
@@ -87,3 +87,23 @@ class DemoPurchases:
                     "unit_price": (r["unit_price"] * up).quantize(Decimal("0.01"))} for r in left])
         ps.post_invoice(self.db, self.accountant, invoice_id=invoice_id)
         return pq.get_invoice(self.db, self.accountant, invoice_id=invoice_id)["total"]
+
+    def requisitions(self, day: dt.date, department_id: int | None, supplier_id: int) -> None:
+        """Two requisitions (请购单) of the purchasing department this month, both approved; the first is turned
+        into a draft purchase order (生成采购订单), the second still waits to be ordered."""
+        from erp_core.purchasing.requisitions import services as rqs
+
+        codes = [p[0] for p in data.PRODUCTS[:4]]
+        made = []
+        for k, picks in enumerate((codes[:2], codes[2:])):
+            rid = rqs.create_requisition(
+                self.db, self.buyer, doc_date=day, department_id=department_id, warehouse_id=self.warehouse,
+                requester=self.buyer.username, needed_by=day + dt.timedelta(days=10 + 5 * k),
+                reason="门店备货" if k == 0 else "节前补货",
+                lines=[{"product_id": self.products[c], "quantity": Decimal(20 + 10 * j),
+                        "unit_price": data.price(next(p for p in data.PRODUCTS if p[0] == c)[5]),
+                        "supplier_id": supplier_id} for j, c in enumerate(picks)])
+            rqs.approve_requisition(self.db, self.buyer, requisition_id=rid)
+            made.append(rid)
+        rqs.order_requisitions(self.db, self.buyer, requisition_ids=made[:1], doc_date=day)
+

@@ -329,7 +329,7 @@ def _open_work(books: _Books, summary: DemoSummary, today: dt.date, rng: Random,
     water = Decimal("4250.00")
     books.voucher(today, [_line("1405", debit=water, summary="采购桶装水"),
                           _line("22210101", debit=round_money(water * VAT), summary="进项税额"),
-                          _line("2202", credit=water + round_money(water * VAT), summary="采购桶装水",
+                          _line("220201", credit=water + round_money(water * VAT), summary="采购桶装水",
                                 supplier_id=sup)], stop="reviewed")
     fuel = Decimal(rng.randrange(120000, 260000)) / 100
     books.voucher(today, [_line("5601", debit=fuel, summary="配送车辆加油费", department_id=deps["WH"]),
@@ -382,6 +382,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         if progress:
             progress(_period(y, m))
     _open_work(books, summary, today, rng, deps)
+    books.purchases.requisitions(today, deps.get("PUR"), next(iter(summary.suppliers.values())))  # 请购单
     _stockops(db, company_id, admin, ids, today, summary, deps)
     build_demo_hr(db, company_id=company_id, employees=summary.employees, periods=summary.periods, today=today)
     from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)

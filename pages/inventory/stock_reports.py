@@ -1,7 +1,7 @@
 """Stock reports (库存报表): 收发存汇总表 (opening, in, out, closing for any date range), 库存明细账 (one product's
 moves with the running balance), 低库存预警 and 补货建议 (reorder suggestions), each with filters and an Excel
-download. "Create purchase order" from the suggestions comes with the purchasing module
-(report_queries.purchase_order_lines gives its lines)."""
+download; "生成采购订单" turns the selected suggestions into draft purchase orders, one per supplier
+(purchasing.reorder_services.order_from_suggestions)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from ui.context import locale, require_actor
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
-from ui.settings_kit import table
+from ui.settings_kit import show_flash, table
 
 actor = require_actor()
 loc = locale()
 st.title(tr("nav.inventory.stock_reports"))
+show_flash()
 part = section("sr_section", ("movement", "ledger", "reorder"), "inv.report.", tr("nav.inventory.stock_reports"))
 choices = run_action(queries.stock_form_choices) if actor.may(queries.VIEW[0]) else None
 
@@ -41,6 +42,41 @@ def _download(report: str, key: str, **params) -> None:
     if f is not None:
         st.download_button(tr("inv.export_xlsx"), f.data, file_name=f.filename, mime=f.mime, key=key,
                            icon=":material/download:")
+
+
+def _reorder_to_orders(rows) -> None:
+    """补货建议 -> 采购订单: the picked products (quantity editable; supplier = the chosen one or the latest)."""
+    from erp_core.purchasing import queries as pq
+    from erp_core.purchasing.reorder_services import order_from_suggestions
+    from ui.settings_kit import succeed
+
+    with st.expander(tr("pur2.make_orders")):
+        labels = {r["product_id"]: f"{r['product_code']} {r['product_name']}" for r in rows}
+        picked = st.multiselect(tr("pur2.reorder_pick"), list(labels), default=list(labels), key="sr_po_pick",
+                                format_func=lambda i: labels[i])
+        whs = list(warehouses)
+        wh = st.selectbox(tr("pur2.reorder_warehouse"), whs, key="sr_po_wh", format_func=lambda i: warehouses[i])
+        sup_choices = run_action(pq.purchase_choices) if actor.may("purchasing.choice.view") else None
+        sups = [None, *(sup_choices.suppliers if sup_choices else {})]
+        quantities, suppliers = {}, {}
+        for r in rows:
+            if r["product_id"] not in picked:
+                continue
+            a, b = st.columns([2, 3])
+            quantities[r["product_id"]] = a.text_input(tr("inv.col.suggested_qty") + f" · {r['product_code']}",
+                                                       value=_num(r["suggested_qty"]).replace(",", ""),
+                                                       key=f"sr_po_q_{r['product_id']}")
+            sid = b.selectbox(tr("field.purchasing.supplier") + f" · {r['product_code']}", sups,
+                              key=f"sr_po_s_{r['product_id']}",
+                              format_func=lambda s: tr("pur2.last_supplier") if s is None
+                              else sup_choices.suppliers[s])
+            if sid is not None:
+                suppliers[r["product_id"]] = sid
+        if st.button(tr("pur2.make_orders"), type="primary", key="sr_po_make", disabled=not picked):
+            made = run_action(order_from_suggestions, product_ids=picked, warehouse_id=wh, doc_date=today,
+                              quantities=quantities, suppliers=suppliers)
+            if made:
+                succeed("pur2.orders_made", count=len(made))
 
 
 today = dt.date.today()
@@ -105,3 +141,5 @@ else:
                   formatters={c: (_money if c == "amount" else _num) for c in cols[3:]})
             _download("reorder", "sr_reorder_xlsx", search=search)
             st.caption(tr("inv.reorder_hint"))
+            if actor.may("purchasing.order.from_reorder") and warehouses:
+                _reorder_to_orders(rows)

@@ -82,8 +82,8 @@ def test_payables_and_balance_sheet_split_follow_supplier_merges(db, company, bo
     b = books
     # supplier 1 is owed 500 (credit); supplier 2 was prepaid 500 (debit on 2202): separately they show as
     # 应付账款 500 and 预付账款 500; once merged they net to zero
-    b.post(_day(5), ("1405", "500", 0), ("2202", 0, "500", {"supplier": 1}))
-    b.post(_day(6), ("2202", "500", 0, {"supplier": 2}), ("1002", 0, "500"))
+    b.post(_day(5), ("1405", "500", 0), ("220201", 0, "500", {"supplier": 1}))
+    b.post(_day(6), ("220201", "500", 0, {"supplier": 2}), ("1002", 0, "500"))
     reader = actor(company.company_id, {"finance.report.view": "all"})
     payables = queries.aging(db, reader, kind="payable", as_of_date=_day(31))
     assert set(payables["dimension_id"]) == {1, 2}

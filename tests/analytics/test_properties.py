@@ -18,8 +18,8 @@ from tests.support.factories import actor
 
 # (debit account, credit account, dimensions of the debit line, dimensions of the credit line)
 PAIRS = [("1122", "5001", {"customer": 1}, {}), ("1122", "5001", {"customer": 2}, {}),
-         ("1002", "1122", {}, {"customer": 1}), ("1405", "2202", {}, {"supplier": 3}),
-         ("2202", "1002", {"supplier": 3}, {}), ("5602", "1001", {"department": 1}, {}),
+         ("1002", "1122", {}, {"customer": 1}), ("1405", "220201", {}, {"supplier": 3}),
+         ("220201", "1002", {"supplier": 3}, {}), ("5602", "1001", {"department": 1}, {}),
          ("5401", "1405", {}, {}), ("5001", "3103", {}, {}), ("1001", "1002", {}, {})]
 
 voucher = st.tuples(st.integers(1, 6), st.integers(1, 28),

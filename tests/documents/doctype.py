@@ -69,7 +69,7 @@ def receipt_posting(ctx: Context, doc: TReceipt) -> PostingSpec:
               "quantity": ln.ordered_qty, "unit_cost": ln.unit_price, "move_type": "receipt"} for ln in doc.lines]
     total = sum((ln.amount for ln in doc.lines), Decimal(0))
     vlines = [{"account_code": "1405", "debit": total, "credit": Decimal(0), "summary": f"入库 {doc.number}"},
-              {"account_code": "2202", "debit": Decimal(0), "credit": total, "summary": f"应付 {doc.number}",
+              {"account_code": "220201", "debit": Decimal(0), "credit": total, "summary": f"应付 {doc.number}",
                "supplier_id": doc.partner_id}]
     return PostingSpec(posting_date=doc.doc_date, moves=moves, voucher_lines=vlines)
 

@@ -25,7 +25,7 @@ from erp_core.ledger.invariants import ledger_problems
 from erp_core.ledger.posting import post_voucher, reverse_voucher
 from tests.finance.support import accountant, supplier
 
-ACCOUNTS = ["1001", "1002", "1405", "2202", "5001", "5401", "5602"]
+ACCOUNTS = ["1001", "1002", "1405", "220201", "5001", "5401", "5602"]
 DAYS = [dt.date(2026, 11, 3), dt.date(2026, 11, 20), dt.date(2026, 12, 1)]
 
 
@@ -51,9 +51,9 @@ def test_voucher_lifecycle_state_machine(db, company):
             amount = Decimal(fen).scaleb(-2)
             lines = [{"account_code": debit, "debit": amount, "summary": "状态机"},
                      {"account_code": credit, "credit": amount, "summary": "状态机"}]
-            if "2202" in (debit, credit):
+            if "220201" in (debit, credit):
                 for ln in lines:
-                    if ln["account_code"] == "2202":
+                    if ln["account_code"] == "220201":
                         ln["supplier_id"] = supplier_id
             create_voucher(db, preparer, voucher_date=day, lines=lines)
 

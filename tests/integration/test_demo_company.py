@@ -248,7 +248,7 @@ def _check_master_records(db, cid: int) -> None:
     # receivables and payables are kept per customer / supplier
     with db.uow(readonly=True) as uow:
         missing = uow.session.execute(select(func.count()).select_from(GlLine).where(
-            GlLine.company_id == cid, GlLine.account_code.in_(["1122", "2202"]),
+            GlLine.company_id == cid, GlLine.account_code.in_(["1122", "2202", "220201", "220202"]),
             GlLine.customer_id.is_(None), GlLine.supplier_id.is_(None))).scalar_one()
         on_projects = set(uow.session.execute(select(GlLine.account_code).where(
             GlLine.company_id == cid, GlLine.project_id.is_not(None))).scalars())

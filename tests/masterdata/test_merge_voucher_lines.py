@@ -73,7 +73,7 @@ def test_supplier_merge_moves_open_voucher_lines(db, company):
 
     # the same name after brackets are stripped: creating it warns (疑似重复) and needs confirming
     dup = create_supplier(db, admin, values={"code": "S2", "name": "乙厂（重复）"}, confirm_duplicates=True)
-    draft, reviewed, posted = _three_vouchers(db, company, "2202", supplier_id=dup)
+    draft, reviewed, posted = _three_vouchers(db, company, "220201", supplier_id=dup)
     cards = ms.merge_preview_suppliers(db, admin, survivor_id=survivor, duplicate_id=dup)
     moved = ms.merge_suppliers(db, admin, survivor_id=survivor, duplicate_id=dup,
                                survivor_version=cards["survivor"]["version"],

@@ -52,7 +52,7 @@ def test_receipt_books_the_accrual_at_the_order_price_excluding_vat(db, st):
     oid = order(db, st, [("P1", "10", "113"), ("P2", "5", "45.2")], includes_vat=True)  # 100 / 40 excl. VAT
     rid, vid = _receive(db, st, oid, ["6", "5"])
     assert moves(db, "purchase_receipt", rid) == [("receipt", "6", "100", "600.00"), ("receipt", "5", "40", "200.00")]
-    assert voucher(db, vid) == [("1405", "800.00", "0.00", None), ("2202", "0.00", "800.00", st.supplier)]
+    assert voucher(db, vid) == [("1405", "800.00", "0.00", None), ("220202", "0.00", "800.00", st.supplier)]
     assert _progress(db, oid) == ("partly_received", [("6", "0", "0"), ("5", "0", "0")])
     assert _stock_agrees(db, st.company_id) == (D("800.00"), D("800.00"))
 
@@ -65,13 +65,13 @@ def _invoice(db, st, rid, price, *, vat_kind="special", qty="6"):
 
 
 def test_invoice_with_price_variance_reverse_method(db, st):
-    """单到回冲: red the 暂估 600 (Dr 2202 / Cr 1405), then blue at the invoice price 6 x 102 = 612 + VAT 79.56."""
+    """单到回冲: red the 暂估 600 (Dr 220202 暂估应付款 / Cr 1405), then blue at the invoice price 6 x 102 = 612 + VAT 79.56."""
     oid = order(db, st, [("P1", "10", "100")])
     rid, _ = _receive(db, st, oid, ["6"])
     iid, vid = _invoice(db, st, rid, "102")
-    assert voucher(db, vid) == [("2202", "600.00", "0.00", st.supplier), ("1405", "0.00", "600.00", None),
+    assert voucher(db, vid) == [("220202", "600.00", "0.00", st.supplier), ("1405", "0.00", "600.00", None),
                                 ("1405", "612.00", "0.00", None), ("22210101", "79.56", "0.00", None),
-                                ("2202", "0.00", "691.56", st.supplier)]
+                                ("220201", "0.00", "691.56", st.supplier)]
     assert moves(db, "purchase_invoice", iid) == [("revaluation", "0", "0", "12.00")]
     assert _stock_agrees(db, st.company_id) == (D("612.00"), D("612.00"))
     assert _progress(db, oid) == ("partly_received", [("6", "6", "0")])
@@ -84,8 +84,8 @@ def test_invoice_with_price_variance_difference_method(db, st):
     rid, _ = _receive(db, st, oid, ["6"])
     assert _progress(db, oid)[0] == "received"
     iid, vid = _invoice(db, st, rid, "98")
-    assert voucher(db, vid) == [("2202", "600.00", "0.00", st.supplier), ("1405", "0.00", "12.00", None),
-                                ("22210101", "76.44", "0.00", None), ("2202", "0.00", "664.44", st.supplier)]
+    assert voucher(db, vid) == [("220202", "600.00", "0.00", st.supplier), ("1405", "0.00", "12.00", None),
+                                ("22210101", "76.44", "0.00", None), ("220201", "0.00", "664.44", st.supplier)]
     assert moves(db, "purchase_invoice", iid) == [("revaluation", "0", "0", "-12.00")]
     assert _stock_agrees(db, st.company_id) == (D("588.00"), D("588.00"))
     assert _progress(db, oid)[0] == "completed"
@@ -96,8 +96,8 @@ def test_ordinary_invoice_puts_the_vat_into_cost(db, st):
     oid = order(db, st, [("P1", "6", "100")])
     rid, _ = _receive(db, st, oid, ["6"])
     iid, vid = _invoice(db, st, rid, "102", vat_kind="ordinary")
-    assert voucher(db, vid) == [("2202", "600.00", "0.00", st.supplier), ("1405", "0.00", "600.00", None),
-                                ("1405", "691.56", "0.00", None), ("2202", "0.00", "691.56", st.supplier)]
+    assert voucher(db, vid) == [("220202", "600.00", "0.00", st.supplier), ("1405", "0.00", "600.00", None),
+                                ("1405", "691.56", "0.00", None), ("220201", "0.00", "691.56", st.supplier)]
     assert moves(db, "purchase_invoice", iid) == [("revaluation", "0", "0", "91.56")]
     assert _stock_agrees(db, st.company_id) == (D("691.56"), D("691.56"))
 
@@ -106,10 +106,10 @@ def test_return_before_invoicing_and_after_with_the_red_invoice(db, st):
     oid = order(db, st, [("P1", "10", "100")])
     rid, _ = _receive(db, st, oid, ["10"])
     (rl,) = receipt_lines(db, rid)
-    # 2 back before any invoice: Dr 2202 (暂估) / Cr 1405 at the receipt cost
+    # 2 back before any invoice: Dr 220202 (暂估) / Cr 1405 at the receipt cost
     tid = ps.create_return(db, st.admin, doc_date=DAY, lines=[{"receipt_line_id": rl, "quantity": D("2")}])
     vid = ps.post_return(db, st.admin, return_id=tid)
-    assert voucher(db, vid) == [("2202", "200.00", "0.00", st.supplier), ("1405", "0.00", "200.00", None)]
+    assert voucher(db, vid) == [("220202", "200.00", "0.00", st.supplier), ("1405", "0.00", "200.00", None)]
     assert moves(db, "purchase_return", tid) == [("issue", "-2", "100", "-200.00")]
     assert _progress(db, oid) == ("partly_received", [("10", "0", "2")])
     # invoice the 8 kept at 105; then 1 more goes back: return + red invoice of 1 at 105
@@ -119,7 +119,7 @@ def test_return_before_invoicing_and_after_with_the_red_invoice(db, st):
     assert exc.value.message_id == "error.purchasing.over_invoice"
     tid2 = ps.create_return(db, st.admin, doc_date=DAY, lines=[{"receipt_line_id": rl, "quantity": D("1")}])
     assert voucher(db, ps.post_return(db, st.admin, return_id=tid2)) == [
-        ("2202", "100.00", "0.00", st.supplier), ("1405", "0.00", "100.00", None)]
+        ("220202", "100.00", "0.00", st.supplier), ("1405", "0.00", "100.00", None)]
     red = ps.create_invoice(db, st.admin, doc_date=DAY, invoice_no="R001", red=True,
                             lines=[{"receipt_line_id": rl, "quantity": D("1"), "unit_price": D("105")}])
     with db.uow(readonly=True) as uow:  # the open item: what is owed to the supplier, negative for a red invoice
@@ -128,9 +128,9 @@ def test_return_before_invoicing_and_after_with_the_red_invoice(db, st):
         doc = uow.session.get(PurchaseInvoice, red)
         assert (doc.total, doc.partner_id) == (D("-118.65"), st.supplier)
     assert voucher(db, ps.post_invoice(db, st.admin, invoice_id=red)) == [
-        ("2202", "0.00", "100.00", st.supplier), ("1405", "100.00", "0.00", None),
+        ("220202", "0.00", "100.00", st.supplier), ("1405", "100.00", "0.00", None),
         ("1405", "0.00", "105.00", None), ("22210101", "0.00", "13.65", None),
-        ("2202", "118.65", "0.00", st.supplier)]
+        ("220201", "118.65", "0.00", st.supplier)]
     assert _progress(db, oid) == ("partly_received", [("10", "7", "3")])
     assert _stock_agrees(db, st.company_id) == (D("735.00"), D("735.00"))  # 7 x 105
 

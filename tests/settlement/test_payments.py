@@ -75,7 +75,7 @@ def test_payment_voucher_debits_payable_and_prepayment_per_supplier_and_credits_
         lines = [(g.account_code, g.debit, g.credit, g.supplier_id) for g in uow.session.execute(
             select(GlLine).where(GlLine.voucher_id == vid).order_by(GlLine.line_no)).scalars()]
     s = books.suppliers["A"]
-    assert lines == [("2202", D("300.00"), D(0), s), ("1123", D("200.00"), D(0), s), ("1002", D(0), D("500.00"), None)]
+    assert lines == [("220201", D("300.00"), D(0), s), ("1123", D("200.00"), D(0), s), ("1002", D(0), D("500.00"), None)]
     assert _open(books, kind="prepayment") == {"FK202601-0001": D("200.00")}
 
 

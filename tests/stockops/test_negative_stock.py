@@ -100,3 +100,33 @@ def test_the_opening_stock_import_still_works(db):
                                                             [["WH01", "P1", "5", "2"]], "o.csv"),
                                   opening_date=dt.date(2026, 1, 1))
     assert report.committed and counts(db)[0] == 1
+
+
+def test_a_backdated_issue_may_not_dip_a_middle_date_below_zero(db, st):
+    """100 on 03-01; 90 issued on 03-20; 100 received on 03-25 (110 at the end of the ledger). An issue of 20
+    dated 03-10 leaves 80 on 03-10 and 90 at the end, but 10 - 20 = -10 on 03-20: refused, the shortfall
+    measured at that lowest day. An issue of 10 keeps 03-20 at exactly zero: accepted."""
+    S.post_other_issue(db, st.admin, doc_id=_issue(db, st, "90", day=dt.date(2026, 3, 20)))
+    rid = S.create_other_receipt(db, st.admin, doc_date=dt.date(2026, 3, 25), warehouse_id=st.warehouses["WH01"],
+                                 lines=[{"product_id": st.products["P1"], "quantity": "100", "unit_cost": "2.5"}])
+    S.post_other_receipt(db, st.admin, doc_id=rid)
+    doc_id = _issue(db, st, "20", day=dt.date(2026, 3, 10))
+    before = counts(db)
+    with pytest.raises(ValidationError) as err:
+        S.post_other_issue(db, st.admin, doc_id=doc_id)
+    assert (err.value.params["on_hand"], err.value.params["shortfall"]) == ("10", "10")
+    assert counts(db) == before
+    S.post_other_issue(db, st.admin, doc_id=_issue(db, st, "10", day=dt.date(2026, 3, 10)))
+
+
+def test_lowest_balance_is_one_windowed_statement(db, st):
+    from erp_core.inventory.posting import lowest_balance
+
+    S.post_other_issue(db, st.admin, doc_id=_issue(db, st, "30", day=dt.date(2026, 3, 5)))
+    wh, p = st.warehouses["WH01"], st.products["P1"]
+    with db.uow(readonly=True) as uow:
+        def low(day):
+            return lowest_balance(uow.session, st.company_id, wh, p, day)
+
+        assert (low(dt.date(2026, 2, 1)), low(dt.date(2026, 3, 1)), low(dt.date(2026, 3, 5)),
+                low(dt.date(2026, 4, 1))) == (D(0), D(70), D(70), D(70))
