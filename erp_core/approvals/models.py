@@ -17,7 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from erp_core.db.base import Base, Versioned, utc_column
 from erp_core.db.types import Quantity, UtcDateTime
 
-CONDITIONS = ("always", "amount_above", "partner_new", "price_above_last_by_pct")
+CONDITIONS = ("always", "amount_above", "partner_new", "price_above_last_by_pct",
+              "credit_exceeded", "discount_over_limit", "below_floor_price")  # the last three: sales orders
 NEEDS_THRESHOLD = ("amount_above", "price_above_last_by_pct")
 # pending: waiting for its approver; approved / rejected: decided; withdrawn: the document changed or was
 # resubmitted; closed: another request of its round was rejected.

@@ -58,6 +58,12 @@ def rule_matches(condition: str, threshold: Decimal | None, facts: Mapping[str, 
     if condition == "price_above_last_by_pct":
         pct = facts.get("max_price_increase_pct")
         return pct is not None and threshold is not None and Decimal(pct) > threshold
+    if condition == "credit_exceeded":
+        return bool(facts.get("credit_exceeded"))
+    if condition == "discount_over_limit":
+        return bool(facts.get("discount_over_limit"))
+    if condition == "below_floor_price":
+        return bool(facts.get("below_floor"))
     return False
 
 

@@ -3,7 +3,7 @@ _line (预收冲应收), arap_offset / _line (应收冲应付), fapiao_record (�
 ``settlement`` table (kinds receivable / advance).
 
 Revision ID: 0023_billing
-Revises: 0021
+Revises: 0022_sales
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0023_billing"
-down_revision = "0021"
+down_revision = "0022_sales"
 branch_labels = None
 depends_on = None
 
