@@ -206,3 +206,35 @@ def test_bad_debt_write_off_needs_its_own_permission(db, st):
     vid = rc.post_receipt(db, st.admin, receipt_id=rid)
     assert voucher(db, vid) == [("1122", "0.00", "100.00", c), ("5711", "100.00", "0.00", None)]
     assert _open(db, st) == {}
+
+
+def test_aging_as_of_a_past_date_report_and_checks(db, st):
+    from erp_core.billing import queries as q
+    from erp_core.billing.invariants import receivables_vs_ledger_problems, revenue_vs_invoices_problems
+
+    c = st.customers["C001"]
+    ol = order(db, st, [("P1", "4", "100.00")])
+    _invoice(db, st, [{"source_type": "sales_order", "source_line_id": ol[0], "quantity": "4"}],
+             day=dt.date(2026, 1, 5))  # 452, due 2026-02-04
+    iid, _ = _invoice(db, st, [{"product_id": st.products["S1"], "quantity": "1", "unit_price": "1000",
+                                "tax_rate": "0"}], customer_id=c, day=dt.date(2026, 3, 1))
+    rid = rc.create_receipt(db, st.admin, partner_id=c, doc_date=dt.date(2026, 4, 1),
+                            lines=[{"item_id": iid, "amount": "1000"}, {"amount": "50"}])
+    rc.post_receipt(db, st.admin, receipt_id=rid)
+    march = q.receivables_aging(db, st.admin, as_of=dt.date(2026, 3, 31))
+    assert [(r["customer_code"], r["0-30"], r["61-90"], r["open"], r["advance"]) for r in march.rows] == [
+        ("C001", D("1000.00"), D("452.00"), D("1452.00"), D(0))]
+    april = q.receivables_aging(db, st.admin, as_of=dt.date(2026, 4, 30))
+    assert [(r["open"], r["advance"], r["net"]) for r in april.rows] == [(D("452.00"), D("50.00"), D("402.00"))]
+    report = q.receivables_report(db, st.admin, as_of=dt.date(2026, 3, 31))
+    assert [(r["invoice_date"], r["outstanding"], r["days_overdue"]) for r in report] == [
+        (dt.date(2026, 1, 5), D("452.00"), 55), (dt.date(2026, 3, 1), D("1000.00"), 0)]
+    assert [r["outstanding"] for r in q.receivables_report(db, st.admin, as_of=dt.date(2026, 3, 31),
+                                                           overdue_only=True)] == [D("452.00")]
+    stmt = q.customer_statement(db, st.admin, partner_id=c, date_from=dt.date(2026, 3, 1),
+                                date_to=dt.date(2026, 4, 30))
+    assert (stmt.opening, stmt.increase, stmt.decrease, stmt.closing) == (D("452.00"), D("1000.00"),
+                                                                          D("1050.00"), D("402.00"))
+    with db.uow(readonly=True) as uow:
+        assert receivables_vs_ledger_problems(uow.session, st.company_id) == []
+        assert revenue_vs_invoices_problems(uow.session, st.company_id) == []
