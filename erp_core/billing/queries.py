@@ -28,6 +28,7 @@ from erp_core.settlement.queries import BASES, BUCKETS, bucket_of
 from erp_core.usecase import Context, query
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 INVOICE_VIEW = ("sales.invoice.view", "查看销售发票", "View sales invoices")
 RECEIPT_VIEW = ("finance.receipt.view", "查看收款单", "View receipts")
 AR_VIEW = ("finance.receivables.view", "查看应收账款报表", "View receivables reports")
@@ -228,8 +229,9 @@ def receivables_report(ctx: Context, *, as_of: dt.date, overdue_only: bool = Fal
     require_company_wide(ctx)
     aging = aging_of(ctx, require_company(ctx), as_of)
     rows = [{"customer_code": i["customer_code"], "customer_name": i["customer_name"], "invoice_no": i["number"],
-             "invoice_date": i["doc_date"], "due_date": i["due_date"], "amount": i["amount"], "settled": i["settled"],
-             "outstanding": i["open"], "days_overdue": i["days_overdue"]} for i in aging.items]
+             "invoice_date": i["doc_date"], "due_date": i["due_date"], "amount": i["amount"].quantize(CENT),
+             "settled": i["settled"].quantize(CENT), "outstanding": i["open"].quantize(CENT),
+             "days_overdue": i["days_overdue"]} for i in aging.items]
     if overdue_only:
         rows = [r for r in rows if r["days_overdue"] > 0 and r["outstanding"] > 0]
     rows.sort(key=lambda r: (r["customer_code"], r["invoice_date"], r["invoice_no"]))
