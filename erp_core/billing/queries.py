@@ -50,7 +50,7 @@ def _list(ctx: Context, model: Any, partner_id: int | None, status: str | None, 
           date_to: dt.date | None, limit: int) -> list[Any]:
     company_id = require_company(ctx)
     stmt = select(model).where(model.company_id == company_id)
-    stmt = scoped(ctx, stmt, company_col=model.company_id, department_col=model.department_id,
+    stmt = scoped(stmt, ctx, company_col=model.company_id, department_col=model.department_id,
                   owner_col=model.created_by)
     if partner_id is not None:
         stmt = stmt.where(model.partner_id == partner_id)

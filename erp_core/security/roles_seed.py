@@ -48,6 +48,8 @@ for _code, (_zh, _en, _admin, _patterns) in DEFAULT_ROLES.items():
     if not _admin:
         _patterns.append(("hr.payslip.own", "own"))
 DEFAULT_ROLES["manager"][3].append(("hr.dashboard.read", "all"))
+# Billing (issue #13): the accountant issues sales invoices and keeps the fapiao register; receipts are finance.*
+DEFAULT_ROLES["accountant"][3].extend([("sales.invoice.*", "all"), ("sales.fapiao.*", "all"), ("sales.*.view", "all")])
 
 
 def seed_roles(session: Session, company_id: int) -> dict[str, Role]:

@@ -105,6 +105,15 @@ def test_return_with_red_invoice_gives_counts_back_and_offsets_the_original(db, 
                                lines=[{"line_id": _line_ids(db, iid)[0], "quantity": "9"}])
 
 
+def _only(permission, st):
+    from types import MappingProxyType
+
+    from erp_core.kernel.actor import Actor, Scope
+
+    return Actor(user_id=st.admin.user_id, username="only", company_id=st.company_id,
+                 grants=MappingProxyType({permission: Scope.ALL}))
+
+
 def _line_ids(db, iid):
     with db.uow(readonly=True) as uow:
         return [ln.id for ln in uow.session.get(SalesInvoice, iid).lines]
@@ -172,7 +181,8 @@ def test_receivable_offset_against_payable_of_the_same_partner(db, st):
         c = st.customers["C001"]
         iid, _ = _invoice(db, st, [{"product_id": st.products["S1"], "quantity": "1", "unit_price": "1000",
                                     "tax_rate": "0"}], customer_id=c)
-        oid = rc.offset_receivable_payable(db, st.admin, customer_id=c, supplier_id=st.supplier_same,
+        only = _only("finance.receivable.offset", st)  # the use case runs with its own permission alone
+        oid = rc.offset_receivable_payable(db, only, customer_id=c, supplier_id=st.supplier_same,
                                            doc_date=dt.date(2026, 3, 10),
                                            lines=[{"item_id": iid, "payable_type": "t_invoice", "payable_id": pid,
                                                    "amount": "800"}])
@@ -180,6 +190,12 @@ def test_receivable_offset_against_payable_of_the_same_partner(db, st):
         assert voucher(db, _doc(db, ArApOffset, oid).voucher_id) == [("2202", "800.00", "0.00", st.supplier_same),
                                                                      ("1122", "0.00", "800.00", c)]
         assert list(_open(db, st).values()) == [D("200.00")]
+        rc.reverse_receivable_offset(db, _only("finance.receivable.offset_reverse", st), offset_id=oid)
+        assert list(_open(db, st).values()) == [D("1000.00")]
+        oid = rc.offset_receivable_payable(db, st.admin, customer_id=c, supplier_id=st.supplier_same,
+                                           doc_date=dt.date(2026, 3, 10),
+                                           lines=[{"item_id": iid, "payable_type": "t_invoice", "payable_id": pid,
+                                                   "amount": "800"}])
         # a customer that is not the supplier is refused
         with pytest.raises(BAD):
             rc.offset_receivable_payable(db, st.admin, customer_id=st.customers["C002"],
