@@ -1,0 +1,156 @@
+"""Worked examples with the exact vouchers and stock moves: order with list prices and quantity breaks ->
+delivery (Dr 5401 / Cr 1405 at the moving-average cost), partial delivery and backorder with the reservation
+following, delivery of two orders together, return at the original cost (Dr 1405 / Cr 5401) with the order's
+progress going back, red delivery, and the `erp check` invariants staying clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
+from erp_core.sales import rules
+from erp_core.sales import services as ss
+from erp_core.sales.invariants import sales_problems
+from tests.sales.support import (
+    DAY,
+    D,
+    deliver,
+    delivery_lines,
+    env,
+    moves,
+    order,
+    order_lines,
+    order_state,
+    stock_value,
+    voucher,
+)
+
+
+@pytest.fixture
+def st(db):
+    return env(db)
+
+
+def _avail(db, st, product="P1", wh="WH01"):
+    with db.uow(readonly=True) as uow:
+        a = rules.availability(uow.session, st.company_id, st.warehouses[wh], st.products[product])
+        return a.on_hand, a.reserved, a.available
+
+
+def _ids(exc) -> set[str]:
+    return {e.message_id for e in (exc.errors if isinstance(exc, ValidationErrors) else [exc])}
+
+
+def _clean(db, st):
+    with db.uow(readonly=True) as uow:
+        return sales_problems(uow.session, st.company_id)
+
+
+def test_order_prices_from_the_list_with_quantity_breaks_and_tax(db, st):
+    oid, res = order(db, st, [("P1", "4"), ("P1", "10"), ("P2", "2")])
+    from erp_core.sales.queries import get_order
+
+    o = get_order(db, st.admin, order_id=oid)
+    got = [(f"{ln['unit_price'].normalize():f}", f"{ln['net_price'].normalize():f}", f"{ln['net_amount']:.2f}",
+            f"{ln['tax_amount']:.2f}", f"{ln['gross_amount']:.2f}") for ln in o["lines"]]
+    assert got == [("113", "100", "400.00", "52.00", "452.00"), ("107.35", "95", "950.00", "123.50", "1073.50"),
+                   ("45.2", "40", "80.00", "10.40", "90.40")]
+    assert o["total"] == D("1615.90") and o["tax_total"] == D("185.90")
+    assert res["status"] == "confirmed" and res["short"] == {}
+    assert _avail(db, st) == (D("100"), D("14"), D("86"))
+
+
+def test_delivery_posts_cost_of_sales_at_the_moving_average(db, st):
+    oid, _ = order(db, st, [("P1", "10"), ("P2", "5")])
+    l1, l2 = order_lines(db, oid)
+    did, vid = deliver(db, st, [(l1, "10"), (l2, "5")], carrier="顺丰", shipping_method="express",
+                       tracking_no="SF123")
+    assert moves(db, "sales_delivery", did) == [("issue", "-10", "60", "-600.00"), ("issue", "-5", "20", "-100.00")]
+    assert voucher(db, vid) == [("5401", "700.00", "0.00", None), ("1405", "0.00", "700.00", None)]
+    assert order_state(db, oid) == ("confirmed", "received", [("10", "0", "10"), ("5", "0", "5")])
+    assert _avail(db, st) == (D("90"), D("0"), D("90"))
+    assert stock_value(db, st.company_id) == D("5400.00") + D("900.00")
+    assert _clean(db, st) == []
+
+
+def test_partial_delivery_and_backorder(db, st):
+    """6 of 10 shipped: the order is partly delivered, 4 stay reserved and on backorder; the second delivery
+    completes it; a third is refused (nothing left)."""
+    oid, _ = order(db, st, [("P1", "10")])
+    (l1,) = order_lines(db, oid)
+    did, vid = deliver(db, st, [(l1, "6")])
+    assert voucher(db, vid) == [("5401", "360.00", "0.00", None), ("1405", "0.00", "360.00", None)]
+    assert order_state(db, oid) == ("confirmed", "partly_received", [("6", "0", "10")])
+    assert _avail(db, st) == (D("94"), D("4"), D("90"))
+    from erp_core.sales.queries import deliverable_lines
+
+    assert [(r["order_line_id"], r["to_deliver"]) for r in deliverable_lines(db, st.admin)] == [(l1, D("4"))]
+    deliver(db, st, [(l1, "4")])
+    assert order_state(db, oid)[1] == "received"
+    with pytest.raises((ValidationError, ValidationErrors)) as e:
+        deliver(db, st, [(l1, "1")])
+    assert _ids(e.value) == {"error.sales.over_delivery"}
+    assert _clean(db, st) == []
+
+
+def test_one_delivery_ships_two_orders_of_one_customer_but_not_two_customers(db, st):
+    o1, _ = order(db, st, [("P1", "2")])
+    o2, _ = order(db, st, [("P2", "3")])
+    o3, _ = order(db, st, [("P2", "1")], customer_id=st.customer2)
+    did, vid = deliver(db, st, [(order_lines(db, o1)[0], "2"), (order_lines(db, o2)[0], "3")])
+    assert voucher(db, vid) == [("5401", "180.00", "0.00", None), ("1405", "0.00", "180.00", None)]
+    with pytest.raises((ValidationError, ValidationErrors)) as e:
+        deliver(db, st, [(order_lines(db, o1)[0], "0.5"), (order_lines(db, o3)[0], "1")], post=False)
+    assert "error.sales.one_customer" in _ids(e.value)
+
+
+def test_return_comes_back_at_the_delivery_cost_and_the_order_follows(db, st):
+    oid, _ = order(db, st, [("P1", "10")])
+    (l1,) = order_lines(db, oid)
+    did, _ = deliver(db, st, [(l1, "10")])
+    # a later receipt at another cost moves the average: the return still comes back at 60
+    from erp_core.stockops import services as so
+
+    rid = so.create_other_receipt(db, st.admin, doc_date=DAY, warehouse_id=st.warehouses["WH01"],
+                                  lines=[{"product_id": st.products["P1"], "quantity": D("10"),
+                                          "unit_cost": D("80")}])
+    so.post_other_receipt(db, st.admin, doc_id=rid)
+    (dl,) = delivery_lines(db, did)
+    ret = ss.create_return(db, st.admin, doc_date=DAY, reason="包装破损", lines=[{"delivery_line_id": dl,
+                                                                               "quantity": D("3")}])
+    vid = ss.post_return(db, st.admin, return_id=ret)
+    assert moves(db, "sales_return", ret) == [("receipt", "3", "60", "180.00")]
+    assert voucher(db, vid) == [("1405", "180.00", "0.00", None), ("5401", "0.00", "180.00", None)]
+    assert order_state(db, oid) == ("confirmed", "partly_received", [("10", "3", "10")])
+    from erp_core.sales.models import SalesDelivery
+
+    with db.uow(readonly=True) as uow:
+        assert [ln.returned_qty for ln in uow.session.get(SalesDelivery, did).lines] == [D("3")]
+    with pytest.raises((ValidationError, ValidationErrors)):  # 8 > 7 returnable
+        ss.create_return(db, st.admin, doc_date=DAY, reason="x", lines=[{"delivery_line_id": dl,
+                                                                         "quantity": D("8")}])
+    assert _clean(db, st) == []
+
+
+def test_red_delivery_gives_the_order_its_quantity_back(db, st):
+    oid, _ = order(db, st, [("P1", "5")])
+    (l1,) = order_lines(db, oid)
+    did, _ = deliver(db, st, [(l1, "5")])
+    red = ss.reverse_delivery(db, st.admin, delivery_id=did)
+    assert moves(db, "sales_delivery", red) == [("receipt", "5", "60", "300.00")]
+    assert order_state(db, oid) == ("confirmed", "open", [("0", "0", "5")])
+    assert _avail(db, st) == (D("100"), D("5"), D("95"))
+    assert _clean(db, st) == []
+
+
+def test_cancel_and_close_release_the_reservation(db, st):
+    o1, _ = order(db, st, [("P1", "30")])
+    o2, _ = order(db, st, [("P1", "20")])
+    assert _avail(db, st)[1] == D("50")
+    ss.cancel_order(db, st.admin, order_id=o1)
+    assert _avail(db, st)[1] == D("20")
+    deliver(db, st, [(order_lines(db, o2)[0], "5")])
+    ss.close_order(db, st.admin, order_id=o2)
+    assert _avail(db, st) == (D("95"), D("0"), D("95"))
+    with pytest.raises(Conflict):  # something was delivered: not cancellable
+        ss.cancel_order(db, st.admin, order_id=o2)
