@@ -32,7 +32,15 @@ from erp_core.billing import receipt_services as rc
 from erp_core.billing.models import FapiaoRecord, Receipt, SalesInvoice
 from erp_core.i18n import t
 from erp_core.io import parsers
-from erp_core.io.importer import ImportFailed, ImportProblem, ImportReport, Progress, Table, keyed_rows, map_columns
+from erp_core.io.importer import (
+    ImportFailed,
+    ImportProblem,
+    ImportReport,
+    Progress,
+    Table,
+    keyed_rows,
+    map_columns,
+)
 from erp_core.io.parsers import CellError
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import DomainError, ValidationErrors

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from erp_core.billing.doctypes import SALES_INVOICE
-from erp_core.billing.models import VAT_KINDS, FapiaoRecord, SalesInvoice, SalesInvoiceLine
+from erp_core.billing.models import VAT_KINDS, FapiaoRecord, SalesInvoice
 from erp_core.documents import services as k
 from erp_core.documents.registry import document_type
 from erp_core.kernel.clock import naive_utcnow

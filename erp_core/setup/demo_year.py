@@ -26,8 +26,6 @@ from sqlalchemy import select
 
 from erp_core.db.uow import Database
 from erp_core.finance.close_services import close_period, movement
-from erp_core.setup.demo_payments import pay_supplier
-from erp_core.setup.demo_cost import cost_period
 from erp_core.finance.voucher_services import create_voucher, review_voucher
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import utcnow
@@ -40,8 +38,10 @@ from erp_core.masterdata.warehouse_services import create_warehouse
 from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
-from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
+from erp_core.setup.demo_cost import cost_period
 from erp_core.setup.demo_hr import build_demo_hr
+from erp_core.setup.demo_payments import pay_supplier
+from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
 
 SEED = 20260101
 ACCOUNTANT = "li.kuaiji"  # prepares (制单)
@@ -372,6 +372,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         last_day = today.day if current else calendar.monthrange(y, m)[1]
         prev = _month(books, db, company_id, rng, summary, y, m, first=i == 0, last_day=last_day, prev=prev,
                       deps=deps)
+        _billing(db, accountant, y, m, last_day, summary)  # issue #13: invoices, receipts of the month's deliveries
         if not current:
             cost_period(db, accountant, _period(y, m))  # 成本计算 before closing, when the month moved stock
             close_period(db, accountant, period=_period(y, m))
@@ -384,6 +385,14 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)
     build_demo_crm(db, admin=admin, customers=summary.customers, start=dt.date(*months[0], 1), today=today, rng=rng)
     return summary
+
+
+def _billing(db: Database, accountant: Actor, y: int, m: int, last_day: int, summary: DemoSummary) -> None:
+    """The month's sales invoices and receipts over its deliveries (erp_core/setup/demo_billing.py)."""
+    from erp_core.setup.demo_billing import DemoBilling, build_demo_billing
+
+    summary.__dict__.setdefault("billing", DemoBilling())
+    build_demo_billing(db, accountant, year=y, month=m, last_day=last_day, out=summary.__dict__["billing"])
 
 
 def _stockops(db: Database, company_id: int, admin: Actor, ids: dict[str, int], today: dt.date,

@@ -3,7 +3,6 @@ receipts, 预收冲应收, 应收冲应付, the fapiao register, the receivables
 
 import datetime as dt
 
-from erp_core.billing import import_services as bi
 from erp_core.billing import invoice_services as inv
 from erp_core.billing import queries as q
 from erp_core.billing import receipt_services as rc

@@ -81,14 +81,14 @@ def deliver(db, st, order_lines: list[tuple[int, str]], *, day=DAY) -> tuple[int
         doc = k.create_document(ctx, t, doc_date=day, partner_id=src[0].header.partner_id,
                                 warehouse_id=st.warehouses["WH01"],
                                 lines=[{"product_id": ol.product_id, "ordered_qty": D(q), "unit_price": ol.net_price,
-                                        "warehouse_id": ol.warehouse_id} for ol, (_, q) in zip(src, order_lines)])
-        for ln, ol in zip(doc.lines, src):
+                                        "warehouse_id": ol.warehouse_id} for ol, (_, q) in zip(src, order_lines, strict=True)])
+        for ln, ol in zip(doc.lines, src, strict=True):
             ln.order_line_id, ln.tax_rate = ol.id, ol.tax_rate
             ln.tax_amount = (ln.amount * ol.tax_rate).quantize(D("0.01"))
             ln.gross_amount = ln.amount + ln.tax_amount
         ctx.session.flush()
         k.post_document(ctx, t, doc)
-        for ln, ol in zip(doc.lines, src):
+        for ln, ol in zip(doc.lines, src, strict=True):
             k.link(ctx, ot, ol.header, t, doc, from_line=ol, to_line=ln, quantity=ln.ordered_qty,
                    counts_as="received")
         return doc.id, [ln.id for ln in doc.lines]

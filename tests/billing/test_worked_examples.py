@@ -12,7 +12,7 @@ import pytest
 from erp_core.billing import invoice_services as inv
 from erp_core.billing import receipt_services as rc
 from erp_core.billing.models import Receipt, SalesInvoice
-from erp_core.kernel.errors import PermissionDenied, ValidationError, ValidationErrors
+from erp_core.kernel.errors import Conflict, PermissionDenied, ValidationError, ValidationErrors
 from erp_core.settlement.open_items import open_items
 from tests.billing.support import DAY, build, deliver, gl_balance, line_qty, order, voucher
 
@@ -159,16 +159,16 @@ def test_advance_receipt_applied_to_a_later_invoice(db, st):
     assert gl_balance(db, st.company_id, "2203", customer_id=c) == D("-161.00")
     assert gl_balance(db, st.company_id, "1122", customer_id=c) == 0
     # the receipt cannot be reversed while its advance is applied
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         rc.reverse_receipt(db, st.admin, receipt_id=rid)
     rc.reverse_advance_application(db, st.admin, application_id=aid)
     assert _open(db, st, kind="advance") == {receipt.number: D("500.00")}
 
 
 def test_receivable_offset_against_payable_of_the_same_partner(db, st):
-    from tests.settlement.support import T_INVOICE, register_invoice_type, unregister_invoice_type  # noqa: F401
     from erp_core.documents import services as k
     from tests.billing.support import run
+    from tests.settlement.support import T_INVOICE, register_invoice_type, unregister_invoice_type  # noqa: F401
 
     register_invoice_type(db)
     try:
