@@ -9,6 +9,8 @@
   an open item of kind "advance" (goods or money we still owe the customer), applied by a 预收冲应收.
 - 预收冲应收 ``advance_apply``: Dr advance_receipt / Cr receivable.
 - 应收冲应付 ``arap_offset``: Dr payable (supplier) / Cr receivable (customer) of the same partner.
+- 收入确认 ``revenue_recognition``: goods invoiced before delivery, now delivered: Dr advance_receipt (customer) /
+  Cr revenue for the delivered quantity at the advance invoice line's net price.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from erp_core.billing.models import (
     ArApOffset,
     ArApOffsetLine,
     Receipt,
+    RevenueRecognition,
+    RevenueRecognitionLine,
     ReceiptLine,
     SalesInvoice,
     SalesInvoiceLine,
@@ -124,6 +128,17 @@ def offset_posting(ctx: Any, doc: ArApOffset) -> PostingSpec:
     return PostingSpec(posting_date=doc.doc_date, voucher_lines=_voucher(entries))
 
 
+def recognition_posting(ctx: Any, doc: RevenueRecognition) -> PostingSpec:
+    cust = doc.partner_id
+    entries = []
+    for ln in doc.lines:
+        entries.append((account_for(ctx, "advance_receipt", partner_id=cust), ln.amount, f"收入确认 {doc.number}",
+                        {"customer_id": cust}))
+        entries.append((account_for(ctx, "revenue", product_id=ln.product_id, partner_id=cust), -ln.amount,
+                        f"主营业务收入（先开票后发货） {doc.number}", {}))
+    return PostingSpec(posting_date=doc.doc_date, voucher_lines=_voucher(entries))
+
+
 SALES_INVOICE = register(DocumentType(
     code="sales_invoice", zh="销售发票", en="Sales invoice", prefix="SI", header=SalesInvoice,
     line=SalesInvoiceLine, workflow=_flow("sales_invoice"), tracks=(), posting=invoice_posting,
@@ -146,4 +161,9 @@ ARAP_OFFSET = register(DocumentType(
         ("post", "draft", "posted"), ("reverse", "posted", "reversed")]),
     tracks=(), posting=offset_posting, reverse_action="reverse", approval_actions=(),
     extra={"header_fields": ("supplier_id",)}))
-TYPES = (SALES_INVOICE, RECEIPT, ADVANCE_APPLY, ARAP_OFFSET)
+REVENUE_RECOGNITION = register(DocumentType(
+    code="revenue_recognition", zh="收入确认", en="Revenue recognition", prefix="SRQR", header=RevenueRecognition,
+    line=RevenueRecognitionLine, workflow=Workflow("revenue_recognition", ("draft", "posted", "reversed"), [
+        ("post", "draft", "posted"), ("reverse", "posted", "reversed")]),
+    tracks=(), posting=recognition_posting, reverse_action="reverse", approval_actions=()))
+TYPES = (SALES_INVOICE, RECEIPT, ADVANCE_APPLY, ARAP_OFFSET, REVENUE_RECOGNITION)

@@ -6,7 +6,8 @@
   预收冲应收 and 应收冲应付 (an invoice's 预收 line for goods invoiced before delivery is deferred revenue, not an
   advance receipt: left out). Holds by construction; checked anyway.
 - ``revenue_vs_invoices``: per company and month, the revenue and output VAT on the vouchers of sales invoices
-  equal the invoices' net amounts (lines not invoiced in advance) and VAT.
+  and revenue recognitions equal the invoices' net amounts (lines not invoiced in advance) plus the
+  recognitions', and the invoices' VAT.
 """
 
 from __future__ import annotations
@@ -80,8 +81,14 @@ def revenue_vs_invoices_problems(session, company_id: int | None = None) -> list
             month = doc.doc_date.strftime("%Y-%m")
             want[(month, "revenue")] += sign * sum((ln.amount for ln in src.lines if not ln.advance), ZERO)
             want[(month, "output_vat")] += sign * sum((ln.tax_amount for ln in src.lines), ZERO)
+        from erp_core.billing.models import RevenueRecognition
+
+        for doc in session.execute(select(RevenueRecognition).where(
+                RevenueRecognition.company_id == cid, RevenueRecognition.posted_at.is_not(None))).scalars():
+            want[(doc.doc_date.strftime("%Y-%m"), "revenue")] += doc.total  # a red copy's total is negative
         have: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-        keyed = starts_with(Posting.posting_key, "doc:sales_invoice:")
+        keyed = or_(starts_with(Posting.posting_key, "doc:sales_invoice:"),
+                    starts_with(Posting.posting_key, "doc:revenue_recognition:"))
         for role in ("revenue", "output_vat"):
             for day, d, c in session.execute(
                     select(GlLine.posting_date, GlLine.debit, GlLine.credit)

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from erp_core.billing.doctypes import SALES_INVOICE
-from erp_core.billing.models import VAT_KINDS, FapiaoRecord, SalesInvoice
+from erp_core.billing.models import VAT_KINDS, FapiaoRecord, SalesInvoice, SalesInvoiceLine
 from erp_core.documents import services as k
 from erp_core.documents.registry import document_type
 from erp_core.kernel.clock import naive_utcnow
@@ -127,6 +127,23 @@ def _room(src: Any, source_type: str, *, red: bool) -> Decimal:
     return (src.ordered_qty or ZERO) - (src.returned_qty or ZERO) - invoiced
 
 
+def _order_room(ctx: Context, source_type: str, src: Any, qty: Decimal, wanted: dict, line: int,
+                problems: list[ValidationError], *, red: bool) -> None:
+    """A delivery line is also held to its order line: goods the order invoiced in advance (先开票后发货) are not
+    invoiced again when delivered (their revenue is recognised: recognize_revenue)."""
+    if red or source_type != "sales_delivery":
+        return
+    ol = _order_line_of(ctx, src)
+    if ol is None:
+        return
+    key = ("order_of_delivery", ol.id)
+    wanted[key] = wanted.get(key, ZERO) + qty
+    room = (ol.ordered_qty or ZERO) - (ol.returned_qty or ZERO) - (ol.invoiced_qty or ZERO)
+    if wanted[key] > room:
+        problems.append(ValidationError("error.billing.invoiced_in_advance", field=F_QTY, line=line,
+                                        number=ol.header.number, room=f"{max(room, ZERO).normalize():f}"))
+
+
 def _product_kind(ctx: Context, product_id: int | None) -> str:
     from erp_core.masterdata.models_items import Product
 
@@ -176,6 +193,7 @@ def _invoice_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], on: dt.date
                                                 "error.billing.over_invoice", field=F_QTY, line=i,
                                                 number=src.header.number, room=f"{room.normalize():f}"))
             advance = source_type == "sales_order" and _product_kind(ctx, product_id) != "service"
+            _order_room(ctx, source_type, src, qty, wanted, i, problems, red=red)
         out.append({"source_type": source_type, "src": src, "product_id": product_id, "ordered_qty": qty,
                     "unit_price": price, "warehouse_id": getattr(src, "warehouse_id", None) if src else None,
                     "remarks": str(ln.get("remarks") or "")[:200], "tax_rate": rate,
@@ -333,6 +351,7 @@ def _recheck_room(ctx: Context, doc: SalesInvoice) -> None:
             problems.append(ValidationError("error.billing.red_over_invoiced" if doc.red else
                                             "error.billing.over_invoice", field=F_QTY, line=i,
                                             number=src.header.number, room=f"{room.normalize():f}"))
+        _order_room(ctx, ln.source_type, src, ln.ordered_qty, wanted, i, problems, red=doc.red)
     raise_if(problems)
 
 
@@ -484,3 +503,61 @@ def record_fapiao(ctx: Context, *, fapiao_no: str, issue_date: dt.date, buyer_na
     ctx.session.flush()
     ctx.audit("fapiao_record", row.id, fapiao_no=no)
     return row.id
+
+
+@use_case("sales.invoice.recognize", zh="确认先开票后发货的收入", en="Recognise revenue invoiced before delivery")
+def recognize_revenue(ctx: Context, *, delivery_id: int, doc_date: dt.date | None = None) -> int | None:
+    """收入确认 for a posted delivery of goods that were invoiced in advance from their order (the invoice put the
+    net amount on 预收): for each delivery line, the quantity still to invoice (up to what the order's advance
+    invoice lines have not recognised yet) moves from 预收 to revenue at the invoice line's net price (Dr 2203 /
+    Cr 5001), and counts as invoiced on the delivery line. Returns the recognition's id (None: nothing to do)."""
+    from erp_core.billing.doctypes import REVENUE_RECOGNITION
+    from erp_core.billing.models import RevenueRecognition, RevenueRecognitionLine
+
+    t = document_type("sales_delivery")
+    delivery = k.load_document(ctx, t, delivery_id, lock=True)
+    if delivery.posted_at is None or delivery.reverses_id is not None:
+        raise Conflict("error.billing.recognize_delivery", number=delivery.number)
+    s = ctx.session
+    recognised = dict(s.execute(select(RevenueRecognitionLine.invoice_line_id,
+                                       func.sum(RevenueRecognitionLine.ordered_qty))
+                                .join(RevenueRecognition, RevenueRecognition.id == RevenueRecognitionLine.header_id)
+                                .where(RevenueRecognition.company_id == delivery.company_id,
+                                       RevenueRecognition.posted_at.is_not(None))
+                                .group_by(RevenueRecognitionLine.invoice_line_id)).all())
+    plan = []
+    for dl in delivery.lines:
+        left = dl.ordered_qty - dl.returned_qty - dl.invoiced_qty
+        ol = _order_line_of(ctx, dl)
+        if left <= 0 or ol is None:
+            continue
+        advance_lines = s.execute(select(SalesInvoiceLine).join(SalesInvoice, SalesInvoice.id == SalesInvoiceLine.header_id)
+                                  .where(SalesInvoice.company_id == delivery.company_id,
+                                         SalesInvoice.posted_at.is_not(None), SalesInvoice.red.is_(False),
+                                         SalesInvoice.reverses_id.is_(None), SalesInvoice.reversed_by_id.is_(None),
+                                         SalesInvoiceLine.advance.is_(True),
+                                         SalesInvoiceLine.source_type == "sales_order",
+                                         SalesInvoiceLine.source_line_id == ol.id)
+                                  .order_by(SalesInvoice.doc_date, SalesInvoice.id)).scalars().all()
+        for il in advance_lines:
+            open_qty = il.ordered_qty - Decimal(recognised.get(il.id) or 0)
+            take = min(left, open_qty)
+            if take <= 0:
+                continue
+            recognised[il.id] = Decimal(recognised.get(il.id) or 0) + take
+            left -= take
+            plan.append((dl, il, take))
+    if not plan:
+        return None
+    doc = k.create_document(ctx, REVENUE_RECOGNITION, doc_date=doc_date or delivery.doc_date,
+                            partner_id=delivery.partner_id,
+                            lines=[{"product_id": dl.product_id, "ordered_qty": take, "unit_price": il.unit_price,
+                                    "remarks": il.header.number} for dl, il, take in plan])
+    for ln, (dl, il, _take) in zip(doc.lines, plan, strict=True):
+        ln.invoice_line_id, ln.delivery_line_id = il.id, dl.id
+    s.flush()
+    k.post_document(ctx, REVENUE_RECOGNITION, doc)
+    for ln, (dl, _il, take) in zip(doc.lines, plan, strict=True):
+        k.link(ctx, t, delivery, REVENUE_RECOGNITION, doc, from_line=dl, to_line=ln, quantity=take,
+               counts_as="invoiced")
+    return doc.id

@@ -9,6 +9,8 @@
 - ``advance_apply`` / ``_line``  预收冲应收: an advance receipt applied to an open invoice of the same customer
 - ``arap_offset`` / ``_line``    应收冲应付: a customer's receivable set against the payable of the same partner
                                  as a supplier
+- ``revenue_recognition`` / ``_line``  收入确认: goods invoiced before delivery (on 预收) delivered now: Dr 预收 /
+                                 Cr revenue for the delivered quantity at the invoice's net price
 - ``fapiao_record``              发票登记簿: issued fapiao numbers (entered with an invoice, or imported from the
                                  tax-control export)
 """
@@ -113,6 +115,21 @@ class ArApOffsetLine(DocumentLine, Base):
     item_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     payable_type: Mapped[str | None] = mapped_column(String(40), nullable=True)  # the payable
     payable_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RevenueRecognition(DocumentHeader, Base):  # 收入确认 (goods invoiced before delivery, now delivered)
+    __tablename__ = "revenue_recognition"
+    __document_line__ = "RevenueRecognitionLine"
+    __table_args__ = (UniqueConstraint("company_id", "number"),)
+
+
+class RevenueRecognitionLine(DocumentLine, Base):
+    __tablename__ = "revenue_recognition_line"
+    __document_header__ = "RevenueRecognition"
+    __header_table__ = "revenue_recognition"
+
+    invoice_line_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the advance invoice line
+    delivery_line_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class FapiaoRecord(Base):  # 发票登记簿 (issued fapiao numbers)

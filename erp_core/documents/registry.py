@@ -45,6 +45,7 @@ KNOWN_TYPES: dict[str, str] = {
     "receipt": "erp_core.billing.doctypes:RECEIPT",  # 收款单
     "advance_apply": "erp_core.billing.doctypes:ADVANCE_APPLY",  # 预收冲应收
     "arap_offset": "erp_core.billing.doctypes:ARAP_OFFSET",  # 应收冲应付
+    "revenue_recognition": "erp_core.billing.doctypes:REVENUE_RECOGNITION",  # 收入确认
     # sales (erp_core/sales)
     "sales_quotation": "erp_core.sales.documents:SALES_QUOTATION",
     "sales_order": "erp_core.sales.documents:SALES_ORDER",

@@ -1,5 +1,5 @@
 """Billing (issue #13 part B): sales_invoice / _line (销售发票), receipt / receipt_line (收款单), advance_apply /
-_line (预收冲应收), arap_offset / _line (应收冲应付), fapiao_record (发票登记簿). Settlement rows go to the existing
+_line (预收冲应收), arap_offset / _line (应收冲应付), fapiao_record (发票登记簿), revenue_recognition / _line (收入确认). Settlement rows go to the existing
 ``settlement`` table (kinds receivable / advance).
 
 Revision ID: 0023_billing
@@ -112,6 +112,8 @@ def upgrade() -> None:
            _i("advance_id"))
     _header("arap_offset", _i("supplier_id"))
     _lines("arap_offset_line", "arap_offset", _s("item_type"), _i("item_id"), _s("payable_type"), _i("payable_id"))
+    _header("revenue_recognition")
+    _lines("revenue_recognition_line", "revenue_recognition", _i("invoice_line_id"), _i("delivery_line_id"))
     op.create_table(
         "fapiao_record",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -136,6 +138,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("fapiao_record")
-    for t in ("arap_offset", "advance_apply", "receipt", "sales_invoice"):
+    for t in ("revenue_recognition", "arap_offset", "advance_apply", "receipt", "sales_invoice"):
         op.drop_table(f"{t}_line")
         op.drop_table(t)
