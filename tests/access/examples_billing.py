@@ -225,3 +225,18 @@ def _(env):
 # tests/billing/test_worked_examples.py::test_goods_invoiced_before_delivery_are_recognised_when_delivered
 covered_elsewhere(M + "invoice_services.recognize_revenue",
                   "tests/billing/test_worked_examples.py::test_goods_invoiced_before_delivery_are_recognised_when_delivered")
+
+
+@example(M + "analysis_queries.sales_analysis")
+def _(env):
+    return {"by": "product", "date_from": DAY}
+
+
+@example(M + "analysis_queries.sales_dashboard")
+def _(env):
+    return {"year": DAY.year}
+
+
+@example(M + "analysis_queries.sales_as_of")
+def _(env):
+    return {}
