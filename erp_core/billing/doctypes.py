@@ -25,9 +25,9 @@ from erp_core.billing.models import (
     ArApOffset,
     ArApOffsetLine,
     Receipt,
+    ReceiptLine,
     RevenueRecognition,
     RevenueRecognitionLine,
-    ReceiptLine,
     SalesInvoice,
     SalesInvoiceLine,
 )
