@@ -81,15 +81,21 @@ def order_facts(ctx: Any, doc: SalesOrder) -> dict[str, Any]:
 
 # --- postings -----------------------------------------------------------------------------------------------
 
-def _voucher(pairs: dict[tuple[str, str], Decimal], summary: str) -> list[dict[str, Any]]:
+def _voucher(pairs: dict[tuple[str, str], Decimal], summary: str, doc: Any, cogs: set[str]
+             ) -> list[dict[str, Any]]:
+    """One debit and one credit line per (debit, credit) pair; the cost-of-sales lines carry the document's
+    department and project (the department's gross margin)."""
+    dims = {k: v for k, v in (("department_id", doc.department_id), ("project_id", doc.project_id)) if v}
     lines: list[dict[str, Any]] = []
     for (dr, cr), amount in pairs.items():
         if amount == 0:
             continue
         if amount < 0:
             dr, cr, amount = cr, dr, -amount
-        lines.append({"account_code": dr, "debit": amount, "credit": ZERO, "summary": summary[:200]})
-        lines.append({"account_code": cr, "debit": ZERO, "credit": amount, "summary": summary[:200]})
+        lines.append({"account_code": dr, "debit": amount, "credit": ZERO, "summary": summary[:200],
+                      **(dims if dr in cogs else {})})
+        lines.append({"account_code": cr, "debit": ZERO, "credit": amount, "summary": summary[:200],
+                      **(dims if cr in cogs else {})})
     return lines
 
 
@@ -98,12 +104,13 @@ def _wh(doc: Any, ln: Any) -> int | None:
 
 
 def delivery_posting(ctx: Any, doc: SalesDelivery) -> PostingSpec:
-    moves, pairs = [], defaultdict(lambda: ZERO)
+    moves, pairs, cogs_codes = [], defaultdict(lambda: ZERO), set()
     total = ZERO
-    for ln in doc.lines:
+    with ctx.session.no_autoflush:  # the costs are read first: no flush of the lines between the reads
+        costs = [valuation.issue_unit_cost(ctx, product_id=ln.product_id, warehouse_id=_wh(doc, ln),
+                                           on=doc.doc_date, quantity=ln.ordered_qty) for ln in doc.lines]
+    for ln, cost in zip(doc.lines, costs, strict=True):
         wh = _wh(doc, ln)
-        cost = valuation.issue_unit_cost(ctx, product_id=ln.product_id, warehouse_id=wh, on=doc.doc_date,
-                                         quantity=ln.ordered_qty)
         amount = move_amount(ln.ordered_qty, cost)
         ln.cost_price, ln.cost_amount = cost, amount  # the document shows what it left at
         total += amount
@@ -113,14 +120,15 @@ def delivery_posting(ctx: Any, doc: SalesDelivery) -> PostingSpec:
                                     partner_id=doc.partner_id, partner_kind="customer")
         stock = accounts.account_for(ctx, "stock", product_id=ln.product_id, warehouse_id=wh)
         pairs[(cogs, stock)] += amount
+        cogs_codes.add(cogs)
     doc.cost_total = total
     return PostingSpec(posting_date=doc.doc_date, moves=moves,
-                       voucher_lines=_voucher(pairs, f"销售出库 {doc.number}"))
+                       voucher_lines=_voucher(pairs, f"销售出库 {doc.number}", doc, cogs_codes))
 
 
 def return_posting(ctx: Any, doc: SalesReturn) -> PostingSpec:
     s = ctx.session
-    moves, pairs = [], defaultdict(lambda: ZERO)
+    moves, pairs, cogs_codes = [], defaultdict(lambda: ZERO), set()
     total = ZERO
     for ln in doc.lines:
         dl = s.get(SalesDeliveryLine, ln.delivery_line_id)
@@ -135,9 +143,11 @@ def return_posting(ctx: Any, doc: SalesReturn) -> PostingSpec:
                                     partner_id=doc.partner_id, partner_kind="customer")
         stock = accounts.account_for(ctx, "stock", product_id=ln.product_id, warehouse_id=wh)
         pairs[(stock, cogs)] += amount
+        cogs_codes.add(cogs)
     doc.cost_total = total
     summary = f"销售退货 {doc.number} {doc.reason}".strip()
-    return PostingSpec(posting_date=doc.doc_date, moves=moves, voucher_lines=_voucher(pairs, summary))
+    return PostingSpec(posting_date=doc.doc_date, moves=moves,
+                       voucher_lines=_voucher(pairs, summary, doc, cogs_codes))
 
 
 _ORDER_FIELDS = ("prices_include_vat", "delivery_date", "salesperson_id", "consignee", "consignee_phone",

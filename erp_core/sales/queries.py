@@ -18,8 +18,10 @@ from erp_core.documents.models import DocumentStep
 from erp_core.documents.queries import links_of
 from erp_core.documents.registry import DocumentType
 from erp_core.kernel.errors import NotFound
-from erp_core.sales import invariants  # noqa: F401  (registers the sales check of `erp check`)
-from erp_core.sales import rules
+from erp_core.sales import (
+    invariants,  # noqa: F401  (registers the sales check of `erp check`)
+    rules,
+)
 from erp_core.sales.documents import SALES_DELIVERY, SALES_ORDER, SALES_QUOTATION, SALES_RETURN
 from erp_core.sales.models import ZERO, SalesDelivery, SalesDeliveryLine, SalesPrice, SalesPriceList
 from erp_core.sales.services import touches

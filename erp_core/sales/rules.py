@@ -227,9 +227,13 @@ def order_line_warehouse(doc: Any, ln: Any) -> int | None:
 
 
 def open_order_lines(session: Any, company_id: int, customer_id: int | None = None) -> list[tuple[Any, Any]]:
-    """(order, line) of confirmed orders with something left to deliver, oldest first."""
+    """(order, line) of confirmed orders with something left to deliver, oldest first (stock products only: a
+    service line is invoiced from the order)."""
+    from erp_core.masterdata.models_items import Product
+
     stmt = (select(SalesOrder, SalesOrderLine).join(SalesOrderLine, SalesOrderLine.header_id == SalesOrder.id)
-            .where(SalesOrder.company_id == company_id, SalesOrder.status.in_(OPEN_ORDER),
+            .join(Product, Product.id == SalesOrderLine.product_id)
+            .where(SalesOrder.company_id == company_id, SalesOrder.status.in_(OPEN_ORDER), Product.kind == "product",
                    SalesOrderLine.ordered_qty > SalesOrderLine.received_qty - SalesOrderLine.returned_qty)
             .order_by(SalesOrder.doc_date, SalesOrder.id, SalesOrderLine.line_no))
     if customer_id is not None:

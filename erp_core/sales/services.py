@@ -686,6 +686,8 @@ def _delivery_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_war
                                             number=order.number))
         first = first or order
         customers.add(order.partner_id)
+        if not _is_stock(ctx, ol.product_id):
+            problems.append(ValidationError("error.sales.not_stock_product", field=F_ORDER_LINE, line=i))
         qty = _num(ln.get("quantity"), F_QTY, i, problems)
         wh = ln.get("warehouse_id") or header_warehouse or rules.order_line_warehouse(order, ol)
         if not _warehouse_ok(ctx, wh):
@@ -703,6 +705,13 @@ def _delivery_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_war
         problems.append(ValidationError("error.sales.one_customer", field=F_ORDER_LINE))
     raise_if(problems)
     return out, first
+
+
+def _is_stock(ctx: Context, product_id: int | None) -> bool:
+    from erp_core.masterdata.models_items import Product
+
+    product = ctx.session.get(Product, product_id) if product_id is not None else None
+    return product is not None and product.kind == "product"
 
 
 def _drafted(ctx: Context, order_line_id: int, exclude_delivery_id: int | None) -> Decimal:
@@ -806,11 +815,31 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
                                             room=f"{max(room, ZERO).normalize():f}"))
         pairs.append((ol, ln))
     raise_if(problems)
+    _check_reserved_for_others(ctx, doc, pairs)
     k.post_document(ctx, SALES_DELIVERY, doc)
     for ol, ln in pairs:
         k.link(ctx, SALES_ORDER, ol.header, SALES_DELIVERY, doc, from_line=ol, to_line=ln,
                quantity=ln.ordered_qty, counts_as="received")
     return doc.voucher_id
+
+
+def _check_reserved_for_others(ctx: Context, doc: SalesDelivery, pairs: list[tuple[Any, Any]]) -> None:
+    """Goods reserved for other orders do not leave with this delivery: per warehouse and product, what ships
+    beyond the delivered lines' own open reservations must fit in the free stock (on hand - every open
+    reservation), unless the company allows reserving beyond the stock."""
+    if rules.setting(ctx.session, doc.company_id).allow_over_reserve:
+        return
+    need: dict[tuple[int, int], Decimal] = {}
+    for ol, ln in pairs:
+        key = (ln.warehouse_id or doc.warehouse_id, ln.product_id)
+        need[key] = need.get(key, ZERO) + max(ln.ordered_qty - rules.open_reservation(ol), ZERO)
+    for (wh, pid), beyond in sorted(need.items()):
+        if beyond <= 0:
+            continue
+        a = rules.availability(ctx.session, doc.company_id, wh, pid)
+        if beyond > max(a.available, ZERO):
+            raise Conflict("error.sales.reserved_for_others", number=doc.number, quantity=f"{beyond.normalize():f}",
+                           available=f"{max(a.available, ZERO).normalize():f}")
 
 
 @use_case("sales.delivery.cancel", zh="作废销售出库单", en="Cancel sales delivery")

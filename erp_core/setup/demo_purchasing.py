@@ -76,17 +76,6 @@ class DemoPurchases:
         ps.post_receipt(self.db, self.keeper, receipt_id=receipt_id)
         self.receipts[(day, n)] = receipt_id
 
-    def issue_for_sale(self, day: dt.date, quantities: list[tuple[str, int]], cogs_account: str,
-                       department_id: int | None) -> None:
-        """The goods of one sale leave the warehouse (其他出库 to cost of sales, valued at the moving average):
-        until the sales documents exist, this is how the demo's sales reach the stock ledger."""
-        from erp_core.stockops import services as S
-
-        S.post_other_issue(self.db, self.keeper, doc_id=S.create_other_issue(
-            self.db, self.keeper, doc_date=day, warehouse_id=self.warehouse, reason="销售出库",
-            expense_account=cogs_account, department_id=department_id,
-            lines=[{"product_id": self.products[code], "quantity": str(qty)} for code, qty in quantities]))
-
     def invoice(self, day: dt.date, received: dt.date, n: int) -> Decimal:
         """The supplier's special VAT invoice for the receipt of ``received``; returns the amount owed."""
         receipt_id = self.receipts.pop((received, n))

@@ -39,6 +39,7 @@ from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
 from erp_core.setup.demo_cost import cost_period
+from erp_core.setup.demo_sales import DemoSales
 from erp_core.setup.demo_hr import build_demo_hr
 from erp_core.setup.demo_payments import pay_supplier
 from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
@@ -252,8 +253,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         plan.append((i, code, lines, 3 + i * 3 + rng.randrange(0, 3)))
     scale = target / sum((q * data.price(p[6]) for _i, _c, lines, _d in plan for p, q in lines), Decimal(0))
     # The goods this month's sales take are bought and received on the 1st (and invoiced a few days later), so the
-    # stock never runs out; each sale's goods then leave the warehouse through a stock document (其他出库 to cost
-    # of sales, until the sales issue brings delivery notes).
+    # stock never runs out; each sale's goods then leave the warehouse through a sales order and its delivery
+    # (销售订单 -> 销售出库单, Dr 5401 / Cr 1405: erp_core/setup/demo_sales.py).
     needed: dict[str, int] = defaultdict(int)
     for _i, _code, lines, d in plan:
         if day(d) is not None:
@@ -276,7 +277,7 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
                  _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code],
                        **(_project(deps, SEASON_PROJECT) if m in SEASON_MONTHS else {})),
                  _line("22210102", credit=vat, summary="销售商品销项税额")])
-        post(d, [], issue=([(p[0], qty) for p, qty in qtys], deps[dep_code]))
+        post(d, [], sell=(cust_id, [(p[0], qty, data.price(p[6])) for p, qty in qtys], deps[dep_code]))
         open_items.append((cust_id, net + vat, 0))
     payable: dict[int, Decimal] = defaultdict(Decimal)
     # utilities (13 % VAT) and bank charges
@@ -302,8 +303,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     for when, _, lines, kw in sorted(pending, key=lambda p: p[:2]):
         if "receive" in kw:
             books.purchases.receive_quantities(when, *kw["receive"])
-        elif "issue" in kw:
-            books.purchases.issue_for_sale(when, kw["issue"][0], books.codes.get("5401", "5401"), kw["issue"][1])
+        elif "sell" in kw:  # 销售订单 -> 销售出库单 (erp_core/sales): the goods leave at cost, Dr 5401 / Cr 1405
+            books.sales.maybe_return(when, books.sales.sell(when, *kw["sell"]))
         elif "invoice" in kw:
             sup_id, received, n = kw["invoice"]
             payable[sup_id] += books.purchases.invoice(when, received, n)
@@ -366,6 +367,8 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     books = _Books(db, accountant, reviewer, summary, _account_codes(db, company_id))
     books.purchases = DemoPurchases(db, company_id, {u: _actor(db, ids[u]) for u in STAFF}, accountant, admin,
                                     summary.products, summary.warehouses)
+    books.sales = DemoSales.for_company(db, company_id, admin, summary.products,
+                                        summary.warehouses[data.WAREHOUSES[0][0]], _actor)
     prev: dict = {}
     for i, (y, m) in enumerate(months):
         current = i == len(months) - 1

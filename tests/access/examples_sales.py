@@ -233,3 +233,37 @@ def _(env):
     plid = env.call(ss.save_price_list, code=env.unique("PL"), name="价",
                     prices=[{"product_id": b["product_id"], "price": Decimal("9")}])
     return {"price_list_id": plid}
+
+
+def _order_file(env):
+    """A file of one sales order (customer, warehouse with stock, product made here, their codes)."""
+    from erp_core.io.importer import Table
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_partners import Customer
+    from erp_core.masterdata.models_warehouse import Warehouse
+
+    b = _basics(env)
+    _no_order_rules(env)
+    with env.db.uow(readonly=True) as uow:
+        s = uow.session
+        codes = (s.get(Customer, b["customer_id"]).code, s.get(Warehouse, b["warehouse_id"]).code,
+                 s.get(Product, b["product_id"]).code)
+    return Table(["单号", "日期", "客户编码", "仓库编码", "商品编码", "数量", "单价"],
+                 [[env.unique("IMP-SO-"), "2026-01-15", *codes, "2", "10"]], "orders.csv"), codes
+
+
+@example(P + "import_services.dry_run_sales_orders", P + "import_services.import_sales_orders")
+def _(env):
+    return {"table": _order_file(env)[0], "post": True}
+
+
+@example(P + "import_services.dry_run_deliveries", P + "import_services.import_deliveries")
+def _(env):
+    from erp_core.io.importer import Table
+    from erp_core.sales import import_services
+
+    table, codes = _order_file(env)
+    env.call(import_services.import_sales_orders, table=table, post=True)
+    return {"table": Table(["单号", "日期", "订单号", "商品编码", "数量"],
+                           [[env.unique("IMP-SD-"), "2026-01-16", table.rows[0][0], codes[2], "2"]], "d.csv"),
+            "post": True}

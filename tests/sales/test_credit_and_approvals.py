@@ -137,3 +137,14 @@ def test_reservation_is_capped_by_availability_unless_allowed(st):
     with st.db.uow(readonly=True) as uow:
         assert rules.availability(uow.session, st.company_id, st.warehouses["WH01"],
                                   st.products["P1"]).available == D("-5")
+
+
+def test_a_delivery_does_not_take_goods_reserved_for_another_order(st):
+    o1, _ = order(st.db, st, [("P1", "90")])  # reserves 90 of 100
+    o2, r2 = order(st.db, st, [("P1", "30")])  # reserves the 10 left, 20 on backorder
+    assert r2["short"] == {1: D("20")}
+    did = ss.create_delivery(st.db, st.admin, doc_date=DAY, lines=[{"order_line_id": order_lines(st.db, o2)[0],
+                                                                     "quantity": D("15")}])
+    _refused(lambda: ss.post_delivery(st.db, st.admin, delivery_id=did), "error.sales.reserved_for_others")
+    deliver(st.db, st, [(order_lines(st.db, o2)[0], "10")])  # its own reservation ships
+    deliver(st.db, st, [(order_lines(st.db, o1)[0], "90")])

@@ -154,3 +154,14 @@ def test_cancel_and_close_release_the_reservation(db, st):
     assert _avail(db, st) == (D("95"), D("0"), D("95"))
     with pytest.raises(Conflict):  # something was delivered: not cancellable
         ss.cancel_order(db, st.admin, order_id=o2)
+
+
+def test_a_service_line_is_ordered_and_confirmed_but_never_delivered(db, st):
+    oid, res = order(db, st, [("P1", "2"), ("S1", "1", "50")])  # S1: 运输服务 (service), typed price, no list
+    assert res["reserved"] == {1: D("2")}  # nothing reserved for the service
+    from erp_core.sales.queries import deliverable_lines
+
+    assert [r["line_no"] for r in deliverable_lines(db, st.admin)] == [1]
+    with pytest.raises((ValidationError, ValidationErrors)) as e:
+        deliver(db, st, [(order_lines(db, oid)[1], "1")], post=False)
+    assert _ids(e.value) == {"error.sales.not_stock_product"}

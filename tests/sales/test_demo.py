@@ -1,0 +1,54 @@
+"""The demo company's sales as documents (erp_core/setup/demo_sales.py): orders (some from quotations) confirmed
+and shipped in full by deliveries whose cost-of-sales vouchers carry the customer's department, a few returns
+with their orders closed; `erp check` (sales, stock, ledger) stays clean and no reservation is left behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from erp_core.checks import run_checks
+from erp_core.kernel.clock import set_clock
+from erp_core.sales.models import SalesDelivery, SalesOrder, SalesQuotation, SalesReturn
+from erp_core.setup.demo_year import build_demo_year
+from tests.support.factories import make_company
+
+
+@pytest.fixture
+def demo(db, backend):
+    if backend != "sqlite":
+        pytest.skip("the demo year is built on SQLite here (tests/integration/test_demo_company.py covers the "
+                    "other backends)")
+    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+    try:
+        result = make_company(db, load_demo=True)
+        build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
+        yield result
+    finally:
+        set_clock(None)
+
+
+def test_demo_sales_are_orders_and_deliveries_with_clean_checks(db, demo):
+    checks = dict(run_checks(db))
+    assert checks["sales"] == [] and checks["stock"] == [] and checks["stock_vs_ledger"] == []
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        cid = demo.company_id
+        orders = dict(s.execute(select(SalesOrder.status, func.count()).where(SalesOrder.company_id == cid)
+                                .group_by(SalesOrder.status)).all())
+        deliveries = s.execute(select(SalesDelivery).where(SalesDelivery.company_id == cid)).scalars().all()
+        returns = s.execute(select(func.count()).select_from(SalesReturn).where(
+            SalesReturn.company_id == cid)).scalar_one()
+        quotes = s.execute(select(SalesQuotation.status).where(SalesQuotation.company_id == cid)).scalars().all()
+        assert orders.get("confirmed", 0) > 50 and orders.get("closed", 0) == returns >= 1
+        assert {d.status for d in deliveries} == {"posted"} and all(d.cost_total > 0 for d in deliveries)
+        assert set(quotes) == {"accepted"} and len(quotes) >= 10
+        # shipped in full: nothing reserved or left to deliver except what came back on closed orders
+        open_orders = s.execute(select(SalesOrder).where(SalesOrder.company_id == cid,
+                                                         SalesOrder.status == "confirmed")).scalars().all()
+        assert {o.progress for o in open_orders} == {"received"}
+        assert all(ln.reserved_qty == ln.received_qty for o in open_orders for ln in o.lines)
+        assert sum((d.cost_total for d in deliveries), Decimal(0)) > Decimal("1000000")
