@@ -4,10 +4,11 @@
     build_demo_billing(db, accountant, year=y, month=m, last_day=last_day)     # inside the month loop,
                                                                               # before the month is closed
 For the month (up to ``last_day``):
-- every posted delivery of the month is invoiced two days after it ships (专票, a fapiao number), except one in
-  five, deterministically, which stays delivered-not-invoiced (the fulfilment view and exposure show it);
+- every posted delivery is invoiced two days after it ships (专票, a fapiao number); one shipped in the month's
+  last three days is invoiced early the next month (until then delivered-not-invoiced: the open month shows some);
 - a posted return (红字发货) whose goods were invoiced gets a red invoice (红字发票, reason 退货) for them;
-- every open invoice due by the month's end is collected on its due day (the 1st for one due earlier): one in
+- every open invoice is collected a month after it (a slow payer's two or three months; not before its due day,
+  the 1st for one due earlier): one in
   four only 70 % (the rest stays open for the aging), and the month's first receipt settles its invoice with a
   2 % cash discount (现金折扣); in one month of three a customer pays 3,000.00 in advance (预收, on the 8th),
   applied to its open invoices the next month (预收冲应收).
@@ -53,7 +54,7 @@ def _h(*parts) -> int:
 
 
 def build_demo_billing(db: Database, accountant: Actor, *, year: int, month: int, last_day: int | None = None,
-                       out: DemoBilling | None = None) -> DemoBilling:
+                       out: DemoBilling | None = None, slow: dict[int, int] | None = None) -> DemoBilling:
     out = out or DemoBilling()
     cid = accountant.company_id
     first = dt.date(year, month, 1)
@@ -64,13 +65,14 @@ def build_demo_billing(db: Database, accountant: Actor, *, year: int, month: int
                                           for ln in d.lines])
                       for d in uow.session.execute(select(t.header).where(
                           t.header.company_id == cid, t.header.posted_at.is_not(None), t.header.reverses_id.is_(None),
-                          t.header.doc_date >= first, t.header.doc_date <= last).order_by(t.header.doc_date,
-                                                                                           t.header.id)).scalars()]
-    for did, ship, lines in deliveries:
+                          t.header.doc_date >= first - dt.timedelta(days=40), t.header.doc_date <= last)
+                          .order_by(t.header.doc_date, t.header.id)).scalars()]
+    for _did, ship, lines in deliveries:
         lines = [(lid, q) for lid, q in lines if q > 0]
-        if not lines or _h("skip", did) % 5 == 0:
-            continue
-        day = min(ship + dt.timedelta(days=2), last)
+        month_end = dt.date(ship.year, ship.month, calendar.monthrange(ship.year, ship.month)[1])
+        if not lines or (ship >= first and month_end - ship < dt.timedelta(days=3)):
+            continue  # shipped in the month's last days: invoiced next month (delivered, not invoiced until then)
+        day = max(min(ship + dt.timedelta(days=2), last), first)
         no = f"{year % 100:02d}{month:02d}{len(out.fapiao) + 1:05d}"
         iid = inv.create_invoice(db, accountant, doc_date=day, invoice_no=f"0443{no}",
                                  lines=[{"source_type": "sales_delivery", "source_line_id": lid, "quantity": q}
@@ -79,7 +81,7 @@ def build_demo_billing(db: Database, accountant: Actor, *, year: int, month: int
         out.invoices += 1
         out.fapiao.append(f"0443{no}")
     _red_invoices(db, accountant, first, last, out)
-    _receipts(db, accountant, year, month, first, last, out)
+    _receipts(db, accountant, year, month, first, last, out, slow or {})
     return out
 
 
@@ -113,7 +115,7 @@ def _red_invoices(db: Database, accountant: Actor, first: dt.date, last: dt.date
 
 
 def _receipts(db: Database, accountant: Actor, year: int, month: int, first: dt.date, last: dt.date,
-              out: DemoBilling) -> None:
+              out: DemoBilling, slow: dict[int, int]) -> None:
     cid = accountant.company_id
     with db.uow(readonly=True) as uow:
         items = [i for i in open_items(uow.session, cid, kind="receivable", as_of=last) if i.open > 0]
@@ -139,9 +141,10 @@ def _receipts(db: Database, accountant: Actor, year: int, month: int, first: dt.
         items = [i for i in open_items(uow.session, cid, kind="receivable", as_of=last) if i.open > 0]
     discounted = False
     for i in sorted(items, key=lambda x: (x.due_date, x.number)):
-        if i.due_date > last:
+        collect = max(i.due_date, i.doc_date + dt.timedelta(days=30 * slow.get(i.partner_id, 1)))
+        if collect > last:
             continue
-        day = max(i.due_date, first)
+        day = max(collect, first)
         line = {"item_id": i.item_id, "amount": i.open}
         if not discounted:
             discount = (i.open * Decimal("0.02")).quantize(CENT, rounding=ROUND_HALF_UP)
