@@ -411,11 +411,12 @@ def reverse_invoice(ctx: Context, *, invoice_id: int, doc_date: dt.date | None =
 
 @use_case("sales.invoice.red", zh="开具红字发票", en="Issue red sales invoice")
 def create_red_invoice(ctx: Context, *, original_id: int, doc_date: dt.date, reason: str,
-                       lines: Sequence[Mapping[str, Any]], invoice_no: str = "") -> int:
+                       lines: Sequence[Mapping[str, Any]], invoice_no: str = "", return_id: int | None = None) -> int:
     """A draft red invoice (红字发票) against a posted invoice, with its reason (退货 / 折让 / 开票有误): lines
     name the original's lines (``line_id``) and the quantity given back (at most what the original line
     invoiced and no earlier red invoice gave back), optionally a unit price (a 折让 allowance). Posting gives
-    the invoiced counts back and sets it against the original's open amount."""
+    the invoiced counts back and sets it against the original's open amount. ``return_id``: the posted sales
+    return (红字发货) the red invoice is for, linked upstream of it."""
     day = _date(doc_date)
     if not (reason or "").strip():
         raise ValidationError("error.required", field=F_REASON)
@@ -454,6 +455,12 @@ def create_red_invoice(ctx: Context, *, original_id: int, doc_date: dt.date, rea
                             red_reason=reason.strip()[:200], original_id=original.id, due_date=day)
     _fill(doc, clean)
     k.link(ctx, SALES_INVOICE, original, SALES_INVOICE, doc, kind="red")
+    if return_id is not None:
+        rt = document_type("sales_return")
+        ret = k.load_document(ctx, rt, return_id)
+        if ret.posted_at is None or ret.partner_id != original.partner_id:
+            raise ValidationError("error.billing.red_for_return", field=F_SOURCE)
+        k.link(ctx, rt, ret, SALES_INVOICE, doc)
     ctx.session.flush()
     return doc.id
 

@@ -102,12 +102,16 @@ def _red_invoices(db: Database, accountant: Actor, first: dt.date, last: dt.date
                     SalesInvoice.company_id == cid, SalesInvoice.red.is_(False), SalesInvoice.posted_at.is_not(None),
                     SalesInvoice.reverses_id.is_(None), SalesInvoiceLine.source_type == "sales_delivery",
                     SalesInvoiceLine.source_line_id == ln.delivery_line_id)).first()
-                if row is not None and ln.invoiced_qty < ln.ordered_qty:
-                    by_original.setdefault(row[0], []).append({"line_id": row[1], "quantity": ln.ordered_qty})
-            plans += [(ret.doc_date, oid, lines) for oid, lines in by_original.items()]
-    for day, oid, lines in plans:
+                dl = s.get(document_type("sales_delivery").line, ln.delivery_line_id)
+                excess = dl.invoiced_qty + dl.returned_qty - dl.ordered_qty  # returned goods that were invoiced
+                if row is not None and excess > 0:
+                    by_original.setdefault(row[0], []).append({"line_id": row[1],
+                                                               "quantity": min(excess, ln.ordered_qty)})
+            plans += [(ret.doc_date, oid, lines, ret.id) for oid, lines in by_original.items()]
+    for day, oid, lines, ret_id in plans:
         try:
-            rid = inv.create_red_invoice(db, accountant, original_id=oid, doc_date=day, reason="退货", lines=lines)
+            rid = inv.create_red_invoice(db, accountant, original_id=oid, doc_date=day, reason="退货", lines=lines,
+                                         return_id=ret_id)
             inv.post_invoice(db, accountant, invoice_id=rid)
             out.red_invoices += 1
         except Exception:  # noqa: BLE001 - a return of goods not (fully) invoiced: no red invoice
