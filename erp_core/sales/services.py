@@ -265,6 +265,28 @@ def _defaults(ctx: Context, customer: Any, warehouse_id: int | None, department_
     return wh, department_id or customer.department_id, salesperson_id or customer.owner_id
 
 
+def _link_opportunity(ctx: Context, opportunity_id: int | None, customer_id: int, doc_type: str, doc_id: int) -> None:
+    """CRM: the opportunity (商机) this quotation or order came from, in crm_opportunity_link (same customer)."""
+    if opportunity_id is None:
+        return
+    from erp_core.crm.models import CrmOpportunity, CrmOpportunityLink
+
+    opp = ctx.session.get(CrmOpportunity, opportunity_id) if isinstance(opportunity_id, int) else None
+    if opp is None or opp.company_id != _company(ctx) or opp.customer_id != customer_id:
+        raise ValidationError("error.sales.opportunity_unknown", field="field.sales.opportunity")
+    ctx.session.add(CrmOpportunityLink(company_id=opp.company_id, opportunity_id=opp.id, doc_type=doc_type,
+                                       doc_id=doc_id))
+    ctx.session.flush()
+
+
+def _opportunities_of(ctx: Context, doc_type: str, doc_id: int) -> list[int]:
+    from erp_core.crm.models import CrmOpportunityLink
+
+    return list(ctx.session.execute(select(CrmOpportunityLink.opportunity_id).where(
+        CrmOpportunityLink.company_id == _company(ctx), CrmOpportunityLink.doc_type == doc_type,
+        CrmOpportunityLink.doc_id == doc_id)).scalars())
+
+
 # --- customer terms, price lists, setting ---------------------------------------------------------------------
 
 @use_case("sales.terms.edit", zh="修改客户销售条款", en="Edit customer sales terms")
@@ -404,7 +426,9 @@ def set_sales_setting(ctx: Context, *, max_discount_pct: Any = "0", credit_contr
 def create_quotation(ctx: Context, *, customer_id: int, doc_date: dt.date, lines: Sequence[Mapping[str, Any]],
                      prices_include_vat: bool = True, warehouse_id: int | None = None,
                      valid_until: dt.date | None = None, delivery_date: dt.date | None = None,
-                     department_id: int | None = None, salesperson_id: int | None = None, remarks: str = "") -> int:
+                     department_id: int | None = None, salesperson_id: int | None = None, remarks: str = "",
+                     opportunity_id: int | None = None) -> int:
+    """A draft quotation, priced as an order (create_order); ``opportunity_id``: the CRM opportunity it answers."""
     day = _date(doc_date)
     customer = _customer(ctx, customer_id)
     wh, dept, sp = _defaults(ctx, customer, warehouse_id, department_id, salesperson_id)
@@ -416,6 +440,7 @@ def create_quotation(ctx: Context, *, customer_id: int, doc_date: dt.date, lines
                             delivery_date=delivery_date, salesperson_id=sp)
     _fill_priced(doc, clean)
     ctx.session.flush()
+    _link_opportunity(ctx, opportunity_id, customer.id, SALES_QUOTATION.code, doc.id)
     return doc.id
 
 
@@ -472,6 +497,8 @@ def order_from_quotation(ctx: Context, *, quotation_id: int, doc_date: dt.date |
     _fill_priced(doc, clean)
     k.transition(ctx, SALES_QUOTATION, q, "accept")
     k.link(ctx, SALES_QUOTATION, q, SALES_ORDER, doc)
+    for opp in _opportunities_of(ctx, SALES_QUOTATION.code, q.id):
+        _link_opportunity(ctx, opp, customer.id, SALES_ORDER.code, doc.id)
     ctx.session.flush()
     ctx.audit(SALES_ORDER.code, doc.id, number=doc.number, quotation=q.number)
     return doc.id
@@ -485,7 +512,7 @@ def create_order(ctx: Context, *, customer_id: int, doc_date: dt.date, lines: Se
                  delivery_date: dt.date | None = None, department_id: int | None = None,
                  project_id: int | None = None, salesperson_id: int | None = None, consignee: str = "",
                  consignee_phone: str = "", ship_address: str = "", remarks: str = "",
-                 source_no: str | None = None) -> int:
+                 source_no: str | None = None, opportunity_id: int | None = None) -> int:
     """A draft sales order; lines: product_id, quantity, unit_price (optional: else the price list's less
     discount_pct), discount_pct, warehouse_id (else the header's, else the customer's default), delivery_date,
     remarks. VAT from the product's tax code on the order date. Department and salesperson default to the
@@ -503,6 +530,7 @@ def create_order(ctx: Context, *, customer_id: int, doc_date: dt.date, lines: Se
                             ship_address=(ship_address or customer.address or "")[:300], source_no=source_no)
     _fill_priced(doc, clean)
     ctx.session.flush()
+    _link_opportunity(ctx, opportunity_id, customer.id, SALES_ORDER.code, doc.id)
     return doc.id
 
 
@@ -853,11 +881,13 @@ def reverse_delivery(ctx: Context, *, delivery_id: int, doc_date: dt.date | None
     """红字出库: the whole delivery negated (stock back at the same cost, voucher negated), the order lines'
     delivered quantities given back. Refused once any of it was invoiced or returned (use a return)."""
     doc = _load(ctx, SALES_DELIVERY, delivery_id, lock=True)
+    if doc.reverses_id is not None:  # a red copy is never reversed (the kernel's rule, asked first here)
+        raise Conflict("error.documents.reverse_red", number=doc.number)
     if any(ln.invoiced_qty != 0 or ln.returned_qty != 0 for ln in doc.lines):
         raise Conflict("error.sales.delivery_in_use", number=doc.number)
     for ln in doc.lines:
-        ol = ctx.session.get(SalesOrderLine, ln.order_line_id)
-        if ol.header.status not in rules.OPEN_ORDER:
+        ol = ctx.session.get(SalesOrderLine, ln.order_line_id) if ln.order_line_id is not None else None
+        if ol is not None and ol.header.status not in rules.OPEN_ORDER:
             raise Conflict("error.sales.order_not_open_post", number=ol.header.number)
     return k.reverse_document(ctx, SALES_DELIVERY, doc, doc_date=doc_date, comment=comment).id
 

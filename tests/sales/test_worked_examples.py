@@ -165,3 +165,47 @@ def test_a_service_line_is_ordered_and_confirmed_but_never_delivered(db, st):
     with pytest.raises((ValidationError, ValidationErrors)) as e:
         deliver(db, st, [(order_lines(db, oid)[1], "1")], post=False)
     assert _ids(e.value) == {"error.sales.not_stock_product"}
+
+
+def test_quotation_from_an_opportunity_becomes_an_order_linked_to_it(db, st):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from erp_core.crm.models import CrmOpportunityLink
+    from erp_core.crm.opportunities.services import create_opportunity
+
+    opp = create_opportunity(db, st.admin, customer_id=st.customer, name="春季茶叶采购", amount="5000",
+                             close_date=dt.date(2026, 4, 30))
+    qid = ss.create_quotation(db, st.admin, customer_id=st.customer, doc_date=DAY, warehouse_id=st.warehouses["WH01"],
+                              lines=[{"product_id": st.products["P1"], "quantity": D(10), "discount_pct": D(5)}],
+                              valid_until=DAY, opportunity_id=opp)
+    oid = ss.order_from_quotation(db, st.admin, quotation_id=qid, doc_date=DAY)
+    from erp_core.sales.queries import get_order, get_quotation
+
+    assert get_quotation(db, st.admin, quotation_id=qid)["status"] == "accepted"
+    o = get_order(db, st.admin, order_id=oid)
+    # 107.35 (break at 10) less 5 % = 101.9825 incl. VAT, kept from the quotation
+    assert (o["lines"][0]["unit_price"], o["lines"][0]["discount_pct"], o["total"]) == \
+        (D("101.9825"), D("5"), D("1019.83"))
+    assert [(r["doc_type"], r["doc_id"]) for r in o["links"]["upstream"]] == [("sales_quotation", qid)]
+    with db.uow(readonly=True) as uow:
+        links = uow.session.execute(select(CrmOpportunityLink.doc_type, CrmOpportunityLink.doc_id).where(
+            CrmOpportunityLink.opportunity_id == opp).order_by(CrmOpportunityLink.id)).all()
+    assert links == [("sales_quotation", qid), ("sales_order", oid)]
+    with pytest.raises(Conflict):  # expired after valid_until
+        q2 = ss.create_quotation(db, st.admin, customer_id=st.customer, doc_date=DAY,
+                                 warehouse_id=st.warehouses["WH01"], valid_until=DAY,
+                                 lines=[{"product_id": st.products["P1"], "quantity": D(1)}])
+        ss.order_from_quotation(db, st.admin, quotation_id=q2, doc_date=DAY + dt.timedelta(days=1))
+
+
+def test_a_red_delivery_is_not_reversed_again(db, st):
+    oid, _ = order(db, st, [("P1", "2")])
+    did, _ = deliver(db, st, [(order_lines(db, oid)[0], "2")])
+    red = ss.reverse_delivery(db, st.admin, delivery_id=did)
+    with pytest.raises(Conflict) as e:
+        ss.reverse_delivery(db, st.admin, delivery_id=red)
+    assert e.value.message_id == "error.documents.reverse_red"
+    with pytest.raises(Conflict):
+        ss.reverse_delivery(db, st.admin, delivery_id=did)  # the original at most once
