@@ -286,3 +286,24 @@ def test_goods_invoiced_before_delivery_are_recognised_when_delivered(db, st):
     with db.uow(readonly=True) as uow:
         assert receivables_vs_ledger_problems(uow.session, st.company_id) == []
         assert revenue_vs_invoices_problems(uow.session, st.company_id) == []
+
+
+def test_sales_return_after_invoicing_then_red_invoice_for_it(db, st):
+    from erp_core.sales import services as ss
+
+    ol = order(db, st, [("P1", "10", "50.00")])
+    d_id, dl = deliver(db, st, [(ol[0], "10")])
+    iid, _ = _invoice(db, st, [{"source_type": "sales_delivery", "source_line_id": dl[0], "quantity": "10"}])
+    ret = ss.create_return(db, st.admin, doc_date=dt.date(2026, 3, 8), reason="破损",
+                           lines=[{"delivery_line_id": dl[0], "quantity": "3"}])
+    ss.post_return(db, st.admin, return_id=ret)
+    rid = inv.create_red_invoice(db, st.admin, original_id=iid, doc_date=dt.date(2026, 3, 9), reason="退货",
+                                 lines=[{"line_id": _line_ids(db, iid)[0], "quantity": "3"}], return_id=ret)
+    inv.post_invoice(db, st.admin, invoice_id=rid)
+    # delivered 10, returned 3, invoiced 10 - 3: nothing left to invoice, 7 x 56.50 owed
+    assert line_qty(db, "sales_delivery", dl[0]) == D(7)
+    assert line_qty(db, "sales_delivery", dl[0], "returned_qty") == D(3)
+    assert list(_open(db, st).values()) == [D("395.50")]
+    with pytest.raises(BAD):
+        inv.create_invoice(db, st.admin, doc_date=DAY, lines=[{"source_type": "sales_delivery",
+                                                               "source_line_id": dl[0], "quantity": "1"}])
