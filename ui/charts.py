@@ -75,3 +75,23 @@ def aging_bars(df: pd.DataFrame, buckets: list[str], *, title: str) -> go.Figure
         fig.add_bar(x=labels, y=_floats(df[b]), name=b)
     fig.update_layout(barmode="stack")
     return _layout(fig, title)
+
+
+def sales_margin(df: pd.DataFrame, *, title: str, revenue: str, margin: str) -> go.Figure:
+    """Bars of monthly sales (net revenue) with the gross margin as a line (the sales dashboard)."""
+    fig = go.Figure()
+    fig.add_bar(x=df["period"], y=_floats(df["revenue"]), name=revenue, marker_color="#1565c0")
+    fig.add_scatter(x=df["period"], y=_floats(df["margin"]), name=margin, mode="lines+markers",
+                    line=dict(color="#2e7d32"))
+    return _layout(fig, title)
+
+
+def top_bars(labels: list[str], values: list, *, title: str, name: str) -> go.Figure:
+    """Horizontal bars of the largest items (top customers, top products), largest on top."""
+    fig = go.Figure()
+    fig.add_bar(x=_floats(values)[::-1], y=labels[::-1], name=name, orientation="h", marker_color="#00838f")
+    fig = _layout(fig, title)
+    fig.update_xaxes(type="linear", tickformat=AMOUNT_FORMAT, hoverformat=AMOUNT_HOVER, exponentformat="none")
+    fig.update_yaxes(type="category", tickformat="")
+    fig.update_layout(hovermode="closest")
+    return fig

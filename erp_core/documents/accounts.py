@@ -47,6 +47,10 @@ ROLES: dict[str, tuple[str, str]] = {
     "salary_sales": ("5601", "6601"),  # 销售费用
     "salary_production": ("4001", "5001"),  # 生产成本 (直接人工)
     "salary_overhead": ("4101", "5101"),  # 制造费用
+    # receivables (billing): 现金折扣 to 财务费用; 坏账 written off: 小企业 directly to 营业外支出 (直接转销法),
+    # 企业 against 坏账准备 (备抵法)
+    "cash_discount": ("5603", "6603"),
+    "bad_debt": ("5711", "1231"),
 }
 
 

@@ -41,6 +41,12 @@ KNOWN_TYPES: dict[str, str] = {
     "stocktake": "erp_core.stockops.documents:STOCKTAKE",
     "stocktake_writeoff": "erp_core.stockops.documents:STOCKTAKE_WRITEOFF",
     "payroll_run": "erp_core.hr.payroll.documents:PAYROLL_RUN",
+    # billing and receivables (erp_core/billing)
+    "sales_invoice": "erp_core.billing.doctypes:SALES_INVOICE",  # 销售发票
+    "receipt": "erp_core.billing.doctypes:RECEIPT",  # 收款单
+    "advance_apply": "erp_core.billing.doctypes:ADVANCE_APPLY",  # 预收冲应收
+    "arap_offset": "erp_core.billing.doctypes:ARAP_OFFSET",  # 应收冲应付
+    "revenue_recognition": "erp_core.billing.doctypes:REVENUE_RECOGNITION",  # 收入确认
     # sales (erp_core/sales)
     "sales_quotation": "erp_core.sales.documents:SALES_QUOTATION",
     "sales_order": "erp_core.sales.documents:SALES_ORDER",

@@ -48,6 +48,8 @@ for _code, (_zh, _en, _admin, _patterns) in DEFAULT_ROLES.items():
     if not _admin:
         _patterns.append(("hr.payslip.own", "own"))
 DEFAULT_ROLES["manager"][3].append(("hr.dashboard.read", "all"))
+# Billing (issue #13): the accountant issues sales invoices and keeps the fapiao register; receipts are finance.*
+DEFAULT_ROLES["accountant"][3].extend([("sales.invoice.*", "all"), ("sales.fapiao.*", "all"), ("sales.*.view", "all")])
 # the warehouse ships and takes back sales goods (销售出库 / 销售退货) against the salespeople's orders
 DEFAULT_ROLES["warehouse"][3].extend([("sales.delivery.*", "all"), ("sales.return.*", "all"),
                                       ("sales.choice.view", "all")])

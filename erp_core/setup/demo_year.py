@@ -26,8 +26,6 @@ from sqlalchemy import select
 
 from erp_core.db.uow import Database
 from erp_core.finance.close_services import close_period, movement
-from erp_core.setup.demo_payments import pay_supplier
-from erp_core.setup.demo_cost import cost_period
 from erp_core.finance.voucher_services import create_voucher, review_voucher
 from erp_core.kernel.actor import Actor
 from erp_core.kernel.clock import utcnow
@@ -40,9 +38,11 @@ from erp_core.masterdata.warehouse_services import create_warehouse
 from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
+from erp_core.setup.demo_cost import cost_period
+from erp_core.setup.demo_hr import build_demo_hr
+from erp_core.setup.demo_payments import pay_supplier
 from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
 from erp_core.setup.demo_sales import DemoSales
-from erp_core.setup.demo_hr import build_demo_hr
 
 SEED = 20260101
 ACCOUNTANT = "li.kuaiji"  # prepares (制单)
@@ -210,18 +210,9 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         total = sum(prev["salaries"].values(), Decimal(0))
         post(10, [_line("221101", debit=total, summary="发放上月工资"),
                   _line("1002", credit=total, summary="发放上月工资")], attachments=2)
-    # customers pay a month after the sale; the slow payers two or three months after
-    lag = {summary.customers[code]: months for code, months in data.SLOW_PAYERS.items()}
-    due: dict[int, Decimal] = defaultdict(Decimal)
-    open_items: list[tuple[int, Decimal, int]] = []
-    for cust_id, amount, waited in prev.get("open_items", []):
-        if waited + 1 >= lag.get(cust_id, 1):
-            due[cust_id] += amount
-        else:
-            open_items.append((cust_id, amount, waited + 1))
-    for cust_id, amount in sorted(due.items()):
-        post(12, [_line("1002", debit=amount, summary="收到货款"),
-                  _line("1122", credit=amount, summary="收到货款", customer_id=cust_id)])
+    open_items: list[tuple[int, Decimal, int]] = []  # (kept for the month's return value; receipts below)
+    # (收到货款: 收款单 against the sales invoices a month after the sale, the slow payers two or three months
+    # after: erp_core/setup/demo_billing.py, called after the month's sales)
     for sup_id in sorted(prev.get("payable", {})):  # 付款单 settling last month's invoices (erp_core/settlement)
         post(14, [], pay=sup_id)
     if prev.get("period"):
@@ -267,18 +258,11 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     for _i, code, lines, d in plan:
         cust_id = summary.customers[code]
         qtys = [(p, max(1, int(q * scale))) for p, q in lines]
-        net = sum((qty * data.price(p[6]) for p, qty in qtys), Decimal(0))
-        cost = sum((qty * data.price(p[5]) for p, qty in qtys), Decimal(0))
-        vat = round_money(net * VAT)
         if day(d) is None:
             continue
         dep_code = next(c[7] for c in data.CUSTOMERS if c[0] == code)
-        post(d, [_line("1122", debit=net + vat, summary="销售商品", customer_id=cust_id),
-                 _line("5001", credit=net, summary="销售商品", department_id=deps[dep_code],
-                       **(_project(deps, SEASON_PROJECT) if m in SEASON_MONTHS else {})),
-                 _line("22210102", credit=vat, summary="销售商品销项税额")])
+        # revenue, output VAT and the receivable: the sales invoice of the delivery (demo_billing, after the month)
         post(d, [], sell=(cust_id, [(p[0], qty, data.price(p[6])) for p, qty in qtys], deps[dep_code]))
-        open_items.append((cust_id, net + vat, 0))
     payable: dict[int, Decimal] = defaultdict(Decimal)
     # utilities (13 % VAT) and bank charges
     power = Decimal(rng.randrange(380000, 720000)) / 100
@@ -375,6 +359,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         last_day = today.day if current else calendar.monthrange(y, m)[1]
         prev = _month(books, db, company_id, rng, summary, y, m, first=i == 0, last_day=last_day, prev=prev,
                       deps=deps)
+        _billing(db, accountant, y, m, last_day, summary)  # issue #13: invoices, receipts of the month's deliveries
         if not current:
             cost_period(db, accountant, _period(y, m))  # 成本计算 before closing, when the month moved stock
             close_period(db, accountant, period=_period(y, m))
@@ -388,6 +373,16 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)
     build_demo_crm(db, admin=admin, customers=summary.customers, start=dt.date(*months[0], 1), today=today, rng=rng)
     return summary
+
+
+def _billing(db: Database, accountant: Actor, y: int, m: int, last_day: int, summary: DemoSummary) -> None:
+    """The month's sales invoices and receipts over its deliveries (erp_core/setup/demo_billing.py)."""
+    from erp_core.setup.demo_billing import DemoBilling, build_demo_billing
+
+    summary.__dict__.setdefault("billing", DemoBilling())
+    slow = {summary.customers[code]: months for code, months in data.SLOW_PAYERS.items()}
+    build_demo_billing(db, accountant, year=y, month=m, last_day=last_day, out=summary.__dict__["billing"],
+                       slow=slow)
 
 
 def _stockops(db: Database, company_id: int, admin: Actor, ids: dict[str, int], today: dt.date,

@@ -49,6 +49,6 @@ def test_demo_sales_are_orders_and_deliveries_with_clean_checks(db, demo):
         # shipped in full: nothing reserved or left to deliver except what came back on closed orders
         open_orders = s.execute(select(SalesOrder).where(SalesOrder.company_id == cid,
                                                          SalesOrder.status == "confirmed")).scalars().all()
-        assert {o.progress for o in open_orders} == {"received"}
+        assert {o.progress for o in open_orders} <= {"received", "completed"}  # billing invoices the deliveries
         assert all(ln.reserved_qty == ln.received_qty for o in open_orders for ln in o.lines)
         assert sum((d.cost_total for d in deliveries), Decimal(0)) > Decimal("1000000")

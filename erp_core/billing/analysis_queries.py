@@ -1,0 +1,185 @@
+"""Sales analysis (销售分析) and the sales dashboard's figures, from posted sales invoices:
+
+- revenue = the invoices' net amounts (red invoices negative), quantity = invoiced quantity;
+- cost = for a line invoiced from a delivery, the delivery's issue cost of that product (its stock moves plus any
+  costing-run corrections of them) per unit x the quantity invoiced; free and service lines have no cost;
+- ``estimated``: a month-end-average product (月末一次加权平均) delivered in a period with no costing run yet (its
+  cost is the provisional one until the run);
+- dimensions: customer, product, salesperson (the customer's owner), region (the province or city at the start
+  of the customer's address; "" when none), month (the invoice date's).
+
+Company-wide figures (a grant narrower than the company is refused). The dashboard's figures are computed on
+demand and kept per browser session against the analytics as-of stamp (pages/sales/dashboard.py, issue #17).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from erp_core.billing.models import SalesInvoice, SalesInvoiceLine
+from erp_core.documents.registry import document_type
+from erp_core.kernel.errors import ValidationError
+from erp_core.security.scope import require_company_wide
+from erp_core.settings.common import require_company
+from erp_core.usecase import Context, query
+
+ZERO = Decimal(0)
+VIEW = ("sales.analysis.view", "查看销售分析", "View sales analysis")
+DIMENSIONS = ("customer", "product", "salesperson", "region", "month")
+_REGION = re.compile(r"^(.{2,3}?(省|自治区|市))")
+
+
+def region_of(address: str | None) -> str:
+    """The province (or municipality) an address starts with: 湖南省长沙市... -> 湖南省; 上海市... -> 上海市."""
+    m = _REGION.match((address or "").strip())
+    return m.group(1) if m else ""
+
+
+def _delivery_costs(ctx: Context, company_id: int, delivery_ids: set[int]) -> dict[tuple[int, int], Decimal]:
+    """(delivery id, product id) -> cost per unit issued (stock moves and their costing corrections)."""
+    from erp_core.costing.models import CostCorrection
+    from erp_core.inventory.models import StockMove
+
+    if not delivery_ids:
+        return {}
+    qty: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    amount: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    by_move: dict[int, tuple[int, int]] = {}
+    for mid, sid, pid, q, a in ctx.session.execute(
+            select(StockMove.id, StockMove.source_id, StockMove.product_id, StockMove.quantity, StockMove.amount)
+            .where(StockMove.company_id == company_id, StockMove.source_type == "sales_delivery",
+                   StockMove.source_id.in_(sorted(delivery_ids)))):
+        key = (sid, pid)
+        qty[key] += -Decimal(q)
+        amount[key] += -Decimal(a)
+        by_move[mid] = key
+    if by_move:
+        for target, a in ctx.session.execute(select(CostCorrection.target_move_id, CostCorrection.amount).where(
+                CostCorrection.company_id == company_id, CostCorrection.target_move_id.in_(sorted(by_move)))):
+            amount[by_move[target]] += -Decimal(a)
+    return {k: (amount[k] / qty[k]) if qty[k] else ZERO for k in qty}
+
+
+def sales_lines(ctx: Context, company_id: int, date_from: dt.date | None, date_to: dt.date | None
+                ) -> list[dict[str, Any]]:
+    """One row per posted invoice line in the period with its dimensions, revenue, cost and estimated flag."""
+    from erp_core.costing.models import CostingRun
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_partners import Customer
+    from erp_core.security.models import User
+
+    s = ctx.session
+    stmt = (select(SalesInvoice, SalesInvoiceLine).join(SalesInvoiceLine, SalesInvoiceLine.header_id == SalesInvoice.id)
+            .where(SalesInvoice.company_id == company_id, SalesInvoice.posted_at.is_not(None)))
+    if date_from is not None:
+        stmt = stmt.where(SalesInvoice.doc_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(SalesInvoice.doc_date <= date_to)
+    pairs = s.execute(stmt).all()
+    dt_ = document_type("sales_delivery")
+    dl_ids = {ln.source_line_id for _, ln in pairs if ln.source_type == "sales_delivery"}
+    dlines = {d.id: (d.header_id, d.header.doc_date) for d in s.execute(
+        select(dt_.line).where(dt_.line.id.in_(sorted(dl_ids)))).scalars()} if dl_ids else {}
+    costs = _delivery_costs(ctx, company_id, {h for h, _ in dlines.values()})
+    customers = {c.id: c for c in s.execute(select(Customer).where(Customer.company_id == company_id)).scalars()}
+    products = {p.id: p for p in s.execute(select(Product).where(Product.company_id == company_id)).scalars()}
+    users = dict(s.execute(select(User.id, User.username)).all())
+    runs = set(s.execute(select(CostingRun.period).where(CostingRun.company_id == company_id)).scalars())
+    originals: dict[int, SalesInvoice] = {}
+    out = []
+    for inv, ln in pairs:
+        sign = -1 if inv.red else 1
+        src_ln = ln
+        if inv.reverses_id is not None:  # a red copy made by reverse_document: lines negated, no source copied
+            orig = originals.setdefault(inv.reverses_id, s.get(SalesInvoice, inv.reverses_id))
+            src_ln = next((o for o in orig.lines if o.line_no == ln.line_no), ln)
+        qty = ln.ordered_qty * sign
+        revenue = ln.amount * sign
+        cost, estimated = ZERO, False
+        product = products.get(ln.product_id)
+        if src_ln.source_type == "sales_delivery" and src_ln.source_line_id in dlines:
+            delivery_id, ship_date = dlines[src_ln.source_line_id]
+            unit = costs.get((delivery_id, ln.product_id), ZERO)
+            cost = (unit * qty).quantize(Decimal("0.01"))
+            estimated = product is not None and product.costing_method == "monthly_average" and \
+                ship_date.strftime("%Y-%m") not in runs
+        cust = customers.get(inv.partner_id)
+        out.append({"month": inv.doc_date.strftime("%Y-%m"), "customer": f"{cust.code} {cust.name}" if cust else "",
+                    "product": f"{product.code} {product.name}" if product else (ln.remarks or ""),
+                    "salesperson": users.get(cust.owner_id, "") if cust else "",
+                    "region": region_of(cust.address if cust else None), "quantity": qty, "revenue": revenue,
+                    "cost": cost, "estimated": estimated})
+    return out
+
+
+def aggregate(lines: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    acc: dict[str, dict[str, Any]] = {}
+    for r in lines:
+        a = acc.setdefault(r[by], {"key": r[by], "quantity": ZERO, "revenue": ZERO, "cost": ZERO, "estimated": False})
+        a["quantity"] += r["quantity"]
+        a["revenue"] += r["revenue"]
+        a["cost"] += r["cost"]
+        a["estimated"] = a["estimated"] or r["estimated"]
+    out = []
+    for a in acc.values():
+        a["margin"] = a["revenue"] - a["cost"]
+        a["margin_pct"] = (a["margin"] * 100 / a["revenue"]).quantize(Decimal("0.1")) if a["revenue"] else None
+        out.append(a)
+    return out
+
+
+@query(VIEW[0], zh=VIEW[1], en=VIEW[2])
+def sales_analysis(ctx: Context, *, by: str = "customer", date_from: dt.date | None = None,
+                   date_to: dt.date | None = None) -> list[dict[str, Any]]:
+    """Sales by ``by`` (customer / product / salesperson / region / month): quantity, revenue, cost, gross margin
+    and margin %, "estimated" when part of the cost awaits the month-end costing run. Months in order, other
+    dimensions by revenue, largest first."""
+    if by not in DIMENSIONS:
+        raise ValidationError("error.choice", field="field.billing.analysis_by")
+    require_company_wide(ctx)
+    rows = aggregate(sales_lines(ctx, require_company(ctx), date_from, date_to), by)
+    return sorted(rows, key=(lambda r: r["key"]) if by == "month" else (lambda r: -r["revenue"]))
+
+
+def _to_ship(ctx: Context, company_id: int) -> dict[str, Any]:
+    """Confirmed order lines not yet fully delivered: count and value (net price x quantity left)."""
+    t = document_type("sales_order")
+    h, ln = t.header, t.line
+    left = ln.ordered_qty - ln.received_qty
+    rows = ctx.session.execute(select(func.count(), func.coalesce(func.sum(left * ln.unit_price), 0))
+                               .join(h, h.id == ln.header_id)
+                               .where(h.company_id == company_id, h.status == "confirmed", left > 0)).one()
+    return {"lines": int(rows[0] or 0), "amount": Decimal(rows[1] or 0).quantize(Decimal("0.01"))}
+
+
+@query(VIEW[0], zh=VIEW[1], en=VIEW[2])
+def sales_dashboard(ctx: Context, *, year: int) -> dict[str, Any]:
+    """The sales dashboard's figures for a year: sales and margin by month (all twelve), the top ten customers
+    and products by revenue, and the orders still to ship."""
+    require_company_wide(ctx)
+    company_id = require_company(ctx)
+    lines = sales_lines(ctx, company_id, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    months = {r["key"]: r for r in aggregate(lines, "month")}
+    monthly = [{"period": f"{year}-{m:02d}", **{k: months.get(f"{year}-{m:02d}", {}).get(k, ZERO)
+                                                for k in ("revenue", "cost", "margin")}} for m in range(1, 13)]
+    top = {by: sorted(aggregate(lines, by), key=lambda r: -r["revenue"])[:10] for by in ("customer", "product")}
+    return {"monthly": monthly, "top_customers": top["customer"], "top_products": top["product"],
+            "to_ship": _to_ship(ctx, company_id), "estimated": any(r["estimated"] for r in lines)}
+
+
+@query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)
+def sales_as_of(ctx: Context) -> Any:
+    """The analytics as-of stamp (the last posting included) for the sales dashboard: the page keeps the figures
+    it read while the stamp is unchanged (every invoice, delivery and receipt posts, so moves it). Orders
+    confirmed since (no posting) show at the next posting."""
+    from erp_core.analytics.engine import engine_for
+
+    if ctx.company_id is None:
+        raise ValidationError("error.required", field="field.reports.company")
+    return engine_for(ctx.db).stamp(ctx.company_id)
