@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0024_pur"
-down_revision = "0021"
+down_revision = "0023_billing"
 branch_labels = None
 depends_on = None
 
