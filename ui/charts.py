@@ -75,3 +75,38 @@ def aging_bars(df: pd.DataFrame, buckets: list[str], *, title: str) -> go.Figure
         fig.add_bar(x=labels, y=_floats(df[b]), name=b)
     fig.update_layout(barmode="stack")
     return _layout(fig, title)
+
+
+def _small(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(title=title, margin=dict(l=10, r=10, t=40, b=10), height=320, separators=".,",
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def funnel(labels: list[str], values: list[int], *, title: str) -> go.Figure:
+    """A funnel of counts per stage (graph_objects: plotly express costs ~30 ms per figure to build)."""
+    return _small(go.Figure(go.Funnel(y=labels, x=values)), title)
+
+
+def pie(labels: list[str], values: list[int], *, title: str) -> go.Figure:
+    """Shares of a whole (counts)."""
+    return _small(go.Figure(go.Pie(labels=labels, values=values, sort=False)), title)
+
+
+def bars(x: list[str], series: dict[str, list], *, title: str, amounts: bool = False) -> go.Figure:
+    """Grouped bars, one trace per series (name -> values); ``amounts``: Decimal money on the y axis."""
+    fig = go.Figure([go.Bar(name=name, x=x, y=_floats(values)) for name, values in series.items()])
+    fig.update_layout(barmode="group", showlegend=len(series) > 1)
+    fig = _small(fig, title)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=AMOUNT_FORMAT if amounts else ",d", exponentformat="none")
+    return fig
+
+
+def line(x: list[str], values: list, *, title: str, name: str = "") -> go.Figure:
+    """One series of amounts over periods (lines and markers)."""
+    fig = go.Figure(go.Scatter(x=x, y=_floats(values), name=name, mode="lines+markers"))
+    fig = _small(fig, title)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=AMOUNT_FORMAT, hoverformat=AMOUNT_HOVER, exponentformat="none")
+    return fig
