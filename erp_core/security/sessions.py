@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -78,17 +80,49 @@ def _live_row(session: Session, where, *extra):
                            .outerjoin(User, User.id == UserSession.user_id).where(where)).one_or_none()
 
 
+# -- the session check of this rerun stands for the live check of the queries that follow it (issue #17) --------
+# A page's rerun checks its session (actor_for_token) and then runs a query or two, each of which checked the very
+# same session row again in a transaction of its own. The check vouches for the session in the thread that made
+# it, for VOUCH_SECONDS: a QUERY (a read) of that session in that thread within that time skips its own live
+# check. Use cases (writes) always check inside their own transaction; another thread (another browser session's
+# rerun, the CLI, a job) or a later moment checks as before.
+VOUCH_SECONDS = 1.0
+_vouched = threading.local()
+
+
+def _vouch(session_id: int, user_id: int, must_change_password: bool) -> None:
+    _vouched.seen = (session_id, user_id, bool(must_change_password), time.monotonic())
+
+
+def vouched(actor: Actor, permission: str) -> bool:
+    """True when this thread's session check saw ``actor``'s session live within VOUCH_SECONDS and the actor
+    may use ``permission`` now (a password that must be changed leaves only the self-service open)."""
+    seen = getattr(_vouched, "seen", None)
+    if seen is None or actor.session_id is None:
+        return False
+    session_id, user_id, must_change, at = seen
+    if session_id != actor.session_id or user_id != actor.user_id or time.monotonic() - at > VOUCH_SECONDS:
+        return False
+    return not must_change or permission in _self_service()
+
+
+def forget_vouch() -> None:
+    """Drop this thread's vouch (a session ended here; tests)."""
+    _vouched.seen = None
+
+
 def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | None, policy: SecuritySettings,
-            now: dt.datetime) -> tuple[Actor, int, dt.datetime] | None:
+            now: dt.datetime) -> tuple[Actor, int, dt.datetime, bool] | None:
     """The cached Actor when one statement shows nothing it was built from has changed: the session live, the
     user active, the generation the same. None: build it again (the full path also ends a dead session)."""
     if cache is None or cache.actor is None or cache.token_hash != digest or cache.client_ip != client_ip:
         return None
-    row = _live_row(s, UserSession.token_hash == digest, generation_column().label("generation"))
+    row = _live_row(s, UserSession.token_hash == digest, generation_column().label("generation"),
+                    User.must_change_password)
     if (row is None or row.user_id != cache.actor.user_id or row.status != "active"
             or row.generation != cache.generation or _ended(row, policy, now) is not None):
         return None
-    return cache.actor, row.id, row.last_seen_at
+    return cache.actor, row.id, row.last_seen_at, bool(row.must_change_password)
 
 
 def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None,
@@ -104,11 +138,13 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
     policy = db.settings.security
     digest = token_hash(token)
     now = naive_utcnow()
+    forget_vouch()
+    must_change = False
     with db.uow(readonly=True) as uow:
         s = uow.session
         hit = _cached(s, cache, digest, client_ip, policy, now)
         if hit is not None:
-            actor, session_id, last_seen = hit
+            actor, session_id, last_seen, must_change = hit
             reason = None
         else:
             generation = current(s)  # read BEFORE what the Actor is built from: a change in between rebuilds
@@ -122,6 +158,7 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
             if reason is None and not ip_permitted(s, user, client_ip):
                 reason = "ip_refused"
             actor = None if reason else build_actor(s, user, session_id=row.id, client_ip=client_ip)
+            must_change = bool(user is not None and user.must_change_password)
             session_id, revoked, last_seen = row.id, row.revoked_at is not None, row.last_seen_at
             who = None if user is None else Actor(user_id=user.id, username=user.username,
                                                   company_id=user.company_id, client_ip=client_ip,
@@ -140,6 +177,7 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
                                                           UserSession.last_seen_at < now)
                                 .values(last_seen_at=now))
             uow.commit()
+    _vouch(session_id, actor.user_id, must_change)
     return actor
 
 

@@ -106,3 +106,76 @@ def test_grants_applied_by_an_approved_change_move_the_generation_on(db):
     with db.uow(readonly=True) as uow:
         assert current(uow.session) == g0 + 1
     assert affects_actors("approvals.request.decide")
+
+
+# -- the rerun's session check stands for the live check of the queries right after it (issue #17 item 2) ------
+
+def _selects(seen):
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monkeypatch):
+    from erp_core.analytics import queries
+    from erp_core.security import sessions
+
+    _, admin = setup_company(db)
+    new_user(db, admin, "zhou.ba", roles=("viewer",))
+    token = login(db, "zhou.ba", PASSWORD, client_ip=IP).token
+    me = actor_for_token(db, token, client_ip=IP, cache=ActorCache())
+    seen, stop = _statements(db)
+    try:
+        queries.accounts(db, me)  # a DuckDB-side query (session=False): no transaction of the store at all
+    finally:
+        stop()
+    assert not [s for s in _selects(seen) if "user_session" in s]
+    # a second later the vouch is over: the query checks the session again, and refuses a revoked one
+    clock = [sessions.time.monotonic() + sessions.VOUCH_SECONDS + 0.5]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    seen, stop = _statements(db)
+    try:
+        queries.accounts(db, me)
+    finally:
+        stop()
+    assert [s for s in _selects(seen) if "user_session" in s]
+    logout(db, me)
+    with pytest.raises(NotAuthenticated):
+        queries.accounts(db, me)
+
+
+def test_the_vouch_is_this_threads_and_this_sessions_only(db):
+    import threading
+
+    from erp_core.security import sessions
+
+    _, admin = setup_company(db)
+    new_user(db, admin, "wu.jiu", roles=("viewer",))
+    new_user(db, admin, "zheng.shi", roles=("viewer",))
+    wu = actor_for_token(db, login(db, "wu.jiu", PASSWORD, client_ip=IP).token, client_ip=IP)
+    zheng = actor_for_token(db, login(db, "zheng.shi", PASSWORD, client_ip=IP).token, client_ip=IP)
+    assert sessions.vouched(zheng, "finance.report.view")  # the last check made in this thread
+    assert not sessions.vouched(wu, "finance.report.view")  # another session: checks as before
+    other: list[bool] = []
+    thread = threading.Thread(target=lambda: other.append(sessions.vouched(zheng, "finance.report.view")))
+    thread.start()
+    thread.join()
+    assert other == [False]  # another thread (another browser session's rerun): checks as before
+    # a refused session check leaves no vouch behind
+    logout(db, zheng)
+    with pytest.raises(NotAuthenticated):
+        actor_for_token(db, login(db, "zheng.shi", PASSWORD, client_ip=IP).token + "x", client_ip=IP)
+    assert not sessions.vouched(zheng, "finance.report.view")
+
+
+def test_a_vouched_session_whose_password_must_change_gets_only_the_self_service(db):
+    from erp_core.analytics import queries
+    from erp_core.kernel.errors import DomainError
+    from erp_core.security.account_services import my_profile
+
+    _, admin = setup_company(db)
+    new_user(db, admin, "qin.yi", roles=("viewer",), must_change_password=True)
+    token = login(db, "qin.yi", PASSWORD, client_ip=IP).token
+    me = actor_for_token(db, token, client_ip=IP, cache=ActorCache())
+    assert my_profile(db, me).must_change_password  # the self-service stays open
+    with pytest.raises(DomainError) as err:
+        queries.accounts(db, me)
+    assert err.value.message_id == "error.account.must_change_password_first"
