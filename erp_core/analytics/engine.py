@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,10 +35,12 @@ from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session as OrmSession
 
 from erp_core.db.uow import Database
+from erp_core.ledger.posting import POSTED_KEY
 
 SCANNERS = {"sqlite": "sqlite_scanner", "postgresql": "postgres_scanner", "mariadb": "mysql_scanner"}
 ATTACH_TYPES = {"sqlite": "sqlite", "postgresql": "postgres", "mariadb": "mysql"}
@@ -149,6 +152,11 @@ class AnalyticsEngine:
             self._con.execute(_SCHEMA)
             self._con.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
         self._month_rows: dict[int, int] = {}
+        # The operational store's head per (company, watermark) as last read: (epoch, monotonic, utc, top,
+        # fingerprint). Answered from here for HEAD_TTL seconds unless this process posted to the company since
+        # (its epoch moved on: see posted()).
+        self._heads: dict[tuple[int, int], tuple[int, float, dt.datetime, int, str]] = {}
+        self._epochs: dict[int, int] = {}
 
     # -- access -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -171,8 +179,7 @@ class AnalyticsEngine:
         try:
             cur.execute("BEGIN TRANSACTION")
             state = _state(cur, company_id)
-            checked = _now()
-            synced, top = self._sync_if_new(company_id, state)
+            synced, top, checked = self._sync_if_new(company_id, state)
             if synced:
                 cur.execute("ROLLBACK")
                 cur.execute("BEGIN TRANSACTION")
@@ -191,27 +198,50 @@ class AnalyticsEngine:
         cur = self._con.cursor()
         try:
             state = _state(cur, company_id)
-            checked = _now()
-            synced, top = self._sync_if_new(company_id, state)
+            synced, top, checked = self._sync_if_new(company_id, state)
             if synced:
                 state = _state(cur, company_id)
             return _as_of(company_id, state, top, checked)
         finally:
             cur.close()
 
-    def _sync_if_new(self, company_id: int, state: tuple[int, str, dt.datetime] | None) -> tuple[bool, int]:
-        """(synced here?, the operational store's last posting sequence). Something is new (or the store was
-        replaced): sync unless another thread already is (waiting only before the very first sync), in which
-        case the caller reads the last synced state and says so."""
-        top, fingerprint = self._head(company_id, state[0] if state else 0)
+    def _sync_if_new(self, company_id: int, state: tuple[int, str, dt.datetime] | None
+                     ) -> tuple[bool, int, dt.datetime]:
+        """(synced here?, the operational store's last posting sequence, when that was read). Something is new
+        (or the store was replaced): sync unless another thread already is (waiting only before the very first
+        sync), in which case the caller reads the last synced state and says so."""
+        top, fingerprint, checked = self._head_now(company_id, state[0] if state else 0)
         if state is None or top != state[0] or fingerprint != state[1]:
             if self._lock.acquire(blocking=state is None):
                 try:
                     self._sync_locked(company_id)
                 finally:
                     self._lock.release()
-                return True, top
-        return False, top
+                return True, top, checked
+        return False, top, checked
+
+    def _head_now(self, company_id: int, seq: int) -> tuple[int, str, dt.datetime]:
+        """:meth:`_head` and when it was read, kept per process for HEAD_TTL seconds: every rerun of every
+        dashboard asks it, and a second-old answer is as good as a fresh one to anyone but the user who just
+        posted — whose posting (in this process) moved the company's epoch on, so it is read again at once
+        (posted()). Another app process's posting is seen within HEAD_TTL."""
+        key = (company_id, seq)
+        epoch = self._epochs.get(company_id, 0)
+        kept = self._heads.get(key)
+        if kept is not None and kept[0] == epoch and time.monotonic() - kept[1] < HEAD_TTL:
+            return kept[3], kept[4], kept[2]
+        at, checked = time.monotonic(), _now()
+        top, fingerprint = self._head(company_id, seq)
+        if len(self._heads) > 1000:
+            self._heads.clear()
+        # Kept only under the epoch read BEFORE the look-up: a posting committed meanwhile moved it on, so this
+        # (perhaps older) answer is never taken for the newer one.
+        self._heads[key] = (epoch, at, checked, top, fingerprint)
+        return top, fingerprint, checked
+
+    def posted(self, company_id: int) -> None:
+        """This process committed a posting of ``company_id``: the next look-up reads the head again."""
+        self._epochs[company_id] = self._epochs.get(company_id, 0) + 1
 
     def _head(self, company_id: int, seq: int) -> tuple[int, str]:
         """The operational store's last posting sequence of ``company_id`` and the fingerprint of its line ``seq``
@@ -484,8 +514,26 @@ def _source_expr(col: str) -> str:
     return col
 
 
+HEAD_TTL = 1.0  # seconds a process keeps the operational store's head (see AnalyticsEngine._head_now)
+
 _ENGINES: dict[int, AnalyticsEngine] = {}
 _ENGINES_LOCK = threading.Lock()
+
+
+def _posting_committed(session) -> None:
+    """After a commit that wrote ledger lines (erp_core.ledger.posting marks the session): every engine of this
+    process reads those companies' heads again at their next look-up, so the poster sees the posting at once."""
+    companies = session.info.pop(POSTED_KEY, None) if session.info else None
+    if not companies:
+        return
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+    for eng in engines:
+        for company_id in companies:
+            eng.posted(company_id)
+
+
+event.listen(OrmSession, "after_commit", _posting_committed)
 
 
 def engine_for(db: Database) -> AnalyticsEngine:
