@@ -44,8 +44,14 @@ class KeptFigure(go.Figure):
 
 
 def kept(fig: go.Figure) -> KeptFigure:
-    """``fig`` as a KeptFigure (same traces and layout)."""
-    return KeptFigure(fig)
+    """``fig`` itself, now a KeptFigure (same object, traces and layout). Not ``KeptFigure(fig)``: building a figure
+    from a figure copies and validates every trace and the template again, ~20 ms per chart of a dashboard's first
+    run (issue #17). ``fig`` must be a plain go.Figure that nobody changes afterwards."""
+    if type(fig) is go.Figure:
+        fig.__class__ = KeptFigure  # KeptFigure adds no state, only the kept to_dict
+    elif not isinstance(fig, KeptFigure):
+        raise TypeError(f"not a plotly Figure: {type(fig).__name__}")
+    return fig
 
 
 def income_expense(df: pd.DataFrame, *, title: str, income: str, expense: str, profit: str) -> go.Figure:
