@@ -85,3 +85,19 @@ def test_sessions_with_the_same_pages_share_the_build_but_not_the_page_objects(u
         first.run()
         second.switch_page("pages/finance/vouchers.py").run()
         assert not first.exception and not second.exception
+
+
+def _fold_scripts(at) -> int:
+    return sum("__erpFoldSidebar" in str(el.proto) for el in at.sidebar.get("html"))
+
+
+def test_the_phone_fold_script_is_sent_once_per_browser_session(ui_db, ui_company, admin_password):
+    """The sidebar's fold-on-phones script installs a document listener that outlives its element: sent on the
+    session's first run, not on every rerun (issue #17: fewer elements per rerun), and again to a new session
+    (a reloaded page). tests/e2e/test_phone_login_and_menu.py checks the folding itself in a browser."""
+    at = harness.new_app()
+    at.run()
+    assert _fold_scripts(at) == 1  # the login page's first run
+    at.run()
+    assert _fold_scripts(at) == 0
+    assert _fold_scripts(harness.logged_in_app(ui_db, "admin", admin_password)) == 1
