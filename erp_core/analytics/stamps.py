@@ -15,15 +15,20 @@ as new as the stamp they are kept with, so an equal stamp later means nothing th
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from erp_core.db.uow import Database
 from erp_core.kernel.clock import utcnow
+from erp_core.security.audit import AUDITED_KEY
 from erp_core.security.models import AuditChainHead
 
 BUCKET_SECONDS = 60
+TTL = 1.0  # seconds a process answers "what changed?" from its last read (see current())
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,50 @@ class Changes:
     bucket: int
 
 
+_LAST_SEQ = select(AuditChainHead.last_seq).where(AuditChainHead.id == 1)
+
+
 def changes(session: Session, *, every_seconds: int = BUCKET_SECONDS) -> Changes:
-    """The stamp now (one indexed read inside the caller's transaction)."""
-    seq = session.execute(select(AuditChainHead.last_seq).where(AuditChainHead.id == 1)).scalar()
-    return Changes(int(seq or 0), int(utcnow().timestamp()) // every_seconds)
+    """The stamp now (one indexed read inside the caller's transaction): what a dashboard query reads first."""
+    return Changes(int(session.execute(_LAST_SEQ).scalar() or 0), _bucket(every_seconds))
+
+
+def current(db: Database, *, every_seconds: int = BUCKET_SECONDS) -> Changes:
+    """The stamp a page compares on every rerun, kept per process for TTL seconds: a use case committed in this
+    process (audit.append marks its session; see _audited) is seen at once, so a user sees their own change on
+    the next rerun; another app process's within TTL. Read on a connection of its own, released at once."""
+    key = id(db.engine)
+    epoch = _epoch[0]
+    kept = _kept.get(key)
+    if kept is not None and kept[0] == epoch and kept[1] is db.engine and time.monotonic() - kept[2] < TTL:
+        return Changes(kept[3], _bucket(every_seconds))
+    at = time.monotonic()
+    with db.engine.connect() as c:
+        c.execution_options(readonly=True)
+        seq = int(c.execute(_LAST_SEQ).scalar() or 0)
+    with _lock:
+        if len(_kept) > 64:
+            _kept.clear()
+        # Kept under the epoch read BEFORE the look-up: a commit meanwhile moved it on (never taken for newer).
+        _kept[key] = (epoch, db.engine, at, seq)
+    return Changes(seq, _bucket(every_seconds))
+
+
+def _bucket(every_seconds: int) -> int:
+    return int(utcnow().timestamp()) // every_seconds
+
+
+_kept: dict[int, tuple] = {}
+_epoch = [0]
+_lock = threading.Lock()
+
+
+def _audited(session) -> None:
+    """After a commit whose transaction appended to the audit chain: every kept stamp of this process is read
+    again at its next look-up."""
+    if session.info and session.info.pop(AUDITED_KEY, None):
+        with _lock:
+            _epoch[0] += 1
+
+
+event.listen(Session, "after_commit", _audited)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from erp_core.analytics.stamps import Changes, changes
+from erp_core.analytics.stamps import Changes, changes, current
 from erp_core.hr.employees.models import StatusChange
 from erp_core.hr.payroll.compute import LOCKED
 from erp_core.hr.payroll.models import PayrollRun, Payslip
@@ -57,11 +57,11 @@ def hr_dashboard(ctx: Context, *, year: int, month: int | None = None) -> dict[s
             "exceptions": exceptions, "month": month}
 
 
-@query("hr.dashboard.read", zh="查看人事看板", en="View the HR dashboard")
+@query("hr.dashboard.read", zh="查看人事看板", en="View the HR dashboard", session=False)
 def dashboard_stamp(ctx: Context) -> Changes:
     """What the dashboard's figures would be as of now (erp_core/analytics/stamps.py): the page keeps the figures
-    it read while this stays the same (one indexed read per rerun)."""
+    it read while this stays the same (kept per process for a second; this process's own changes at once)."""
     from erp_core.security.scope import require_company_wide
 
     require_company_wide(ctx)
-    return changes(ctx.session)
+    return current(ctx.db)

@@ -23,6 +23,7 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.security.models import AuditChainHead, AuditLog
 
 GENESIS_HASH = "0" * 64
+AUDITED_KEY = "erp_audited"  # session.info: this transaction appended to the chain
 _SECRET_WORDS = ("password", "secret", "token", "code_plain", "reset_code")
 
 
@@ -101,6 +102,7 @@ def append(session: Session, actor: Actor, *, action: str, outcome: str = "ok", 
     }
     entry["hash"] = entry_hash(entry)
     _INSERT_ENTRY.rowcount(session, **{f"e_{c}": entry[c] for c in _ENTRY_COLUMNS})
+    session.info[AUDITED_KEY] = True  # read after the commit (erp_core/analytics/stamps.py: kept stamps)
     _SET_HEAD_HASH.rowcount(session, h=entry["hash"])
     return entry["hash"]
 

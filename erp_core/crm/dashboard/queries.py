@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from erp_core.analytics.stamps import Changes, changes
+from erp_core.analytics.stamps import Changes, changes, current
 from erp_core.crm import common as c
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOpportunity, CrmTicket
 from erp_core.crm.opportunities.stages import stages
@@ -73,8 +73,9 @@ def crm_dashboard(ctx: Context, *, date_from: dt.date | None = None, date_to: dt
             "tickets_by_status": tickets_by_status, "sla_breaches": breaches}
 
 
-@query("crm.report.view", zh="CRM 报表", en="CRM reports")
+@query("crm.report.view", zh="CRM 报表", en="CRM reports", session=False)
 def dashboard_stamp(ctx: Context) -> Changes:
     """What the dashboard's figures would be as of now (erp_core/analytics/stamps.py): a page keeps the figures it
-    read, for the same actor, inputs and language, while this stays the same (one indexed read per rerun)."""
-    return changes(ctx.session)
+    read, for the same actor, inputs and language, while this stays the same (kept per process for a second; this
+    process's own changes are seen at once)."""
+    return current(ctx.db)
