@@ -156,6 +156,9 @@ class AnalyticsEngine:
         # fingerprint). Answered from here for HEAD_TTL seconds unless this process posted to the company since
         # (its epoch moved on: see posted()).
         self._heads: dict[tuple[int, int], tuple[int, float, dt.datetime, int, str]] = {}
+        # The copy's sync_state per company as last committed by this process, (watermark, fingerprint,
+        # synced_at): set after each sync's COMMIT, dropped when one fails (stamp() reads it instead of DuckDB).
+        self._synced: dict[int, tuple[int, str, dt.datetime]] = {}
         self._epochs: dict[int, int] = {}
 
     # -- access -------------------------------------------------------------------------------------------
@@ -193,17 +196,27 @@ class AnalyticsEngine:
             cur.close()
 
     def stamp(self, company_id: int) -> AsOf:
-        """What a report of ``company_id`` would be as of now, without opening a DuckDB transaction (the as-of
-        look-up a page makes on every rerun, issue #17): the same sync rule and as-of as :meth:`reading`."""
-        cur = self._con.cursor()
-        try:
-            state = _state(cur, company_id)
-            synced, top, checked = self._sync_if_new(company_id, state)
-            if synced:
+        """What a report of ``company_id`` would be as of now, without touching DuckDB while nothing is new (the
+        as-of look-up a page makes on every rerun, issue #17): the same sync rule and as-of as :meth:`reading`.
+        The copy's state comes from the process's mirror of its last committed sync (only this process writes
+        its DuckDB database), read from DuckDB when the mirror does not have it."""
+        state = self._committed_state(company_id)
+        synced, top, checked = self._sync_if_new(company_id, state)
+        if synced:
+            state = self._committed_state(company_id)
+        return _as_of(company_id, state, top, checked)
+
+    def _committed_state(self, company_id: int) -> tuple[int, str, dt.datetime] | None:
+        state = self._synced.get(company_id)
+        if state is None:
+            cur = self._con.cursor()
+            try:
                 state = _state(cur, company_id)
-            return _as_of(company_id, state, top, checked)
-        finally:
-            cur.close()
+            finally:
+                cur.close()
+            if state is not None:
+                self._synced.setdefault(company_id, state)
+        return state
 
     def _sync_if_new(self, company_id: int, state: tuple[int, str, dt.datetime] | None
                      ) -> tuple[bool, int, dt.datetime]:
@@ -302,11 +315,16 @@ class AnalyticsEngine:
                 if top > watermark:
                     watermark = self._append(cur, company_id, watermark, top)
                 now = _now()
+                written = None
                 if reset or row is None or watermark != low:  # written only when it moved (a commit costs a flush)
+                    written = (watermark, self._head(company_id, watermark)[1], now)
                     cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-                                [company_id, watermark, now, self._head(company_id, watermark)[1]])
+                                [company_id, written[0], written[2], written[1]])
                 cur.execute("COMMIT")
+                if written is not None:
+                    self._synced[company_id] = written
             except BaseException:
+                self._synced.pop(company_id, None)
                 cur.execute("ROLLBACK")
                 if reset:
                     self._month_rows.pop(company_id, None)
@@ -402,6 +420,7 @@ class AnalyticsEngine:
         self._month_rows[company_id] = n
 
     def _reset(self, cur, company_id: int) -> None:
+        self._synced.pop(company_id, None)
         cur.execute("DELETE FROM gl WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM gl_voucher WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM sync_state WHERE company_id = ?", [company_id])

@@ -80,35 +80,49 @@ def _live_row(session: Session, where, *extra):
                            .outerjoin(User, User.id == UserSession.user_id).where(where)).one_or_none()
 
 
-# -- the session check of this rerun stands for the live check of the queries that follow it (issue #17) --------
+# -- a session check stands for the live check of the queries right after it (issue #17) ------------------------
 # A page's rerun checks its session (actor_for_token) and then runs a query or two, each of which checked the very
-# same session row again in a transaction of its own. The check vouches for the session in the thread that made
-# it, for VOUCH_SECONDS: a QUERY (a read) of that session in that thread within that time skips its own live
-# check. Use cases (writes) always check inside their own transaction; another thread (another browser session's
-# rerun, the CLI, a job) or a later moment checks as before.
+# same session row again in a transaction of its own. The check vouches for the session (by its id, in this
+# process) for VOUCH_SECONDS: a QUERY (a read) of that session within that time skips its own live check. Use
+# cases (writes) always check inside their own transaction. Revoking a session or a user's sessions in this
+# process drops their vouch at once; another process's revocation takes effect within VOUCH_SECONDS for reads,
+# and at the next rerun's session check (which always reads the session row) for everything.
 VOUCH_SECONDS = 1.0
-_vouched = threading.local()
+_vouches: dict[int, tuple[int, bool, float]] = {}  # session id -> (user id, must change password, when)
+_vouches_lock = threading.Lock()
 
 
 def _vouch(session_id: int, user_id: int, must_change_password: bool) -> None:
-    _vouched.seen = (session_id, user_id, bool(must_change_password), time.monotonic())
+    now = time.monotonic()
+    with _vouches_lock:
+        if len(_vouches) > 4096:  # drop the stale ones (a vouch is worth a second)
+            for key in [k for k, v in _vouches.items() if now - v[2] > VOUCH_SECONDS]:
+                del _vouches[key]
+        _vouches[session_id] = (user_id, bool(must_change_password), now)
 
 
 def vouched(actor: Actor, permission: str) -> bool:
-    """True when this thread's session check saw ``actor``'s session live within VOUCH_SECONDS and the actor
-    may use ``permission`` now (a password that must be changed leaves only the self-service open)."""
-    seen = getattr(_vouched, "seen", None)
-    if seen is None or actor.session_id is None:
+    """True when a session check saw ``actor``'s session live within VOUCH_SECONDS and the actor may use
+    ``permission`` now (a password that must be changed leaves only the self-service open)."""
+    if actor.session_id is None:
         return False
-    session_id, user_id, must_change, at = seen
-    if session_id != actor.session_id or user_id != actor.user_id or time.monotonic() - at > VOUCH_SECONDS:
+    seen = _vouches.get(actor.session_id)
+    if seen is None:
+        return False
+    user_id, must_change, at = seen
+    if user_id != actor.user_id or time.monotonic() - at > VOUCH_SECONDS:
         return False
     return not must_change or permission in _self_service()
 
 
-def forget_vouch() -> None:
-    """Drop this thread's vouch (a session ended here; tests)."""
-    _vouched.seen = None
+def forget_vouch(session_id: int | None = None, *, user_id: int | None = None) -> None:
+    """Drop the vouch of a session, of every session of a user, or (no arguments) all of them."""
+    with _vouches_lock:
+        if session_id is None and user_id is None:
+            _vouches.clear()
+            return
+        for key in [k for k, v in _vouches.items() if k == session_id or v[0] == user_id]:
+            del _vouches[key]
 
 
 def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | None, policy: SecuritySettings,
@@ -138,7 +152,6 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
     policy = db.settings.security
     digest = token_hash(token)
     now = naive_utcnow()
-    forget_vouch()
     must_change = False
     with db.uow(readonly=True) as uow:
         s = uow.session
@@ -164,6 +177,7 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
                                                   company_id=user.company_id, client_ip=client_ip,
                                                   session_id=row.id)
     if reason is not None:
+        forget_vouch(session_id)
         if cache is not None:
             cache.actor = None
         if not revoked:
@@ -221,11 +235,13 @@ def session_problem(session: Session, actor: Actor, policy: SecuritySettings, pe
 
 
 def revoke_session(session: Session, session_id: int, reason: str) -> None:
+    forget_vouch(session_id)
     session.execute(update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
                     .values(revoked_at=naive_utcnow(), revoked_reason=reason))
 
 
 def revoke_user_sessions(session: Session, user_id: int, reason: str, *, except_id: int | None = None) -> int:
+    forget_vouch(user_id=user_id)
     stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
     if except_id is not None:
         stmt = stmt.where(UserSession.id != except_id)

@@ -142,28 +142,36 @@ def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monk
         queries.accounts(db, me)
 
 
-def test_the_vouch_is_this_threads_and_this_sessions_only(db):
-    import threading
-
+def test_the_vouch_is_this_sessions_only_and_ends_with_a_revocation(db):
+    from erp_core.analytics import queries
     from erp_core.security import sessions
+    from erp_core.security.session_services import sign_out_user_everywhere
 
     _, admin = setup_company(db)
     new_user(db, admin, "wu.jiu", roles=("viewer",))
-    new_user(db, admin, "zheng.shi", roles=("viewer",))
-    wu = actor_for_token(db, login(db, "wu.jiu", PASSWORD, client_ip=IP).token, client_ip=IP)
+    zid = new_user(db, admin, "zheng.shi", roles=("viewer",))
+    wu_token = login(db, "wu.jiu", PASSWORD, client_ip=IP).token
+    wu = actor_for_token(db, wu_token, client_ip=IP)
     zheng = actor_for_token(db, login(db, "zheng.shi", PASSWORD, client_ip=IP).token, client_ip=IP)
-    assert sessions.vouched(zheng, "finance.report.view")  # the last check made in this thread
-    assert not sessions.vouched(wu, "finance.report.view")  # another session: checks as before
-    other: list[bool] = []
-    thread = threading.Thread(target=lambda: other.append(sessions.vouched(zheng, "finance.report.view")))
-    thread.start()
-    thread.join()
-    assert other == [False]  # another thread (another browser session's rerun): checks as before
-    # a refused session check leaves no vouch behind
+    assert sessions.vouched(zheng, "finance.report.view") and sessions.vouched(wu, "finance.report.view")
+    sessions.forget_vouch(wu.session_id)
+    assert not sessions.vouched(wu, "finance.report.view")  # another session's vouch stands only for its own
+    assert sessions.vouched(zheng, "finance.report.view")
+    # signing out in this process ends the vouch at once: the next query checks and refuses
     logout(db, zheng)
-    with pytest.raises(NotAuthenticated):
-        actor_for_token(db, login(db, "zheng.shi", PASSWORD, client_ip=IP).token + "x", client_ip=IP)
     assert not sessions.vouched(zheng, "finance.report.view")
+    with pytest.raises(NotAuthenticated):
+        queries.accounts(db, zheng)
+    # so does an administrator ending every session of a user
+    wu = actor_for_token(db, wu_token, client_ip=IP)
+    assert sessions.vouched(wu, "finance.report.view")
+    sign_out_user_everywhere(db, admin, user_id=zid)  # another user's sessions: wu's vouch stays
+    assert sessions.vouched(wu, "finance.report.view")
+    wid = wu.user_id
+    sign_out_user_everywhere(db, admin, user_id=wid)
+    assert not sessions.vouched(wu, "finance.report.view")
+    with pytest.raises(NotAuthenticated):
+        queries.accounts(db, wu)
 
 
 def test_a_vouched_session_whose_password_must_change_gets_only_the_self_service(db):
