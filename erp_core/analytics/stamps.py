@@ -19,12 +19,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_core.db.uow import Database
 from erp_core.kernel.clock import utcnow
-from erp_core.security.audit import AUDITED_KEY
+from erp_core.security.audit import AFTER_AUDITED_COMMIT
 from erp_core.security.models import AuditChainHead
 
 BUCKET_SECONDS = 60
@@ -77,12 +77,11 @@ _epoch = [0]
 _lock = threading.Lock()
 
 
-def _audited(session) -> None:
+def _audited() -> None:
     """After a commit whose transaction appended to the audit chain: every kept stamp of this process is read
     again at its next look-up."""
-    if session.info and session.info.pop(AUDITED_KEY, None):
-        with _lock:
-            _epoch[0] += 1
+    with _lock:
+        _epoch[0] += 1
 
 
-event.listen(Session, "after_commit", _audited)
+AFTER_AUDITED_COMMIT.append(_audited)

@@ -23,6 +23,7 @@ from erp_core.kernel.actor import Actor, Scope
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import NotAuthenticated
 from erp_core.masterdata.models import Department
+from erp_core.security import audit as audit_module
 from erp_core.security.generation import current, generation_column
 from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
@@ -85,10 +86,12 @@ def _live_row(session: Session, where, *extra):
 # same session row again in a transaction of its own. The check vouches for the session (by its id, in this
 # process) for VOUCH_SECONDS: a QUERY (a read) of that session within that time skips its own live check. Use
 # cases (writes) always check inside their own transaction. Revoking a session or a user's sessions in this
-# process drops their vouch at once; another process's revocation takes effect within VOUCH_SECONDS for reads,
-# and at the next rerun's session check (which always reads the session row) for everything.
+# process drops their vouch at once, and so does any audited commit in this process (every use case, a lockout
+# by failed logins: a user's status may have changed); another process's change takes effect within
+# VOUCH_SECONDS for reads, and at the next rerun's session check (which always reads the session row).
 VOUCH_SECONDS = 1.0
-_vouches: dict[int, tuple[int, bool, float]] = {}  # session id -> (user id, must change password, when)
+# session id -> (user id, must change password, when (monotonic), when (the core's clock, which tests move))
+_vouches: dict[int, tuple[int, bool, float, dt.datetime]] = {}
 _vouches_lock = threading.Lock()
 
 
@@ -98,7 +101,7 @@ def _vouch(session_id: int, user_id: int, must_change_password: bool) -> None:
         if len(_vouches) > 4096:  # drop the stale ones (a vouch is worth a second)
             for key in [k for k, v in _vouches.items() if now - v[2] > VOUCH_SECONDS]:
                 del _vouches[key]
-        _vouches[session_id] = (user_id, bool(must_change_password), now)
+        _vouches[session_id] = (user_id, bool(must_change_password), now, naive_utcnow())
 
 
 def vouched(actor: Actor, permission: str) -> bool:
@@ -109,8 +112,10 @@ def vouched(actor: Actor, permission: str) -> bool:
     seen = _vouches.get(actor.session_id)
     if seen is None:
         return False
-    user_id, must_change, at = seen
+    user_id, must_change, at, clock_at = seen
     if user_id != actor.user_id or time.monotonic() - at > VOUCH_SECONDS:
+        return False
+    if abs((naive_utcnow() - clock_at).total_seconds()) > VOUCH_SECONDS:  # the idle timeout counts by this clock
         return False
     return not must_change or permission in _self_service()
 
@@ -123,6 +128,13 @@ def forget_vouch(session_id: int | None = None, *, user_id: int | None = None) -
             return
         for key in [k for k, v in _vouches.items() if k == session_id or v[0] == user_id]:
             del _vouches[key]
+
+
+def _forget_all_vouches() -> None:
+    forget_vouch()
+
+
+audit_module.AFTER_AUDITED_COMMIT.append(_forget_all_vouches)
 
 
 def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | None, policy: SecuritySettings,
