@@ -104,10 +104,10 @@ def _live_check(db: Database, session: Session, actor: Actor, permission: str) -
         raise NotAuthenticated(reason=reason)
 
 
-def _vouched(actor: Actor, permission: str) -> bool:
+def _vouched(db: Database, actor: Actor, permission: str) -> bool:
     from erp_core.security.sessions import vouched
 
-    return vouched(actor, permission)
+    return vouched(db, actor, permission)
 
 
 def _field_of(permission: str, name: str) -> str:
@@ -195,7 +195,7 @@ def query(permission: str, *, zh: str, en: str, session: bool = True) -> Callabl
             if not actor.may(permission):
                 _deny(db, actor, permission)
             # This thread's session check of a moment ago stands for the live check (sessions.vouched).
-            checked = actor.session_id is None or _vouched(actor, permission)
+            checked = actor.session_id is None or _vouched(db, actor, permission)
             if not session:
                 if not checked:
                     with db.uow(readonly=True) as uow:

@@ -90,26 +90,27 @@ def _live_row(session: Session, where, *extra):
 # by failed logins: a user's status may have changed); another process's change takes effect within
 # VOUCH_SECONDS for reads, and at the next rerun's session check (which always reads the session row).
 VOUCH_SECONDS = 1.0
-# session id -> (user id, must change password, when (monotonic), when (the core's clock, which tests move))
-_vouches: dict[int, tuple[int, bool, float, dt.datetime]] = {}
+# (database engine id, session id) -> (user id, must change password, when (monotonic), when (the core's clock,
+# which tests move)); the engine in the key: several databases in one process (tests, tools) share session ids
+_vouches: dict[tuple[int, int], tuple[int, bool, float, dt.datetime]] = {}
 _vouches_lock = threading.Lock()
 
 
-def _vouch(session_id: int, user_id: int, must_change_password: bool) -> None:
+def _vouch(db: Database, session_id: int, user_id: int, must_change_password: bool) -> None:
     now = time.monotonic()
     with _vouches_lock:
         if len(_vouches) > 4096:  # drop the stale ones (a vouch is worth a second)
             for key in [k for k, v in _vouches.items() if now - v[2] > VOUCH_SECONDS]:
                 del _vouches[key]
-        _vouches[session_id] = (user_id, bool(must_change_password), now, naive_utcnow())
+        _vouches[(id(db.engine), session_id)] = (user_id, bool(must_change_password), now, naive_utcnow())
 
 
-def vouched(actor: Actor, permission: str) -> bool:
-    """True when a session check saw ``actor``'s session live within VOUCH_SECONDS and the actor may use
+def vouched(db: Database, actor: Actor, permission: str) -> bool:
+    """True when a session check on ``db`` saw ``actor``'s session live within VOUCH_SECONDS and the actor may use
     ``permission`` now (a password that must be changed leaves only the self-service open)."""
     if actor.session_id is None:
         return False
-    seen = _vouches.get(actor.session_id)
+    seen = _vouches.get((id(db.engine), actor.session_id))
     if seen is None:
         return False
     user_id, must_change, at, clock_at = seen
@@ -126,7 +127,7 @@ def forget_vouch(session_id: int | None = None, *, user_id: int | None = None) -
         if session_id is None and user_id is None:
             _vouches.clear()
             return
-        for key in [k for k, v in _vouches.items() if k == session_id or v[0] == user_id]:
+        for key in [k for k, v in _vouches.items() if k[1] == session_id or v[0] == user_id]:
             del _vouches[key]
 
 
@@ -203,7 +204,7 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
                                                           UserSession.last_seen_at < now)
                                 .values(last_seen_at=now))
             uow.commit()
-    _vouch(session_id, actor.user_id, must_change)
+    _vouch(db, session_id, actor.user_id, must_change)
     return actor
 
 

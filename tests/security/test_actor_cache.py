@@ -154,21 +154,26 @@ def test_the_vouch_is_this_sessions_only_and_ends_with_any_audited_commit(db):
     zheng_token = login(db, "zheng.shi", PASSWORD, client_ip=IP).token
     wu = actor_for_token(db, wu_token, client_ip=IP)
     zheng = actor_for_token(db, zheng_token, client_ip=IP)
-    assert sessions.vouched(zheng, "finance.report.view") and sessions.vouched(wu, "finance.report.view")
+    assert sessions.vouched(db, zheng, "finance.report.view")
+    assert sessions.vouched(db, wu, "finance.report.view")
+    from types import SimpleNamespace
+
+    other_database = SimpleNamespace(engine=object())  # another database in this process has its own session ids
+    assert not sessions.vouched(other_database, wu, "finance.report.view")
     sessions.forget_vouch(wu.session_id)
-    assert not sessions.vouched(wu, "finance.report.view")  # a vouch stands only for its own session
-    assert sessions.vouched(zheng, "finance.report.view")
+    assert not sessions.vouched(db, wu, "finance.report.view")  # a vouch stands only for its own session
+    assert sessions.vouched(db, zheng, "finance.report.view")
     # signing out in this process ends the vouch at once: the next query checks and refuses
     logout(db, zheng)
-    assert not sessions.vouched(zheng, "finance.report.view")
+    assert not sessions.vouched(db, zheng, "finance.report.view")
     with pytest.raises(NotAuthenticated):
         queries.accounts(db, zheng)
     # any audited commit in this process (a use case; a lockout) drops every vouch: a user's state may have
     # changed; the session is checked again and still serves
     wu = actor_for_token(db, wu_token, client_ip=IP)
-    assert sessions.vouched(wu, "finance.report.view")
+    assert sessions.vouched(db, wu, "finance.report.view")
     sign_out_user_everywhere(db, admin, user_id=zid)
-    assert not sessions.vouched(wu, "finance.report.view")
+    assert not sessions.vouched(db, wu, "finance.report.view")
     assert queries.accounts(db, wu)
     wu = actor_for_token(db, wu_token, client_ip=IP)
     sign_out_user_everywhere(db, admin, user_id=wu.user_id)
