@@ -10,8 +10,9 @@ the function runs -> one audit entry with what it changed -> commit. Any excepti
 Reads use @query: permission check and a read-only transaction, no audit entry. ``@query(..., session=False)``
 (analytics reports, which read DuckDB): the live-session check runs in a short read-only unit of work that is
 closed before the function runs, so the function holds no pooled connection while it works (ctx.session is None).
-A query right after this thread's own session check (the web shell's, once per rerun) skips its live check: that
-check stands for it for a second (security/sessions.py ``vouched``); use cases always check in their transaction.
+A query right after a session check of the same session (the web shell's, once per rerun) skips its live check:
+that check stands for it for a second (security/sessions.py ``vouched``); use cases always check in their
+transaction.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ def query(permission: str, *, zh: str, en: str, session: bool = True) -> Callabl
                 raise TypeError("the second argument of a query is the acting Actor")
             if not actor.may(permission):
                 _deny(db, actor, permission)
-            # This thread's session check of a moment ago stands for the live check (sessions.vouched).
+            # A session check of a moment ago stands for the live check (sessions.vouched).
             checked = actor.session_id is None or _vouched(db, actor, permission)
             if not session:
                 if not checked:
