@@ -17,7 +17,7 @@ from ui import auth
 from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale, settings
 from ui.denied import denied_pages
 from ui.i18n import tr
-from ui.nav import PageSpec, pages_for
+from ui.nav import PageSpec, pages_for, shared_navigation
 from ui.operations_notices import maintenance_notice
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
 from ui.safe import error_md, md_escape
@@ -101,9 +101,18 @@ _FOLD_SIDEBAR_ON_PHONES = """<script>
 </script>"""
 
 
+_FOLD_SENT = "erp_fold_sidebar_sent"  # this browser session's page has the script (it installs a document listener)
+
+
 def _fold_sidebar_on_phones() -> None:
+    """Sent on a browser session's first run only: the listener it installs stays on the document when later
+    reruns no longer carry the element (one element and ~600 bytes less on every rerun, issue #17); a reload of
+    the page is a new browser session, which gets it again."""
+    if st.session_state.get(_FOLD_SENT):
+        return
     with st.sidebar:
         st.html(_FOLD_SIDEBAR_ON_PHONES, unsafe_allow_javascript=True)
+    st.session_state[_FOLD_SENT] = True
 
 
 def _sign_out() -> None:  # button callback: runs before the script, so this run already shows the login page
@@ -126,11 +135,19 @@ def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[s
     """The navigation of the pages in ``groups`` (titles in this run's language) and the landing page among them.
     Kept in this browser session while what it is made of stays the same (the actor's pages, the language, the
     landing page): an st.Page for each of the ~45 pages, visible or hidden, cost ~6 ms of CPU per rerun (issue
-    #17). Per session, never process-wide (st.navigation marks a page object for the run that shows it)."""
+    #17). Its pages are built once per process for each such key (ui.nav.shared_navigation); this session gets
+    copies of its own (st.navigation marks a page object for the run that shows it)."""
     key = (tuple((group, tuple(specs)) for group, specs in groups.items()), locale(), landing)
     kept = st.session_state.get(_NAV_KEY)
     if kept is not None and kept[0] == key:
         return kept[1], kept[2]
+    nav, landing_page = shared_navigation(key, lambda: _build_navigation(groups, landing))
+    st.session_state[_NAV_KEY] = (key, nav, landing_page)
+    return nav, landing_page
+
+
+def _build_navigation(groups: dict[str, list[PageSpec]], landing: str
+                      ) -> tuple[dict[str, list[st.Page]], st.Page | None]:
     specs = [s for group in groups.values() for s in group if page_exists(s)]
     if not any(page_url_path(s) == landing for s in specs):
         landing = "home"
@@ -149,7 +166,6 @@ def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[s
     # The pages this actor may not open answer at their address with a localized explanation (hidden entries).
     if nav:
         next(iter(nav.values())).extend(denied_pages({page_url_path(s) for s in specs}))
-    st.session_state[_NAV_KEY] = (key, nav, landing_page)
     return nav, landing_page
 
 

@@ -10,6 +10,9 @@ the function runs -> one audit entry with what it changed -> commit. Any excepti
 Reads use @query: permission check and a read-only transaction, no audit entry. ``@query(..., session=False)``
 (analytics reports, which read DuckDB): the live-session check runs in a short read-only unit of work that is
 closed before the function runs, so the function holds no pooled connection while it works (ctx.session is None).
+A query right after a session check of the same session (the web shell's, once per rerun) skips its live check:
+that check stands for it for a second (security/sessions.py ``vouched``); use cases always check in their
+transaction.
 """
 
 from __future__ import annotations
@@ -102,6 +105,12 @@ def _live_check(db: Database, session: Session, actor: Actor, permission: str) -
         raise NotAuthenticated(reason=reason)
 
 
+def _vouched(db: Database, actor: Actor, permission: str) -> bool:
+    from erp_core.security.sessions import vouched
+
+    return vouched(db, actor, permission)
+
+
 def _field_of(permission: str, name: str) -> str:
     """The catalog key naming argument ``name`` of a use case under ``permission`` (``field.masterdata.name`` for
     masterdata.customer.create's ``name``), or the argument's own name when the catalog has none."""
@@ -186,13 +195,17 @@ def query(permission: str, *, zh: str, en: str, session: bool = True) -> Callabl
                 raise TypeError("the second argument of a query is the acting Actor")
             if not actor.may(permission):
                 _deny(db, actor, permission)
+            # A session check of a moment ago stands for the live check (sessions.vouched).
+            checked = actor.session_id is None or _vouched(db, actor, permission)
             if not session:
-                with db.uow(readonly=True) as uow:
-                    _live_check(db, uow.session, actor, permission)
+                if not checked:
+                    with db.uow(readonly=True) as uow:
+                        _live_check(db, uow.session, actor, permission)
                 return fn(Context(None, actor, permission, db, company_id=actor.company_id),  # type: ignore[arg-type]
                           *args, **kwargs)
             with db.uow(readonly=True) as uow:
-                _live_check(db, uow.session, actor, permission)
+                if not checked:
+                    _live_check(db, uow.session, actor, permission)
                 return fn(Context(uow.session, actor, permission, db, company_id=actor.company_id),
                            *args, **kwargs)
 

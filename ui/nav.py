@@ -4,9 +4,14 @@ convenience: every use case and query the page calls checks the permission again
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
 import pkgutil
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from erp_core.kernel.actor import Actor
 
@@ -31,12 +36,57 @@ GROUP_ORDER = ("nav.group.home", "nav.group.finance", "nav.group.sales", "nav.gr
 
 
 def all_pages() -> list[PageSpec]:
+    return list(_all_pages())
+
+
+@functools.cache
+def _all_pages() -> tuple[PageSpec, ...]:
+    """Every page the program ships (the menus are program files: listed once per process, not on every rerun)."""
     import ui.menus
 
     pages: list[PageSpec] = []
     for info in pkgutil.iter_modules(ui.menus.__path__, "ui.menus."):
         pages.extend(importlib.import_module(info.name).PAGES)
-    return pages
+    return tuple(pages)
+
+
+# -- the navigation's st.Page objects, built once per process for each set of pages (issue #17 item 2.4) -------
+# What a navigation is made of (the pages an actor may open, by group, their titles in one language, the landing
+# page) is the same for everyone with the same permissions: building its ~45 st.Page objects (path checks, icon
+# validation) cost a few ms of every session's first run. They are built once per such key and every browser
+# session gets shallow copies of its own: st.navigation marks the page object it returns as callable for that
+# run (Page._can_be_called), so two sessions must never share one object.
+_TEMPLATES: dict[Hashable, Any] = {}
+_TEMPLATES_LOCK = threading.Lock()
+
+
+def shared_navigation(key: Hashable, build: Callable[[], tuple[dict[str, list], Any]]
+                      ) -> tuple[dict[str, list], Any]:
+    """(group title -> pages, the landing page among them or None), this caller's own copies of the navigation
+    ``build()`` makes for ``key`` (built once per process per key; ``key`` must name everything it depends on)."""
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(key)
+    if template is None:
+        template = build()
+        with _TEMPLATES_LOCK:
+            if len(_TEMPLATES) >= 256:  # many permission sets x languages x landing pages: start again
+                _TEMPLATES.clear()
+            _TEMPLATES[key] = template
+    nav, landing = template
+    mine: dict[str, list] = {}
+    landing_copy = None
+    for group, pages in nav.items():
+        mine[group] = []
+        for page in pages:
+            mine[group].append(copy.copy(page))
+            if page is landing:
+                landing_copy = mine[group][-1]
+    return mine, landing_copy
+
+
+def forget_shared_navigation() -> None:
+    with _TEMPLATES_LOCK:
+        _TEMPLATES.clear()
 
 
 def pages_for(actor: Actor) -> dict[str, list[PageSpec]]:

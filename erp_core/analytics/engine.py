@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,10 +35,12 @@ from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session as OrmSession
 
 from erp_core.db.uow import Database
+from erp_core.ledger.posting import POSTED_KEY
 
 SCANNERS = {"sqlite": "sqlite_scanner", "postgresql": "postgres_scanner", "mariadb": "mysql_scanner"}
 ATTACH_TYPES = {"sqlite": "sqlite", "postgresql": "postgres", "mariadb": "mysql"}
@@ -149,6 +152,14 @@ class AnalyticsEngine:
             self._con.execute(_SCHEMA)
             self._con.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
         self._month_rows: dict[int, int] = {}
+        # The operational store's head per (company, watermark) as last read: (epoch, monotonic, utc, top,
+        # fingerprint). Answered from here for HEAD_TTL seconds unless this process posted to the company since
+        # (its epoch moved on: see posted()).
+        self._heads: dict[tuple[int, int], tuple[int, float, dt.datetime, int, str]] = {}
+        # The copy's sync_state per company as last committed by this process, (watermark, fingerprint,
+        # synced_at): set after each sync's COMMIT, dropped when one fails (stamp() reads it instead of DuckDB).
+        self._synced: dict[int, tuple[int, str, dt.datetime]] = {}
+        self._epochs: dict[int, int] = {}
 
     # -- access -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -171,8 +182,7 @@ class AnalyticsEngine:
         try:
             cur.execute("BEGIN TRANSACTION")
             state = _state(cur, company_id)
-            checked = _now()
-            synced, top = self._sync_if_new(company_id, state)
+            synced, top, checked = self._sync_if_new(company_id, state)
             if synced:
                 cur.execute("ROLLBACK")
                 cur.execute("BEGIN TRANSACTION")
@@ -186,32 +196,65 @@ class AnalyticsEngine:
             cur.close()
 
     def stamp(self, company_id: int) -> AsOf:
-        """What a report of ``company_id`` would be as of now, without opening a DuckDB transaction (the as-of
-        look-up a page makes on every rerun, issue #17): the same sync rule and as-of as :meth:`reading`."""
-        cur = self._con.cursor()
-        try:
-            state = _state(cur, company_id)
-            checked = _now()
-            synced, top = self._sync_if_new(company_id, state)
-            if synced:
-                state = _state(cur, company_id)
-            return _as_of(company_id, state, top, checked)
-        finally:
-            cur.close()
+        """What a report of ``company_id`` would be as of now, without touching DuckDB while nothing is new (the
+        as-of look-up a page makes on every rerun, issue #17): the same sync rule and as-of as :meth:`reading`.
+        The copy's state comes from the process's mirror of its last committed sync (only this process writes
+        its DuckDB database), read from DuckDB when the mirror does not have it."""
+        state = self._committed_state(company_id)
+        synced, top, checked = self._sync_if_new(company_id, state)
+        if synced:
+            state = self._committed_state(company_id)
+        return _as_of(company_id, state, top, checked)
 
-    def _sync_if_new(self, company_id: int, state: tuple[int, str, dt.datetime] | None) -> tuple[bool, int]:
-        """(synced here?, the operational store's last posting sequence). Something is new (or the store was
-        replaced): sync unless another thread already is (waiting only before the very first sync), in which
-        case the caller reads the last synced state and says so."""
-        top, fingerprint = self._head(company_id, state[0] if state else 0)
+    def _committed_state(self, company_id: int) -> tuple[int, str, dt.datetime] | None:
+        state = self._synced.get(company_id)
+        if state is None:
+            cur = self._con.cursor()
+            try:
+                state = _state(cur, company_id)
+            finally:
+                cur.close()
+            if state is not None:
+                self._synced.setdefault(company_id, state)
+        return state
+
+    def _sync_if_new(self, company_id: int, state: tuple[int, str, dt.datetime] | None
+                     ) -> tuple[bool, int, dt.datetime]:
+        """(synced here?, the operational store's last posting sequence, when that was read). Something is new
+        (or the store was replaced): sync unless another thread already is (waiting only before the very first
+        sync), in which case the caller reads the last synced state and says so."""
+        top, fingerprint, checked = self._head_now(company_id, state[0] if state else 0)
         if state is None or top != state[0] or fingerprint != state[1]:
             if self._lock.acquire(blocking=state is None):
                 try:
                     self._sync_locked(company_id)
                 finally:
                     self._lock.release()
-                return True, top
-        return False, top
+                return True, top, checked
+        return False, top, checked
+
+    def _head_now(self, company_id: int, seq: int) -> tuple[int, str, dt.datetime]:
+        """:meth:`_head` and when it was read, kept per process for HEAD_TTL seconds: every rerun of every
+        dashboard asks it, and a second-old answer is as good as a fresh one to anyone but the user who just
+        posted — whose posting (in this process) moved the company's epoch on, so it is read again at once
+        (posted()). Another app process's posting is seen within HEAD_TTL."""
+        key = (company_id, seq)
+        epoch = self._epochs.get(company_id, 0)
+        kept = self._heads.get(key)
+        if kept is not None and kept[0] == epoch and time.monotonic() - kept[1] < HEAD_TTL:
+            return kept[3], kept[4], kept[2]
+        at, checked = time.monotonic(), _now()
+        top, fingerprint = self._head(company_id, seq)
+        if len(self._heads) > 1000:
+            self._heads.clear()
+        # Kept only under the epoch read BEFORE the look-up: a posting committed meanwhile moved it on, so this
+        # (perhaps older) answer is never taken for the newer one.
+        self._heads[key] = (epoch, at, checked, top, fingerprint)
+        return top, fingerprint, checked
+
+    def posted(self, company_id: int) -> None:
+        """This process committed a posting of ``company_id``: the next look-up reads the head again."""
+        self._epochs[company_id] = self._epochs.get(company_id, 0) + 1
 
     def _head(self, company_id: int, seq: int) -> tuple[int, str]:
         """The operational store's last posting sequence of ``company_id`` and the fingerprint of its line ``seq``
@@ -272,11 +315,16 @@ class AnalyticsEngine:
                 if top > watermark:
                     watermark = self._append(cur, company_id, watermark, top)
                 now = _now()
+                written = None
                 if reset or row is None or watermark != low:  # written only when it moved (a commit costs a flush)
+                    written = (watermark, self._head(company_id, watermark)[1], now)
                     cur.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-                                [company_id, watermark, now, self._head(company_id, watermark)[1]])
+                                [company_id, written[0], written[2], written[1]])
                 cur.execute("COMMIT")
+                if written is not None:
+                    self._synced[company_id] = written
             except BaseException:
+                self._synced.pop(company_id, None)
                 cur.execute("ROLLBACK")
                 if reset:
                     self._month_rows.pop(company_id, None)
@@ -372,6 +420,7 @@ class AnalyticsEngine:
         self._month_rows[company_id] = n
 
     def _reset(self, cur, company_id: int) -> None:
+        self._synced.pop(company_id, None)
         cur.execute("DELETE FROM gl WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM gl_voucher WHERE company_id = ?", [company_id])
         cur.execute("DELETE FROM sync_state WHERE company_id = ?", [company_id])
@@ -484,8 +533,26 @@ def _source_expr(col: str) -> str:
     return col
 
 
+HEAD_TTL = 1.0  # seconds a process keeps the operational store's head (see AnalyticsEngine._head_now)
+
 _ENGINES: dict[int, AnalyticsEngine] = {}
 _ENGINES_LOCK = threading.Lock()
+
+
+def _posting_committed(session) -> None:
+    """After a commit that wrote ledger lines (erp_core.ledger.posting marks the session): every engine of this
+    process reads those companies' heads again at their next look-up, so the poster sees the posting at once."""
+    companies = session.info.pop(POSTED_KEY, None) if session.info else None
+    if not companies:
+        return
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+    for eng in engines:
+        for company_id in companies:
+            eng.posted(company_id)
+
+
+event.listen(OrmSession, "after_commit", _posting_committed)
 
 
 def engine_for(db: Database) -> AnalyticsEngine:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from erp_core.analytics.stamps import Changes, changes, current
 from erp_core.hr.employees.models import StatusChange
 from erp_core.hr.payroll.compute import LOCKED
 from erp_core.hr.payroll.models import PayrollRun, Payslip
@@ -20,11 +21,13 @@ from erp_core.usecase import Context, query
 
 @query("hr.dashboard.read", zh="查看人事看板", en="View the HR dashboard")
 def hr_dashboard(ctx: Context, *, year: int, month: int | None = None) -> dict[str, Any]:
-    """Figures of ``year`` (and attendance exceptions of ``month``, default the last month with punches)."""
+    """Figures of ``year`` (and attendance exceptions of ``month``, default the last month with punches);
+    ``stamp``: the :func:`dashboard_stamp` these figures are at least as new as (read first)."""
     from erp_core.hr.attendance.queries import month_summaries
     from erp_core.security.scope import require_company_wide
 
     require_company_wide(ctx)  # company totals: no department-scoped grant
+    stamp = changes(ctx.session)
     company = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     heads = ctx.session.execute(
         select(Department.name, func.count(Employee.id)).select_from(Employee)
@@ -47,8 +50,18 @@ def hr_dashboard(ctx: Context, *, year: int, month: int | None = None) -> dict[s
     exceptions = [{"employee_id": s.employee_id, "late": s.late, "early": s.early, "absent": s.absent,
                    "missing": len(s.missing)} for s in month_summaries(ctx, year, month)
                   if s.late or s.early or s.absent or s.missing]
-    return {"headcount": [{"department": d or "-", "employees": n} for d, n in heads],
+    return {"stamp": stamp, "headcount": [{"department": d or "-", "employees": n} for d, n in heads],
             "moves": [{"period": p, "hires": c["hire"], "leavers": c["leave"]} for p, c in sorted(moves.items())],
             "cost": [{"period": p, "gross_pay": Decimal(g), "employer_contributions": Decimal(si) + Decimal(hf),
                       "total": Decimal(g) + Decimal(si) + Decimal(hf), "employees": n} for p, g, si, hf, n in cost],
             "exceptions": exceptions, "month": month}
+
+
+@query("hr.dashboard.read", zh="查看人事看板", en="View the HR dashboard", session=False)
+def dashboard_stamp(ctx: Context) -> Changes:
+    """What the dashboard's figures would be as of now (erp_core/analytics/stamps.py): the page keeps the figures
+    it read while this stays the same (kept per process for a second; this process's own changes at once)."""
+    from erp_core.security.scope import require_company_wide
+
+    require_company_wide(ctx)
+    return current(ctx.db)

@@ -114,12 +114,16 @@ _INSERT_POSTING = Prepared(insert(_P).values(
 _POSTING_BY_KEY = select(_P).where(_P.c.company_id == bindparam("cid"), _P.c.posting_key == bindparam("key"))
 
 
+POSTED_KEY = "erp_posted_companies"  # session.info: the companies whose ledger lines this transaction wrote
+
+
 def write_gl_lines(session: Session, *, company_id: int, entries: Sequence[tuple[int, dt.date, Sequence[Mapping]]],
                    account_codes: Mapping[int, str], posted_at: dt.datetime | None = None) -> int:
     """Append the gl_line rows of one or more vouchers with one Core bulk insert. ``entries`` are
     (voucher_id, posting_date, lines). Returns the first posting_seq of the block."""
     total = sum(len(lines) for _, _, lines in entries)
     first = allocate_block(session, company_id, GL_SEQUENCE, "", total)
+    session.info.setdefault(POSTED_KEY, set()).add(company_id)  # read after the commit (analytics' head cache)
     # Rows are built in their stored form (a date once per voucher, money as integer fen): an import writes
     # 100,000 of them, and converting afterwards would copy every row again.
     money, to_day = to_storage(session, _GL, "debit"), to_storage(session, _GL, "posting_date")

@@ -11,10 +11,11 @@ import decimal
 import enum
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from erp_core.db.prepared import Prepared, connection_of
@@ -23,6 +24,20 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.security.models import AuditChainHead, AuditLog
 
 GENESIS_HASH = "0" * 64
+AUDITED_KEY = "erp_audited"  # session.info: this transaction appended to the chain
+# Called (no arguments) after every commit of a transaction that appended to the chain, i.e. after every use
+# case and every audited security event: what this process keeps about "nothing changed" is forgotten there
+# (erp_core/analytics/stamps.py, the session vouches of erp_core/security/sessions.py).
+AFTER_AUDITED_COMMIT: list[Callable[[], None]] = []
+
+
+def _after_commit(session) -> None:
+    if session.info and session.info.pop(AUDITED_KEY, None):
+        for hook in list(AFTER_AUDITED_COMMIT):
+            hook()
+
+
+event.listen(Session, "after_commit", _after_commit)
 _SECRET_WORDS = ("password", "secret", "token", "code_plain", "reset_code")
 
 
@@ -101,6 +116,7 @@ def append(session: Session, actor: Actor, *, action: str, outcome: str = "ok", 
     }
     entry["hash"] = entry_hash(entry)
     _INSERT_ENTRY.rowcount(session, **{f"e_{c}": entry[c] for c in _ENTRY_COLUMNS})
+    session.info[AUDITED_KEY] = True  # read after the commit (erp_core/analytics/stamps.py: kept stamps)
     _SET_HEAD_HASH.rowcount(session, h=entry["hash"])
     return entry["hash"]
 

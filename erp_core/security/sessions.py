@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -21,6 +23,7 @@ from erp_core.kernel.actor import Actor, Scope
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import NotAuthenticated
 from erp_core.masterdata.models import Department
+from erp_core.security import audit as audit_module
 from erp_core.security.generation import current, generation_column
 from erp_core.security.ip_rules import ip_permitted
 from erp_core.security.models import Role, RolePermission, User, UserRole, UserSession
@@ -78,17 +81,75 @@ def _live_row(session: Session, where, *extra):
                            .outerjoin(User, User.id == UserSession.user_id).where(where)).one_or_none()
 
 
+# -- a session check stands for the live check of the queries right after it (issue #17) ------------------------
+# A page's rerun checks its session (actor_for_token) and then runs a query or two, each of which checked the very
+# same session row again in a transaction of its own. The check vouches for the session (by its id, in this
+# process) for VOUCH_SECONDS: a QUERY (a read) of that session within that time skips its own live check. Use
+# cases (writes) always check inside their own transaction. Revoking a session or a user's sessions in this
+# process drops their vouch at once, and so does any audited commit in this process (every use case, a lockout
+# by failed logins: a user's status may have changed); another process's change takes effect within
+# VOUCH_SECONDS for reads, and at the next rerun's session check (which always reads the session row).
+VOUCH_SECONDS = 1.0
+# (database engine id, session id) -> (user id, must change password, when (monotonic), when (the core's clock,
+# which tests move)); the engine in the key: several databases in one process (tests, tools) share session ids
+_vouches: dict[tuple[int, int], tuple[int, bool, float, dt.datetime]] = {}
+_vouches_lock = threading.Lock()
+
+
+def _vouch(db: Database, session_id: int, user_id: int, must_change_password: bool) -> None:
+    now = time.monotonic()
+    with _vouches_lock:
+        if len(_vouches) > 4096:  # drop the stale ones (a vouch is worth a second)
+            for key in [k for k, v in _vouches.items() if now - v[2] > VOUCH_SECONDS]:
+                del _vouches[key]
+        _vouches[(id(db.engine), session_id)] = (user_id, bool(must_change_password), now, naive_utcnow())
+
+
+def vouched(db: Database, actor: Actor, permission: str) -> bool:
+    """True when a session check on ``db`` saw ``actor``'s session live within VOUCH_SECONDS and the actor may use
+    ``permission`` now (a password that must be changed leaves only the self-service open)."""
+    if actor.session_id is None:
+        return False
+    seen = _vouches.get((id(db.engine), actor.session_id))
+    if seen is None:
+        return False
+    user_id, must_change, at, clock_at = seen
+    if user_id != actor.user_id or time.monotonic() - at > VOUCH_SECONDS:
+        return False
+    if abs((naive_utcnow() - clock_at).total_seconds()) > VOUCH_SECONDS:  # the idle timeout counts by this clock
+        return False
+    return not must_change or permission in _self_service()
+
+
+def forget_vouch(session_id: int | None = None, *, user_id: int | None = None) -> None:
+    """Drop the vouch of a session, of every session of a user, or (no arguments) all of them."""
+    with _vouches_lock:
+        if session_id is None and user_id is None:
+            _vouches.clear()
+            return
+        for key in [k for k, v in _vouches.items() if k[1] == session_id or v[0] == user_id]:
+            del _vouches[key]
+
+
+def _forget_all_vouches() -> None:
+    forget_vouch()
+
+
+audit_module.AFTER_AUDITED_COMMIT.append(_forget_all_vouches)
+
+
 def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | None, policy: SecuritySettings,
-            now: dt.datetime) -> tuple[Actor, int, dt.datetime] | None:
+            now: dt.datetime) -> tuple[Actor, int, dt.datetime, bool] | None:
     """The cached Actor when one statement shows nothing it was built from has changed: the session live, the
     user active, the generation the same. None: build it again (the full path also ends a dead session)."""
     if cache is None or cache.actor is None or cache.token_hash != digest or cache.client_ip != client_ip:
         return None
-    row = _live_row(s, UserSession.token_hash == digest, generation_column().label("generation"))
+    row = _live_row(s, UserSession.token_hash == digest, generation_column().label("generation"),
+                    User.must_change_password)
     if (row is None or row.user_id != cache.actor.user_id or row.status != "active"
             or row.generation != cache.generation or _ended(row, policy, now) is not None):
         return None
-    return cache.actor, row.id, row.last_seen_at
+    return cache.actor, row.id, row.last_seen_at, bool(row.must_change_password)
 
 
 def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None,
@@ -104,11 +165,12 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
     policy = db.settings.security
     digest = token_hash(token)
     now = naive_utcnow()
+    must_change = False
     with db.uow(readonly=True) as uow:
         s = uow.session
         hit = _cached(s, cache, digest, client_ip, policy, now)
         if hit is not None:
-            actor, session_id, last_seen = hit
+            actor, session_id, last_seen, must_change = hit
             reason = None
         else:
             generation = current(s)  # read BEFORE what the Actor is built from: a change in between rebuilds
@@ -122,11 +184,13 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
             if reason is None and not ip_permitted(s, user, client_ip):
                 reason = "ip_refused"
             actor = None if reason else build_actor(s, user, session_id=row.id, client_ip=client_ip)
+            must_change = bool(user is not None and user.must_change_password)
             session_id, revoked, last_seen = row.id, row.revoked_at is not None, row.last_seen_at
             who = None if user is None else Actor(user_id=user.id, username=user.username,
                                                   company_id=user.company_id, client_ip=client_ip,
                                                   session_id=row.id)
     if reason is not None:
+        forget_vouch(session_id)
         if cache is not None:
             cache.actor = None
         if not revoked:
@@ -140,6 +204,7 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
                                                           UserSession.last_seen_at < now)
                                 .values(last_seen_at=now))
             uow.commit()
+    _vouch(db, session_id, actor.user_id, must_change)
     return actor
 
 
@@ -183,11 +248,13 @@ def session_problem(session: Session, actor: Actor, policy: SecuritySettings, pe
 
 
 def revoke_session(session: Session, session_id: int, reason: str) -> None:
+    forget_vouch(session_id)
     session.execute(update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
                     .values(revoked_at=naive_utcnow(), revoked_reason=reason))
 
 
 def revoke_user_sessions(session: Session, user_id: int, reason: str, *, except_id: int | None = None) -> int:
+    forget_vouch(user_id=user_id)
     stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
     if except_id is not None:
         stmt = stmt.where(UserSession.id != except_id)

@@ -73,7 +73,8 @@ def _(env):
          CRM + "opportunities.queries.forecast", CRM + "opportunities.queries.won_lost",
          CRM + "opportunities.queries.export_opportunities", CRM + "service.queries.list_tickets",
          CRM + "service.queries.service_settings", CRM + "service.queries.export_tickets",
-         CRM + "dashboard.queries.crm_dashboard", CRM + "pools.services.run_recycle")
+         CRM + "dashboard.queries.crm_dashboard", CRM + "pools.services.run_recycle",
+         CRM + "dashboard.queries.dashboard_stamp")
 def _(env):
     return {}
 

@@ -230,6 +230,11 @@ def _(env):
     return {"year": 2026, "month": 3}
 
 
+@example("erp_core.hr.dashboard_queries.dashboard_stamp")
+def _(env):
+    return {}
+
+
 @example(PAY + "services.pay_payroll_run")
 def _(env):
     from sqlalchemy import select

@@ -112,4 +112,6 @@ def test_hr_dashboard_page(admin_app, staff, ui_db):  # noqa: F811
     at = admin_app.switch_page("pages/hr/dashboard.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "人事看板"
+    assert not at.dataframe  # the table and its downloads only when asked for (issue #17)
+    at.toggle(key="hd_figures").set_value(True).run()
     assert list(at.dataframe[0].value["应发工资"]) == ["20,000.00"]

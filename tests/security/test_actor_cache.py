@@ -106,3 +106,91 @@ def test_grants_applied_by_an_approved_change_move_the_generation_on(db):
     with db.uow(readonly=True) as uow:
         assert current(uow.session) == g0 + 1
     assert affects_actors("approvals.request.decide")
+
+
+# -- the rerun's session check stands for the live check of the queries right after it (issue #17 item 2) ------
+
+def _selects(seen):
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monkeypatch):
+    from erp_core.analytics import queries
+    from erp_core.security import sessions
+
+    _, admin = setup_company(db)
+    new_user(db, admin, "zhou.ba", roles=("viewer",))
+    token = login(db, "zhou.ba", PASSWORD, client_ip=IP).token
+    me = actor_for_token(db, token, client_ip=IP, cache=ActorCache())
+    seen, stop = _statements(db)
+    try:
+        queries.accounts(db, me)  # a DuckDB-side query (session=False): no transaction of the store at all
+    finally:
+        stop()
+    assert not [s for s in _selects(seen) if "user_session" in s]
+    # a second later the vouch is over: the query checks the session again, and refuses a revoked one
+    clock = [sessions.time.monotonic() + sessions.VOUCH_SECONDS + 0.5]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    seen, stop = _statements(db)
+    try:
+        queries.accounts(db, me)
+    finally:
+        stop()
+    assert [s for s in _selects(seen) if "user_session" in s]
+    logout(db, me)
+    with pytest.raises(NotAuthenticated):
+        queries.accounts(db, me)
+
+
+def test_the_vouch_is_this_sessions_only_and_ends_with_any_audited_commit(db):
+    from erp_core.analytics import queries
+    from erp_core.security import sessions
+    from erp_core.security.session_services import sign_out_user_everywhere
+
+    _, admin = setup_company(db)
+    new_user(db, admin, "wu.jiu", roles=("viewer",))
+    zid = new_user(db, admin, "zheng.shi", roles=("viewer",))
+    wu_token = login(db, "wu.jiu", PASSWORD, client_ip=IP).token
+    zheng_token = login(db, "zheng.shi", PASSWORD, client_ip=IP).token
+    wu = actor_for_token(db, wu_token, client_ip=IP)
+    zheng = actor_for_token(db, zheng_token, client_ip=IP)
+    assert sessions.vouched(db, zheng, "finance.report.view")
+    assert sessions.vouched(db, wu, "finance.report.view")
+    from types import SimpleNamespace
+
+    other_database = SimpleNamespace(engine=object())  # another database in this process has its own session ids
+    assert not sessions.vouched(other_database, wu, "finance.report.view")
+    sessions.forget_vouch(wu.session_id)
+    assert not sessions.vouched(db, wu, "finance.report.view")  # a vouch stands only for its own session
+    assert sessions.vouched(db, zheng, "finance.report.view")
+    # signing out in this process ends the vouch at once: the next query checks and refuses
+    logout(db, zheng)
+    assert not sessions.vouched(db, zheng, "finance.report.view")
+    with pytest.raises(NotAuthenticated):
+        queries.accounts(db, zheng)
+    # any audited commit in this process (a use case; a lockout) drops every vouch: a user's state may have
+    # changed; the session is checked again and still serves
+    wu = actor_for_token(db, wu_token, client_ip=IP)
+    assert sessions.vouched(db, wu, "finance.report.view")
+    sign_out_user_everywhere(db, admin, user_id=zid)
+    assert not sessions.vouched(db, wu, "finance.report.view")
+    assert queries.accounts(db, wu)
+    wu = actor_for_token(db, wu_token, client_ip=IP)
+    sign_out_user_everywhere(db, admin, user_id=wu.user_id)
+    with pytest.raises(NotAuthenticated):
+        queries.accounts(db, wu)
+
+
+def test_a_vouched_session_whose_password_must_change_gets_only_the_self_service(db):
+    from erp_core.analytics import queries
+    from erp_core.kernel.errors import DomainError
+    from erp_core.security.account_services import my_profile
+
+    _, admin = setup_company(db)
+    new_user(db, admin, "qin.yi", roles=("viewer",), must_change_password=True)
+    token = login(db, "qin.yi", PASSWORD, client_ip=IP).token
+    me = actor_for_token(db, token, client_ip=IP, cache=ActorCache())
+    assert my_profile(db, me).must_change_password  # the self-service stays open
+    with pytest.raises(DomainError) as err:
+        queries.accounts(db, me)
+    assert err.value.message_id == "error.account.must_change_password_first"

@@ -75,6 +75,9 @@ def reset_ui_caches() -> None:
         pass
     context.database.clear()
     context.settings.clear()
+    from ui.nav import forget_shared_navigation
+
+    forget_shared_navigation()
 
 
 def use_database(url: str) -> Database:

@@ -41,3 +41,19 @@ def test_aging_bars_axes():
     df = pd.DataFrame({"dimension_code": ["C1"], "dimension_name": ["客户甲"], "0-30": [Decimal("1000")]})
     _assert_localized_axes(charts.aging_bars(df, ["0-30"], title="账龄"))
 
+
+
+def test_a_kept_figure_is_the_same_figure_and_serializes_once():
+    """charts.kept turns the figure itself into a KeptFigure (no copy: a copy re-validates every trace, issue
+    #17), whose dict is made once and is what plotly's JSON holds."""
+    import plotly.io as pio
+
+    from ui import charts
+
+    fig = charts.pie(["a", "b"], [1, 2], title="t")
+    plain = fig.to_dict()
+    kept = charts.kept(fig)
+    assert kept is fig and isinstance(kept, charts.KeptFigure)
+    assert kept.to_dict() == plain and kept.to_dict() is kept.to_dict()
+    assert pio.to_json(kept, validate=False) == pio.to_json(plain, validate=False)
+    assert charts.kept(kept) is kept

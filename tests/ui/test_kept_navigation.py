@@ -54,3 +54,50 @@ def test_two_browser_sessions_keep_their_own_navigation(ui_db, ui_company, admin
     assert "系统管理" in _nav(admin)
     assert "系统管理" not in _nav(viewer) and "Administration" not in _nav(viewer) and "Home" in _nav(viewer)
     assert "Welcome back" in texts(viewer)
+
+
+def test_sessions_with_the_same_pages_share_the_build_but_not_the_page_objects(ui_db, ui_company, admin_password,
+                                                                               monkeypatch):
+    """The navigation's st.Page objects are built once per process for the same pages and language (issue #17:
+    a first run's cost); every browser session gets objects of its own (st.navigation marks the one it shows)."""
+    from streamlit.navigation.page import StreamlitPage
+
+    first = harness.logged_in_app(ui_db, "admin", admin_password)
+    built = []
+    real_init = StreamlitPage.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(kwargs.get("url_path"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(StreamlitPage, "__init__", counting_init)
+    second = harness.logged_in_app(ui_db, "admin", admin_password)
+    assert not second.exception
+    assert built == []  # the second session's navigation came from the process's build
+    _k1, nav1, landing1 = first.session_state[NAV_KEY]
+    _k2, nav2, landing2 = second.session_state[NAV_KEY]
+    assert _nav(first) == _nav(second)
+    pages1 = [p for group in nav1.values() for p in group]
+    pages2 = [p for group in nav2.values() for p in group]
+    assert len(pages1) == len(pages2) > 40
+    assert not {id(p) for p in pages1} & {id(p) for p in pages2}
+    for _ in range(2):  # both keep working, rerun in turn, and open pages of their own
+        first.run()
+        second.switch_page("pages/finance/vouchers.py").run()
+        assert not first.exception and not second.exception
+
+
+def _fold_scripts(at) -> int:
+    return sum("__erpFoldSidebar" in str(el.proto) for el in at.sidebar.get("html"))
+
+
+def test_the_phone_fold_script_is_sent_once_per_browser_session(ui_db, ui_company, admin_password):
+    """The sidebar's fold-on-phones script installs a document listener that outlives its element: sent on the
+    session's first run, not on every rerun (issue #17: fewer elements per rerun), and again to a new session
+    (a reloaded page). tests/e2e/test_phone_login_and_menu.py checks the folding itself in a browser."""
+    at = harness.new_app()
+    at.run()
+    assert _fold_scripts(at) == 1  # the login page's first run
+    at.run()
+    assert _fold_scripts(at) == 0
+    assert _fold_scripts(harness.logged_in_app(ui_db, "admin", admin_password)) == 1

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from erp_core.analytics.stamps import Changes, changes, current
 from erp_core.crm import common as c
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOpportunity, CrmTicket
 from erp_core.crm.opportunities.stages import stages
@@ -21,7 +22,9 @@ from erp_core.usecase import Context, query
 @query("crm.report.view", zh="CRM 报表", en="CRM reports")
 def crm_dashboard(ctx: Context, *, date_from: dt.date | None = None, date_to: dt.date | None = None
                   ) -> dict[str, Any]:
-    """Leads created in [date_from, date_to] (default: the last 90 days), the open pipeline now, tickets now."""
+    """Leads created in [date_from, date_to] (default: the last 90 days), the open pipeline now, tickets now;
+    ``stamp``: the :func:`dashboard_stamp` these figures are at least as new as (read first)."""
+    stamp = changes(ctx.session)
     end = date_to or c.now().date()
     start = date_from or end - dt.timedelta(days=90)
     lo = dt.datetime.combine(start, dt.time(0))
@@ -65,6 +68,14 @@ def crm_dashboard(ctx: Context, *, date_from: dt.date | None = None, date_to: dt
         tickets_by_status[t.status] = tickets_by_status.get(t.status, 0) + 1
         s = sla_state(t, now)
         breaches += int(s["response_breached"] or s["resolution_breached"])
-    return {"date_from": start, "date_to": end, "leads_by_source": by_source, "leads_by_status": by_status,
+    return {"stamp": stamp, "date_from": start, "date_to": end, "leads_by_source": by_source, "leads_by_status": by_status,
             "new_leads": total, "conversion_rate": rate, "funnel": funnel, "followups": followups,
             "tickets_by_status": tickets_by_status, "sla_breaches": breaches}
+
+
+@query("crm.report.view", zh="CRM 报表", en="CRM reports", session=False)
+def dashboard_stamp(ctx: Context) -> Changes:
+    """What the dashboard's figures would be as of now (erp_core/analytics/stamps.py): a page keeps the figures it
+    read, for the same actor, inputs and language, while this stays the same (kept per process for a second; this
+    process's own changes are seen at once)."""
+    return current(ctx.db)
