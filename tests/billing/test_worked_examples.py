@@ -187,7 +187,7 @@ def test_receivable_offset_against_payable_of_the_same_partner(db, st):
                                            lines=[{"item_id": iid, "payable_type": "t_invoice", "payable_id": pid,
                                                    "amount": "800"}])
         from erp_core.billing.models import ArApOffset
-        assert voucher(db, _doc(db, ArApOffset, oid).voucher_id) == [("2202", "800.00", "0.00", st.supplier_same),
+        assert voucher(db, _doc(db, ArApOffset, oid).voucher_id) == [("220201", "800.00", "0.00", st.supplier_same),
                                                                      ("1122", "0.00", "800.00", c)]
         assert list(_open(db, st).values()) == [D("200.00")]
         rc.reverse_receivable_offset(db, _only("finance.receivable.offset_reverse", st), offset_id=oid)
