@@ -18,6 +18,7 @@ from erp_core.purchasing import dashboard_queries as dq
 from erp_core.purchasing import queries as pq
 from erp_core.purchasing import services as ps
 from tests.purchasing.support import D, env, order, order_lines
+from tests.ui.conftest import admin_app, admin_password, ui_company, ui_db  # noqa: F401
 
 FEN = D("0.01")
 
@@ -101,3 +102,65 @@ def test_a_department_grant_is_refused_the_company_totals(db, st):
         dq.purchasing_dashboard_stamp(db, buyer)
     with pytest.raises(PermissionDenied):
         dq.purchasing_dashboard(db, buyer, year=2026)
+
+
+# --- the page (AppTest, SQLite, the demo company: a year of purchases, receipts, invoices and stock) ----------
+
+PAGE = "pages/purchasing/dashboard.py"
+
+
+def test_the_page_shows_the_figures_keeps_them_and_follows_a_new_order(ui_db, ui_company, admin_app):  # noqa: F811
+    from erp_core.i18n import format as fmt
+    from erp_core.masterdata import items_services, partners_services, warehouse_services
+    from tests.support.factories import admin_actor
+
+    def money(v):
+        return fmt.format_money(v, "zh_CN")
+
+    admin = admin_actor(ui_db, ui_company)
+    sup = partners_services.create_supplier(ui_db, admin, values={"code": "S001", "name": "江南茶厂"})
+    wh = warehouse_services.create_warehouse(ui_db, admin, code="WH01", name="长沙总仓")
+    prod = items_services.create_product(ui_db, admin, values={"code": "P1001", "name": "安化黑茶",
+                                                               "tax_rate": "VAT13"})
+
+    def confirmed_order(qty, price):
+        oid = ps.create_order(ui_db, admin, supplier_id=sup, doc_date=dt.date.today(), warehouse_id=wh,
+                              lines=[{"product_id": prod, "quantity": D(qty), "unit_price": D(price)}])
+        ps.confirm_order(ui_db, admin, order_id=oid)
+        return oid
+
+    def receive(oid, qty):
+        (line,) = pq.lines_to_receive(ui_db, admin, order_id=oid)
+        rid = ps.create_receipt(ui_db, admin, doc_date=dt.date.today(), lines=[
+            {"order_line_id": line["order_line_id"], "quantity": D(qty)}])
+        ps.post_receipt(ui_db, admin, receipt_id=rid)
+
+    receive(confirmed_order("10", "100"), "10")
+    at = admin_app.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "采购与库存看板"
+    year = dt.date.today().year
+    assert [m.label for m in at.metric] == ["本年采购额（不含税）", "库存金额", "待入库金额", "待收票金额"]
+    assert [m.value for m in at.metric] == [money("1000"), money("1000"), money("0"), money("1000")]
+    assert len(at.get("plotly_chart")) == 6
+    assert not at.dataframe and not at.get("download_button")  # the figures' tables only when asked for
+    assert any("库存流水号" in c.value for c in at.caption)
+    first = [m.value for m in at.metric]
+    at.run()
+    assert [m.value for m in at.metric] == first and not at.exception
+    # a new confirmed order (no stock, no voucher): the next rerun shows it to receive
+    oid = confirmed_order("3", "1000")
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric] == [money("4000"), money("1000"), money("3000"), money("1000")]
+    # two of the three received: stock grows by 2,000.00 and the receipt waits for its invoice
+    receive(oid, "2")
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric] == [money("4000"), money("3000"), money("1000"), money("3000")]
+    data = dq.purchasing_dashboard(ui_db, admin, year=year)
+    assert [(r["warehouse"], r["value"]) for r in data["stock_by_warehouse"]] == [("WH01 长沙总仓", D("3000.00"))]
+    at.toggle(key="purdash_figures").set_value(True).run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) == 6 and at.get("download_button")
+    assert "待入库（已确认订单未到货）" in [s.value for s in at.subheader]
