@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import sqlite3
 import sys
 import tempfile
