@@ -67,10 +67,17 @@ CREATE TABLE IF NOT EXISTS gl_month (
     company_id INTEGER NOT NULL, period VARCHAR NOT NULL, account_id INTEGER, customer_id INTEGER,
     supplier_id INTEGER, cf BOOLEAN NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS stock (
+    company_id INTEGER NOT NULL, move_seq BIGINT NOT NULL, move_date DATE NOT NULL, warehouse_id INTEGER NOT NULL,
+    location_id INTEGER, product_id INTEGER NOT NULL, quantity BIGINT NOT NULL, amount BIGINT NOT NULL,
+    move_type VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS stock_sync_state (
+    company_id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL,
+    fingerprint VARCHAR NOT NULL DEFAULT '');
 """
 # Bump when the copy's tables change: an older copy is dropped and rebuilt from the operational store.
-SCHEMA_VERSION = "3"
-_TABLES = ("gl", "gl_voucher", "sync_state", "gl_month", "meta")
+SCHEMA_VERSION = "4"  # 4: the stock ledger copy (analytics/stock.py)
+_TABLES = ("gl", "gl_voucher", "sync_state", "gl_month", "meta", "stock", "stock_sync_state")
 PROFIT_ACCOUNTS = {"small_business": "3103", "enterprise": "4103"}  # 本年利润: carry-forward vouchers post to it
 
 
@@ -123,6 +130,7 @@ class AnalyticsEngine:
         self.db = db
         self.backend = db.backend
         self._lock = threading.Lock()  # held by the one sync running; readers only ever try it (never wait)
+        self.stock_lock = threading.Lock()  # the same for the stock ledger copy (analytics/stock.py)
         self.path = str(path) if path is not None else ":memory:"
         config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
         try:

@@ -35,6 +35,23 @@ def _fen(q_micro: int, unit_micro: int) -> int:
     return -f if p < 0 else f
 
 
+def _raw_rows(conn, stmt) -> list[tuple]:
+    """The rows of ``stmt`` as plain tuples from the DBAPI cursor of ``conn`` (same transaction). Only for
+    statements whose columns need no result processing (integers, plain strings)."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    processors = compiled._bind_processors
+    params = {k: (processors[k](v) if k in processors else v) for k, v in params.items()}
+    if compiled.positional:
+        params = tuple(params[k] for k in compiled.positiontup)
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(str(compiled), params)
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 def monthly_fixes(ctx: Any, company_id: int, start: dt.date, end: dt.date, keys: set[Key] | None = None) -> list:
     """The corrections (recompute._Fix) of the period's outbound moves of monthly_average products (of ``keys``
     when given): one per product, warehouse and expense account (with its dimensions) on the group's last move,
@@ -64,17 +81,17 @@ def monthly_fixes(ctx: Any, company_id: int, start: dt.date, end: dt.date, keys:
         .where(CostCorrection.company_id == company_id, StockMove.company_id == company_id,
                StockMove.move_date >= start, StockMove.move_date <= end)
         .group_by(CostCorrection.target_move_id))}
-    # the period's outbound moves, as few columns as possible: (id, product, warehouse, quantity, amount, key)
+    # the period's outbound moves in ledger order, read ONCE as plain tuples through the driver's cursor (no
+    # Row objects for hundreds of thousands of moves): (id, product, warehouse, quantity, amount, key, type,
+    # source type, source id). Transfers and the postings' sources are taken from the same rows.
     period_out = [*base, StockMove.move_date >= start, StockMove.move_date <= end, StockMove.quantity < 0,
                   StockMove.move_type != "revaluation"]
-    rows = s.connection().execute(
-        select(StockMove.id, StockMove.product_id, StockMove.warehouse_id, _i(StockMove.quantity),
-               _i(StockMove.amount), StockMove.posting_key).where(*period_out)
-        .order_by(StockMove.move_date, StockMove.move_seq)).all()
-    transfers = set(s.connection().execute(select(StockMove.id).where(
-        *period_out, StockMove.move_type == "transfer_out")).scalars())
-    sources = s.execute(select(StockMove.posting_key, StockMove.source_type, StockMove.source_id)
-                        .where(*period_out).distinct()).all()
+    rows = _raw_rows(s.connection(), select(
+        StockMove.id, StockMove.product_id, StockMove.warehouse_id, _i(StockMove.quantity), _i(StockMove.amount),
+        StockMove.posting_key, StockMove.move_type, StockMove.source_type, StockMove.source_id).where(*period_out)
+        .order_by(StockMove.move_date, StockMove.move_seq))
+    transfers = {r[0] for r in rows if r[6] == "transfer_out"}
+    sources = sorted({(r[5], r[7], r[8]) for r in rows}, key=lambda x: (x[0], x[1] or "", x[2] or 0))
     red = _red_copies(s, {(t, i) for _, t, i in sources if t and i is not None})
     red_keys = {k for k, t, i in sources if (t, i) in red}
     outs: dict[Key, list] = defaultdict(list)
@@ -82,10 +99,10 @@ def monthly_fixes(ctx: Any, company_id: int, start: dt.date, end: dt.date, keys:
         key = (r[1], r[2])
         if keys is not None and key not in keys:
             continue
-        amount = r[4] + effective.get(r[0], 0)
+        amount = int(r[4]) + effective.get(r[0], 0)
         if red_keys and r[5] in red_keys:  # a red copy keeps its value: it is part of the base
             bq, ba = inbound.get(key, (0, 0))
-            inbound[key] = (bq + r[3], ba + amount)
+            inbound[key] = (bq + int(r[3]), ba + amount)
             continue
         outs[key].append((r, amount))
     # the voucher of each posting (its expense line), read in bulk
@@ -105,11 +122,19 @@ def monthly_fixes(ctx: Any, company_id: int, start: dt.date, end: dt.date, keys:
         else:
             unit = _last_inbound(ctx, company_id, key, end)
         unit_micro = int(unit.scaleb(6))
-        expected = [_fen(r[3], unit_micro) for r, _ in lst]
-        if q_all + sum(r[3] for r, _ in lst) == 0:
+        fen_of: dict[int, int] = {}  # quantities repeat: each distinct one is rounded once
+        expected = []
+        for r, _ in lst:
+            q = int(r[3])
+            f = fen_of.get(q)
+            if f is None:
+                f = fen_of[q] = _fen(q, unit_micro)
+            expected.append(f)
+        if q_all + sum(int(r[3]) for r, _ in lst) == 0:
             expected[-1] = -(v_all + sum(expected[:-1]))
         stock = account_for(ctx, "stock", product_id=key[0], warehouse_id=key[1])
         probe = SimpleNamespace(key=key)
+        group_of: dict[str, tuple] = {}  # posting key -> its group (the same expense line for every move)
         for (r, amount), exp in zip(lst, expected, strict=True):
             delta = exp - amount
             if r[0] in transfers:
@@ -118,8 +143,10 @@ def monthly_fixes(ctx: Any, company_id: int, start: dt.date, end: dt.date, keys:
                 continue
             found = lines.get(r[5])
             if found:
-                counter, dims = _expense(ctx, found, probe, stock, cogs)
-                g = (key, counter, tuple(sorted(dims.items())))
+                g = group_of.get(r[5])
+                if g is None:
+                    counter, dims = _expense(ctx, found, probe, stock, cogs)
+                    g = group_of[r[5]] = (key, counter, tuple(sorted(dims.items())))
             else:  # no voucher: 主营业务成本 (the common case of a bulk import)
                 g = no_voucher.get(key)
                 if g is None:

@@ -326,13 +326,13 @@ def after_stock_posting(ctx: Any, result: Any, *, move_date: dt.date) -> Outcome
     keys = {(p, w) for p, w in posted}
     if not keys:
         return None
-    later = set()
-    for p, w in sorted(keys):
-        hit = s.execute(select(StockMove.id).where(
-            StockMove.company_id == cid, StockMove.product_id == p, StockMove.warehouse_id == w,
-            StockMove.move_date > move_date).limit(1)).scalar()
-        if hit is not None:
-            later.add((p, w))
+    # One statement for every posted pair, led by the move date: a posting dated today (the common case) finds
+    # nothing after it at once, whatever the product's history (a per-pair look-up scanned that history).
+    later = {(p, w) for p, w in s.execute(
+        select(StockMove.product_id, StockMove.warehouse_id).where(
+            StockMove.company_id == cid, StockMove.move_date > move_date,
+            StockMove.product_id.in_(sorted({p for p, _ in keys})))
+        .group_by(StockMove.product_id, StockMove.warehouse_id)).all() if (p, w) in keys}
     if not later:
         return None
     return correct(ctx, later, origin="recompute", key_prefix=f"cost:recompute:{result.posting_id}",

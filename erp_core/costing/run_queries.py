@@ -76,12 +76,18 @@ def run_corrections(ctx: Context, *, run_id: int) -> list[dict]:
             for r in rows]
 
 
-@query("costing.run.view", zh="查看成本计算", en="View costing runs")
+@query("costing.run.view", zh="查看成本计算", en="View costing runs", session=False)
 def stock_on_hand_as_of(ctx: Context, *, on, warehouse_id: int | None = None) -> list[tuple[int, int, Decimal,
                                                                                             Decimal]]:
     """Quantity and value on hand of every product and warehouse as of ``on`` (from the stock ledger, with the
-    costing corrections): what a costing review or the month-end stock report reads."""
-    from erp_core.costing.loader import stock_as_of
+    costing corrections): what a costing review or the month-end stock report reads. Read from the analytics
+    copy of the stock ledger (DuckDB, erp_core/analytics/stock.py; loader.stock_as_of is the same figure from
+    the operational store, which the tests compare it with)."""
+    from erp_core.analytics import stock as stock_copy
+    from erp_core.analytics.engine import engine_for
 
     require_company_wide(ctx)
-    return stock_as_of(ctx.session, ctx.actor.company_id, on, warehouse_id=warehouse_id)
+    cid = ctx.actor.company_id
+    with stock_copy.reading(engine_for(ctx.db), cid) as snap:
+        rows = stock_copy.on_hand(snap, cid, on, warehouse_id=warehouse_id)
+    return sorted((p, w, q, a) for w, _, p, q, a in rows if q or a)

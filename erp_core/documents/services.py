@@ -231,10 +231,11 @@ def transition(ctx: Context, doc_type: DocumentType | str, doc: Any, action: str
 
 def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: DocumentType | str, to_doc: Any, *,
          from_line: Any = None, to_line: Any = None, quantity: Decimal | None = None, counts_as: str | None = None,
-         kind: str = "flow") -> DocumentLink:
+         kind: str = "flow", flush: bool = True) -> DocumentLink:
     """Record that ``to_doc`` (downstream) was made from ``from_doc`` (upstream). With ``counts_as`` (one of the
     upstream type's tracked quantities) and a ``from_line``, that line's <counts_as>_qty grows by ``quantity``
-    (negative for a red copy), so the upstream progress follows, even when the upstream is posted."""
+    (negative for a red copy), so the upstream progress follows, even when the upstream is posted. ``flush=False``
+    leaves the flush to the caller (many links of one document: one flush, one guard pass, not one per line)."""
     ft, tt = _dt(from_type), _dt(to_type)
     if from_doc.company_id != to_doc.company_id:
         raise NotFound(entity=ft.code, id=from_doc.id)
@@ -250,7 +251,8 @@ def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: Do
                        to_line=getattr(to_line, "id", to_line), quantity=quantity, counts_as=counts_as,
                        created_by=ctx.actor.user_id, created_at=naive_utcnow())
     ctx.session.add(row)
-    ctx.session.flush()
+    if flush:
+        ctx.session.flush()
     return row
 
 

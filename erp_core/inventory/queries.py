@@ -61,57 +61,73 @@ def _category_ids(ctx: Context, company_id: int, category_id: int) -> list[int]:
 def _on_hand(ctx: Context, *, warehouse_id: int | None, category_id: int | None, search: str,
              as_of: dt.date | None, by_location: bool, product_id: int | None,
              include_zero: bool) -> StockOnHand:
+    """The sums come from the analytics copy of the stock ledger (DuckDB, erp_core/analytics/stock.py: issue #12
+    asks stock as of a date at 10 M moves in under a second); the names of warehouses, locations, products and
+    categories (small company tables) from the operational store, in short units of work before and after the
+    DuckDB read, so no pooled connection is held while the copy is synced or read (issue #17)."""
+    from erp_core.analytics import stock as stock_copy
+    from erp_core.analytics.engine import engine_for
     from erp_core.masterdata.models_items import Product, ProductCategory
     from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
 
     company_id = require_company(ctx)
-    qty = func.sum(StockMove.quantity).label("quantity")
-    val = func.sum(StockMove.amount).label("value")
-    keys = [StockMove.warehouse_id, Warehouse.code.label("warehouse_code"), Warehouse.name.label("warehouse_name")]
-    if by_location:
-        keys += [StockMove.location_id, WarehouseLocation.code.label("location_code"),
-                 WarehouseLocation.name.label("location_name")]
-    keys += [StockMove.product_id, Product.code.label("product_code"), Product.name.label("product_name"),
-             Product.specification, Product.unit_code, ProductCategory.code.label("category_code"),
-             ProductCategory.name.label("category_name")]
-    stmt = (select(*keys, qty, val).join(Warehouse, Warehouse.id == StockMove.warehouse_id)
-            .join(Product, Product.id == StockMove.product_id)
-            .outerjoin(ProductCategory, ProductCategory.id == Product.category_id))
-    if by_location:
-        stmt = stmt.outerjoin(WarehouseLocation, WarehouseLocation.id == StockMove.location_id)
-    stmt = company_rows(stmt, ctx, company_col=StockMove.company_id).where(StockMove.company_id == company_id)
-    if warehouse_id is not None:
-        stmt = stmt.where(StockMove.warehouse_id == warehouse_id)
-    if product_id is not None:
-        stmt = stmt.where(StockMove.product_id == product_id)
-    if category_id is not None:
-        stmt = stmt.where(Product.category_id.in_(_category_ids(ctx, company_id, category_id)))
-    if search.strip():
-        pat = like_pattern(search)
-        stmt = stmt.where(or_(Product.code.ilike(pat, escape="\\"), Product.name.ilike(pat, escape="\\"),
-                              Product.specification.ilike(pat, escape="\\")))
-    if as_of is not None:
-        stmt = stmt.where(StockMove.move_date <= as_of)
-    stmt = stmt.group_by(*keys)
-    order = [Warehouse.code] + ([WarehouseLocation.code] if by_location else []) + [Product.code]
+    product_ids: list[int] | None = None
+    if category_id is not None or search.strip() or product_id is not None:
+        with ctx.db.uow(readonly=True) as uow:
+            pstmt = select(Product.id).where(Product.company_id == company_id)
+            if product_id is not None:
+                pstmt = pstmt.where(Product.id == product_id)
+            if category_id is not None:
+                sub = Context(uow.session, ctx.actor, ctx.permission, ctx.db, company_id=company_id)
+                pstmt = pstmt.where(Product.category_id.in_(_category_ids(sub, company_id, category_id)))
+            if search.strip():
+                pat = like_pattern(search)
+                pstmt = pstmt.where(or_(Product.code.ilike(pat, escape="\\"), Product.name.ilike(pat, escape="\\"),
+                                        Product.specification.ilike(pat, escape="\\")))
+            product_ids = list(uow.session.execute(pstmt).scalars())
+    eng = engine_for(ctx.db)
+    with stock_copy.reading(eng, company_id) as snap:
+        sums = stock_copy.on_hand(snap, company_id, as_of, warehouse_id=warehouse_id, product_ids=product_ids,
+                                  by_location=by_location)
+    if not include_zero:
+        sums = [r for r in sums if r[3] != 0 or r[4] != 0]
     out = StockOnHand(as_of=as_of)
-    for r in ctx.session.execute(stmt.order_by(*order)):
-        row = dict(r._mapping)
-        q, v = Decimal(row["quantity"] or 0), Decimal(row["value"] or 0)
-        if not include_zero and q == 0 and v == 0:
+    if not sums:
+        return out
+    with ctx.db.uow(readonly=True) as uow:
+        s = uow.session
+        whs = {r.id: r for r in s.execute(company_rows(select(Warehouse.id, Warehouse.code, Warehouse.name), ctx,
+                                                        company_col=Warehouse.company_id)
+                                          .where(Warehouse.id.in_(sorted({r[0] for r in sums}))))}
+        prods = {r.id: r for r in s.execute(
+            select(Product.id, Product.code, Product.name, Product.specification, Product.unit_code,
+                   ProductCategory.code.label("category_code"), ProductCategory.name.label("category_name"))
+            .outerjoin(ProductCategory, ProductCategory.id == Product.category_id)
+            .where(Product.company_id == company_id, Product.id.in_(sorted({r[2] for r in sums}))))}
+        locs = {}
+        if by_location:
+            locs = {r.id: r for r in s.execute(select(WarehouseLocation.id, WarehouseLocation.code,
+                                                      WarehouseLocation.name).where(
+                WarehouseLocation.id.in_(sorted({r[1] for r in sums if r[1] is not None}))))}
+    for wid, lid, pid, q, v in sums:
+        w, p, loc = whs.get(wid), prods.get(pid), locs.get(lid)
+        if w is None or p is None:
             continue
-        row.update(quantity=q, value=v, avg_cost=average_cost(q, v))
-        if not by_location:
-            row.update(location_id=None, location_code=None, location_name=None)
+        row = {"warehouse_id": wid, "warehouse_code": w.code, "warehouse_name": w.name,
+               "location_id": lid if by_location else None, "location_code": loc.code if loc else None,
+               "location_name": loc.name if loc else None, "product_id": pid, "product_code": p.code,
+               "product_name": p.name, "specification": p.specification, "unit_code": p.unit_code,
+               "category_code": p.category_code, "category_name": p.category_name, "quantity": q, "value": v,
+               "avg_cost": average_cost(q, v)}
         out.rows.append(row)
         out.total_quantity += q
         out.total_value += v
-    # one order on every backend (NULL locations sort first: PostgreSQL would put them last)
+    # one order on every backend (NULL locations sort first)
     out.rows.sort(key=lambda r: (r["warehouse_code"], r["location_code"] or "", r["product_code"]))
     return out
 
 
-@query(VIEW[0], zh=VIEW[1], en=VIEW[2])
+@query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)
 def stock_on_hand(ctx: Context, *, warehouse_id: int | None = None, category_id: int | None = None,
                   search: str = "", as_of: dt.date | None = None, by_location: bool = False,
                   product_id: int | None = None, include_zero: bool = False) -> StockOnHand:
@@ -238,7 +254,7 @@ EXPORT_COLUMNS = ("warehouse_code", "warehouse_name", "location_code", "product_
                   "specification", "unit_code", "category_code", "quantity", "avg_cost", "value")
 
 
-@query(EXPORT[0], zh=EXPORT[1], en=EXPORT[2])
+@query(EXPORT[0], zh=EXPORT[1], en=EXPORT[2], session=False)
 def export_stock_on_hand(ctx: Context, *, fmt: str = "csv", locale: str | None = None, **filters: Any):
     """Stock on hand (same filters as stock_on_hand) as a CSV or XLSX file: headers in ``locale``, exact
     quantities and amounts, text cells formula-neutralized."""
