@@ -187,3 +187,24 @@ def payroll_setup(ctx: Context) -> dict[str, Any]:
                                           .order_by(InsuranceRate.city, InsuranceRate.effective_from,
                                                     InsuranceRate.id)).scalars()]
     return {"items": items, "rates": rates}
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def remittance_status(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """What ``period``'s posted runs owe the authorities per kind (社保 social, 公积金 housing, 个税 iit) and whether
+    it was paid (date, voucher)."""
+    from erp_core.hr.payroll.models import REMITTANCE_KINDS, PayrollRemittance
+    from erp_core.hr.payroll.services import remittance_due
+
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    due = remittance_due(ctx, period)
+    paid = {r.kind: r for r in ctx.session.execute(select(PayrollRemittance).where(
+        PayrollRemittance.company_id == _company(ctx), PayrollRemittance.period == period)).scalars()}
+    out = []
+    for kind in REMITTANCE_KINDS:
+        r = paid.get(kind)
+        employer, employee = (r.employer_amount, r.employee_amount) if r is not None else due[kind]
+        out.append({"kind": kind, "employer": employer, "employee": employee, "total": employer + employee,
+                    "paid_on": r.pay_date if r is not None else None,
+                    "voucher_id": r.voucher_id if r is not None else None})
+    return out
