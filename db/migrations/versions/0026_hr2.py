@@ -102,15 +102,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # dropping a table drops its indexes (MariaDB refuses to drop an index a foreign key still needs)
     with op.batch_alter_table('payroll_run', schema=None) as batch_op:
         batch_op.drop_column('supplement_of_id')
-    op.drop_index(op.f('ix_hr_appraisal_employee_id'), table_name='hr_appraisal')
-    op.drop_index(op.f('ix_hr_appraisal_cycle_id'), table_name='hr_appraisal')
-    op.drop_index(op.f('ix_hr_appraisal_company_id'), table_name='hr_appraisal')
     op.drop_table('hr_appraisal')
-    op.drop_index(op.f('ix_hr_appraisal_cycle_company_id'), table_name='hr_appraisal_cycle')
     op.drop_table('hr_appraisal_cycle')
-    op.drop_index(op.f('ix_payroll_remittance_company_id'), table_name='payroll_remittance')
     op.drop_table('payroll_remittance')
-    op.drop_index(op.f('ix_hr_appraisal_template_company_id'), table_name='hr_appraisal_template')
     op.drop_table('hr_appraisal_template')
