@@ -73,3 +73,20 @@ def test_appraisal_page_self_review_manager_review_and_calibration(admin_app, lo
     assert not at.exception, at.exception
     done = {r["employee_code"]: r for r in aq.cycle_appraisals(ui_db, admin, cycle_id=cycle)["appraisals"]}
     assert (done["E002"]["final_score"], done["E002"]["grade"], done["E002"]["status"]) == (92, "A", "done")
+
+
+def test_own_payslips_of_a_month_with_a_supplementary_run(login_as, staff, ui_db):  # noqa: F811
+    admin, ids = staff
+    run_id = pay.create_payroll_run(ui_db, admin, period=PERIOD)
+    pay.approve_payroll_run(ui_db, admin, run_id=run_id)
+    sup = pay.create_supplementary_run(ui_db, admin, period=PERIOD, lines=[
+        {"employee_id": ids["E002"], "item_code": "performance_pay", "amount": "500"}])
+    pay.approve_payroll_run(ui_db, admin, run_id=sup)
+    at = login_as("liu.renshi")  # E002's own file
+    at = at.switch_page("pages/hr/my_payslips.py").run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["期间"]) == [PERIOD, PERIOD]
+    number = pq.run_detail(ui_db, admin, run_id=sup)["number"]
+    assert at.selectbox(key="mp_period").options[-1] == f"{PERIOD} · {number}"
+    items = at.table[0].value  # the chosen (last) payslip is the supplement's: its one item
+    assert list(items.iloc[:, 0]) == ["performance_pay"] and list(items.iloc[:, 1]) == ["500.00"]

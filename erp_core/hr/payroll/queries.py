@@ -64,7 +64,8 @@ def _slip_rows(ctx: Context, where: list[Any], *, reveal: bool = True) -> list[d
             .join(PayrollRun, PayrollRun.id == Payslip.run_id)
             .outerjoin(Department, Department.id == Payslip.department_id)
             .outerjoin(EmployeeProfile, EmployeeProfile.employee_id == Payslip.employee_id)
-            .where(Payslip.company_id == _company(ctx), *where).order_by(Payslip.period, Employee.code))
+            .where(Payslip.company_id == _company(ctx), *where).order_by(Payslip.period, Employee.code,
+                                                                        Payslip.run_id))
     out = []
     for s, code, name, dep, bank, acct, idn, number, status in ctx.session.execute(stmt):
         row = {"payslip_id": s.id, "run_id": s.run_id, "run_number": number, "run_status": status,
