@@ -80,3 +80,20 @@ def test_cycle_from_self_review_to_performance_pay(db, env):
     slips = {s["employee_code"]: s for s in pq.run_detail(db, env.admin, run_id=run)["payslips"]}
     assert slips["E001"]["items"]["performance_pay"] == D(2000) and slips["E001"]["gross_pay"] == D(12000)
     assert slips["E002"]["items"]["performance_pay"] == D(1000) and slips["E002"]["gross_pay"] == D(31000)
+
+
+def test_a_department_scoped_reviewer_reviews_their_department_only(db, env):
+    tpl = ap.save_appraisal_template(db, env.admin, code="GEN", name="通用", kpis=[{"name": "质量", "weight": "1"}])
+    cycle = ap.open_appraisal_cycle(db, env.admin, template_id=tpl, name="Q1", kind="quarterly",
+                                    period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31))
+    rows = {r["employee_code"]: r["appraisal_id"] for r in aq.cycle_appraisals(db, env.admin, cycle_id=cycle)[
+        "appraisals"]}
+    lead = Actor(user_id=None, username="sales.lead", company_id=env.company_id,
+                 department_ids=frozenset({env.departments["SAL"]}),
+                 grants=MappingProxyType({"hr.appraisal.review": Scope.DEPARTMENT,
+                                          "hr.appraisal.read": Scope.DEPARTMENT}))
+    seen = aq.cycle_appraisals(db, lead, cycle_id=cycle)["appraisals"]
+    assert [r["employee_code"] for r in seen] == ["E002"]  # SAL only
+    assert ap.submit_manager_review(db, lead, appraisal_id=rows["E002"], scores=[88], skip_self=True) == D(88)
+    with pytest.raises(PermissionDenied):  # E001 is in ADM
+        ap.submit_manager_review(db, lead, appraisal_id=rows["E001"], scores=[88], skip_self=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from erp_core.hr.appraisal.models import Appraisal, AppraisalCycle, AppraisalTemplate
 from erp_core.hr.employees.models import EmployeeProfile
+from erp_core.kernel.actor import Scope
 from erp_core.kernel.errors import NotFound
 from erp_core.masterdata.models_employees import Employee
 from erp_core.usecase import Context, query
@@ -53,11 +54,16 @@ def _rows(ctx: Context, where: list[Any]) -> list[dict[str, Any]]:
 
 @query("hr.appraisal.read", zh="查看绩效考核", en="View appraisals")
 def cycle_appraisals(ctx: Context, *, cycle_id: int) -> dict[str, Any]:
-    """The cycle and its appraisals (one per employee)."""
+    """The cycle and its appraisals (one per employee; a department-scoped grant sees its departments' only)."""
     c = ctx.session.get(AppraisalCycle, cycle_id)
     if c is None or c.company_id != _company(ctx):
         raise NotFound(entity="hr_appraisal_cycle", id=cycle_id)
-    return {**_cycle_row(c), "appraisals": _rows(ctx, [Appraisal.cycle_id == c.id])}
+    where = [Appraisal.cycle_id == c.id]
+    scope = ctx.actor.scope(ctx.permission)
+    if not ctx.actor.is_system and scope is not Scope.ALL:  # a department-scoped reviewer: their departments only
+        deps = ctx.actor.department_ids if scope is Scope.DEPARTMENT else frozenset()
+        where.append(Employee.department_id.in_(deps or {-1}))
+    return {**_cycle_row(c), "appraisals": _rows(ctx, where)}
 
 
 @query("hr.appraisal.own", zh="查看本人绩效", en="View own appraisals")

@@ -130,10 +130,19 @@ def open_appraisal_cycle(ctx: Context, *, template_id: int, name: str, kind: str
     return cycle.id
 
 
-def _appraisal(ctx: Context, appraisal_id: int, state: str) -> tuple[Appraisal, AppraisalCycle]:
+def _appraisal(ctx: Context, appraisal_id: int, state: str, *,
+               scoped: bool = False) -> tuple[Appraisal, AppraisalCycle]:
+    """The appraisal at ``state`` in an open cycle; ``scoped``: the actor's row scope must reach the employee's
+    department (a department-scoped reviewer reviews their own department only)."""
+    from erp_core.security.scope import may_touch
+
     a = ctx.session.get(Appraisal, appraisal_id, with_for_update=True)
     if a is None or a.company_id != _company(ctx):
         raise NotFound(entity="hr_appraisal", id=appraisal_id)
+    if scoped:
+        dep = ctx.session.execute(select(Employee.department_id).where(Employee.id == a.employee_id)).scalar()
+        if not may_touch(ctx, company_id=a.company_id, department_id=dep):
+            raise PermissionDenied(permission=ctx.permission)
     cycle = ctx.session.get(AppraisalCycle, a.cycle_id)
     if a.status != state or cycle.status != "open":
         raise Conflict("error.hr2.appraisal_state", state=a.status)
@@ -169,7 +178,7 @@ def submit_self_review(ctx: Context, *, appraisal_id: int, scores: list[Any], co
 def submit_manager_review(ctx: Context, *, appraisal_id: int, scores: list[Any], skip_self: bool = False) -> Decimal:
     """The manager's score per KPI (after the self review; ``skip_self`` lets the manager score an appraisal
     whose employee has no user account). Moves it to calibration; returns the weighted score."""
-    a, cycle = _appraisal(ctx, appraisal_id, "self_review" if skip_self else "manager_review")
+    a, cycle = _appraisal(ctx, appraisal_id, "self_review" if skip_self else "manager_review", scoped=True)
     scores, total = _scores(cycle, scores)
     ctx.diff(a, manager_scores_json=json.dumps([str(s) for s in scores]), manager_score=total,
              reviewed_by=ctx.actor.user_id, status="calibration")
@@ -182,7 +191,7 @@ def submit_manager_review(ctx: Context, *, appraisal_id: int, scores: list[Any],
 def calibrate_appraisal(ctx: Context, *, appraisal_id: int, final_score: Any = None, comment: str = "") -> str:
     """校准: the final score (the manager's unless given) and its grade from the cycle's bands; the appraisal
     is done. Returns the grade."""
-    a, cycle = _appraisal(ctx, appraisal_id, "calibration")
+    a, cycle = _appraisal(ctx, appraisal_id, "calibration", scoped=True)
     score = a.manager_score if final_score in (None, "") else (clean_scores([final_score], 1) or [None])[0]
     if score is None:
         raise ValidationError("error.hr2.scores", field="field.hr2.final_score", count=1)
