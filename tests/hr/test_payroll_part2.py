@@ -114,3 +114,25 @@ def test_supplementary_run_counts_the_months_earlier_run(db, env):
     assert due["iit"]["total"] == D("65.10") + D("645.69") + D("1631.90")
     with db.uow(readonly=True) as uow:
         assert payroll_problems(uow.session) == []
+
+
+def test_the_check_finds_a_locked_run_left_unposted_in_a_closed_period(db, env):
+    """Payroll reaches the books only by the run's posting: a locked run whose month was closed without it is a
+    problem (the period row is set closed directly here; closing a month through the use case needs a year)."""
+    from erp_core.ledger.models import AccountingPeriod
+
+    run_id = pay.create_payroll_run(db, env.admin, period="2026-01")
+    pay.approve_payroll_run(db, env.admin, run_id=run_id)
+    with db.uow(readonly=True) as uow:
+        assert payroll_problems(uow.session) == []  # locked, month still open: not yet a problem
+    with db.uow() as uow:
+        row = uow.session.get(AccountingPeriod, (env.company_id, "2026-01"))
+        if row is None:
+            uow.session.add(AccountingPeriod(company_id=env.company_id, period="2026-01", status="closed"))
+        else:
+            row.status = "closed"
+        uow.commit()
+    with db.uow(readonly=True) as uow:
+        found = payroll_problems(uow.session)
+    assert [p.message_id for p in found] == ["check.problem.hr2.unposted"]
+    assert found[0].params["period"] == "2026-01"
