@@ -47,6 +47,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, bool, list[tuple[str, str]]]] = {
 for _code, (_zh, _en, _admin, _patterns) in DEFAULT_ROLES.items():
     if not _admin:
         _patterns.append(("hr.payslip.own", "own"))
+        _patterns.extend((("hr.appraisal.self", "own"), ("hr.appraisal.own", "own")))  # 绩效 self review
 DEFAULT_ROLES["manager"][3].append(("hr.dashboard.read", "all"))
 # Billing (issue #13): the accountant issues sales invoices and keeps the fapiao register; receipts are finance.*
 DEFAULT_ROLES["accountant"][3].extend([("sales.invoice.*", "all"), ("sales.fapiao.*", "all"), ("sales.*.view", "all")])

@@ -1,16 +1,19 @@
 """The demo company's HR year: employee files (ID numbers with valid check characters, salary accounts,
 contracts, two ending within 30 days), the dated history (hire, a regularization, a transfer), the payroll setup
 (default items, 长沙 五险一金), salary structures from demo_data.EMPLOYEES, a few 专项附加扣除, the demo users linked
-to their own employee files (each sees their own payslips), and a payroll run per demo month: locked (approved)
-for every closed month, a draft for the current one. All entered by the HR officer 刘人事 through the use cases.
+to their own employee files (each sees their own payslips), and a payroll run per demo month. All entered by the
+HR officer 刘人事 through the use cases.
 
-The closed months' runs are not posted: the demo year's books already carry those salaries through its own
-month-end accrual vouchers (demo_year._month), and closed periods take no new vouchers; the books stay as they
-are (``erp check`` clean)."""
+The payroll reaches the books only through the payroll run's posting (demo_year calls ``payroll_month`` on each
+closed month's last day, before the month is closed): the run is computed, approved (locked) and posted — the
+accrual voucher 计提工资 (expense by department / 应付职工薪酬, withholdings to 其他应付款 and 应交税费—应交个人所得税).
+On the next month's 10th the net pay is paid (``pay_salaries``: 发放工资 voucher), on the 15th the month's 社保,
+公积金 and withheld 个税 are paid to the authorities (``remit``). The current month's run stays a draft."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from random import Random
 
@@ -32,9 +35,20 @@ def _id_number(rng: Random, born: dt.date, male: bool) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
-def build_demo_hr(db: Database, *, company_id: int, employees: dict[str, int], periods: list[str],
-                  today: dt.date, seed: int = 20260214) -> dict[str, int]:
-    """Files, setup, pay and the year's payroll runs (see the module docstring); returns counts."""
+@dataclass
+class DemoHr:
+    """What the demo's monthly payroll steps need: the HR officer and the employees (code -> id)."""
+
+    db: Database
+    officer: Actor
+    employees: dict[str, int]
+    rng: Random
+    runs: dict[str, int] = field(default_factory=dict)  # period -> run id
+
+
+def setup_demo_hr(db: Database, *, company_id: int, employees: dict[str, int], periods: list[str],
+                  today: dt.date, seed: int = 20260214) -> DemoHr:
+    """Employee files, payroll setup and salary structures (see the module docstring), before the demo year."""
     rng = Random(seed)
     with db.uow(readonly=True) as uow:
         users = {u.display_name: u for u in uow.session.execute(select(User).where(
@@ -67,14 +81,29 @@ def build_demo_hr(db: Database, *, company_id: int, employees: dict[str, int], p
                            amount=Decimal(1000))
     hr.record_status_change(db, officer, employee_id=employees["E007"], kind="regularize",
                             effective_date=first_day + dt.timedelta(days=40))
-    runs = 0
-    for i, period in enumerate(periods):
-        if period.endswith("-12"):  # 年终奖 in December, taxed separately
-            for code in ("E001", "E005", "E008"):
-                pay.set_payroll_input(db, officer, employee_id=employees[code], period=period,
-                                      item_code="annual_bonus", amount=Decimal(rng.randrange(20, 60)) * 1000)
-        run_id = pay.create_payroll_run(db, officer, period=period)
-        runs += 1
-        if i < len(periods) - 1:
-            pay.approve_payroll_run(db, officer, run_id=run_id)
-    return {"employees": len(data.EMPLOYEES), "runs": runs}
+    return DemoHr(db, officer, employees, rng)
+
+
+def payroll_month(h: DemoHr, period: str, *, close: bool) -> int:
+    """The month's payroll run; ``close``: approved and posted (its accrual voucher dated the month's end)."""
+    if period.endswith("-12"):  # 年终奖 in December, taxed separately
+        for code in ("E001", "E005", "E008"):
+            pay.set_payroll_input(h.db, h.officer, employee_id=h.employees[code], period=period,
+                                  item_code="annual_bonus", amount=Decimal(h.rng.randrange(20, 60)) * 1000)
+    run_id = pay.create_payroll_run(h.db, h.officer, period=period)
+    h.runs[period] = run_id
+    if close:
+        pay.approve_payroll_run(h.db, h.officer, run_id=run_id)
+        pay.post_payroll_run(h.db, h.officer, run_id=run_id)
+    return run_id
+
+
+def pay_salaries(h: DemoHr, period: str, on: dt.date) -> None:
+    """发放: ``period``'s net pay from the bank on ``on``."""
+    pay.pay_payroll_run(h.db, h.officer, run_id=h.runs[period], pay_date=on)
+
+
+def remit(h: DemoHr, period: str, on: dt.date) -> None:
+    """缴纳: ``period``'s 社保, 公积金 and withheld 个税 on ``on``."""
+    for kind in ("social", "housing", "iit"):
+        pay.remit_payroll(h.db, h.officer, period=period, kind=kind, pay_date=on)

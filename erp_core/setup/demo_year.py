@@ -39,7 +39,7 @@ from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
 from erp_core.setup.demo_cost import cost_period
-from erp_core.setup.demo_hr import build_demo_hr
+from erp_core.setup.demo_hr import DemoHr, pay_salaries, payroll_month, remit, setup_demo_hr
 from erp_core.setup.demo_payments import pay_supplier
 from erp_core.setup.demo_purchasing import INVOICE_AFTER_DAYS, DemoPurchases
 from erp_core.setup.demo_sales import DemoSales
@@ -187,7 +187,7 @@ def _owed(db: Database, company_id: int, codes: list[str], upto: str) -> dict[st
 
 
 def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: DemoSummary, y: int, m: int, *,
-           first: bool, last_day: int, prev: dict, deps: dict[str, int]) -> dict:
+           first: bool, last_day: int, prev: dict, deps: dict[str, int], hr: DemoHr) -> dict:
     """Post one month's business up to ``last_day`` (in date order, so voucher numbers follow the dates);
     returns what the next month settles."""
     month_end = calendar.monthrange(y, m)[1]
@@ -206,10 +206,9 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
         post(1, [_line("1002", debit=CAPITAL, summary="收到股东投资款"),
                  _line("3001", credit=CAPITAL, summary="收到股东投资款")], attachments=2)
     # settle last month: salaries, receivables, payables, VAT and surcharges
-    if prev.get("salaries"):
-        total = sum(prev["salaries"].values(), Decimal(0))
-        post(10, [_line("221101", debit=total, summary="发放上月工资"),
-                  _line("1002", credit=total, summary="发放上月工资")], attachments=2)
+    if prev.get("payroll"):  # last month's payroll run: net pay on the 10th, 社保/公积金/个税 on the 15th
+        post(10, [], payroll=lambda when, p=prev["payroll"]: pay_salaries(hr, p, when))
+        post(15, [], payroll=lambda when, p=prev["payroll"]: remit(hr, p, when))
     open_items: list[tuple[int, Decimal, int]] = []  # (kept for the month's return value; receipts below)
     # (收到货款: 收款单 against the sales invoices a month after the sale, the slow payers two or three months
     # after: erp_core/setup/demo_billing.py, called after the month's sales)
@@ -273,17 +272,10 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
     charges = Decimal(rng.randrange(3500, 18000)) / 100
     post(26, [_line("5603", debit=charges, summary="银行手续费"),
               _line("1002", credit=charges, summary="银行手续费")], attachments=1)
-    # month end: cost of sales, salaries accrued by department
-    salaries: dict[str, Decimal] = defaultdict(Decimal)
-    for _code, _name, dep, _pos, salary in data.EMPLOYEES:
-        salaries[dep] += Decimal(salary)
-    if day(month_end) is not None:
-        lines = [_line("5601" if dep in data.SALES_DEPARTMENTS else "5602", debit=amount,
-                       summary="计提本月工资", department_id=deps[dep]) for dep, amount in sorted(salaries.items())]
-        lines.append(_line("221101", credit=sum(salaries.values(), Decimal(0)), summary="计提本月工资"))
-        post(month_end, lines)
-    else:
-        salaries.clear()
+    # month end: the payroll run (erp_core/setup/demo_hr.py) computed, locked and posted: its accrual voucher
+    # books the salaries by department through the one posting path (the current month's run stays a draft)
+    payroll_period = _period(y, m) if day(month_end) is not None else None
+    post(month_end, [], payroll=lambda when: payroll_month(hr, _period(y, m), close=True))
     for when, _, lines, kw in sorted(pending, key=lambda p: p[:2]):
         if "receive" in kw:
             books.purchases.receive_quantities(when, *kw["receive"])
@@ -294,9 +286,11 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
             payable[sup_id] += books.purchases.invoice(when, received, n)
         elif "pay" in kw:
             pay_supplier(db, books.preparer, partner_id=kw["pay"], on=when, invoiced_before=dt.date(y, m, 1))
+        elif "payroll" in kw:
+            kw["payroll"](when)
         else:
             books.voucher(when, lines, **kw)
-    return {"salaries": dict(salaries), "open_items": open_items, "payable": dict(payable),
+    return {"payroll": payroll_period, "open_items": open_items, "payable": dict(payable),
             "period": _period(y, m)}
 
 
@@ -348,6 +342,7 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     accountant, reviewer = _actor(db, ids[ACCOUNTANT]), _actor(db, ids[REVIEWER])
     _master_records(db, admin, rng, summary, dt.date(*months[0], 1), {u: _actor(db, ids[u]) for u in STAFF})
     deps = _department_ids(db, company_id)
+    hr = setup_demo_hr(db, company_id=company_id, employees=summary.employees, periods=summary.periods, today=today)
     books = _Books(db, accountant, reviewer, summary, _account_codes(db, company_id))
     books.purchases = DemoPurchases(db, company_id, {u: _actor(db, ids[u]) for u in STAFF}, accountant, admin,
                                     summary.products, summary.warehouses)
@@ -358,8 +353,10 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         current = i == len(months) - 1
         last_day = today.day if current else calendar.monthrange(y, m)[1]
         prev = _month(books, db, company_id, rng, summary, y, m, first=i == 0, last_day=last_day, prev=prev,
-                      deps=deps)
+                      deps=deps, hr=hr)
         _billing(db, accountant, y, m, last_day, summary)  # issue #13: invoices, receipts of the month's deliveries
+        if current:
+            payroll_month(hr, _period(y, m), close=False)  # this month's payroll: a draft
         if not current:
             cost_period(db, accountant, _period(y, m))  # 成本计算 before closing, when the month moved stock
             close_period(db, accountant, period=_period(y, m))
@@ -369,7 +366,6 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     _open_work(books, summary, today, rng, deps)
     books.purchases.requisitions(today, deps.get("PUR"), next(iter(summary.suppliers.values())))  # 请购单
     _stockops(db, company_id, admin, ids, today, summary, deps)
-    build_demo_hr(db, company_id=company_id, employees=summary.employees, periods=summary.periods, today=today)
     from erp_core.setup.demo_crm import build_demo_crm  # issue #15: the CRM year (leads, pools, tickets)
     build_demo_crm(db, admin=admin, customers=summary.customers, start=dt.date(*months[0], 1), today=today, rng=rng)
     return summary

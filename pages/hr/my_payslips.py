@@ -31,9 +31,14 @@ LINES = [("gross_pay", "hr.col.gross_pay"), ("employee_si", "hr.col.employee_si"
          ("net_pay", "hr.col.net_pay"), ("cumulative_taxable", "hr.col.cumulative_taxable"),
          ("cumulative_withheld", "hr.col.cumulative_withheld")]
 table(slips, [("period", "hr.col.period"), *LINES], formatters={k: money for k, _ in LINES})
-periods = [s["period"] for s in slips]
-period = st.selectbox(tr("hr.col.period"), periods, index=len(periods) - 1, key="mp_period")
-slip = next(s for s in slips if s["period"] == period)
+# a month with a supplementary run (补发/补扣) has two payslips: each is chosen by its period and run number
+picks = list(range(len(slips)))
+n_in = {p: sum(1 for s in slips if s["period"] == p) for p in {s["period"] for s in slips}}
+pick = st.selectbox(tr("hr.col.period"), picks, index=len(picks) - 1, key="mp_period",
+                    format_func=lambda i: slips[i]["period"] if n_in[slips[i]["period"]] == 1
+                    else f'{slips[i]["period"]} · {slips[i]["run_number"]}')
+slip = slips[pick]
+period = slip["period"]
 with st.container(border=True):  # 工资条 (printable with the browser's print)
     st.markdown(f'### {md_escape(tr("hr.payslip_title", period=period))}')
     st.markdown(f'{md_escape(slip["employee_code"])} · {md_escape(slip["employee_name"])}')

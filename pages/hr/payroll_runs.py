@@ -1,5 +1,6 @@
 """工资表: the payroll runs of a period range; a new run for a period (company or one department); a run's
-payslips and totals; recompute / submit / approve (lock) / post / reverse (confirmed); downloads: payroll report,
+payslips and totals; recompute / submit / approve (lock) / post / reverse (confirmed); a supplementary run (补发/
+补扣) of a locked period; paying the period's 社保 / 公积金 / 个税 to the authorities; downloads: payroll report,
 bank transfer file, IIT declaration, social insurance report."""
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def money(v) -> str:
 FMT = {k: money for k in (*MONEY, "total", "amount", "employee_social_insurance", "employee_housing_fund",
                           "special_additional_deductions", "cumulative_taxable_income")}
 
-sections = ["list", "new"] if actor.may("hr.payroll.create") else ["list"]
+sections = ["list", "new", "supplement"] if actor.may("hr.payroll.create") else ["list"]
 chosen = section("pr_section", sections, "hr.section.", tr("nav.hr.payroll_runs"))
 
 if chosen == "new":
@@ -54,6 +55,26 @@ if chosen == "new":
                            format_func=lambda i: tr("hr.whole_company") if i is None else departments[i])
         if st.form_submit_button(tr("hr.compute"), type="primary"):
             new_id = run_action(pay.create_payroll_run, period=period, department_id=dep, success="hr.computed")
+            if new_id:
+                st.session_state["pr_run"] = new_id
+    st.stop()
+
+if chosen == "supplement":  # 补发/补扣: lines of employee, item, amount for a period whose regular run is locked
+    from erp_core.hr.employees import queries as eq
+
+    st.caption(tr("hr2.supplement_help"))
+    people = {e["employee_id"]: f'{e["code"]} {e["name"]}' for e in (
+        run_action(eq.list_profiles, active=None) or [])} if actor.may("hr.profile.read") else {}
+    items = [i["code"] for i in (run_action(pq.payroll_setup) or {}).get("items", [])] if actor.may(
+        "hr.setup.read") else ["performance_pay", "overtime_pay", "absence_deduction"]
+    with st.form("pr_sup"):
+        period = period_select("field.hr.period", "pr_sup_period", default=this_period())
+        emp = st.selectbox(tr("hr.col.employee_name"), list(people), format_func=lambda i: people[i], key="pr_sup_emp")
+        item = st.selectbox(tr("field.hr.item_code"), items, key="pr_sup_item")
+        amount = st.number_input(tr("field.hr.amount"), value=0.0, step=100.0, format="%.2f", key="pr_sup_amount")
+        if st.form_submit_button(tr("hr2.supplement_create"), type="primary") and emp is not None:
+            new_id = run_action(pay.create_supplementary_run, period=period, success="hr.computed",
+                                lines=[{"employee_id": emp, "item_code": item, "amount": f"{amount:.2f}"}])
             if new_id:
                 st.session_state["pr_run"] = new_id
     st.stop()
@@ -115,6 +136,26 @@ elif detail["status"] == "posted" and detail["reverses_id"] is None:
             if confirmed_button("hr.reverse", "hr.confirm_reverse", "pr_reverse", number=detail["number"]):
                 if run_action(pay.reverse_payroll_run, run_id=run_id, success="hr.reversed"):
                     st.rerun()
+
+if detail["status"] == "posted" and detail["reverses_id"] is None and actor.may("hr.payroll.remit"):
+    # 缴纳: the period's 社保 / 公积金 / 个税 paid to the authorities from the bank (one voucher each, once)
+    st.divider()
+    st.markdown(f'**{tr("hr2.remit_title", period=detail["period"])}**')
+    owed = run_action(pq.remittance_status, period=detail["period"]) or []
+    table(owed, [("kind", "field.hr2.remit_kind"), ("employer", "hr2.col.employer"),
+                 ("employee", "hr2.col.employee"), ("total", "hr.col.total"), ("paid_on", "hr2.col.paid_on")],
+          formatters={"employer": money, "employee": money, "total": money,
+                      "kind": lambda k: tr(f"hr2.remit.{k}"), "paid_on": lambda d: "" if d is None else str(d)})
+    r1, r2 = st.columns(2)
+    remit_day = r1.date_input(tr("field.hr.pay_date"), value=None, key="pr_remit_date")
+    remit_bank = r2.text_input(tr("field.hr.bank_account_code"), key="pr_remit_bank", placeholder="1002")
+    cols = st.columns(3)
+    for col, row in zip(cols, owed, strict=False):
+        if row["paid_on"] is None and row["total"] > 0 and col.button(
+                tr(f"hr2.remit_button.{row['kind']}"), key=f"pr_remit_{row['kind']}") and remit_day:
+            if run_action(pay.remit_payroll, period=detail["period"], kind=row["kind"], pay_date=remit_day,
+                          bank_account_code=remit_bank or None, success="hr2.remitted"):
+                st.rerun()
 
 st.divider()
 st.markdown(f'**{tr("hr.downloads")}**')

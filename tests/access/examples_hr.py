@@ -248,3 +248,121 @@ def _(env):
     leaf = sorted(c for c in codes if not any(o != c and o.startswith(c) for o in codes))[0]
     return {"run_id": run_id, "pay_date": env.call(pq.run_detail, run_id=run_id)["doc_date"] + dt.timedelta(days=10),
             "bank_account_code": leaf}
+
+
+# ---- issue #14, second part: supplementary runs, paying contributions and tax, appraisal ----------------------
+
+@example(PAY + "services.create_supplementary_run")
+def _(env):
+    run_id = _run(env, approve=True)
+    period = env.call(pq.run_detail, run_id=run_id)["period"]
+    return {"period": period, "lines": [{"employee_id": _employee(env), "item_code": "performance_pay",
+                                         "amount": "500"}]}
+
+
+@example(PAY + "services.remit_payroll")
+def _(env):
+    from sqlalchemy import select
+
+    from erp_core.finance.models import Account
+
+    run_id = _run(env, post=True)
+    detail = env.call(pq.run_detail, run_id=run_id)
+    with env.db.uow(readonly=True) as uow:  # a bank leaf (other examples may have opened sub-accounts of 1002)
+        codes = set(uow.session.execute(select(Account.code).where(Account.company_id == env.company_id,
+                                                                   Account.code.like("1002%"))).scalars())
+    leaf = sorted(c for c in codes if not any(o != c and o.startswith(c) for o in codes))[0]
+    return {"period": detail["period"], "kind": "social", "pay_date": detail["doc_date"] + dt.timedelta(days=15),
+            "bank_account_code": leaf}
+
+
+@example(PAY + "queries.remittance_status")
+def _(env):
+    return {"period": "2026-01"}
+
+
+APR = "erp_core.hr.appraisal."
+
+
+def _cycle(env) -> int:
+    from erp_core.hr.appraisal import services as ap
+
+    _employee(env)
+    tpl = env.call(ap.save_appraisal_template, code=env.unique("T"), name="通用",
+                   kpis=[{"name": "工作质量", "weight": "0.5"}, {"name": "工作态度", "weight": "0.5"}])
+    return env.call(ap.open_appraisal_cycle, template_id=tpl, name=env.unique("考核"), kind="monthly",
+                    period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 1, 31),
+                    pay_item_code="performance_pay", pay_amounts={"A": "1000"})
+
+
+def _appraisal_of(env, cycle_id: int) -> int:
+    from erp_core.hr.appraisal import queries as aq
+
+    return env.call(aq.cycle_appraisals, cycle_id=cycle_id)["appraisals"][0]["appraisal_id"]
+
+
+@example(APR + "services.save_appraisal_template")
+def _(env):
+    return {"code": env.unique("T"), "name": "销售岗", "kpis": [{"name": "销售额", "weight": "1"}]}
+
+
+@example(APR + "services.open_appraisal_cycle")
+def _(env):
+    from erp_core.hr.appraisal import services as ap
+
+    tpl = env.call(ap.save_appraisal_template, code=env.unique("T"), name="通用",
+                   kpis=[{"name": "工作质量", "weight": "1"}])
+    return {"template_id": tpl, "name": "2026Q1", "kind": "quarterly", "period_start": dt.date(2026, 1, 1),
+            "period_end": dt.date(2026, 3, 31)}
+
+
+@example(APR + "services.submit_self_review")
+def _(env):
+    from types import MappingProxyType
+
+    from erp_core.kernel.actor import Actor, Scope
+    from erp_core.security import user_services
+
+    cycle = _cycle(env)
+    username = env.unique("apr.")
+    uid = env.call(user_services.create_user, username=username, display_name="自评", password="Self-Review-1!")
+    env.call(hr.save_profile, employee_id=_employee(env), values={"user_id": uid})
+    actor = Actor(user_id=uid, username=username, company_id=env.company_id,
+                  grants=MappingProxyType({"hr.appraisal.self": Scope.ALL}))
+    return {"__actor__": actor, "appraisal_id": _appraisal_of(env, cycle), "scores": [90, 80]}
+
+
+@example(APR + "services.submit_manager_review")
+def _(env):
+    return {"appraisal_id": _appraisal_of(env, _cycle(env)), "scores": [90, 80], "skip_self": True}
+
+
+@example(APR + "services.calibrate_appraisal")
+def _(env):
+    from erp_core.hr.appraisal import services as ap
+
+    a = _appraisal_of(env, _cycle(env))
+    env.call(ap.submit_manager_review, appraisal_id=a, scores=[90, 80], skip_self=True)
+    return {"appraisal_id": a, "final_score": "92"}
+
+
+@example(APR + "services.apply_appraisal_to_payroll")
+def _(env):
+    from erp_core.hr.appraisal import queries as aq
+    from erp_core.hr.appraisal import services as ap
+
+    cycle = _cycle(env)
+    for row in env.call(aq.cycle_appraisals, cycle_id=cycle)["appraisals"]:
+        env.call(ap.submit_manager_review, appraisal_id=row["appraisal_id"], scores=[95, 95], skip_self=True)
+        env.call(ap.calibrate_appraisal, appraisal_id=row["appraisal_id"])
+    return {"cycle_id": cycle, "period": "2028-0" + str(1 + env.cache.setdefault("hr_apr_n", 0))}
+
+
+@example(APR + "queries.appraisal_setup", APR + "queries.my_appraisals")
+def _(env):
+    return {}
+
+
+@example(APR + "queries.cycle_appraisals")
+def _(env):
+    return {"cycle_id": _cycle(env)}

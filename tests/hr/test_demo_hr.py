@@ -1,6 +1,6 @@
-"""The demo company's HR year: files for every employee, a locked payroll run per closed month and a draft for
-the current one, the December bonus taxed separately, demo users see their own payslips, contract alerts, and
-the books untouched by the unposted runs (erp check clean)."""
+"""The demo company's HR year: files for every employee, a posted payroll run per closed month (its voucher is
+the books' only salary accrual) and a draft for the current one, net pay and 社保/公积金/个税 paid the next month,
+the December bonus taxed separately, demo users see their own payslips, contract alerts, erp check clean."""
 
 from __future__ import annotations
 
@@ -31,7 +31,23 @@ def test_demo_hr_year(db, demo):
     admin = admin_actor(db, demo)
     runs = pq.list_runs(db, admin)
     assert len(runs) == 12
-    assert sorted(r["status"] for r in runs) == ["approved"] * 11 + ["draft"]
+    assert sorted(r["status"] for r in runs) == ["draft"] + ["posted"] * 11
+    assert all(r["voucher_id"] for r in runs if r["status"] == "posted")
+    paid = {r["kind"]: r for r in pq.remittance_status(db, admin, period="2026-11")}
+    assert all(paid[k]["paid_on"] == dt.date(2026, 12, 15) and paid[k]["total"] > 0 for k in ("social", "housing", "iit"))
+    # the salary accrual of a month is the payroll run's voucher alone: 221101 credited by the run's gross pay
+    from sqlalchemy import select
+
+    from erp_core.finance.models import Account, Voucher, VoucherLine
+
+    nov = next(r for r in runs if r["period"] == "2026-11")
+    with db.uow(readonly=True) as uow:
+        credited = uow.session.execute(
+            select(VoucherLine.credit).join(Account, Account.id == VoucherLine.account_id)
+            .join(Voucher, Voucher.id == VoucherLine.voucher_id)
+            .where(Account.company_id == demo.company_id, Account.code == "221101", Voucher.period == "2026-11",
+                   VoucherLine.credit > 0)).scalars().all()
+    assert sum(credited) == nov["total"]
     dec = pq.payroll_report(db, admin, period="2026-12")
     assert len(dec) == 18 and all(r["net_pay"] > 0 for r in dec)
     detail = pq.run_detail(db, admin, run_id=next(r["run_id"] for r in runs if r["period"] == "2026-12"))

@@ -15,6 +15,8 @@ PAGES = [
              icon=":material/payments:", order=20),
     PageSpec(file="pages/hr/payroll_setup.py", title="nav.hr.payroll_setup", group=G, any_of=("hr.setup.read",),
              icon=":material/tune:", order=30),
+    PageSpec(file="pages/hr/appraisal.py", title="nav.hr.appraisal", group=G,
+             any_of=("hr.appraisal.own", "hr.appraisal.read"), icon=":material/grading:", order=35),
     PageSpec(file="pages/hr/my_payslips.py", title="nav.hr.my_payslips", group=G, any_of=("hr.payslip.own",),
              icon=":material/receipt:", order=40),
 ]

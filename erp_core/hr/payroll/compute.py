@@ -33,14 +33,17 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
-def _ytd(session: Any, company_id: int, year: int, before_period: str) -> dict[int, dict[str, Any]]:
-    """Per employee: what the locked runs of ``year`` before ``before_period`` withheld on."""
+def _ytd(session: Any, company_id: int, year: int, before_period: str, *,
+         through: bool = False) -> dict[int, dict[str, Any]]:
+    """Per employee: what the locked runs of ``year`` before ``before_period`` withheld on (``through``: and the
+    locked runs of that period itself, for a supplementary run)."""
     cols = (Payslip.employee_id, Payslip.taxable_income, Payslip.employee_si, Payslip.employee_hf,
             Payslip.special_deductions, Payslip.other_deductions, Payslip.iit_wages, Payslip.bonus_separate,
             Payslip.bonus)
     rows = session.execute(
         select(*cols).join(PayrollRun, PayrollRun.id == Payslip.run_id)
-        .where(Payslip.company_id == company_id, Payslip.period >= f"{year}-01", Payslip.period < before_period,
+        .where(Payslip.company_id == company_id, Payslip.period >= f"{year}-01",
+               Payslip.period <= before_period if through else Payslip.period < before_period,
                PayrollRun.status.in_(LOCKED), PayrollRun.reverses_id.is_(None),
                PayrollRun.reversed_by_id.is_(None))).all()
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"income": ZERO, "social": ZERO, "special": ZERO,
@@ -73,8 +76,16 @@ def _last_year(session: Any, company_id: int, year: int) -> dict[int, tuple[int,
 
 
 def compute_period(session: Any, company_id: int, period: str, *, department_id: int | None = None,
-                   employee_ids: set[int] | None = None) -> list[dict[str, Any]]:
-    """The payslip rows (dicts of Payslip columns) of ``period`` for the company (or one department)."""
+                   employee_ids: set[int] | None = None,
+                   supplement: dict[int, dict[str, Decimal]] | None = None) -> list[dict[str, Any]]:
+    """The payslip rows (dicts of Payslip columns) of ``period`` for the company (or one department).
+
+    ``supplement`` (补发/补扣, employee id -> item code -> amount): a supplementary run of a period whose regular
+    run is locked. Only those items are paid; 五险一金 were settled by the regular run (none here); the cumulative
+    tax counts the period's locked runs as already withheld on, so the month's tax over all its runs is what one
+    run with all the items would have withheld."""
+    if supplement is not None:
+        employee_ids = set(supplement)
     year, month = parse_period(period)
     first, last = month_bounds(year, month)
     # Core rows (attribute access like the ORM objects, without building 1,000s of instances)
@@ -96,17 +107,21 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         PayrollItem.company_id == company_id)).scalars()}
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     latest: dict[tuple[int, str], dt.date] = {}
-    for s in session.execute(select(SalaryStructure.employee_id, SalaryStructure.item_code,
-                                    SalaryStructure.effective_from, SalaryStructure.amount)
-                             .where(SalaryStructure.company_id == company_id,
-                                    SalaryStructure.effective_from <= last)).all():
-        key = (s.employee_id, s.item_code)
-        if key not in latest or s.effective_from > latest[key]:
-            latest[key] = s.effective_from
-            amounts[s.employee_id][s.item_code] = s.amount
-    for p in session.execute(select(PayrollInput.employee_id, PayrollInput.item_code, PayrollInput.amount)
-                             .where(PayrollInput.company_id == company_id, PayrollInput.period == period)).all():
-        amounts[p.employee_id][p.item_code] = p.amount
+    if supplement is not None:
+        for emp_id, items in supplement.items():
+            amounts[emp_id].update(items)
+    else:
+        for s in session.execute(select(SalaryStructure.employee_id, SalaryStructure.item_code,
+                                        SalaryStructure.effective_from, SalaryStructure.amount)
+                                 .where(SalaryStructure.company_id == company_id,
+                                        SalaryStructure.effective_from <= last)).all():
+            key = (s.employee_id, s.item_code)
+            if key not in latest or s.effective_from > latest[key]:
+                latest[key] = s.effective_from
+                amounts[s.employee_id][s.item_code] = s.amount
+        for p in session.execute(select(PayrollInput.employee_id, PayrollInput.item_code, PayrollInput.amount)
+                                 .where(PayrollInput.company_id == company_id, PayrollInput.period == period)).all():
+            amounts[p.employee_id][p.item_code] = p.amount
     profiles = {p.employee_id: p for p in session.execute(select(
         EmployeeProfile.employee_id, EmployeeProfile.insurance_city, EmployeeProfile.insurance_base,
         EmployeeProfile.housing_fund_base, EmployeeProfile.small_earner, EmployeeProfile.bonus_method,
@@ -114,7 +129,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     rates = [(r.city, r.effective_from, RateRow(r.risk, r.base_min, r.base_max, r.employer_rate, r.employee_rate,
                                                  r.employer_fixed, r.employee_fixed, r.rounding))
              for r in session.execute(select(InsuranceRate).where(InsuranceRate.company_id == company_id)).scalars()]
-    ytd = _ytd(session, company_id, year, period)
+    ytd = _ytd(session, company_id, year, period, through=supplement is not None)
     last_year = _last_year(session, company_id, year)
     bonus_on = iit.bonus_table(last) is not None
     out = []
@@ -134,7 +149,8 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         city = prof.insurance_city if prof is not None else None
         base = (prof.insurance_base if prof is not None and prof.insurance_base is not None else earning)
         hbase = prof.housing_fund_base if prof is not None else None
-        contribs = contributions(rows_in_force(rates, city, first), base, housing_base=hbase) if city else []
+        contribs = (contributions(rows_in_force(rates, city, first), base, housing_base=hbase)
+                    if city and supplement is None else [])
         ct = totals(contribs)
         wages = earning + (ZERO if separate else bonus)
         paid, income_ly = last_year.get(e.id, (0, ZERO))

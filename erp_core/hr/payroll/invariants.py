@@ -2,7 +2,9 @@
 
 - every payslip adds up: net = gross - employee 社保 - employee 公积金 - 个税 - 税后扣款, 个税 = wages + bonus tax;
 - a run's total equals the sum of its payslips' gross pay;
-- a posted run's voucher carries exactly the debits its payslips give (the voucher and the payroll report agree).
+- a posted run's voucher carries exactly the debits its payslips give (the voucher and the payroll report agree);
+- a locked run whose period is closed in the books was posted (payroll reaches the ledger only by its posting);
+- each payment of 社保/公积金/个税 has a posted voucher for its amount.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from sqlalchemy import func, select
 
 from erp_core.checks import Problem, check
 from erp_core.db.uow import Database
-from erp_core.hr.payroll.models import PayrollRun, Payslip
+from erp_core.hr.payroll.models import PayrollRemittance, PayrollRun, Payslip
 
 ZERO = Decimal(0)
 
 
 def payroll_problems(session, company_id: int | None = None) -> list[Problem]:
-    from erp_core.finance.models import VoucherLine
+    from erp_core.finance.models import Voucher, VoucherLine
+    from erp_core.ledger.periods import is_open
 
     out: list[Problem] = []
     gross: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -46,6 +49,15 @@ def payroll_problems(session, company_id: int | None = None) -> list[Problem]:
                 VoucherLine.voucher_id == run.voucher_id)).scalar_one()
             if Decimal(debit) != expected_debit[run.id]:
                 out.append(Problem("check.problem.hr.voucher", {"number": run.number}))
+        elif run.status == "approved" and not is_open(session, run.company_id, run.period):
+            out.append(Problem("check.problem.hr2.unposted", {"number": run.number, "period": run.period}))
+    remits = select(PayrollRemittance)
+    if company_id is not None:
+        remits = remits.where(PayrollRemittance.company_id == company_id)
+    for r in session.execute(remits).scalars():
+        v = session.get(Voucher, r.voucher_id)
+        if v is None or v.status != "posted" or v.total != r.employer_amount + r.employee_amount:
+            out.append(Problem("check.problem.hr2.remittance", {"period": r.period, "kind": r.kind}))
     return out
 
 

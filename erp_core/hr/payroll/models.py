@@ -67,6 +67,9 @@ class PayrollRun(DocumentHeader, Base):  # 工资表 / 薪资计算单 (document
     __tablename__ = "payroll_run"
     __document_line__ = "PayrollRunLine"
 
+    # 补发/补扣: a supplementary run of the same period names the period's regular run (None: a regular run)
+    supplement_of_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
 
 class PayrollRunLine(DocumentLine, Base):  # one line per employee: quantity 1, amount = gross pay
     __tablename__ = "payroll_run_line"
@@ -122,5 +125,24 @@ class PayrollPayment(Base):  # 工资发放: the net pay of a posted run paid fr
     voucher_id: Mapped[int] = mapped_column(Integer)
     pay_date: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money())
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = utc_column()
+
+
+REMITTANCE_KINDS = ("social", "housing", "iit")  # 社会保险费, 住房公积金, 代扣个人所得税
+
+
+class PayrollRemittance(Base):  # 缴纳社保/公积金/个税: one period's contributions or withheld IIT paid (one voucher)
+    __tablename__ = "payroll_remittance"
+    __table_args__ = (UniqueConstraint("company_id", "period", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(10))
+    voucher_id: Mapped[int] = mapped_column(Integer)
+    pay_date: Mapped[dt.date] = mapped_column(Date)
+    employer_amount: Mapped[Decimal] = mapped_column(Money())
+    employee_amount: Mapped[Decimal] = mapped_column(Money())
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = utc_column()

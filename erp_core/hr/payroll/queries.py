@@ -64,7 +64,8 @@ def _slip_rows(ctx: Context, where: list[Any], *, reveal: bool = True) -> list[d
             .join(PayrollRun, PayrollRun.id == Payslip.run_id)
             .outerjoin(Department, Department.id == Payslip.department_id)
             .outerjoin(EmployeeProfile, EmployeeProfile.employee_id == Payslip.employee_id)
-            .where(Payslip.company_id == _company(ctx), *where).order_by(Payslip.period, Employee.code))
+            .where(Payslip.company_id == _company(ctx), *where).order_by(Payslip.period, Employee.code,
+                                                                        Payslip.run_id))
     out = []
     for s, code, name, dep, bank, acct, idn, number, status in ctx.session.execute(stmt):
         row = {"payslip_id": s.id, "run_id": s.run_id, "run_number": number, "run_status": status,
@@ -125,14 +126,42 @@ def bank_transfer_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
             for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal)]
 
 
+def _month_rows(ctx: Context, run_id: int, reveal: bool) -> list[dict[str, Any]]:
+    """The payslips of ``run_id`` together with the other locked live runs of its month (a supplementary run
+    补发/补扣 and its regular run), added up per employee: the tax declaration has one row per person and month."""
+    run = ctx.session.get(PayrollRun, run_id)
+    if run is None or run.company_id != _company(ctx):
+        return []
+    others = [i for i in ctx.session.execute(select(PayrollRun.id).where(
+        PayrollRun.company_id == run.company_id, PayrollRun.period == run.period, PayrollRun.id != run.id,
+        PayrollRun.status.in_(LOCKED), PayrollRun.reverses_id.is_(None),
+        PayrollRun.reversed_by_id.is_(None))).scalars()] if run.reverses_id is None else []
+    merged: dict[int, dict[str, Any]] = {}
+    for r in _slip_rows(ctx, [Payslip.run_id.in_([run.id, *others])], reveal=reveal):
+        m = merged.get(r["employee_id"])
+        if m is None:
+            merged[r["employee_id"]] = {**r, "items": dict(r["items"]),
+                                        "bonus": r["bonus"] if r["bonus_separate"] else ZERO}
+            continue
+        for f in ("taxable_income", "tax_free_income", "employee_hf", "other_deductions", "iit_wages", "iit_bonus",
+                  "special_deductions"):
+            m[f] += r[f]
+        m["bonus"] += r["bonus"] if r["bonus_separate"] else ZERO
+        m["bonus_separate"] = m["bonus_separate"] or r["bonus_separate"]
+        for k, v in r["items"].items():
+            m["items"][k] = m["items"].get(k, ZERO) + v
+    return list(merged.values())
+
+
 @query("hr.payroll.read", zh="查看工资表", en="View payroll")
 def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
     """扣缴申报 rows in the layout of the 自然人电子税务局(扣缴端) 正常工资薪金 import template (column names in
-    Chinese, as the client expects; layout: low confidence, see docs/formats.md)."""
+    Chinese, as the client expects; layout: low confidence, see docs/formats.md). One row per employee for the
+    run's month: a supplementary run and the month's other locked runs are added up."""
     require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     reveal = ctx.actor.may("hr.sensitive.reveal")
     out = []
-    for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal):
+    for r in _month_rows(ctx, run_id, reveal):
         items = r["items"]
 
         def item(code: str, _items: dict = items) -> Decimal:
@@ -187,3 +216,24 @@ def payroll_setup(ctx: Context) -> dict[str, Any]:
                                           .order_by(InsuranceRate.city, InsuranceRate.effective_from,
                                                     InsuranceRate.id)).scalars()]
     return {"items": items, "rates": rates}
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def remittance_status(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """What ``period``'s posted runs owe the authorities per kind (社保 social, 公积金 housing, 个税 iit) and whether
+    it was paid (date, voucher)."""
+    from erp_core.hr.payroll.models import REMITTANCE_KINDS, PayrollRemittance
+    from erp_core.hr.payroll.services import remittance_due
+
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    due = remittance_due(ctx, period)
+    paid = {r.kind: r for r in ctx.session.execute(select(PayrollRemittance).where(
+        PayrollRemittance.company_id == _company(ctx), PayrollRemittance.period == period)).scalars()}
+    out = []
+    for kind in REMITTANCE_KINDS:
+        r = paid.get(kind)
+        employer, employee = (r.employer_amount, r.employee_amount) if r is not None else due[kind]
+        out.append({"kind": kind, "employer": employer, "employee": employee, "total": employer + employee,
+                    "paid_on": r.pay_date if r is not None else None,
+                    "voucher_id": r.voucher_id if r is not None else None})
+    return out

@@ -299,7 +299,8 @@ def create_payroll_run(ctx: Context, *, period: str, department_id: int | None =
     ensure_default_items(ctx)
     live = [(num, dep) for num, dep in ctx.session.execute(select(PayrollRun.number, PayrollRun.department_id).where(
         PayrollRun.company_id == _company(ctx), PayrollRun.period == period, PayrollRun.reverses_id.is_(None),
-        PayrollRun.reversed_by_id.is_(None))) if department_id is None or dep is None or dep == department_id]
+        PayrollRun.reversed_by_id.is_(None), PayrollRun.supplement_of_id.is_(None)))
+            if department_id is None or dep is None or dep == department_id]
     live = live[0][0] if live else None
     if live is not None:
         raise Conflict("error.hr.run_exists", period=period, number=live)
@@ -326,7 +327,9 @@ def recompute_payroll_run(ctx: Context, *, run_id: int, version: int) -> int:
     approved (locked)."""
     run = _load(ctx, run_id, version, lock=True)
     kernel.ensure_editable(PAYROLL_RUN, run)
-    rows = compute_period(ctx.session, run.company_id, run.period, department_id=run.department_id)
+    supplement = _supplement_items(ctx, run.id) if run.supplement_of_id is not None else None
+    rows = compute_period(ctx.session, run.company_id, run.period, department_id=run.department_id,
+                          supplement=supplement)
     if not rows:
         raise ValidationError("error.hr.nobody_to_pay", field=F_PERIOD, period=run.period)
     kernel.update_document(ctx, PAYROLL_RUN, run, version=version, lines=_lines(rows))
@@ -369,6 +372,12 @@ def reverse_payroll_run(ctx: Context, *, run_id: int, doc_date: dt.date | None =
     run = _load(ctx, run_id, lock=True)
     if run.reverses_id is not None or run.status != "posted":
         raise Conflict("error.hr.reverse_posted_only", number=run.number)
+    if run.supplement_of_id is None:  # its supplements' tax counted this run as withheld: they go first
+        later = ctx.session.execute(select(PayrollRun.number).where(
+            PayrollRun.supplement_of_id == run.id, PayrollRun.reverses_id.is_(None),
+            PayrollRun.reversed_by_id.is_(None))).scalars().first()
+        if later is not None:
+            raise Conflict("error.hr2.supplement_live", number=run.number, supplement=later)
     red = kernel.reverse_document(ctx, PAYROLL_RUN, run, doc_date=doc_date, comment=comment)
     return red.id
 
@@ -409,4 +418,137 @@ def pay_payroll_run(ctx: Context, *, run_id: int, pay_date: dt.date, bank_accoun
                                    amount=net, created_by=ctx.actor.user_id, created_at=naive_utcnow()))
     ctx.session.flush()
     ctx.audit("payroll_payment", run.id, number=run.number, voucher_id=voucher_id, amount=str(net))
+    return voucher_id
+
+
+# ---- supplementary runs (补发/补扣) ---------------------------------------------------------------------------
+
+def _supplement_items(ctx: Context, run_id: int) -> dict[int, dict[str, Decimal]]:
+    """The items a supplementary run pays (kept on its payslips; the ee:/er: keys are computed contributions)."""
+    import json
+
+    out: dict[int, dict[str, Decimal]] = {}
+    for emp, items_json in ctx.session.execute(select(Payslip.employee_id, Payslip.items_json)
+                                               .where(Payslip.run_id == run_id)).all():
+        out[emp] = {k: Decimal(v) for k, v in json.loads(items_json or "{}").items() if ":" not in k}
+    return out
+
+
+@use_case("hr.payroll.create", zh="新建工资表", en="Create payroll run")
+def create_supplementary_run(ctx: Context, *, period: str, lines: list[dict[str, Any]], remarks: str = "") -> int:
+    """补发/补扣: a second run of ``period`` once its regular run is locked, paying only ``lines`` (employee_id,
+    item_code, amount; an earning may be negative, each employee's total may not). Its tax is the month's
+    cumulative tax over all the period's locked runs less what they withheld; no 五险一金 (the regular run's)."""
+    period = _period(period)
+    company = _company(ctx)
+    runs = ctx.session.execute(select(PayrollRun).where(
+        PayrollRun.company_id == company, PayrollRun.period == period, PayrollRun.reverses_id.is_(None),
+        PayrollRun.reversed_by_id.is_(None))).scalars().all()
+    regular = [r for r in runs if r.supplement_of_id is None and r.status in ("approved", "posted")]
+    if not regular:
+        raise Conflict("error.hr2.supplement_needs_locked", period=period)
+    draft = [r.number for r in runs if r.status == "draft"]
+    if draft:
+        raise Conflict("error.hr.run_exists", period=period, number=draft[0])
+    kinds = _item_kinds(ctx)
+    problems: list[ValidationError] = []
+    items: dict[int, dict[str, Decimal]] = {}
+    for n, ln in enumerate(lines or [], start=1):
+        code = ln.get("item_code")
+        if code not in kinds:
+            problems.append(ValidationError("error.hr.unknown_item", field=F_ITEM, line=n, code=str(code)))
+            continue
+        amount = _amount(ln.get("amount"), F_AMOUNT, problems, negative=kinds[code] == "earning")
+        if amount is None:
+            continue
+        emp = load_employee(ctx, int(ln["employee_id"])).id
+        items.setdefault(emp, {})
+        items[emp][code] = items[emp].get(code, Decimal(0)) + amount
+    if not lines:
+        problems.append(ValidationError("error.documents.no_lines", field=F_ITEM))
+    raise_if(problems)
+    rows = compute_period(ctx.session, company, period, supplement=items)
+    if len(rows) != len(items):
+        raise ValidationError("error.hr2.supplement_not_employed", field=F_PERIOD, period=period)
+    year, month = parse_period(period)
+    run = kernel.create_document(ctx, PAYROLL_RUN, doc_date=month_bounds(year, month)[1], lines=_lines(rows),
+                                 remarks=remarks or f"{period} 补发/补扣")
+    run.supplement_of_id = regular[0].id
+    _set_line_employees(ctx, run, rows)
+    _write_slips(ctx, run, rows)
+    ctx.session.flush()
+    ctx.audit("payroll_run", run.id, number=run.number, period=period, supplement_of=regular[0].number,
+              employees=len(rows), gross=str(run.total))
+    return run.id
+
+
+# ---- paying contributions and the withheld tax (缴纳社保、公积金、个税) -------------------------------------------
+
+REMIT_ROLES = {"social": ("payroll_social", "employer_si", "employee_si", "缴纳社会保险费"),
+               "housing": ("payroll_housing", "employer_hf", "employee_hf", "缴纳住房公积金"),
+               "iit": (None, None, "iit_withheld", "缴纳代扣个人所得税")}
+
+
+def remittance_due(ctx: Context, period: str) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per kind (social, housing, iit): (employer part, employee part) of ``period``'s posted live runs."""
+    slips = ctx.session.execute(select(Payslip).join(PayrollRun, PayrollRun.id == Payslip.run_id).where(
+        Payslip.company_id == _company(ctx), Payslip.period == period, PayrollRun.status == "posted",
+        PayrollRun.reverses_id.is_(None), PayrollRun.reversed_by_id.is_(None))).scalars().all()
+    out = {}
+    for kind, (_role, er, ee, _text) in REMIT_ROLES.items():
+        out[kind] = (sum((getattr(s, er) for s in slips), Decimal(0)) if er else Decimal(0),
+                     sum((getattr(s, ee) for s in slips), Decimal(0)))
+    return out
+
+
+@use_case("hr.payroll.remit", zh="缴纳社保公积金个税", en="Pay contributions and withheld tax")
+def remit_payroll(ctx: Context, *, period: str, kind: str, pay_date: dt.date,
+                  bank_account_code: str | None = None) -> int:
+    """Pay one period's 社会保险费 (kind "social": employer + employee parts), 住房公积金 ("housing") or the withheld
+    个人所得税 ("iit") to the authorities from the bank, once per period and kind; one voucher:
+        social:  Dr 应付职工薪酬—社会保险费 (employer) + Dr 其他应付款 (employee) / Cr 银行存款
+        housing: Dr 应付职工薪酬—住房公积金 (employer) + Dr 其他应付款 (employee) / Cr 银行存款
+        iit:     Dr 应交税费—应交个人所得税 / Cr 银行存款
+    The amounts are the period's posted runs' payslips; returns the voucher id."""
+    from erp_core.documents.accounts import account_for
+    from erp_core.hr.payroll.models import REMITTANCE_KINDS, PayrollRemittance
+    from erp_core.ledger.posting import create_and_post_system_voucher
+
+    period = _period(period)
+    if kind not in REMITTANCE_KINDS:
+        raise ValidationError("error.hr.choice", field="field.hr2.remit_kind", value=str(kind))
+    if not isinstance(pay_date, dt.date) or pay_date < month_bounds(*parse_period(period))[1]:
+        raise ValidationError("error.hr.pay_date", field="field.hr.pay_date")
+    company = _company(ctx)
+    done = ctx.session.execute(select(PayrollRemittance.id).where(
+        PayrollRemittance.company_id == company, PayrollRemittance.period == period,
+        PayrollRemittance.kind == kind)).first()
+    if done:
+        raise Conflict("error.hr2.already_remitted", period=period)
+    employer, employee = remittance_due(ctx, period)[kind]
+    if employer + employee <= 0:
+        raise Conflict("error.hr2.nothing_to_remit", period=period)
+    role, _er, _ee, text = REMIT_ROLES[kind]
+    summary = f"{text} {period}"
+    zero = Decimal(0)
+    if kind == "iit":
+        lines = [{"account_code": account_for(ctx, "iit_payable"), "debit": employee, "credit": zero,
+                  "summary": summary}]
+    else:
+        lines = [{"account_code": account_for(ctx, role), "debit": employer, "credit": zero,
+                  "summary": f"{summary}（单位部分）"},
+                 {"account_code": account_for(ctx, "payroll_withheld"), "debit": employee, "credit": zero,
+                  "summary": f"{summary}（个人部分）"}]
+        lines = [ln for ln in lines if ln["debit"]]
+    lines.append({"account_code": bank_account_code or account_for(ctx, "bank"), "debit": zero,
+                  "credit": employer + employee, "summary": summary})
+    voucher_id = create_and_post_system_voucher(ctx, voucher_date=pay_date, lines=lines, voucher_type=None,
+                                                posting_key=f"payroll_remit:{company}:{period}:{kind}")
+    row = PayrollRemittance(company_id=company, period=period, kind=kind, voucher_id=voucher_id, pay_date=pay_date,
+                            employer_amount=employer, employee_amount=employee, created_by=ctx.actor.user_id,
+                            created_at=naive_utcnow())
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("payroll_remittance", row.id, period=period, kind=kind, voucher_id=voucher_id,
+              amount=str(employer + employee))
     return voucher_id
