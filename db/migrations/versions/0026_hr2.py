@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0026_hr2"
-down_revision = "0021"
+down_revision = "0024_pur"
 branch_labels = None
 depends_on = None
 
