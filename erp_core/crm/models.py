@@ -260,3 +260,16 @@ class CrmCalendarDay(Base):  # 工作日历 exceptions: holidays (法定节假�
     day: Mapped[dt.date] = mapped_column(Date)
     workday: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class CrmTicketPart(Base):  # 工单配件: an other_issue (其他出库单) posted for a ticket's parts (migration 0027)
+    __tablename__ = "crm_ticket_part"
+    __table_args__ = (UniqueConstraint("doc_type", "doc_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("crm_ticket.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(40))  # "other_issue"
+    doc_id: Mapped[int] = mapped_column(Integer)
+    by_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -47,6 +47,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "salary_sales": ("5601", "6601"),  # 销售费用
     "salary_production": ("4001", "5001"),  # 生产成本 (直接人工)
     "salary_overhead": ("4101", "5101"),  # 制造费用
+    "service_parts": ("5601", "6601"),  # 售后工单领用配件 (CRM): 销售费用 (售后服务/产品质量保证)
 }
 
 

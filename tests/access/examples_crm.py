@@ -72,7 +72,8 @@ def _(env):
          CRM + "opportunities.queries.list_stages", CRM + "opportunities.queries.pipeline",
          CRM + "opportunities.queries.forecast", CRM + "opportunities.queries.won_lost",
          CRM + "opportunities.queries.export_opportunities", CRM + "service.queries.list_tickets",
-         CRM + "service.queries.service_settings", CRM + "service.queries.export_tickets",
+         CRM + "service.queries.service_settings", CRM + "service.queries.part_choices",
+         CRM + "service.queries.export_tickets",
          CRM + "dashboard.queries.crm_dashboard", CRM + "pools.services.run_recycle")
 def _(env):
     return {}
@@ -197,6 +198,15 @@ def _(env):
 @example(CRM + "service.services.log_ticket_work")
 def _(env):
     return {"ticket_id": _ticket(env), "content": "上门检修", "minutes": 45}
+
+
+@example(CRM + "service.services.issue_ticket_parts")
+def _(env):
+    from tests.access.examples_stockops import DAY, _stock
+
+    s = _stock(env)
+    return {"ticket_id": _ticket(env), "warehouse_id": s["wid"], "doc_date": DAY,
+            "lines": [{"product_id": s["pid"], "quantity": "1"}]}
 
 
 @example(CRM + "service.services.rate_ticket")

@@ -1,0 +1,41 @@
+"""CRM and operations follow-ups (issues #15/#16): crm_ticket_part (the 其他出库单 posted for a service ticket's
+parts) and ix_crm_lead_pool_open (the pool view's count reads the index alone: merged_into joins the pool index).
+
+Revision ID: 0027_crmops
+Revises: 0021
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import mysql
+
+revision = "0027_crmops"
+down_revision = "0021"
+branch_labels = None
+depends_on = None
+
+
+def _utc():
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mariadb").with_variant(mysql.DATETIME(fsp=6), "mysql")
+
+
+def upgrade() -> None:
+    op.create_table('crm_ticket_part',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('doc_type', sa.String(length=40), nullable=False),
+    sa.Column('doc_id', sa.Integer(), nullable=False),
+    sa.Column('by_user_id', sa.Integer(), nullable=True),
+    sa.Column('at', _utc(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_crm_ticket_part_company_id_company')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['crm_ticket.id'], name=op.f('fk_crm_ticket_part_ticket_id_crm_ticket')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_ticket_part')),
+    sa.UniqueConstraint('doc_type', 'doc_id', name=op.f('uq_crm_ticket_part_doc_type_doc_id'))
+    )
+    op.create_index(op.f('ix_crm_ticket_part_ticket_id'), 'crm_ticket_part', ['ticket_id'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_crm_ticket_part_ticket_id'), table_name='crm_ticket_part')
+    op.drop_table('crm_ticket_part')
