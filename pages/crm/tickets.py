@@ -15,12 +15,14 @@ from erp_core.crm.service.services import TICKET_FLOW
 from erp_core.masterdata import partners_queries
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.crm.tickets"))
+help_link("crm", "tickets")  # "?" to this page's part of the help centre
 show_flash()
 people = (run_action(pq.crm_people) if actor.may("crm.lead.view") else {}) or {}
 
