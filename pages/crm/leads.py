@@ -31,8 +31,8 @@ actor = require_actor()
 st.title(tr("nav.crm.leads"))
 help_link("crm", "leads")  # "?" to this page's part of the help centre
 show_flash()
-if actor.may("crm.recycle.run"):  # until the scheduler runs it: idempotent on every load
-    run_action(ps.run_recycle)
+if actor.may("crm.recycle.run") and run_action(pq.recycle_due):  # between the scheduler's runs; an audit
+    run_action(ps.run_recycle)  # entry only when something was due (recycle_due is one indexed probe per pool)
 people = run_action(pq.crm_people) or {}
 
 

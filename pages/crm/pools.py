@@ -19,8 +19,8 @@ actor = require_actor()
 st.title(tr("nav.crm.pools"))
 help_link("crm", "pools")  # "?" to this page's part of the help centre
 show_flash()
-if actor.may("crm.recycle.run"):
-    run_action(ps.run_recycle)
+if actor.may("crm.recycle.run") and run_action(pq.recycle_due):  # between the scheduler's runs; an audit
+    run_action(ps.run_recycle)  # entry only when something was due (recycle_due is one indexed probe per pool)
 pools = run_action(pq.list_pools)
 if pools is None:
     st.stop()

@@ -67,7 +67,8 @@ def _(env):
 
 @example(CRM + "leads.queries.list_leads", CRM + "leads.queries.export_leads", CRM + "pools.queries.list_pools",
          CRM + "pools.queries.crm_people",
-         CRM + "pools.queries.list_assign_rules", CRM + "pools.queries.my_recycle_warnings",
+         CRM + "pools.queries.list_assign_rules", CRM + "pools.queries.recycle_due",
+         CRM + "pools.queries.my_recycle_warnings",
          CRM + "followups.queries.my_reminders", CRM + "followups.queries.home_reminders",
          CRM + "opportunities.queries.list_opportunities",
          CRM + "opportunities.queries.list_stages", CRM + "opportunities.queries.pipeline",

@@ -74,6 +74,24 @@ def recycle_company(session: Session, company_id: int, at: dt.datetime, *, by_us
     return {"recycled": recycled, "warned": warned}
 
 
+def anything_due(session: Session, company_id: int, at: dt.datetime) -> bool:
+    """Would :func:`recycle_company` at ``at`` change anything (a lead to return or to warn)? One indexed
+    existence probe per pool and rule, so a page can skip the use case (and its audit entry) when nothing is due."""
+    pools = session.execute(select(CrmPool).where(CrmPool.company_id == company_id,
+                                                  CrmPool.active.is_(True))).scalars().all()
+    for pool in pools:
+        base = and_(CrmLead.company_id == company_id, CrmLead.pool_id == pool.id, CrmLead.owner_id.is_not(None),
+                    CrmLead.status.in_(OPEN), CrmLead.merged_into.is_(None))
+        probes = [_due_condition(pool, at)]
+        if pool.warn_days_before:
+            soon = _due_condition(pool, at + dt.timedelta(days=pool.warn_days_before))
+            probes.append(and_(soon, CrmLead.recycle_warned_at.is_(None)) if soon is not None else None)
+        for cond in probes:
+            if cond is not None and session.execute(select(CrmLead.id).where(base, cond).limit(1)).first():
+                return True
+    return False
+
+
 def recycle_pools(db, now: dt.datetime | None = None) -> dict[str, int]:
     """The scheduled job: every company, one transaction each, audited as the system actor."""
     from erp_core.kernel import clock
