@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from erp_core.crm.followups.queries import home_reminders
 from erp_core.security.account_services import my_profile
 from erp_core.stockops.report_queries import low_stock
 from ui.actions import run_action
@@ -34,6 +35,20 @@ if actor.may("inventory.report.view"):  # 低库存预警 (erp_core/stockops/rep
         st.warning(tr("inv.home_low_stock", count=len(low)), icon=":material/inventory:")
         st.page_link("pages/inventory/stock_reports.py", label=tr("nav.inventory.stock_reports"),
                      icon=":material/summarize:")
+
+if actor.may("crm.followup.view"):  # CRM reminders of the signed-in user (erp_core/crm/followups/queries.py)
+    crm = run_action(home_reminders)
+    if crm and any(crm.values()):
+        parts = [tr(f"crm.home.{k}", count=n) for k, n in crm.items() if n]
+        urgent = crm["followups_overdue"] or crm["tickets_breached"]
+        (st.error if urgent else st.warning)(tr("crm.home.title") + "：" + "，".join(parts),
+                                             icon=":material/notifications:")
+        links = st.columns(2)
+        if actor.may("crm.lead.view") and (crm["followups_today"] or crm["followups_overdue"]
+                                           or crm["recycle_warnings"]):
+            links[0].page_link("pages/crm/leads.py", label=tr("nav.crm.leads"), icon=":material/contact_phone:")
+        if actor.may("crm.ticket.view") and (crm["tickets_breached"] or crm["tickets_due_soon"]):
+            links[1].page_link("pages/crm/tickets.py", label=tr("nav.crm.tickets"), icon=":material/support_agent:")
 
 st.subheader(tr("home.modules"))
 groups = {g: specs for g, specs in pages_for(actor).items() if g not in ("nav.group.home", "nav.group.account")}

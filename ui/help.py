@@ -17,7 +17,8 @@ HELP_PAGE = "pages/help/center.py"
 def help_link(topic: str, section: str | None = None) -> None:
     """A "?" popover showing ``section`` of help ``topic`` (or nothing when the manual has no such section), with
     a link that opens the help centre on that topic."""
-    text = help_section(topic, section, locale()) if section else help_intro(topic, locale())
+    # a section the reader's language does not have (the English documents number theirs s1, s2...): the intro
+    text = (help_section(topic, section, locale()) if section else None) or help_intro(topic, locale())
     with st.popover("?", help=tr("help.context_tip")):
         if text:
             st.markdown(text)

@@ -150,7 +150,10 @@ class AnalyticsEngine:
         if self.attached:
             self._con.execute(f"LOAD '{extension_path(self.backend)}'")
             target = attach_string(str(db.engine.url.render_as_string(hide_password=False)), self.backend)
-            self._con.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {OP} "
+            # IF NOT EXISTS: DuckDB shares one database instance per file within a process, so a second engine on
+            # the same file (a second Database of the same URL, e.g. `erp check` run twice in one process) finds
+            # the store attached already — the same URL, since the file is named after it.
+            self._con.execute(f"ATTACH IF NOT EXISTS '{target.replace(chr(39), chr(39) * 2)}' AS {OP} "
                               f"(TYPE {ATTACH_TYPES[self.backend]}, READ_ONLY)")
         self._con.execute(_SCHEMA)
         version = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()

@@ -204,14 +204,28 @@ def _decide(ctx: Context, request_id: int, version: int | None, outcome: str, co
 def approve(ctx: Context, *, request_id: int, comment: str = "", version: int | None = None) -> str:
     """Approve one pending request; returns the document's approval state afterwards."""
     req = _decide(ctx, request_id, version, "approved", comment)
-    return approval_state(ctx.session, req.company_id, req.doc_type, req.doc_id)
+    state = approval_state(ctx.session, req.company_id, req.doc_type, req.doc_id)
+    _settle_change(ctx, req, state)
+    return state
 
 
 @use_case("approvals.request.decide", zh="审批单据", en="Decide approvals")
 def reject(ctx: Context, *, request_id: int, comment: str, version: int | None = None) -> str:
     """Reject one pending request (a reason is required): the document's approval is rejected."""
     req = _decide(ctx, request_id, version, "rejected", comment)
-    return approval_state(ctx.session, req.company_id, req.doc_type, req.doc_id)
+    state = approval_state(ctx.session, req.company_id, req.doc_type, req.doc_id)
+    _settle_change(ctx, req, state)
+    return state
+
+
+def _settle_change(ctx: Context, req: ApprovalRequest, state: str) -> None:
+    """A major change (重大变更, subject ``change_<kind>``) decided from the generic inbox takes effect in the same
+    transaction once its approval is complete (or is closed as rejected), as from the major-changes page: no
+    second "apply" click."""
+    if req.doc_type.startswith("change_") and state in ("approved", "rejected"):
+        from erp_core.changes.services import settle_decided_change
+
+        settle_decided_change(ctx, req.doc_id)
 
 
 def _check_rule(ctx: Context, *, doc_type: Any, condition: Any, threshold: Any, approver_role_id: Any,

@@ -13,8 +13,9 @@ administrator role. The engine refuses the requester (owner and submitter) as ap
 :func:`decide_change` (approvals.request.decide) approves or rejects; once the approval is complete the change is
 applied in the same transaction by the kind's applier, which re-checks everything against the data as it is now
 (a period reopened meanwhile, a role edited since the request, grants the approver does not hold...). A change
-that can no longer be applied is kept as ``failed`` with the reason; the decision stands. :func:`apply_change`
-applies a change that was approved from the generic approvals inbox.
+that can no longer be applied is kept as ``failed`` with the reason; the decision stands.  A change decided from the
+generic approvals inbox (approvals.services.approve / reject) is applied or closed there too, in the same
+transaction (:func:`settle_decided_change`); :func:`apply_change` remains for a change approved before that.
 
 Where the gate sits: finance.close_services.reopen_period, security.role_services.set_role_grants,
 masterdata.partners_services.edit_customer (the credit limit only; the rest of the edit applies at once) and this
@@ -194,6 +195,24 @@ def decide_change(ctx: Context, *, change_id: int, approve: bool, comment: str =
     elif state == "rejected":
         row.status, row.decided_at, row.decided_by_name = "rejected", naive_utcnow(), ctx.actor.username
     ctx.audit("change_request", row.id, kind=row.kind, subject=row.subject_id, status=row.status)
+    return row.status
+
+
+def settle_decided_change(ctx: Context, change_id: int) -> str:
+    """Called by the approvals inbox (approvals.services.approve / reject) inside its use case when the last
+    decision on a change's approval was taken there: apply the approved change, close a rejected one. A change
+    no longer pending is left alone. Returns its status."""
+    from erp_core.approvals.services import approval_state
+
+    row = _load_change(ctx, change_id)
+    if row.status != "pending":
+        return row.status
+    state = approval_state(ctx.session, row.company_id, subject_type(row.kind), row.id)
+    if state == "approved":
+        _apply(ctx, row)
+    elif state == "rejected":
+        row.status, row.decided_at, row.decided_by_name = "rejected", naive_utcnow(), ctx.actor.username
+    ctx.session.flush()
     return row.status
 
 

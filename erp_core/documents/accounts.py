@@ -51,6 +51,7 @@ ROLES: dict[str, tuple[str, str]] = {
     # 企业 against 坏账准备 (备抵法)
     "cash_discount": ("5603", "6603"),
     "bad_debt": ("5711", "1231"),
+    "service_parts": ("5601", "6601"),  # 售后工单领用配件 (CRM): 销售费用 (售后服务/产品质量保证)
 }
 
 

@@ -13,7 +13,9 @@ missing falls back to the Chinese one (Simplified Chinese first).
 
 Module topics are rendered from the project's own docs (DOC_SOURCES): a bilingual file (sections "## 简体中文" and
 "## English", like docs/finance.md and docs/user-guide.md) gives each language its half; a file in one language
-serves both. A file under docs/help/<locale>/ with the topic's name takes precedence. Documents without section
+serves both. A file under docs/help/<locale>/ with the topic's name takes precedence for that language: the
+English-only documents have a Chinese help file each under docs/help/zh/ (tests/helpdesk/test_help.py checks that
+every topic reads in Chinese in the Chinese interface). Documents without section
 markers get their ``##``/``###`` headings as sections, numbered ``s1``, ``s2``... in order (the Chinese and English
 halves have the same headings in the same order).
 """
@@ -33,11 +35,14 @@ HELP_DIR = PROJECT_ROOT / "docs" / "help"
 # The FAQ first: what people open the help centre for (the usage guide quotes Streamlit's English "Page not
 # found" notice, which the Chinese interface never shows unasked).
 TOPIC_ORDER = ("faq", "start", "finance", "inventory", "reports", "approvals", "settings", "security", "admin",
-               "operations")
+               "operations",
+               "purchasing", "payables", "costing", "crm", "hr")
 # topic -> a document under docs/ the topic is rendered from when docs/help/<locale>/<topic>.md does not exist
 DOC_SOURCES = {"start": "user-guide.md", "finance": "finance.md", "inventory": "inventory.md",
                "reports": "analytics.md", "approvals": "documents.md", "settings": "settings.md",
-               "security": "security.md", "operations": "operations.md"}
+               "security": "security.md", "operations": "operations.md",
+               "purchasing": "purchasing.md", "payables": "payables.md", "costing": "costing.md", "crm": "crm.md",
+               "hr": "hr.md"}
 _HEADING = re.compile(r"^(#{2,3}) +(.+?)\s*$", re.MULTILINE)
 _MARKER = re.compile(r"^<!--\s*section:\s*([a-z0-9][a-z0-9_-]*)\s*-->\s*$", re.MULTILINE)
 _TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
@@ -50,11 +55,12 @@ class HelpTopic:
     sections: tuple[tuple[str, str], ...]  # (section id, its heading text)
 
 
-def _file(topic: str, locale: str | None) -> Path | None:
+def _file(topic: str, locale: str | None, *, fallback: bool = True) -> Path | None:
+    """The topic's file in the reader's language; with ``fallback``, else the Chinese one."""
     if not _TOPIC.match(topic or ""):
         return None
     loc = normalize_locale(locale)
-    for candidate in (loc, "zh_CN"):
+    for candidate in ((loc, "zh_CN") if fallback else (loc,)):
         path = HELP_DIR / ("zh" if candidate == "zh_CN" else "en") / f"{topic}.md"
         if path.is_file():
             return path
@@ -95,14 +101,16 @@ def _with_markers(text: str) -> str:
 
 
 def _source(topic: str, locale: str | None) -> str | None:
-    path = _file(topic, locale)
-    if path is not None:
-        return _read(path, path.stat().st_mtime)
-    doc = DOC_SOURCES.get(topic)
-    source = PROJECT_ROOT / "docs" / doc if doc else None
-    if source is None or not source.is_file():
-        return None
-    return _with_markers(_half(_read(source, source.stat().st_mtime), normalize_locale(locale)))
+    """The reader's language first: its help file, else its half of the project document (English documents serve
+    English readers; Chinese readers get the help file written for them), else the Chinese help file."""
+    path = _file(topic, locale, fallback=False)
+    if path is None:
+        doc = DOC_SOURCES.get(topic)
+        source = PROJECT_ROOT / "docs" / doc if doc else None
+        if source is not None and source.is_file():
+            return _with_markers(_half(_read(source, source.stat().st_mtime), normalize_locale(locale)))
+        path = _file(topic, locale)
+    return None if path is None else _read(path, path.stat().st_mtime)
 
 
 def _title(text: str, fallback: str) -> str:

@@ -221,10 +221,25 @@ def _sqlite_figures(path: Path) -> dict:
         engine.dispose()
 
 
-def _schema_of(figs_conn) -> str:
-    from alembic.runtime.migration import MigrationContext
+def _sqlite_figures_and_schema(path: Path) -> tuple[dict, str]:
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with engine.connect() as conn:
+            return figures.collect(conn), _schema_of(conn)
+    finally:
+        engine.dispose()
 
-    return MigrationContext.configure(figs_conn).get_current_revision() or "-"
+
+def _schema_of(figs_conn) -> str:
+    """The schema revision, read from alembic's table directly (importing alembic cost ~3 s of a backup)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        heads = sorted(r[0] for r in figs_conn.execute(text("SELECT version_num FROM alembic_version")))
+    except DBAPIError:
+        return "-"
+    return ",".join(heads) or "-"
 
 
 def _database_part(db: Database, store: ChunkStore, work: Path) -> tuple[dict, dict, str]:
@@ -234,13 +249,14 @@ def _database_part(db: Database, store: ChunkStore, work: Path) -> tuple[dict, d
     if backend == "sqlite":
         snap = work / "db.sqlite"
         with snapshot.sqlite_snapshot(url, snap):
-            engine = create_engine(f"sqlite:///file:{snap}?mode=ro&uri=true")
-            try:
-                with engine.connect() as conn:
-                    figs, schema = figures.collect(conn), _schema_of(conn)
-            finally:
-                engine.dispose()
-            part = chunks.store_stream(store, chunks.blocks(snap))
+            from concurrent.futures import ThreadPoolExecutor
+
+            # the figures (row counts, trial balance, stock) are read from the snapshot while it is chunked:
+            # SQLite and zlib release the GIL, so the two overlap instead of adding up
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                reading = pool.submit(_sqlite_figures_and_schema, snap)
+                part = chunks.store_stream(store, chunks.blocks(snap))
+                figs, schema = reading.result()
             snap.unlink()
         return {**part, "format": "sqlite-file"}, figs, schema
     if backend == "postgresql":

@@ -22,12 +22,14 @@ from erp_core.security.audit_services import (
 )
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import datetime, tr
 from ui.safe import md
 
 actor = require_actor()
 zone = ZoneInfo(actor.time_zone)
 st.title(tr("admin_ui.audit.title"))
+help_link("security", "audit")  # "?" to this page's part of the help centre
 
 flash = st.session_state.pop("aa_flash", None)
 if flash:

@@ -21,12 +21,14 @@ from erp_core.operations.services import (
 )
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import datetime, tr
 from ui.safe import md
 from ui.sections import section
 
 actor = require_actor()
 st.title(tr("ops_ui.backups.title"))
+help_link("operations", "backup")  # "?" to this page's part of the help centre
 
 flash = st.session_state.pop("ob_flash", None)
 if flash:

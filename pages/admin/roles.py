@@ -18,6 +18,7 @@ from erp_core.security.role_services import (
 )
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
@@ -27,6 +28,7 @@ SCOPES = ("none", "all", "department", "project", "own")
 actor = require_actor()
 zh = locale().startswith("zh")
 st.title(tr("admin_ui.roles.title"))
+help_link("security", "roles")  # "?" to this page's part of the help centre
 
 flash = st.session_state.pop("ar_flash", None)
 if flash:

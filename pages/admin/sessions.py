@@ -8,11 +8,13 @@ import streamlit as st
 from erp_core.security.session_services import list_active_sessions, revoke_user_session
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import datetime, tr
 from ui.safe import md
 
 actor = require_actor()
 st.title(tr("admin_ui.sessions.title"))
+help_link("security", "sessions")  # "?" to this page's part of the help centre
 
 flash = st.session_state.pop("as_flash", None)
 if flash:

@@ -11,11 +11,13 @@ from erp_core.operations.queries import upgrade_status
 from erp_core.operations.services import run_upgrade
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import datetime, tr
 from ui.safe import md
 
 actor = require_actor()
 st.title(tr("ops_ui.upgrades.title"))
+help_link("operations", "upgrade")  # "?" to this page's part of the help centre
 
 flash = st.session_state.pop("ou_flash", None)
 if flash:

@@ -24,6 +24,7 @@ from erp_core.security.user_services import (
 )
 from ui.actions import run_action
 from ui.context import locale, require_actor, settings
+from ui.help import help_link
 from ui.i18n import datetime, tr
 from ui.nav import all_pages
 from ui.safe import md, md_escape
@@ -33,6 +34,7 @@ PAGE_SIZE = 25
 
 actor = require_actor()
 st.title(tr("admin_ui.users.title"))
+help_link("security", "users")  # "?" to this page's part of the help centre
 
 flash = st.session_state.pop("au_flash", None)
 if flash:

@@ -9,11 +9,13 @@ from erp_core.approvals.services import approve, reject
 from erp_core.documents.registry import registered
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.approvals.inbox"))
+help_link("approvals", "inbox")  # "?" to this page's part of the help centre
 show_flash()
 zh = locale().startswith("zh")
 type_labels = {t.code: t.zh if zh else t.en for t in registered()}

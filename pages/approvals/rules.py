@@ -10,12 +10,14 @@ from erp_core.approvals.services import create_rule, update_rule
 from erp_core.documents.registry import registered
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import done, loaded_version, show_flash, succeed, table
 
 F = "field.approvals."
 actor = require_actor()
 st.title(tr("nav.approvals.rules"))
+help_link("approvals", "rules")  # "?" to this page's part of the help centre
 st.caption(tr("approvals.rules_hint"))
 show_flash()
 zh = locale().startswith("zh")

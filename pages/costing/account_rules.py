@@ -9,6 +9,7 @@ from erp_core.costing.rules_queries import list_account_rules, resolve_account, 
 from erp_core.costing.rules_services import clear_account_rule, set_account_rule
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
@@ -16,6 +17,7 @@ from ui.settings_kit import confirmed_button, done, export_buttons, loaded_versi
 
 actor = require_actor()
 st.title(tr("costing.rules.title"))
+help_link("costing", "account-rules")  # "?" to this page's part of the help centre
 st.caption(tr("costing.rules.intro"))
 show_flash()
 

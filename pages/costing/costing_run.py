@@ -10,12 +10,14 @@ from erp_core.costing.run_services import run_costing
 from erp_core.finance.close_queries import first_open_period
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.settings_kit import confirmed_button, export_buttons, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("costing.run.title"))
+help_link("costing", "corrections")  # "?" to this page's part of the help centre
 st.caption(tr("costing.run.intro"))
 show_flash()
 

@@ -21,6 +21,7 @@ from erp_core.kernel.errors import DomainError
 from erp_core.masterdata.records import DuplicateWarning
 from ui.actions import run_action
 from ui.context import database, locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import error_md, md, md_escape
 from ui.settings_kit import confirmed_button, done, pager, show_flash, succeed, table
@@ -28,9 +29,10 @@ from ui.settings_kit import confirmed_button, done, pager, show_flash, succeed, 
 PAGE_SIZE = 50
 actor = require_actor()
 st.title(tr("nav.crm.leads"))
+help_link("crm", "leads")  # "?" to this page's part of the help centre
 show_flash()
-if actor.may("crm.recycle.run"):  # until the scheduler runs it: idempotent on every load
-    run_action(ps.run_recycle)
+if actor.may("crm.recycle.run") and run_action(pq.recycle_due):  # between the scheduler's runs; an audit
+    run_action(ps.run_recycle)  # entry only when something was due (recycle_due is one indexed probe per pool)
 people = run_action(pq.crm_people) or {}
 
 

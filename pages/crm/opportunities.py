@@ -14,6 +14,7 @@ from erp_core.crm.pools import queries as pq
 from erp_core.masterdata import partners_queries
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import money, tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -21,6 +22,7 @@ from ui.settings_kit import show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.crm.opportunities"))
+help_link("crm", "opportunities")  # "?" to this page's part of the help centre
 show_flash()
 people = (run_action(pq.crm_people) if actor.may("crm.lead.view") else {}) or {}
 view = section("crm_opp_view", ["pipeline", "list", "forecast", "won_lost"], "crm.opp_view.",

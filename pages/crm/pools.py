@@ -11,14 +11,16 @@ from erp_core.crm.pools import queries as pq
 from erp_core.crm.pools import services as ps
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import done, export_buttons, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.crm.pools"))
+help_link("crm", "pools")  # "?" to this page's part of the help centre
 show_flash()
-if actor.may("crm.recycle.run"):
-    run_action(ps.run_recycle)
+if actor.may("crm.recycle.run") and run_action(pq.recycle_due):  # between the scheduler's runs; an audit
+    run_action(ps.run_recycle)  # entry only when something was due (recycle_due is one indexed probe per pool)
 pools = run_action(pq.list_pools)
 if pools is None:
     st.stop()

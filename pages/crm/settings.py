@@ -14,12 +14,14 @@ from erp_core.crm.service import queries as tq
 from erp_core.crm.service import services as ts
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.sections import section
 from ui.settings_kit import confirmed_button, done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.crm.settings"))
+help_link("crm", "pools")  # "?" to this page's part of the help centre
 show_flash()
 view = section("crm_set_view", ["stages", "sla", "calendar"], "crm.settings_view.", tr("nav.crm.settings"))
 

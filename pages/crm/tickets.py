@@ -1,5 +1,6 @@
 """After-sales tickets (售后工单): the list with filters and overdue tickets highlighted, Excel export, a new
-ticket (SLA due times from the working calendar), and one ticket: assign, status actions, work log, rating."""
+ticket (SLA due times from the working calendar), and one ticket: assign, status actions, work log, parts used
+(a 其他出库单 posted for the ticket), rating."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from erp_core.crm.service.services import TICKET_FLOW
 from erp_core.masterdata import partners_queries
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.crm.tickets"))
+help_link("crm", "tickets")  # "?" to this page's part of the help centre
 show_flash()
 people = (run_action(pq.crm_people) if actor.may("crm.lead.view") else {}) or {}
 
@@ -116,3 +119,26 @@ if actor.may("crm.ticket.edit") and t["status"] != "closed":
         if st.form_submit_button(tr("crm.log_work")) and done(ts.log_ticket_work, ticket_id=t["id"], content=content,
                                                               minutes=int(minutes)):
             succeed("crm.saved")
+
+st.markdown("**" + tr("crm.parts") + "**")
+if t["parts"]:
+    table(t["parts"], [("number", "crm.col.parts_doc"), ("status", "crm.col.status"),
+                       ("product_code", "crm.col.product_code"), ("product_name", "crm.col.product_name"),
+                       ("quantity", "crm.col.quantity"), ("unit_cost", "crm.col.unit_cost"),
+                       ("amount", "crm.col.amount")],
+          formatters={"status": lambda s: tr(f"crm.parts_status.{s}")})
+else:
+    st.caption(tr("crm.parts_none"))
+if actor.may("crm.ticket.parts") and t["status"] != "closed":
+    pc = run_action(tq.part_choices) or {"warehouses": {}, "products": {}}
+    if pc["warehouses"] and pc["products"]:
+        with st.form("crm_t_parts"):
+            p1, p2, p3 = st.columns([2, 3, 1])
+            wh = p1.selectbox(tr("field.crm.warehouse"), list(pc["warehouses"]), format_func=pc["warehouses"].get)
+            prod = p2.selectbox(tr("field.crm.part"), list(pc["products"]), format_func=pc["products"].get)
+            qty = p3.text_input(tr("field.crm.quantity"), value="1")
+            if st.form_submit_button(tr("crm.issue_parts")):
+                r = run_action(ts.issue_ticket_parts, ticket_id=t["id"], warehouse_id=wh,
+                               lines=[{"product_id": prod, "quantity": qty.strip()}])
+                if r is not None:
+                    succeed("crm.parts_issued", number=r["number"])

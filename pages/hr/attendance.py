@@ -16,6 +16,7 @@ from erp_core.io.importer import ImportFailed
 from erp_core.io.reading import decode_text, read_table
 from ui.actions import run_action
 from ui.context import database, locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.report_kit import period_select, this_period
 from ui.safe import error_md, md, md_escape
@@ -24,6 +25,7 @@ from ui.settings_kit import confirmed_button, export_buttons, table
 
 actor = require_actor()
 st.title(tr("nav.hr.attendance"))
+help_link("hr", "attendance")  # "?" to this page's part of the help centre
 chosen = section("at_section", ["summary", "import", "leave", "calendar"], "hr.section.", tr("nav.hr.attendance"))
 
 if chosen == "summary":

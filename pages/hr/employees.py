@@ -13,12 +13,14 @@ from erp_core.hr.employees import services as es
 from erp_core.hr.employees.models import BONUS_METHODS, CONTRACT_TYPES, EXPENSE_KINDS, STATUS_KINDS
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.sections import section
 from ui.settings_kit import export_buttons, table
 
 actor = require_actor()
 st.title(tr("nav.hr.employees"))
+help_link("hr", "employees")  # "?" to this page's part of the help centre
 COLUMNS = [("code", "hr.col.employee_code"), ("name", "hr.col.employee_name"), ("department", "hr.col.department"),
            ("position", "field.hr.position"), ("hire_date", "hr.col.hire_date"), ("id_number", "field.hr.id_number"),
            ("bank_account", "field.hr.bank_account"), ("contract_end", "field.hr.contract_end"),

@@ -13,6 +13,7 @@ from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.finance_kit import XLSX_MIME
+from ui.help import help_link
 from ui.i18n import tr
 from ui.report_kit import period_select, this_period
 from ui.safe import md_escape
@@ -21,6 +22,7 @@ from ui.settings_kit import confirmed_button, export_buttons, table
 
 actor = require_actor()
 st.title(tr("nav.hr.payroll_runs"))
+help_link("hr", "payroll")  # "?" to this page's part of the help centre
 MONEY = ("gross_pay", "employee_si", "employee_hf", "special_deductions", "cumulative_taxable", "iit_withheld",
          "net_pay", "employer_si", "employer_hf")
 SLIP_COLUMNS = [("employee_code", "hr.col.employee_code"), ("employee_name", "hr.col.employee_name"),

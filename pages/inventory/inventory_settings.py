@@ -9,11 +9,13 @@ from erp_core.stockops import queries
 from erp_core.stockops import services as S
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import show_flash, succeed
 
 actor = require_actor()
 st.title(tr("nav.inventory.settings"))
+help_link("inventory", "negative")  # "?" to this page's part of the help centre
 show_flash()
 current = run_action(queries.inventory_setting)
 if current is None:

@@ -14,6 +14,7 @@ from erp_core.stockops import queries
 from erp_core.stockops import services as S
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import error_md, md
 from ui.sections import section
@@ -25,6 +26,7 @@ PERM = {"other_receipt": "other_receipt", "other_issue": "other_issue", "stock_t
 actor = require_actor()
 loc = locale()
 st.title(tr("nav.inventory.stock_documents"))
+help_link("inventory", "documents")  # "?" to this page's part of the help centre
 show_flash()
 for w in st.session_state.pop("sd_warnings", []):
     st.warning(w, icon=":material/warning:")

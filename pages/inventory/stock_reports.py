@@ -14,6 +14,7 @@ from erp_core.stockops import queries
 from erp_core.stockops import report_queries as R
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
@@ -23,6 +24,7 @@ actor = require_actor()
 loc = locale()
 st.title(tr("nav.inventory.stock_reports"))
 show_flash()
+help_link("inventory", "reports")  # "?" to this page's part of the help centre
 part = section("sr_section", ("movement", "ledger", "reorder"), "inv.report.", tr("nav.inventory.stock_reports"))
 choices = run_action(queries.stock_form_choices) if actor.may(queries.VIEW[0]) else None
 

@@ -14,6 +14,7 @@ from erp_core.stockops import queries
 from erp_core.stockops import stocktake_services as T
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.settings_kit import confirmed_button, pager, show_flash, succeed, table
@@ -22,6 +23,7 @@ PAGE_SIZE = 50
 actor = require_actor()
 loc = locale()
 st.title(tr("nav.inventory.stocktakes"))
+help_link("inventory", "stocktake")  # "?" to this page's part of the help centre
 show_flash()
 choices = run_action(queries.stock_form_choices)
 if choices is None:

@@ -13,11 +13,13 @@ from erp_core.i18n import format as fmt
 from erp_core.settlement import queries as q
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import export_buttons, table
 
 require_actor()
 st.title(tr("nav.payables.aging"))
+help_link("payables", "aging")  # "?" to this page's part of the help centre
 loc = locale()
 suppliers = run_action(q.payables_choices)
 if suppliers is None:

@@ -14,6 +14,7 @@ from erp_core.settlement import queries as q
 from erp_core.settlement import services as s
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -21,6 +22,7 @@ from ui.settings_kit import confirmed_button, done, export_buttons, show_flash, 
 
 actor = require_actor()
 st.title(tr("nav.payables.prepayments"))
+help_link("payables", "prepayments")  # "?" to this page's part of the help centre
 show_flash()
 loc = locale()
 suppliers = run_action(q.payables_choices)

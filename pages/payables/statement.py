@@ -13,12 +13,14 @@ from erp_core.settlement import queries as q
 from erp_core.settlement.print_view import statement_html
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.settings_kit import export_buttons, table
 
 require_actor()
 st.title(tr("nav.payables.statement"))
+help_link("payables", "statement")  # "?" to this page's part of the help centre
 loc = locale()
 suppliers = run_action(q.payables_choices)
 if suppliers is None:

@@ -13,12 +13,14 @@ from erp_core.purchasing import services as ps
 from ui import purchasing_kit as kit
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.purchasing.invoices"))
+help_link("purchasing", "invoices")  # "?" to this page's part of the help centre
 show_flash()
 choices = run_action(pq.purchase_choices)
 if choices is None:

@@ -13,6 +13,7 @@ from erp_core.purchasing.print_view import order_html
 from ui import purchasing_kit as kit
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
@@ -20,6 +21,7 @@ from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.purchasing.orders"))
+help_link("purchasing", "orders")  # "?" to this page's part of the help centre
 show_flash()
 choices = run_action(pq.purchase_choices)
 if choices is None:

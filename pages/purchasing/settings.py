@@ -10,11 +10,13 @@ from erp_core.purchasing.services import set_purchase_setting
 from ui import purchasing_kit as kit
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import done, show_flash, succeed
 
 actor = require_actor()
 st.title(tr("nav.purchasing.settings"))
+help_link("purchasing", "invoices")  # "?" to this page's part of the help centre
 show_flash()
 current = run_action(purchase_setting)
 if current is None:

@@ -10,6 +10,7 @@ from erp_core.analytics import queries
 from ui import charts
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.report_kit import as_of, downloads, show_table
 
@@ -18,6 +19,7 @@ COLUMNS = ["dimension_code", "dimension_name", "balance", *BUCKETS]
 
 require_actor()
 st.title(tr("nav.reports.aging"))
+help_link("reports", "as-of")  # "?" to this page's part of the help centre
 with st.form("aging_filters"):
     c1, c2, _ = st.columns([2, 2, 4])
     kind = c1.radio(tr("field.reports.aging_kind"), ["receivable", "payable"], key="aging_kind", horizontal=True,

@@ -7,6 +7,7 @@ import streamlit as st
 from erp_core.analytics import queries
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.report_kit import account_select, as_of, downloads, period_select, show_table
 
@@ -15,6 +16,7 @@ GENERAL = ["account_code", "account_name", "period", "summary", "debit", "credit
 
 require_actor()
 st.title(tr("nav.reports.ledger"))
+help_link("reports", "as-of")  # "?" to this page's part of the help centre
 accounts = run_action(queries.accounts) or []
 if not accounts:
     st.info(tr("reports.no_accounts"))

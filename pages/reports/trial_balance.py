@@ -7,6 +7,7 @@ import streamlit as st
 from erp_core.analytics import queries
 from ui.actions import run_action
 from ui.context import require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.report_kit import TRIAL_BALANCE_COLUMNS, account_select, as_of, downloads, period_select, show_table
 from ui.safe import md
@@ -16,6 +17,7 @@ DRILL = ["posting_date", "voucher", "account_code", "summary", "debit", "credit"
 
 actor = require_actor()
 st.title(tr("nav.reports.trial_balance"))
+help_link("reports", "as-of")  # "?" to this page's part of the help centre
 accounts = run_action(queries.accounts) or []
 
 with st.form("tb_filters"):

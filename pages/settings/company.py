@@ -17,6 +17,7 @@ from erp_core.settings.company_services import (
 from erp_core.settings.currency_queries import list_currencies
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.sections import section
 from ui.settings_kit import done, export_buttons, loaded_version, show_flash, succeed, table
@@ -25,6 +26,7 @@ F = "field.settings.company."
 B = "field.settings.bank."
 actor = require_actor()
 st.title(tr("nav.settings.company"))
+help_link("settings", "company")  # "?" to this page's part of the help centre
 show_flash()
 
 data = run_action(get_company_settings)

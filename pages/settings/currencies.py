@@ -16,6 +16,7 @@ from erp_core.settings.currency_services import (
 )
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
@@ -35,6 +36,7 @@ R = "field.settings.rate."
 PAGE_SIZE = 50
 actor = require_actor()
 st.title(tr("nav.settings.currencies"))
+help_link("settings", "currency")  # "?" to this page's part of the help centre
 show_flash()
 zh = locale().startswith("zh")
 

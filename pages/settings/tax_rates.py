@@ -12,6 +12,7 @@ from erp_core.settings.tax_queries import list_tax_rates
 from erp_core.settings.tax_services import create_tax_rate, edit_tax_rate
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.settings_kit import done, export_buttons, loaded_version, pager, show_flash, succeed, table
 
@@ -19,6 +20,7 @@ F = "field.settings.tax."
 PAGE_SIZE = 50
 actor = require_actor()
 st.title(tr("nav.settings.tax_rates"))
+help_link("settings", "tax")  # "?" to this page's part of the help centre
 show_flash()
 zh = locale().startswith("zh")
 

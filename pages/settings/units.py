@@ -11,6 +11,7 @@ from erp_core.settings.unit_queries import convert, list_conversions, list_units
 from erp_core.settings.unit_services import add_conversion, create_unit, edit_unit, remove_conversion
 from ui.actions import run_action
 from ui.context import database, locale, require_actor
+from ui.help import help_link
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -19,6 +20,7 @@ from ui.settings_kit import confirmed_button, done, export_buttons, loaded_versi
 F = "field.settings.unit."
 actor = require_actor()
 st.title(tr("nav.settings.units"))
+help_link("settings", "units")  # "?" to this page's part of the help centre
 show_flash()
 zh = locale().startswith("zh")
 

@@ -59,7 +59,14 @@ def _(env):
     full = Actor(user_id=approver.user_id, username="approver", company_id=env.company_id,
                  grants=MappingProxyType({"approvals.request.decide": Scope.ALL, "approvals.inbox.view": Scope.ALL}))
     req = next(r for r in my_inbox(env.db, full) if r["doc_id"] == change)
-    reject(env.db, full, request_id=req["id"], comment="不对")
+    reject(env.db, full, request_id=req["id"], comment="不对")  # the inbox closes the change at once now...
+    from sqlalchemy import update
+
+    from erp_core.changes.models import ChangeRequest
+
+    with env.db.uow() as uow:  # ...so put it back as a change decided in the inbox before it did (still pending)
+        uow.session.execute(update(ChangeRequest).where(ChangeRequest.id == change).values(status="pending"))
+        uow.commit()
     return {"change_id": change}
 
 

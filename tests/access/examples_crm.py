@@ -67,12 +67,15 @@ def _(env):
 
 @example(CRM + "leads.queries.list_leads", CRM + "leads.queries.export_leads", CRM + "pools.queries.list_pools",
          CRM + "pools.queries.crm_people",
-         CRM + "pools.queries.list_assign_rules", CRM + "pools.queries.my_recycle_warnings",
-         CRM + "followups.queries.my_reminders", CRM + "opportunities.queries.list_opportunities",
+         CRM + "pools.queries.list_assign_rules", CRM + "pools.queries.recycle_due",
+         CRM + "pools.queries.my_recycle_warnings",
+         CRM + "followups.queries.my_reminders", CRM + "followups.queries.home_reminders",
+         CRM + "opportunities.queries.list_opportunities",
          CRM + "opportunities.queries.list_stages", CRM + "opportunities.queries.pipeline",
          CRM + "opportunities.queries.forecast", CRM + "opportunities.queries.won_lost",
          CRM + "opportunities.queries.export_opportunities", CRM + "service.queries.list_tickets",
-         CRM + "service.queries.service_settings", CRM + "service.queries.export_tickets",
+         CRM + "service.queries.service_settings", CRM + "service.queries.part_choices",
+         CRM + "service.queries.export_tickets",
          CRM + "dashboard.queries.crm_dashboard", CRM + "pools.services.run_recycle",
          CRM + "dashboard.queries.dashboard_stamp")
 def _(env):
@@ -198,6 +201,15 @@ def _(env):
 @example(CRM + "service.services.log_ticket_work")
 def _(env):
     return {"ticket_id": _ticket(env), "content": "上门检修", "minutes": 45}
+
+
+@example(CRM + "service.services.issue_ticket_parts")
+def _(env):
+    from tests.access.examples_stockops import DAY, _stock
+
+    s = _stock(env)
+    return {"ticket_id": _ticket(env), "warehouse_id": s["wid"], "doc_date": DAY,
+            "lines": [{"product_id": s["pid"], "quantity": "1"}]}
 
 
 @example(CRM + "service.services.rate_ticket")

@@ -67,6 +67,22 @@ def test_duckdb_copy_and_its_folder_are_owner_only(db, company, tmp_path, open_u
         analytics_engine.forget(other, delete=True)
 
 
+def test_two_databases_of_one_url_in_one_process_share_the_copy(db, company, tmp_path):
+    """`erp check` twice in one process on PostgreSQL failed: the second engine opened the same DuckDB file (one
+    instance per file in a process) and attaching the store again said 'database with name op already exists'."""
+    first = Database(db.engine, Settings(database_url=str(db.engine.url), data_dir=tmp_path))
+    second = Database(db.engine, Settings(database_url=str(db.engine.url), data_dir=tmp_path))
+    try:
+        a = analytics_engine.engine_for(first)
+        seen = a.sync(company.company_id).watermark
+        b = analytics_engine.engine_for(second)
+        assert b is not a and b.path == a.path
+        assert b.sync(company.company_id).watermark == seen
+    finally:
+        analytics_engine.forget(second)
+        analytics_engine.forget(first, delete=True)
+
+
 def test_pool_settings_from_file_and_environment(tmp_path):
     cfg = tmp_path / "config.toml"
     cfg.write_text('[database]\nurl = "sqlite:///erp.db"\npool_size = 7\npool_max_overflow = 3\n'

@@ -65,3 +65,33 @@ def test_every_crm_page_renders_for_the_administrator(ui_db, ui_company, admin_a
         at = at.switch_page(f"pages/crm/{page}.py").run()
         assert not at.exception, (page, at.exception)
         assert at.title[0].value, page
+
+
+def test_home_shows_the_users_crm_reminders(ui_db, ui_company, admin_app):  # noqa: F811
+    import datetime as dt
+
+    from erp_core.crm.followups import services as fs
+
+    ids = _setup(ui_db, ui_company, "wang.xiaoshou")
+    admin = admin_actor(ui_db, ui_company)
+    fs.add_followup(ui_db, admin, subject_type="lead", subject_id=ids["other"], kind="call", content="回访",
+                    next_action="报价", next_action_date=dt.date(2020, 1, 6))
+    at = admin_app.switch_page("pages/home.py").run()
+    assert not at.exception, at.exception
+    assert "客户跟进提醒：逾期未跟进 1 条" in texts(at)
+
+
+def test_a_ticket_shows_its_parts_section(ui_db, ui_company, admin_app):  # noqa: F811
+    from erp_core.crm.service import services as ts
+    from erp_core.masterdata import partners_services
+
+    admin = admin_actor(ui_db, ui_company)
+    cust = partners_services.create_customer(ui_db, admin, values={"code": "TK01", "name": "工单客户"},
+                                             confirm_duplicates=True)
+    tid = ts.create_ticket(ui_db, admin, customer_id=cust, title="设备异响", problem_kind="fault")
+    at = admin_app.switch_page("pages/crm/tickets.py").run()
+    next(n for n in at.number_input if n.key == "crm_t_open").set_value(tid)
+    at = at.run()
+    assert not at.exception, at.exception
+    body = texts(at)
+    assert "使用配件" in body and "本工单尚未领用配件" in body

@@ -87,16 +87,31 @@ def test_rejection_leaves_things_as_they_were_and_failures_keep_their_reason(db,
     assert "error.finance_close.not_closed" in failed.outcome
 
 
-def test_approved_in_the_generic_inbox_then_applied(db, two_admins):
+def test_approved_in_the_generic_inbox_applies_at_once(db, two_admins):
     first, second = two_admins
     _close(db, first.company_id, "2026-08")
     change = reopen_period(db, first, period="2026-08", reason="调整")
     with pytest.raises(Conflict):
         services.apply_change(db, first, change_id=change)  # not approved yet
     (req,) = my_inbox(db, second)
-    approve(db, second, request_id=req["id"])
-    assert services.apply_change(db, first, change_id=change) == "applied"
-    assert _status(db, first.company_id, "2026-08") == "open"
+    assert approve(db, second, request_id=req["id"]) == "approved"
+    assert _status(db, first.company_id, "2026-08") == "open"  # no second "apply" click
+    (done,) = queries.list_changes(db, first, status="applied")
+    assert done.id == change
+    with pytest.raises(Conflict):
+        services.apply_change(db, first, change_id=change)  # nothing left to apply
+
+
+def test_rejected_in_the_generic_inbox_closes_the_change(db, two_admins):
+    from erp_core.approvals.services import reject
+
+    first, second = two_admins
+    _close(db, first.company_id, "2026-09")
+    change = reopen_period(db, first, period="2026-09", reason="调整")
+    (req,) = my_inbox(db, second)
+    assert reject(db, second, request_id=req["id"], comment="不需要") == "rejected"
+    (closed,) = queries.list_changes(db, first, status="rejected")
+    assert closed.id == change and _status(db, first.company_id, "2026-09") == "closed"
 
 
 def test_switched_off_the_use_cases_act_at_once(db, two_admins):

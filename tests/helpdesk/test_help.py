@@ -43,3 +43,35 @@ def test_sections_intro_search_and_unknowns():
     assert help_text("../../config", "en") is None and help_text("nope", "zh_CN") is None
     assert ("faq", "login", "无法登录") in search_help("锁定", "zh_CN")
     assert search_help("   ", "en") == []
+
+
+def _cjk_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in letters) / max(len(letters), 1)
+
+
+def test_every_topic_reads_in_chinese_in_the_chinese_interface_and_english_in_the_english_one():
+    """The Chinese interface showed English-only documents (inventory, reports, approvals, settings, security,
+    operations) as they were: every topic now has a Chinese text, and the English reader still gets the document."""
+    for topic in help_topics("zh_CN"):
+        text = help_text(topic.code, "zh_CN")
+        assert _cjk_share(text) > 0.5, (topic.code, round(_cjk_share(text), 2))
+        assert topic.sections, topic.code
+    for code in ("inventory", "operations", "crm", "purchasing", "hr"):
+        assert _cjk_share(help_text(code, "en")) < 0.2, code
+    assert help_section("crm", "parts", "zh_CN").startswith("## 工单使用的配件")
+    assert {"purchasing", "payables", "costing", "crm", "hr"} <= {x.code for x in help_topics("en")}
+
+
+def test_every_pages_question_mark_opens_a_chinese_section_that_exists():
+    import re
+    from pathlib import Path
+
+    links = []
+    for page in sorted(Path("pages").rglob("*.py")):
+        links += [(page.name, *m) for m in re.findall(r'help_link\("([a-z-]+)"(?:, "([a-z0-9-]+)")?\)',
+                                                          page.read_text(encoding="utf-8"))]
+    assert len(links) >= 45, len(links)  # the main pages of every module, not 7
+    for page, topic, section in links:
+        text = help_section(topic, section, "zh_CN") if section else help_intro(topic, "zh_CN")
+        assert text and _cjk_share(text) > 0.5, (page, topic, section)

@@ -63,3 +63,37 @@ def customer_timeline(ctx: Context, *, customer_id: int) -> list[dict[str, Any]]
                                  .where(CrmTicket.customer_id == customer_id)).scalars():
         items.append({"at": t.opened_at, "kind": "ticket", "ref_id": t.id, "text": f"{t.title} ({t.status})"})
     return sorted(items, key=lambda i: i["at"], reverse=True)
+
+
+@query("crm.followup.view", zh="查看跟进记录", en="View follow-ups")
+def home_reminders(ctx: Context) -> dict[str, int]:
+    """The signed-in user's CRM reminders for the home page, as counts (three indexed aggregates in one unit of
+    work): follow-ups whose next action is due today / overdue, own leads warned to go back to the pool, and
+    own open tickets whose SLA is breached or falls due within ``SLA_SOON_HOURS``."""
+    from sqlalchemy import case, func
+
+    from erp_core.crm.models import CrmLead
+
+    today, now, uid, cid = local_today(ctx), c.now(), ctx.actor.user_id, ctx.company_id
+    due_today, overdue = ctx.session.execute(select(
+        func.coalesce(func.sum(case((CrmFollowup.next_action_date == today, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((CrmFollowup.next_action_date < today, 1), else_=0)), 0)).where(
+        CrmFollowup.company_id == cid, CrmFollowup.owner_id == uid, CrmFollowup.done.is_(False),
+        CrmFollowup.next_action_date <= today)).one()
+    warned = ctx.session.execute(select(func.count()).select_from(CrmLead).where(
+        CrmLead.company_id == cid, CrmLead.owner_id == uid, CrmLead.recycle_warned_at.is_not(None),
+        CrmLead.merged_into.is_(None))).scalar_one()
+    soon = now + dt.timedelta(hours=SLA_SOON_HOURS)
+    unanswered = (CrmTicket.first_response_at.is_(None)) & (CrmTicket.response_due <= soon)
+    unresolved = CrmTicket.resolution_due <= soon
+    breached, near = ctx.session.execute(select(
+        func.coalesce(func.sum(case((((CrmTicket.first_response_at.is_(None)) & (CrmTicket.response_due < now))
+                                     | (CrmTicket.resolution_due < now), 1), else_=0)), 0),
+        func.count()).where(
+        CrmTicket.company_id == cid, CrmTicket.assignee_id == uid,
+        CrmTicket.status.in_(("new", "assigned", "in_progress", "waiting")), unanswered | unresolved)).one()
+    return {"followups_today": int(due_today), "followups_overdue": int(overdue), "recycle_warnings": int(warned),
+            "tickets_breached": int(breached), "tickets_due_soon": int(near) - int(breached)}
+
+
+SLA_SOON_HOURS = 4

@@ -1,5 +1,7 @@
 """Duplicate leads (重复线索): the same phone, the same tax ID, or the same / a similar company name, by the
-master-data rule (erp_core/masterdata/duplicates.py: phone_key, name_key, similarity)."""
+master-data rule (erp_core/masterdata/duplicates.py: phone_key, name_key, similarity). Similar names are looked
+for among the leads sharing the first or the last two characters of the name key (name_head / name_tail,
+indexed), the blocks master data uses, not by scanning substrings."""
 
 from __future__ import annotations
 
@@ -9,8 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from erp_core.crm.models import CrmLead
-from erp_core.db.like import contains
+from erp_core.crm.models import CrmLead, name_blocks
 from erp_core.masterdata.duplicates import SIMILARITY_THRESHOLD, name_key, phone_key, similarity
 
 CANDIDATES = 500
@@ -32,8 +33,9 @@ def find_lead_duplicates(session: Session, company_id: int, *, company_name: str
         conds.append(CrmLead.tax_id == tax_id)
     if key:
         conds.append(CrmLead.name_key == key)
-        if len(key) >= 3:
-            conds += [contains(CrmLead.name_key, key[:2]), contains(CrmLead.name_key, key[-2:])]
+        head, tail = name_blocks(key)
+        if head is not None:  # indexed blocks (ix_crm_lead_name_head / _tail), as master data blocks its names
+            conds += [CrmLead.name_head == head, CrmLead.name_tail == tail]
     if not conds:
         return []
     stmt = select(CrmLead).where(CrmLead.company_id == company_id, CrmLead.merged_into.is_(None), or_(*conds))

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from erp_core.crm import common as c
 from erp_core.crm.leads.duplicates import find_lead_duplicates, lead_keys, visible_matches
-from erp_core.crm.models import LEAD_SOURCES, CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
+from erp_core.crm.models import LEAD_SOURCES, CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool, name_blocks
 from erp_core.crm.pools.assign import active_rules, give, pick_owner
 from erp_core.kernel.errors import DomainError, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from erp_core.kernel.workflow import Workflow
@@ -61,6 +61,7 @@ def clean_lead(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         key, pkey = lead_keys(out.get("company_name", values.get("_name")), out.get("phone"))
         if "company_name" in out:
             out["name_key"] = key
+            out["name_head"], out["name_tail"] = name_blocks(key)
         if "phone" in out:
             out["phone_key"] = pkey
     return out

@@ -60,3 +60,12 @@ def crm_people(ctx: Context) -> dict[int, str]:
 
     return dict(ctx.session.execute(select(User.id, User.display_name).where(
         User.company_id == ctx.company_id, User.status == "active").order_by(User.id)).all())
+
+
+@query("crm.recycle.run", zh="公海回收", en="Recycle pools")
+def recycle_due(ctx: Context) -> bool:
+    """Is any lead of the company due to return to its pool, or to be warned, now? The pages ask before running
+    the recycling on load (between the scheduler's runs), so a load with nothing due writes nothing."""
+    from erp_core.crm.pools.recycle import anything_due
+
+    return anything_due(ctx.session, ctx.company_id, c.now())

@@ -4,20 +4,19 @@ stage progress for M days (per pool), with a warning k days before.
 ``recycle_pools(db, now)`` is the scheduled job (register it with the operations scheduler after merge); it is
 idempotent: a second run at the same moment changes nothing. The use case ``run_recycle`` (``erp crm recycle``,
 and the CRM pages on load until the scheduler exists) runs the same code for one company. Set-based: one
-UPDATE per pool and chunk, so a run over a million leads stays within seconds (bench/bench_crm.py)."""
+INSERT ... SELECT of the owner history and one UPDATE per pool, so a run over a million leads stays within seconds (bench/bench_crm.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from erp_core.crm.models import CrmLead, CrmOwnerHistory, CrmPool
 
 OPEN = ("new", "contacted", "qualified")
-CHUNK = 5000
 
 
 def _due_condition(pool: CrmPool, at: dt.datetime):
@@ -51,20 +50,21 @@ def recycle_company(session: Session, company_id: int, at: dt.datetime, *, by_us
             continue
         base = and_(CrmLead.company_id == company_id, CrmLead.pool_id == pool.id, CrmLead.owner_id.is_not(None),
                     CrmLead.status.in_(OPEN), CrmLead.merged_into.is_(None))
-        due_rows = session.execute(select(CrmLead.id, CrmLead.owner_id).where(base, due)
-                                   .order_by(CrmLead.id)).all()  # one range scan of the pool's index
-        for start in range(0, len(due_rows), CHUNK):
-            rows = due_rows[start:start + CHUNK]
-            ids = [r[0] for r in rows]
-            session.execute(insert(CrmOwnerHistory), [
-                {"company_id": company_id, "lead_id": lid, "reason": "recycle", "from_owner_id": owner,
-                 "to_owner_id": None, "from_pool_id": pool.id, "to_pool_id": pool.id, "by_user_id": by_user_id,
-                 "at": at} for lid, owner in rows])
-            session.execute(update(CrmLead).where(CrmLead.id.in_(ids)).values(
-                owner_id=None, department_id=None, claimed_at=None, recycle_warned_at=None,
-                last_followup_at=None, last_progress_at=None,
-                version=CrmLead.version + 1).execution_options(synchronize_session=False))
-            recycled += len(ids)
+        # set-based: the owner history is written by INSERT ... SELECT and the leads released by one UPDATE of
+        # the same condition (no ids through Python); the run's one audit entry is the caller's
+        cols = [CrmOwnerHistory.company_id, CrmOwnerHistory.lead_id, CrmOwnerHistory.reason,
+                CrmOwnerHistory.from_owner_id, CrmOwnerHistory.to_owner_id, CrmOwnerHistory.from_pool_id,
+                CrmOwnerHistory.to_pool_id, CrmOwnerHistory.by_user_id, CrmOwnerHistory.at]
+        picked = select(CrmLead.company_id, CrmLead.id, literal("recycle", String()), CrmLead.owner_id,
+                        null(), literal(pool.id, Integer()), literal(pool.id, Integer()),
+                        literal(by_user_id, Integer()), literal(at, CrmOwnerHistory.__table__.c.at.type)
+                        ).where(base, due)
+        session.execute(insert(CrmOwnerHistory).from_select([c.key for c in cols], picked))
+        result = session.execute(update(CrmLead).where(base, due).values(
+            owner_id=None, department_id=None, claimed_at=None, recycle_warned_at=None,
+            last_followup_at=None, last_progress_at=None,
+            version=CrmLead.version + 1).execution_options(synchronize_session=False))
+        recycled += result.rowcount or 0
         if pool.warn_days_before:
             soon = _due_condition(pool, at + dt.timedelta(days=pool.warn_days_before))
             result = session.execute(update(CrmLead).where(base, soon, CrmLead.recycle_warned_at.is_(None))
@@ -72,6 +72,24 @@ def recycle_company(session: Session, company_id: int, at: dt.datetime, *, by_us
                                      .execution_options(synchronize_session=False))
             warned += result.rowcount or 0
     return {"recycled": recycled, "warned": warned}
+
+
+def anything_due(session: Session, company_id: int, at: dt.datetime) -> bool:
+    """Would :func:`recycle_company` at ``at`` change anything (a lead to return or to warn)? One indexed
+    existence probe per pool and rule, so a page can skip the use case (and its audit entry) when nothing is due."""
+    pools = session.execute(select(CrmPool).where(CrmPool.company_id == company_id,
+                                                  CrmPool.active.is_(True))).scalars().all()
+    for pool in pools:
+        base = and_(CrmLead.company_id == company_id, CrmLead.pool_id == pool.id, CrmLead.owner_id.is_not(None),
+                    CrmLead.status.in_(OPEN), CrmLead.merged_into.is_(None))
+        probes = [_due_condition(pool, at)]
+        if pool.warn_days_before:
+            soon = _due_condition(pool, at + dt.timedelta(days=pool.warn_days_before))
+            probes.append(and_(soon, CrmLead.recycle_warned_at.is_(None)) if soon is not None else None)
+        for cond in probes:
+            if cond is not None and session.execute(select(CrmLead.id).where(base, cond).limit(1)).first():
+                return True
+    return False
 
 
 def recycle_pools(db, now: dt.datetime | None = None) -> dict[str, int]:

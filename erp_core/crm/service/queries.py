@@ -56,7 +56,29 @@ def get_ticket(ctx: Context, *, ticket_id: int) -> dict[str, Any]:
                    "minutes": g.minutes, "by_user_id": g.by_user_id, "at": g.at}
                   for g in ctx.session.execute(select(CrmTicketLog).where(CrmTicketLog.ticket_id == t.id)
                                                .order_by(CrmTicketLog.at, CrmTicketLog.id)).scalars()]
+    out["parts"] = ticket_parts(ctx, t)
     return out
+
+
+def ticket_parts(ctx: Context, t: CrmTicket) -> list[dict[str, Any]]:
+    """The parts issued for a ticket: one row per line of its 其他出库单 (number, status — a reversed one says so —,
+    product, quantity, unit cost, amount)."""
+    from erp_core.crm.models import CrmTicketPart
+    from erp_core.masterdata.models_items import Product
+    from erp_core.stockops.models import OtherIssue, OtherIssueLine
+
+    rows = ctx.session.execute(
+        select(OtherIssue.id, OtherIssue.number, OtherIssue.status, OtherIssue.doc_date, OtherIssueLine.line_no,
+               Product.code, Product.name, OtherIssueLine.ordered_qty, OtherIssueLine.unit_price,
+               OtherIssueLine.amount)
+        .join(CrmTicketPart, (CrmTicketPart.doc_id == OtherIssue.id) & (CrmTicketPart.doc_type == "other_issue"))
+        .join(OtherIssueLine, OtherIssueLine.header_id == OtherIssue.id)
+        .join(Product, Product.id == OtherIssueLine.product_id)
+        .where(CrmTicketPart.ticket_id == t.id, CrmTicketPart.company_id == ctx.company_id)
+        .order_by(OtherIssue.id, OtherIssueLine.line_no)).all()
+    keys = ("doc_id", "number", "status", "doc_date", "line_no", "product_code", "product_name", "quantity",
+            "unit_cost", "amount")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 @query("crm.ticket.view", zh="查看工单", en="View tickets")
@@ -82,3 +104,20 @@ def export_tickets(ctx: Context, **filters: Any) -> tuple[list[str], list[list[A
     headers = ["编号", "客户ID", "商品ID", "序列号/批次", "问题类型", "优先级", "标题", "状态", "处理人ID", "创建时间",
                "响应期限", "解决期限", "首次响应", "解决时间", "关闭时间", "重开次数", "满意度", "已超时"]
     return headers, [[r[k] for k in COLUMNS] + [r["overdue"]] for r in rows]
+
+
+@query("crm.ticket.parts", zh="工单领用配件", en="Issue parts for a ticket")
+def part_choices(ctx: Context) -> dict[str, dict[int, str]]:
+    """What the parts form offers a holder of crm.ticket.parts (no inventory permission needed): active
+    warehouses and active stock items, id -> "code name"."""
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_warehouse import Warehouse
+
+    s, cid = ctx.session, ctx.company_id
+    whs = {i: f"{code} {name}" for i, code, name in s.execute(select(Warehouse.id, Warehouse.code, Warehouse.name)
+                                                              .where(Warehouse.company_id == cid,
+                                                                     Warehouse.active.is_(True))
+                                                              .order_by(Warehouse.code))}
+    prods = {i: f"{code} {name}" for i, code, name in s.execute(select(Product.id, Product.code, Product.name).where(
+        Product.company_id == cid, Product.active.is_(True), Product.kind == "product").order_by(Product.code))}
+    return {"warehouses": whs, "products": prods}

@@ -213,3 +213,51 @@ def set_calendar_day(ctx: Context, *, day: dt.date, workday: bool | None, name: 
     ctx.audit("crm_calendar_day", day.isoformat(), workday=workday)
 
 
+
+
+@use_case("crm.ticket.parts", zh="工单领用配件", en="Issue parts for a ticket")
+def issue_ticket_parts(ctx: Context, *, ticket_id: int, warehouse_id: int, lines: list[dict],
+                       doc_date: dt.date | None = None, expense_account: str | None = None) -> dict:
+    """Parts used on a ticket (工单配件) leave stock through the one posting path: a 其他出库单 (other_issue) for
+    the ticket's customer, created and posted here (issue moves at the issue cost, voucher Dr the expense
+    account / Cr stock), recorded against the ticket (crm_ticket_part) and in its log. ``lines``: product_id,
+    quantity, optional location_id. The expense account defaults to the role ``service_parts`` (销售费用, 科目设置
+    may map it elsewhere). A mistake is undone by reversing the 其他出库单 (红冲) on the inventory pages.
+    Returns {"doc_id", "number", "voucher_id", "stock_posting_id", "total", "warnings"}."""
+    from erp_core.crm.models import CrmTicketPart
+    from erp_core.documents import accounts
+    from erp_core.documents import services as kernel
+    from erp_core.stockops import documents as D
+    from erp_core.stockops import services as so
+
+    t = c.load_owned(ctx, CrmTicket, ticket_id, lock=True)
+    if t.status == "closed":
+        raise ValidationError("error.crm.ticket_closed", field="field.crm.parts")
+    if not lines:
+        raise ValidationError("error.required", field="field.crm.parts")
+    day = doc_date or _local_today(ctx)
+    account = expense_account or accounts.account_for(ctx, "service_parts", partner_id=t.customer_id,
+                                                                partner_kind="customer")
+    doc_id = so._create_other(ctx, D.OTHER_ISSUE, doc_date=day, warehouse_id=warehouse_id, lines=lines,
+                              reason=f"售后工单 #{t.id}"[:100], account=account, department_id=t.department_id,
+                              remarks=t.title[:500])
+    doc = kernel.load_document(ctx, D.OTHER_ISSUE, doc_id, lock=True)
+    doc.partner_id = t.customer_id
+    kernel.post_document(ctx, D.OTHER_ISSUE, doc)
+    result = so.post_result(ctx, doc)
+    at = c.now()
+    ctx.session.add(CrmTicketPart(company_id=ctx.company_id, ticket_id=t.id, doc_type=D.OTHER_ISSUE.code,
+                                  doc_id=doc.id, by_user_id=ctx.actor.user_id, at=at))
+    if t.first_response_at is None:
+        t.first_response_at = at
+    _log(ctx, t, "part", content=f"{doc.number} · " + ", ".join(
+        f"{ln.product_id} × {ln.ordered_qty.normalize():f}" for ln in doc.lines))
+    ctx.audit("crm_ticket", t.id, parts_doc=doc.number, total=str(doc.total))
+    return {"doc_id": doc.id, "number": doc.number, "voucher_id": result.voucher_id,
+            "stock_posting_id": result.stock_posting_id, "total": doc.total, "warnings": result.warnings}
+
+
+def _local_today(ctx: Context) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return c.now().replace(tzinfo=dt.UTC).astimezone(ZoneInfo(c.company_tz(ctx))).date()
