@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0027_crmops"
-down_revision = "0021"
+down_revision = "0026_hr2"
 branch_labels = None
 depends_on = None
 
