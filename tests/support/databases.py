@@ -41,7 +41,7 @@ class DatabaseProvider:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._resetting: list[Future] = []
-        self.stats = {"reused": 0, "dropped": 0}
+        self.stats: dict[str, int] = {}  # "reused" or why not: how many times
         self._alive = 0  # databases made by fresh() and not dropped
         if backend != "sqlite":
             url = make_url(_server_url(backend))
@@ -129,15 +129,15 @@ class DatabaseProvider:
         self._resetting.append(self._executor.submit(self._reset, url))
 
     def _reset(self, url: str) -> None:
-        if self._recycler.reset(url):
+        reused = self._recycler.reset(url)
+        if reused:
             with self._lock:
                 self._pool.append(url)
-            self.stats["reused"] += 1
         else:
             self.drop(url)
             with self._lock:
                 self._alive -= 1
-            self.stats["dropped"] += 1
+        self.stats[self._recycler.why] = self.stats.get(self._recycler.why, 0) + 1
 
     def drop(self, url: str) -> None:
         name = make_url(url).database
@@ -169,8 +169,7 @@ def _report(provider: DatabaseProvider) -> None:
     path = os.environ.get("ERP_TEST_DB_STATS")
     if path and provider._recycler is not None:
         with open(path, "a", encoding="utf-8") as f:
-            f.write(f"{provider.prefix} {provider.backend} reused={provider.stats['reused']} "
-                    f"dropped={provider.stats['dropped']}\n")
+            f.write(f"{provider.prefix} {provider.backend} {provider.stats}\n")
 
 
 def _checkpoint(url: str) -> None:
@@ -240,6 +239,11 @@ class _Recycler:
             engine.dispose()
 
     def reset(self, url: str) -> bool:
+        self.why = self._reset(url)
+        return self.why == "reused"
+
+    def _reset(self, url: str) -> str:
+        """"reused", or why not."""
         name = make_url(url).database
         try:
             for _ in range(20):  # a closed connection's server process may take a moment to go away
@@ -247,22 +251,32 @@ class _Recycler:
                     break
                 time.sleep(0.1)
             else:
-                return False
+                return "still in use"
             engine = create_engine(url, poolclass=_null_pool())
             try:
                 with engine.connect() as c:
                     if self._fingerprint(c, name) != self.fingerprint:
-                        return False
-                    if self._state(c, name) == self.state:
-                        return True
-                    c.rollback()
-                    self._empty(c, name)
-                    c.commit()
-                    return self._state(c, name) == self.state
+                        # tables of a test's own (a test document type) go; any other change, and the
+                        # database does
+                        extra = [t for t in self._tables(c, name) if t not in self.tables]
+                        if not extra:
+                            return "schema changed"
+                        c.rollback()
+                        self._drop_tables(c, name, extra)
+                        c.commit()
+                        if self._fingerprint(c, name) != self.fingerprint:
+                            return "schema changed"
+                    if self._state(c, name) != self.state:
+                        c.rollback()
+                        self._empty(c, name)
+                        c.commit()
+                        if self._state(c, name) != self.state:
+                            return "reset incomplete"
+                    return "reused"
             finally:
                 engine.dispose()
-        except Exception:  # noqa: BLE001 - whatever went wrong, a dropped database is the safe answer
-            return False
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, a dropped database is the safe answer
+            return f"error {type(exc).__name__}: {str(exc)[:200]}"
 
     def _state(self, c, name: str) -> dict:
         """Everything but the schema: which tables have rows, the seeded rows, the counters."""
@@ -295,6 +309,9 @@ class _Recycler:
         raise NotImplementedError
 
     def _empty(self, c, name: str) -> None:
+        raise NotImplementedError
+
+    def _drop_tables(self, c, name: str, tables: list[str]) -> None:
         raise NotImplementedError
 
     def _q(self, name: str, table: str) -> str:
@@ -406,6 +423,9 @@ class _PostgresRecycler(_Recycler):
             else:
                 c.execute(text("SELECT setval(CAST(:s AS regclass), :v, true)"), {"s": seq, "v": want})
 
+    def _drop_tables(self, c, name: str, tables: list[str]) -> None:
+        c.execute(text(f"DROP TABLE {', '.join(tables)} CASCADE"))
+
 
 _MARIADB_FINGERPRINT = """
 SELECT 'table', table_name, CONCAT_WS(':', table_type, engine, table_collation, create_options)
@@ -498,5 +518,12 @@ class _MariaDBRecycler(_Recycler):
                 if counters.get(t) != self.state["counters"].get(t):
                     c.execute(text(f"ALTER TABLE {self._q(name, t)} AUTO_INCREMENT = "
                                    f"{int(self.state['counters'].get(t) or 1)}"))
+        finally:
+            c.execute(text("SET SESSION FOREIGN_KEY_CHECKS = 1"))
+
+    def _drop_tables(self, c, name: str, tables: list[str]) -> None:
+        c.execute(text("SET SESSION FOREIGN_KEY_CHECKS = 0"))
+        try:
+            c.execute(text(f"DROP TABLE {', '.join(self._q(name, t) for t in tables)}"))
         finally:
             c.execute(text("SET SESSION FOREIGN_KEY_CHECKS = 1"))
