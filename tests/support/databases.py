@@ -216,8 +216,8 @@ class _Recycler:
     the migrations seed, and every table's identity/auto-increment counter. After a test, ``reset`` gives the
     database back only when
     - no other connection is still open on it (a test's engine, a child process, a prepared transaction),
-    - its schema fingerprint is unchanged (a test that created, altered or dropped anything, or migrated down
-      and up, gets a new database instead),
+    - its schema fingerprint is unchanged once the tables the test created for itself are dropped (a test that
+      altered or dropped anything of the migrated schema, or migrated down and up, gets a new database instead),
     - and, after emptying every table that has rows or a moved counter (with the append-only triggers out of the
       way) and restoring the seeded rows and the counters, the same checks read back exactly the state of a new
       clone.
@@ -232,7 +232,7 @@ class _Recycler:
         try:
             with engine.connect() as c:
                 self.tables = self._tables(c, name)
-                self.seeded = [t for t, has_rows in zip(self.tables, self._has_rows(c, name)) if has_rows]
+                self.seeded = [t for t, has_rows in zip(self.tables, self._has_rows(c, name), strict=True) if has_rows]
                 self.fingerprint = self._fingerprint(c, name)
                 self.state = self._state(c, name)
         finally:
@@ -401,7 +401,7 @@ class _PostgresRecycler(_Recycler):
             "SELECT format('%I.%I', schemaname, sequencename), last_value, start_value FROM pg_sequences"))}
 
     def _empty(self, c, name: str) -> None:
-        rows = dict(zip(self.tables, self._has_rows(c, name)))
+        rows = dict(zip(self.tables, self._has_rows(c, name), strict=True))
         dirty = [t for t in self.tables if rows[t] and t not in self.seeded]
         seeded = self._seeded(c, name)
         if dirty or seeded != self.state["seeded"]:
@@ -414,7 +414,7 @@ class _PostgresRecycler(_Recycler):
             for t in self.seeded:
                 c.execute(text(f"INSERT INTO {t} SELECT * FROM json_populate_recordset(NULL::{t}, "
                                "CAST(:rows AS json))"), {"rows": self.state["seeded"][t]})
-        for seq, (last, start) in self._counters(c, name).items():
+        for seq, (last, _start) in self._counters(c, name).items():
             want = self.state["counters"].get(seq, (None, None))[0]
             if last == want:
                 continue
@@ -491,7 +491,7 @@ class _MariaDBRecycler(_Recycler):
             {"s": name})}
 
     def _empty(self, c, name: str) -> None:
-        rows = dict(zip(self.tables, self._has_rows(c, name)))
+        rows = dict(zip(self.tables, self._has_rows(c, name), strict=True))
         counters = self._counters(c, name)
         dirty = [t for t in self.tables
                  if (rows[t] and t not in self.seeded) or counters.get(t) != self.state["counters"].get(t)]
