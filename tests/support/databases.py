@@ -378,7 +378,8 @@ class _PostgresRecycler(_Recycler):
     def _busy(self, name: str) -> bool:
         with self.provider._admin.connect() as a:
             return bool(a.execute(text(
-                "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid())"
+                "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend')"  # not autovacuum
                 " + (SELECT count(*) FROM pg_prepared_xacts WHERE database = :n)"), {"n": name}).scalar())
 
     def _tables(self, c, name: str) -> list[str]:
