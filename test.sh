@@ -7,4 +7,4 @@ cd "$(dirname "$0")"
 source scripts/bootstrap.sh
 bootstrap requirements-test.lock
 scripts/ensure_chromium.sh
-exec python -m pytest -n "${ERP_TEST_WORKERS:-2}" "$@"
+exec python -m pytest -n "${ERP_TEST_WORKERS:-2}" --dist worksteal "$@"

@@ -5,7 +5,8 @@
 - MariaDB when ERP_TEST_MARIADB_URL is set (e.g. mysql://root@127.0.0.1:3306/).
 
 A configured backend that cannot be reached fails the run: there are no silent skips.
-Each test gets a fresh, migrated database of its own (cloned from a per-worker template where the backend can).
+Each test gets a fresh, migrated database of its own: cloned from a per-worker template, or on PostgreSQL and
+MariaDB a used one reset to exactly that state (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ def backend(request) -> str:
 
 @pytest.fixture
 def db_url(backend, _providers, tmp_path_factory, worker_id):
-    """URL of a fresh, migrated database on ``backend``, dropped after the test."""
+    """URL of a fresh, migrated database on ``backend`` of its own for this test (after the test it is reset for
+    reuse on PostgreSQL/MariaDB when only rows changed, else dropped; see tests/support/databases.py)."""
     provider = _provider(_providers, backend, tmp_path_factory, worker_id)
     url = provider.fresh()
     yield url
-    provider.drop(url)
+    provider.release(url)  # reset for the next test when only rows changed, else dropped
 
 
 @pytest.fixture

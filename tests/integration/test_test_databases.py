@@ -1,0 +1,131 @@
+"""The test databases themselves (tests/support/databases.py): on PostgreSQL and MariaDB a used database is
+reset and handed to the next test instead of being dropped and created again. These tests prove a reset
+database is as good as a new clone of the migrated template, and that a database whose schema a test changed
+(or that something still holds open) is never reused."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from erp_core.config import Settings
+from erp_core.db.engine import make_engine
+from erp_core.db.uow import Database
+from tests.conftest import _provider
+from tests.support.factories import make_company
+
+
+def _open(url: str) -> Database:
+    return Database(make_engine(url), Settings(database_url=url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
+
+
+def _contents(url: str) -> dict[str, list]:
+    """Every table's rows (sorted), read without the application."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as c:
+            return {t: sorted(map(repr, c.execute(text(f"SELECT * FROM {t}")).all()))
+                    for t in sorted(inspect(c).get_table_names())}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def provider(backend, _providers, tmp_path_factory, worker_id):
+    return _provider(_providers, backend, tmp_path_factory, worker_id)
+
+
+def test_a_reset_database_is_as_good_as_new(db_url, backend, provider):
+    if backend == "sqlite":  # SQLite copies a file per test (cheap) and deletes it after
+        assert provider._recycler is None
+        return
+    new = _contents(db_url)
+    assert {t: rows for t, rows in new.items() if rows}.keys() == {"alembic_version", "actor_generation",
+                                                                      "audit_chain_head"}
+    db = _open(db_url)
+    first = make_company(db)  # rows in many tables, among them the append-only audit_log
+    with db.engine.begin() as c:  # a seeded row changed without changing the row count
+        c.execute(text("UPDATE actor_generation SET generation = generation + 7"))
+    db.engine.dispose()
+    assert _contents(db_url) != new
+
+    assert provider._recycler.reset(db_url) is True
+    assert _contents(db_url) == new
+    db = _open(db_url)
+    try:
+        again = make_company(db)  # identity / auto-increment counters start over, as in a new database
+        assert (again.company_id, again.admin_user_id) == (first.company_id, first.admin_user_id)
+    finally:
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("change", ["column", "index", "trigger"])
+def test_a_database_whose_schema_changed_is_not_reused(db_url, backend, provider, change):
+    if backend == "sqlite":
+        assert provider._recycler is None
+        return
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as c:
+        if change == "column":
+            c.execute(text("ALTER TABLE actor_generation ADD COLUMN zz INTEGER"))
+        elif change == "index":
+            c.execute(text("CREATE INDEX zz_ix ON actor_generation (generation)"))
+        elif backend == "postgresql":
+            c.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        else:
+            name = c.execute(text("SELECT trigger_name FROM information_schema.triggers "
+                                  "WHERE trigger_schema = DATABASE() LIMIT 1")).scalar_one()
+            c.execute(text(f"DROP TRIGGER `{name}`"))
+    engine.dispose()
+    assert provider._recycler.reset(db_url) is False
+
+
+def test_tables_a_test_made_for_itself_are_dropped_and_the_database_reused(db_url, backend, provider):
+    """Test document types (tests/documents/doctype.py, tests/settlement/support.py) create their own tables,
+    with foreign keys to the real ones; they go, the rest is reset as usual."""
+    if backend == "sqlite":
+        assert provider._recycler is None
+        return
+    new = _contents(db_url)
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE zz_test_doc (id INTEGER PRIMARY KEY, company_id INTEGER, "
+                       "FOREIGN KEY (company_id) REFERENCES company (id))"))
+        c.execute(text("INSERT INTO zz_test_doc (id) VALUES (1)"))
+    engine.dispose()
+    assert provider._recycler.reset(db_url) is True
+    assert _contents(db_url) == new
+
+
+def test_a_database_still_in_use_is_not_reused(db_url, backend, provider):
+    if backend == "sqlite":
+        assert provider._recycler is None
+        return
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.connect() as c:  # e.g. a child process or an engine a test forgot to dispose
+        c.execute(text("SELECT 1"))
+        assert provider._recycler.reset(db_url) is False
+    engine.dispose()
+
+
+def test_each_test_gets_its_own_empty_database(db_url, backend):
+    """Two tests in a row on one worker: the second sees nothing of the first (run with the next test)."""
+    assert make_url(db_url).database
+    db = _open(db_url)
+    try:
+        with db.uow(readonly=True) as uow:
+            from sqlalchemy import func, select
+
+            from erp_core.masterdata.models import Company
+            assert uow.session.execute(select(func.count()).select_from(Company)).scalar_one() == 0
+        make_company(db)
+    finally:
+        db.engine.dispose()
+
+
+test_and_the_next_one_too = test_each_test_gets_its_own_empty_database
