@@ -33,7 +33,7 @@ def score(v) -> str:
 def scores_form(key: str, kpis: list[dict], button: str) -> list[float] | None:
     """One 0-100 score per KPI; the list when the form is sent."""
     with st.form(key):
-        values = [st.number_input(f'{k["name"]}（{tr("hr2.weight")} {k["weight"]}）', min_value=0.0, max_value=100.0,
+        values = [st.number_input(f'{md_escape(k["name"])}（{tr("hr2.weight")} {md_escape(k["weight"])}）', min_value=0.0, max_value=100.0,
                                   value=80.0, step=1.0, key=f"{key}_{n}") for n, k in enumerate(kpis)]
         if st.form_submit_button(tr(button), type="primary"):
             return values
@@ -86,7 +86,7 @@ if chosen == "setup":
             start = st.date_input(tr("hr2.period_start"), value=today.replace(day=1), key="apr_cycle_start")
             end = st.date_input(tr("field.hr2.period_end"), value=today, key="apr_cycle_end")
             link = st.checkbox(tr("hr2.link_pay"), key="apr_cycle_link")
-            amounts = {g: st.number_input(tr("hr2.pay_for_grade", grade=g), min_value=0.0, value=v, step=100.0,
+            amounts = {g: st.number_input(tr("hr2.pay_for_grade", grade=md_escape(g)), min_value=0.0, value=v, step=100.0,
                                           key=f"apr_cycle_amount_{g}")
                        for g, v in (("A", 2000.0), ("B", 1000.0), ("C", 500.0), ("D", 0.0), ("E", 0.0))}
             if st.form_submit_button(tr("hr2.open_cycle"), type="primary"):
@@ -106,7 +106,7 @@ cycle_id = st.selectbox(tr("hr2.col.cycle"), list(cycles), key="apr_pick",
 detail = run_action(aq.cycle_appraisals, cycle_id=cycle_id)
 if detail is None:
     st.stop()
-st.caption(" · ".join(f'{k["name"]} {k["weight"]}' for k in detail["kpis"]))
+st.caption(md_escape(" · ".join(f'{k["name"]} {k["weight"]}' for k in detail["kpis"])))
 rows = detail["appraisals"]
 table(rows, [("employee_code", "hr.col.employee_code"), ("employee_name", "hr.col.employee_name"),
              ("status", "hr.col.status"), ("self_score", "hr2.col.self_score"),

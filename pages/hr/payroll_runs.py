@@ -142,7 +142,7 @@ elif detail["status"] == "posted" and detail["reverses_id"] is None:
 if detail["status"] == "posted" and detail["reverses_id"] is None and actor.may("hr.payroll.remit"):
     # 缴纳: the period's 社保 / 公积金 / 个税 paid to the authorities from the bank (one voucher each, once)
     st.divider()
-    st.markdown(f'**{tr("hr2.remit_title", period=detail["period"])}**')
+    st.markdown(f'**{tr("hr2.remit_title", period=md_escape(detail["period"]))}**')
     owed = run_action(pq.remittance_status, period=detail["period"]) or []
     table(owed, [("kind", "field.hr2.remit_kind"), ("employer", "hr2.col.employer"),
                  ("employee", "hr2.col.employee"), ("total", "hr.col.total"), ("paid_on", "hr2.col.paid_on")],

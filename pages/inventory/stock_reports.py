@@ -16,7 +16,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.help import help_link
 from ui.i18n import tr
-from ui.safe import md
+from ui.safe import md, md_escape
 from ui.sections import section
 from ui.settings_kit import show_flash, table
 
@@ -65,10 +65,10 @@ def _reorder_to_orders(rows) -> None:
             if r["product_id"] not in picked:
                 continue
             a, b = st.columns([2, 3])
-            quantities[r["product_id"]] = a.text_input(tr("inv.col.suggested_qty") + f" · {r['product_code']}",
+            quantities[r["product_id"]] = a.text_input(tr("inv.col.suggested_qty") + f" · {md_escape(r['product_code'])}",
                                                        value=_num(r["suggested_qty"]).replace(",", ""),
                                                        key=f"sr_po_q_{r['product_id']}")
-            sid = b.selectbox(tr("field.purchasing.supplier") + f" · {r['product_code']}", sups,
+            sid = b.selectbox(tr("field.purchasing.supplier") + f" · {md_escape(r['product_code'])}", sups,
                               key=f"sr_po_s_{r['product_id']}",
                               format_func=lambda s: tr("pur2.last_supplier") if s is None
                               else sup_choices.suppliers[s])

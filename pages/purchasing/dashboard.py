@@ -19,6 +19,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import datetime as fmt_datetime
 from ui.i18n import money, tr
+from ui.safe import md_escape
 from ui.settings_kit import export_buttons, table
 
 MEMO_KEY = "purdash_memo"
@@ -95,8 +96,8 @@ if memo is None or memo["key"] != key or memo["stamp"] != stamp.key:
     st.session_state[MEMO_KEY] = memo
 data = memo["data"]
 info = memo["as_of"]
-st.caption(tr("purdash.as_of", seq=info.watermark, time=fmt_datetime(info.synced_at.replace(tzinfo=dt.UTC)),
-              day=str(data["on"])))
+st.caption(tr("purdash.as_of", seq=int(info.watermark), time=md_escape(fmt_datetime(info.synced_at.replace(tzinfo=dt.UTC))),
+              day=md_escape(data["on"])))
 c1, c2, c3, c4 = st.columns(4)
 bought, stock_value, to_receive, to_invoice = memo["metrics"]
 c1.metric(tr("purdash.purchases_year"), bought)

@@ -14,6 +14,7 @@ from ui import purchasing_kit as kit
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.sections import section
 from ui.settings_kit import export_buttons, show_flash, succeed, table
 
@@ -125,7 +126,7 @@ if doc["status"] == "approved" and open_lines and actor.may("purchasing.requisit
         sups = [None, *choices.suppliers]
         for ln in open_lines:
             default = ln["order_supplier_id"] if ln["order_supplier_id"] in sups else None
-            pick = st.selectbox(tr("pur2.line_supplier", n=int(ln["line_no"]), product=ln["product"]), sups,
+            pick = st.selectbox(tr("pur2.line_supplier", n=int(ln["line_no"]), product=md_escape(ln["product"])), sups,
                                 index=sups.index(default), key=f"pur_rq_sup_{doc['id']}_{ln['id']}",
                                 format_func=lambda s: "" if s is None else choices.suppliers[s])
             if pick is not None:

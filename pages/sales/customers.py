@@ -35,9 +35,9 @@ money = [("credit_limit", "sales.credit_limit"), ("receivables", "sales.receivab
          ("delivered_not_invoiced", "sales.delivered_not_invoiced"),
          ("confirmed_not_delivered", "sales.confirmed_not_delivered"), ("exposure", "sales.exposure"),
          ("credit_left", "sales.credit_left")]
-st.markdown("  \n".join([text_line(tr(label), kit.num(t[k], 2) if t[k] is not None else tr("sales.no_limit"))
-                         for k, label in money] +
-                        [text_line(tr("sales.payment_terms"), str(t["payment_terms_days"] or 0))]))
+lines = [text_line(tr(label), kit.num(t[k], 2) if t[k] is not None else tr("sales.no_limit")) for k, label in money]
+lines.append(text_line(tr("sales.payment_terms"), str(t["payment_terms_days"] or 0)))
+st.markdown("  \n".join(lines))  # text_line escapes each value
 if t["credit_left"] is not None and t["credit_left"] < 0:
     st.warning(tr("sales.over_limit"))
 whs = [None, *choices.warehouses]

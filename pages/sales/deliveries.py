@@ -18,6 +18,7 @@ from ui import sales_kit as kit
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.sections import section
 from ui.settings_kit import show_flash, succeed, table
 
@@ -46,8 +47,8 @@ def delivery_form(key: str, customer_id: int | None, order_id: int | None) -> No
     qtys = []
     for r in open_lines:
         a, b = st.columns([6, 2])
-        a.markdown(f"{r['order']} #{r['line_no']} · {r['product']} · {tr('sales.col.to_deliver')} "
-                   f"{kit.num(r['to_deliver'])}")
+        a.markdown(f"{md_escape(r['order'])} #{int(r['line_no'])} · {md_escape(r['product'])} · {tr('sales.col.to_deliver')} "
+                   f"{md_escape(kit.num(r['to_deliver']))}")
         default = kit.num(r["to_deliver"]) if order_id is None or r["order_id"] == order_id else ""
         qtys.append(b.text_input(tr("sales.col.quantity"), value=default, key=f"{key}_q{r['order_line_id']}",
                                  label_visibility="collapsed"))

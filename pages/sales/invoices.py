@@ -111,7 +111,7 @@ elif chosen == "detail":
             f"{tr('field.billing.invoice_no')}: {d['invoice_no']}    {tr('pay.col.total')}: {money(d['total'])}    "
             f"{tr('pay.col.open')}: {money(d['open'])}")
     if d["red_reason"]:
-        st.caption(f"{tr('field.billing.red_reason')}: {d['red_reason']}")
+        st.caption(f"{tr('field.billing.red_reason')}: {md_escape(d['red_reason'])}")
     table(d["lines"], [("line_no", "pay.col.line_no"), ("quantity", "bill.col.invoice_qty"),
                        ("unit_price", "bill.col.price"), ("amount", "bill.col.net"), ("tax_amount", "bill.col.tax"),
                        ("gross_amount", "pay.col.total"), ("advance", "bill.col.advance"), ("remarks", "pay.col.remarks")],

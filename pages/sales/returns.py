@@ -14,6 +14,7 @@ from ui import sales_kit as kit
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.sections import section
 from ui.settings_kit import show_flash, succeed, table
 
@@ -40,8 +41,8 @@ def return_form(key: str) -> None:
     qtys = []
     for r in open_lines:
         a, b = st.columns([6, 2])
-        a.markdown(f"{r['delivery']} #{r['line_no']} · {r['product']} · {tr('sales.col.returnable')} "
-                   f"{kit.num(r['returnable'])}")
+        a.markdown(f"{md_escape(r['delivery'])} #{int(r['line_no'])} · {md_escape(r['product'])} · {tr('sales.col.returnable')} "
+                   f"{md_escape(kit.num(r['returnable']))}")
         qtys.append(b.text_input(tr("sales.col.quantity"), key=f"{key}_q{r['delivery_line_id']}",
                                  label_visibility="collapsed"))
     c1, c2 = st.columns([2, 6])

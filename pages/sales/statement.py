@@ -14,6 +14,7 @@ from erp_core.i18n import format as fmt
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.settings_kit import export_buttons, table
 
 require_actor()
@@ -43,7 +44,7 @@ def money(v):
 
 
 zh = loc.startswith("zh")
-st.subheader(f"{st_.customer_code} {st_.customer_name} · {date_from.isoformat()} – {date_to.isoformat()}")
+st.subheader(f"{md_escape(st_.customer_code)} {md_escape(st_.customer_name)} · {md_escape(date_from.isoformat())} – {md_escape(date_to.isoformat())}")
 rows = [{"doc_date": None, "doc_type": tr("pay.opening"), "number": "", "remarks": "", "increase": None,
          "decrease": None, "applied": None, "balance": st_.opening}]
 rows += [{**r, "doc_type": r["doc_type_zh"] if zh else r["doc_type_en"]} for r in st_.rows]
