@@ -66,6 +66,8 @@ def invoice_posting(ctx: Any, doc: SalesInvoice) -> PostingSpec:
     no = doc.number + (f"（发票号 {doc.invoice_no}）" if doc.invoice_no else "")
     receivable = account_for(ctx, "receivable", partner_id=cust)
     advance = account_for(ctx, "advance_receipt", partner_id=cust)
+    # revenue by department and project (a promotion's sales on its project), as the source documents had them
+    dims = {k: v for k, v in (("department_id", doc.department_id), ("project_id", doc.project_id)) if v}
     entries = []
     for ln in doc.lines:
         entries.append((receivable, ln.amount + ln.tax_amount, f"应收账款 {no}", c))
@@ -73,7 +75,7 @@ def invoice_posting(ctx: Any, doc: SalesInvoice) -> PostingSpec:
             entries.append((advance, -ln.amount, f"预收（先开票后发货） {no}", c))
         else:
             entries.append((account_for(ctx, "revenue", product_id=ln.product_id, partner_id=cust), -ln.amount,
-                            f"主营业务收入 {no}", {}))
+                            f"主营业务收入 {no}", dims))
         entries.append((account_for(ctx, "output_vat", product_id=ln.product_id, partner_id=cust),
                         -ln.tax_amount, f"销项税额 {no}", {}))
     return PostingSpec(posting_date=doc.doc_date, voucher_lines=_voucher(entries, sign=-1 if doc.red else 1))

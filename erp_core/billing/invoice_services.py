@@ -249,6 +249,12 @@ def _load(ctx: Context, invoice_id: int, version: int | None = None, *, lock: bo
     return doc
 
 
+def _common(headers: set, column: str) -> int | None:
+    """The department or project the source documents share (revenue is booked on it), else none."""
+    values = {getattr(h, column, None) for h in headers}
+    return values.pop() if len(values) == 1 else None
+
+
 @use_case("sales.invoice.create", zh="新建销售发票", en="Create sales invoice")
 def create_invoice(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[str, Any]],
                    customer_id: int | None = None, invoice_no: str = "", vat_kind: str = "special",
@@ -267,8 +273,10 @@ def create_invoice(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[s
         raise ValidationError("error.billing.one_customer" if customers else "error.billing.customer_unknown",
                               field=F_CUSTOMER)
     customer = customer_of(ctx, customers.pop())
+    sources = {ln["src"].header for ln in clean if ln["src"] is not None}
     doc = k.create_document(ctx, SALES_INVOICE, doc_date=day, lines=_kernel_lines(clean), partner_id=customer.id,
-                            department_id=department_id, remarks=(remarks or "")[:2000],
+                            department_id=department_id or _common(sources, "department_id"),
+                            project_id=_common(sources, "project_id"), remarks=(remarks or "")[:2000],
                             invoice_no=(invoice_no or "").strip(), vat_kind=vat_kind, red=False,
                             due_date=_due(customer, day, due_date), source_no=source_no)
     _fill(doc, clean)
@@ -451,6 +459,7 @@ def create_red_invoice(ctx: Context, *, original_id: int, doc_date: dt.date, rea
     raise_if(problems)
     doc = k.create_document(ctx, SALES_INVOICE, doc_date=day, lines=_kernel_lines(clean),
                             partner_id=original.partner_id, department_id=original.department_id,
+                            project_id=original.project_id,
                             invoice_no=(invoice_no or "").strip(), vat_kind=original.vat_kind, red=True,
                             red_reason=reason.strip()[:200], original_id=original.id, due_date=day)
     _fill(doc, clean)

@@ -52,13 +52,13 @@ class DemoSales:
                    warehouse_id)
 
     def sell(self, day: dt.date, customer_id: int, lines: list[tuple[str, int, Decimal]],
-             department_id: int | None) -> int:
+             department_id: int | None, project_id: int | None = None) -> int:
         """One sale: (product code, quantity, net unit price) lines ordered, confirmed and shipped in full on
         ``day``; returns the posted delivery's id."""
         self.count += 1
         rows = [{"product_id": self.products[code], "quantity": Decimal(qty), "unit_price": price}
                 for code, qty, price in lines]
-        if self.count % QUOTE_EVERY == 0:
+        if self.count % QUOTE_EVERY == 0 and project_id is None:
             qid = ss.create_quotation(self.db, self.seller, customer_id=customer_id, doc_date=day, lines=rows,
                                       prices_include_vat=False, warehouse_id=self.warehouse,
                                       department_id=department_id, valid_until=day + dt.timedelta(days=15))
@@ -67,7 +67,7 @@ class DemoSales:
         else:
             order_id = ss.create_order(self.db, self.seller, customer_id=customer_id, doc_date=day, lines=rows,
                                        prices_include_vat=False, warehouse_id=self.warehouse,
-                                       department_id=department_id, delivery_date=day)
+                                       department_id=department_id, project_id=project_id, delivery_date=day)
         ss.confirm_order(self.db, self.seller, order_id=order_id)
         open_lines = [r for r in sq.deliverable_lines(self.db, self.keeper, customer_id=customer_id)
                       if r["order_id"] == order_id]

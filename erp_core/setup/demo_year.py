@@ -60,8 +60,9 @@ SEASON = {1: Decimal("1.30"), 2: Decimal("0.70"), 3: Decimal("0.85"), 4: Decimal
 # A month's sales (excl. VAT) aim at MONTHLY_SALES x SEASON x a few per cent either way; they are shared among the
 # month's invoices by the customer's size (its credit limit against SIZE_UNIT, within SIZE_RANGE), so supermarket
 # chains buy more than corner shops. With the products' gross margin of about 30 % this covers rent, salaries and
-# the rest with a net margin of roughly 5-12 % over the year (tests/integration/test_demo_company.py).
-MONTHLY_SALES = Decimal("1000000")
+# the rest with a net margin of roughly 5-12 % over the year (tests/integration/test_demo_company.py). Since the
+# payroll runs post the employer's 社保/公积金 as well as the salaries (about 2.35 M a year), 1.25 M a month.
+MONTHLY_SALES = Decimal("1250000")
 SIZE_UNIT, SIZE_RANGE = Decimal("450000"), (Decimal("0.35"), Decimal("1.60"))
 SEASON_PROJECT, STORE_PROJECT = "P2026-02", "P2026-01"  # demo.PROJECTS (the shop rent goes to 湘江新区门店开业)
 # The vouchers below name 小企业会计准则 codes; under 企业会计准则 these accounts have other codes.
@@ -261,7 +262,8 @@ def _month(books: _Books, db: Database, company_id: int, rng: Random, summary: D
             continue
         dep_code = next(c[7] for c in data.CUSTOMERS if c[0] == code)
         # revenue, output VAT and the receivable: the sales invoice of the delivery (demo_billing, after the month)
-        post(d, [], sell=(cust_id, [(p[0], qty, data.price(p[6])) for p, qty in qtys], deps[dep_code]))
+        post(d, [], sell=(cust_id, [(p[0], qty, data.price(p[6])) for p, qty in qtys], deps[dep_code],
+                          _project(deps, SEASON_PROJECT).get("project_id") if m in SEASON_MONTHS else None))
     payable: dict[int, Decimal] = defaultdict(Decimal)
     # utilities (13 % VAT) and bank charges
     power = Decimal(rng.randrange(380000, 720000)) / 100
