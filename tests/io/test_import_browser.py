@@ -39,8 +39,8 @@ def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
     page.get_by_label(zh("login.username"), exact=True).fill("admin")
     page.get_by_label(zh("login.password"), exact=True).fill(password)
     page.get_by_role("button", name=zh("login.submit")).click()
-    expect(page.get_by_role("link", name=zh("nav.masterdata.import")).first).to_be_visible()
-    page.get_by_role("link", name=zh("nav.masterdata.import")).first.click()
+    expect(page.get_by_role("link", name=zh("nav.masterdata.import"), exact=True).first).to_be_visible()
+    page.get_by_role("link", name=zh("nav.masterdata.import"), exact=True).first.click()
     expect(page.get_by_role("heading", name=zh("nav.masterdata.import"))).to_be_visible()
 
     bad = tmp_path / "bad.csv"
@@ -60,8 +60,9 @@ def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
         assert uow.session.execute(select(func.count()).select_from(Customer)).scalar_one() == 2
 
     # the imported customers are in the customer list (the sidebar lists every page: app.py expands it)
-    page.get_by_role("link", name=zh("nav.masterdata.customers")).first.click()
-    expect(page.get_by_role("heading", name=zh("nav.masterdata.customers"))).to_be_visible()
+    # exact: the sales pages' links (客户对账单, 客户条款...) also contain 客户
+    page.get_by_role("link", name=zh("nav.masterdata.customers"), exact=True).first.click()
+    expect(page.get_by_role("heading", name=zh("nav.masterdata.customers"), exact=True)).to_be_visible()
     expect(page.get_by_text(zh("masterdata.total", total=2))).to_be_visible()
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "artifacts" / "e2e-customers-zh.png"), full_page=True)
@@ -94,7 +95,7 @@ def test_big5_upload_is_refused_then_read_with_the_chosen_encoding(server, brows
     page.get_by_label(zh("login.username"), exact=True).fill("admin")
     page.get_by_label(zh("login.password"), exact=True).fill(password)
     page.get_by_role("button", name=zh("login.submit")).click()
-    page.get_by_role("link", name=zh("nav.masterdata.import")).first.click()
+    page.get_by_role("link", name=zh("nav.masterdata.import"), exact=True).first.click()
     expect(page.get_by_role("heading", name=zh("nav.masterdata.import"))).to_be_visible()
 
     f = tmp_path / "big5.csv"
