@@ -32,6 +32,7 @@ from erp_core.billing import receipt_services as rc
 from erp_core.billing.models import FapiaoRecord, Receipt, SalesInvoice
 from erp_core.i18n import t
 from erp_core.io import parsers
+from erp_core.io.doc_templates import document_template
 from erp_core.io.importer import (
     ImportFailed,
     ImportProblem,
@@ -351,20 +352,7 @@ def import_fapiao(ctx: Context, table: Table, progress: Progress | None = None) 
 
 
 def _template(name: str, columns: Columns) -> Callable[..., Any]:
-    def template(db: Any = None, actor: Any = None, *, fmt: str = "xlsx", locale: str | None = None) -> Any:
-        """Header row (required columns marked *) and one example row; reads no data."""
-        from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
-        from erp_core.io.tabular import SheetFile
-
-        head = [t(f, locale) + ("*" if req else "") for f, _aliases, req in columns.values()]
-        row = [EXAMPLES[name].get(k, "") for k in columns]
-        base = name.replace("-", "_") + "_template"
-        if fmt == "xlsx":
-            return SheetFile(to_xlsx_bytes(head, [row], sheet=base), f"{base}.xlsx",
-                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 1)
-        return SheetFile(to_csv_bytes(head, [row]), f"{base}.csv", "text/csv", 1)
-
-    return template
+    return document_template(name, columns, EXAMPLES[name])
 
 
 def _register() -> None:

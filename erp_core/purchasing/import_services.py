@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 
 from erp_core.i18n import t
 from erp_core.io import parsers
+from erp_core.io.doc_templates import document_template
 from erp_core.io.importer import (
     ImportFailed,
     ImportProblem,
@@ -360,21 +361,7 @@ def import_purchase_invoices(ctx: Context, table: Table, progress: Progress | No
 
 
 def _template(name: str) -> Callable[..., Any]:
-    def template(db: Any = None, actor: Any = None, *, fmt: str = "xlsx", locale: str | None = None) -> Any:
-        """Header row (required columns marked *) and one example row; reads no data."""
-        from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
-        from erp_core.io.tabular import SheetFile
-
-        cols = KINDS[name].columns
-        head = [t(f, locale) + ("*" if req else "") for f, _aliases, req in cols.values()]
-        row = [EXAMPLES[name].get(k, "") for k in cols]
-        base = name.replace("-", "_") + "_template"
-        if fmt == "xlsx":
-            return SheetFile(to_xlsx_bytes(head, [row], sheet=base), f"{base}.xlsx",
-                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 1)
-        return SheetFile(to_csv_bytes(head, [row]), f"{base}.csv", "text/csv", 1)
-
-    return template
+    return document_template(name, KINDS[name].columns, EXAMPLES[name])
 
 
 def _register() -> None:
