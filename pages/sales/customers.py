@@ -54,3 +54,17 @@ if actor.may("sales.terms.edit") and st.button(tr("sales.save"), type="primary",
         done(ss.set_customer_terms, customer_id=customer, default_warehouse_id=wh, price_list_id=pl,
              salesperson_employee_id=t["salesperson_employee_id"], version=t["version"]):
     succeed("sales.saved")
+
+# the customer's timeline (CRM): follow-ups, opportunities, tickets, quotations, orders, invoices and receipts
+if actor.may("crm.followup.view"):
+    from erp_core.crm.followups import queries as fq
+    from ui.settings_kit import table
+
+    with st.expander(tr("timeline.title"), expanded=False):
+        items = run_action(fq.customer_timeline, customer_id=customer) or []
+        if not items:
+            st.caption(tr("timeline.empty"))
+        known = ("followup", "opportunity", "ticket", "sales_quotation", "sales_order", "sales_invoice", "receipt")
+        table([{**i, "at": i["at"].strftime("%Y-%m-%d %H:%M"),
+                "kind": tr(f"timeline.kind.{i['kind']}") if i["kind"] in known else i["kind"]} for i in items],
+              [("at", "timeline.col.at"), ("kind", "timeline.col.kind"), ("text", "timeline.col.text")])

@@ -114,6 +114,10 @@ def test_other_sales_pages_render(admin_app, shop):  # noqa: F811
     at = admin_app.switch_page("pages/sales/customers.py").run()
     body = str(texts(at))
     assert "已确认未发货" in body and "1,130.00" in body
+    # the customer's timeline (CRM) lists the order with its number
+    assert [e.label for e in at.expander] == ["客户时间线"]
+    frame = at.expander[0].dataframe[0].value
+    assert list(frame.columns) == ["时间", "类型", "内容"] and "销售订单" in list(frame["类型"])
     at = choose_section(admin_app.switch_page("pages/sales/returns.py").run(), "sales_sr_section", "new")
     assert not at.exception, at.exception
     at = choose_section(admin_app.switch_page("pages/sales/quotations.py").run(), "sales_sq_section", "new")

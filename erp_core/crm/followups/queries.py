@@ -62,7 +62,38 @@ def customer_timeline(ctx: Context, *, customer_id: int) -> list[dict[str, Any]]
     for t in ctx.session.execute(c.scoped_owned(select(CrmTicket), ctx, CrmTicket)
                                  .where(CrmTicket.customer_id == customer_id)).scalars():
         items.append({"at": t.opened_at, "kind": "ticket", "ref_id": t.id, "text": f"{t.title} ({t.status})"})
+    docs = _sales_documents(ctx, customer_id)
+    shown = {(i["kind"], i["ref_id"]) for i in docs}  # an opportunity's link to a document the list shows anyway
+    items = [i for i in items if (i["kind"], i["ref_id"]) not in shown] + docs
     return sorted(items, key=lambda i: i["at"], reverse=True)
+
+
+# The customer's sales documents on the timeline, each kind only for an actor who may read that kind (the CRM
+# permission alone does not open invoices or receipts): (kind, permission, model path).
+_TIMELINE_DOCUMENTS = (
+    ("sales_quotation", "sales.quotation.view", "erp_core.sales.models:SalesQuotation"),
+    ("sales_order", "sales.order.view", "erp_core.sales.models:SalesOrder"),
+    ("sales_invoice", "sales.invoice.view", "erp_core.billing.models:SalesInvoice"),
+    ("receipt", "finance.receipt.view", "erp_core.billing.models:Receipt"),
+)
+
+
+def _sales_documents(ctx: Context, customer_id: int) -> list[dict[str, Any]]:
+    """Quotations, orders, invoices and receipts of the customer, dated at their document date (midnight)."""
+    import importlib
+
+    out: list[dict[str, Any]] = []
+    for kind, permission, path in _TIMELINE_DOCUMENTS:
+        if not ctx.actor.may(permission):
+            continue
+        module, name = path.split(":")
+        model = getattr(importlib.import_module(module), name)
+        rows = ctx.session.execute(select(model.id, model.number, model.doc_date, model.total, model.status).where(
+            model.company_id == ctx.company_id, model.partner_id == customer_id)).all()
+        for r in rows:
+            out.append({"at": dt.datetime.combine(r.doc_date, dt.time()), "kind": kind, "ref_id": r.id,
+                        "text": f"{r.number} {r.total:,.2f} ({r.status})"})
+    return out
 
 
 @query("crm.followup.view", zh="查看跟进记录", en="View follow-ups")
