@@ -67,6 +67,16 @@ elif view == "list":
                 if run_action(os_.move_opportunity_stage, opportunity_id=opp, version=by_id[opp]["version"],
                               stage=stage, lost_reason=reason or None) is not None:
                     succeed("crm.saved")
+    # 生成报价单: an open opportunity becomes a quotation (the quotation page's form, customer and opportunity set)
+    quotable = {r["id"]: r for r in rows if r["status"] == "open" and r["customer_id"]}
+    if quotable and actor.may("sales.quotation.create"):
+        q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
+        pick = q1.selectbox(tr("timeline.quote_from"), list(quotable), key="crm_opp_quote_pick",
+                            format_func=lambda i: quotable[i]["name"])
+        if q2.button(tr("timeline.make_quotation"), key="crm_opp_quote", icon=":material/request_quote:"):
+            st.session_state["sales_sq_from_opportunity"] = (pick, quotable[pick]["customer_id"],
+                                                             quotable[pick]["name"])
+            st.switch_page("pages/sales/quotations.py")
 elif view == "forecast":
     rows = run_action(oq.forecast) or []
     table(rows, [("month", "crm.col.month"), ("owner_id", "crm.col.owner_id"), ("count", "crm.count"),

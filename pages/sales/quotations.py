@@ -13,6 +13,7 @@ from ui import sales_kit as kit
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.sections import section
 from ui.settings_kit import show_flash, succeed, table
 
@@ -26,12 +27,13 @@ STATUSES = ("draft", "sent", "accepted", "rejected", "cancelled")
 CALLS = {"send": ss.send_quotation, "cancel": ss.cancel_quotation}
 
 
-def quotation_form(key: str) -> None:
+def quotation_form(key: str, customer_default: int | None = None, opportunity_id: int | None = None) -> None:
     count = int(st.number_input(tr("sales.line_count"), min_value=1, max_value=50, value=3, step=1, key=f"{key}_n"))
     with st.form(key):
         c1, c2, c3 = st.columns([3, 2, 2])
         cus = list(choices.customers)
-        customer = c1.selectbox(tr("field.sales.customer"), cus, key=f"{key}_cus", index=None,
+        customer = c1.selectbox(tr("field.sales.customer"), cus, key=f"{key}_cus",
+                                index=cus.index(customer_default) if customer_default in cus else None,
                                 format_func=lambda i: choices.customers[i])
         day = c2.date_input(tr("sales.col.doc_date"), value=kit.today(), key=f"{key}_date")
         valid = c3.date_input(tr("sales.col.valid_until"), value=None, key=f"{key}_valid")
@@ -59,11 +61,23 @@ def quotation_form(key: str) -> None:
         saved = st.form_submit_button(tr("sales.save"), type="primary", key=f"{key}_save")
     if saved:
         new_id = run_action(ss.create_quotation, customer_id=customer, doc_date=day, lines=rows,
-                            prices_include_vat=incl, warehouse_id=warehouse, valid_until=valid, remarks=remarks)
+                            prices_include_vat=incl, warehouse_id=warehouse, valid_until=valid, remarks=remarks,
+                            opportunity_id=opportunity_id)
         if new_id is not None:
+            st.session_state.pop(FROM_OPPORTUNITY, None)
             st.session_state[kit.OPEN_KEY] = ("sales_quotation", new_id)
             succeed("sales.saved", forget=["sales_sq_section"])
 
+
+FROM_OPPORTUNITY = "sales_sq_from_opportunity"  # (opportunity id, customer id, name): set by the CRM page
+came_from = st.session_state.get(FROM_OPPORTUNITY)
+if came_from and actor.may("sales.quotation.create"):
+    st.subheader(tr("timeline.quote_for", name=md_escape(came_from[2])))
+    quotation_form("sales_sq_opp", customer_default=came_from[1], opportunity_id=came_from[0])
+    if st.button(tr("timeline.back"), key="sales_sq_opp_close"):
+        st.session_state.pop(FROM_OPPORTUNITY, None)
+        st.rerun()
+    st.stop()
 
 chosen = section("sales_sq_section", ("list", "new", "print"), "sales.section.", tr("nav.sales.quotations"))
 if chosen == "new":

@@ -122,3 +122,35 @@ def test_other_sales_pages_render(admin_app, shop):  # noqa: F811
     assert not at.exception, at.exception
     at = choose_section(admin_app.switch_page("pages/sales/quotations.py").run(), "sales_sq_section", "new")
     assert not at.exception, at.exception
+
+
+def test_an_opportunity_becomes_a_quotation_from_the_crm_page(admin_app, shop):  # noqa: F811
+    """Issue #15: 生成报价单 on the opportunities page opens the quotation form with the customer set, and the
+    saved quotation is linked to the opportunity (it shows on the opportunity and the customer's timeline)."""
+    from sqlalchemy import select
+
+    from erp_core.crm.models import CrmOpportunityLink
+    from erp_core.crm.opportunities import services as os_
+
+    opp = os_.create_opportunity(at_db(), shop["admin"], customer_id=shop["customer"], name="年货团购",
+                                 amount="5000", close_date=dt.date.today() + dt.timedelta(days=20))
+    at = admin_app.switch_page("pages/crm/opportunities.py").run()
+    at = choose_section(at, "crm_opp_view", "list")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="crm_opp_quote_pick").value == opp
+    # (AppTest cannot follow st.switch_page across files: the page is opened with the state the button sets)
+    at.session_state["sales_sq_from_opportunity"] = (opp, shop["customer"], "年货团购")
+    at = admin_app.switch_page("pages/sales/quotations.py").run()
+    assert not at.exception, at.exception
+    assert "年货团购" in at.subheader[0].value
+    assert at.selectbox(key="sales_sq_opp_cus").value == shop["customer"]
+    at.selectbox(key="sales_sq_opp_p0").select_index(1)
+    at.text_input(key="sales_sq_opp_q0").input("5")
+    at = at.button(key="sales_sq_opp_save").click().run()
+    assert not at.exception, at.exception
+    quotes = sq.list_quotations(at_db(), shop["admin"])
+    assert len(quotes) == 1
+    with at_db().uow(readonly=True) as uow:
+        links = uow.session.execute(select(CrmOpportunityLink.doc_type, CrmOpportunityLink.doc_id).where(
+            CrmOpportunityLink.opportunity_id == opp)).all()
+    assert links == [("sales_quotation", quotes[0]["id"])]
