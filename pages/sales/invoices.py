@@ -90,7 +90,7 @@ elif chosen == "new":
         iid = run_action(s.create_invoice, doc_date=day, lines=picked, vat_kind=vat_kind, invoice_no=invoice_no)
         if iid is not None:
             st.session_state["si_pick"] = iid
-            succeed("pay.saved", forget=["si_new_lines", "si_new_no"])
+            succeed("timeline.invoice_saved", forget=["si_new_lines", "si_new_no"])
 
 elif chosen == "detail":
     if not rows_all:
@@ -146,7 +146,7 @@ elif chosen == "detail":
                                      lines=red_lines)
                     if rid is not None:
                         st.session_state["si_pick"] = rid
-                        succeed("pay.saved")
+                        succeed("timeline.invoice_saved")
         if actor.may("sales.invoice.reverse") and confirmed_button("pay.reverse", "pay.confirm_reverse", "si_reverse",
                                                                    number=md_escape(d["number"])):
             if done(s.reverse_invoice, invoice_id=d["id"]):
@@ -167,7 +167,7 @@ else:
                 if st.form_submit_button(tr("pay.save"), type="primary") and done(
                         s.record_fapiao, fapiao_no=no, issue_date=day, buyer_name=buyer, amount=amount or "0",
                         tax=tax or "0"):
-                    succeed("pay.saved")
+                    succeed("timeline.fapiao_saved")
     if not rows:
         st.info(tr("bill.fapiao_empty"))
         st.stop()

@@ -91,7 +91,7 @@ elif chosen == "new":
                          remarks=remarks)
         if rid is not None:
             st.session_state["rc_pick"] = rid
-            succeed("pay.saved", forget=["rc_new_items", "rc_new_adv", "rc_new_remarks"])
+            succeed("timeline.receipt_saved", forget=["rc_new_items", "rc_new_adv", "rc_new_remarks"])
 
 elif chosen == "detail":
     rows = run_action(q.receipt_list) or []
@@ -138,4 +138,4 @@ else:
     day = st.date_input(tr("field.documents.doc_date"), value=dt.date.today(), key="rc_ap_date")
     if actor.may("finance.advance.apply") and st.button(tr("bill.apply"), type="primary", key="rc_ap_go"):
         if done(s.apply_advance, partner_id=partner, doc_date=day, lines=lines):
-            succeed("pay.saved", forget=["rc_ap_items"])
+            succeed("timeline.advance_applied", forget=["rc_ap_items"])
