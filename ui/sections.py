@@ -20,7 +20,12 @@ from ui.i18n import tr
 def section(key: str, codes: Sequence[str], label_prefix: str, label: str) -> str:
     """The section the user chose (one of ``codes``; the first one at first). Each button's text is
     ``label_prefix + code`` in the catalog; ``label`` (hidden, read by screen readers) names the control."""
-    chosen = st.segmented_control(label, list(codes), key=key, default=codes[0],
+    if st.session_state.get(key) not in codes:
+        # set through the session (not default=): a page that forgets the key after a save (succeed(forget=...))
+        # then sends the first section to the browser too; with default= the browser kept showing its old choice
+        # and sent it back with the next click, so e.g. 新建 came back after saving and the next button was lost
+        st.session_state[key] = codes[0]
+    chosen = st.segmented_control(label, list(codes), key=key,
                                   required=True, format_func=lambda c: tr(label_prefix + c),
                                   label_visibility="collapsed")
     return chosen if chosen in codes else codes[0]
