@@ -5,9 +5,9 @@
 - Document figures (purchases by month and supplier, open orders to receive, receipts to invoice) are short
   aggregates over the purchase documents read through the engine (``op_rows``: the DuckDB scanner on PostgreSQL
   and MariaDB, a read-only SQLAlchemy connection on SQLite), never a long unit of work.
-- :func:`purchasing_dashboard_stamp` is the cheap per-rerun look-up a page keeps its figures by: the stock and
-  general-ledger watermarks and the orders' last change (a receipt moves stock, an invoice posts a voucher, an
-  order's confirmation or closing changes its header). Same stamp, same actor and inputs: same figures.
+- :func:`purchasing_dashboard_stamp` is the cheap per-rerun look-up a page keeps its figures by: the audit
+  chain's change stamp (analytics/stamps.py; a receipt, an invoice, an order's confirmation or closing are all
+  use cases), kept per process for a second. Same stamp, same actor and inputs: same figures.
 
 The figures are company totals: the permission (purchasing.analysis.view) must be granted company-wide
 (a department or own grant is refused, as for the other company-wide figures). Each figure equals the
@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from erp_core.analytics import stamps
 from erp_core.analytics import stock as stock_copy
-from erp_core.analytics.engine import AsOf, engine_for
+from erp_core.analytics.engine import engine_for
+from erp_core.analytics.stamps import Changes
 from erp_core.security.scope import require_company_wide
 from erp_core.settings.common import require_company
 from erp_core.usecase import Context, query
@@ -39,13 +41,18 @@ TOP = 10
 
 @dataclass(frozen=True)
 class DashboardStamp:
-    stock: AsOf
-    ledger: AsOf
-    orders: tuple  # (count, last id, last change) of the company's purchase orders
+    """The change stamp the page keeps its figures by (analytics/stamps.py): the audit chain's last sequence
+    number moves with every use case (a receipt moves stock, an invoice posts a voucher, an order's confirmation
+    or closing changes its header). Read per process at most once a second, on a connection released at once: a
+    rerun with nothing new costs no statement of its own. The key leaves out the clock's minute: the figures
+    that depend on "now" (slow movers) depend on the day, which the page's own key holds, so a session does not
+    read its figures again every minute while nothing changed."""
+
+    changes: Changes
 
     @property
     def key(self) -> tuple:
-        return self.stock.watermark, self.ledger.watermark, self.orders
+        return (self.changes.seq,)
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -64,13 +71,11 @@ def _amount(qty_micro: int, price_micro: int) -> Decimal:
 
 @query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)
 def purchasing_dashboard_stamp(ctx: Context) -> DashboardStamp:
-    """What the dashboard's figures would be as of now (the copies are synced first when something is new)."""
-    cid = require_company(ctx)
+    """What the dashboard's figures depend on, cheaply (the figures themselves sync the copies when something is
+    new and say what they are as of)."""
+    require_company(ctx)
     require_company_wide(ctx)
-    eng = engine_for(ctx.db)
-    orders = eng.op_rows("SELECT count(*), max(id), max(updated_at) FROM {op}purchase_order WHERE company_id = ?",
-                         [cid])[0]
-    return DashboardStamp(stock_copy.stamp(eng, cid), eng.stamp(cid), tuple(str(v) for v in orders))
+    return DashboardStamp(stamps.current(ctx.db))
 
 
 @query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)
