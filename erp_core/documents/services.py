@@ -66,7 +66,11 @@ def next_number(ctx: Context, t: DocumentType, doc_date: dt.date) -> str:
     return f"{prefix if prefix is not None else t.prefix}{period.replace('-', '')}-{n:04d}"
 
 
-def _qty(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool) -> Decimal | None:
+def line_number(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool = True
+                ) -> Decimal | None:
+    """A quantity, price or percentage typed on a document line: a finite number within what a Quantity column
+    holds, at most QUANTITY_SCALE decimals, > 0 (``positive``) or >= 0; else a problem naming field and line is
+    added and None returned. The kernel checks every line with it; modules check their own fields the same way."""
     try:
         d = to_decimal(value)
     except (TypeError, ValueError):
@@ -90,8 +94,8 @@ def _clean_lines(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         problems.append(ValidationError("error.documents.no_lines", field=F_QTY))
     out = []
     for i, ln in enumerate(lines or [], start=1):
-        qty = _qty(ln.get("ordered_qty"), F_QTY, i, problems, positive=True)
-        price = _qty(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
+        qty = line_number(ln.get("ordered_qty"), F_QTY, i, problems, positive=True)
+        price = line_number(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
         row = {k: ln.get(k) for k in LINE_FIELDS if k in ln}
         row.update(line_no=i, ordered_qty=qty, unit_price=price if price is not None else Decimal(0))
         if qty is not None and price is not None:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from erp_core.documents import services as k
 from erp_core.documents.registry import DocumentType
 from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
-from erp_core.kernel.money import FEN, QUANTITY_SCALE, has_scale, to_decimal
+from erp_core.kernel.money import FEN, to_decimal
 from erp_core.purchasing.documents import (
     PURCHASE_INVOICE,
     PURCHASE_ORDER,
@@ -76,25 +76,6 @@ def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
     return doc
-
-
-def _num(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool = True
-         ) -> Decimal | None:
-    try:
-        d = to_decimal(value)
-    except (TypeError, ValueError):
-        d = None
-    if d is None or not d.is_finite():
-        problems.append(ValidationError("error.documents.number", field=field, line=line))
-        return None
-    if not has_scale(d, QUANTITY_SCALE):
-        problems.append(ValidationError("error.documents.decimals", field=field, line=line, scale=QUANTITY_SCALE))
-        return None
-    if (positive and d <= 0) or d < 0:
-        problems.append(ValidationError("error.documents.quantity_positive" if positive else
-                                        "error.documents.not_negative", field=field, line=line))
-        return None
-    return d + 0
 
 
 def _date(value: Any) -> dt.date:
@@ -173,8 +154,8 @@ def _order_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_wareho
         elif not product.active or product.kind != "product":
             problems.append(ValidationError("error.purchasing.product_not_stock", field=F_PRODUCT, line=i,
                                             code=product.code))
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
-        price = _num(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
+        price = k.line_number(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
         wh = ln.get("warehouse_id") or header_warehouse
         if wh is None:
             problems.append(ValidationError("error.purchasing.warehouse_required", field=F_WAREHOUSE, line=i))
@@ -335,7 +316,7 @@ def _receipt_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_ware
             problems.append(ValidationError("error.purchasing.order_not_open", field=F_ORDER_LINE, line=i,
                                             number=order.number))
         suppliers.add(order.partner_id)
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
         disc = str(ln.get("discrepancy") or "")
         reason = str(ln.get("discrepancy_reason") or "").strip()
         if disc not in DISCREPANCIES:
@@ -475,8 +456,8 @@ def _invoice_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], *, red: boo
     wanted: dict[int, Decimal] = {}
     for i, ln in enumerate(lines or [], start=1):
         rl = _posted_receipt_line(ctx, ln.get("receipt_line_id"), i, F_RECEIPT_LINE, problems)
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
-        price = _num(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
+        price = k.line_number(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
         if rl is None:
             continue
         suppliers.add(rl.header.partner_id)
@@ -633,7 +614,7 @@ def _return_lines(ctx: Context, lines: Sequence[Mapping[str, Any]]) -> tuple[lis
     wanted: dict[int, Decimal] = {}
     for i, ln in enumerate(lines or [], start=1):
         rl = _posted_receipt_line(ctx, ln.get("receipt_line_id"), i, F_RECEIPT_LINE, problems)
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
         if rl is None:
             continue
         suppliers.add(rl.header.partner_id)
@@ -693,7 +674,7 @@ def set_purchase_setting(ctx: Context, *, over_receipt_pct: Any = "0", invoice_m
     """超收容差 % (0..100: receipts may exceed the ordered quantity by this much) and the invoice method:
     "reverse" 单到回冲 (red the 暂估, then book at the invoice price) or "difference" 单到补差."""
     problems: list[ValidationError] = []
-    pct = _num(over_receipt_pct, F_TOLERANCE, 0, problems, positive=False)
+    pct = k.line_number(over_receipt_pct, F_TOLERANCE, 0, problems, positive=False)
     if pct is not None and pct > 100:
         problems.append(ValidationError("error.purchasing.tolerance_range", field=F_TOLERANCE))
     if invoice_method not in INVOICE_METHODS:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from erp_core.documents import services as k
 from erp_core.documents.registry import DocumentType
 from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
-from erp_core.kernel.money import FEN, QUANTITY_SCALE, has_scale, to_decimal
+from erp_core.kernel.money import FEN
 from erp_core.sales import rules
 from erp_core.sales.documents import SALES_DELIVERY, SALES_ORDER, SALES_QUOTATION, SALES_RETURN
 from erp_core.sales.models import (
@@ -91,25 +91,6 @@ def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
     return doc
-
-
-def _num(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool = True
-         ) -> Decimal | None:
-    try:
-        d = to_decimal(value)
-    except (TypeError, ValueError):
-        d = None
-    if d is None or not d.is_finite():
-        problems.append(ValidationError("error.documents.number", field=field, line=line))
-        return None
-    if not has_scale(d, QUANTITY_SCALE):
-        problems.append(ValidationError("error.documents.decimals", field=field, line=line, scale=QUANTITY_SCALE))
-        return None
-    if (positive and d <= 0) or d < 0:
-        problems.append(ValidationError("error.documents.quantity_positive" if positive else
-                                        "error.documents.not_negative", field=field, line=line))
-        return None
-    return d + 0
 
 
 def _date(value: Any, field: str = F_DATE) -> dt.date:
@@ -195,13 +176,13 @@ def _priced_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], *, customer_
         elif not product.active:
             problems.append(ValidationError("error.sales.product_inactive", field=F_PRODUCT, line=i,
                                             code=product.code))
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
-        disc = _num(ln.get("discount_pct") or 0, F_DISCOUNT, i, problems, positive=False)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
+        disc = k.line_number(ln.get("discount_pct") or 0, F_DISCOUNT, i, problems, positive=False)
         if disc is not None and disc >= 100:
             problems.append(ValidationError("error.sales.discount_range", field=F_DISCOUNT, line=i))
             disc = None
         typed = ln.get("unit_price")
-        price = None if typed in (None, "") else _num(typed, F_PRICE, i, problems, positive=False)
+        price = None if typed in (None, "") else k.line_number(typed, F_PRICE, i, problems, positive=False)
         wh = ln.get("warehouse_id") or header_warehouse
         if product is not None and product.kind == "product":
             if wh is None:
@@ -336,10 +317,10 @@ def _prices(ctx: Context, prices: Sequence[Mapping[str, Any]]) -> list[dict[str,
         product = ctx.session.get(Product, pid) if isinstance(pid, int) else None
         if product is None or product.company_id != _company(ctx):
             problems.append(ValidationError("error.sales.product_unknown", field=F_PRODUCT, line=i))
-        mq = _num(p.get("min_qty") or 0, F_MIN_QTY, i, problems, positive=False)
-        price = _num(p.get("price"), F_PRICE, i, problems, positive=False)
+        mq = k.line_number(p.get("min_qty") or 0, F_MIN_QTY, i, problems, positive=False)
+        price = k.line_number(p.get("price"), F_PRICE, i, problems, positive=False)
         floor = p.get("floor_price")
-        floor = None if floor in (None, "") else _num(floor, F_FLOOR, i, problems, positive=False)
+        floor = None if floor in (None, "") else k.line_number(floor, F_FLOOR, i, problems, positive=False)
         if price is not None and floor is not None and floor > price:
             problems.append(ValidationError("error.sales.floor_above_price", field=F_FLOOR, line=i))
         if (pid, mq) in seen:
@@ -403,7 +384,7 @@ def set_sales_setting(ctx: Context, *, max_discount_pct: Any = "0", credit_contr
     order cannot be confirmed; "approval": it needs an approval of the credit_exceeded rule; "off") and whether
     reservations may exceed the stock on hand."""
     problems: list[ValidationError] = []
-    pct = _num(max_discount_pct, F_MAX_DISCOUNT, 0, problems, positive=False)
+    pct = k.line_number(max_discount_pct, F_MAX_DISCOUNT, 0, problems, positive=False)
     if pct is not None and pct > 100:
         problems.append(ValidationError("error.sales.discount_range", field=F_MAX_DISCOUNT))
     if credit_control not in CREDIT_CONTROLS:
@@ -716,7 +697,7 @@ def _delivery_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_war
         customers.add(order.partner_id)
         if not _is_stock(ctx, ol.product_id):
             problems.append(ValidationError("error.sales.not_stock_product", field=F_ORDER_LINE, line=i))
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
         wh = ln.get("warehouse_id") or header_warehouse or rules.order_line_warehouse(order, ol)
         if not _warehouse_ok(ctx, wh):
             problems.append(ValidationError("error.sales.warehouse_unknown", field=F_WAREHOUSE, line=i))
@@ -916,7 +897,7 @@ def _return_lines(ctx: Context, lines: Sequence[Mapping[str, Any]]) -> tuple[lis
     wanted: dict[int, Decimal] = {}
     for i, ln in enumerate(lines or [], start=1):
         dl = _posted_delivery_line(ctx, ln.get("delivery_line_id"), i, problems)
-        qty = _num(ln.get("quantity"), F_QTY, i, problems)
+        qty = k.line_number(ln.get("quantity"), F_QTY, i, problems)
         if dl is None:
             continue
         first = first or dl.header
