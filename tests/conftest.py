@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.databases import BACKENDS, DatabaseProvider  # noqa: E402
+from tests.support.databases import BACKENDS, DatabaseProvider, end_session, start_session  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -32,6 +32,14 @@ def _fast_password_hashing():
     passwords.BCRYPT_ROUNDS = 4
     passwords.dummy_hash.cache_clear()
     yield
+
+
+def pytest_configure(config):
+    start_session(config)  # the folder where the workers share what is built once per run (the templates)
+
+
+def pytest_unconfigure(config):
+    end_session(config)  # every worker is done: drop the shared template databases
 
 
 def pytest_report_header(config):
@@ -58,13 +66,32 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def db_url(backend, _providers, tmp_path_factory, worker_id):
+def db_url(request, backend, _providers, tmp_path_factory, worker_id):
     """URL of a fresh, migrated database on ``backend`` of its own for this test (after the test it is reset for
-    reuse on PostgreSQL/MariaDB when only rows changed, else dropped; see tests/support/databases.py)."""
+    reuse on PostgreSQL/MariaDB when only rows changed, else dropped; see tests/support/databases.py).
+    A test that asks for ``demo_year`` gets instead a copy of the session's demo-year database."""
     provider = _provider(_providers, backend, tmp_path_factory, worker_id)
-    url = provider.fresh()
+    if "demo_year" in request.fixturenames:
+        url = provider.fresh_from(_demo_snapshot(provider))
+    else:
+        url = provider.fresh()
     yield url
     provider.release(url)  # reset for the next test when only rows changed, else dropped
+
+
+def _demo_snapshot(provider: DatabaseProvider):
+    from tests.support.demo import build_demo_year_into
+
+    return provider.snapshot("demo-year", build_demo_year_into)
+
+
+@pytest.fixture
+def demo_year(db_url, backend, _providers, tmp_path_factory, worker_id):
+    """The demo company (``make_company(db, load_demo=True)``) and its year of business
+    (``build_demo_year``) as they are built with the clock at 2027-01-20 10:00 Changsha time: the test's
+    database (``db``, ``db_url``) starts as a copy of them. Built once per backend and test run, not per test;
+    the clock is not set during the test (tests/support/demo.py). Returns a DemoYear (company, summary)."""
+    return _demo_snapshot(_provider(_providers, backend, tmp_path_factory, worker_id)).value
 
 
 @pytest.fixture

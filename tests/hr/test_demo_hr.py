@@ -12,17 +12,16 @@ from erp_core.checks import run_checks
 from erp_core.hr.employees import queries as eq
 from erp_core.hr.payroll import queries as pq
 from erp_core.kernel.clock import set_clock
-from erp_core.setup.demo_year import build_demo_year
-from tests.support.factories import admin_actor, make_company
+from tests.support.demo import DEMO_NOW
+from tests.support.factories import admin_actor
 
 
 @pytest.fixture
-def demo(db):
-    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+def demo(db, demo_year):
+    """db holds the demo year (built on 2027-01-20: tests/support/demo.py); today is that day."""
+    set_clock(lambda: DEMO_NOW)
     try:
-        result = make_company(db, load_demo=True)
-        build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
-        yield result
+        yield demo_year.company
     finally:
         set_clock(None)
 

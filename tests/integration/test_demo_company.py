@@ -25,22 +25,22 @@ from erp_core.masterdata.validators import is_valid_uscc
 from erp_core.security.auth import login
 from erp_core.setup.demo import USERS, generate_password
 from erp_core.setup.demo_year import build_demo_year, months_ending
+from tests.support.demo import DEMO_NOW
 from tests.support.factories import admin_actor, make_company
 
 
 @pytest.fixture
 def fixed_clock():
     """Today is 2027-01-20 (Asia/Shanghai): the demo year runs 2026-02 .. 2027-01 and crosses a year end."""
-    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+    set_clock(lambda: DEMO_NOW)
     yield dt.date(2027, 1, 20)
     set_clock(None)
 
 
 @pytest.fixture
-def demo(db, fixed_clock):
-    result = make_company(db, load_demo=True)
-    summary = build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
-    return result, summary
+def demo(db, demo_year, fixed_clock):
+    """db holds the demo company's year, built on that day (a copy of the run's: tests/support/demo.py)."""
+    return demo_year.company, demo_year.summary
 
 
 def _gl_by_period(db, company_id: int) -> dict[str, tuple[Decimal, Decimal]]:
@@ -261,24 +261,30 @@ def _check_master_records(db, cid: int) -> None:
 
 
 def test_demo_year_is_deterministic(db, db_url, backend, _providers, tmp_path_factory, worker_id, fixed_clock):
-    """The same day gives the same books (amounts from a seeded generator)."""
+    """The same day gives the same books (amounts from a seeded generator): a year built here, in this test's
+    database, against the run's demo year, which was built the same way in another database (by whichever
+    worker asked first: tests/support/demo.py)."""
     if backend != "sqlite":
         pytest.skip("one backend is enough to show determinism")
     from erp_core.config import Settings
     from erp_core.db.engine import make_engine
     from erp_core.db.uow import Database
-    from tests.conftest import _provider
+    from tests.conftest import _demo_snapshot, _provider
 
     provider = _provider(_providers, backend, tmp_path_factory, worker_id)
-    other_url = provider.fresh()
+    built = _demo_snapshot(provider)
+    other_url = provider.fresh_from(built)
     engine = make_engine(other_url)
     other = Database(engine, Settings(database_url=other_url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
     try:
         books, passwords = [], []
         for database in (db, other):
-            result = make_company(database, load_demo=True)
+            if database is db:
+                result = make_company(database, load_demo=True)
+                build_demo_year(database, company_id=result.company_id, admin_user_id=result.admin_user_id)
+            else:
+                result = built.value.company
             passwords.append(result.demo_passwords)
-            build_demo_year(database, company_id=result.company_id, admin_user_id=result.admin_user_id)
             with database.uow(readonly=True) as uow:
                 books.append(uow.session.execute(
                     select(Voucher.period, Voucher.voucher_type, Voucher.number, Voucher.voucher_date,

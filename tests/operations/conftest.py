@@ -80,15 +80,11 @@ def url_of(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
-def populate(db: Database, *, year: bool = False):
+def populate(db: Database):
+    """The demo company (no year of business: a test wanting that asks for the ``demo_year`` fixture)."""
     from tests.support.factories import make_company
 
-    result = make_company(db, load_demo=True)
-    if year:
-        from erp_core.setup.demo_year import build_demo_year
-
-        build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
-    return result
+    return make_company(db, load_demo=True)
 
 
 def add_customers(db: Database, company, n: int, prefix: str) -> None:

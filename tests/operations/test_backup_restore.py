@@ -31,8 +31,8 @@ def _bulk_rows(db, n: int = 20000) -> None:
         uow.commit()
 
 
-def test_full_and_incremental_chain_restores_to_each_point(ops_db, opts, target_url):
-    company = populate(ops_db, year=True)
+def test_full_and_incremental_chain_restores_to_each_point(ops_db, opts, target_url, demo_year):
+    company = demo_year.company  # ops_db holds the demo company's year (a copy of the session's, see conftest)
     _bulk_rows(ops_db)
     points = []
     for step in range(3):

@@ -4,7 +4,6 @@ with their orders closed; `erp check` (sales, stock, ledger) stays clean and no 
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -13,20 +12,15 @@ from sqlalchemy import func, select
 from erp_core.checks import run_checks
 from erp_core.kernel.clock import set_clock
 from erp_core.sales.models import SalesDelivery, SalesOrder, SalesQuotation, SalesReturn
-from erp_core.setup.demo_year import build_demo_year
-from tests.support.factories import make_company
+from tests.support.demo import DEMO_NOW
 
 
 @pytest.fixture
-def demo(db, backend):
-    if backend != "sqlite":
-        pytest.skip("the demo year is built on SQLite here (tests/integration/test_demo_company.py covers the "
-                    "other backends)")
-    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+def demo(db, demo_year):
+    """db holds the demo year (built on 2027-01-20: tests/support/demo.py); today is that day."""
+    set_clock(lambda: DEMO_NOW)
     try:
-        result = make_company(db, load_demo=True)
-        build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
-        yield result
+        yield demo_year.company
     finally:
         set_clock(None)
 

@@ -4,7 +4,6 @@ stock checks are clean."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from random import Random
 
@@ -13,9 +12,9 @@ import pytest
 from erp_core.checks import run_checks
 from erp_core.kernel.clock import set_clock
 from erp_core.setup.demo_stockops import opening_rows
-from erp_core.setup.demo_year import build_demo_year
 from erp_core.stockops.queries import list_stock_documents
-from tests.support.factories import admin_actor, make_company
+from tests.support.demo import DEMO_NOW
+from tests.support.factories import admin_actor
 
 
 def test_opening_rows_are_worth_exactly_the_balance():
@@ -27,15 +26,11 @@ def test_opening_rows_are_worth_exactly_the_balance():
 
 
 @pytest.fixture
-def demo(db, backend):
-    if backend != "sqlite":
-        pytest.skip("the demo year is built on SQLite here (tests/integration/test_demo_company.py covers the "
-                    "other backends)")
-    set_clock(lambda: dt.datetime(2027, 1, 20, 2, 0, tzinfo=dt.UTC))
+def demo(db, demo_year):
+    """db holds the demo year (built on 2027-01-20: tests/support/demo.py); today is that day."""
+    set_clock(lambda: DEMO_NOW)
     try:
-        result = make_company(db, load_demo=True)
-        build_demo_year(db, company_id=result.company_id, admin_user_id=result.admin_user_id)
-        yield result
+        yield demo_year.company
     finally:
         set_clock(None)
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import itertools
 import os
+import pickle
 import shutil
+import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,6 +32,138 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else []) + (
 def _server_url(backend: str) -> str:
     raw = os.environ[PG_ENV if backend == "postgresql" else MARIADB_ENV]
     return normalize_url(raw, Path.cwd())
+
+
+# --- built once per test session, shared by the xdist workers ----------------------------------------------------
+# The process that controls the run (the xdist controller, or pytest itself without -n) makes a folder and names it
+# in the environment, which the workers inherit. Whatever one process builds there under a file lock (the migrated
+# template of each backend, the demo year), the others find and clone. The controller drops the shared server
+# databases and removes the folder when the run ends.
+
+SESSION_ENV = "ERP_TEST_SESSION_DIR"
+_built: dict[str, Any] = {}  # this process's copy of what it already read from the session folder
+
+
+def start_session(config) -> None:
+    """pytest_configure of the controlling process: the session folder the workers will share."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller's folder is in the environment
+        return
+    folder = tempfile.mkdtemp(prefix="erp-test-session-")
+    config.stash[_SESSION_KEY] = (folder, os.environ.get(SESSION_ENV))
+    os.environ[SESSION_ENV] = folder
+
+
+def end_session(config) -> None:
+    """pytest_unconfigure of the controlling process (every worker is done): drop what the session shared."""
+    if hasattr(config, "workerinput") or _SESSION_KEY not in config.stash:
+        return
+    folder, before = config.stash[_SESSION_KEY]
+    _remove_session(folder)
+    if before is None:
+        os.environ.pop(SESSION_ENV, None)
+    else:
+        os.environ[SESSION_ENV] = before
+
+
+_SESSION_KEY = pytest.StashKey[tuple]()
+
+
+def session_dir() -> Path:
+    """The session folder (made here, and removed at exit, when this process runs outside such a session)."""
+    folder = os.environ.get(SESSION_ENV)
+    if not folder or not Path(folder).is_dir():
+        folder = tempfile.mkdtemp(prefix="erp-test-session-")
+        os.environ[SESSION_ENV] = folder
+        atexit.register(_remove_session, folder)
+    return Path(folder)
+
+
+def _remove_session(folder: str) -> None:
+    registry = Path(folder) / "databases"
+    if registry.exists():
+        for line in registry.read_text(encoding="utf-8").splitlines():
+            backend, name = line.split("\t")
+            try:
+                _drop_server_database(backend, name)
+            except Exception as exc:  # noqa: BLE001 - the run is over; say what was left behind
+                print(f"tests: could not drop the shared test database {backend} {name}: {exc}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _drop_server_database(backend: str, name: str) -> None:
+    url = make_url(_server_url(backend))
+    engine = create_engine(url.set(database="postgres" if backend == "postgresql" else ""),
+                           isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as c:
+            if backend == "postgresql":
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            else:
+                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    finally:
+        engine.dispose()
+
+
+def _register_database(backend: str, name: str) -> None:
+    with open(session_dir() / "databases", "a", encoding="utf-8") as f:
+        f.write(f"{backend}\t{name}\n")
+
+
+def shared(key: str, build: Callable[[], Any]) -> Any:
+    """``build()`` once per test session, whichever process asks first; every process gets its (picklable)
+    answer. While one process builds, the others asking for the same key wait for it."""
+    if key in _built:
+        return _built[key]
+    folder = session_dir()
+    done = folder / f"{key}.pickle"
+    with open(folder / f"{key}.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if done.exists():
+                value = pickle.loads(done.read_bytes())
+            else:
+                value = build()
+                tmp = folder / f"{key}.pickle.part"
+                tmp.write_bytes(pickle.dumps(value))
+                tmp.replace(done)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _built[key] = value
+    return value
+
+
+def migrated_sqlite_template() -> Path:
+    """The session's migrated SQLite database (one file, checkpointed): copy it, never open it."""
+    def build() -> str:
+        path = session_dir() / "migrated-sqlite.db"
+        _migrate(f"sqlite:///{path}")
+        _checkpoint(f"sqlite:///{path}")
+        return str(path)
+
+    return Path(shared("migrated-sqlite", build))
+
+
+def _migrate(url: str) -> None:
+    from erp_core.db.engine import make_engine
+    from erp_core.db.migrate import upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A database built once per session and backend (see DatabaseProvider.snapshot), and what its builder
+    returned. ``source`` is the template database's name (the file's path on SQLite)."""
+
+    backend: str
+    source: str
+    value: Any = None
+    rows: tuple[str, ...] = ()  # MariaDB: the tables that have rows
+    counters: dict = field(default_factory=dict)  # MariaDB: table -> AUTO_INCREMENT
 
 
 class DatabaseProvider:
@@ -63,8 +202,9 @@ class DatabaseProvider:
 
     def _create(self, name: str, template: str | None = None) -> str:
         if self.backend == "sqlite":
-            if template:
-                shutil.copyfile(self.tmp / f"{template}.db", self.tmp / f"{name}.db")
+            if template:  # a file of the session folder (a template) or of this worker's
+                source = Path(template) if template.endswith(".db") else self.tmp / f"{template}.db"
+                shutil.copyfile(source, self.tmp / f"{name}.db")
             return self._url(name)
         with self._admin.connect() as c:
             if self.backend == "postgresql":
@@ -74,16 +214,6 @@ class DatabaseProvider:
                 if template:
                     _copy_mariadb_schema(c, template, name)
         return self._url(name)
-
-    def _migrate(self, url: str) -> None:
-        from erp_core.db.engine import make_engine
-        from erp_core.db.migrate import upgrade
-
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
 
     def empty(self) -> str:
         return self._create(f"{self.prefix}_{next(self._n)}")
@@ -102,19 +232,85 @@ class DatabaseProvider:
                     return self._pool.pop()
         return self._new()
 
+    def template(self) -> str:
+        """The session's migrated template of this backend (its file's path on SQLite), migrated by whichever
+        worker asked first: Alembic runs once per backend and test run, not once per worker."""
+        if self._template is None:
+            if self.backend == "sqlite":
+                self._template = str(migrated_sqlite_template())
+            else:
+                def build() -> str:
+                    name = f"erpt_s{uuid.uuid4().hex[:8]}_template"
+                    _register_database(self.backend, name)
+                    _migrate(self._create(name))
+                    return name
+
+                self._template = shared(f"migrated-{self.backend}", build)
+        return self._template
+
     def _new(self) -> str:
         name = f"{self.prefix}_{next(self._n)}"
-        if self._template is None:
-            self._template = f"{self.prefix}_template"
-            self._migrate(self._create(self._template))
-            if self.backend == "sqlite":
-                _checkpoint(self._url(self._template))
-        url = self._create(name, self._template)
+        url = self._create(name, self.template())
         self._alive += 1
         if self._recycler is None and self.backend != "sqlite":
             self._recycler = (_PostgresRecycler if self.backend == "postgresql" else _MariaDBRecycler)(
                 self, name, url)
         return url
+
+    def snapshot(self, key: str, fill: Callable[[str], Any]) -> Snapshot:
+        """A database built once per test session and backend, whichever worker asks first: a clone of the
+        migrated template that ``fill(url)`` filled; its answer (picklable) is the snapshot's ``value``.
+        ``fresh_from`` gives each test a copy of its own."""
+        def build() -> Snapshot:
+            if self.backend == "sqlite":
+                path = session_dir() / f"{key}-sqlite.db"
+                shutil.copyfile(self.template(), path)
+                url = f"sqlite:///{path}"
+                value = fill(url)
+                _checkpoint(url)
+                return Snapshot(self.backend, str(path), value)
+            name = f"erpt_s{uuid.uuid4().hex[:8]}_{key.replace('-', '_')}"
+            _register_database(self.backend, name)
+            value = fill(self._create(name, self.template()))
+            for _ in range(100):  # the filler's server processes may take a moment to go away
+                if not self._connected(name):
+                    break
+                time.sleep(0.1)
+            if self.backend == "postgresql":
+                return Snapshot(self.backend, name, value)
+            with self._admin.connect() as c:
+                rows, counters = _mariadb_contents(c, name)
+            return Snapshot(self.backend, name, value, rows, counters)
+
+        return shared(f"{key}-{self.backend}", build)
+
+    def fresh_from(self, snap: Snapshot) -> str:
+        """Like fresh(), a database of this test's own (release() it the same way), holding a copy of ``snap``:
+        SQLite copies the file, PostgreSQL creates the database with ``snap`` as its TEMPLATE, MariaDB copies
+        the rows into a fresh (reset or new) migrated database, with the AUTO_INCREMENT counters."""
+        if self.backend == "sqlite":
+            return self._create(f"{self.prefix}_{next(self._n)}", snap.source)
+        if self.backend == "postgresql":
+            if self._recycler is None:  # it learns what a new database holds from a plain clone
+                url = self._new()
+                with self._lock:
+                    self._pool.append(url)
+            url = self._create(f"{self.prefix}_{next(self._n)}", snap.source)
+            self._alive += 1
+            return url
+        url = self.fresh()
+        with self._admin.connect() as c:
+            _copy_mariadb_rows(c, snap, make_url(url).database)
+        return url
+
+    def _connected(self, name: str) -> bool:
+        with self._admin.connect() as a:
+            if self.backend == "postgresql":
+                sql = ("SELECT count(*) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+                       " AND backend_type = 'client backend'")
+            else:
+                sql = "SELECT count(*) FROM information_schema.processlist WHERE db = :n"
+            return bool(a.execute(text(sql), {"n": name}).scalar())
 
     def release(self, url: str) -> None:
         """A test is done with ``url`` (from fresh()). SQLite: the file is deleted. PostgreSQL and MariaDB: in a
@@ -157,9 +353,7 @@ class DatabaseProvider:
         _report(self)
         for url in self._pool:
             self.drop(url)
-        self._pool.clear()
-        if self._template and self.backend != "sqlite":
-            self.drop(self._url(self._template))
+        self._pool.clear()  # (the templates are the session's: dropped when the run ends)
         if self._admin is not None:
             self._admin.dispose()
 
@@ -205,6 +399,41 @@ def _copy_mariadb_schema(conn, source: str, target: str) -> None:
         finally:
             cur.execute("SET FOREIGN_KEY_CHECKS = 1")
             cur.execute("USE mysql")
+
+
+def _mariadb_contents(conn, name: str) -> tuple[tuple[str, ...], dict]:
+    """The tables of ``name`` that have rows, and every table's AUTO_INCREMENT counter."""
+    tables = [r[0] for r in conn.execute(text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"
+        " ORDER BY table_name"), {"s": name})]
+    rows: set[str] = set()
+    for chunk in _chunks(tables, 60):
+        rows |= {r[0] for r in conn.execute(text(" UNION ALL ".join(
+            f"SELECT '{t}' FROM DUAL WHERE EXISTS (SELECT 1 FROM `{name}`.`{t}`)" for t in chunk)))}
+    counters = {r[0]: r[1] for r in conn.execute(text(
+        "SELECT table_name, auto_increment FROM information_schema.tables WHERE table_schema = :s"), {"s": name})}
+    return tuple(t for t in tables if t in rows), counters
+
+
+def _copy_mariadb_rows(conn, snap: Snapshot, target: str) -> None:
+    """Make ``target`` (migrated, holding only the rows the migrations seed) a copy of ``snap``: its rows
+    (TRUNCATE first where the target has some: no DELETE trigger fires) and its AUTO_INCREMENT counters."""
+    have, _ = _mariadb_contents(conn, target)
+    raw = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        cur.execute("SET FOREIGN_KEY_CHECKS = 0")
+        try:
+            for t in have:
+                cur.execute(f"TRUNCATE TABLE `{target}`.`{t}`")
+            for t in snap.rows:
+                cur.execute(f"INSERT INTO `{target}`.`{t}` SELECT * FROM `{snap.source}`.`{t}`")
+            raw.commit()
+            _, counters = _mariadb_contents(conn, target)
+            for t, want in snap.counters.items():
+                if counters.get(t) != want and want is not None:
+                    cur.execute(f"ALTER TABLE `{target}`.`{t}` AUTO_INCREMENT = {int(want)}")
+        finally:
+            cur.execute("SET FOREIGN_KEY_CHECKS = 1")
 
 
 class _Recycler:

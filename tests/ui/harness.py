@@ -35,33 +35,15 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 TEST_COOKIE_KEY = "test-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
 NEW_PASSWORD = "N3w-Secret-Pass!"  # what ready_user sets for users who must change a generated password
-_template: Path | None = None
 
 
 def fresh_sqlite_url(folder: Path) -> str:
-    """A migrated SQLite database file in ``folder`` (copied from a per-process migrated template)."""
-    global _template
-    from sqlalchemy import create_engine
+    """A migrated SQLite database file in ``folder``: a copy of the test run's migrated template (migrated once per
+    run, whichever process asked first; tests/support/databases.py)."""
+    from tests.support.databases import migrated_sqlite_template
 
-    from erp_core.db.engine import make_engine
-    from erp_core.db.migrate import upgrade
-
-    if _template is None or not _template.exists():
-        import tempfile
-
-        template = Path(tempfile.mkdtemp(prefix="erp-ui-template-")) / "template.db"
-        engine = make_engine(f"sqlite:///{template}")
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
-        plain = create_engine(f"sqlite:///{template}")
-        with plain.connect() as c:
-            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        plain.dispose()
-        _template = template
     target = folder / "erp.db"
-    shutil.copyfile(_template, target)
+    shutil.copyfile(migrated_sqlite_template(), target)
     return f"sqlite:///{target}"
 
 
