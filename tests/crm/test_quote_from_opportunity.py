@@ -4,7 +4,7 @@ The browser showed "a save button that does nothing" (tests/e2e/test_crm_flow_br
 (a line without a price-list price, as for a customer just converted from a lead) and the refusal was drawn
 below the long form, out of the window. AppTest has no window, so what is asserted here is where the refusal is
 drawn: inside the form, just above its save button — and that, once corrected, the quotation saves and is linked
-to the opportunity."""
+to the opportunity, and listed on it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from streamlit.testing.v1.element_tree import Block, Error
 from erp_core.sales import queries as sq
 from tests.sales.test_pages import at_db, shop  # noqa: F401  (fixture)
 from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
+from tests.ui.harness import choose_section
 
 
 def _errors_in(node) -> list[str]:
@@ -74,3 +75,9 @@ def test_a_refused_save_shows_in_the_form_beside_its_button_then_the_quotation_s
         links = uow.session.execute(select(CrmOpportunityLink.doc_type, CrmOpportunityLink.doc_id).where(
             CrmOpportunityLink.opportunity_id == opp)).all()
     assert links == [("sales_quotation", quotes[0]["id"])]
+    # the opportunity lists the quotation made from it (number, total, status), a button to open it
+    at = admin_app.switch_page("pages/crm/opportunities.py").run()
+    at = choose_section(at, "crm_opp_view", "list")
+    assert not at.exception, at.exception
+    link = at.button(key=f"crm_opp_link_sales_quotation_{quotes[0]['id']}")
+    assert quotes[0]["number"] in link.label and "草稿" in link.label
