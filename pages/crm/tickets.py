@@ -17,7 +17,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.help import help_link
 from ui.i18n import tr
-from ui.safe import md_escape
+from ui.safe import md, md_escape
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
@@ -150,7 +150,7 @@ if actor.may("crm.ticket.parts") and t["status"] != "closed":
 # chargeable parts (not under warranty) are billed: a draft sales invoice for the ticket's customer, prices from
 # the customer's price list (erp_core.sales pricing); posted on the invoices page like any invoice
 if t.get("unbilled_parts") and actor.may("crm.ticket.bill"):
-    st.caption(tr("crm3.unbilled", n=t["unbilled_parts"]))
+    st.caption(md("crm3.unbilled", n=t["unbilled_parts"]))
     if st.button(tr("crm3.bill_parts"), key="crm_t_bill", icon=":material/receipt_long:"):
         r = run_action(ts.bill_ticket_parts, ticket_id=t["id"])
         if r is not None:
