@@ -21,6 +21,7 @@ from erp_core.masterdata import partners_services
 from erp_core.sales import services as ss
 from erp_core.stockops import services as S
 from tests.stockops.support import DAY, company, voucher
+from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
 
 D = Decimal
 
@@ -100,3 +101,38 @@ def test_a_reversed_chargeable_issue_is_not_billed(db, st):
     with pytest.raises(ValidationError) as err:
         ts.bill_ticket_parts(db, st.admin, ticket_id=st.ticket, doc_date=DAY)
     assert err.value.message_id == "error.crm3.nothing_to_bill"
+
+
+def test_the_ticket_page_issues_a_chargeable_part_and_bills_it(ui_db, ui_company, admin_app):  # noqa: F811
+    """On the ticket page: the parts form with 收费配件 ticked, then 收费配件开票 — a draft invoice for the ticket's
+    customer at the customer's price-list price, shown against the part."""
+    from erp_core.masterdata import items_services, warehouse_services
+    from tests.support.factories import admin_actor
+
+    admin = admin_actor(ui_db, ui_company)
+    cust = partners_services.create_customer(ui_db, admin, values={"code": "TK01", "name": "工单客户"},
+                                             confirm_duplicates=True)
+    wh = warehouse_services.create_warehouse(ui_db, admin, code="WH01", name="长沙总仓")
+    pid = items_services.create_product(ui_db, admin, values={"code": "PT01", "name": "密封圈", "tax_rate": "VAT13"})
+    rid = S.create_other_receipt(ui_db, admin, doc_date=DAY, warehouse_id=wh,
+                                 lines=[{"product_id": pid, "quantity": "10", "unit_cost": "3"}])
+    S.post_other_receipt(ui_db, admin, doc_id=rid)
+    ss.save_price_list(ui_db, admin, code="STD", name="标准价", prices_include_vat=False,
+                       prices=[{"product_id": pid, "price": D("8")}])
+    tid = ts.create_ticket(ui_db, admin, customer_id=cust, title="设备异响", problem_kind="fault")
+    at = admin_app.switch_page("pages/crm/tickets.py").run()
+    next(n for n in at.number_input if n.key == "crm_t_open").set_value(tid)
+    at = at.run()
+    at.checkbox(key="crm_t_parts_chargeable").check()
+    form_button = next(b for b in at.button if b.label == "领用配件（过账其他出库单）")
+    at = form_button.click().run()
+    assert not at.exception, at.exception
+    assert tq.get_ticket(ui_db, admin, ticket_id=tid)["unbilled_parts"] == 1
+    at = at.button(key="crm_t_bill").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    part = tq.get_ticket(ui_db, admin, ticket_id=tid)["parts"][0]
+    assert part["chargeable"] and part["invoice"] and part["invoice"] in at.success[0].value
+    with ui_db.uow(readonly=True) as uow:
+        doc = uow.session.execute(select(SalesInvoice).where(SalesInvoice.number == part["invoice"])).scalar_one()
+        assert (doc.partner_id, doc.status, doc.net_total) == (cust, "draft", D("8.00"))
