@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_core.db.base import Base, Versioned, utc_column
@@ -290,3 +290,7 @@ class CrmTicketPart(Base):  # 工单配件: an other_issue (其他出库单) pos
     doc_id: Mapped[int] = mapped_column(Integer)
     by_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # sold to the customer (0028): the issue posts to 主营业务成本 and the parts are billed on a sales invoice;
+    # False = warranty (free: 销售费用)
+    chargeable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    invoice_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)

@@ -17,8 +17,11 @@ from ui.context import require_actor
 from ui.help import help_link
 from ui.i18n import money, tr
 from ui.safe import md_escape
+from ui.sales_kit import OPEN_KEY
 from ui.sections import section
 from ui.settings_kit import show_flash, succeed, table
+
+LINK_PAGES = {"sales_quotation": "pages/sales/quotations.py", "sales_order": "pages/sales/orders.py"}
 
 actor = require_actor()
 st.title(tr("nav.crm.opportunities"))
@@ -67,16 +70,32 @@ elif view == "list":
                 if run_action(os_.move_opportunity_stage, opportunity_id=opp, version=by_id[opp]["version"],
                               stage=stage, lost_reason=reason or None) is not None:
                     succeed("crm.saved")
-    # 生成报价单: an open opportunity becomes a quotation (the quotation page's form, customer and opportunity set)
-    quotable = {r["id"]: r for r in rows if r["status"] == "open" and r["customer_id"]}
-    if quotable and actor.may("sales.quotation.create"):
+    # one opportunity: the quotations and orders made from it (each opens its page), and 生成报价单 (the
+    # quotation page's form, customer and opportunity set) while it is open and has a customer
+    if rows:
+        by_id = {r["id"]: r for r in rows}
         q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
-        pick = q1.selectbox(tr("timeline.quote_from"), list(quotable), key="crm_opp_quote_pick",
-                            format_func=lambda i: quotable[i]["name"])
-        if q2.button(tr("timeline.make_quotation"), key="crm_opp_quote", icon=":material/request_quote:"):
-            st.session_state["sales_sq_from_opportunity"] = (pick, quotable[pick]["customer_id"],
-                                                             quotable[pick]["name"])
+        pick = q1.selectbox(tr("crm3.opportunity"), list(by_id), key="crm_opp_quote_pick",
+                            format_func=lambda i: by_id[i]["name"])
+        chosen = by_id[pick]
+        if chosen["status"] == "open" and chosen["customer_id"] and actor.may("sales.quotation.create") and \
+                q2.button(tr("timeline.make_quotation"), key="crm_opp_quote", icon=":material/request_quote:"):
+            st.session_state["sales_sq_from_opportunity"] = (pick, chosen["customer_id"], chosen["name"])
             st.switch_page("pages/sales/quotations.py")
+        detail = run_action(oq.get_opportunity, opportunity_id=pick)
+        if detail is not None:
+            st.markdown("**" + md_escape(tr("crm3.linked_documents")) + "**")
+            if not detail["links"]:
+                st.caption(tr("crm3.no_linked"))
+            for link in detail["links"]:
+                kind = tr(f"crm3.doc.{link['doc_type']}") if link["doc_type"] in LINK_PAGES else link["doc_type"]
+                label = f"{kind} {link.get('number') or '#' + str(link['doc_id'])}"
+                if link.get("number"):
+                    label += f" · {money(link['total'])} · {tr('sales.status.' + link['status'])}"
+                if st.button(md_escape(label), key=f"crm_opp_link_{link['doc_type']}_{link['doc_id']}",
+                             disabled=not link.get("number")) and link["doc_type"] in LINK_PAGES:
+                    st.session_state[OPEN_KEY] = (link["doc_type"], link["doc_id"])
+                    st.switch_page(LINK_PAGES[link["doc_type"]])
 elif view == "forecast":
     rows = run_action(oq.forecast) or []
     table(rows, [("month", "crm.col.month"), ("owner_id", "crm.col.owner_id"), ("count", "crm.count"),

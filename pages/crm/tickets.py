@@ -17,7 +17,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.help import help_link
 from ui.i18n import tr
-from ui.safe import md_escape
+from ui.safe import md, md_escape
 from ui.settings_kit import done, show_flash, succeed, table
 
 actor = require_actor()
@@ -125,8 +125,11 @@ if t["parts"]:
     table(t["parts"], [("number", "crm.col.parts_doc"), ("status", "crm.col.status"),
                        ("product_code", "crm.col.product_code"), ("product_name", "crm.col.product_name"),
                        ("quantity", "crm.col.quantity"), ("unit_cost", "crm.col.unit_cost"),
-                       ("amount", "crm.col.amount")],
-          formatters={"status": lambda s: tr(f"crm.parts_status.{s}")})
+                       ("amount", "crm.col.amount"), ("chargeable", "crm3.col.chargeable"),
+                       ("invoice", "crm3.col.invoice")],
+          formatters={"status": lambda s: tr(f"crm.parts_status.{s}"),
+                      "chargeable": lambda v: tr("crm3.chargeable_yes" if v else "crm3.chargeable_no"),
+                      "invoice": lambda n: n or ""})
 else:
     st.caption(tr("crm.parts_none"))
 if actor.may("crm.ticket.parts") and t["status"] != "closed":
@@ -137,8 +140,18 @@ if actor.may("crm.ticket.parts") and t["status"] != "closed":
             wh = p1.selectbox(tr("field.crm.warehouse"), list(pc["warehouses"]), format_func=pc["warehouses"].get)
             prod = p2.selectbox(tr("field.crm.part"), list(pc["products"]), format_func=pc["products"].get)
             qty = p3.text_input(tr("field.crm.quantity"), value="1")
+            chargeable = st.checkbox(tr("crm3.chargeable"), key="crm_t_parts_chargeable",
+                                     help=tr("crm3.chargeable_help"))
             if st.form_submit_button(tr("crm.issue_parts")):
                 r = run_action(ts.issue_ticket_parts, ticket_id=t["id"], warehouse_id=wh,
-                               lines=[{"product_id": prod, "quantity": qty.strip()}])
+                               lines=[{"product_id": prod, "quantity": qty.strip()}], chargeable=chargeable)
                 if r is not None:
                     succeed("crm.parts_issued", number=r["number"])
+# chargeable parts (not under warranty) are billed: a draft sales invoice for the ticket's customer, prices from
+# the customer's price list (erp_core.sales pricing); posted on the invoices page like any invoice
+if t.get("unbilled_parts") and actor.may("crm.ticket.bill"):
+    st.caption(md("crm3.unbilled", n=t["unbilled_parts"]))
+    if st.button(tr("crm3.bill_parts"), key="crm_t_bill", icon=":material/receipt_long:"):
+        r = run_action(ts.bill_ticket_parts, ticket_id=t["id"])
+        if r is not None:
+            succeed("crm3.billed", number=r["number"])

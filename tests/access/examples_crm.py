@@ -212,6 +212,17 @@ def _(env):
             "lines": [{"product_id": s["pid"], "quantity": "1"}]}
 
 
+@example(CRM + "service.services.bill_ticket_parts")
+def _(env):
+    from tests.access.examples_stockops import DAY, _stock
+
+    s = _stock(env)
+    tid = _ticket(env)
+    env.call(ts.issue_ticket_parts, ticket_id=tid, warehouse_id=s["wid"], doc_date=DAY,
+             lines=[{"product_id": s["pid"], "quantity": "1"}], chargeable=True)
+    return {"ticket_id": tid, "doc_date": DAY, "prices": {s["pid"]: "5"}}
+
+
 @example(CRM + "service.services.rate_ticket")
 def _(env):
     tid = _ticket(env)

@@ -57,8 +57,33 @@ def get_opportunity(ctx: Context, *, opportunity_id: int) -> dict[str, Any]:
     out = _row(o, _stage_names(ctx), ctx.actor.locale)
     out["links"] = [{"doc_type": link.doc_type, "doc_id": link.doc_id, "at": link.at} for link in
                     ctx.session.execute(select(CrmOpportunityLink).where(
-                        CrmOpportunityLink.opportunity_id == o.id)).scalars()]
+                        CrmOpportunityLink.opportunity_id == o.id).order_by(CrmOpportunityLink.id)).scalars()]
+    _name_linked_documents(ctx, out["links"])
     return out
+
+
+# The quotations and orders made from an opportunity, named (number, date, status, total) only for an actor who
+# may read that kind of document; others see the link without its figures.
+_LINKED_DOCUMENTS = {"sales_quotation": ("sales.quotation.view", "erp_core.sales.models:SalesQuotation"),
+                     "sales_order": ("sales.order.view", "erp_core.sales.models:SalesOrder")}
+
+
+def _name_linked_documents(ctx: Context, links: list[dict[str, Any]]) -> None:
+    import importlib
+
+    for kind, (permission, path) in _LINKED_DOCUMENTS.items():
+        ids = [link["doc_id"] for link in links if link["doc_type"] == kind]
+        if not ids or not ctx.actor.may(permission):
+            continue
+        module, name = path.split(":")
+        model = getattr(importlib.import_module(module), name)
+        found = {r.id: r for r in ctx.session.execute(
+            select(model.id, model.number, model.doc_date, model.status, model.total).where(
+                model.company_id == ctx.company_id, model.id.in_(ids))).all()}
+        for link in links:
+            r = found.get(link["doc_id"]) if link["doc_type"] == kind else None
+            if r is not None:
+                link.update(number=r.number, doc_date=r.doc_date, status=r.status, total=r.total)
 
 
 @query("crm.opportunity.view", zh="查看商机", en="View opportunities")

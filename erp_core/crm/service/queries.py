@@ -57,12 +57,16 @@ def get_ticket(ctx: Context, *, ticket_id: int) -> dict[str, Any]:
                   for g in ctx.session.execute(select(CrmTicketLog).where(CrmTicketLog.ticket_id == t.id)
                                                .order_by(CrmTicketLog.at, CrmTicketLog.id)).scalars()]
     out["parts"] = ticket_parts(ctx, t)
+    from erp_core.crm.service.services import unbilled_parts
+
+    out["unbilled_parts"] = len(unbilled_parts(ctx, t))  # chargeable parts waiting for their invoice
     return out
 
 
 def ticket_parts(ctx: Context, t: CrmTicket) -> list[dict[str, Any]]:
     """The parts issued for a ticket: one row per line of its 其他出库单 (number, status — a reversed one says so —,
-    product, quantity, unit cost, amount)."""
+    product, quantity, unit cost, amount, chargeable or warranty, the invoice that bills it and its status)."""
+    from erp_core.billing.models import SalesInvoice
     from erp_core.crm.models import CrmTicketPart
     from erp_core.masterdata.models_items import Product
     from erp_core.stockops.models import OtherIssue, OtherIssueLine
@@ -70,14 +74,15 @@ def ticket_parts(ctx: Context, t: CrmTicket) -> list[dict[str, Any]]:
     rows = ctx.session.execute(
         select(OtherIssue.id, OtherIssue.number, OtherIssue.status, OtherIssue.doc_date, OtherIssueLine.line_no,
                Product.code, Product.name, OtherIssueLine.ordered_qty, OtherIssueLine.unit_price,
-               OtherIssueLine.amount)
+               OtherIssueLine.amount, CrmTicketPart.chargeable, SalesInvoice.number, SalesInvoice.status)
         .join(CrmTicketPart, (CrmTicketPart.doc_id == OtherIssue.id) & (CrmTicketPart.doc_type == "other_issue"))
         .join(OtherIssueLine, OtherIssueLine.header_id == OtherIssue.id)
         .join(Product, Product.id == OtherIssueLine.product_id)
+        .outerjoin(SalesInvoice, SalesInvoice.id == CrmTicketPart.invoice_id)
         .where(CrmTicketPart.ticket_id == t.id, CrmTicketPart.company_id == ctx.company_id)
         .order_by(OtherIssue.id, OtherIssueLine.line_no)).all()
     keys = ("doc_id", "number", "status", "doc_date", "line_no", "product_code", "product_name", "quantity",
-            "unit_cost", "amount")
+            "unit_cost", "amount", "chargeable", "invoice", "invoice_status")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 

@@ -10,6 +10,10 @@ the resolution due time moves on by the working hours spent waiting. Reopening r
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
 
 from erp_core.crm import common as c
 from erp_core.crm.calendar import load_calendar
@@ -217,12 +221,15 @@ def set_calendar_day(ctx: Context, *, day: dt.date, workday: bool | None, name: 
 
 @use_case("crm.ticket.parts", zh="工单领用配件", en="Issue parts for a ticket")
 def issue_ticket_parts(ctx: Context, *, ticket_id: int, warehouse_id: int, lines: list[dict],
-                       doc_date: dt.date | None = None, expense_account: str | None = None) -> dict:
+                       doc_date: dt.date | None = None, expense_account: str | None = None,
+                       chargeable: bool = False) -> dict:
     """Parts used on a ticket (工单配件) leave stock through the one posting path: a 其他出库单 (other_issue) for
     the ticket's customer, created and posted here (issue moves at the issue cost, voucher Dr the expense
     account / Cr stock), recorded against the ticket (crm_ticket_part) and in its log. ``lines``: product_id,
     quantity, optional location_id. The expense account defaults to the role ``service_parts`` (销售费用, 科目设置
     may map it elsewhere). A mistake is undone by reversing the 其他出库单 (红冲) on the inventory pages.
+    ``chargeable`` parts are sold to the customer (not under warranty): they post to the role ``cogs`` (主营业务成本)
+    and wait to be billed by ``bill_ticket_parts``; warranty parts (the default) are free.
     Returns {"doc_id", "number", "voucher_id", "stock_posting_id", "total", "warnings"}."""
     from erp_core.crm.models import CrmTicketPart
     from erp_core.documents import accounts
@@ -236,8 +243,8 @@ def issue_ticket_parts(ctx: Context, *, ticket_id: int, warehouse_id: int, lines
     if not lines:
         raise ValidationError("error.required", field="field.crm.parts")
     day = doc_date or _local_today(ctx)
-    account = expense_account or accounts.account_for(ctx, "service_parts", partner_id=t.customer_id,
-                                                                partner_kind="customer")
+    account = expense_account or accounts.account_for(ctx, "cogs" if chargeable else "service_parts",
+                                                      partner_id=t.customer_id, partner_kind="customer")
     doc_id = so._create_other(ctx, D.OTHER_ISSUE, doc_date=day, warehouse_id=warehouse_id, lines=lines,
                               reason=f"售后工单 #{t.id}"[:100], account=account, department_id=t.department_id,
                               remarks=t.title[:500])
@@ -247,14 +254,82 @@ def issue_ticket_parts(ctx: Context, *, ticket_id: int, warehouse_id: int, lines
     result = so.post_result(ctx, doc)
     at = c.now()
     ctx.session.add(CrmTicketPart(company_id=ctx.company_id, ticket_id=t.id, doc_type=D.OTHER_ISSUE.code,
-                                  doc_id=doc.id, by_user_id=ctx.actor.user_id, at=at))
+                                  doc_id=doc.id, by_user_id=ctx.actor.user_id, at=at, chargeable=bool(chargeable)))
     if t.first_response_at is None:
         t.first_response_at = at
-    _log(ctx, t, "part", content=f"{doc.number} · " + ", ".join(
+    _log(ctx, t, "part", content=f"{doc.number}{' (收费)' if chargeable else ''} · " + ", ".join(
         f"{ln.product_id} × {ln.ordered_qty.normalize():f}" for ln in doc.lines))
-    ctx.audit("crm_ticket", t.id, parts_doc=doc.number, total=str(doc.total))
+    ctx.audit("crm_ticket", t.id, parts_doc=doc.number, total=str(doc.total), chargeable=bool(chargeable))
     return {"doc_id": doc.id, "number": doc.number, "voucher_id": result.voucher_id,
             "stock_posting_id": result.stock_posting_id, "total": doc.total, "warnings": result.warnings}
+
+
+def unbilled_parts(ctx: Context, t: CrmTicket) -> list[tuple[Any, Any]]:
+    """The ticket's chargeable parts not billed yet: (crm_ticket_part, posted 其他出库单) pairs. A reversed issue is
+    not billed; a part whose invoice was cancelled is billable again."""
+    from erp_core.billing.models import SalesInvoice
+    from erp_core.crm.models import CrmTicketPart
+    from erp_core.stockops.models import OtherIssue
+
+    rows = ctx.session.execute(
+        select(CrmTicketPart, OtherIssue)
+        .join(OtherIssue, (OtherIssue.id == CrmTicketPart.doc_id) & (CrmTicketPart.doc_type == "other_issue"))
+        .outerjoin(SalesInvoice, SalesInvoice.id == CrmTicketPart.invoice_id)
+        .where(CrmTicketPart.company_id == ctx.company_id, CrmTicketPart.ticket_id == t.id,
+               CrmTicketPart.chargeable.is_(True), OtherIssue.status == "posted",
+               (CrmTicketPart.invoice_id.is_(None)) | (SalesInvoice.status == "cancelled"))
+        .order_by(CrmTicketPart.id)).all()
+    return [(part, doc) for part, doc in rows]
+
+
+@use_case("crm.ticket.bill", zh="工单收费配件开票", en="Bill a ticket's chargeable parts")
+def bill_ticket_parts(ctx: Context, *, ticket_id: int, doc_date: dt.date | None = None,
+                      prices: dict[int, Any] | None = None, vat_kind: str = "special") -> dict:
+    """A draft sales invoice (销售发票, erp_core.billing's own create_invoice) for the ticket's customer with the
+    chargeable parts issued for the ticket and not billed yet, one line per product: the quantity issued (net of
+    nothing: a reversed issue is left out), the price from ``prices`` ({product_id: unit price excl. VAT}) or else
+    the customer's price list (erp_core.sales pricing, converted to excl. VAT at the product's rate); a product
+    with neither is refused by name. Warranty parts are never billed. The invoice is linked to the ticket
+    (crm_ticket_part.invoice_id, the ticket's log); it is posted like any invoice on the invoices page.
+    Returns {"invoice_id", "number", "total"}."""
+    from erp_core.billing import invoice_services as inv
+    from erp_core.billing.models import SalesInvoice
+    from erp_core.masterdata.models_items import Product
+    from erp_core.sales.rules import price_for, to_net
+
+    t = c.load_owned(ctx, CrmTicket, ticket_id, lock=True)
+    pairs = unbilled_parts(ctx, t)
+    if not pairs:
+        raise ValidationError("error.crm3.nothing_to_bill", field="field.crm.parts")
+    day = doc_date or _local_today(ctx)
+    qty: dict[int, Decimal] = {}
+    for _part, doc in pairs:
+        for ln in doc.lines:
+            qty[ln.product_id] = qty.get(ln.product_id, Decimal(0)) + ln.ordered_qty
+    given = {int(k): v for k, v in (prices or {}).items() if v not in (None, "")}
+    lines, missing = [], []
+    for product_id, q in qty.items():
+        if product_id in given:
+            price = given[product_id]
+        else:
+            listed = price_for(ctx.session, ctx.company_id, t.customer_id, product_id, q, day)
+            if listed is None:
+                missing.append(ctx.session.get(Product, product_id).code)
+                continue
+            rate = inv._tax_rate(ctx, product_id, day)
+            price = to_net(listed.price, rate, listed.prices_include_vat)
+        lines.append({"product_id": product_id, "quantity": q, "unit_price": price,
+                      "remarks": f"售后工单 #{t.id}"})
+    if missing:
+        raise ValidationError("error.crm3.part_no_price", field="field.crm.parts", products=", ".join(missing))
+    invoice_id = inv.create_invoice.__wrapped__(ctx, doc_date=day, lines=lines, customer_id=t.customer_id,
+                                                vat_kind=vat_kind, remarks=f"售后工单 #{t.id} {t.title}"[:2000])
+    invoice = ctx.session.get(SalesInvoice, invoice_id)
+    for part, _doc in pairs:
+        part.invoice_id = invoice_id
+    _log(ctx, t, "bill", content=f"{invoice.number} · {invoice.total:,.2f}")
+    ctx.audit("crm_ticket", t.id, invoice=invoice.number, total=str(invoice.total))
+    return {"invoice_id": invoice_id, "number": invoice.number, "total": invoice.total}
 
 
 def _local_today(ctx: Context) -> dt.date:
