@@ -100,8 +100,10 @@ def update_backup_settings(ctx: Context, **values: str) -> None:
     for key, value in values.items():
         if key not in SETTING_KEYS:
             problems.append(ValidationError("error.ops.setting.unknown", field="field.ops.setting", key=key))
+        elif key == "compression_level" and not str(value).strip():
+            continue  # empty: the default (SQLite pages stored as they are, dumps and files zlib 1)
         elif key in opsconfig.INT_KEYS:
-            lo, hi = (1, 100) if key == "keep_full" else (1, 9)
+            lo, hi = (1, 100) if key == "keep_full" else (0, 9)
             if not str(value).strip().isdigit() or not lo <= int(value) <= hi:
                 problems.append(ValidationError("error.ops.setting.range", field=f"field.ops.{key}", low=lo,
                                                 high=hi))
