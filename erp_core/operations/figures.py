@@ -84,8 +84,10 @@ def collect_sqlite(con, base: dict | None = None) -> tuple[dict, dict]:
         prev = base_marks.get(table)
         figures[key] = None
         if prev is not None and key in base_figs and _same_history(con, table, prev):
-            figures[key] = _added(base_figs[key], con.execute(sql.format(where=" WHERE id > ?"), (prev[0],)),
-                                  types)
+            # NOT INDEXED: the rows above the mark by the rowid range, not by an index walk over the whole
+            # ledger (the planner picks one for the GROUP BY: 2 s instead of 0.1 s at 1 M lines)
+            figures[key] = _added(base_figs[key], con.execute(sql.format(where=" NOT INDEXED WHERE id > ?"),
+                                                              (prev[0],)), types)
         if figures[key] is None:
             figures[key] = [[str(v) for v in r] for r in con.execute(sql.format(where=""))]
     return figures, marks

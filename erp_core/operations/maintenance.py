@@ -19,7 +19,7 @@ import json
 import threading
 import time
 
-from sqlalchemy import text
+from sqlalchemy import column, select, table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,9 @@ from erp_core.kernel.errors import DomainError
 KEY = "maintenance"
 TTL = 1.0  # seconds a process keeps what it read for the notice
 
-_SELECT = text("SELECT value FROM ops_setting WHERE key = :k")
+_OPS_SETTING = table("ops_setting", column("key"), column("value"))
+# (Core, not a string: "key" is a reserved word on MariaDB and must be quoted by the dialect)
+_SELECT = select(_OPS_SETTING.c.value).where(_OPS_SETTING.c.key == KEY)
 _seen: dict[str, tuple[float, dict | None]] = {}
 _lock = threading.Lock()
 
@@ -53,7 +55,7 @@ def read(db: Database) -> dict | None:
     no operations tables yet."""
     try:
         with db.engine.connect() as conn:
-            raw = conn.execute(_SELECT, {"k": KEY}).scalar()
+            raw = conn.execute(_SELECT).scalar()
     except DBAPIError:
         return None
     notice = _parse(raw)
@@ -74,7 +76,7 @@ def active(db: Database) -> dict | None:
 
 def refuse_writes(session: Session) -> None:
     """Called by the use-case wrapper inside the use case's transaction, before the use case runs."""
-    if session.execute(_SELECT, {"k": KEY}).scalar():
+    if session.execute(_SELECT).scalar():
         raise DomainError("error.ops.maintenance")
 
 
@@ -84,7 +86,7 @@ def begin(db: Database, notice: dict) -> bool:
     from erp_core.operations import opsconfig
 
     with db.uow() as uow:
-        if uow.session.execute(_SELECT, {"k": KEY}).scalar():
+        if uow.session.execute(_SELECT).scalar():
             return False
         opsconfig.write(uow.session, KEY, json.dumps(notice, ensure_ascii=False))
         uow.commit()

