@@ -155,8 +155,9 @@ def use_case(permission: str, *, zh: str, en: str) -> Callable[
                 raise TypeError("the second argument of a use case is the acting Actor")
             if not actor.may(permission):
                 _deny(db, actor, permission)
-            refuse_writes_during_maintenance(db.settings)  # an upgrade is running (erp_core/operations)
             with db.uow() as uow:
+                # maintenance mode (an upgrade is running, erp_core/operations): read in this very transaction
+                refuse_writes_during_maintenance(uow.session)
                 _live_check(db, uow.session, actor, permission)
                 ctx = Context(uow.session, actor, permission, db, company_id=actor.company_id)
                 try:

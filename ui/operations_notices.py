@@ -6,14 +6,16 @@ from __future__ import annotations
 import streamlit as st
 
 from erp_core.operations import maintenance
-from ui.context import settings
+from ui.context import database
 from ui.i18n import tr
 from ui.safe import md
 
 
 def maintenance_notice() -> None:
-    notice = maintenance.active(settings())
-    if notice:
+    notice = maintenance.active(database())
+    if notice and notice.get("reason", "upgrade") != "upgrade":  # switched on by hand (erp maintenance on)
+        st.warning(md("ops3.ui.maintenance", reason=notice.get("reason", "-")), icon=":material/construction:")
+    elif notice:
         st.warning(md("ops_ui.maintenance", frm=notice.get("from", "?"), to=notice.get("to", "?")),
                    icon=":material/construction:")
 

@@ -1,4 +1,5 @@
-"""`erp backup`, `erp backups`, `erp restore`, `erp verify`, `erp scheduler`, `erp upgrade` (docs/operations.md).
+"""`erp backup`, `erp backups`, `erp restore`, `erp verify`, `erp scheduler`, `erp upgrade`, `erp maintenance`
+(docs/operations.md).
 They act as the system actor (whoever may run the command on the server may read the database file anyway);
 each is audited like the same action on the admin pages."""
 
@@ -167,3 +168,28 @@ def upgrade_cmd(state: CliState, no_dry_run: bool) -> None:
                  backup=result["backup"] or "-"))
     if result["outcome"] not in ("upgraded", "current"):
         sys.exit(EXIT_VIOLATIONS)
+
+
+@main.command("maintenance")
+@click.argument("action", type=click.Choice(["on", "off", "status"]))
+@click.option("--reason", default="", help="The notice users see (with on).")
+@pass_state
+@handles_errors
+def maintenance_cmd(state: CliState, action: str, reason: str) -> None:
+    """Maintenance mode: ON refuses every save in every app process using this database (users see a notice),
+    OFF ends it, STATUS shows it. `erp upgrade` switches it on and off by itself."""
+    from erp_core.operations import maintenance
+    from erp_core.operations.services import set_maintenance
+
+    db = state.database()
+    try:
+        if action != "status":
+            set_maintenance(db, _system(), on=action == "on", reason=reason)
+        notice = maintenance.read(db)
+    finally:
+        db.dispose()
+    if notice:
+        click.echo(t("ops3.cli.maintenance_on", state.locale, reason=notice.get("reason", "-"),
+                     since=notice.get("since", "-"), by=notice.get("by", "-")))
+    else:
+        click.echo(t("ops3.cli.maintenance_off", state.locale))

@@ -4,14 +4,17 @@ content-defined chunks (chunks.py) and described by a checksummed manifest.
 Layout of the backup folder::
 
     chains/<full-id>/chain.json          encryption salt of the chain (no key, no passphrase)
-    chains/<full-id>/chunks/ab/<id>      chunks shared by the full backup and the incrementals built on it
-    backups/<backup-id>/manifest.json    parts (chunk lists, sizes, sha256), figures, schema version
+    chains/<full-id>/packs/<backup-id>.pack  the chunks a backup added to its chain (full: every chunk)
+    chains/<full-id>/packs/<backup-id>.idx   chunk id -> offset, length in that pack
+    chains/<full-id>/chunks/ab/<id>      chunks of a chain written before packs (read and continued as they are)
+    backups/<backup-id>/manifest.json    parts (chunk lists, sizes, checksums), figures, ledger marks, schema
     backups/<backup-id>/manifest.sha256  checksum of the manifest: a backup without it is not listed
     backups/<backup-id>/verification.json  outcome of the newest restore verification of this backup
 
 A full backup starts a new chain and writes every chunk; an incremental writes only the chunks its chain does
-not have yet. A backup becomes visible only when its folder is renamed from ``.partial-<id>`` to ``<id>``
-after every chunk and the manifest are on disk (synced): killing the process at any moment leaves either no
+not have yet (SQLite: blocks equal to the previous backup's are found by comparing, not hashing). A backup
+becomes visible only when its folder is renamed from ``.partial-<id>`` to ``<id>`` after its pack, the pack's
+index and the manifest are on disk (synced): killing the process at any moment leaves either no
 backup or a whole one. Retention keeps the newest ``keep_full`` chains and deletes older chains whole."""
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
 from erp_core.config import PROJECT_ROOT, backend_of
 from erp_core.db.uow import Database
 from erp_core.kernel.errors import DomainError
@@ -46,7 +47,7 @@ FORMAT = 1
 class Options:
     root: Path
     passphrase: str | None = None
-    level: int = 1
+    level: int | None = None  # zlib level 0 (stored as is) .. 9; None: SQLite pages 0, dumps and files 1
     offsite: Path | None = None
     keep_full: int = 4
     data_dir: Path | None = None
@@ -76,7 +77,7 @@ def options_for(db: Database) -> Options:
 def options_from(values: dict[str, str], db: Database) -> Options:
     s = db.settings
     return Options(root=opsconfig.backup_root(values, s.backup_dir), passphrase=opsconfig.passphrase(values),
-                   level=int(values["compression_level"] or 1),
+                   level=int(values["compression_level"]) if str(values["compression_level"]).strip() else None,
                    offsite=Path(values["offsite_dir"]) if values["offsite_dir"] else None,
                    keep_full=max(1, int(values["keep_full"] or 4)), data_dir=s.data_dir,
                    config_path=s.config_path)
@@ -107,8 +108,11 @@ def _chain_keys(root: Path, chain: str, passphrase: str | None) -> Keys | None:
     return Keys.derive(passphrase, bytes.fromhex(meta["salt"]))
 
 
-def store_for(root: Path, chain: str, passphrase: str | None, level: int = 1) -> ChunkStore:
-    return ChunkStore(root / "chains" / chain / "chunks", _chain_keys(root, chain, passphrase), level)
+def store_for(root: Path, chain: str, passphrase: str | None, level: int | None = 1,
+              pack: str | None = None) -> ChunkStore:
+    """The chain's chunk store; ``pack`` names the pack file a backup writes its new chunks to."""
+    return ChunkStore(root / "chains" / chain, _chain_keys(root, chain, passphrase), 1 if level is None else level,
+                      pack)
 
 
 def _new_chain(root: Path, chain: str, passphrase: str | None) -> None:
@@ -212,24 +216,6 @@ def _files_to_back_up(opts: Options) -> list[tuple[Path, str]]:
     return out
 
 
-def _sqlite_figures(path: Path) -> dict:
-    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-    try:
-        with engine.connect() as conn:
-            return figures.collect(conn)
-    finally:
-        engine.dispose()
-
-
-def _sqlite_figures_and_schema(path: Path) -> tuple[dict, str]:
-    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-    try:
-        with engine.connect() as conn:
-            return figures.collect(conn), _schema_of(conn)
-    finally:
-        engine.dispose()
-
-
 def _schema_of(figs_conn) -> str:
     """The schema revision, read from alembic's table directly (importing alembic cost ~3 s of a backup)."""
     from sqlalchemy import text
@@ -242,42 +228,76 @@ def _schema_of(figs_conn) -> str:
     return ",".join(heads) or "-"
 
 
-def _database_part(db: Database, store: ChunkStore, work: Path) -> tuple[dict, dict, str]:
-    """Snapshot the database into the store: (part, figures, schema revision)."""
+def _sqlite_blocks(path: Path, size: int) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        left = size
+        while left > 0 and (data := f.read(min(chunks.BLOCK, left))):
+            left -= len(data)
+            yield data
+
+
+def _figures_base(root: Path) -> dict | None:
+    """Figures and ledger marks of the newest good SQLite backup in the folder (any chain): the base the next
+    backup adds the new ledger rows to (figures.collect_sqlite)."""
+    for backup_id in _newest_first(root):
+        try:
+            m = load_manifest(root, backup_id)
+        except DomainError:
+            continue
+        return m if m.get("backend") == "sqlite" and m.get("marks") else None
+    return None
+
+
+def _database_part(db: Database, store: ChunkStore, work: Path, opts: Options) -> tuple[dict, dict, str, dict]:
+    """Snapshot the database into the store: (part, figures, schema revision, extra manifest fields)."""
     url = str(db.engine.url.render_as_string(hide_password=False))
     backend = backend_of(url)
+    text_level = 1 if opts.level is None else opts.level
     if backend == "sqlite":
-        snap = work / "db.sqlite"
-        with snapshot.sqlite_snapshot(url, snap):
-            from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
-            # the figures (row counts, trial balance, stock) are read from the snapshot while it is chunked:
-            # SQLite and zlib release the GIL, so the two overlap instead of adding up
+        base = _figures_base(opts.root)
+        # the previous backup of this chain, block by block: unchanged blocks are compared, not hashed
+        previous = (base["parts"]["database"]["chunks"] if base and base["chain"] == store.root.name
+                    and base["parts"]["database"].get("format") == "sqlite-file" else None)
+        with snapshot.sqlite_pages(url, work) as (path, size, con, how):
+            # the figures are read on the snapshot's own connection while its pages are stored: SQLite and
+            # hashlib release the GIL, so the two overlap instead of adding up
             with ThreadPoolExecutor(max_workers=1) as pool:
-                reading = pool.submit(_sqlite_figures_and_schema, snap)
-                part = chunks.store_stream(store, chunks.blocks(snap))
-                figs, schema = reading.result()
-            snap.unlink()
-        return {**part, "format": "sqlite-file"}, figs, schema
+                reading = pool.submit(lambda: (*figures.collect_sqlite(con, base), _schema_of_sqlite(con)))
+                part = chunks.store_stream(store, _sqlite_blocks(path, size), previous=previous,
+                                           level=0 if opts.level is None else opts.level)
+                figs, marks, schema = reading.result()
+        return {**part, "format": "sqlite-file"}, figs, schema, {"marks": marks, "snapshot": how}
     if backend == "postgresql":
         with snapshot.dump_stream(url) as (proc, conn):
             figs, schema = figures.collect(conn), _schema_of(conn)
-            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout))
+            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout), level=text_level)
             snapshot.finish(proc, "pg_dump")
-        return {**part, "format": "postgresql-sql"}, figs, schema
+        return {**part, "format": "postgresql-sql"}, figs, schema, {}
     # MariaDB: figures before and after the dump; equal means no write happened in between, so they are the
     # dump's. Otherwise the dump is taken again (a busy moment passes), and marked approximate at worst.
     for _attempt in range(3):
         with db.engine.connect() as conn:
             before, schema = figures.collect(conn), _schema_of(conn)
         with snapshot.dump_stream(url) as (proc, _):
-            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout))
+            part = chunks.store_stream(store, chunks.line_chunks(proc.stdout), level=text_level)
             snapshot.finish(proc, "mariadb-dump")
         with db.engine.connect() as conn:
             after = figures.collect(conn)
         if before == after:
-            return {**part, "format": "mariadb-sql"}, before, schema
-    return {**part, "format": "mariadb-sql"}, {**after, "approximate": True}, schema
+            return {**part, "format": "mariadb-sql"}, before, schema, {}
+    return {**part, "format": "mariadb-sql"}, {**after, "approximate": True}, schema, {}
+
+
+def _schema_of_sqlite(con) -> str:
+    import sqlite3
+
+    try:
+        heads = sorted(r[0] for r in con.execute("SELECT version_num FROM alembic_version"))
+    except sqlite3.DatabaseError:
+        return "-"
+    return ",".join(heads) or "-"
 
 
 def _files_part(opts: Options, store: ChunkStore, work: Path) -> dict:
@@ -285,7 +305,7 @@ def _files_part(opts: Options, store: ChunkStore, work: Path) -> dict:
     with tarfile.open(tar_path, "w", format=tarfile.PAX_FORMAT) as tar:
         for path, name in _files_to_back_up(opts):
             tar.add(path, arcname=name, recursive=False)
-    part = chunks.store_stream(store, chunks.blocks(tar_path, 64 * 1024))
+    part = chunks.store_stream(store, chunks.blocks(tar_path, 64 * 1024), level=1 if opts.level is None else opts.level)
     tar_path.unlink()
     return {**part, "format": "tar"}
 
@@ -309,19 +329,25 @@ def make_backup(db: Database, *, kind: str = "incremental", opts: Options | None
         if chain is None:
             chain = backup_id
             _new_chain(root, chain, opts.passphrase)
-        store = store_for(root, chain, opts.passphrase, opts.level)
+        store = store_for(root, chain, opts.passphrase, opts.level, pack=backup_id)
         partial = root / "backups" / f".partial-{backup_id}"
         partial.mkdir(parents=True)
-        db_part, figs, schema = _database_part(db, store, partial)
-        files_part = _files_part(opts, store, partial)
+        try:
+            db_part, figs, schema, extra = _database_part(db, store, partial, opts)
+            files_part = _files_part(opts, store, partial)
+            store.flush()
+        except BaseException:
+            store.abandon()  # the pack and the partial folder are removed by the next backup
+            raise
+        finally:
+            store.close()
         manifest = {
             "format": FORMAT, "id": backup_id, "kind": actual_kind, "chain": chain,
             "created_at": now.isoformat(timespec="microseconds"), "backend": db.backend, "schema": schema,
             "app_version": _app_version(), "host": socket.gethostname(), "encrypted": store.keys is not None,
-            "parts": {"database": db_part, "files": files_part}, "figures": figs,
+            "parts": {"database": db_part, "files": files_part}, "figures": figs, **extra,
             "stored": store.written, "duration_s": round(time.monotonic() - started, 3),
         }
-        store.flush()
         raw = json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode()
         _write_durably(partial / "manifest.json", raw)
         _write_durably(partial / "manifest.sha256", hashlib.sha256(raw).hexdigest().encode())
@@ -340,22 +366,46 @@ def _app_version() -> str:
     return __version__
 
 
+def _newest_first(root: Path) -> list[str]:
+    """Ids of the finished backup folders, newest first (ids begin with their UTC time), unread."""
+    from collections import Counter
+
+    folder = root / "backups"
+    if not folder.exists():
+        return []
+    names = [d.name for d in folder.iterdir() if not d.name.startswith(".") and d.is_dir()]
+    seconds = Counter(n[:15] for n in names)
+
+    def key(name: str) -> tuple[str, str, str]:
+        created = ""
+        if seconds[name[:15]] > 1:  # several backups in one second: their manifests' microseconds decide
+            try:
+                created = json.loads((folder / name / "manifest.json").read_bytes()).get("created_at", "")
+            except (OSError, ValueError):
+                pass
+        return name[:15], created, name
+
+    return sorted(names, key=key, reverse=True)
+
+
 def _current_chain(root: Path, passphrase: str | None) -> str | None:
     """The chain an incremental continues: the newest good backup's, if it was made with the same passphrase
-    (or none); otherwise None, and the incremental becomes a full backup starting a new chain."""
-    for b in list_backups(root):
-        if b.kind == "?":
+    (or none); otherwise None, and the incremental becomes a full backup starting a new chain. Reads the
+    newest manifests only (not every backup's, as listing them does)."""
+    for backup_id in _newest_first(root):
+        try:
+            m = load_manifest(root, backup_id)
+        except DomainError:
             continue
-        if b.encrypted != bool(passphrase):
+        if m["encrypted"] != bool(passphrase):
             return None  # encryption switched on or off
         try:
-            store = store_for(root, b.chain, passphrase)
-            first = load_manifest(root, b.id)["parts"]["database"]["chunks"][:1]
-            for cid in first:  # a changed passphrase cannot read the chain: keys must not mix in one chain
-                store.get(cid, b.id)
+            store = store_for(root, m["chain"], passphrase)
+            for cid in m["parts"]["database"]["chunks"][:1]:
+                store.get(cid, backup_id)  # a changed passphrase cannot read the chain: keys must not mix
         except DomainError:
             return None
-        return b.chain
+        return m["chain"]
     return None
 
 
@@ -366,6 +416,12 @@ def _clean_partials(root: Path) -> None:
         for d in folder.iterdir():
             if d.name.startswith((".partial-", ".deleting-")):
                 shutil.rmtree(d, ignore_errors=True)
+    done = set(_newest_first(root))
+    for packs in (root / "chains").glob("*/packs") if (root / "chains").exists() else ():
+        for f in packs.iterdir():
+            stem = f.name.split(".")[0] if not f.name.startswith(".") else ""
+            if f.name.startswith(".") or (f.suffix in (".pack", ".idx") and stem not in done):
+                f.unlink(missing_ok=True)  # a pack or index of a backup that never finished
 
 
 def apply_retention(root: Path, keep_full: int, *, offsite: Path | None = None, locked: bool = False) -> list[str]:

@@ -10,13 +10,14 @@ A later backup of a database that changed by 1 % writes only the chunks that cha
   the line's CRC32 matches a mask, between a minimum and a maximum size, so an inserted line moves no boundary
   but its own.
 
-Each chunk file is ``Z`` + zlib(data), or ``E`` + nonce + AES-256-GCM(zlib(data)) with the chunk id as
-associated data when a passphrase is set (key from scrypt; chunk ids are then HMAC-SHA256 under a key derived
-from it, so ids reveal nothing about the content). Reading a chunk re-derives its id from the plain data: any
-flipped bit, truncation or swapped file is detected and refused.
+Chunks are appended to one pack file per backup (:class:`ChunkStore`); each is ``Z`` + zlib(data), ``R`` +
+data (level 0: SQLite pages are stored as they are by default, see backup.py), or ``E``/``F`` + nonce +
+AES-256-GCM(body) with the chunk id as associated data when a passphrase is set (key from scrypt; chunk ids
+are then HMAC-SHA256 under a key derived from it, so ids reveal nothing about the content). Reading a chunk
+re-derives its id from the plain data: any flipped bit, truncation or swapped chunk is detected and refused.
 
-Chunk files are written to a temporary name and renamed into place: a chunk that exists is whole, whatever
-killed the process that wrote it; the file system is synced once before the manifest naming them is written."""
+A pack is synced, then its index written, before the manifest naming its chunks: a backup that exists has
+whole chunks, whatever killed the process that wrote it."""
 
 from __future__ import annotations
 
@@ -75,56 +76,180 @@ def line_chunks(stream, *, min_size: int = MIN_CHUNK, max_size: int = MAX_CHUNK,
 
 
 class ChunkStore:
-    """The chunks of one backup chain (a full backup and the incrementals built on it)."""
+    """The chunks of one backup chain (a full backup and the incrementals built on it).
 
-    def __init__(self, root: Path, keys: Keys | None = None, level: int = 1) -> None:
-        self.root, self.keys, self.level = root, keys, level
+    Chunks are appended to ONE pack file per backup (``packs/<backup-id>.pack``, as restic and borg do: a
+    backup of 2,700 chunks was 2,700 files, created, renamed and synced one by one); the pack's index
+    (``packs/<backup-id>.idx``: chunk id -> offset and length) is written after the pack is synced and before
+    the backup's manifest, so a backup that exists has its chunks on disk. Chains written before packs keep
+    their one-file-per-chunk layout (``chunks/ab/<id>``): they are read, and continued, as they are.
+
+    A chunk in a pack is one byte naming its encoding, then the body: ``Z`` zlib, ``R`` raw (stored as it is:
+    compression level 0), ``E`` AES-256-GCM of the zlib body, ``F`` AES-256-GCM of the raw body."""
+
+    def __init__(self, root: Path, keys: Keys | None = None, level: int = 1, pack: str | None = None) -> None:
+        self.root, self.keys, self.level = root, keys, level  # root: the chain's folder
         self.written = 0  # bytes written by this instance (new chunks only)
         self._lock = threading.Lock()
+        self._index: dict[str, tuple[str, int, int]] = {}  # chunk id -> (pack, offset, length)
+        self._pack_name = pack
+        self._pack = None
+        self._new: dict[str, tuple[int, int]] = {}
+        self._legacy = (root / "chunks").exists()  # a chain written before packs
+        self._load_index()
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def packs(self) -> Path:
+        return self.root / "packs"
+
+    def legacy_path(self, cid: str) -> Path:
+        return self.root / "chunks" / cid[:2] / cid
+
+    def _load_index(self) -> None:
+        import json
+
+        if not self.packs.exists():
+            return
+        for idx in self.packs.glob("*.idx"):
+            try:
+                entries = json.loads(idx.read_text())
+            except (OSError, ValueError):
+                continue  # an index cut short by a kill: its backup never became visible
+            name = idx.name[:-4]
+            for cid, (offset, length) in entries.items():
+                self._index.setdefault(cid, (name, offset, length))
+
+    def has(self, cid: str) -> bool:
+        return cid in self._index or cid in self._new or (self._legacy and self.legacy_path(cid).exists())
+
+    def locate(self, cid: str) -> tuple[Path, int, int] | None:
+        """Where a chunk's stored bytes are: (pack file, offset, length), or None (legacy file or missing)."""
+        hit = self._index.get(cid)
+        if hit is not None:
+            return self.packs / f"{hit[0]}.pack", hit[1], hit[2]
+        if cid in self._new and self._pack_name:
+            offset, length = self._new[cid]
+            return self.packs / f"{self._pack_name}.pack", offset, length
+        return None
 
     def chunk_id(self, data: bytes) -> str:
         if self.keys:
             return hmac.new(self.keys.mac, data, hashlib.sha256).hexdigest()
         return hashlib.sha256(data).hexdigest()
 
-    def path(self, cid: str) -> Path:
-        return self.root / cid[:2] / cid
-
-    def put(self, data: bytes) -> str:
-        cid = self.chunk_id(data)
-        target = self.path(cid)
-        if target.exists():
-            return cid
-        body = zlib.compress(data, self.level)
+    # ------------------------------------------------------------------ writing
+    def _encode(self, cid: str, data: bytes, level: int) -> bytes:
+        body, kind = (zlib.compress(data, level), b"Z") if level > 0 else (bytes(data), b"R")
         if self.keys:
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
             nonce = secrets.token_bytes(12)
-            blob = b"E" + nonce + AESGCM(self.keys.enc).encrypt(nonce, body, cid.encode())
-        else:
-            blob = b"Z" + body
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{cid}.{os.getpid()}.{secrets.token_hex(4)}")
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, target)  # whole or absent, whatever kills this process; made durable by flush()
+            return (b"E" if kind == b"Z" else b"F") + nonce + AESGCM(self.keys.enc).encrypt(nonce, body, cid.encode())
+        return kind + body
+
+    def put(self, data: bytes, level: int | None = None) -> str:
+        """Store ``data`` unless the chain has it; returns its id. Safe to call from several threads."""
+        cid = self.chunk_id(data)
+        if self.has(cid):
+            return cid
+        blob = self._encode(cid, data, self.level if level is None else level)
+        if self._pack_name is None:
+            raise RuntimeError("a ChunkStore opened for reading cannot write")
         with self._lock:
+            if cid in self._new:
+                return cid
+            if self._pack is None:
+                self.packs.mkdir(parents=True, exist_ok=True)
+                self._pack = open(self.packs / f"{self._pack_name}.pack", "ab")
+                self._pack_size = self._pack.tell()
+            offset = self._pack_size
+            self._pack.write(blob)
+            self._pack_size += len(blob)
+            self._new[cid] = (offset, len(blob))
             self.written += len(blob)
         return cid
 
     def flush(self) -> None:
-        """Make every chunk written so far durable (one sync of the file system instead of one per chunk);
-        called before the manifest that refers to them is written."""
-        if self.written:
-            os.sync()
+        """Make the chunks written so far durable: the pack is synced, then its index written and synced
+        (called before the manifest that refers to them is written)."""
+        import json
+        import os
 
-    def get(self, cid: str, backup_id: str) -> bytes:
+        with self._lock:
+            if self._pack is None:
+                return
+            self._pack.flush()
+            os.fsync(self._pack.fileno())
+            self._pack.close()
+            self._pack = None
+            idx = self.packs / f"{self._pack_name}.idx"
+            tmp = self.packs / f".{self._pack_name}.idx.tmp"
+            with open(tmp, "w") as f:
+                json.dump({cid: list(v) for cid, v in self._new.items()}, f, separators=(",", ":"))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, idx)
+            fd = os.open(self.packs, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            for cid, (offset, length) in self._new.items():
+                self._index.setdefault(cid, (self._pack_name, offset, length))
+            self._new = {}
+
+    def abandon(self) -> None:
+        """Close an unfinished pack (the backup failed); the next backup removes it."""
+        with self._lock:
+            if self._pack is not None:
+                self._pack.close()
+                self._pack = None
+
+    # ------------------------------------------------------------------ reading
+    def same(self, cid: str, data: bytes) -> bool:
+        """Whether chunk ``cid`` is stored as it is (``R``: no compression, no encryption) and equals ``data``:
+        then ``data``'s id is ``cid`` without hashing it (an exact comparison, stronger than a hash). Lets an
+        incremental backup of a SQLite file compare each block with the same block of the previous backup
+        (a memory comparison) and hash only the blocks that changed."""
+        hit = self._index.get(cid)
+        if hit is None or hit[2] != len(data) + 1:
+            return False
+        name, offset, length = hit
+        fds = self.__dict__.setdefault("_fds", {})
+        fd = fds.get(name)
+        if fd is None:
+            try:
+                fd = fds[name] = os.open(self.packs / f"{name}.pack", os.O_RDONLY)
+            except FileNotFoundError:
+                return False
+        blob = os.pread(fd, length, offset)
+        return blob[:1] == b"R" and blob[1:] == data  # (bytes == bytes is one memcmp; a memoryview's is not)
+
+    def close(self) -> None:
+        for fd in self.__dict__.pop("_fds", {}).values():
+            os.close(fd)
+
+    def read_raw(self, cid: str, backup_id: str) -> bytes:
+        where = self.locate(cid)
         try:
-            blob = self.path(cid).read_bytes()
+            if where is None:
+                return self.legacy_path(cid).read_bytes()
+            path, offset, length = where
+            with open(path, "rb") as f:
+                f.seek(offset)
+                blob = f.read(length)
+            if len(blob) != length:
+                raise CorruptBackup(backup_id, f"chunk {cid[:12]} cut short")
+            return blob
         except FileNotFoundError:
             raise CorruptBackup(backup_id, f"chunk {cid[:12]} missing") from None
+
+    def get(self, cid: str, backup_id: str) -> bytes:
+        blob = self.read_raw(cid, backup_id)
+        kind = blob[:1]
         try:
-            if blob[:1] == b"E":
+            if kind in (b"E", b"F"):
                 if not self.keys:
                     raise DomainError("error.ops.backup.passphrase_needed", backup=backup_id)
                 from cryptography.exceptions import InvalidTag
@@ -135,11 +260,13 @@ class ChunkStore:
                 except InvalidTag:
                     raise CorruptBackup(backup_id, f"chunk {cid[:12]} fails authentication "
                                                    "(altered, or a wrong passphrase)") from None
-            elif blob[:1] == b"Z":
-                body = blob[1:]
+                data = zlib.decompress(body) if kind == b"E" else body
+            elif kind == b"Z":
+                data = zlib.decompress(blob[1:])
+            elif kind == b"R":
+                data = blob[1:]
             else:
                 raise CorruptBackup(backup_id, f"chunk {cid[:12]} has an unknown format")
-            data = zlib.decompress(body)
         except zlib.error:
             raise CorruptBackup(backup_id, f"chunk {cid[:12]} cannot be decompressed") from None
         if not hmac.compare_digest(self.chunk_id(data), cid):
@@ -147,38 +274,61 @@ class ChunkStore:
         return data
 
 
-def store_stream(store: ChunkStore, pieces: Iterable[bytes], workers: int = 2) -> dict:
-    """Store a stream of chunks; returns the part's description (chunk list, size, sha256 of the whole).
-    Compression and writing run on ``workers`` threads (zlib and file writes release the GIL), at most a few
-    chunks ahead of the reader, in order."""
+def ids_root(ids: list[str]) -> str:
+    """The checksum of a part written as a list of chunk ids: sha256 over the ids in order. Each chunk is
+    checked against its own id when read, so this root covers every byte of the part (a Merkle list) without
+    hashing the part a second time."""
+    h = hashlib.sha256()
+    for cid in ids:
+        h.update(cid.encode())
+    return h.hexdigest()
+
+
+def store_stream(store: ChunkStore, pieces: Iterable[bytes], workers: int = 2, level: int | None = None,
+                 previous: list[str] | None = None) -> dict:
+    """Store a stream of chunks; returns the part's description (chunk list, size, root checksum over the
+    ids). Hashing, compression and encryption run on ``workers`` threads (hashlib, zlib and AES release the
+    GIL), at most a few chunks ahead of the reader, in order. ``previous``: the chunk ids of the same part in
+    the previous backup of the chain, position by position (fixed-size blocks of a SQLite file): a block equal
+    to the stored one at its position keeps its id without being hashed (:meth:`ChunkStore.same`)."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
-    whole = hashlib.sha256()
     ids: list[str] = []
     size = 0
     pending: deque = deque()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for data in pieces:
-            whole.update(data)
+        for i, data in enumerate(pieces):
             size += len(data)
-            pending.append(pool.submit(store.put, data))
+            if previous is not None and i < len(previous) and store.same(previous[i], data):
+                if pending:
+                    pending.append(previous[i])
+                else:
+                    ids.append(previous[i])
+                continue
+            pending.append(pool.submit(store.put, data, level))
             while len(pending) > workers * 4:
-                ids.append(pending.popleft().result())
+                first = pending.popleft()
+                ids.append(first if isinstance(first, str) else first.result())
         while pending:
-            ids.append(pending.popleft().result())
-    return {"chunks": ids, "size": size, "sha256": whole.hexdigest()}
+            first = pending.popleft()
+            ids.append(first if isinstance(first, str) else first.result())
+    return {"chunks": ids, "size": size, "root": ids_root(ids)}
 
 
 def read_stream(store: ChunkStore, part: dict, backup_id: str) -> Iterator[bytes]:
-    """The part's bytes, chunk by chunk, each verified; the whole part's sha256 is checked at the end (a
-    caller that loads while reading must treat a CorruptBackup at the end as failure of everything)."""
-    whole = hashlib.sha256()
+    """The part's bytes, chunk by chunk, each verified against its id; the list of ids against the part's root
+    first (parts written before packs: the whole part's sha256 at the end — a caller that loads while reading
+    must treat a CorruptBackup at the end as failure of everything)."""
+    if "root" in part and ids_root(part["chunks"]) != part["root"]:
+        raise CorruptBackup(backup_id, "the part's chunk list does not match its manifest")
+    whole = hashlib.sha256() if "sha256" in part else None
     for cid in part["chunks"]:
         data = store.get(cid, backup_id)
-        whole.update(data)
+        if whole is not None:
+            whole.update(data)
         yield data
-    if whole.hexdigest() != part["sha256"]:
+    if whole is not None and whole.hexdigest() != part["sha256"]:
         raise CorruptBackup(backup_id, "the part's checksum does not match its manifest")
 
 

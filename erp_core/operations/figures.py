@@ -31,6 +31,85 @@ def collect(conn: Connection) -> dict:
     return figures
 
 
+# Ledgers that are append-only by trigger (no UPDATE, no DELETE: migrations 0002/0006), so what a later backup
+# sees is what an earlier one saw plus rows with higher ids (SQLite gives a new row the highest id + 1).
+APPEND_ONLY = {
+    "trial_balance": ("gl_line", "SELECT company_id, account_code, SUM(debit), SUM(credit) FROM gl_line{where} "
+                                 "GROUP BY company_id, account_code ORDER BY company_id, account_code", (int, str)),
+    "stock_on_hand": ("stock_move", "SELECT company_id, warehouse_id, product_id, SUM(quantity), SUM(amount) "
+                                    "FROM stock_move{where} GROUP BY company_id, warehouse_id, product_id "
+                                    "ORDER BY company_id, warehouse_id, product_id", (int, int, int)),
+}
+
+
+def _mark(con, table: str) -> list:
+    """The newest row of an append-only ledger: [id, sha256 of the whole row] (the fingerprint says that a
+    later database still holds the same row under that id: the same history, not a restored older one)."""
+    import hashlib
+
+    row = con.execute(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return [0, ""]
+    return [row[0], hashlib.sha256(repr(tuple(row)).encode()).hexdigest()]
+
+
+def _same_history(con, table: str, mark: list) -> bool:
+    import hashlib
+
+    if not mark or not mark[0]:
+        return bool(mark)
+    row = con.execute(f"SELECT * FROM {table} WHERE id = ?", (mark[0],)).fetchone()
+    return row is not None and hashlib.sha256(repr(tuple(row)).encode()).hexdigest() == mark[1]
+
+
+def collect_sqlite(con, base: dict | None = None) -> tuple[dict, dict]:
+    """:func:`collect` on a DBAPI sqlite3 connection (inside the backup's read transaction): (figures, marks).
+
+    With ``base`` (the figures and marks of an earlier backup of this database), the trial balance and stock
+    on hand are that backup's plus the ledger rows added since (ids above its mark) instead of a GROUP BY over
+    the whole ledger (11 s at 1 M lines on a busy machine, most of a backup). Used only when the newest row
+    the earlier backup saw is still there, unchanged (:func:`_same_history`); otherwise computed whole. A
+    restore verification recomputes everything from the restored database and compares: a wrong sum could
+    not pass unnoticed."""
+    names = sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                   if not r[0].startswith("sqlite_"))
+    counts = {n: int(con.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
+    figures: dict = {"row_counts": counts}
+    marks: dict = {}
+    base_figs, base_marks = (base or {}).get("figures") or {}, (base or {}).get("marks") or {}
+    for key, (table, sql, types) in APPEND_ONLY.items():
+        if table not in names:
+            continue
+        marks[table] = _mark(con, table)
+        prev = base_marks.get(table)
+        figures[key] = None
+        if prev is not None and key in base_figs and _same_history(con, table, prev):
+            # NOT INDEXED: the rows above the mark by the rowid range, not by an index walk over the whole
+            # ledger (the planner picks one for the GROUP BY: 2 s instead of 0.1 s at 1 M lines)
+            figures[key] = _added(base_figs[key], con.execute(sql.format(where=" NOT INDEXED WHERE id > ?"),
+                                                              (prev[0],)), types)
+        if figures[key] is None:
+            figures[key] = [[str(v) for v in r] for r in con.execute(sql.format(where=""))]
+    return figures, marks
+
+
+def _added(base: list[list[str]], rows, types: tuple) -> list[list[str]] | None:
+    """``base`` plus the sums of ``rows``, in the query's order (ids as numbers, codes as text); None when a
+    value is not a whole number (then the caller sums the whole ledger)."""
+    width = len(types)
+    try:
+        sums: dict[tuple, list[int]] = {tuple(r[:width]): [int(v) for v in r[width:]] for r in base}
+        for r in rows:
+            k = tuple(str(v) for v in r[:width])
+            old = sums.get(k)
+            vals = [int(v) for v in r[width:]]
+            sums[k] = vals if old is None else [a + b for a, b in zip(old, vals, strict=True)]
+        order = sorted(sums, key=lambda k: tuple(t(v) for t, v in zip(types, k, strict=True)))
+    except (TypeError, ValueError):
+        return None
+    return [[*k, *(str(v) for v in sums[k])] for k in order]
+
+
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 

@@ -17,7 +17,7 @@ DEFAULTS: dict[str, str] = {
     "offsite_dir": "",  # a second folder or mount every backup is copied to
     "keep_full": "4",  # full backups (with their incrementals) kept
     "passphrase_file": "",  # file holding the encryption passphrase; empty and no env: not encrypted
-    "compression_level": "1",  # zlib 1 (fast) .. 9 (small)
+    "compression_level": "",  # zlib 0 (stored as is) .. 9 (small); empty: SQLite pages 0, dumps and files 1
     "scratch_url": "",  # where restore verification builds its scratch database (PostgreSQL/MariaDB server)
     "maintenance": "",  # non-empty while an upgrade runs: users see a notice, writes are refused
     "last_verification": "",  # JSON of the newest restore verification (home page alert when it failed)

@@ -80,4 +80,4 @@ def upgrade_status(ctx: Context) -> dict:
     from erp_core import __version__
 
     return {**st, "app_version": __version__, "log": log, "changelog": up.changelog(),
-            "maintenance": maintenance.active(ctx.db.settings)}
+            "maintenance": maintenance.read(ctx.db)}

@@ -216,9 +216,15 @@ def run_job(db: Database, name: str, owner: str, now: dt.datetime) -> JobRun:
 
 
 def run_due(db: Database, *, owner: str | None = None, now: dt.datetime | None = None) -> list[JobRun]:
-    """One pass: run every job that is due (in registry order); returns the runs this process made."""
+    """One pass: run every job that is due (in registry order); returns the runs this process made. None while
+    maintenance mode is on (an upgrade is migrating the database, or an administrator stopped the writes): due
+    jobs stay due and run at the first pass after it ends."""
+    from erp_core.operations import maintenance
+
     owner = owner or runner_name()
-    runs = []
+    runs: list[JobRun] = []
+    if maintenance.read(db):
+        return runs
     for name in list(JOBS):
         t = now or utcnow()
         if claim(db, name, owner, t):

@@ -70,6 +70,25 @@ def run_upgrade(ctx: Context, *, dry_run: bool = True) -> dict:
     return {"id": result["log_id"], **result}
 
 
+@operation("admin.upgrade.run", zh="升级系统", en="Upgrade the system", entity="maintenance")
+def set_maintenance(ctx: Context, *, on: bool, reason: str = "") -> dict:
+    """Switch maintenance mode on or off by hand (``erp maintenance on|off``), e.g. to stop every app process
+    from saving while a release is copied to several machines. The flag is in the database (maintenance.py):
+    every process refuses use cases at once. An ``@operation``, not a use case: it must work while maintenance
+    refuses use cases."""
+    import datetime as dt
+
+    from erp_core.operations import maintenance
+
+    if on:
+        changed = maintenance.begin(ctx.db, {"reason": reason.strip()[:200] or "maintenance", "from": "-",
+                                             "to": "-", "by": ctx.actor.username or "system",
+                                             "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    else:
+        changed = maintenance.end(ctx.db)
+    return {"id": "maintenance", "on": on, "changed": changed}
+
+
 SETTING_KEYS = ("backup_dir", "offsite_dir", "keep_full", "passphrase_file", "compression_level", "scratch_url")
 
 
@@ -81,8 +100,10 @@ def update_backup_settings(ctx: Context, **values: str) -> None:
     for key, value in values.items():
         if key not in SETTING_KEYS:
             problems.append(ValidationError("error.ops.setting.unknown", field="field.ops.setting", key=key))
+        elif key == "compression_level" and not str(value).strip():
+            continue  # empty: the default (SQLite pages stored as they are, dumps and files zlib 1)
         elif key in opsconfig.INT_KEYS:
-            lo, hi = (1, 100) if key == "keep_full" else (1, 9)
+            lo, hi = (1, 100) if key == "keep_full" else (0, 9)
             if not str(value).strip().isdigit() or not lo <= int(value) <= hi:
                 problems.append(ValidationError("error.ops.setting.range", field=f"field.ops.{key}", low=lo,
                                                 high=hi))

@@ -1,6 +1,7 @@
 """Consistent snapshots of the operational database and loading them back, one way per backend:
 
-- SQLite: the online backup API (page-for-page copy of a consistent state while the app runs), into a file;
+- SQLite: the database file read under a read transaction after a checkpoint, or else a copy by the online
+  backup API (sqlite_pages);
 - PostgreSQL: ``pg_dump`` (plain SQL, one row per COPY line) inside an exported snapshot, so the figures
   recorded beside the dump see exactly the dump's state; loaded with ``psql --single-transaction``;
 - MariaDB: ``mariadb-dump --single-transaction`` (InnoDB consistent read); loaded with ``mariadb``.
@@ -25,6 +26,7 @@ from erp_core.config import backend_of
 from erp_core.kernel.errors import DomainError
 
 PG_TOOLS = ("pg_dump", "psql")
+CHECKPOINT_WAIT_MS = 5000  # how long a SQLite backup waits for readers before it copies instead (sqlite_pages)
 MARIADB_TOOLS = ("mariadb-dump", "mariadb")
 
 
@@ -62,18 +64,52 @@ def _pg_env(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def sqlite_snapshot(url: str, dest: Path) -> Iterator[Path]:
-    """Copy the live SQLite database to ``dest`` with the online backup API (readers and writers go on)."""
-    src = sqlite3.connect(str(sqlite_path(url)), timeout=30)
+def sqlite_pages(url: str, work: Path) -> Iterator[tuple[Path, int, sqlite3.Connection, str]]:
+    """A consistent image of the live SQLite database to read page by page, and a connection that sees exactly
+    that image (for the figures): yields (file, bytes to read, connection, how).
+
+    Direct (``how`` = "direct"): the database file itself, read while a read transaction pins it. In WAL mode a
+    TRUNCATE checkpoint first moves every committed page into the file and empties the log; the read
+    transaction then starts, and if the log is still empty the file alone is that transaction's snapshot, and
+    stays so while it is open (a reader that ignores the log holds SQLite's read-lock 0, which no checkpoint
+    passes; a rollback-journal database: the shared lock keeps writers out of the file). No copy is made.
+    Otherwise (a writer committed between the two, the checkpoint was busy): the online backup API copies the
+    database into ``work`` (``how`` = "copy") and that copy is read."""
+    path = sqlite_path(url)
+    src = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     try:
+        src.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        wal = src.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+        direct = not wal or src.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        if direct:
+            src.execute("BEGIN")
+            src.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+            log = Path(f"{path}-wal")
+            direct = not wal or not log.exists() or log.stat().st_size == 0
+            if direct:
+                size = src.execute("PRAGMA page_size").fetchone()[0] * src.execute("PRAGMA page_count").fetchone()[0]
+                try:
+                    yield path, size, src, "direct"
+                finally:
+                    src.execute("ROLLBACK")
+                return
+            src.execute("ROLLBACK")
+        dest = work / "db.sqlite"
         out = sqlite3.connect(str(dest))
         try:
             src.backup(out, pages=4096)
         finally:
             out.close()
+        copy = sqlite3.connect(f"file:{dest}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            copy.execute("BEGIN")
+            yield dest, dest.stat().st_size, copy, "copy"
+            copy.execute("ROLLBACK")
+        finally:
+            copy.close()
+            dest.unlink(missing_ok=True)
     finally:
         src.close()
-    yield dest
 
 
 @contextmanager

@@ -2,9 +2,11 @@
 
 1. a full backup; 2. a dry run of the pending migrations on a copy of the database (restored from that backup
 into a scratch database), timed, followed by the integrity checks; 3. maintenance mode on (users see a
-notice, writes are refused); 4. the migrations on the live database; 5. the integrity checks and smoke checks
-(schema at the target version, trial balance and stock on hand unchanged, no table lost rows); 6. on ANY
-failure after step 3, the live database is put back from the backup of step 1 and checked against it;
+notice, writes are refused, in every app process: the flag is in the database, maintenance.py) and an
+incremental backup, which holds what users wrote during the dry run; 4. the migrations on the live database;
+5. the integrity checks and smoke checks (schema at the target version, trial balance and stock on hand
+unchanged, no table lost rows); 6. on ANY failure after step 3, the live database is put back from the backup
+of step 3 and checked against it;
 7. maintenance mode off and one upgrade log row (升级记录: time, who, from -> to, steps with timings, outcome),
 written after a rollback so the rollback cannot erase it.
 
@@ -135,9 +137,17 @@ def run_upgrade(db: Database, *, who: str, versions_dirs: Sequence[Path] = (), d
         if problems:
             return _log(db, who, started_at, frm, head, backup_id, "dry_run_failed", steps, opts.root)
 
-    maintenance.begin(settings, {"reason": "upgrade", "from": frm, "to": head,
-                                 "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     try:
+        mine = maintenance.begin(db, {"reason": "upgrade", "from": frm, "to": head, "by": who,
+                                      "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    except DBAPIError:  # a database from before the operations tables (0017): no process reads the flag there
+        mine = False
+    try:
+        # what users wrote since the first backup (during the dry run) is in this one: the rollback keeps it
+        t = time.monotonic()
+        manifest = bk.make_backup(db, kind="incremental", opts=opts)
+        backup_id = manifest["id"]
+        steps.add("backup after maintenance began", t, backup_id)
         t = time.monotonic()
         try:
             migrate(db.engine, versions_dirs)
@@ -154,7 +164,8 @@ def run_upgrade(db: Database, *, who: str, versions_dirs: Sequence[Path] = (), d
             steps.add("rollback to the backup", t, "; ".join(diff) or "database equals the backup")
             outcome = "rolled_back"
     finally:
-        maintenance.end(settings)
+        if mine:
+            maintenance.end(db)
     return _log(db, who, started_at, frm, head, backup_id, outcome, steps, opts.root)
 
 

@@ -42,6 +42,11 @@ def _(env):
     return {}  # the database is at the code's version: the upgrade logs "current"
 
 
+@example(S + "set_maintenance")
+def _(env):
+    return {"on": False}  # (on: True would stop every later example's writes)
+
+
 def _jobs(env) -> None:
     scheduler.load_jobs()
     scheduler.sync_jobs(env.db)

@@ -31,6 +31,16 @@ def _bulk_rows(db, n: int = 20000) -> None:
         uow.commit()
 
 
+def _chunk_in_pack(opts, manifest, cid) -> tuple[Path, int, int]:
+    """Where a chunk is stored: (pack file, offset, length), from the pack's index."""
+    packs = opts.root / "chains" / manifest["chain"] / "packs"
+    for idx in packs.glob("*.idx"):
+        entries = json.loads(idx.read_text())
+        if cid in entries:
+            return packs / f"{idx.stem}.pack", *entries[cid]
+    raise AssertionError(f"chunk {cid} in no pack")
+
+
 def test_full_and_incremental_chain_restores_to_each_point(ops_db, opts, target_url, demo_year):
     company = demo_year.company  # ops_db holds the demo company's year (a copy of the session's, see conftest)
     _bulk_rows(ops_db)
@@ -67,10 +77,10 @@ def test_a_corrupted_chunk_is_detected_and_refused(ops_db, opts, target_url):
     populate(ops_db)
     manifest = bk.make_backup(ops_db, kind="full", opts=opts)
     cid = manifest["parts"]["database"]["chunks"][0]
-    victim = opts.root / "chains" / manifest["chain"] / "chunks" / cid[:2] / cid
+    victim, offset, length = _chunk_in_pack(opts, manifest, cid)
     data = bytearray(victim.read_bytes())
     # (one flipped bit can land where deflate ignores it and the data comes out the same: damage a stretch)
-    mid = len(data) // 2
+    mid = offset + length // 2
     data[mid:mid + 16] = bytes(b ^ 0xFF for b in data[mid:mid + 16])
     victim.write_bytes(bytes(data))
 
@@ -125,8 +135,10 @@ def test_encrypted_backups_need_the_passphrase(ops_db, tmp_path, target_url, mon
     opts = bk.Options(root=tmp_path / "enc", passphrase="correct horse battery", data_dir=ops_db.settings.data_dir)
     manifest = bk.make_backup(ops_db, kind="full", opts=opts)
     assert manifest["encrypted"]
-    some_chunk = next((opts.root / "chains").rglob("chunks/*/*"))
-    assert some_chunk.read_bytes()[:1] == b"E"
+    for part in manifest["parts"].values():  # SQLite pages (stored as they are) and the files (zlib)
+        pack, offset, length = _chunk_in_pack(opts, manifest, part["chunks"][0])
+        blob = pack.read_bytes()[offset:offset + length]
+        assert blob[:1] in (b"E", b"F") and b"secret.key" not in blob and b"SQLite format 3" not in blob
     with pytest.raises(DomainError) as err:
         rs.restore(bk.Options(root=opts.root), manifest["id"], target_url())
     assert err.value.message_id == "error.ops.backup.passphrase_needed"

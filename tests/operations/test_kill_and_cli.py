@@ -27,8 +27,8 @@ SLOW_BACKUP = textwrap.dedent("""
     from erp_core.db.uow import Database
     from erp_core.operations import backup as bk, chunks
     put = chunks.ChunkStore.put
-    def slow_put(self, data):
-        cid = put(self, data)
+    def slow_put(self, data, *args):
+        cid = put(self, data, *args)
         Path({flag!r}).touch()
         time.sleep(0.2)
         return cid
@@ -69,6 +69,9 @@ def test_kill_9_during_a_backup_leaves_no_backup_listed_as_good(ops_db, opts, tm
     nxt = bk.make_backup(ops_db, kind="incremental", opts=opts)
     assert nxt["chain"] == good["id"]
     assert not any(p.name.startswith(".partial-") for p in (opts.root / "backups").iterdir())
+    # the killed backups' packs are gone too: every pack left belongs to a listed backup
+    listed = {b.id for b in bk.list_backups(opts.root)}
+    assert {p.stem for p in (opts.root / "chains").rglob("packs/*")} <= listed
     url2 = target_url()
     rs.restore(opts, nxt["id"], url2)
     assert table_rows(url2) == table_rows(url_of(ops_db))

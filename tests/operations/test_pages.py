@@ -107,7 +107,18 @@ def test_home_alerts_administrators_of_a_failed_verification_and_everyone_of_mai
         uow.commit()
     at = admin_app.run()
     assert "备份恢复验证失败（20260101-000000-full-abcd）" in texts(at)
-    # the notice, without the real flag file: the app's data folder is the checkout's, shared with other tests
-    monkeypatch.setattr(maintenance, "active", lambda settings: {"from": "0012", "to": "0017"})
+    # the real flag: a row in this test's own database (it was a file in the checkout's shared data folder)
+    maintenance.begin(ui_db, {"reason": "upgrade", "from": "0012", "to": "0017"})
+    try:
+        at = at.run()
+        assert "系统正在升级（0012 → 0017）" in texts(at)
+    finally:
+        maintenance.end(ui_db)
+    maintenance.begin(ui_db, {"reason": "机房断电检修"})  # switched on by hand: erp maintenance on --reason
+    try:
+        at = at.run()
+        assert "系统维护中（机房断电检修），暂时只能查看，不能保存。" in texts(at)
+    finally:
+        maintenance.end(ui_db)
     at = at.run()
-    assert "系统正在升级（0012 → 0017）" in texts(at)
+    assert not any("系统维护中" in x or "系统正在升级" in x for x in texts(at))

@@ -95,6 +95,26 @@ def test_a_leased_job_is_not_run_again(ops_db, registry):
     assert len(scheduler.run_due(ops_db, now=now + dt.timedelta(hours=2))) == 1
 
 
+def test_no_job_starts_while_maintenance_mode_is_on(ops_db, registry):
+    """An upgrade migrating the database (or writes stopped by hand) holds the jobs: they stay due and run at the
+    first pass after maintenance ends."""
+    from erp_core.operations import maintenance
+
+    @scheduler.job("test.held", schedule="every 5 min", zh="测试", en="Test")
+    def held(db):
+        return "ran"
+
+    now = scheduler.utcnow()
+    scheduler.sync_jobs(ops_db, now=now)
+    maintenance.begin(ops_db, {"reason": "upgrade", "from": "a", "to": "b"})
+    try:
+        assert scheduler.run_due(ops_db, now=now + dt.timedelta(minutes=6)) == []
+    finally:
+        maintenance.end(ops_db)
+    [run] = scheduler.run_due(ops_db, now=now + dt.timedelta(minutes=6))
+    assert run.outcome == "ok" and run.message == "ran"
+
+
 TWO_SCHEDULERS = textwrap.dedent("""
     import sys, time, os
     from pathlib import Path
