@@ -36,8 +36,8 @@ def _append_ledger_lines(path, n: int) -> None:
 
 
 def test_full_reads_the_live_file_and_an_incremental_stores_only_changed_blocks(sqlite_only, ops_db, opts,
-                                                                                target_url):
-    populate(ops_db, year=True)
+                                                                                target_url, demo_year):
+    # ops_db holds the demo company's year (a copy of the session's, see tests/conftest.py demo_year)
     path = snapshot.sqlite_path(url_of(ops_db))
     full = bk.make_backup(ops_db, kind="full", opts=opts)
     assert full["snapshot"] == "direct", "the live file is read under a read transaction, not copied first"
@@ -95,8 +95,8 @@ def _touch(path) -> None:
 
 
 def test_ledger_figures_are_the_previous_backups_plus_the_new_rows_only_for_the_same_history(sqlite_only,
-                                                                                            ops_db):
-    populate(ops_db, year=True)
+                                                                                            ops_db, demo_year):
+    # ops_db holds the demo company's year (a copy of the session's, see tests/conftest.py demo_year)
     path = snapshot.sqlite_path(url_of(ops_db))
     con = sqlite3.connect(path)
     try:
