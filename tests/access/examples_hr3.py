@@ -8,7 +8,7 @@ from erp_core.hr.employees import services as hr
 from erp_core.hr.payroll import queries as pq
 from erp_core.hr.payroll import services as pay
 from tests.access.examples import example
-from tests.access.examples_hr import APR, PAY, _appraisal_of, _cycle, _employee, _run
+from tests.access.examples_hr import APR, PAY, _appraisal_of, _cycle, _employee
 
 
 def _bank_leaf(env) -> str:
@@ -24,8 +24,13 @@ def _bank_leaf(env) -> str:
 
 @example(PAY + "services.record_payroll_repayment")
 def _(env):
-    run_id = _run(env, post=True)
-    period = env.call(pq.run_detail, run_id=run_id)["period"]
+    _employee(env)  # its own year: examples_hr.py hands out the months of 2026 one by one
+    n = env.cache.get("hr3_period", 0) + 1
+    env.cache["hr3_period"] = n
+    period = f"2027-{n:02d}"
+    run_id = env.call(pay.create_payroll_run, period=period)
+    env.call(pay.approve_payroll_run, run_id=run_id)
+    env.call(pay.post_payroll_run, run_id=run_id)
     sup = env.call(pay.create_supplementary_run, period=period, lines=[
         {"employee_id": _employee(env), "item_code": "absence_deduction", "amount": "-300"}])
     env.call(pay.approve_payroll_run, run_id=sup)

@@ -80,6 +80,15 @@ def test_a_deduction_larger_than_the_supplement_pays_is_owed_back_and_taken_from
     assert _balance(db, env, "221101") == 0  # January's net pay was paid: nothing owed TO the employee
     assert _balance(db, env, "1221") == D(500)
     assert _owed(db, env) == {e1: D(500)}
+    red = pay.reverse_payroll_run(db, env.admin, run_id=sup)  # 红字: nothing owed any more
+    assert _owed(db, env) == {} and _balance(db, env, "1221") == 0
+    with pytest.raises(Conflict):  # the reversed 补扣's red copy names it
+        pay.reverse_payroll_run(db, env.admin, run_id=red)
+    sup = pay.create_supplementary_run(db, env.admin, period="2026-01",
+                                       lines=[{"employee_id": e1, "item_code": "absence_deduction", "amount": -500}])
+    pay.approve_payroll_run(db, env.admin, run_id=sup)
+    pay.post_payroll_run(db, env.admin, run_id=sup)
+    assert _owed(db, env) == {e1: D(500)}
     with pytest.raises(Conflict):  # nothing to pay out of a 补扣
         pay.pay_payroll_run(db, env.admin, run_id=sup, pay_date=dt.date(2026, 2, 20))
     assert pq.bank_transfer_rows(db, env.admin, run_id=sup) == []
@@ -125,6 +134,8 @@ def test_repayment_and_a_recovery_capped_at_the_months_net_pay(db, env):
     pay.approve_payroll_run(db, env.admin, run_id=feb)
     pay.post_payroll_run(db, env.admin, run_id=feb)
     assert _owed(db, env) == {e1: D(8830)} and _balance(db, env, "1221") == D(8830)
+    with pytest.raises(Conflict):  # partly taken back and repaid: the 补扣 can no longer be reversed
+        pay.reverse_payroll_run(db, env.admin, run_id=sup)
     with db.uow(readonly=True) as uow:
         assert payroll_problems(uow.session) == []
 

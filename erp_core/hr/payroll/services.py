@@ -379,6 +379,14 @@ def reverse_payroll_run(ctx: Context, *, run_id: int, doc_date: dt.date | None =
             PayrollRun.reversed_by_id.is_(None))).scalars().first()
         if later is not None:
             raise Conflict("error.hr2.supplement_live", number=run.number, supplement=later)
+    owed_here = dict(ctx.session.execute(select(Payslip.employee_id, -Payslip.net_pay).where(
+        Payslip.run_id == run.id, Payslip.net_pay < 0)).all())
+    if owed_here:  # a 补扣: what it left owed must still be owed (not yet taken back or repaid)
+        from erp_core.hr.payroll.compute import owed_back
+
+        still = owed_back(ctx.session, run.company_id, set(owed_here))
+        if any(still.get(e, Decimal(0)) < a for e, a in owed_here.items()):
+            raise Conflict("error.hr3.recovered_first", number=run.number)
     red = kernel.reverse_document(ctx, PAYROLL_RUN, run, doc_date=doc_date, comment=comment)
     return red.id
 
