@@ -24,10 +24,10 @@ def _bank_leaf(env) -> str:
 
 @example(PAY + "services.record_payroll_repayment")
 def _(env):
-    _employee(env)  # its own year: examples_hr.py hands out the months of 2026 one by one
+    _employee(env)  # not a 2026 month: examples_hr.py hands those out one by one
     n = env.cache.get("hr3_period", 0) + 1
     env.cache["hr3_period"] = n
-    period = f"2027-{n:02d}"
+    period = f"2027-{13 - n:02d}"  # from December down: examples_hr.py takes 2027-01..03 for inputs
     run_id = env.call(pay.create_payroll_run, period=period)
     env.call(pay.approve_payroll_run, run_id=run_id)
     env.call(pay.post_payroll_run, run_id=run_id)
@@ -88,5 +88,10 @@ def _(env):
 
 
 @example(APR + "queries.appraisals_to_rate")
+def _(env):
+    return {}
+
+
+@example(PAY + "queries.owed_back_rows")
 def _(env):
     return {}

@@ -126,3 +126,24 @@ def test_appraisal_page_360_raters_and_forced_distribution(admin_app, login_as, 
     assert not at.exception, at.exception
     done = {r["employee_code"]: r for r in aq.cycle_appraisals(ui_db, admin, cycle_id=cycle)["appraisals"]}["E001"]
     assert (done["score_360"], done["final_score"], done["grade"]) == (82, 82, "B")
+
+
+def test_pay_owed_back_after_a_deduction_is_listed_and_repaid_from_the_page(admin_app, staff, ui_db):  # noqa: F811
+    admin, ids = staff
+    run_id = pay.create_payroll_run(ui_db, admin, period=PERIOD)
+    pay.approve_payroll_run(ui_db, admin, run_id=run_id)
+    pay.post_payroll_run(ui_db, admin, run_id=run_id)
+    sup = pay.create_supplementary_run(ui_db, admin, period=PERIOD, lines=[
+        {"employee_id": ids["E001"], "item_code": "absence_deduction", "amount": "-800"}])
+    pay.approve_payroll_run(ui_db, admin, run_id=sup)
+    pay.post_payroll_run(ui_db, admin, run_id=sup)
+    at = admin_app.switch_page("pages/hr/payroll_runs.py").run()
+    at = choose_section(at, "pr_section", "supplement")
+    assert not at.exception, at.exception
+    assert "尚欠多发工资（其他应收款）" in texts(at)
+    at.number_input(key="pr_repay_amount").set_value(300.0)
+    at.date_input(key="pr_repay_date").set_value(pq.run_detail(ui_db, admin, run_id=sup)["doc_date"]
+                                                 + dt.timedelta(days=3))
+    at = next(b for b in at.button if b.label == "登记职工退回").click().run()
+    assert not at.exception, at.exception
+    assert [(r["employee_code"], r["owed"]) for r in pq.owed_back_rows(ui_db, admin)] == [("E001", 500)]

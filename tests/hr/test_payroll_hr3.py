@@ -114,7 +114,8 @@ def test_a_deduction_larger_than_the_supplement_pays_is_owed_back_and_taken_from
 def test_repayment_and_a_recovery_capped_at_the_months_net_pay(db, env):
     """补扣 20,000 in January: the cumulative income drops to -10,000 (taxable 0, no tax). The employee repays
     3,000 to the bank; February's tax is 0 (cumulative income 0) and its net 10,000 - 1,830 = 8,170 is all taken
-    back (net 0); the remaining 8,830 waits for March."""
+    back (net 0). A further repayment of 10,000 leaves 7,000 owed: the February draft's take-back is stale and its
+    approval refused until recomputed (take back 7,000, pay 1,170)."""
     e1 = env.employees["E001"]
     _locked_january(db, env)
     sup = pay.create_supplementary_run(db, env.admin, period="2026-01",
@@ -131,10 +132,17 @@ def test_repayment_and_a_recovery_capped_at_the_months_net_pay(db, env):
     feb = pay.create_payroll_run(db, env.admin, period="2026-02")
     f = _slip(db, env, feb, "E001")
     assert (f["cumulative_taxable"], f["iit_withheld"], f["recovery"], f["net_pay"]) == (0, 0, D(8170), 0)
+    pay.record_payroll_repayment(db, env.admin, employee_id=e1, amount=10000, pay_date=dt.date(2026, 2, 25))
+    with pytest.raises(Conflict) as e:
+        pay.approve_payroll_run(db, env.admin, run_id=feb)
+    assert e.value.message_id == "error.hr3.recovery_stale"
+    pay.recompute_payroll_run(db, env.admin, run_id=feb, version=pq.run_detail(db, env.admin, run_id=feb)["version"])
+    f = _slip(db, env, feb, "E001")
+    assert (f["recovery"], f["net_pay"]) == (D(7000), D(1170))
     pay.approve_payroll_run(db, env.admin, run_id=feb)
     pay.post_payroll_run(db, env.admin, run_id=feb)
-    assert _owed(db, env) == {e1: D(8830)} and _balance(db, env, "1221") == D(8830)
-    with pytest.raises(Conflict):  # partly taken back and repaid: the 补扣 can no longer be reversed
+    assert _owed(db, env) == {} and _balance(db, env, "1221") == 0
+    with pytest.raises(Conflict):  # taken back and repaid: the 补扣 can no longer be reversed
         pay.reverse_payroll_run(db, env.admin, run_id=sup)
     with db.uow(readonly=True) as uow:
         assert payroll_problems(uow.session) == []

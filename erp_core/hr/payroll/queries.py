@@ -268,3 +268,19 @@ def remittance_status(ctx: Context, *, period: str) -> list[dict[str, Any]]:
                     "paid_on": r.pay_date if r is not None else None,
                     "voucher_id": r.voucher_id if r is not None else None})
     return out
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def owed_back_rows(ctx: Context) -> list[dict[str, Any]]:
+    """Employees who still owe pay a posted 补扣 took back (其他应收款), with the amount: what the next payroll
+    will take back, or what they may repay (record_payroll_repayment)."""
+    from erp_core.hr.payroll.compute import owed_back
+
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    owed = owed_back(ctx.session, _company(ctx))
+    if not owed:
+        return []
+    names = {i: (c, n) for i, c, n in ctx.session.execute(select(Employee.id, Employee.code, Employee.name).where(
+        Employee.id.in_(owed)))}
+    return [{"employee_id": e, "employee_code": names[e][0], "employee_name": names[e][1], "owed": a}
+            for e, a in sorted(owed.items(), key=lambda kv: names[kv[0]][0])]

@@ -355,6 +355,14 @@ def approve_payroll_run(ctx: Context, *, run_id: int, version: int | None = None
     """Lock the run (draft -> approved): its figures count in later months' cumulative tax and can no longer
     change. The approvals engine must have cleared it when a rule asks for approval."""
     run = _load(ctx, run_id, version, lock=True)
+    taking = dict(ctx.session.execute(select(Payslip.employee_id, Payslip.recovery).where(
+        Payslip.run_id == run.id, Payslip.recovery > 0)).all())
+    if taking:  # what it takes back (扣回) must still be owed: another run may have taken it since it was computed
+        from erp_core.hr.payroll.compute import owed_back
+
+        still = owed_back(ctx.session, run.company_id, set(taking))
+        if any(still.get(e, Decimal(0)) < a for e, a in taking.items()):
+            raise Conflict("error.hr3.recovery_stale", number=run.number)
     return kernel.transition(ctx, PAYROLL_RUN, run, "approve")
 
 
