@@ -125,15 +125,12 @@ def downgrade() -> None:
         op.bulk_insert(hr, [{"company_id": c, "day": d, "kind": "workday" if w else "holiday", "name": (n or "")[:40]}
                             for c, d, w, n in rows])
         op.bulk_insert(crm, [{"company_id": c, "day": d, "workday": bool(w), "name": n or None} for c, d, w, n in rows])
-    op.drop_index(op.f('ix_work_calendar_day_company_id'), table_name='work_calendar_day')
     op.drop_table('work_calendar_day')
     op.drop_table('hr_appraisal_rater')
     with op.batch_alter_table("hr_appraisal") as batch:
         batch.drop_column("score_360")
     with op.batch_alter_table("hr_appraisal_cycle") as batch:
         batch.drop_column("quotas_json")
-    op.drop_index(op.f('ix_payroll_repayment_employee_id'), table_name='payroll_repayment')
-    op.drop_index(op.f('ix_payroll_repayment_company_id'), table_name='payroll_repayment')
-    op.drop_table('payroll_repayment')
+    op.drop_table('payroll_repayment')  # its indexes go with it (MariaDB refuses to drop an FK's index first)
     with op.batch_alter_table("payslip") as batch:
         batch.drop_column("recovery")
