@@ -268,17 +268,6 @@ class CrmTicketLog(Base):  # 工单日志: status changes and work done
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
-class CrmCalendarDay(Base):  # 工作日历 exceptions: holidays (法定节假日) and working weekend days (调休上班)
-    __tablename__ = "crm_calendar_day"
-    __table_args__ = (UniqueConstraint("company_id", "day"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
-    day: Mapped[dt.date] = mapped_column(Date)
-    workday: Mapped[bool] = mapped_column(Boolean)
-    name: Mapped[str | None] = mapped_column(String(60), nullable=True)
-
-
 class CrmTicketPart(Base):  # 工单配件: an other_issue (其他出库单) posted for a ticket's parts (migration 0027)
     __tablename__ = "crm_ticket_part"
     __table_args__ = (UniqueConstraint("doc_type", "doc_id"),)

@@ -43,6 +43,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "payroll_housing": ("221104", "221104"),  # 应付职工薪酬—住房公积金 (employer part)
     "payroll_withheld": ("2241", "2241"),  # 其他应付款 (employee 社保/公积金 withheld)
     "iit_payable": ("222106", "222106"),  # 应交税费—应交个人所得税
+    "payroll_recoverable": ("1221", "1221"),  # 其他应收款 (pay taken back by a 补扣, owed by the employee)
     "salary_admin": ("5602", "6602"),  # 管理费用
     "salary_sales": ("5601", "6601"),  # 销售费用
     "salary_production": ("4001", "5001"),  # 生产成本 (直接人工)

@@ -85,6 +85,9 @@ class DocumentType:
     reverse_action: str | None = None  # applied to the original by reverse_document, if the workflow has one
     approval_facts: Callable[[Any, Any], Mapping[str, Any]] | None = None
     approval_actions: tuple[str, ...] = ("confirm",)
+    # lines may carry a negative unit price: only a type whose line is an amount owed either way (the payroll
+    # run: a 补扣 line is what the employee owes back); every goods document keeps refusing it
+    signed_prices: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

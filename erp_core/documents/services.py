@@ -66,11 +66,12 @@ def next_number(ctx: Context, t: DocumentType, doc_date: dt.date) -> str:
     return f"{prefix if prefix is not None else t.prefix}{period.replace('-', '')}-{n:04d}"
 
 
-def line_number(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool = True
-                ) -> Decimal | None:
+def line_number(value: Any, field: str, line: int, problems: list[ValidationError], *, positive: bool = True,
+                signed: bool = False) -> Decimal | None:
     """A quantity, price or percentage typed on a document line: a finite number within what a Quantity column
-    holds, at most QUANTITY_SCALE decimals, > 0 (``positive``) or >= 0; else a problem naming field and line is
-    added and None returned. The kernel checks every line with it; modules check their own fields the same way."""
+    holds, at most QUANTITY_SCALE decimals, > 0 (``positive``) or >= 0 (or of either sign: ``signed``); else a
+    problem naming field and line is added and None returned. The kernel checks every line with it; modules check
+    their own fields the same way."""
     try:
         d = to_decimal(value)
     except (TypeError, ValueError):
@@ -81,21 +82,23 @@ def line_number(value: Any, field: str, line: int, problems: list[ValidationErro
     if not has_scale(d, QUANTITY_SCALE):
         problems.append(ValidationError("error.documents.decimals", field=field, line=line, scale=QUANTITY_SCALE))
         return None
-    if (positive and d <= 0) or d < 0:
+    if not signed and ((positive and d <= 0) or d < 0):
         problems.append(ValidationError("error.documents.quantity_positive" if positive else
                                         "error.documents.not_negative", field=field, line=line))
         return None
     return d + 0
 
 
-def _clean_lines(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _clean_lines(lines: Sequence[Mapping[str, Any]], *, signed: bool = False) -> list[dict[str, Any]]:
+    """The lines checked: quantity > 0, unit price >= 0 (of either sign only for a type declared
+    ``signed_prices``, whose lines are amounts owed either way, e.g. a payroll 补扣)."""
     problems: list[ValidationError] = []
     if not lines:
         problems.append(ValidationError("error.documents.no_lines", field=F_QTY))
     out = []
     for i, ln in enumerate(lines or [], start=1):
         qty = line_number(ln.get("ordered_qty"), F_QTY, i, problems, positive=True)
-        price = line_number(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False)
+        price = line_number(ln.get("unit_price", 0), F_PRICE, i, problems, positive=False, signed=signed)
         row = {k: ln.get(k) for k in LINE_FIELDS if k in ln}
         row.update(line_no=i, ordered_qty=qty, unit_price=price if price is not None else Decimal(0))
         if qty is not None and price is not None:
@@ -124,7 +127,7 @@ def create_document(ctx: Context, doc_type: DocumentType | str, *, doc_date: dt.
     t = _dt(doc_type)
     if not isinstance(doc_date, dt.date) or isinstance(doc_date, dt.datetime):
         raise ValidationError("error.required", field=F_DATE)
-    clean = _clean_lines(lines)
+    clean = _clean_lines(lines, signed=t.signed_prices)
     unknown = set(header) - set(HEADER_FIELDS) - set(t.extra.get("header_fields", ()))
     if unknown:
         raise TypeError(f"unknown header fields {sorted(unknown)}")
@@ -182,7 +185,7 @@ def update_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, ver
         raise TypeError("doc_date is fixed by the number")
     ctx.diff(doc, **header)
     if lines is not None:
-        clean = _clean_lines(lines)
+        clean = _clean_lines(lines, signed=t.signed_prices)
         doc.lines = [t.line(**row) for row in clean]
         doc.total = sum((ln.amount for ln in doc.lines), Decimal(0))
         ctx.changes["lines"] = len(clean)

@@ -34,7 +34,7 @@ SUFFIX = ("有限公司", "商行", "连锁店", "有限责任公司")
 CONTACTS = ("周", "吴", "郑", "冯", "陈", "褚", "卫", "蒋", "沈", "韩")
 LOST = ("预算不足", "选择了竞争对手", "需求变更", "决策链太长", "价格过高")
 FOLLOW_TEXT = ("电话沟通了采购需求", "上门拜访，看了样品", "微信发了产品目录", "邮件发送报价单", "约了下周面谈")
-HOLIDAYS_2026 = [(dt.date(2026, 1, 1), "元旦"), *((dt.date(2026, 2, d), "春节") for d in range(16, 23)),
+HOLIDAYS_2026 = [(dt.date(2026, 1, 1), "元旦"), *((dt.date(2026, 2, d), "春节") for d in range(15, 24)),
                  *((dt.date(2026, 10, d), "国庆") for d in range(1, 8))]
 
 
@@ -56,9 +56,13 @@ def build_demo_crm(db: Database, *, admin: Actor, customers: dict[str, int], sta
     for pid in pools.values():
         ps.set_pool_members(db, admin, pool_id=pid, user_ids=sales)
     ps.save_assign_rule(db, admin, values={"kind": "round_robin", "user_ids": sales, "load_cap": 80})
+    # the one company work calendar (shared with HR attendance): the official 2026 holidays and 调休 working days
+    # (db/seed/payroll/holidays.toml, checked against the 国务院办公厅 notice), then the names the SLA page shows
+    from erp_core.hr.attendance.services import load_holidays
+
+    load_holidays(db, admin, year=2026)
     for day, name in HOLIDAYS_2026:
         set_calendar_day(db, admin, day=day, workday=False, name=name)
-    set_calendar_day(db, admin, day=dt.date(2026, 2, 14), workday=True, name="春节调休")
 
     counts = {"leads": 0, "followups": 0, "opportunities": 0, "tickets": 0}
     with db.uow() as uow:

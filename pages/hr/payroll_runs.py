@@ -79,6 +79,23 @@ if chosen == "supplement":  # 补发/补扣: lines of employee, item, amount for
                                 lines=[{"employee_id": emp, "item_code": item, "amount": f"{amount:.2f}"}])
             if new_id:
                 st.session_state["pr_run"] = new_id
+    owed = run_action(pq.owed_back_rows) or []
+    if owed:  # 补扣 of pay already paid: owed back until the next payroll takes it or the employee repays
+        st.subheader(tr("hr3.owed_back"))
+        table(owed, [("employee_code", "hr.col.employee_code"), ("employee_name", "hr.col.employee_name"),
+                     ("owed", "hr3.col.owed")], formatters={"owed": money})
+        if actor.may("hr.payroll.pay"):
+            by_id = {r["employee_id"]: r for r in owed}
+            with st.form("pr_repay"):
+                who = st.selectbox(tr("hr.col.employee_name"), list(by_id), key="pr_repay_emp",
+                                   format_func=lambda i: f'{by_id[i]["employee_code"]} {by_id[i]["employee_name"]}')
+                paid = st.number_input(tr("field.hr.amount"), min_value=0.0, step=100.0, format="%.2f",
+                                       key="pr_repay_amount")
+                day = st.date_input(tr("field.hr.pay_date"), key="pr_repay_date")
+                if st.form_submit_button(tr("hr3.repay"), type="primary"):
+                    if run_action(pay.record_payroll_repayment, employee_id=who, amount=f"{paid:.2f}", pay_date=day,
+                                  success="hr3.repaid") is not None:
+                        st.rerun()
     st.stop()
 
 c1, c2, c3 = st.columns(3)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from erp_core.crm import common as c
-from erp_core.crm.models import CrmCalendarDay, CrmTicket, CrmTicketLog
+from erp_core.crm.models import CrmTicket, CrmTicketLog
 from erp_core.usecase import Context, query
 
 COLUMNS = ("id", "customer_id", "product_id", "serial", "problem_kind", "priority", "title", "status",
@@ -89,10 +89,11 @@ def ticket_parts(ctx: Context, t: CrmTicket) -> list[dict[str, Any]]:
 @query("crm.ticket.view", zh="查看工单", en="View tickets")
 def service_settings(ctx: Context) -> dict[str, Any]:
     """The SLA per priority (defaults until changed) and the calendar's exceptions."""
-    days = ctx.session.execute(select(CrmCalendarDay).where(CrmCalendarDay.company_id == ctx.company_id)
-                               .order_by(CrmCalendarDay.day)).scalars()
+    from erp_core.workcalendar.store import days
+
     return {"sla": _sla(ctx),
-            "calendar": [{"day": d.day, "workday": d.workday, "name": d.name} for d in days]}
+            "calendar": [{"day": d.day, "workday": d.workday, "name": d.name or None}
+                         for d in days(ctx.session, ctx.company_id)]}
 
 
 def _sla(ctx: Context) -> dict[str, tuple[int, int]]:

@@ -20,7 +20,6 @@ from erp_core.crm.calendar import load_calendar
 from erp_core.crm.models import (
     PROBLEM_KINDS,
     TICKET_PRIORITIES,
-    CrmCalendarDay,
     CrmSla,
     CrmTicket,
     CrmTicketLog,
@@ -198,23 +197,15 @@ def save_sla(ctx: Context, *, priority: str, response_hours: int, resolution_hou
 
 @use_case("crm.setting.manage", zh="CRM 设置", en="CRM settings")
 def set_calendar_day(ctx: Context, *, day: dt.date, workday: bool | None, name: str | None = None) -> None:
-    """Mark ``day`` a holiday (workday=False), a working weekend day (True), or back to normal (None)."""
-    from sqlalchemy import select
+    """Mark ``day`` a holiday (workday=False), a working weekend day (True), or back to normal (None), in the
+    company work calendar (erp_core/workcalendar: the same calendar HR attendance counts working days with)."""
+    from erp_core.workcalendar.store import set_day
 
     c.require_all_scope(ctx)
     if not isinstance(day, dt.date):
         raise ValidationError("error.crm.date", field="field.crm.day")
-    row = ctx.session.execute(select(CrmCalendarDay).where(CrmCalendarDay.company_id == ctx.company_id,
-                                                           CrmCalendarDay.day == day)).scalar_one_or_none()
-    if workday is None:
-        if row is not None:
-            ctx.session.delete(row)
-    elif row is None:
-        ctx.session.add(CrmCalendarDay(company_id=ctx.company_id, day=day, workday=bool(workday),
-                                       name=(name or "").strip()[:60] or None))
-    else:
-        ctx.diff(row, workday=bool(workday), name=(name or "").strip()[:60] or None)
-    ctx.audit("crm_calendar_day", day.isoformat(), workday=workday)
+    ctx.changes["calendar"] = set_day(ctx.session, ctx.company_id, day, workday, name or "")
+    ctx.audit("work_calendar_day", day.isoformat(), workday=workday)
 
 
 

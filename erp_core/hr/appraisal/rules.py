@@ -37,3 +37,29 @@ def clean_scores(raw: Any, n: int) -> list[Decimal] | None:
                                for s in scores):
         return None
     return [s + 0 for s in scores]
+
+
+def score_360(manager_score: Decimal, raters: list[tuple[Decimal, Decimal]]) -> Decimal:
+    """The 360° score: the manager's score with weight 1 - sum of the raters' weights, plus each rater's score
+    (weight, score) times its weight, to 0.01 half up."""
+    rest = Decimal(1) - sum((w for w, _s in raters), Decimal(0))
+    return (manager_score * rest + sum((w * s for w, s in raters), Decimal(0))).quantize(
+        SCORE_STEP, rounding=ROUND_HALF_UP)
+
+
+def quota_places(share: Decimal, total: int) -> int:
+    """强制分布: how many of ``total`` appraisals a grade limited to ``share`` may hold (share x total, rounded
+    half up: 20 % of 3 people is 1 place, of 12 people 2)."""
+    return int((share * total).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def quota_problems(quotas: dict[str, Decimal], grades: list[str], total: int) -> list[tuple[str, int, int]]:
+    """The grades over their quota: (grade, places, holders) for each grade of ``grades`` (one per appraisal
+    already graded) that holds more than its places."""
+    out = []
+    for grade, share in sorted(quotas.items()):
+        n = sum(1 for g in grades if g == grade)
+        places = quota_places(share, total)
+        if n > places:
+            out.append((grade, places, n))
+    return out

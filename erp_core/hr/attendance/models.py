@@ -11,19 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from erp_core.db.base import Base, Versioned, utc_column
 from erp_core.db.types import Quantity
 
-DAY_KINDS = ("holiday", "workday")  # 法定节假日 (no work) / 调休上班 (a weekend day worked)
+DAY_KINDS = ("holiday", "workday")  # 法定节假日 (no work) / 调休上班 (a weekend day worked): work_calendar_day
 LEAVE_STATES = ("draft", "submitted", "approved", "rejected", "cancelled")
-
-
-class CalendarDay(Base):  # 工作日历例外: a public holiday or a 调休 working day (weekdays otherwise work)
-    __tablename__ = "hr_calendar_day"
-    __table_args__ = (UniqueConstraint("company_id", "day"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
-    day: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(10))
-    name: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Shift(Versioned, Base):  # 班次 (one default shift per company: code "default")

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from erp_core.approvals.services import approval_state
-from erp_core.hr.attendance.models import CalendarDay, LeaveKind, LeaveRequest, Punch
+from erp_core.hr.attendance.models import LeaveKind, LeaveRequest, Punch
 from erp_core.hr.attendance.rules import Summary, summarize, workdays
 from erp_core.hr.employees.models import StatusChange
 from erp_core.hr.employees.rules import intervals, month_bounds
@@ -132,6 +132,8 @@ def leave_balances(ctx: Context, *, year: int, employee_id: int | None = None) -
 
 @query("hr.attendance.read", zh="查看考勤", en="View attendance")
 def calendar_days(ctx: Context, *, year: int) -> list[dict[str, Any]]:
-    return [{"day": d.day, "kind": d.kind, "name": d.name} for d in ctx.session.execute(
-        select(CalendarDay).where(CalendarDay.company_id == _company(ctx), CalendarDay.day >= dt.date(year, 1, 1),
-                                  CalendarDay.day <= dt.date(year, 12, 31)).order_by(CalendarDay.day)).scalars()]
+    """The company work calendar's exception days of ``year`` (shared with the CRM SLA clock)."""
+    from erp_core.workcalendar.store import days
+
+    return [{"day": d.day, "kind": "workday" if d.workday else "holiday", "name": d.name}
+            for d in days(ctx.session, _company(ctx), dt.date(year, 1, 1), dt.date(year, 12, 31))]

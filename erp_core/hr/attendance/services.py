@@ -16,7 +16,6 @@ from sqlalchemy import select
 from erp_core.hr.attendance import parsers
 from erp_core.hr.attendance.models import (
     DAY_KINDS,
-    CalendarDay,
     DevicePin,
     LeaveKind,
     LeaveRequest,
@@ -48,37 +47,37 @@ def _company(ctx: Context) -> int:
 
 @use_case("hr.attendance.manage", zh="考勤设置", en="Manage attendance")
 def set_calendar_day(ctx: Context, *, day: dt.date, kind: str | None, name: str = "") -> None:
-    """Mark ``day`` a public holiday or a 调休 working day (kind None: an ordinary day again)."""
+    """Mark ``day`` a public holiday or a 调休 working day (kind None: an ordinary day again) in the company work
+    calendar (erp_core/workcalendar: the same calendar the CRM SLA clock counts working hours with)."""
+    from erp_core.workcalendar.store import set_day
+
     if kind is not None and kind not in DAY_KINDS:
         raise ValidationError("error.hr.choice", field="field.hr.day_kind", value=str(kind))
-    row = ctx.session.execute(select(CalendarDay).where(CalendarDay.company_id == _company(ctx),
-                                                        CalendarDay.day == day)).scalar_one_or_none()
-    if kind is None:
-        if row is not None:
-            ctx.session.delete(row)
-    elif row is None:
-        ctx.session.add(CalendarDay(company_id=_company(ctx), day=day, kind=kind, name=(name or "")[:40]))
-    else:
-        ctx.diff(row, kind=kind, name=(name or "")[:40])
-    ctx.audit("hr_calendar_day", day.isoformat(), kind=kind)
+    ctx.changes["calendar"] = set_day(ctx.session, _company(ctx), day, None if kind is None else kind == "workday",
+                                      name or "")
+    ctx.audit("work_calendar_day", day.isoformat(), kind=kind)
 
 
 @use_case("hr.attendance.manage", zh="考勤设置", en="Manage attendance")
 def load_holidays(ctx: Context, *, year: int) -> int:
-    """The year's public holidays and 调休 working days from db/seed/payroll/holidays.toml (days already set are
-    kept); returns how many were added."""
+    """The year's public holidays and 调休 working days from db/seed/payroll/holidays.toml into the company work
+    calendar (days already set are kept); returns how many were added."""
+    from erp_core.workcalendar.models import WorkCalendarDay
+    from erp_core.workcalendar.store import exceptions
+
     data = tomllib.loads(SEED.read_text(encoding="utf-8")).get(str(year))
     if data is None:
         raise ValidationError("error.hr.no_holidays", field="field.hr.year", year=year)
-    have = set(ctx.session.execute(select(CalendarDay.day).where(CalendarDay.company_id == _company(ctx))).scalars())
+    have = set(exceptions(ctx.session, _company(ctx)))
     added = 0
-    for kind, key in (("holiday", "holidays"), ("workday", "workdays")):
+    for workday, key in ((False, "holidays"), (True, "workdays")):
         for text in data.get(key, []):
             day = dt.date.fromisoformat(text)
             if day not in have:
-                ctx.session.add(CalendarDay(company_id=_company(ctx), day=day, kind=kind, name=""))
+                ctx.session.add(WorkCalendarDay(company_id=_company(ctx), day=day, workday=workday, name=""))
                 added += 1
-    ctx.audit("hr_calendar_day", year, added=added)
+    ctx.session.flush()
+    ctx.audit("work_calendar_day", year, added=added)
     return added
 
 
@@ -232,8 +231,10 @@ def save_leave_kind(ctx: Context, *, code: str, name_zh: str, name_en: str, pay_
 
 
 def calendar_exceptions(ctx: Context, first: dt.date, last: dt.date) -> dict[dt.date, str]:
-    return dict(ctx.session.execute(select(CalendarDay.day, CalendarDay.kind).where(
-        CalendarDay.company_id == _company(ctx), CalendarDay.day >= first, CalendarDay.day <= last)).all())
+    """day -> "holiday" / "workday" of the company work calendar between ``first`` and ``last``."""
+    from erp_core.workcalendar.store import exceptions
+
+    return {d: "workday" if w else "holiday" for d, w in exceptions(ctx.session, _company(ctx), first, last).items()}
 
 
 @use_case("hr.leave.request", zh="请假", en="Request leave")

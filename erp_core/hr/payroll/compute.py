@@ -18,7 +18,14 @@ from erp_core.hr.employees.models import EmployeeProfile, SalaryStructure, Statu
 from erp_core.hr.employees.rules import employed_between, intervals, month_bounds, months_employed
 from erp_core.hr.payroll import iit
 from erp_core.hr.payroll.insurance import RateRow, contributions, rows_in_force, totals
-from erp_core.hr.payroll.models import InsuranceRate, PayrollInput, PayrollItem, PayrollRun, Payslip
+from erp_core.hr.payroll.models import (
+    InsuranceRate,
+    PayrollInput,
+    PayrollItem,
+    PayrollRepayment,
+    PayrollRun,
+    Payslip,
+)
 from erp_core.masterdata.models_employees import Employee
 
 ZERO = Decimal(0)
@@ -75,6 +82,27 @@ def _last_year(session: Any, company_id: int, year: int) -> dict[int, tuple[int,
     return {e: (len(months[e]), income[e]) for e in months}
 
 
+def owed_back(session: Any, company_id: int, employee_ids: set[int] | None = None) -> dict[int, Decimal]:
+    """Per employee: what posted 补扣 runs left owed (their negative net pay, booked to 其他应收款) less what
+    locked payrolls took back (``recovery``) and what the employee repaid; only employees who still owe."""
+    live = (PayrollRun.reverses_id.is_(None), PayrollRun.reversed_by_id.is_(None))
+    owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for emp, net in session.execute(select(Payslip.employee_id, Payslip.net_pay).join(
+            PayrollRun, PayrollRun.id == Payslip.run_id).where(
+            Payslip.company_id == company_id, Payslip.net_pay < 0, PayrollRun.status == "posted", *live)).all():
+        owed[emp] -= net
+    if not owed:
+        return {}
+    for emp, rec in session.execute(select(Payslip.employee_id, Payslip.recovery).join(
+            PayrollRun, PayrollRun.id == Payslip.run_id).where(
+            Payslip.company_id == company_id, Payslip.recovery > 0, PayrollRun.status.in_(LOCKED), *live)).all():
+        owed[emp] -= rec
+    for emp, amount in session.execute(select(PayrollRepayment.employee_id, PayrollRepayment.amount).where(
+            PayrollRepayment.company_id == company_id)).all():
+        owed[emp] -= amount
+    return {e: a for e, a in owed.items() if a > 0 and (employee_ids is None or e in employee_ids)}
+
+
 def compute_period(session: Any, company_id: int, period: str, *, department_id: int | None = None,
                    employee_ids: set[int] | None = None,
                    supplement: dict[int, dict[str, Decimal]] | None = None) -> list[dict[str, Any]]:
@@ -83,7 +111,10 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     ``supplement`` (补发/补扣, employee id -> item code -> amount): a supplementary run of a period whose regular
     run is locked. Only those items are paid; 五险一金 were settled by the regular run (none here); the cumulative
     tax counts the period's locked runs as already withheld on, so the month's tax over all its runs is what one
-    run with all the items would have withheld."""
+    run with all the items would have withheld. A supplement may take back more than it pays (补扣): its negative
+    income lowers the month's cumulative income (no refund: the month's tax simply stops), and its negative net
+    pay is owed back by the employee. A regular run takes back what is owed (``recovery``: after tax, at most the
+    month's net pay, the rest in later months), since the income was already reduced where it was taken back."""
     if supplement is not None:
         employee_ids = set(supplement)
     year, month = parse_period(period)
@@ -132,6 +163,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     ytd = _ytd(session, company_id, year, period, through=supplement is not None)
     last_year = _last_year(session, company_id, year)
     bonus_on = iit.bonus_table(last) is not None
+    owed = owed_back(session, company_id) if supplement is None else {}
     out = []
     for e in emps:
         items = amounts.get(e.id, {})
@@ -164,6 +196,8 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         bonus_tax = iit.bonus_tax(bonus, last) if separate else ZERO
         iit_total = w.tax + bonus_tax
         net = gross - ct["employee_si"] - ct["employee_hf"] - iit_total - by_kind["after_tax"]
+        recovery = min(owed.get(e.id, ZERO), max(net, ZERO))
+        net -= recovery
         out.append({
             "company_id": company_id, "employee_id": e.id, "period": period, "department_id": e.department_id,
             "expense_kind": prof.expense_kind if prof is not None else "admin", "gross_pay": gross,
@@ -175,7 +209,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
             "basic_deduction": w.basic_deduction, "cumulative_income": w.ytd.income,
             "cumulative_taxable": w.taxable, "cumulative_withheld": w.ytd.withheld, "iit_wages": w.tax,
             "iit_bonus": bonus_tax, "iit_withheld": iit_total, "after_tax_deductions": by_kind["after_tax"],
-            "net_pay": net,
+            "recovery": recovery, "net_pay": net,
             "items_json": json.dumps({**{k: str(v) for k, v in sorted(items.items())},
                                       **{f"ee:{c.risk}": str(c.employee) for c in contribs},
                                       **{f"er:{c.risk}": str(c.employer) for c in contribs}}, ensure_ascii=False),

@@ -1,6 +1,6 @@
 """Payroll invariants for `erp check` (registered by erp_core/hr/payroll/queries.py, which load_all imports):
 
-- every payslip adds up: net = gross - employee 社保 - employee 公积金 - 个税 - 税后扣款, 个税 = wages + bonus tax;
+- every payslip adds up: net = gross - employee 社保 - employee 公积金 - 个税 - 税后扣款 - 扣回, 个税 = wages + bonus tax;
 - a run's total equals the sum of its payslips' gross pay;
 - a posted run's voucher carries exactly the debits its payslips give (the voucher and the payroll report agree);
 - a locked run whose period is closed in the books was posted (payroll reaches the ledger only by its posting);
@@ -23,20 +23,20 @@ ZERO = Decimal(0)
 
 def payroll_problems(session, company_id: int | None = None) -> list[Problem]:
     from erp_core.finance.models import Voucher, VoucherLine
+    from erp_core.hr.payroll.documents import voucher_debit
     from erp_core.ledger.periods import is_open
 
     out: list[Problem] = []
     gross: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    expected_debit: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    slips: dict[int, list[Payslip]] = defaultdict(list)
     stmt = select(Payslip)
     if company_id is not None:
         stmt = stmt.where(Payslip.company_id == company_id)
     for s in session.execute(stmt).scalars():
         gross[s.run_id] += s.gross_pay
-        expected_debit[s.run_id] += (s.gross_pay + s.employer_si + s.employer_hf + s.employee_si + s.employee_hf
-                                     + s.iit_withheld + s.after_tax_deductions)
+        slips[s.run_id].append(s)
         if (s.net_pay != s.gross_pay - s.employee_si - s.employee_hf - s.iit_withheld - s.after_tax_deductions
-                or s.iit_withheld != s.iit_wages + s.iit_bonus):
+                - s.recovery or s.iit_withheld != s.iit_wages + s.iit_bonus):
             out.append(Problem("check.problem.hr.payslip", {"run": s.run_id, "employee": s.employee_id}))
     runs = select(PayrollRun).where(PayrollRun.reverses_id.is_(None))
     if company_id is not None:
@@ -47,7 +47,7 @@ def payroll_problems(session, company_id: int | None = None) -> list[Problem]:
         if run.voucher_id is not None:
             debit = session.execute(select(func.coalesce(func.sum(VoucherLine.debit), 0)).where(
                 VoucherLine.voucher_id == run.voucher_id)).scalar_one()
-            if Decimal(debit) != expected_debit[run.id]:
+            if Decimal(debit) != voucher_debit(slips[run.id]):
                 out.append(Problem("check.problem.hr.voucher", {"number": run.number}))
         elif run.status == "approved" and not is_open(session, run.company_id, run.period):
             out.append(Problem("check.problem.hr2.unposted", {"number": run.number, "period": run.period}))

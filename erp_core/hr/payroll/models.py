@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_core.db.base import Base, Versioned, utc_column
@@ -111,7 +111,9 @@ class Payslip(Base):  # 工资条: the computed figures of one employee in one r
     iit_bonus: Mapped[Decimal] = mapped_column(Money())
     iit_withheld: Mapped[Decimal] = mapped_column(Money())  # iit_wages + iit_bonus
     after_tax_deductions: Mapped[Decimal] = mapped_column(Money())
-    net_pay: Mapped[Decimal] = mapped_column(Money())  # 实发
+    # 扣回: what this payslip takes back of pay a posted 补扣 left owed (其他应收款), after tax, never below zero net
+    recovery: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default=text("0"))
+    net_pay: Mapped[Decimal] = mapped_column(Money())  # 实发 (negative on a 补扣: the employee owes it back)
     items_json: Mapped[str] = mapped_column(Text, default="{}")  # item code -> amount, as computed
 
 
@@ -125,6 +127,19 @@ class PayrollPayment(Base):  # 工资发放: the net pay of a posted run paid fr
     voucher_id: Mapped[int] = mapped_column(Integer)
     pay_date: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money())
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = utc_column()
+
+
+class PayrollRepayment(Base):  # 职工退回多发工资: an employee pays back what a 补扣 left owed (one voucher)
+    __tablename__ = "payroll_repayment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    pay_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    voucher_id: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = utc_column()
 

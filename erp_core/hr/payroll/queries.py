@@ -28,7 +28,7 @@ REPORT_COLUMNS = ("employee_code", "employee_name", "gross_pay", "employee_socia
 SLIP_FIELDS = ("gross_pay", "taxable_income", "tax_free_income", "bonus", "bonus_separate", "insurance_base",
                "employer_si", "employee_si", "employer_hf", "employee_hf", "special_deductions", "other_deductions",
                "months_employed", "basic_deduction", "cumulative_income", "cumulative_taxable",
-               "cumulative_withheld", "iit_wages", "iit_bonus", "iit_withheld", "after_tax_deductions", "net_pay")
+               "cumulative_withheld", "iit_wages", "iit_bonus", "iit_withheld", "after_tax_deductions", "recovery", "net_pay")
 
 
 def _company(ctx: Context) -> int:
@@ -123,7 +123,8 @@ def bank_transfer_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
     reveal = ctx.actor.may("hr.sensitive.reveal")
     return [{"employee_code": r["employee_code"], "name": r["employee_name"], "bank": r["bank_name"],
              "account": r["bank_account"], "amount": r["net_pay"]}
-            for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal)]
+            for r in _slip_rows(ctx, [Payslip.run_id == run_id], reveal=reveal)
+            if r["net_pay"] > 0]  # a 补扣's negative net is owed by the employee: nothing to transfer
 
 
 def _month_rows(ctx: Context, run_id: int, reveal: bool) -> list[dict[str, Any]]:
@@ -153,30 +154,60 @@ def _month_rows(ctx: Context, run_id: int, reveal: bool) -> list[dict[str, Any]]
     return list(merged.values())
 
 
+# The 自然人电子税务局(扣缴端) 综合所得申报 → 正常工资薪金所得 import template, column for column (checked 2026-12-06
+# against two independent public tools that write this file — not against the template itself, which was not
+# reachable; see docs/formats.md). The special additional deductions are YEAR-TO-DATE amounts (累计...); the
+# client computes 减除费用 and the tax itself; a separately taxed 全年一次性奖金 is declared in its own template.
+IIT_DECLARATION_COLUMNS = (
+    "工号", "*姓名", "*证件类型", "*证件号码", "本期收入", "本期免税收入", "基本养老保险费", "基本医疗保险费",
+    "失业保险费", "住房公积金", "累计子女教育", "累计继续教育", "累计住房贷款利息", "累计住房租金", "累计赡养老人",
+    "累计3岁以下婴幼儿照护", "累计个人养老金", "企业(职业)年金", "商业健康保险", "税延养老保险", "公务交通费用",
+    "通讯费用", "律师办案费用", "西藏附加减除费用", "其他", "准予扣除的捐赠额", "减免税额", "备注")
+_YTD_SAD = {"累计子女教育": "sad_child_education", "累计继续教育": "sad_continuing_education",
+            "累计住房贷款利息": "sad_housing_loan", "累计住房租金": "sad_housing_rent",
+            "累计赡养老人": "sad_elderly_support", "累计3岁以下婴幼儿照护": "sad_infant_care"}
+
+
+def _ytd_items(ctx: Context, run: PayrollRun) -> dict[int, dict[str, Decimal]]:
+    """Per employee, the items of the year up to ``run``'s month: the locked live runs and ``run`` itself."""
+    year = run.period[:4]
+    out: dict[int, dict[str, Decimal]] = {}
+    for emp, items_json in ctx.session.execute(
+            select(Payslip.employee_id, Payslip.items_json).join(PayrollRun, PayrollRun.id == Payslip.run_id)
+            .where(Payslip.company_id == run.company_id, Payslip.period >= f"{year}-01",
+                   Payslip.period <= run.period, PayrollRun.reverses_id.is_(None),
+                   PayrollRun.reversed_by_id.is_(None),
+                   PayrollRun.status.in_(LOCKED) | (PayrollRun.id == run.id))).all():
+        acc = out.setdefault(emp, {})
+        for k, v in json.loads(items_json or "{}").items():
+            acc[k] = acc.get(k, ZERO) + Decimal(v)
+    return out
+
+
 @query("hr.payroll.read", zh="查看工资表", en="View payroll")
 def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
-    """扣缴申报 rows in the layout of the 自然人电子税务局(扣缴端) 正常工资薪金 import template (column names in
-    Chinese, as the client expects; layout: low confidence, see docs/formats.md). One row per employee for the
-    run's month: a supplementary run and the month's other locked runs are added up."""
+    """扣缴申报 rows in the columns of the 自然人电子税务局(扣缴端) 正常工资薪金所得 import template
+    (IIT_DECLARATION_COLUMNS, in that order). One row per employee for the run's month: a supplementary run and
+    the month's other locked runs are added up; the special additional deductions are the year's to date."""
     require_company_wide(ctx)  # company-wide pay: no department-scoped grant
     reveal = ctx.actor.may("hr.sensitive.reveal")
+    run = ctx.session.get(PayrollRun, run_id)
+    if run is None or run.company_id != _company(ctx):
+        return []
+    ytd = _ytd_items(ctx, run)
     out = []
     for r in _month_rows(ctx, run_id, reveal):
-        items = r["items"]
-
-        def item(code: str, _items: dict = items) -> Decimal:
-            return _items.get(code, ZERO)
-
-        out.append({"工号": r["employee_code"], "*姓名": r["employee_name"], "*证件类型": "居民身份证",
+        items, year_items = r["items"], ytd.get(r["employee_id"], {})
+        row = dict.fromkeys(IIT_DECLARATION_COLUMNS, ZERO)
+        row.update({"工号": r["employee_code"], "*姓名": r["employee_name"], "*证件类型": "居民身份证",
                     "*证件号码": r["id_number"] or "", "本期收入": r["taxable_income"],
-                    "本期免税收入": r["tax_free_income"], "基本养老保险费": item("ee:pension"),
-                    "基本医疗保险费": item("ee:medical"), "失业保险费": item("ee:unemployment"),
-                    "住房公积金": r["employee_hf"],
-                    "子女教育": item("sad_child_education"), "继续教育": item("sad_continuing_education"),
-                    "住房贷款利息": item("sad_housing_loan"), "住房租金": item("sad_housing_rent"),
-                    "赡养老人": item("sad_elderly_support"), "3岁以下婴幼儿照护": item("sad_infant_care"),
-                    "其他": r["other_deductions"], "减除费用": Decimal(5000), "本期已预扣税额": r["iit_wages"],
-                    "全年一次性奖金": r["bonus"] if r["bonus_separate"] else ZERO, "奖金税额": r["iit_bonus"]})
+                    "本期免税收入": r["tax_free_income"], "基本养老保险费": items.get("ee:pension", ZERO),
+                    "基本医疗保险费": items.get("ee:medical", ZERO),
+                    "失业保险费": items.get("ee:unemployment", ZERO), "住房公积金": r["employee_hf"],
+                    "其他": r["other_deductions"], "备注": ""})
+        for column, code in _YTD_SAD.items():
+            row[column] = year_items.get(code, ZERO)
+        out.append(row)
     return out
 
 
@@ -237,3 +268,19 @@ def remittance_status(ctx: Context, *, period: str) -> list[dict[str, Any]]:
                     "paid_on": r.pay_date if r is not None else None,
                     "voucher_id": r.voucher_id if r is not None else None})
     return out
+
+
+@query("hr.payroll.read", zh="查看工资表", en="View payroll")
+def owed_back_rows(ctx: Context) -> list[dict[str, Any]]:
+    """Employees who still owe pay a posted 补扣 took back (其他应收款), with the amount: what the next payroll
+    will take back, or what they may repay (record_payroll_repayment)."""
+    from erp_core.hr.payroll.compute import owed_back
+
+    require_company_wide(ctx)  # company-wide pay: no department-scoped grant
+    owed = owed_back(ctx.session, _company(ctx))
+    if not owed:
+        return []
+    names = {i: (c, n) for i, c, n in ctx.session.execute(select(Employee.id, Employee.code, Employee.name).where(
+        Employee.id.in_(owed)))}
+    return [{"employee_id": e, "employee_code": names[e][0], "employee_name": names[e][1], "owed": a}
+            for e, a in sorted(owed.items(), key=lambda kv: names[kv[0]][0])]

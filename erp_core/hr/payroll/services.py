@@ -272,8 +272,9 @@ def set_payroll_input(ctx: Context, *, employee_id: int, period: str, item_code:
 # ---- the payroll run document -------------------------------------------------------------------------------
 
 def _write_slips(ctx: Context, run: PayrollRun, rows: list[dict[str, Any]]) -> None:
-    """Replace the run's payslips with ``rows`` (Core inserts: a run holds a payslip per employee)."""
-    negative = [r for r in rows if r["gross_pay"] < 0]
+    """Replace the run's payslips with ``rows`` (Core inserts: a run holds a payslip per employee). Only a
+    supplementary run (补扣) may have an employee whose gross pay is negative."""
+    negative = [r for r in rows if r["gross_pay"] < 0] if run.supplement_of_id is None else []
     if negative:
         raise ValidationError("error.hr.negative_gross", field=F_AMOUNT, count=len(negative))
     ctx.session.execute(delete(Payslip).where(Payslip.run_id == run.id))
@@ -354,6 +355,14 @@ def approve_payroll_run(ctx: Context, *, run_id: int, version: int | None = None
     """Lock the run (draft -> approved): its figures count in later months' cumulative tax and can no longer
     change. The approvals engine must have cleared it when a rule asks for approval."""
     run = _load(ctx, run_id, version, lock=True)
+    taking = dict(ctx.session.execute(select(Payslip.employee_id, Payslip.recovery).where(
+        Payslip.run_id == run.id, Payslip.recovery > 0)).all())
+    if taking:  # what it takes back (扣回) must still be owed: another run may have taken it since it was computed
+        from erp_core.hr.payroll.compute import owed_back
+
+        still = owed_back(ctx.session, run.company_id, set(taking))
+        if any(still.get(e, Decimal(0)) < a for e, a in taking.items()):
+            raise Conflict("error.hr3.recovery_stale", number=run.number)
     return kernel.transition(ctx, PAYROLL_RUN, run, "approve")
 
 
@@ -378,6 +387,14 @@ def reverse_payroll_run(ctx: Context, *, run_id: int, doc_date: dt.date | None =
             PayrollRun.reversed_by_id.is_(None))).scalars().first()
         if later is not None:
             raise Conflict("error.hr2.supplement_live", number=run.number, supplement=later)
+    owed_here = dict(ctx.session.execute(select(Payslip.employee_id, -Payslip.net_pay).where(
+        Payslip.run_id == run.id, Payslip.net_pay < 0)).all())
+    if owed_here:  # a 补扣: what it left owed must still be owed (not yet taken back or repaid)
+        from erp_core.hr.payroll.compute import owed_back
+
+        still = owed_back(ctx.session, run.company_id, set(owed_here))
+        if any(still.get(e, Decimal(0)) < a for e, a in owed_here.items()):
+            raise Conflict("error.hr3.recovered_first", number=run.number)
     red = kernel.reverse_document(ctx, PAYROLL_RUN, run, doc_date=doc_date, comment=comment)
     return red.id
 
@@ -406,7 +423,11 @@ def pay_payroll_run(ctx: Context, *, run_id: int, pay_date: dt.date, bank_accoun
     paid = ctx.session.execute(select(PayrollPayment.id).where(PayrollPayment.run_id == run.id)).first()
     if paid:
         raise Conflict("error.hr.already_paid", number=run.number)
-    net = sum(ctx.session.execute(select(Payslip.net_pay).where(Payslip.run_id == run.id)).scalars(), Decimal(0))
+    # a 补扣's negative net pay is owed by the employee (其他应收款), not paid: the bank pays the positive ones
+    net = sum((n for n in ctx.session.execute(select(Payslip.net_pay).where(Payslip.run_id == run.id)).scalars()
+               if n > 0), Decimal(0))
+    if net <= 0:
+        raise Conflict("error.hr3.nothing_to_pay", number=run.number)
     summary = f"发放工资 {run.period} {run.number}"
     voucher_id = create_and_post_system_voucher(
         ctx, voucher_date=pay_date, posting_key=f"payroll_pay:{run.id}", voucher_type=None,
@@ -437,8 +458,10 @@ def _supplement_items(ctx: Context, run_id: int) -> dict[int, dict[str, Decimal]
 @use_case("hr.payroll.create", zh="新建工资表", en="Create payroll run")
 def create_supplementary_run(ctx: Context, *, period: str, lines: list[dict[str, Any]], remarks: str = "") -> int:
     """补发/补扣: a second run of ``period`` once its regular run is locked, paying only ``lines`` (employee_id,
-    item_code, amount; an earning may be negative, each employee's total may not). Its tax is the month's
-    cumulative tax over all the period's locked runs less what they withheld; no 五险一金 (the regular run's)."""
+    item_code, amount; an earning may be negative). Its tax is the month's cumulative tax over all the period's
+    locked runs less what they withheld, never negative; no 五险一金 (the regular run's). An employee whose total
+    is negative (补扣 of pay already paid) owes it back: posted to 其他应收款, taken back by the next payroll
+    (compute.owed_back) or repaid (record_payroll_repayment)."""
     period = _period(period)
     company = _company(ctx)
     runs = ctx.session.execute(select(PayrollRun).where(
@@ -551,4 +574,45 @@ def remit_payroll(ctx: Context, *, period: str, kind: str, pay_date: dt.date,
     ctx.session.flush()
     ctx.audit("payroll_remittance", row.id, period=period, kind=kind, voucher_id=voucher_id,
               amount=str(employer + employee))
+    return voucher_id
+
+
+# ---- pay taken back by a 补扣 and repaid by the employee (职工退回多发工资) --------------------------------------
+
+@use_case("hr.payroll.pay", zh="发放工资", en="Pay payroll")
+def record_payroll_repayment(ctx: Context, *, employee_id: int, amount: Any, pay_date: dt.date,
+                             bank_account_code: str | None = None) -> int:
+    """The employee pays back (to the bank) what a posted 补扣 left owed, instead of waiting for the next payroll
+    to take it back: one voucher Dr 银行存款 / Cr 其他应收款 (employee dimension); at most what is owed. Returns
+    the voucher id."""
+    from erp_core.documents.accounts import account_for
+    from erp_core.hr.payroll.compute import owed_back
+    from erp_core.hr.payroll.models import PayrollRepayment
+    from erp_core.ledger.posting import create_and_post_system_voucher
+    from erp_core.masterdata.models_employees import Employee
+
+    emp = load_employee(ctx, employee_id)
+    # one repayment of an employee at a time: the amount owed is read after this lock
+    ctx.session.execute(select(Employee.id).where(Employee.id == emp.id).with_for_update()).all()
+    problems: list[ValidationError] = []
+    value = _amount(amount, F_AMOUNT, problems)
+    if not isinstance(pay_date, dt.date):
+        problems.append(ValidationError("error.hr.pay_date", field="field.hr.pay_date"))
+    raise_if(problems)
+    owed = owed_back(ctx.session, _company(ctx), {emp.id}).get(emp.id, Decimal(0))
+    if value <= 0 or value > owed:
+        raise ValidationError("error.hr3.repay_more_than_owed", field=F_AMOUNT, owed=f"{owed:,.2f}")
+    n = ctx.session.execute(select(PayrollRepayment.id).where(PayrollRepayment.employee_id == emp.id)).all()
+    summary = f"职工退回多发工资 {emp.code} {emp.name}"
+    voucher_id = create_and_post_system_voucher(
+        ctx, voucher_date=pay_date, voucher_type=None, posting_key=f"payroll_repay:{emp.id}:{len(n) + 1}",
+        lines=[{"account_code": bank_account_code or account_for(ctx, "bank"), "debit": value, "credit": Decimal(0),
+                "summary": summary},
+               {"account_code": account_for(ctx, "payroll_recoverable"), "debit": Decimal(0), "credit": value,
+                "summary": summary, "employee_id": emp.id}])
+    row = PayrollRepayment(company_id=_company(ctx), employee_id=emp.id, pay_date=pay_date, amount=value,
+                           voucher_id=voucher_id, created_by=ctx.actor.user_id, created_at=naive_utcnow())
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("payroll_repayment", row.id, employee_id=emp.id, amount=str(value), voucher_id=voucher_id)
     return voucher_id
