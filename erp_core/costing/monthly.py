@@ -157,6 +157,8 @@ def monthly_fixes(ctx: Any, company_id: int, start: dt.date, end: dt.date, keys:
     others = s.execute(select(Product.id).where(Product.company_id == cid,
                                                 Product.costing_method != "monthly_average").limit(1)).first()
     base = [StockMove.company_id == cid, *([StockMove.product_id.in_(monthly)] if others else [])]
+    if keys is not None and len({p for p, _ in keys}) <= CHUNK:  # a few pairs (the run's later rounds): theirs
+        base.append(StockMove.product_id.in_(sorted({p for p, _ in keys})))
     in_period = [StockMove.move_date >= start, StockMove.move_date <= end]
 
     def mine(p: int, w: int) -> bool:
