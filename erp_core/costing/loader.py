@@ -92,9 +92,14 @@ def methods_of(session: Any, product_ids: Iterable[int]) -> dict[int, str]:
 
 def fingerprint(session: Any, company_id: int, upto: dt.date) -> tuple[int, int]:
     """(last move_seq, number of moves) of the company's moves dated ``upto`` or earlier."""
-    last, n = session.execute(select(func.coalesce(func.max(StockMove.move_seq), 0), func.count())
-                              .where(StockMove.company_id == company_id, StockMove.move_date <= upto)).one()
-    return int(last), int(n)
+    # two statements that each stay in one index: the newest move dated ``upto`` or earlier walking move_seq
+    # down from the top (moves dated later are few), the count over the date index alone (one max + count in
+    # one statement read every such row of the table)
+    cond = [StockMove.company_id == company_id, StockMove.move_date <= upto]
+    last = session.execute(select(StockMove.move_seq).where(*cond).order_by(StockMove.move_seq.desc())
+                           .limit(1)).scalar()
+    n = session.execute(select(func.count()).select_from(StockMove).where(*cond)).scalar()
+    return int(last or 0), int(n or 0)
 
 
 def stock_as_of(session: Any, company_id: int, on: dt.date, *, warehouse_id: int | None = None

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from erp_core.costing.engine import Mv, corrections
 from erp_core.costing.loader import Key, load_moves, methods_of
@@ -257,12 +257,14 @@ def write_corrections(ctx: Any, fixes: list[_Fix], *, origin: str, key_prefix: s
                                                            posting_key=f"{key_prefix}:{per}")
             out.voucher_ids.append(vouchers[per])
     now = naive_utcnow()
-    for f, reval_id, day in written:
-        s.add(CostCorrection(company_id=cid, target_move_id=f.move.id, revaluation_move_id=reval_id,
-                             amount=f.delta, account_code=f.counter, origin=origin, run_id=run_id,
-                             voucher_id=vouchers.get(period_of(day)), move_date=day, created_at=now))
-        out.corrections += 1
-        out.amount += f.delta
+    rows = [{"company_id": cid, "target_move_id": f.move.id, "revaluation_move_id": reval_id, "amount": f.delta,
+             "account_code": f.counter, "origin": origin, "run_id": run_id,
+             "voucher_id": vouchers.get(period_of(day)), "move_date": day, "created_at": now}
+            for f, reval_id, day in written]
+    for chunk in _chunks(rows, 5000):  # one executemany, no ORM object per row (nothing reads them back here)
+        s.execute(insert(CostCorrection), chunk)
+    out.corrections += len(rows)
+    out.amount += sum((f.delta for f, _, _ in written), Decimal(0))
     s.flush()
     changed = {h.key for h in halves}
     earliest = min((h.move.date for h in halves), default=None)
@@ -271,21 +273,26 @@ def write_corrections(ctx: Any, fixes: list[_Fix], *, origin: str, key_prefix: s
 
 def correct(ctx: Any, keys: set[Key], *, origin: str, key_prefix: str, start: dt.date, end: dt.date | None = None,
             run_id: int | None = None, on: dt.date | None = None, summary: str = "成本调整",
-            skip_methods: tuple[str, ...] = ()) -> Outcome:
+            skip_methods: tuple[str, ...] = (), all_monthly: bool = False) -> Outcome:
     """Recompute the outbound moves of ``keys`` dated ``start`` .. ``end`` by each product's method and write the
-    differences; follow transfers into the receiving warehouses for a few rounds."""
+    differences; follow transfers into the receiving warehouses for a few rounds. ``all_monthly`` (the costing
+    run, with ``end``): every month-end-average product with outbound moves in the period too, whether in
+    ``keys`` or not (costing/monthly.py finds them in its pass over the period)."""
     from erp_core.costing.monthly import monthly_fixes
 
     total = Outcome()
     pending, since = set(keys), start
     for rnd in range(MAX_ROUNDS):
-        if not pending:
+        if not pending and not (all_monthly and rnd == 0):
             break
         methods = methods_of(ctx.session, {p for p, _ in pending})
         fixes: list[_Fix] = []
         if end is not None and "monthly_average" not in skip_methods:  # the run: month-end average in bulk
             monthly = {k for k in pending if methods.get(k[0]) == "monthly_average"}
-            if monthly:
+            if all_monthly and rnd == 0:
+                fixes += monthly_fixes(ctx, _company(ctx), start, end)
+                pending = pending - monthly
+            elif monthly:
                 fixes += monthly_fixes(ctx, _company(ctx), start, end, monthly)
                 pending = pending - monthly
         moves = load_moves(ctx.session, _company(ctx), pending, upto=end) if pending else {}

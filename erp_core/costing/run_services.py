@@ -23,6 +23,7 @@ from erp_core.costing.recompute import correct
 from erp_core.inventory.models import StockMove
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import ValidationError
+from erp_core.masterdata.models_items import Product
 from erp_core.usecase import Context, use_case
 
 F_PERIOD = "field.costing.period"
@@ -89,16 +90,19 @@ def run_costing(ctx: Context, *, period: str) -> int:
     run = latest_run(s, cid, period)
     if run is not None and (run.last_move_seq, run.move_count) == before:
         return run.id
+    # the products of the month-end average are found by costing/monthly.py in its own pass over the period;
+    # listed here are the pairs of the other methods only
+    others = select(Product.id).where(Product.company_id == cid, Product.costing_method != "monthly_average")
     keys = {(p, w) for p, w in s.execute(select(StockMove.product_id, StockMove.warehouse_id).where(
         StockMove.company_id == cid, StockMove.move_date >= start, StockMove.move_date <= end,
-        StockMove.quantity < 0).distinct())}
+        StockMove.quantity < 0, StockMove.product_id.in_(others)).distinct())}
     run = CostingRun(company_id=cid, period=period, last_move_seq=before[0], move_count=before[1],
                      inputs_hash=f"{before[0]}/{before[1]}", corrections=0, amount=0, run_by=ctx.actor.user_id,
                      run_by_name=ctx.actor.username, run_at=naive_utcnow())
     s.add(run)
     s.flush()
     out = correct(ctx, keys, origin="run", key_prefix=f"cost:run:{run.id}", start=start, end=end, run_id=run.id,
-                  on=end, summary=f"成本计算 {period}")
+                  on=end, summary=f"成本计算 {period}", all_monthly=True)
     after = fingerprint(s, cid, end)
     run.last_move_seq, run.move_count = after
     run.corrections, run.amount = out.corrections, out.amount
