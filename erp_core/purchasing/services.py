@@ -407,11 +407,10 @@ def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -
             raise Conflict("error.purchasing.order_not_open_post", number=ol.header.number)
         pairs.append((ol, ln))
     _check_tolerance(ctx, [(ol, ln.ordered_qty) for ol, ln in pairs])
-    k.post_document(ctx, PURCHASE_RECEIPT, doc)
-    for ol, ln in pairs:
-        k.link(ctx, PURCHASE_ORDER, ol.header, PURCHASE_RECEIPT, doc, from_line=ol, to_line=ln,
-               quantity=ln.ordered_qty, counts_as="received", flush=False)
-    ctx.session.flush()  # one flush for every link: the orders' progress follows once
+    k.post_document(ctx, PURCHASE_RECEIPT, doc, flush=False)
+    k.link_lines(ctx, PURCHASE_ORDER, PURCHASE_RECEIPT, doc, [(ol.header, ol, ln, ln.ordered_qty) for ol, ln in pairs],
+                 counts_as="received")
+    ctx.session.flush()  # one flush: the receipt, its step, the order lines and the orders' progress
     return doc.voucher_id
 
 
