@@ -50,8 +50,9 @@ def _company(ctx: Context) -> int:
 
 def _setting(ctx: Context, code: str) -> tuple[str | None, str]:
     """(number prefix or None, voucher mode) of ``code``: its own row, else the company row "", else defaults."""
-    rows = {r.doc_type: r for r in ctx.session.execute(select(DocumentSetting).where(
-        DocumentSetting.company_id == _company(ctx), DocumentSetting.doc_type.in_(["", code]))).scalars()}
+    rows = {r.doc_type: r for r in ctx.session.execute(select(
+        DocumentSetting.doc_type, DocumentSetting.number_prefix, DocumentSetting.voucher_mode).where(
+        DocumentSetting.company_id == _company(ctx), DocumentSetting.doc_type.in_(["", code])))}
     own, default = rows.get(code), rows.get("")
     prefix = own.number_prefix if own is not None else None
     mode = (own.voucher_mode if own is not None and own.voucher_mode else None) or \
@@ -259,6 +260,30 @@ def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: Do
     if flush:
         ctx.session.flush()
     return row
+
+
+def upstream_lines(ctx: Context, doc_type: DocumentType | str, line_ids: Sequence[int]) -> dict[int, Any]:
+    """The lines ``line_ids`` of ``doc_type`` (the upstream of a document being posted) by id, loaded with their
+    headers and every line of those headers in two statements, so checking them, linking them and deriving their
+    headers' progress at the flush read nothing more (one get per line, a header per line, then each header's
+    lines again, before)."""
+    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    t = _dt(doc_type)
+    wanted = set(line_ids)
+    if not wanted:
+        return {}
+    headers = ctx.session.execute(
+        select(t.header).where(t.header.id.in_(select(t.line.header_id).where(t.line.id.in_(sorted(wanted)))))
+        .options(selectinload(t.header.lines))).scalars().all()
+    out = {}
+    for h in headers:
+        for ln in h.lines:
+            set_committed_value(ln, "header", h)  # as loaded: the line holds its header (the session holds weakly)
+            if ln.id in wanted:
+                out[ln.id] = ln
+    return out
 
 
 def link_lines(ctx: Context, from_type: DocumentType | str, to_type: DocumentType | str, to_doc: Any,

@@ -397,9 +397,7 @@ def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -
     received (its order's progress follows). Returns the voucher id."""
     doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True)
     lines = list(doc.lines)
-    ids = sorted({ln.order_line_id for ln in lines if ln.order_line_id is not None})
-    by_id = {ol.id: ol for ol in ctx.session.execute(  # the order lines in one read (bench/bench_receipts.py)
-        select(PurchaseOrderLine).where(PurchaseOrderLine.id.in_(ids))).scalars()} if ids else {}
+    by_id = k.upstream_lines(ctx, PURCHASE_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
     pairs = []
     for ln in lines:
         ol = by_id.get(ln.order_line_id) or ctx.session.get(PurchaseOrderLine, ln.order_line_id)

@@ -813,9 +813,7 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
     wanted: dict[int, Decimal] = {}
     pairs = []
     lines = list(doc.lines)
-    ids = sorted({ln.order_line_id for ln in lines if ln.order_line_id is not None})
-    by_id = {ol.id: ol for ol in ctx.session.execute(  # the order lines in one read, not one get per line
-        select(SalesOrderLine).where(SalesOrderLine.id.in_(ids))).scalars()} if ids else {}
+    by_id = k.upstream_lines(ctx, SALES_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
     for i, ln in enumerate(lines, start=1):
         ol = by_id.get(ln.order_line_id) or ctx.session.get(SalesOrderLine, ln.order_line_id)
         if ol.header.status not in rules.OPEN_ORDER:
