@@ -327,10 +327,11 @@ def after_stock_posting(ctx: Any, result: Any, *, move_date: dt.date) -> Outcome
         return None
     s = ctx.session
     cid = _company(ctx)
-    posted = s.execute(select(StockMove.product_id, StockMove.warehouse_id)
-                       .where(StockMove.company_id == cid, StockMove.posting_id == result.posting_id)
-                       .distinct()).all()
-    keys = {(p, w) for p, w in posted}
+    keys = set(getattr(result, "keys", ()) or ())  # the posting says which pairs it wrote (else: ask)
+    if not keys:
+        keys = {(p, w) for p, w in s.execute(
+            select(StockMove.product_id, StockMove.warehouse_id)
+            .where(StockMove.company_id == cid, StockMove.posting_id == result.posting_id).distinct()).all()}
     if not keys:
         return None
     # One statement for every posted pair, led by the move date: a posting dated today (the common case) finds

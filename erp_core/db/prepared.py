@@ -49,6 +49,18 @@ def connection_of(session: Session):
     return conn
 
 
+def tx_cache(session: Session) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction (master data and checks that a posting
+    asks for more than once: the second ask reads the answer of the first). A new transaction starts empty."""
+    tx = session.get_transaction()
+    if tx is None:
+        return {}
+    cached = session.info.get("_tx_cache")
+    if cached is None or cached[0] is not tx:
+        cached = session.info["_tx_cache"] = (tx, {})
+    return cached[1]
+
+
 def executemany(session: Session, sql: str, rows: list[tuple]) -> None:
     """Run one driver-level statement (the caller's SQL, in the driver's paramstyle) for many rows, inside the
     session's transaction, with errors wrapped as DBAPIError (the ledger's bulk inserts)."""

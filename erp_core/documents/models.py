@@ -207,8 +207,12 @@ class DocumentSetting(Versioned, Base):  # 单据设置 (doc_type "" = the compa
 # --- the guard ---------------------------------------------------------------------------------------------
 
 def _changed(obj: Any) -> set[str]:
+    """The column attributes of ``obj`` changed since it was loaded. Only an attribute that was set has an entry
+    in the state's committed_state, so only those are asked for their history (a posted document's flush looked
+    at every column of every line)."""
     state = inspect(obj)
-    return {a.key for a in state.attrs if a.key in state.mapper.columns and a.history.has_changes()}
+    columns, attrs = state.mapper.columns, state.attrs
+    return {k for k in state.committed_state if k in columns and attrs[k].history.has_changes()}
 
 
 def _was_posted(header: Any) -> bool:

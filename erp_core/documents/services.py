@@ -28,6 +28,7 @@ from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
 from erp_core.kernel.money import FEN, QUANTITY_SCALE, has_scale, to_decimal
 from erp_core.kernel.numbering import allocate_number
+from erp_core.ledger.bulk import insert_rows
 from erp_core.ledger.periods import period_of
 from erp_core.usecase import Context, use_case
 
@@ -49,8 +50,9 @@ def _company(ctx: Context) -> int:
 
 def _setting(ctx: Context, code: str) -> tuple[str | None, str]:
     """(number prefix or None, voucher mode) of ``code``: its own row, else the company row "", else defaults."""
-    rows = {r.doc_type: r for r in ctx.session.execute(select(DocumentSetting).where(
-        DocumentSetting.company_id == _company(ctx), DocumentSetting.doc_type.in_(["", code]))).scalars()}
+    rows = {r.doc_type: r for r in ctx.session.execute(select(
+        DocumentSetting.doc_type, DocumentSetting.number_prefix, DocumentSetting.voucher_mode).where(
+        DocumentSetting.company_id == _company(ctx), DocumentSetting.doc_type.in_(["", code])))}
     own, default = rows.get(code), rows.get("")
     prefix = own.number_prefix if own is not None else None
     mode = (own.voucher_mode if own is not None and own.voucher_mode else None) or \
@@ -263,6 +265,56 @@ def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: Do
     return row
 
 
+def upstream_lines(ctx: Context, doc_type: DocumentType | str, line_ids: Sequence[int]) -> dict[int, Any]:
+    """The lines ``line_ids`` of ``doc_type`` (the upstream of a document being posted) by id, loaded with their
+    headers and every line of those headers in two statements, so checking them, linking them and deriving their
+    headers' progress at the flush read nothing more (one get per line, a header per line, then each header's
+    lines again, before)."""
+    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    t = _dt(doc_type)
+    wanted = set(line_ids)
+    if not wanted:
+        return {}
+    headers = ctx.session.execute(
+        select(t.header).where(t.header.id.in_(select(t.line.header_id).where(t.line.id.in_(sorted(wanted)))))
+        .options(selectinload(t.header.lines))).scalars().all()
+    out = {}
+    for h in headers:
+        for ln in h.lines:
+            set_committed_value(ln, "header", h)  # as loaded: the line holds its header (the session holds weakly)
+            if ln.id in wanted:
+                out[ln.id] = ln
+    return out
+
+
+def link_lines(ctx: Context, from_type: DocumentType | str, to_type: DocumentType | str, to_doc: Any,
+               pairs: Sequence[tuple[Any, Any, Any, Decimal]], *, counts_as: str, kind: str = "flow") -> int:
+    """``link`` for the lines of one document at once (posting a receipt or a delivery links each of its lines to
+    an order line): ``pairs`` are (from_doc, from_line, to_line, quantity). Each upstream line's
+    <counts_as>_qty grows by its quantity (written, with its header's progress, at the caller's next flush); the
+    link rows are written now with one Core insert (no ORM object each). Returns the number of links."""
+    ft, tt = _dt(from_type), _dt(to_type)
+    if counts_as not in ft.tracks:
+        raise ValueError(f"counts_as={counts_as!r} is not a tracked quantity of {ft.code}")
+    attr, now, rows = f"{counts_as}_qty", naive_utcnow(), []
+    for from_doc, from_line, to_line, quantity in pairs:
+        if from_doc.company_id != to_doc.company_id:
+            raise NotFound(entity=ft.code, id=from_doc.id)
+        if from_line is None or quantity is None:
+            raise ValueError("link_lines needs a from_line and a quantity for every pair")
+        if from_line.header_id != from_doc.id:
+            raise NotFound(entity=ft.code, id=from_doc.id)
+        setattr(from_line, attr, (getattr(from_line, attr) or Decimal(0)) + quantity)
+        rows.append({"company_id": from_doc.company_id, "kind": kind, "from_type": ft.code, "from_id": from_doc.id,
+                     "from_line": from_line.id, "to_type": tt.code, "to_id": to_doc.id,
+                     "to_line": getattr(to_line, "id", to_line), "quantity": quantity, "counts_as": counts_as,
+                     "created_by": ctx.actor.user_id, "created_at": now})
+    insert_rows(ctx.session, DocumentLink.__table__, rows)
+    return len(rows)
+
+
 def _posting_key(t: DocumentType, doc: Any) -> str:
     return f"doc:{t.code}:{doc.id}"
 
@@ -310,10 +362,12 @@ def _draft_voucher(ctx: Context, spec: PostingSpec, lines: Sequence[Mapping[str,
     return v.id
 
 
-def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any) -> Any:
+def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, flush: bool = True) -> Any:
     """Post ``doc``: its type's posting function gives the stock moves and the voucher lines; both are written
     (inventory.posting.post_stock_moves, ledger posting) in the caller's transaction, keyed by the document, and
-    the document is frozen. A document already posted is refused (Conflict), so nothing is written twice."""
+    the document is frozen. A document already posted is refused (Conflict), so nothing is written twice.
+    ``flush=False`` leaves the document's own row changes (status, ids, step) to the caller's next flush, for a
+    caller that changes more rows after posting (its upstream lines): one flush, one version step."""
     t = _dt(doc_type)
     if t.posting is None:
         raise Conflict("error.documents.not_postable", doc_type=t.code)
@@ -321,28 +375,38 @@ def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any) -> Any:
         raise Conflict("error.documents.already_posted", number=doc.number)
     target = t.workflow.target(doc.status, t.post_action)
     spec = t.posting(ctx, doc)
-    return _post_spec(ctx, t, doc, spec, target, action=t.post_action)
+    return _post_spec(ctx, t, doc, spec, target, action=t.post_action, flush=flush)
 
 
 def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, target: str, *, action: str,
-               reverses_voucher: int | None = None) -> Any:
+               reverses_voucher: int | None = None, flush: bool = True) -> Any:
     from erp_core.inventory.posting import post_stock_moves
 
     key = _posting_key(t, doc)
-    if spec.moves:
-        result = post_stock_moves(ctx, moves=spec.moves, posting_key=key, move_date=spec.posting_date,
-                                  source_type=t.code, source_id=doc.id, source_ref=doc.number)
-        doc.stock_posting_id = result.posting_id
-        from erp_core.costing.recompute import after_stock_posting  # backdated: later issues' costs, now
+    stock_posting_id = voucher_id = None
+    # The stock ledger and the voucher are written with Core and read only stored rows (stock moves, accounts,
+    # periods, sequences), so the document's pending changes need not be flushed before their reads; the
+    # document row is written once, below.
+    with ctx.session.no_autoflush:
+        if spec.moves:
+            result = post_stock_moves(ctx, moves=spec.moves, posting_key=key, move_date=spec.posting_date,
+                                      source_type=t.code, source_id=doc.id, source_ref=doc.number)
+            stock_posting_id = result.posting_id
+            from erp_core.costing.recompute import after_stock_posting  # backdated: later issues' costs, now
 
-        after_stock_posting(ctx, result, move_date=spec.posting_date)
-    if spec.voucher_lines:
-        doc.voucher_id = _write_voucher(ctx, t, doc, spec, spec.voucher_lines, key=key,
+            after_stock_posting(ctx, result, move_date=spec.posting_date)
+        if spec.voucher_lines:
+            voucher_id = _write_voucher(ctx, t, doc, spec, spec.voucher_lines, key=key,
                                         reverses_id=reverses_voucher)
+    if stock_posting_id is not None:
+        doc.stock_posting_id = stock_posting_id
+    if voucher_id is not None:
+        doc.voucher_id = voucher_id
     before, doc.status = doc.status, target
     doc.posted_by, doc.posted_at = ctx.actor.user_id, naive_utcnow()
     _step(ctx, t, doc, action, before)
-    ctx.session.flush()
+    if flush:
+        ctx.session.flush()
     ctx.audit(t.code, doc.id, number=doc.number, status=[before, target], voucher_id=doc.voucher_id,
               stock_posting_id=doc.stock_posting_id)
     return doc

@@ -38,8 +38,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
+from erp_core.db.prepared import Prepared, connection_of
 from erp_core.inventory.models import INBOUND, MOVE_TYPES, OUTBOUND, VALUE_ONLY, StockMove, StockPosting
 from erp_core.kernel.clock import naive_utcnow
 from erp_core.kernel.errors import Conflict, DomainError, ValidationError, raise_if
@@ -49,6 +50,10 @@ from erp_core.ledger.periods import first_closed_after, is_open, period_of
 from erp_core.ledger.sequences import allocate_block
 from erp_core.usecase import Context
 
+_SP = StockPosting.__table__
+_INSERT_POSTING = insert(_SP)
+_BY_KEY = Prepared(select(_SP.c.id, _SP.c.content_hash, _SP.c.first_seq, _SP.c.move_count).where(
+    _SP.c.company_id == bindparam("cid"), _SP.c.posting_key == bindparam("key")))
 STOCK_SEQUENCE = "stock_move_seq"  # doc_type of the per-company sequence of stock_move.move_seq
 MAX_QUANTITY = Decimal(10) ** 12
 
@@ -70,6 +75,7 @@ class StockPostingResult:
     move_count: int
     replayed: bool = False  # the key had been posted before with the same content: nothing new was written
     warnings: tuple[DomainError, ...] = ()  # negative stock allowed by the company setting (see above)
+    keys: frozenset[tuple[int, int]] = frozenset()  # (product_id, warehouse_id) of the moves written (if any)
 
 
 def move_amount(quantity: Decimal, unit_cost: Decimal) -> Decimal:
@@ -285,8 +291,9 @@ def _negative_stock(ctx: Context, company_id: int, move_date: dt.date, moves: Se
         return []
     s = ctx.session
     found = []
+    lows = lowest_balances(s, company_id, out_keys, move_date)
     for wh, prod in out_keys:
-        low = lowest_balance(s, company_id, wh, prod, move_date)
+        low = lows[(wh, prod)]
         after = low + net[(wh, prod)]
         if after < 0:
             product = s.execute(select(Product.code, Product.name).where(Product.id == prod)).one()
@@ -325,6 +332,39 @@ def lowest_balance(session: Any, company_id: int, warehouse_id: int, product_id:
     return upto if later is None else min(upto, upto + Decimal(later))
 
 
+def lowest_balances(session: Any, company_id: int, pairs: Sequence[tuple[int, int]], move_date: dt.date
+                    ) -> dict[tuple[int, int], Decimal]:
+    """``lowest_balance`` of several (warehouse_id, product_id) pairs of one posting in two statements (the
+    balances up to ``move_date``, and the lowest running sum of the later days per pair: the same window as
+    lowest_balance_from, partitioned by pair), instead of one statement per pair."""
+    from sqlalchemy import func
+
+    pairs = list(dict.fromkeys(pairs))
+    if len(pairs) == 1:
+        return {pairs[0]: lowest_balance(session, company_id, pairs[0][0], pairs[0][1], move_date)}
+    wanted = set(pairs)
+    where = (StockMove.company_id == company_id, StockMove.warehouse_id.in_(sorted({w for w, _ in pairs})),
+             StockMove.product_id.in_(sorted({p for _, p in pairs})))
+    upto = {(w, p): Decimal(q or 0) for w, p, q in session.execute(
+        select(StockMove.warehouse_id, StockMove.product_id, func.sum(StockMove.quantity))
+        .where(*where, StockMove.move_date <= move_date).group_by(StockMove.warehouse_id, StockMove.product_id))
+        if (w, p) in wanted}
+    daily = (select(StockMove.warehouse_id.label("w"), StockMove.product_id.label("p"),
+                    StockMove.move_date.label("day"), func.sum(StockMove.quantity).label("qty"))
+             .where(*where, StockMove.move_date > move_date)
+             .group_by(StockMove.warehouse_id, StockMove.product_id, StockMove.move_date).subquery())
+    running = select(daily.c.w, daily.c.p, func.sum(daily.c.qty).over(
+        partition_by=(daily.c.w, daily.c.p), order_by=daily.c.day).label("run")).subquery()
+    later = {(w, p): low for w, p, low in session.execute(
+        select(running.c.w, running.c.p, func.min(running.c.run)).group_by(running.c.w, running.c.p))}
+    out = {}
+    for key in pairs:
+        first = upto.get(key, Decimal(0))
+        low = later.get(key)
+        out[key] = first if low is None else min(first, first + Decimal(low))
+    return out
+
+
 def _plain_qty(d: Decimal) -> str:
     d = Decimal(d)
     return str(d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize())
@@ -360,11 +400,11 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
     raise_if(problems + shape_problems)
     clean = [c for c in cleaned if c is not None]
     digest = content_hash(company_id, move_date, clean, (source_type, source_id, source_ref))
-    existing = s.execute(select(StockPosting).where(StockPosting.company_id == company_id,
-                                                    StockPosting.posting_key == posting_key)).scalar_one_or_none()
+    existing = _BY_KEY.one_or_none(s, cid=company_id, key=posting_key)
     if existing is not None:
-        if existing.content_hash == digest:
-            return StockPostingResult(existing.id, existing.first_seq, existing.move_count, replayed=True)
+        posting_id, stored_hash, first_seq, move_count = existing
+        if stored_hash == digest:
+            return StockPostingResult(posting_id, first_seq, move_count, replayed=True)
         raise Conflict("error.inventory.posting_key_mismatch", key=posting_key)
     period = period_of(move_date)
     problems = _references(ctx, company_id, clean, posting_key)
@@ -388,15 +428,17 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
         ctx.changes.setdefault("stock_warnings", []).extend(
             {"message_id": w.message_id, **w.params} for w in warnings)
     at = naive_utcnow()
-    header = StockPosting(company_id=company_id, posting_key=posting_key, content_hash=digest, move_date=move_date,
-                          first_seq=first, move_count=len(clean), posted_by=ctx.actor.user_id, posted_at=at)
-    s.add(header)
-    s.flush()
-    rows = [{"company_id": company_id, "move_seq": first + n, "posting_id": header.id, "posting_key": posting_key,
+    # Core, not an ORM object and its flush: every stock document writes one of these.
+    posting_id = connection_of(s).execute(_INSERT_POSTING, {
+        "company_id": company_id, "posting_key": posting_key, "content_hash": digest, "move_date": move_date,
+        "first_seq": first, "move_count": len(clean), "posted_by": ctx.actor.user_id,
+        "posted_at": at}).inserted_primary_key[0]
+    rows = [{"company_id": company_id, "move_seq": first + n, "posting_id": posting_id, "posting_key": posting_key,
              "move_date": move_date, "period": period, "warehouse_id": m.warehouse_id,
              "location_id": m.location_id, "product_id": m.product_id, "quantity": m.quantity,
              "unit_cost": m.unit_cost, "amount": m.amount, "move_type": m.move_type, "source_type": source_type,
              "source_id": source_id, "source_ref": source_ref, "posted_by": ctx.actor.user_id, "posted_at": at}
             for n, m in enumerate(clean)]
     insert_rows(s, StockMove.__table__, rows)
-    return StockPostingResult(header.id, first, len(clean), warnings=tuple(warnings))
+    return StockPostingResult(posting_id, first, len(clean), warnings=tuple(warnings),
+                              keys=frozenset((m.product_id, m.warehouse_id) for m in clean))

@@ -21,6 +21,7 @@ issues (erp_core/costing/recompute.py, called by the document kernel after the s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -63,6 +64,37 @@ def issue_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date
             StockMove.move_type.in_(INBOUND)).order_by(StockMove.move_date.desc(), StockMove.move_seq.desc())
         .limit(1)).scalar_one_or_none()
     return Decimal(last or 0).quantize(UNIT)
+
+
+def issue_unit_costs(ctx: Any, lines: Sequence[tuple[int, int, Decimal | None]], *, on: dt.date) -> list[Decimal]:
+    """``issue_unit_cost`` for every (product_id, warehouse_id, quantity) of a document at once, each valued
+    against the ledger as it stands (before the document's own moves), in the lines' order: the costing methods
+    in one query and the quantities and values on hand in one grouped query, instead of two queries per line.
+    A FIFO product, and a moving-average one with nothing on hand (the last inbound cost), is asked per line."""
+    from erp_core.costing.loader import methods_of
+
+    if not lines:
+        return []
+    methods = methods_of(ctx.session, [p for p, _, _ in lines])
+    averaged = {(p, w) for p, w, _ in lines if methods.get(p, "moving_average") != "fifo"}
+    held: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
+    if averaged:
+        for p, w, q, a in ctx.session.execute(
+                select(StockMove.product_id, StockMove.warehouse_id, func.coalesce(func.sum(StockMove.quantity), 0),
+                       func.coalesce(func.sum(StockMove.amount), 0))
+                .where(StockMove.company_id == _company(ctx),
+                       StockMove.product_id.in_(sorted({p for p, _ in averaged})),
+                       StockMove.warehouse_id.in_(sorted({w for _, w in averaged})), StockMove.move_date <= on)
+                .group_by(StockMove.product_id, StockMove.warehouse_id)):
+            held[(p, w)] = (Decimal(q), Decimal(a))
+    out = []
+    for p, w, qty in lines:
+        quantity, amount = held.get((p, w), (Decimal(0), Decimal(0)))
+        if (p, w) in averaged and quantity > 0:
+            out.append(max(amount / quantity, Decimal(0)).quantize(UNIT, rounding=ROUND_HALF_UP))
+        else:
+            out.append(issue_unit_cost(ctx, product_id=p, warehouse_id=w, on=on, quantity=qty))
+    return out
 
 
 def _fifo_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, func, select
+from sqlalchemy.orm import Session, object_session
 
-from erp_core.db.prepared import Prepared
+from erp_core.db.prepared import Prepared, tx_cache
 from erp_core.finance.models import FinanceSetting
 from erp_core.ledger.models import AccountingPeriod
 
@@ -38,15 +38,43 @@ _FIRST_CLOSED_AFTER = Prepared(select(func.min(_T.c.period)).where(
     _T.c.company_id == bindparam("cid"), _T.c.period > bindparam("period"), _T.c.status == "closed"))
 
 
+# A posting asks both questions twice (its stock moves, then its voucher) in one transaction: the answers are
+# kept for the rest of the transaction (db.prepared.tx_cache) and dropped when this session writes a period row
+# (closing or reopening, below). The locked ask is kept only once it has locked.
+_CACHE = "ledger.periods"
+
+
+def _answers(session: Session) -> dict:
+    return tx_cache(session).setdefault(_CACHE, {})
+
+
+@event.listens_for(AccountingPeriod, "before_insert")
+@event.listens_for(AccountingPeriod, "before_update")
+@event.listens_for(AccountingPeriod, "before_delete")
+def _forget(_mapper, _connection, target) -> None:
+    session = object_session(target)
+    if session is not None:
+        tx_cache(session).pop(_CACHE, None)
+
+
 def first_closed_after(session: Session, company_id: int, period: str) -> str | None:
     """The earliest closed period later than ``period`` (posting into ``period`` is refused when there is one)."""
-    return _FIRST_CLOSED_AFTER.scalar(session, cid=company_id, period=period)
+    answers = _answers(session)
+    key = ("after", company_id, period)
+    if key not in answers:
+        answers[key] = _FIRST_CLOSED_AFTER.scalar(session, cid=company_id, period=period)
+    return answers[key]
 
 
 def is_open(session: Session, company_id: int, period: str, *, lock: bool = False) -> bool:
     """True when ``period`` accepts postings. With ``lock`` the period row (if any) is locked FOR UPDATE, so a
     concurrent close waits for this posting's transaction (SQLite serializes writers anyway)."""
+    answers = _answers(session)
+    key = ("status", company_id, period)
+    if key in answers and (not lock or answers[key][1]):
+        return answers[key][0]
     status = (_STATUS_LOCKED if lock else _STATUS_PLAIN).scalar(session, cid=company_id, period=period)
+    answers[key] = (status != "closed", lock)
     return status != "closed"
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from erp_core.db.prepared import Prepared
+from erp_core.db.prepared import Prepared, connection_of
 from erp_core.finance.accounts import accounts_for_lines, finance_setting, info_of
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine, voucher_display_no
 from erp_core.finance.voucher_rules import DIM_COLUMNS, AccountInfo, check_header, check_lines
@@ -37,7 +37,7 @@ from erp_core.finance.workflow import VOUCHER_FLOW
 from erp_core.kernel.clock import naive_utcnow, utcnow
 from erp_core.kernel.errors import ConcurrencyError, Conflict, NotFound, raise_if
 from erp_core.kernel.money import FEN
-from erp_core.ledger.bulk import insert_tuples, to_storage
+from erp_core.ledger.bulk import insert_rows, insert_tuples, to_storage
 from erp_core.ledger.hooks import run_pre_post_checks
 from erp_core.ledger.models import AccountingPeriod, GlLine, Posting
 from erp_core.ledger.periods import DateWindow, books_start, is_open, period_of, window_for
@@ -111,6 +111,9 @@ _INSERT_POSTING = Prepared(insert(_P).values(
     company_id=bindparam("p_cid"), posting_key=bindparam("p_key"), content_hash=bindparam("p_hash"),
     voucher_id=bindparam("p_vid"), first_seq=bindparam("p_first"), line_count=bindparam("p_n"),
     posted_at=bindparam("p_at")))
+_INSERT_VOUCHER = insert(_V)
+# voucher_line columns a line dict may leave out (insert_rows writes exactly the keys given)
+_LINE_DEFAULTS = {"summary": "", "debit": Decimal(0), "credit": Decimal(0), **{c: None for c in DIM_COLUMNS}}
 _POSTING_BY_KEY = select(_P).where(_P.c.company_id == bindparam("cid"), _P.c.posting_key == bindparam("key"))
 
 
@@ -178,10 +181,11 @@ def _revalidate(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dict],
 
 
 def _write_posting(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dict], key: str,
-                   codes: dict[int, str] | None) -> PostingResult:
-    """Run the pre-post checks, append the ledger lines and the idempotency record (status is the caller's)."""
+                   codes: dict[int, str] | None, *, opening_checked: bool = False) -> PostingResult:
+    """Run the pre-post checks, append the ledger lines and the idempotency record (status is the caller's).
+    ``opening_checked``: the caller ran check_opening for an opening voucher already (same transaction)."""
     s = ctx.session
-    if voucher.source == OPENING_SOURCE:
+    if voucher.source == OPENING_SOURCE and not opening_checked:
         check_opening(s, voucher.company_id, voucher.voucher_date)
     run_pre_post_checks(ctx, voucher, lines)  # period order, budgets (and any registered check) refuse or warn
     digest = content_hash(voucher.company_id, voucher.voucher_type, voucher.voucher_date, lines)
@@ -196,15 +200,6 @@ def _write_posting(ctx: Context, voucher: Voucher | VoucherHead, lines: list[dic
             setting.books_start = voucher.voucher_date
             s.flush()
     return PostingResult(voucher.id, first, len(lines))
-
-
-def _post_loaded(ctx: Context, voucher: Voucher, key: str, codes: dict[int, str] | None = None) -> PostingResult:
-    """Post an ORM-loaded voucher (generated vouchers): ledger lines, idempotency record, status."""
-    result = _write_posting(ctx, voucher, line_dicts(voucher), key, codes)
-    voucher.status = "posted"
-    voucher.posted_by, voucher.posted_by_name, voucher.posted_at = ctx.actor.user_id, ctx.actor.username, naive_utcnow()
-    ctx.session.flush()
-    return result
 
 
 def _lock_voucher(ctx: Context, voucher_id: int) -> Voucher:
@@ -327,16 +322,31 @@ def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines
         raise Conflict("error.finance.posting_key_mismatch", key=posting_key)
     number = allocate_block(s, company_id, voucher_series(voucher_type), period, 1)
     total = sum((c.debit for c in clean), Decimal(0))
-    v = Voucher(company_id=company_id, voucher_type=voucher_type, period=period, number=number,
-                voucher_date=voucher_date, attachments=attachments, status="reviewed" if post else "draft",
-                total=total, reverses_id=reverses_id, source=source, created_by=ctx.actor.user_id,
-                created_by_name=ctx.actor.username, external_ref=None if post else posting_key[:80])
-    v.lines = [VoucherLine(**val) for val in values]
-    s.add(v)
-    s.flush()
-    if post:
-        _post_loaded(ctx, v, posting_key)
-    return v.id
+    if not post:
+        v = Voucher(company_id=company_id, voucher_type=voucher_type, period=period, number=number,
+                    voucher_date=voucher_date, attachments=attachments, status="draft", total=total,
+                    reverses_id=reverses_id, source=source, created_by=ctx.actor.user_id,
+                    created_by_name=ctx.actor.username, external_ref=posting_key[:80])
+        v.lines = [VoucherLine(**val) for val in values]
+        s.add(v)
+        s.flush()
+        return v.id
+    # Created and posted at once, written with Core (every stock document posts one of these; the ORM objects
+    # and their flush cost more than the rows): the voucher row as it ends up (posted, version 2 = created +
+    # posted, as the two ORM writes left it), its lines, the ledger lines and the idempotency record.
+    now = naive_utcnow()
+    vid = connection_of(s).execute(_INSERT_VOUCHER, {
+        "company_id": company_id, "voucher_type": voucher_type, "period": period, "number": number,
+        "voucher_date": voucher_date, "attachments": attachments, "status": "posted", "total": total,
+        "reverses_id": reverses_id, "source": source, "external_ref": None, "created_by": ctx.actor.user_id,
+        "created_by_name": ctx.actor.username, "created_at": now, "posted_by": ctx.actor.user_id,
+        "posted_by_name": ctx.actor.username, "posted_at": now, "version": 2}).inserted_primary_key[0]
+    insert_rows(s, _VL, [{"voucher_id": vid, **_LINE_DEFAULTS, **val} for val in values])
+    head = VoucherHead(vid, company_id, voucher_type, period, number, voucher_date, attachments, "posted", source,
+                       2, reverses_id)
+    _write_posting(ctx, head, values, posting_key, {c.account.id: c.account.code for c in clean},
+                   opening_checked=True)
+    return vid
 
 
 @use_case("finance.voucher.reverse", zh="红字冲销凭证", en="Reverse voucher (red entry)")

@@ -397,9 +397,7 @@ def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -
     received (its order's progress follows). Returns the voucher id."""
     doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True)
     lines = list(doc.lines)
-    ids = sorted({ln.order_line_id for ln in lines if ln.order_line_id is not None})
-    by_id = {ol.id: ol for ol in ctx.session.execute(  # the order lines in one read (bench/bench_receipts.py)
-        select(PurchaseOrderLine).where(PurchaseOrderLine.id.in_(ids))).scalars()} if ids else {}
+    by_id = k.upstream_lines(ctx, PURCHASE_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
     pairs = []
     for ln in lines:
         ol = by_id.get(ln.order_line_id) or ctx.session.get(PurchaseOrderLine, ln.order_line_id)
@@ -407,11 +405,10 @@ def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -
             raise Conflict("error.purchasing.order_not_open_post", number=ol.header.number)
         pairs.append((ol, ln))
     _check_tolerance(ctx, [(ol, ln.ordered_qty) for ol, ln in pairs])
-    k.post_document(ctx, PURCHASE_RECEIPT, doc)
-    for ol, ln in pairs:
-        k.link(ctx, PURCHASE_ORDER, ol.header, PURCHASE_RECEIPT, doc, from_line=ol, to_line=ln,
-               quantity=ln.ordered_qty, counts_as="received", flush=False)
-    ctx.session.flush()  # one flush for every link: the orders' progress follows once
+    k.post_document(ctx, PURCHASE_RECEIPT, doc, flush=False)
+    k.link_lines(ctx, PURCHASE_ORDER, PURCHASE_RECEIPT, doc, [(ol.header, ol, ln, ln.ordered_qty) for ol, ln in pairs],
+                 counts_as="received")
+    ctx.session.flush()  # one flush: the receipt, its step, the order lines and the orders' progress
     return doc.voucher_id
 
 

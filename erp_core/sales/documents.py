@@ -107,8 +107,8 @@ def delivery_posting(ctx: Any, doc: SalesDelivery) -> PostingSpec:
     moves, pairs, cogs_codes = [], defaultdict(lambda: ZERO), set()
     total = ZERO
     with ctx.session.no_autoflush:  # the costs are read first: no flush of the lines between the reads
-        costs = [valuation.issue_unit_cost(ctx, product_id=ln.product_id, warehouse_id=_wh(doc, ln),
-                                           on=doc.doc_date, quantity=ln.ordered_qty) for ln in doc.lines]
+        costs = valuation.issue_unit_costs(ctx, [(ln.product_id, _wh(doc, ln), ln.ordered_qty) for ln in doc.lines],
+                                           on=doc.doc_date)
     for ln, cost in zip(doc.lines, costs, strict=True):
         wh = _wh(doc, ln)
         amount = move_amount(ln.ordered_qty, cost)

@@ -812,8 +812,10 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
     problems: list[ValidationError] = []
     wanted: dict[int, Decimal] = {}
     pairs = []
-    for i, ln in enumerate(doc.lines, start=1):
-        ol = ctx.session.get(SalesOrderLine, ln.order_line_id)
+    lines = list(doc.lines)
+    by_id = k.upstream_lines(ctx, SALES_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
+    for i, ln in enumerate(lines, start=1):
+        ol = by_id.get(ln.order_line_id) or ctx.session.get(SalesOrderLine, ln.order_line_id)
         if ol.header.status not in rules.OPEN_ORDER:
             raise Conflict("error.sales.order_not_open_post", number=ol.header.number)
         wanted[ol.id] = wanted.get(ol.id, ZERO) + ln.ordered_qty
@@ -825,10 +827,10 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
         pairs.append((ol, ln))
     raise_if(problems)
     _check_reserved_for_others(ctx, doc, pairs)
-    k.post_document(ctx, SALES_DELIVERY, doc)
-    for ol, ln in pairs:
-        k.link(ctx, SALES_ORDER, ol.header, SALES_DELIVERY, doc, from_line=ol, to_line=ln,
-               quantity=ln.ordered_qty, counts_as="received")
+    k.post_document(ctx, SALES_DELIVERY, doc, flush=False)
+    k.link_lines(ctx, SALES_ORDER, SALES_DELIVERY, doc, [(ol.header, ol, ln, ln.ordered_qty) for ol, ln in pairs],
+                 counts_as="received")
+    ctx.session.flush()  # one flush: the delivery, its step, the order lines and the orders' progress
     return doc.voucher_id
 
 
