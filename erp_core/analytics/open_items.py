@@ -134,11 +134,19 @@ _SETTLE_SQL = "SELECT id, company_id, item_type, item_id, amount, settle_date FR
 
 
 def _fetch(conn, sql: str, params: dict) -> list[tuple]:
-    result = conn.execute(text(sql), params)
-    out: list[tuple] = []
-    while rows := result.fetchmany(CHUNK):
-        out += [tuple(r) for r in rows]
-    return out
+    """Rows as plain tuples through the driver's own cursor (no Row objects for a million rows); the parameters
+    are integers, written into the statement."""
+    for k, v in params.items():
+        sql = sql.replace(f":{k}", str(int(v)))
+    raw = conn.connection.driver_connection.cursor()
+    try:
+        raw.execute(sql)
+        out: list[tuple] = []
+        while rows := raw.fetchmany(CHUNK):
+            out += rows if isinstance(rows[0], tuple) else [tuple(r) for r in rows]
+        return out
+    finally:
+        raw.close()
 
 
 def _fetch_ids(conn, src: _Source, ids: Sequence[int]) -> list[tuple]:
@@ -230,6 +238,7 @@ def _sync_locked(eng: AnalyticsEngine, stamp: tuple[int, str]) -> AsOf:
         try:
             with eng.db.engine.connect() as conn:
                 conn.execution_options(readonly=True)
+                conn.exec_driver_sql("SELECT 1")  # opens the read transaction the driver's cursors read in
                 states = {t: (int(w), fp) for t, w, fp in cur.execute(
                     "SELECT tbl, watermark, fingerprint FROM oi_state").fetchall()}
                 sources = _sources()

@@ -6,6 +6,7 @@ several dates. Storage test: all backends."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from decimal import Decimal
@@ -148,7 +149,7 @@ def test_the_copy_agrees_with_the_operational_store_after_every_batch(store, bat
 
 
 def test_incremental_sync_reads_only_what_is_new_and_picks_up_later_postings(store):
-    db, cid = store["db"], store["cid"]
+    db = store["db"]
     _apply(store, [("inv", 0, 1, 10_000, False, True, True), ("inv", 1, 2, 20_000, False, False, False)])
     eng = analytics_engine.engine_for(db)
     aoi.sync(eng)
@@ -180,3 +181,59 @@ def test_a_replaced_store_is_copied_again(store):
     assert cur.execute("SELECT count(*) FROM oi_doc").fetchone()[0] == 1
     cur.close()
     _compare(store)
+
+
+def test_the_receivables_reports_apply_the_row_scope(store):
+    """A salesperson (own), a department and a project grant each see only the open items whose invoice
+    (department, project, creator) or customer (department, salesperson) is within the grant; a grant that
+    reaches nothing sees nothing; the whole company's grant sees everything (and equals the operational store)."""
+    from erp_core.kernel.actor import Scope
+    from erp_core.masterdata.org_services import create_department
+    from tests.support.factories import actor
+
+    db, cid, admin = store["db"], store["cid"], store["admin"]
+    north = create_department(db, admin, code="N", name="北区")
+    south = create_department(db, admin, code="S", name="南区")
+    c0, c1, c2, c3 = store["customers"]
+    seller = admin.user_id
+    with db.uow() as uow:  # C1 belongs to the north department, C2 is the seller's customer
+        uow.session.execute(update(Customer).where(Customer.id == c1).values(department_id=north))
+        uow.session.execute(update(Customer).where(Customer.id == c2).values(owner_id=seller))
+        uow.commit()
+    # invoice -> (customer index, department, project, creator)
+    facts = {"A": (0, north, None, None), "B": (0, south, 7, None), "C": (1, None, None, None),
+             "D": (2, None, None, None), "E": (3, None, 8, seller), "F": (3, south, None, None)}
+    with db.uow() as uow:
+        for i, (number, (cust, dep, proj, creator)) in enumerate(facts.items()):
+            day = START + dt.timedelta(days=i)
+            uow.session.execute(insert(SalesInvoice).values(
+                company_id=cid, number=number, doc_date=day, period=day.strftime("%Y-%m"), status="posted",
+                progress="open", remarks="", attachments=0, partner_id=store["customers"][cust],
+                total=Decimal("100.00") * (i + 1), created_at=NOW, posted_at=NOW, version=1, net_total=0,
+                tax_total=0, red=False, department_id=dep, project_id=proj, created_by=creator))
+        uow.commit()
+    as_of = dt.date(2026, 3, 31)
+    view = "finance.receivables.view"
+
+    def seen(who):
+        report = bq.receivables_report(db, who, as_of=as_of)
+        aging = bq.receivables_aging(db, who, as_of=as_of, items=False)
+        assert aging.totals["open"] == sum((r["outstanding"] for r in report), Decimal(0))
+        return sorted(r["invoice_no"] for r in report)
+
+    everything = seen(actor(cid, {view: Scope.ALL}))
+    assert everything == ["A", "B", "C", "D", "E", "F"]
+    with db.uow(readonly=True) as uow:
+        ctx = Context(uow.session, admin, view, db, company_id=cid)
+        assert bq.receivables_report(db, admin, as_of=as_of) == bq.report_rows(bq.aging_of(ctx, cid, as_of))
+    assert seen(actor(cid, {view: Scope.DEPARTMENT}, department_ids=frozenset({north}))) == ["A", "C"]
+    assert seen(actor(cid, {view: Scope.DEPARTMENT}, department_ids=frozenset({south}))) == ["B", "F"]
+    assert seen(actor(cid, {view: Scope.OWN}, user_id=seller)) == ["D", "E"]  # their customer + what they made
+    assert seen(actor(cid, {view: Scope.PROJECT}, user_id=99_999)) == []  # no project: nothing
+    assert seen(dataclasses.replace(actor(cid, {view: Scope.PROJECT}, user_id=99_998),
+                                    project_ids=frozenset({7}))) == ["B"]
+    assert seen(actor(cid, {view: Scope.OWN}, user_id=99_997)) == []
+    # the overdue list narrows the same way
+    overdue = bq.receivables_report(db, actor(cid, {view: Scope.OWN}, user_id=seller), as_of=as_of,
+                                    overdue_only=True)
+    assert {r["invoice_no"] for r in overdue} == {"D", "E"}
