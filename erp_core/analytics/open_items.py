@@ -237,7 +237,10 @@ def _sync_locked(eng: AnalyticsEngine, stamp: tuple[int, str]) -> AsOf:
         cur.execute("BEGIN TRANSACTION")
         try:
             with eng.db.engine.connect() as conn:
-                conn.execution_options(readonly=True)
+                # One snapshot for all the tables (SQLite's read transaction is one): a document and the
+                # settlement rows committed with it are copied together or not at all.
+                conn.execution_options(readonly=True, **({} if eng.backend == "sqlite"
+                                                         else {"isolation_level": "REPEATABLE READ"}))
                 conn.exec_driver_sql("SELECT 1")  # opens the read transaction the driver's cursors read in
                 states = {t: (int(w), fp) for t, w, fp in cur.execute(
                     "SELECT tbl, watermark, fingerprint FROM oi_state").fetchall()}

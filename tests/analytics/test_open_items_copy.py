@@ -237,3 +237,60 @@ def test_the_receivables_reports_apply_the_row_scope(store):
     overdue = bq.receivables_report(db, actor(cid, {view: Scope.OWN}, user_id=seller), as_of=as_of,
                                     overdue_only=True)
     assert {r["invoice_no"] for r in overdue} == {"D", "E"}
+
+
+def test_readers_and_a_writer_together_read_whole_batches_and_never_deadlock(store):
+    """Six readers of the aging while a writer commits batches (an invoice and a partial settlement, with the audit
+    entry every use case writes): each read shows the open total after a whole number of batches (never half of
+    one), no thread waits for ever, and once the writer is done a read shows everything."""
+    import threading
+
+    from erp_core.security import audit
+
+    db, cid, admin = store["db"], store["cid"], store["admin"]
+    as_of = dt.date(2026, 12, 31)
+    totals = [Decimal(0)]
+    for k in range(1, 13):
+        totals.append(totals[-1] + Decimal(k * 100) - Decimal(k * 10))
+    seen: list[Decimal] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def writer():
+        try:
+            for k in range(1, 13):
+                with db.uow() as uow:
+                    s = uow.session
+                    inv = s.execute(insert(SalesInvoice).values(
+                        company_id=cid, number=f"W{k}", doc_date=START, period="2026-01", status="posted",
+                        progress="open", remarks="", attachments=0, partner_id=store["customers"][0],
+                        total=Decimal(k * 100), created_at=NOW, posted_at=NOW, version=1, net_total=0, tax_total=0,
+                        red=False)).inserted_primary_key[0]
+                    s.execute(insert(Settlement).values(
+                        company_id=cid, kind="receivable", partner_id=store["customers"][0],
+                        item_type="sales_invoice", item_id=inv, item_number=f"W{k}", source_type="receipt",
+                        source_id=k, source_number=f"R{k}", amount=Decimal(k * 10), settle_date=START,
+                        created_at=NOW))
+                    audit.append(s, admin, action="test.batch", entity="sales_invoice", entity_id=inv)
+                    uow.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def reader():
+        try:
+            while not done.is_set():
+                seen.append(bq.aging_from_copy(db, cid, as_of, items=False).totals["open"])
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=t, daemon=True) for t in (writer, *[reader] * 6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert not [t for t in threads if t.is_alive()], "a thread still runs after 180 s: deadlock"
+    assert errors == []
+    assert seen and set(seen) <= set(totals)
+    assert bq.aging_from_copy(db, cid, as_of, items=False).totals["open"] == totals[-1]
