@@ -461,9 +461,10 @@ def _open_sql(kinds: Sequence[str], scope: RowScope, partner_id: int | None, due
     if scope.sql:
         where.append(scope.sql)
     del due_basis
+    types = ", ".join(repr(src.item_type) for src in _sources() if src.kind in kinds) or "NULL"
     sql = (
         "WITH s AS (SELECT item_type, item_id, sum(amount)::BIGINT AS settled FROM oi_settle "
-        "WHERE company_id = $company AND settle_date <= $as_of GROUP BY ALL) "
+        f"WHERE company_id = $company AND item_type IN ({types}) AND settle_date <= $as_of GROUP BY ALL) "
         "SELECT d.item_type, d.item_id, d.number, d.doc_date, "
         "coalesce(d.due_date, d.doc_date + CAST(coalesce(p.terms, 0) AS INTEGER)) AS due, d.partner_id, d.amount, "
         "coalesce(s.settled, 0)::BIGINT AS settled, d.remarks "
