@@ -3,8 +3,12 @@ customer's open invoices and advances, what a delivery or order has left to invo
 ANY DATE, the receivables report of `erp report receivables`, the overdue list and the customer statement (对账单)
 with its ledger balance beside it.
 
-Aging, report, overdue list and statement are company-wide figures (a customer's balance cannot be narrowed to a
-department): they refuse a grant narrower than the company. Lists apply the grant's row scope."""
+The aging, the receivables report and the overdue list are read from the analytics copy of the open items
+(analytics/open_items.py, synced incrementally; ``aging_of`` is the same figures from the operational store, kept
+as the reference the copy is tested against) and apply the grant's row scope: an item is seen when its invoice
+(department, project, creator) or its customer (department, salesperson) is within the grant. The customer
+statement is a company-wide figure (it shows the ledger's balance): it refuses a grant narrower than the company.
+Lists apply the grant's row scope."""
 
 from __future__ import annotations
 
@@ -39,9 +43,13 @@ REPORT_COLUMNS = ("customer_code", "customer_name", "invoice_no", "invoice_date"
 
 
 def customers(ctx: Context, company_id: int) -> dict[int, tuple[str, str]]:
+    return customer_names(ctx.session, company_id)
+
+
+def customer_names(session: Any, company_id: int) -> dict[int, tuple[str, str]]:
     from erp_core.masterdata.models_partners import Customer
 
-    return {i: (c, n) for i, c, n in ctx.session.execute(
+    return {i: (c, n) for i, c, n in session.execute(
         select(Customer.id, Customer.code, Customer.name).where(Customer.company_id == company_id,
                                                                 Customer.merged_into.is_(None)))}
 
@@ -219,6 +227,7 @@ class Aging:
     rows: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
     items: list[dict[str, Any]] = field(default_factory=list)
+    data_as_of: Any = None  # the analytics copy's AsOf (None: read from the operational store)
 
 
 def _bucket_sums(session: Any, company_id: int, as_of: dt.date, basis: str, partner_id: int | None
@@ -253,65 +262,131 @@ def _bucket_sums(session: Any, company_id: int, as_of: dt.date, basis: str, part
     return out
 
 
+class _AgingBuilder:
+    """The aging's rows per customer, filled from open items or from sums per bucket (both paths share it)."""
+
+    COLS = ("not_due", *BUCKETS, "open", "advance", "net")
+
+    def __init__(self, names: dict[int, tuple[str, str]], as_of: dt.date, basis: str) -> None:
+        self.names, self.out, self.per = names, Aging(as_of=as_of, basis=basis), {}
+
+    def row(self, pid: int) -> dict[str, Any]:
+        if pid not in self.per:
+            code, name = self.names.get(pid, ("", ""))
+            self.per[pid] = {"partner_id": pid, "customer_code": code, "customer_name": name,
+                             **{c: ZERO for c in self.COLS}}
+        return self.per[pid]
+
+    def add_sum(self, pid: int, bucket: str, amount: Decimal) -> None:
+        r = self.row(pid)
+        r[bucket] += amount
+        r["open"] += amount
+
+    def add_item(self, i: Any) -> None:
+        as_of, basis = self.out.as_of, self.out.basis
+        start = i.due_date if basis == "due_date" else i.doc_date
+        b = bucket_of((as_of - start).days)
+        pid = i.partner_id or 0
+        self.add_sum(pid, b, i.open)
+        r = self.row(pid)
+        self.out.items.append({"item_type": i.item_type, "item_id": i.item_id, "number": i.number,
+                               "doc_date": i.doc_date, "due_date": i.due_date, "amount": i.amount,
+                               "settled": i.settled, "open": i.open, "days": (as_of - i.doc_date).days,
+                               "partner_id": i.partner_id, "customer_code": r["customer_code"],
+                               "customer_name": r["customer_name"], "bucket": b,
+                               "days_overdue": max((as_of - i.due_date).days, 0)})
+
+    def add_advance(self, pid: int, amount: Decimal) -> None:
+        self.row(pid)["advance"] += amount
+
+    def done(self) -> Aging:
+        out = self.out
+        for r in self.per.values():
+            r["net"] = r["open"] - r["advance"]
+        out.rows = sorted(self.per.values(), key=lambda r: r["customer_code"])
+        out.totals = {c: sum((r[c] for r in out.rows), ZERO) for c in self.COLS}
+        return out
+
+
 def aging_of(ctx: Context, company_id: int, as_of: dt.date, basis: str = "doc_date",
              partner_id: int | None = None, *, items: bool = True) -> Aging:
-    """The aging per customer; with ``items`` also every open item behind it (the report and the CSV), else the
-    sums are made in the database (the page at a million invoices, bench/bench_receivables.py)."""
-    names = customers(ctx, company_id)
-    out = Aging(as_of=as_of, basis=basis)
-    per: dict[int, dict[str, Any]] = {}
-    cols = ("not_due", *BUCKETS, "open", "advance", "net")
-
-    def row(pid: int) -> dict[str, Any]:
-        if pid not in per:
-            code, name = names.get(pid, ("", ""))
-            per[pid] = {"partner_id": pid, "customer_code": code, "customer_name": name, **{c: ZERO for c in cols}}
-        return per[pid]
-
+    """The aging per customer from the OPERATIONAL store (the whole company; the reference the analytics copy's
+    figures are tested against, see aging_from_copy); with ``items`` also every open item behind it, else the
+    sums are made in the database."""
+    b = _AgingBuilder(customers(ctx, company_id), as_of, basis)
     sums = None if items else _bucket_sums(ctx.session, company_id, as_of, basis, partner_id)
     if sums is not None:
-        for pid, b, amount in sums:
-            r = row(pid)
-            r[b] += amount
-            r["open"] += amount
+        for pid, bucket, amount in sums:
+            b.add_sum(pid, bucket, amount)
     else:
         for i in open_receivables(ctx.session, company_id, as_of=as_of, partner_id=partner_id):
-            start = i.due_date if basis == "due_date" else i.doc_date
-            b = bucket_of((as_of - start).days)
-            r = row(i.partner_id or 0)
-            r[b] += i.open
-            r["open"] += i.open
-            out.items.append({**_item_rows([i], as_of)[0], "partner_id": i.partner_id,
-                              "customer_code": r["customer_code"], "customer_name": r["customer_name"], "bucket": b,
-                              "days_overdue": max((as_of - i.due_date).days, 0)})
+            b.add_item(i)
     for i in oi.open_items(ctx.session, company_id, kind="advance", partner_id=partner_id, as_of=as_of):
-        row(i.partner_id or 0)["advance"] += i.open
-    for r in per.values():
-        r["net"] = r["open"] - r["advance"]
-    out.rows = sorted(per.values(), key=lambda r: r["customer_code"])
-    out.totals = {c: sum((r[c] for r in out.rows), ZERO) for c in cols}
-    return out
+        b.add_advance(i.partner_id or 0, i.open)
+    return b.done()
 
 
-@query(AR_VIEW[0], zh=AR_VIEW[1], en=AR_VIEW[2])
+def aging_from_copy(db: Any, company_id: int, as_of: dt.date, basis: str = "doc_date",
+                    partner_id: int | None = None, *, items: bool = True, scope: Any = None) -> Aging:
+    """The same aging from the analytics copy of the open items (analytics/open_items.py), within ``scope`` (an
+    analytics.open_items.RowScope; None: the whole company). The customers' names and facts (payment terms,
+    department, salesperson) are read first in a short unit of work of their own; no pooled connection is held
+    while DuckDB works."""
+    from erp_core.analytics import open_items as aoi
+    from erp_core.analytics.engine import engine_for
+
+    scope = scope or aoi.RowScope()
+    with db.uow(readonly=True) as uow:
+        names = customer_names(uow.session, company_id)
+        part = aoi.partners(uow.session, company_id, "receivable")
+    b = _AgingBuilder(names, as_of, basis)
+    with aoi.reading(engine_for(db)) as snap:
+        if items:
+            for i in aoi.open_items(snap, company_id, kinds=("receivable",), as_of=as_of, part=part, scope=scope,
+                                    partner_id=partner_id):
+                b.add_item(i)
+        else:
+            for pid, bucket, amount in aoi.bucket_sums(snap, company_id, kind="receivable", as_of=as_of,
+                                                       basis=basis, part=part, scope=scope,
+                                                       partner_id=partner_id):
+                b.add_sum(pid, bucket, amount)
+        for pid, amount in aoi.kind_sums(snap, company_id, kind="advance", as_of=as_of, part=part, scope=scope,
+                                         partner_id=partner_id).items():
+            b.add_advance(pid, amount)
+        b.out.data_as_of = snap.as_of
+    return b.done()
+
+
+def _scope(ctx: Context) -> Any:
+    from erp_core.analytics.open_items import RowScope
+
+    return RowScope.of(ctx.actor, ctx.permission)
+
+
+@query(AR_VIEW[0], zh=AR_VIEW[1], en=AR_VIEW[2], session=False)
 def receivables_aging(ctx: Context, *, as_of: dt.date, basis: str = "doc_date",
                       partner_id: int | None = None, items: bool = True) -> Aging:
     """应收账龄 by open items as they stood at the end of ``as_of`` (invoices dated up to it, settlements dated up
     to it; later receipts are ignored), aged from the invoice date or the due date into 0-30 / 31-60 / 61-90 /
     >90 days (and not yet due), with the open advance receipts (预收) and the net owed per customer; ``items``:
-    with the open items behind it (False: the sums only, made in the database)."""
+    with the open items behind it (False: the sums only). Read from the analytics copy of the open items, within
+    the grant's row scope; ``data_as_of`` says what the copy is as of."""
     if basis not in BASES:
         raise ValidationError("error.choice", field=F_BASIS)
-    require_company_wide(ctx)
-    return aging_of(ctx, require_company(ctx), as_of, basis, partner_id, items=items)
+    return aging_from_copy(ctx.db, require_company(ctx), as_of, basis, partner_id, items=items, scope=_scope(ctx))
 
 
-@query(AR_VIEW[0], zh=AR_VIEW[1], en=AR_VIEW[2])
+@query(AR_VIEW[0], zh=AR_VIEW[1], en=AR_VIEW[2], session=False)
 def receivables_report(ctx: Context, *, as_of: dt.date, overdue_only: bool = False) -> list[dict[str, Any]]:
     """One row per invoice open at the end of ``as_of`` (columns REPORT_COLUMNS; invoice_no is the document
-    number), by customer and date; ``overdue_only``: the overdue list (due before ``as_of``)."""
-    require_company_wide(ctx)
-    aging = aging_of(ctx, require_company(ctx), as_of)
+    number), by customer and date; ``overdue_only``: the overdue list (due before ``as_of``). From the analytics
+    copy, within the grant's row scope."""
+    aging = aging_from_copy(ctx.db, require_company(ctx), as_of, scope=_scope(ctx))
+    return report_rows(aging, overdue_only)
+
+
+def report_rows(aging: Aging, overdue_only: bool = False) -> list[dict[str, Any]]:
+    """The receivables report's rows of an aging with its items."""
     rows = [{"customer_code": i["customer_code"], "customer_name": i["customer_name"], "invoice_no": i["number"],
              "invoice_date": i["doc_date"], "due_date": i["due_date"], "amount": i["amount"].quantize(CENT),
              "settled": i["settled"].quantize(CENT), "outstanding": i["open"].quantize(CENT),

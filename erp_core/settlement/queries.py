@@ -156,6 +156,7 @@ class Aging:
     rows: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=dict)
     items: list[dict[str, Any]] = field(default_factory=list)  # every open item, with its bucket
+    data_as_of: Any = None  # the analytics copy's AsOf (None: read from the operational store)
 
 
 def bucket_of(days: int) -> str:
@@ -171,43 +172,84 @@ def bucket_of(days: int) -> str:
     return ">90"
 
 
-@query(PAYABLES_VIEW[0], zh=PAYABLES_VIEW[1], en=PAYABLES_VIEW[2])
+@query(PAYABLES_VIEW[0], zh=PAYABLES_VIEW[1], en=PAYABLES_VIEW[2], session=False)
 def payables_aging(ctx: Context, *, as_of: dt.date, basis: str = "doc_date",
                    partner_id: int | None = None) -> Aging:
     """应付账龄 by open items as they stood at the end of ``as_of`` (invoices dated up to it, settlements dated up
     to it; later payments are ignored), aged from the invoice date or the due date: per supplier the open amount
-    in 0-30 / 31-60 / 61-90 / >90 days (and not yet due), the open prepayments and the net owed."""
+    in 0-30 / 31-60 / 61-90 / >90 days (and not yet due), the open prepayments and the net owed. Read from the
+    analytics copy of the open items (analytics/open_items.py; payables_aging_of is the same from the store)."""
     if basis not in BASES:
         raise ValidationError("error.choice", field=F_BASIS)
     require_company_wide(ctx)
-    company_id = require_company(ctx)
-    names = _suppliers(ctx, company_id)
-    out = Aging(as_of=as_of, basis=basis)
-    per: dict[int, dict[str, Any]] = {}
-    cols = ("not_due", *BUCKETS, "open", "prepaid", "net")
+    return payables_aging_from_copy(ctx.db, require_company(ctx), as_of, basis, partner_id)
 
-    def row(pid: int) -> dict[str, Any]:
-        if pid not in per:
-            code, name = names.get(pid, ("", ""))
-            per[pid] = {"partner_id": pid, "supplier_code": code, "supplier_name": name,
-                        **{c: ZERO for c in cols}}
-        return per[pid]
 
-    for i in oi.open_items(ctx.session, company_id, kind="payable", partner_id=partner_id, as_of=as_of):
-        start = i.due_date if basis == "due_date" else i.doc_date
+class _Builder:
+    COLS = ("not_due", *BUCKETS, "open", "prepaid", "net")
+
+    def __init__(self, names: dict[int, tuple[str, str]], as_of: dt.date, basis: str) -> None:
+        self.names, self.out, self.per = names, Aging(as_of=as_of, basis=basis), {}
+
+    def row(self, pid: int) -> dict[str, Any]:
+        if pid not in self.per:
+            code, name = self.names.get(pid, ("", ""))
+            self.per[pid] = {"partner_id": pid, "supplier_code": code, "supplier_name": name,
+                             **{c: ZERO for c in self.COLS}}
+        return self.per[pid]
+
+    def add_item(self, i: Any) -> None:
+        as_of = self.out.as_of
+        start = i.due_date if self.out.basis == "due_date" else i.doc_date
         b = bucket_of((as_of - start).days)
-        r = row(i.partner_id or 0)
+        r = self.row(i.partner_id or 0)
         r[b] += i.open
         r["open"] += i.open
-        out.items.append({**_item_rows([i], as_of)[0], "partner_id": i.partner_id, "supplier_code": r["supplier_code"],
-                          "supplier_name": r["supplier_name"], "bucket": b})
+        self.out.items.append({"item_type": i.item_type, "item_id": i.item_id, "number": i.number,
+                               "doc_date": i.doc_date, "due_date": i.due_date, "amount": i.amount,
+                               "settled": i.settled, "open": i.open, "days": (as_of - i.doc_date).days,
+                               "partner_id": i.partner_id, "supplier_code": r["supplier_code"],
+                               "supplier_name": r["supplier_name"], "bucket": b})
+
+    def done(self) -> Aging:
+        for r in self.per.values():
+            r["net"] = r["open"] - r["prepaid"]
+        self.out.rows = sorted(self.per.values(), key=lambda r: r["supplier_code"])
+        self.out.totals = {c: sum((r[c] for r in self.out.rows), ZERO) for c in self.COLS}
+        return self.out
+
+
+def payables_aging_of(ctx: Context, company_id: int, as_of: dt.date, basis: str = "doc_date",
+                      partner_id: int | None = None) -> Aging:
+    """The payables aging from the OPERATIONAL store (the reference the analytics copy is tested against)."""
+    b = _Builder(_suppliers(ctx, company_id), as_of, basis)
+    for i in oi.open_items(ctx.session, company_id, kind="payable", partner_id=partner_id, as_of=as_of):
+        b.add_item(i)
     for i in oi.open_items(ctx.session, company_id, kind="prepayment", partner_id=partner_id, as_of=as_of):
-        row(i.partner_id or 0)["prepaid"] += i.open
-    for r in per.values():
-        r["net"] = r["open"] - r["prepaid"]
-    out.rows = sorted(per.values(), key=lambda r: r["supplier_code"])
-    out.totals = {c: sum((r[c] for r in out.rows), ZERO) for c in cols}
-    return out
+        b.row(i.partner_id or 0)["prepaid"] += i.open
+    return b.done()
+
+
+def payables_aging_from_copy(db: Any, company_id: int, as_of: dt.date, basis: str = "doc_date",
+                             partner_id: int | None = None) -> Aging:
+    """The payables aging from the analytics copy of the open items (the whole company)."""
+    from erp_core.analytics import open_items as aoi
+    from erp_core.analytics.engine import engine_for
+
+    with db.uow(readonly=True) as uow:
+        ctx = Context(uow.session, None, PAYABLES_VIEW[0], db, company_id=company_id)  # type: ignore[arg-type]
+        names = _suppliers(ctx, company_id)
+        part = aoi.partners(uow.session, company_id, "payable")
+    b = _Builder(names, as_of, basis)
+    with aoi.reading(engine_for(db)) as snap:
+        for i in aoi.open_items(snap, company_id, kinds=("payable",), as_of=as_of, part=part,
+                                partner_id=partner_id):
+            b.add_item(i)
+        for pid, amount in aoi.kind_sums(snap, company_id, kind="prepayment", as_of=as_of, part=part,
+                                         partner_id=partner_id).items():
+            b.row(pid)["prepaid"] += amount
+        b.out.data_as_of = snap.as_of
+    return b.done()
 
 
 @dataclass

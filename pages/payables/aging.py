@@ -15,6 +15,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.help import help_link
 from ui.i18n import tr
+from ui.open_items_kit import as_of_caption
 from ui.settings_kit import export_buttons, table
 
 require_actor()
@@ -52,6 +53,7 @@ columns = [("supplier_code", "pay.col.supplier_code"), ("supplier_name", "pay.co
 totals = {"supplier_code": tr("pay.total"), "supplier_name": "", **aging.totals}
 table([*aging.rows, totals], columns, formatters={c: money for c, _ in columns[2:]})
 export_buttons(aging.rows, columns, f"payables_aging_{day.isoformat()}", "pa_export")
+as_of_caption(aging.data_as_of)
 with st.expander(tr("pay.items"), icon=":material/list:"):
     item_cols = [("supplier_code", "pay.col.supplier_code"), ("number", "pay.col.number"),
                  ("doc_date", "pay.col.doc_date"), ("due_date", "pay.col.due_date"), ("amount", "pay.col.amount"),

@@ -13,6 +13,7 @@ from erp_core.i18n import format as fmt
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.open_items_kit import as_of_caption
 from ui.settings_kit import export_buttons, table
 
 require_actor()
@@ -49,6 +50,7 @@ columns = [("customer_code", "bill.col.customer_code"), ("customer_name", "bill.
 totals = {"customer_code": tr("pay.total"), "customer_name": "", **aging.totals}
 table([*aging.rows, totals], columns, formatters={c: money for c, _ in columns[2:]})
 export_buttons(aging.rows, columns, f"receivables_aging_{day.isoformat()}", "ra_export")
+as_of_caption(aging.data_as_of)
 if st.toggle(tr("pay.items"), key="ra_items"):  # the open items behind the sums, read when asked for
     aging = run_action(q.receivables_aging, as_of=day, basis=basis, partner_id=partner) or aging
     item_cols = [("customer_code", "bill.col.customer_code"), ("number", "pay.col.number"),
