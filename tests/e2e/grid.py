@@ -1,8 +1,10 @@
 """Typing into an st.data_editor grid in a real browser. The grid (glide-data-grid) draws its cells on a canvas;
 beside it, it renders an accessible table with the column headers. As a user does: click a cell of the row (the
 first column, at the canvas position of that row: every row is 35 px high under a 35 px header), move to the
-column with the arrow keys, type (typing on a selected cell opens its editor with what was typed) and press
-Enter, which commits the edit and sends it to the server (a rerun). Streamlit's own end-to-end tests click cells
+column with the arrow keys, press Enter (the cell's editor opens: an input in an overlay), fill it and press Enter,
+which commits the edit and sends it to the server (a rerun). (Typing straight onto a selected cell opens the
+editor with the first key, and on a loaded machine the next keys could land before the editor had the focus:
+"2260" arrived as "60".) Streamlit's own end-to-end tests click cells
 the same way (e2e_playwright/shared/dataframe_utils.py: cells found by their position on the canvas)."""
 
 from __future__ import annotations
@@ -28,8 +30,13 @@ def type_into_grid(page, key: str, row: int, column: str, text: str) -> None:
     page.wait_for_timeout(200)
     for _ in range(col):
         page.keyboard.press("ArrowRight")
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # opens the cell's editor (an input in an overlay)
+    editor = page.get_by_test_id("portal").locator(".gdg-clip-region").locator("textarea, input").first
+    expect(editor).to_be_visible()
+    editor.fill(text)
+    expect(editor).to_have_value(text)
+    editor.press("Enter")  # commits the edit: the grid sends it, the page reruns
+    expect(editor).to_have_count(0)
     _settled(page)
 
 
