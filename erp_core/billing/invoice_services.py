@@ -419,6 +419,21 @@ def _return_plan(ctx: Context, ret: Any, red_lines: Sequence[tuple[Any, str | No
     return plan, problems
 
 
+def red_lines_for_return(ctx: Context, original: SalesInvoice, ret: Any) -> dict[int, Decimal]:
+    """What a red invoice of ``original`` made for the posted return ``ret`` can credit on each of the
+    original's lines (the form's proposal): the return's goods not yet credited by a posted red invoice that
+    the line invoiced, at most what the line has not yet given back. {original line id: quantity}; lines whose
+    goods the return did not take back are left out."""
+    given = _given_back(ctx, original)
+    wanted = [(ol.id, ol.source_type, ol.source_line_id, ol.ordered_qty - given.get(ol.id, ZERO))
+              for ol in original.lines]
+    plan, _ = _return_plan(ctx, ret, [w for w in wanted if w[3] > 0])
+    out: dict[int, Decimal] = {}
+    for line_id, _rl, take in plan:
+        out[line_id] = out.get(line_id, ZERO) + take
+    return out
+
+
 def _credit_return(ctx: Context, doc: SalesInvoice) -> None:
     """A red invoice for a sales return (红字发票 for 退货) counts its quantities as invoiced (credited) on the
     return's lines, so the return shows as credited and no second red invoice credits the same goods."""

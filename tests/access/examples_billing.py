@@ -163,7 +163,7 @@ def _(env):
     return {"date_from": DAY}
 
 
-@example(M + "queries.invoice_detail")
+@example(M + "queries.invoice_detail", M + "queries.returns_to_credit", M + "queries.invoice_recognitions")
 def _(env):
     return {"invoice_id": _draft_invoice(env)}
 

@@ -272,3 +272,48 @@ def test_revenue_check_counts_every_revenue_account_of_the_categories(db, st):
     rs.clear_account_rule(db, st.admin, rule_id=rule.id, version=rule.version)
     with db.uow(readonly=True) as uow:
         assert revenue_vs_invoices_problems(uow.session, st.company_id) == []
+
+
+# --- 4. what the sales invoice page offers (helper salesui): returns to credit, an invoice's recognitions -----
+
+def test_returns_to_credit_proposes_the_open_goods_of_each_invoice_line(db, st):
+    from erp_core.billing import queries as q
+
+    ol = order(db, st, [("P1", "10", "50.00"), ("P2", "4", "20.00")])
+    _, dl = deliver(db, st, [(ol[0], "10"), (ol[1], "4")])
+    iid = _invoice(db, st, [{"source_type": "sales_delivery", "source_line_id": dl[0], "quantity": "10"},
+                            {"source_type": "sales_delivery", "source_line_id": dl[1], "quantity": "4"}])
+    il = _line_ids(db, SalesInvoice, iid)
+    other = order(db, st, [("P1", "2", "50.00")], customer="C002")
+    _, odl = deliver(db, st, [(other[0], "2")])
+    for lines in ([{"delivery_line_id": dl[0], "quantity": "3"}, {"delivery_line_id": dl[1], "quantity": "1"}],
+                  [{"delivery_line_id": odl[0], "quantity": "1"}]):
+        ss.post_return(db, st.admin, return_id=ss.create_return(db, st.admin, doc_date=dt.date(2026, 3, 8),
+                                                                 reason="破损", lines=lines))
+    [ret] = q.returns_to_credit(db, st.admin, invoice_id=iid)  # the other customer's return is not offered
+    assert (ret["returned"], ret["open"], ret["lines"]) == (D(4), D(4), {il[0]: D(3), il[1]: D(1)})
+    red = inv.create_red_invoice(db, st.admin, original_id=iid, doc_date=dt.date(2026, 3, 9), reason="退货",
+                                 lines=[{"line_id": il[0], "quantity": "3"}], return_id=ret["id"])
+    inv.post_invoice(db, st.admin, invoice_id=red)
+    [left] = q.returns_to_credit(db, st.admin, invoice_id=iid)
+    assert (left["open"], left["lines"]) == (D(1), {il[1]: D(1)})
+    red = inv.create_red_invoice(db, st.admin, original_id=iid, doc_date=dt.date(2026, 3, 9), reason="退货",
+                                 lines=[{"line_id": il[1], "quantity": "1"}], return_id=ret["id"])
+    inv.post_invoice(db, st.admin, invoice_id=red)
+    assert q.returns_to_credit(db, st.admin, invoice_id=iid) == []  # fully credited: no longer offered
+
+
+def test_invoice_recognitions_lists_the_recognition_and_its_red_copy(db, st):
+    from erp_core.billing import queries as q
+
+    _, d_id, _, rid = _advance_then_deliver(db, st)
+    with db.uow(readonly=True) as uow:
+        iid = uow.session.execute(select(SalesInvoice.id)).scalar_one()
+        delivery_no = uow.session.get(document_type("sales_delivery").header, d_id).number
+    [one] = q.invoice_recognitions(db, st.admin, invoice_id=iid)
+    assert (one["id"], one["amount"], one["status"], one["reversible"]) == (rid, D("300.00"), "posted", True)
+    assert one["deliveries"] == delivery_no
+    inv.reverse_recognition(db, st.admin, recognition_id=rid, doc_date=dt.date(2026, 3, 13))
+    rows = q.invoice_recognitions(db, st.admin, invoice_id=iid)
+    assert [(r["status"], r["amount"], r["reversible"], r["reverses"]) for r in rows] == [
+        ("reversed", D("300.00"), False, ""), ("posted", D("-300.00"), False, one["number"])]
