@@ -167,8 +167,7 @@ elif chosen == "detail":
                     tr("bill.red_for_return"), [None, *by_ret], key=ret_key,
                     format_func=lambda i: tr("bill.red_no_return") if i is None else tr(
                         "bill.red_return_label", number=by_ret[i]["number"], date=by_ret[i]["doc_date"].isoformat(),
-                        open=fmt.format_number(by_ret[i]["open"], loc, 4),
-                        returned=fmt.format_number(by_ret[i]["returned"], loc, 4)))
+                        open=f"{by_ret[i]['open'].normalize():f}", returned=f"{by_ret[i]['returned'].normalize():f}"))
                 ret = by_ret.get(ret_id)
                 if ret is not None:
                     if ret["reason"]:

@@ -141,3 +141,4 @@ def test_reverse_recognition_with_confirmation_only_for_holders(login_as, shop, 
     table = at.dataframe[1].value  # the recognitions: the original, now reversed, and its red copy
     assert len(table) == 2 and sorted(table["状态"]) == ["已冲销", "已过账"]
     assert not [b for b in at.button if b.key == "si_rr"]  # nothing left to reverse
+
