@@ -167,5 +167,6 @@ REVENUE_RECOGNITION = register(DocumentType(
     code="revenue_recognition", zh="收入确认", en="Revenue recognition", prefix="SRQR", header=RevenueRecognition,
     line=RevenueRecognitionLine, workflow=Workflow("revenue_recognition", ("draft", "posted", "reversed"), [
         ("post", "draft", "posted"), ("reverse", "posted", "reversed")]),
-    tracks=(), posting=recognition_posting, reverse_action="reverse", approval_actions=()))
+    tracks=(), posting=recognition_posting, reverse_action="reverse", approval_actions=(),
+    extra={"red_copy_line_fields": {"invoice_line_id": "copy", "delivery_line_id": "copy"}}))
 TYPES = (SALES_INVOICE, RECEIPT, ADVANCE_APPLY, ARAP_OFFSET, REVENUE_RECOGNITION)

@@ -7,7 +7,11 @@
   advance receipt: left out). Holds by construction; checked anyway.
 - ``revenue_vs_invoices``: per company and month, the revenue and output VAT on the vouchers of sales invoices
   and revenue recognitions equal the invoices' net amounts (lines not invoiced in advance) plus the
-  recognitions', and the invoices' VAT.
+  recognitions', and the invoices' VAT, whatever account each line went to: the accounts a role can land on
+  are its default and every account a 科目设置 rule names for it, so revenue a rule sends elsewhere by product
+  category (e.g. 5051 其他业务收入) is counted where it went (and an income-statement account a rule named
+  when the voucher was posted still counts as revenue after the rule changed); a line of those vouchers on a
+  balance-sheet account of none of the roles revenue, output VAT, receivable, advance receipt is a problem.
 """
 
 from __future__ import annotations
@@ -66,7 +70,6 @@ def receivables_vs_ledger_problems(session, company_id: int | None = None) -> li
 
 def revenue_vs_invoices_problems(session, company_id: int | None = None) -> list[Problem]:
     from erp_core.billing.models import SalesInvoice
-    from erp_core.documents.accounts import account_for
     from erp_core.ledger.models import GlLine, Posting
 
     out: list[Problem] = []
@@ -89,19 +92,56 @@ def revenue_vs_invoices_problems(session, company_id: int | None = None) -> list
         have: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
         keyed = or_(starts_with(Posting.posting_key, "doc:sales_invoice:"),
                     starts_with(Posting.posting_key, "doc:revenue_recognition:"))
-        for role in ("revenue", "output_vat"):
-            for day, d, c in session.execute(
-                    select(GlLine.posting_date, GlLine.debit, GlLine.credit)
-                    .join(Posting, Posting.voucher_id == GlLine.voucher_id)
-                    .where(GlLine.company_id == cid, Posting.company_id == cid, keyed,
-                           starts_with(GlLine.account_code, account_for(ctx, role)))):
+        roles = {role: role_accounts(session, ctx, role) for role in ("revenue", "output_vat", "receivable",
+                                                                      "advance_receipt")}
+        stray: set[str] = set()
+        for day, code, d, c in session.execute(
+                select(GlLine.posting_date, GlLine.account_code, GlLine.debit, GlLine.credit)
+                .join(Posting, Posting.voucher_id == GlLine.voucher_id)
+                .where(GlLine.company_id == cid, Posting.company_id == cid, keyed)):
+            # revenue on whichever account 科目设置 sends a category's revenue to; VAT likewise; the receivable
+            # and the deferred revenue (预收) of goods invoiced before delivery are not revenue
+            role = next((r for r, accounts in roles.items() if _under(code, accounts)), None)
+            if role is None and _profit_loss(session, cid, code):
+                role = "revenue"  # an income account a rule named when the voucher was posted, since changed
+            if role in ("revenue", "output_vat"):
                 have[(day.strftime("%Y-%m"), role)] += Decimal(c or 0) - Decimal(d or 0)
+            elif role is None:
+                stray.add(code)
+        for code in sorted(stray):
+            out.append(Problem("check.problem.billing.revenue_account", {"company": cid, "account": code}))
         for key in sorted(set(want) | set(have)):
             if want.get(key, ZERO) != have.get(key, ZERO):
                 out.append(Problem("check.problem.billing.revenue", {
                     "company": cid, "month": key[0], "what": key[1], "invoices": f"{want.get(key, ZERO):,.2f}",
                     "ledger": f"{have.get(key, ZERO):,.2f}"}))
     return out
+
+
+def role_accounts(session, ctx, role: str) -> tuple[str, ...]:
+    """The accounts a posting role can land on in the company: the standard's default and every account a rule
+    of 科目设置 names for the role (by product category, warehouse or partner)."""
+    from erp_core.costing.models import AccountRule
+    from erp_core.documents.accounts import account_for
+
+    rules = session.execute(select(AccountRule.account_code).where(AccountRule.company_id == ctx.company_id,
+                                                                   AccountRule.role == role)).scalars().all()
+    return tuple(sorted({account_for(ctx, role), *rules}))
+
+
+def _profit_loss(session, company_id: int, code: str) -> bool:
+    """Whether the account is an income-statement account (损益类) of the company's chart."""
+    from erp_core.finance.models import Account
+
+    seen = session.info.setdefault("billing.profit_loss", {})
+    if (company_id, code) not in seen:
+        seen[(company_id, code)] = session.execute(select(Account.category).where(
+            Account.company_id == company_id, Account.code == code)).scalar_one_or_none() == "profit_loss"
+    return seen[(company_id, code)]
+
+
+def _under(code: str, accounts: tuple[str, ...]) -> bool:
+    return any(code.startswith(a) for a in accounts)
 
 
 @check("receivables_vs_ledger")

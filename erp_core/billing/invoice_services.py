@@ -375,7 +375,79 @@ def post_invoice(ctx: Context, *, invoice_id: int, version: int | None = None) -
     _link_upstream(ctx, doc, -1 if doc.red else 1)
     if doc.red and doc.original_id is not None:
         _offset_red(ctx, doc)
+    if doc.red:
+        _credit_return(ctx, doc)
     return doc.voucher_id
+
+
+def _return_of(ctx: Context, doc: SalesInvoice) -> Any:
+    """The posted sales return a red invoice was made for (create_red_invoice's ``return_id``), or None."""
+    from erp_core.documents.models import DocumentLink
+
+    rid = ctx.session.execute(select(DocumentLink.from_id).where(
+        DocumentLink.company_id == doc.company_id, DocumentLink.from_type == "sales_return",
+        DocumentLink.to_type == SALES_INVOICE.code, DocumentLink.to_id == doc.id,
+        DocumentLink.from_line.is_(None)).order_by(DocumentLink.id).limit(1)).scalar_one_or_none()
+    return ctx.session.get(document_type("sales_return").header, rid) if rid is not None else None
+
+
+def _return_plan(ctx: Context, ret: Any, red_lines: Sequence[tuple[Any, str | None, int | None, Decimal]]
+                 ) -> tuple[list[tuple[Any, Any, Decimal]], list[ValidationError]]:
+    """Which return lines each red line credits: (red line or its index, return line, quantity). A red line's
+    goods must be among the return's (the same delivery line, or for goods invoiced from their order the same
+    order line), and a return line is credited at most for what it took back and no red invoice credited yet."""
+    dt_line = document_type("sales_delivery").line
+    left = {rl.id: rl.ordered_qty - (rl.invoiced_qty or ZERO) for rl in ret.lines}
+    plan: list[tuple[Any, Any, Decimal]] = []
+    problems: list[ValidationError] = []
+    for i, (line_ref, src_type, src_id, qty) in enumerate(red_lines, start=1):
+        need = qty
+        for rl in ret.lines:
+            if need <= 0:
+                break
+            dl = ctx.session.get(dt_line, rl.delivery_line_id) if rl.delivery_line_id else None
+            same = dl is not None and ((src_type == "sales_delivery" and dl.id == src_id)
+                                       or (src_type == "sales_order" and dl.order_line_id == src_id))
+            take = min(need, left[rl.id]) if same else ZERO
+            if take > 0:
+                left[rl.id] -= take
+                need -= take
+                plan.append((line_ref, rl, take))
+        if need > 0:
+            problems.append(ValidationError("error.billing.red_beyond_return", field=F_QTY, line=i,
+                                            number=ret.number, room=f"{(qty - need).normalize():f}"))
+    return plan, problems
+
+
+def red_lines_for_return(ctx: Context, original: SalesInvoice, ret: Any) -> dict[int, Decimal]:
+    """What a red invoice of ``original`` made for the posted return ``ret`` can credit on each of the
+    original's lines (the form's proposal): the return's goods not yet credited by a posted red invoice that
+    the line invoiced, at most what the line has not yet given back. {original line id: quantity}; lines whose
+    goods the return did not take back are left out."""
+    given = _given_back(ctx, original)
+    wanted = [(ol.id, ol.source_type, ol.source_line_id, ol.ordered_qty - given.get(ol.id, ZERO))
+              for ol in original.lines]
+    plan, _ = _return_plan(ctx, ret, [w for w in wanted if w[3] > 0])
+    out: dict[int, Decimal] = {}
+    for line_id, _rl, take in plan:
+        out[line_id] = out.get(line_id, ZERO) + take
+    return out
+
+
+def _credit_return(ctx: Context, doc: SalesInvoice) -> None:
+    """A red invoice for a sales return (红字发票 for 退货) counts its quantities as invoiced (credited) on the
+    return's lines, so the return shows as credited and no second red invoice credits the same goods."""
+    ret = _return_of(ctx, doc)
+    if ret is None:
+        return
+    rt = document_type("sales_return")
+    plan, problems = _return_plan(ctx, ret, [(ln, ln.source_type, ln.source_line_id, ln.ordered_qty)
+                                             for ln in doc.lines])
+    raise_if(problems)
+    for ln, rl, take in plan:
+        k.link(ctx, rt, ret, SALES_INVOICE, doc, from_line=rl, to_line=ln, quantity=take, counts_as="invoiced",
+               flush=False)
+    ctx.session.flush()
 
 
 def _offset_red(ctx: Context, red: SalesInvoice) -> None:
@@ -467,8 +539,11 @@ def create_red_invoice(ctx: Context, *, original_id: int, doc_date: dt.date, rea
     if return_id is not None:
         rt = document_type("sales_return")
         ret = k.load_document(ctx, rt, return_id)
-        if ret.posted_at is None or ret.partner_id != original.partner_id:
+        if ret.posted_at is None or ret.reverses_id is not None or ret.partner_id != original.partner_id:
             raise ValidationError("error.billing.red_for_return", field=F_SOURCE)
+        _, problems = _return_plan(ctx, ret, [(i, c["source_type"], c["src"].id if c["src"] is not None else None,
+                                               c["ordered_qty"]) for i, c in enumerate(clean)])
+        raise_if(problems)
         k.link(ctx, rt, ret, SALES_INVOICE, doc)
     ctx.session.flush()
     return doc.id
@@ -527,13 +602,18 @@ def recognize_revenue(ctx: Context, *, delivery_id: int, doc_date: dt.date | Non
     net amount on 预收): for each delivery line, the quantity still to invoice (up to what the order's advance
     invoice lines have not recognised yet) moves from 预收 to revenue at the invoice line's net price (Dr 2203 /
     Cr 5001), and counts as invoiced on the delivery line. Returns the recognition's id (None: nothing to do)."""
-    from erp_core.billing.doctypes import REVENUE_RECOGNITION
-    from erp_core.billing.models import RevenueRecognition, RevenueRecognitionLine
-
     t = document_type("sales_delivery")
     delivery = k.load_document(ctx, t, delivery_id, lock=True)
     if delivery.posted_at is None or delivery.reverses_id is not None:
         raise Conflict("error.billing.recognize_delivery", number=delivery.number)
+    return _recognize(ctx, delivery, doc_date or delivery.doc_date)
+
+
+def _recognize(ctx: Context, delivery: Any, day: dt.date) -> int | None:
+    from erp_core.billing.doctypes import REVENUE_RECOGNITION
+    from erp_core.billing.models import RevenueRecognition, RevenueRecognitionLine
+
+    t = document_type("sales_delivery")
     s = ctx.session
     recognised = dict(s.execute(select(RevenueRecognitionLine.invoice_line_id,
                                        func.sum(RevenueRecognitionLine.ordered_qty))
@@ -565,8 +645,7 @@ def recognize_revenue(ctx: Context, *, delivery_id: int, doc_date: dt.date | Non
             plan.append((dl, il, take))
     if not plan:
         return None
-    doc = k.create_document(ctx, REVENUE_RECOGNITION, doc_date=doc_date or delivery.doc_date,
-                            partner_id=delivery.partner_id,
+    doc = k.create_document(ctx, REVENUE_RECOGNITION, doc_date=day, partner_id=delivery.partner_id,
                             lines=[{"product_id": dl.product_id, "ordered_qty": take, "unit_price": il.unit_price,
                                     "remarks": il.header.number} for dl, il, take in plan])
     for ln, (dl, il, _take) in zip(doc.lines, plan, strict=True):
@@ -577,3 +656,60 @@ def recognize_revenue(ctx: Context, *, delivery_id: int, doc_date: dt.date | Non
         k.link(ctx, t, delivery, REVENUE_RECOGNITION, doc, from_line=dl, to_line=ln, quantity=take,
                counts_as="invoiced")
     return doc.id
+
+
+@use_case("sales.invoice.recognize_reverse", zh="冲销收入确认", en="Reverse revenue recognition")
+def reverse_recognition(ctx: Context, *, recognition_id: int, doc_date: dt.date | None = None,
+                        comment: str = "") -> int:
+    """红冲 a revenue recognition (e.g. recognised on the wrong delivery): its voucher negated (Dr revenue /
+    Cr 预收 again), the delivery lines count the quantity back as not invoiced, so the advance invoice's goods
+    can be recognised again on their delivery. Returns the red copy's id."""
+    from erp_core.billing.doctypes import REVENUE_RECOGNITION
+
+    doc = k.load_document(ctx, REVENUE_RECOGNITION, recognition_id, lock=True)
+    return k.reverse_document(ctx, REVENUE_RECOGNITION, doc, doc_date=doc_date or doc.doc_date,
+                              comment=comment).id
+
+
+def live_recognitions(ctx: Context, delivery: Any) -> list[Any]:
+    """The posted, not reversed revenue recognitions of a delivery (oldest first)."""
+    from erp_core.billing.doctypes import REVENUE_RECOGNITION
+    from erp_core.documents.models import DocumentLink
+
+    ids = ctx.session.execute(select(DocumentLink.to_id).where(
+        DocumentLink.company_id == delivery.company_id, DocumentLink.from_type == "sales_delivery",
+        DocumentLink.from_id == delivery.id, DocumentLink.to_type == REVENUE_RECOGNITION.code,
+        DocumentLink.counts_as == "invoiced").distinct()).scalars().all()
+    docs = [ctx.session.get(REVENUE_RECOGNITION.header, i) for i in sorted(ids)]
+    return [d for d in docs if d is not None and d.posted_at is not None and d.reverses_id is None
+            and d.reversed_by_id is None]
+
+
+def follow_delivery_change(ctx: Context, delivery: Any, day: dt.date, *, whole: bool) -> list[int]:
+    """Called by the sales module inside its own unit of work when goods of ``delivery`` come back: a return
+    (``whole=False``) or the delivery's 红冲 (``whole=True``). Revenue recognised for goods that are no longer
+    delivered goes back to 预收 through the posting path: every live recognition of the delivery is reversed
+    (红字 copy dated ``day``: Dr revenue / Cr 预收, the counts given back), and after a return what still stays
+    delivered is recognised again on ``day``. Nothing happens while every line still covers its recognised
+    quantity. Returns the ids of the red copies and of the new recognition."""
+    from erp_core.billing.doctypes import REVENUE_RECOGNITION
+    from erp_core.documents.models import DocumentLink
+
+    live = live_recognitions(ctx, delivery)
+    if not live:
+        return []
+    if not whole:
+        rec = dict(ctx.session.execute(select(DocumentLink.from_line, func.sum(DocumentLink.quantity)).where(
+            DocumentLink.company_id == delivery.company_id, DocumentLink.from_type == "sales_delivery",
+            DocumentLink.from_id == delivery.id, DocumentLink.to_type == REVENUE_RECOGNITION.code,
+            DocumentLink.counts_as == "invoiced").group_by(DocumentLink.from_line)).all())
+        if all(Decimal(rec.get(dl.id) or 0) <= dl.ordered_qty - dl.returned_qty for dl in delivery.lines):
+            return []
+    done = [k.reverse_document(ctx, REVENUE_RECOGNITION, r, doc_date=max(day, r.doc_date),
+                               comment=f"退货冲销收入确认 {r.number}" if not whole else
+                               f"红冲出库冲销收入确认 {r.number}").id for r in live]
+    if not whole:
+        again = _recognize(ctx, delivery, day)
+        if again is not None:
+            done.append(again)
+    return done

@@ -111,6 +111,67 @@ def invoice_detail(ctx: Context, *, invoice_id: int) -> dict[str, Any]:
                        "advance": ln.advance, "remarks": ln.remarks} for ln in d.lines]}
 
 
+def _invoice(ctx: Context, invoice_id: int) -> SalesInvoice:
+    d = ctx.session.get(SalesInvoice, invoice_id)
+    if d is None or d.company_id != require_company(ctx):
+        raise NotFound(entity="sales_invoice", id=invoice_id)
+    return d
+
+
+@query(INVOICE_VIEW[0], zh=INVOICE_VIEW[1], en=INVOICE_VIEW[2])
+def returns_to_credit(ctx: Context, *, invoice_id: int) -> list[dict[str, Any]]:
+    """The invoice's customer's posted sales returns (not reversed) with goods not yet credited by a posted red
+    invoice, oldest first: what a red invoice of this invoice may name. Each with the quantity still open and
+    ``lines``: {invoice line id: quantity} the red invoice would credit on this invoice's lines (empty: none of
+    the return's open goods were invoiced here)."""
+    from erp_core.billing.invoice_services import red_lines_for_return
+
+    d = _invoice(ctx, invoice_id)
+    rt = document_type("sales_return")
+    rets = ctx.session.execute(select(rt.header).where(
+        rt.header.company_id == d.company_id, rt.header.partner_id == d.partner_id,
+        rt.header.posted_at.is_not(None), rt.header.reverses_id.is_(None), rt.header.reversed_by_id.is_(None))
+        .order_by(rt.header.doc_date, rt.header.id)).scalars()
+    out = []
+    for ret in rets:
+        still = sum((rl.ordered_qty - (rl.invoiced_qty or ZERO) for rl in ret.lines), ZERO)
+        if still <= 0:
+            continue
+        out.append({"id": ret.id, "number": ret.number, "doc_date": ret.doc_date, "reason": ret.reason,
+                    "returned": sum((rl.ordered_qty for rl in ret.lines), ZERO), "open": still,
+                    "lines": red_lines_for_return(ctx, d, ret)})
+    return out
+
+
+@query(INVOICE_VIEW[0], zh=INVOICE_VIEW[1], en=INVOICE_VIEW[2])
+def invoice_recognitions(ctx: Context, *, invoice_id: int) -> list[dict[str, Any]]:
+    """The revenue recognitions (收入确认: 预收 → revenue when goods invoiced in advance are delivered) of the
+    invoice's lines, with their red copies (冲销), oldest first: number, date, the deliveries, net amount,
+    status, ``reverses`` (a red copy's original number) and ``reversible`` (posted, not reversed, not a copy)."""
+    from erp_core.billing.models import RevenueRecognition, RevenueRecognitionLine
+
+    d = _invoice(ctx, invoice_id)
+    line_ids = [ln.id for ln in d.lines]
+    if not line_ids:
+        return []
+    ids = ctx.session.execute(select(RevenueRecognitionLine.header_id).where(
+        RevenueRecognitionLine.invoice_line_id.in_(line_ids)).distinct()).scalars().all()
+    docs = [r for r in (ctx.session.get(RevenueRecognition, i) for i in sorted(ids))
+            if r is not None and r.company_id == d.company_id]
+    numbers = {r.id: r.number for r in docs}
+    dline = document_type("sales_delivery").line
+    out = []
+    for r in docs:
+        deliveries = sorted({dl.header.number for dl in (ctx.session.get(dline, ln.delivery_line_id)
+                                                          for ln in r.lines if ln.delivery_line_id) if dl is not None})
+        out.append({"id": r.id, "number": r.number, "doc_date": r.doc_date, "deliveries": ", ".join(deliveries),
+                    "amount": sum((ln.amount for ln in r.lines), ZERO), "status": r.status,
+                    "reverses": numbers.get(r.reverses_id, "") if r.reverses_id else "",
+                    "reversible": r.posted_at is not None and r.reverses_id is None and r.reversed_by_id is None,
+                    "version": r.version})
+    return out
+
+
 @query(INVOICE_VIEW[0], zh=INVOICE_VIEW[1], en=INVOICE_VIEW[2])
 def to_invoice(ctx: Context, *, partner_id: int | None = None) -> list[dict[str, Any]]:
     """Posted delivery lines with a quantity left to invoice (delivered - returned - invoiced), oldest first:

@@ -2,8 +2,9 @@
 
 - a posted delivery or return names its voucher (existing in its company) and its stock posting under the key
   ``doc:<type>:<id>`` with one move per line (delivery vs stock moves / voucher);
-- the quantity an order line (delivered = received, invoiced, returned) or a delivery line (invoiced, returned)
-  counts equals the sum of its links (order progress vs lines);
+- the quantity an order line (delivered = received, invoiced, returned), a delivery line (invoiced, returned) or
+  a return line (invoiced = credited by a red invoice naming the return) counts equals the sum of its links
+  (order progress vs lines), and a return line is never credited beyond what it took back;
 - reservations: a line of an order that is not confirmed holds nothing (by the rule), and a confirmed line never
   reserves more than it ordered; unless the company allows over-reservation, the open reservations of a
   warehouse and product do not exceed its stock on hand.
@@ -19,11 +20,19 @@ from sqlalchemy import func, select
 from erp_core.checks import Problem, check
 from erp_core.db.uow import Database
 from erp_core.documents.models import DocumentLink
-from erp_core.sales.models import SalesDelivery, SalesDeliveryLine, SalesOrder, SalesOrderLine, SalesReturn
+from erp_core.sales.models import (
+    SalesDelivery,
+    SalesDeliveryLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
+)
 
 _POSTED = ((SalesDelivery, "sales_delivery"), (SalesReturn, "sales_return"))
 _COUNTED = ((SalesOrderLine, "sales_order", ("received", "invoiced", "returned")),
-            (SalesDeliveryLine, "sales_delivery", ("invoiced", "returned")))
+            (SalesDeliveryLine, "sales_delivery", ("invoiced", "returned")),
+            (SalesReturnLine, "sales_return", ("invoiced",)))
 
 
 def sales_problems(session, company_id: int | None = None) -> list[Problem]:
@@ -60,6 +69,9 @@ def sales_problems(session, company_id: int | None = None) -> list[Problem]:
                 if getattr(ln, f"{what}_qty") != counted.get((ln.id, what), Decimal(0)):
                     out.append(Problem("check.problem.sales.counts", {"number": ln.header.number,
                                                                       "line": ln.line_no, "what": what}))
+            if code == "sales_return" and not Decimal(0) <= ln.invoiced_qty <= ln.ordered_qty:
+                out.append(Problem("check.problem.sales.return_over_credited", {"number": ln.header.number,
+                                                                                "line": ln.line_no}))
     held: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
     stmt = select(SalesOrder).where(SalesOrder.status.in_(rules.OPEN_ORDER))
     if company_id is not None:

@@ -862,10 +862,17 @@ def cancel_delivery(ctx: Context, *, delivery_id: int, version: int | None = Non
 @use_case("sales.delivery.reverse", zh="红冲销售出库单", en="Reverse sales delivery")
 def reverse_delivery(ctx: Context, *, delivery_id: int, doc_date: dt.date | None = None, comment: str = "") -> int:
     """红字出库: the whole delivery negated (stock back at the same cost, voucher negated), the order lines'
-    delivered quantities given back. Refused once any of it was invoiced or returned (use a return)."""
+    delivered quantities given back. Refused once any of it was invoiced from the delivery or returned (use a
+    return); revenue recognised on it for goods invoiced in advance (收入确认) is reversed with it, back to 预收."""
+    from erp_core.billing.invoice_services import follow_delivery_change
+
     doc = _load(ctx, SALES_DELIVERY, delivery_id, lock=True)
     if doc.reverses_id is not None:  # a red copy is never reversed (the kernel's rule, asked first here)
         raise Conflict("error.documents.reverse_red", number=doc.number)
+    if doc.status == "posted" and not any(ln.returned_qty != 0 for ln in doc.lines):
+        # goods invoiced in advance and recognised on this delivery: the recognition is reversed with it
+        # (their revenue goes back to 预收); an invoice made from the delivery itself still refuses it
+        follow_delivery_change(ctx, doc, doc_date or doc.doc_date, whole=True)
     if any(ln.invoiced_qty != 0 or ln.returned_qty != 0 for ln in doc.lines):
         raise Conflict("error.sales.delivery_in_use", number=doc.number)
     for ln in doc.lines:
@@ -952,7 +959,8 @@ def create_return(ctx: Context, *, doc_date: dt.date, lines: Sequence[Mapping[st
 @use_case("sales.return.post", zh="过账销售退货单", en="Post sales return")
 def post_return(ctx: Context, *, return_id: int, version: int | None = None) -> int | None:
     """Stock moves "receipt" at the delivery's cost and Dr stock / Cr 主营业务成本; the delivery and order lines
-    count the quantity as returned (the order's progress goes back)."""
+    count the quantity as returned (the order's progress goes back). Revenue recognised for returned goods that
+    were invoiced in advance (收入确认) goes back to 预收 (billing.invoice_services.follow_delivery_change)."""
     doc = _load(ctx, SALES_RETURN, return_id, version, lock=True)
     problems: list[ValidationError] = []
     pairs = []
@@ -972,6 +980,12 @@ def post_return(ctx: Context, *, return_id: int, version: int | None = None) -> 
             ol = ctx.session.get(SalesOrderLine, dl.order_line_id)
             k.link(ctx, SALES_ORDER, ol.header, SALES_RETURN, doc, from_line=ol, to_line=ln,
                    quantity=ln.ordered_qty, counts_as="returned")
+    from erp_core.billing.invoice_services import follow_delivery_change
+
+    for delivery in {dl.header.id: dl.header for dl, _ in pairs}.values():
+        # revenue recognised for goods that came back goes back to 预收 (红字 recognition, then what stays
+        # delivered is recognised again), in this transaction
+        follow_delivery_change(ctx, delivery, doc.doc_date, whole=False)
     return doc.voucher_id
 
 

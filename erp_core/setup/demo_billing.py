@@ -6,7 +6,10 @@
 For the month (up to ``last_day``):
 - every posted delivery is invoiced two days after it ships (专票, a fapiao number); one shipped in the month's
   last three days is invoiced early the next month (until then delivered-not-invoiced: the open month shows some);
-- a posted return (红字发货) whose goods were invoiced gets a red invoice (红字发票, reason 退货) for them;
+- in April and October a customer sends goods of one of the month's invoiced deliveries back six days after the
+  invoice (``late_return``: the sales side's return, posted by the warehouse keeper);
+- a posted return (红字发货) whose goods were invoiced gets a red invoice (红字发票, reason 退货) for them, naming the
+  return (its lines count as credited);
 - every open invoice is collected a month after it (a slow payer's two or three months; not before its due day,
   the 1st for one due earlier): one in
   four only 70 % (the rest stays open for the aging), and the month's first receipt settles its invoice with a
@@ -20,6 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,6 +38,7 @@ from erp_core.kernel.actor import Actor
 from erp_core.settlement.open_items import open_items
 
 ADVANCE = Decimal("3000.00")
+LATE_RETURN_MONTHS = (4, 10)  # a return after the invoice, credited by a red invoice
 CENT = Decimal("0.01")
 
 
@@ -46,6 +51,7 @@ class DemoBilling:
     discounts: int = 0
     advances: int = 0
     applications: int = 0
+    late_returns: int = 0
     fapiao: list[str] = field(default_factory=list)
 
 
@@ -54,7 +60,8 @@ def _h(*parts) -> int:
 
 
 def build_demo_billing(db: Database, accountant: Actor, *, year: int, month: int, last_day: int | None = None,
-                       out: DemoBilling | None = None, slow: dict[int, int] | None = None) -> DemoBilling:
+                       out: DemoBilling | None = None, slow: dict[int, int] | None = None,
+                       late_return: Callable[[dt.date, int], int | None] | None = None) -> DemoBilling:
     out = out or DemoBilling()
     cid = accountant.company_id
     first = dt.date(year, month, 1)
@@ -67,7 +74,8 @@ def build_demo_billing(db: Database, accountant: Actor, *, year: int, month: int
                           t.header.company_id == cid, t.header.posted_at.is_not(None), t.header.reverses_id.is_(None),
                           t.header.doc_date >= first - dt.timedelta(days=40), t.header.doc_date <= last)
                           .order_by(t.header.doc_date, t.header.id)).scalars()]
-    for _did, ship, lines in deliveries:
+    invoiced: list[tuple[dt.date, int]] = []  # (invoice date, delivery id) of this month's invoices
+    for did, ship, lines in deliveries:
         lines = [(lid, q) for lid, q in lines if q > 0]
         month_end = dt.date(ship.year, ship.month, calendar.monthrange(ship.year, ship.month)[1])
         if not lines or (ship >= first and month_end - ship < dt.timedelta(days=3)):
@@ -80,6 +88,13 @@ def build_demo_billing(db: Database, accountant: Actor, *, year: int, month: int
         inv.post_invoice(db, accountant, invoice_id=iid)
         out.invoices += 1
         out.fapiao.append(f"0443{no}")
+        invoiced.append((day, did))
+    if late_return is not None and month in LATE_RETURN_MONTHS:
+        for day, did in invoiced:
+            back = day + dt.timedelta(days=6)
+            if back <= last and late_return(back, did) is not None:
+                out.late_returns += 1
+                break
     _red_invoices(db, accountant, first, last, out)
     _receipts(db, accountant, year, month, first, last, out, slow or {})
     return out

@@ -3,7 +3,8 @@ demo year used to post for each sale: each sale is an order by the salesperson (
 reserved) at the sale's net prices, and a delivery from 长沙总仓 by the warehouse keeper (chen.cangguan, posted:
 stock issue at the moving average + Dr 5401 / Cr 1405 with the customer's department on the cost line). Every
 fifth sale starts from a quotation (报价单 -> 销售订单); about once a quarter a customer sends part of a line back
-(销售退货 at the delivery's cost).
+(销售退货 at the delivery's cost) before it is invoiced, and twice a year (``late_return``, called by the billing
+builder) after it was invoiced, which the billing side credits with a red invoice (红字发票) naming the return.
 
 Revenue, output VAT and the receivable are still posted by demo_year's voucher per sale until the sales invoices
 exist (billing); since nothing is invoiced yet, every delivery would count as "delivered, not invoiced" against
@@ -79,6 +80,25 @@ class DemoSales:
         self.deliveries.append((day, customer_id, delivery_id, department_id))
         self.order_of[delivery_id] = order_id
         return delivery_id
+
+    def late_return(self, day: dt.date, delivery_id: int) -> int | None:
+        """Goods sent back after the sale was invoiced (the billing side then issues a red invoice for this
+        return): two units of the delivery's first line (one if it shipped one), posted on ``day`` by the
+        warehouse keeper; the customer wants no replacement, so the order is closed. None when the delivery's
+        order is no longer open (it had a return already)."""
+        order_id = self.order_of.get(delivery_id)
+        if order_id is None or sq.get_order(self.db, self.seller, order_id=order_id)["status"] != "confirmed":
+            return None
+        line = sq.get_delivery(self.db, self.keeper, delivery_id=delivery_id)["lines"][0]
+        qty = min(Decimal(2), line["ordered_qty"] - line["returned_qty"])
+        if qty <= 0:
+            return None
+        rid = ss.create_return(self.db, self.keeper, doc_date=day, reason="客户验收发现包装受潮，开票后退回",
+                               lines=[{"delivery_line_id": line["id"], "quantity": qty}])
+        ss.post_return(self.db, self.keeper, return_id=rid)
+        ss.close_order(self.db, self.seller, order_id=order_id, comment="开票后退货，开红字发票，不再补发")
+        self.returns.append(rid)
+        return rid
 
     def maybe_return(self, day: dt.date, delivery_id: int) -> int | None:
         """Every RETURN_EVERY-th sale: one unit of its first line comes back (破损), posted on ``day``; the

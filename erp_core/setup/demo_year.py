@@ -356,7 +356,8 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
         last_day = today.day if current else calendar.monthrange(y, m)[1]
         prev = _month(books, db, company_id, rng, summary, y, m, first=i == 0, last_day=last_day, prev=prev,
                       deps=deps, hr=hr)
-        _billing(db, accountant, y, m, last_day, summary)  # issue #13: invoices, receipts of the month's deliveries
+        _billing(db, accountant, y, m, last_day, summary,  # issue #13: invoices, receipts of the month's deliveries
+                 late_return=books.sales.late_return)
         if current:
             payroll_month(hr, _period(y, m), close=False)  # this month's payroll: a draft
         if not current:
@@ -373,14 +374,16 @@ def build_demo_year(db: Database, *, company_id: int, admin_user_id: int, seed: 
     return summary
 
 
-def _billing(db: Database, accountant: Actor, y: int, m: int, last_day: int, summary: DemoSummary) -> None:
-    """The month's sales invoices and receipts over its deliveries (erp_core/setup/demo_billing.py)."""
+def _billing(db: Database, accountant: Actor, y: int, m: int, last_day: int, summary: DemoSummary,
+             late_return=None) -> None:
+    """The month's sales invoices and receipts over its deliveries (erp_core/setup/demo_billing.py); twice a
+    year goods come back after their invoice (``late_return``: DemoSales.late_return) and get a red invoice."""
     from erp_core.setup.demo_billing import DemoBilling, build_demo_billing
 
     summary.__dict__.setdefault("billing", DemoBilling())
     slow = {summary.customers[code]: months for code, months in data.SLOW_PAYERS.items()}
     build_demo_billing(db, accountant, year=y, month=m, last_day=last_day, out=summary.__dict__["billing"],
-                       slow=slow)
+                       slow=slow, late_return=late_return)
 
 
 def _stockops(db: Database, company_id: int, admin: Actor, ids: dict[str, int], today: dt.date,

@@ -97,6 +97,8 @@ elif chosen == "detail":
         st.info(tr("bill.empty"))
         st.stop()
     ids = [r["id"] for r in rows_all]
+    if "si_pick_next" in st.session_state:  # a red invoice just made from this view (the picker exists by then)
+        st.session_state["si_pick"] = st.session_state.pop("si_pick_next")
     if st.session_state.get("si_pick") not in ids:
         st.session_state.pop("si_pick", None)
     labels = {r["id"]: f"{r['number']} {r['customer_name']} {money(r['total'])}" for r in rows_all}
@@ -118,6 +120,30 @@ elif chosen == "detail":
           formatters={"quantity": lambda v: fmt.format_number(v, loc, 4), "unit_price": lambda v: fmt.format_number(v, loc, 4),
                       "amount": money, "tax_amount": money, "gross_amount": money,
                       "advance": lambda a: tr("bill.yes") if a else ""})
+    if any(ln["advance"] for ln in d["lines"]):
+        recs = run_action(q.invoice_recognitions, invoice_id=d["id"]) or []
+        if recs:
+            # 收入确认: goods invoiced in advance (预收) recognised as revenue when delivered; 冲销 puts it back
+            st.subheader(tr("bill.recognitions"))
+            table(recs, [("number", "pay.col.number"), ("doc_date", "pay.col.doc_date"),
+                         ("deliveries", "bill.col.deliveries"), ("amount", "bill.col.net"),
+                         ("status", "pay.col.status"), ("reverses", "bill.col.reverses")],
+                  formatters={"doc_date": lambda v: v.isoformat(), "amount": money,
+                              "status": lambda x: tr(f"pay.status.{x}")})
+            live = {r["id"]: r for r in recs if r["reversible"]}
+            if live and actor.may("sales.invoice.recognize_reverse"):
+                with st.expander(tr("bill.recognition_reverse"), icon=":material/undo:"):
+                    rec_id = st.selectbox(tr("bill.pick_recognition"), list(live), key=f"si_rr_pick_{d['id']}",
+                                          format_func=lambda i: f"{live[i]['number']} {live[i]['deliveries']} "
+                                                                f"{money(live[i]['amount'])}")
+                    rr_day = st.date_input(tr("field.documents.doc_date"), value=dt.date.today(),
+                                           key=f"si_rr_date_{d['id']}")
+                    comment = st.text_input(tr("pay.col.remarks"), key=f"si_rr_comment_{d['id']}", max_chars=200)
+                    if confirmed_button("bill.recognition_reverse", "bill.confirm_recognition_reverse", "si_rr",
+                                        number=md_escape(live[rec_id]["number"])):
+                        if done(s.reverse_recognition, recognition_id=rec_id, doc_date=rr_day, comment=comment):
+                            succeed("bill.recognition_reversed", forget=["si_rr_ok", f"si_rr_comment_{d['id']}"],
+                                    number=live[rec_id]["number"])
     if d["status"] == "draft":
         if actor.may("sales.invoice.post") and confirmed_button("bill.post", "bill.confirm_post", "si_post",
                                                                 number=md_escape(d["number"])):
@@ -130,10 +156,37 @@ elif chosen == "detail":
     if d["status"] == "posted" and not d["red"] and d["total"] > 0:
         if actor.may("sales.invoice.red"):
             with st.expander(tr("bill.red_new"), icon=":material/assignment_return:"):
-                reason = st.text_input(tr("field.billing.red_reason"), key=f"si_red_reason_{d['id']}", max_chars=200)
+                # a red invoice for goods that came back names the sales return it credits (红字发票 for 退货):
+                # the customer's posted returns not yet fully credited, the lines filled from the chosen one
+                returns = run_action(q.returns_to_credit, invoice_id=d["id"]) or []
+                by_ret = {r["id"]: r for r in returns}
+                ret_key = f"si_red_return_{d['id']}"
+                if st.session_state.get(ret_key) not in (None, *by_ret):
+                    st.session_state.pop(ret_key, None)
+                ret_id = st.selectbox(
+                    tr("bill.red_for_return"), [None, *by_ret], key=ret_key,
+                    format_func=lambda i: tr("bill.red_no_return") if i is None else tr(
+                        "bill.red_return_label", number=by_ret[i]["number"], date=by_ret[i]["doc_date"].isoformat(),
+                        open=f"{by_ret[i]['open'].normalize():f}", returned=f"{by_ret[i]['returned'].normalize():f}"))
+                ret = by_ret.get(ret_id)
+                if ret is not None:
+                    if ret["reason"]:
+                        st.caption(f"{tr('bill.return_reason')}: {md_escape(ret['reason'])}")
+                    if not ret["lines"]:
+                        st.warning(tr("bill.red_return_elsewhere", number=md_escape(ret["number"])))
+                reason_key = f"si_red_reason_{d['id']}"
+                if ret is not None and (st.session_state.get(f"{ret_key}_filled") != ret_id
+                                        or not st.session_state.get(reason_key)):
+                    # a return chosen: "退货 <number>" as the reason, the lines' quantities from it (the grid's key)
+                    st.session_state[f"{ret_key}_filled"] = ret_id
+                    st.session_state[reason_key] = f"{tr('bill.red_reason_return')} {ret['number']}"[:200]
+                reason = st.text_input(tr("field.billing.red_reason"), key=reason_key, max_chars=200)
+                proposal = ret["lines"] if ret is not None else {}
                 grid = [{tr("pay.col.line_no"): ln["line_no"], tr("bill.col.invoice_qty"): str(ln["quantity"].normalize()),
-                         tr("bill.col.red_qty"): ""} for ln in d["lines"]]
-                edited = st.data_editor(grid, key=f"si_red_lines_{d['id']}", hide_index=True, width="stretch",
+                         tr("bill.col.red_qty"): str(proposal[ln["id"]].normalize()) if ln["id"] in proposal else ""}
+                        for ln in d["lines"]]
+                edited = st.data_editor(grid, key=f"si_red_lines_{d['id']}_{ret_id or 0}", hide_index=True,
+                                        width="stretch",
                                         disabled=[tr("pay.col.line_no"), tr("bill.col.invoice_qty")])
                 red_lines = []
                 for ln, e in zip(d["lines"], edited, strict=False):
@@ -143,9 +196,9 @@ elif chosen == "detail":
                 day = st.date_input(tr("field.documents.doc_date"), value=dt.date.today(), key=f"si_red_date_{d['id']}")
                 if st.button(tr("pay.save"), key=f"si_red_save_{d['id']}"):
                     rid = run_action(s.create_red_invoice, original_id=d["id"], doc_date=day, reason=reason,
-                                     lines=red_lines)
+                                     lines=red_lines, return_id=ret_id)
                     if rid is not None:
-                        st.session_state["si_pick"] = rid
+                        st.session_state["si_pick_next"] = rid
                         succeed("timeline.invoice_saved")
         if actor.may("sales.invoice.reverse") and confirmed_button("pay.reverse", "pay.confirm_reverse", "si_reverse",
                                                                    number=md_escape(d["number"])):

@@ -1,16 +1,22 @@
 """In headless Chromium: a sale from quotation to receipt (issue #13 "Playwright: quotation → order → delivery →
-invoice → receipt"). The salesperson types a quotation (10 x 安化黑茶 at 113.00 incl. VAT = 1,130.00) into the
-new-quotation form, sends it and turns it into a sales order (生成销售订单), confirms the order (the credit check
-passes: limit 50,000.00; 10 of the 100 on hand are reserved), makes the delivery from it (生成发货单) and posts it
-(stock issued at the 60.00 cost: Dr 5401 / Cr 1405), makes the sales invoice from the delivered lines and posts it
-(Dr 1122 / Cr 5001, 2221), and a 收款单 settles the receivable (open item to zero). The data is checked after each
-step (states and progress, the reservation released, stock moves, vouchers) and the pages' Chinese texts.
+invoice → receipt"), each step by the user whose role does it in the access matrix (erp_core/security/
+roles_seed.py), each signed in in a browser of their own:
 
-One user (admin, who holds every right) clicks every step; the role split (salesperson, warehouse, accountant) is
-covered by the access matrix (tests/access) and tests/sales/test_row_scope.py. The master data and the opening
-stock (a posted 其他入库单) are made through the use cases before the server starts; the receipt's draft too (its
-amounts are typed into an st.data_editor grid, a canvas a browser test cannot drive reliably, as in
-test_purchase_flow_browser.py); it is posted in the browser."""
+- the salesperson 王销售 (role 销售员, sales.* on their own rows; the customer is theirs, in their department) types a
+  quotation (10 x 安化黑茶 at 113.00 incl. VAT = 1,130.00) into the new-quotation form, sends it, turns it into a
+  sales order (生成销售订单) and confirms it (the credit check passes: limit 50,000.00; 10 of the 100 on hand are
+  reserved);
+- the warehouse keeper 陈仓管 (role 仓管员, sales.delivery.* / sales.return.*; no right to the orders) makes the
+  delivery on the deliveries page from the customer's open order lines and posts it (stock issued at the 60.00
+  cost: Dr 5401 / Cr 1405);
+- the accountant 李会计 (role 会计: sales.invoice.*, finance.* for the 收款单) makes the sales invoice from the
+  delivered lines and posts it (Dr 1122 / Cr 5001, 2221), then a 收款单: the amount received is typed into the
+  st.data_editor grid of the customer's open invoices (tests/e2e/grid.py), saved and posted: the open item goes
+  to zero.
+
+The data is checked after each step (states and progress, the reservation released, stock moves, vouchers, who
+made each document) and the pages' Chinese texts. The master data and the opening stock (a posted 其他入库单) are
+made through the use cases before the server starts."""
 
 from __future__ import annotations
 
@@ -24,9 +30,14 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e.grid import type_into_grid
 from tests.e2e.test_browser_smoke import ROOT, WAIT, _choose, _free_port, zh
 from tests.e2e.test_language_and_addresses_browser import _new_page, _sign_in, browser  # noqa: F401
-from tests.e2e.test_purchase_flow_browser import _db, _keyed, _open, _row, _settled
+from tests.e2e.test_purchase_flow_browser import _db, _keyed, _open, _row
+
+USERS = (("wang.xiaoshou", "王销售", "sales", "Wang-xiaoshou-2026!"),
+         ("chen.cangguan", "陈仓管", "warehouse", "Chen-cangguan-2026!"),
+         ("li.kuaiji", "李会计", "accountant", "Li-kuaiji-2026!"))
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +54,26 @@ def sales_server(tmp_path):
     company = harness.setup_company(db)
     admin = admin_actor(db, company)
     passwords = {"admin": harness.ready_user(db, "admin", ADMIN_PASSWORD)}
+    from sqlalchemy import select
+
+    from erp_core.masterdata import org_services
+    from erp_core.security.models import Role
+    from erp_core.security.user_services import create_user
+
+    dept = org_services.create_department(db, admin, code="SALES-N", name="销售一部")
+    with db.uow(readonly=True) as uow:
+        roles = dict(uow.session.execute(select(Role.code, Role.id).where(Role.company_id == company.company_id)
+                                         ).all())
+    users = {}
+    for username, name, role, password in USERS:  # one user per role of the sale, as the roles are seeded
+        users[username] = create_user(db, admin, username=username, display_name=name, password=password,
+                                      role_ids=[roles[role]], department_id=dept if role == "sales" else None,
+                                      must_change_password=False)
+        passwords[username] = harness.ready_user(db, username, password)
+    # the salesperson's own customer, in their department
     cus = partners_services.create_customer(db, admin, values={"code": "C001", "name": "岳麓茶行",
-                                                               "credit_limit": "50000"})
+                                                               "credit_limit": "50000", "department": "SALES-N",
+                                                               "owner": "wang.xiaoshou"})
     wh = warehouse_services.create_warehouse(db, admin, code="WH01", name="长沙总仓")
     prod = items_services.create_product(db, admin, values={"code": "P1001", "name": "安化黑茶",
                                                             "tax_rate": "VAT13"})
@@ -73,7 +102,7 @@ def sales_server(tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError("server did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield url, passwords, url_db, {"customer": cus, "product": prod, "warehouse": wh}
+        yield url, passwords, url_db, {"customer": cus, "product": prod, "warehouse": wh, "users": users}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -99,18 +128,23 @@ def _by_prefix(lines: dict[str, tuple[int, int]], prefix: str) -> tuple[int, int
     return sum(d for d, _ in got), sum(c for _, c in got)
 
 
+def _signed_in(browser, url, username, passwords):  # noqa: F811
+    context, page = _new_page(browser, url)
+    page.goto(url)
+    _sign_in(page, context, username, passwords[username])
+    return context, page, page.get_by_test_id("stMain")
+
+
 def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noqa: F811
     from playwright.sync_api import expect
 
     url, passwords, url_db, ids = sales_server
+    users = ids["users"]
     db = _db(url_db)
     expect.set_options(timeout=WAIT)
-    context, page = _new_page(browser, url)
-    page.goto(url)
-    _sign_in(page, context, "admin", passwords["admin"])
-    main = page.get_by_test_id("stMain")
 
     # 1. the salesperson types the quotation: customer, one line of 10 at 113.00 (incl. VAT, the form's default)
+    context, page, main = _signed_in(browser, url, "wang.xiaoshou", passwords)
     _open(page, "nav.sales.quotations")
     main.get_by_text(zh("sales.section.new"), exact=True).click()
     _choose(page, _keyed(page, "sales_sq_new_cus"), "C001 岳麓茶行")
@@ -119,8 +153,9 @@ def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noq
     _keyed(page, "sales_sq_new_pr0").locator("input").fill("113")
     _keyed(page, "sales_sq_new_save").get_by_role("button").click()
     expect(main.get_by_text(zh("sales.saved"), exact=True)).to_be_visible()
-    qid, qnumber, qstatus = _row(db, "SELECT id, number, status FROM sales_quotation ORDER BY id DESC")
-    assert qstatus == "draft"
+    qid, qnumber, qstatus, qby = _row(db, "SELECT id, number, status, created_by FROM sales_quotation "
+                                          "ORDER BY id DESC")
+    assert qstatus == "draft" and qby == users["wang.xiaoshou"]
     assert _row(db, "SELECT total FROM sales_quotation WHERE id = :i", i=qid)[0] == 113_000  # 1,130.00
     assert _row(db, "SELECT ordered_qty, gross_amount FROM sales_quotation_line WHERE header_id = :i",
                 i=qid) == (10_000_000, 113_000)
@@ -134,7 +169,8 @@ def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noq
     expect(page.get_by_role("heading", name=zh("nav.sales.orders"), exact=True)).to_be_visible()
     oid, onumber = _row(db, "SELECT id, number FROM sales_order ORDER BY id DESC")
     expect(main.get_by_role("heading", name=onumber)).to_be_visible()
-    assert _row(db, "SELECT status, total FROM sales_order WHERE id = :i", i=oid) == ("draft", 113_000)
+    assert _row(db, "SELECT status, total, created_by FROM sales_order WHERE id = :i", i=oid) == (
+        "draft", 113_000, users["wang.xiaoshou"])
     assert _row(db, "SELECT status FROM sales_quotation WHERE id = :i", i=qid)[0] == "accepted"
 
     # 3. confirmed: the credit check passes (1,130.00 of 50,000.00) and the 10 are reserved
@@ -144,24 +180,33 @@ def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noq
     assert _row(db, "SELECT reserved_qty, received_qty FROM sales_order_line WHERE header_id = :i",
                 i=oid) == (10_000_000, 0)
     expect(main.get_by_text(zh("sales.status.confirmed")).first).to_be_visible()
+    # the salesperson does not collect money: no 收款单 page in their menu (finance.receipt.* is the accountant's)
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name=zh("nav.sales.orders"), exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name=zh("nav.sales.receipts"), exact=True)).to_have_count(0)
+    context.close()
 
-    # 4. the warehouse: 生成发货单 (the open 10 filled in), saved and posted: stock issued at cost, reservation gone
-    _keyed(page, "sales_so_make_delivery").get_by_role("button", name=zh("sales.make_delivery")).click()
-    expect(page.get_by_role("heading", name=zh("nav.sales.deliveries"), exact=True)).to_be_visible()
-    expect(main.get_by_role("heading", name=zh("sales.make_delivery"))).to_be_visible()
+    # 4. the warehouse keeper: a new delivery for the customer (its open order line: 10 filled in), saved and
+    # posted: stock issued at cost, the reservation gone
+    context, page, main = _signed_in(browser, url, "chen.cangguan", passwords)
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_role("link", name=zh("nav.sales.orders"), exact=True)).to_have_count(0)
+    _open(page, "nav.sales.deliveries")
+    main.get_by_text(zh("sales.section.new"), exact=True).click()
+    _choose(page, _keyed(page, "sales_sd_new_cus"), "C001 岳麓茶行")
     oline = _row(db, "SELECT id FROM sales_order_line WHERE header_id = :i", i=oid)[0]
-    expect(_keyed(page, f"sales_sd_from_q{oline}").locator("input")).to_have_value("10")
-    _keyed(page, "sales_sd_from_carrier").locator("input").fill("顺丰速运")
-    _keyed(page, "sales_sd_from_save").get_by_role("button").click()
+    expect(_keyed(page, f"sales_sd_new_q{oline}").locator("input")).to_have_value("10")
+    _keyed(page, "sales_sd_new_carrier").locator("input").fill("顺丰速运")
+    _keyed(page, "sales_sd_new_save").get_by_role("button").click()
     expect(main.get_by_text(zh("sales.saved"), exact=True)).to_be_visible()
     did, dnumber = _row(db, "SELECT id, number FROM sales_delivery ORDER BY id DESC")
     expect(main.get_by_role("heading", name=dnumber)).to_be_visible()
     _keyed(page, f"sales_sd_act_post_ok_{did}").locator("label").click()
     _keyed(page, f"sales_sd_act_post_{did}").get_by_role("button").click()
     expect(main.get_by_text(f"{dnumber}：{zh('sales.action.post')}完成")).to_be_visible()
-    status, carrier, dvoucher = _row(db, "SELECT status, carrier, voucher_id FROM sales_delivery WHERE id = :i",
-                                     i=did)
-    assert (status, carrier) == ("posted", "顺丰速运") and dvoucher is not None
+    status, carrier, dvoucher, dby = _row(db, "SELECT status, carrier, voucher_id, created_by FROM sales_delivery "
+                                              "WHERE id = :i", i=did)
+    assert (status, carrier, dby) == ("posted", "顺丰速运", users["chen.cangguan"]) and dvoucher is not None
     assert _row(db, "SELECT sum(quantity), sum(amount) FROM stock_move WHERE source_type = 'sales_delivery' "
                     "AND source_id = :i", i=did) == (-10_000_000, -60_000)  # 10 out at 60.00
     assert _row(db, "SELECT sum(quantity) FROM stock_move WHERE product_id = :p", p=ids["product"])[0] == 90_000_000
@@ -170,8 +215,10 @@ def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noq
                 i=oline) == (10_000_000, 10_000_000)  # reserved = delivered: nothing left held in stock
     lines = _voucher(db, dvoucher)
     assert _by_prefix(lines, "5401") == (60_000, 0) and _by_prefix(lines, "1405") == (0, 60_000)
+    context.close()
 
     # 5. the accountant: the invoice from the delivered lines (the whole 10), posted: the receivable is open
+    context, page, main = _signed_in(browser, url, "li.kuaiji", passwords)
     _open(page, "nav.sales.invoices")
     main.get_by_text(zh("bill.tab.new"), exact=True).click()
     expect(_keyed(page, "si_new_lines")).to_be_visible()  # the customer's (the only one's) delivered lines
@@ -184,31 +231,29 @@ def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noq
     _keyed(page, "si_post_ok").locator("label").click()
     _keyed(page, "si_post").get_by_role("button").click()
     expect(main.get_by_text(zh("bill.posted", number=inumber))).to_be_visible()
-    istatus, itotal, ino, ivoucher = _row(db, "SELECT status, total, invoice_no, voucher_id FROM sales_invoice "
-                                              "WHERE id = :i", i=iid)
-    assert (istatus, itotal, ino) == ("posted", 113_000, "24430001") and ivoucher is not None
+    istatus, itotal, ino, ivoucher, iby = _row(db, "SELECT status, total, invoice_no, voucher_id, created_by "
+                                                   "FROM sales_invoice WHERE id = :i", i=iid)
+    assert (istatus, itotal, ino, iby) == ("posted", 113_000, "24430001", users["li.kuaiji"])
+    assert ivoucher is not None
     assert _row(db, "SELECT partner_id FROM sales_invoice WHERE id = :i", i=iid)[0] == ids["customer"]
     lines = _voucher(db, ivoucher)
     assert _by_prefix(lines, "1122") == (113_000, 0)
     assert _by_prefix(lines, "5001") == (0, 100_000) and _by_prefix(lines, "2221") == (0, 13_000)
     assert _row(db, "SELECT progress FROM sales_order WHERE id = :i", i=oid)[0] == "completed"
 
-    # 6. the 收款单 of the whole 1,130.00 into the bank (draft through the use case, see the docstring), posted here
-    from sqlalchemy import select
-
-    from erp_core.billing import queries as bq
-    from erp_core.billing import receipt_services as rs
-    from erp_core.security.models import User
-    from erp_core.security.sessions import build_actor
-
-    with db.uow(readonly=True) as uow:
-        user = uow.session.execute(select(User).where(User.username == "admin")).scalar_one()
-        admin = build_actor(uow.session, user, session_id=None, client_ip="127.0.0.1")
-    assert [i["open"] for i in bq.customer_open_items(db, admin, partner_id=ids["customer"])] == [Decimal("1130")]
-    rid = rs.create_receipt(db, admin, partner_id=ids["customer"], doc_date=dt.date.today(), account_code="1002",
-                            lines=[{"item_type": "sales_invoice", "item_id": iid, "amount": Decimal("1130")}])
-    rnumber = _row(db, "SELECT number FROM receipt WHERE id = :i", i=rid)[0]
+    # 6. the 收款单: the customer's open invoice in the grid, the 1,130.00 received typed into its cell, saved,
+    # then posted: the receivable is settled to zero
     _open(page, "nav.sales.receipts")
+    main.get_by_text(zh("bill.rtab.new"), exact=True).click()
+    _choose(page, _keyed(page, "rc_new_cust"), "C001 岳麓茶行")
+    expect(_keyed(page, "rc_new_items").locator("canvas").first).to_be_visible()
+    type_into_grid(page, "rc_new_items", 0, zh("bill.col.received"), "1130")
+    _keyed(page, "rc_new_save").get_by_role("button").click()
+    expect(main.get_by_text(zh("timeline.receipt_saved"), exact=True)).to_be_visible()
+    rid, rnumber, rtotal, rby = _row(db, "SELECT id, number, total, created_by FROM receipt ORDER BY id DESC")
+    assert (rtotal, rby) == (113_000, users["li.kuaiji"])  # the typed amount reached the server
+    assert _row(db, "SELECT item_type, item_id, amount FROM receipt_line WHERE header_id = :i", i=rid) == (
+        "sales_invoice", iid, 113_000)
     main.get_by_text(zh("bill.rtab.detail"), exact=True).click()
     expect(main.get_by_role("heading", name=f"{rnumber} · {zh('pay.status.draft')}")).to_be_visible()
     _keyed(page, "rc_post_ok").locator("label").click()
@@ -219,8 +264,7 @@ def test_quotation_order_delivery_invoice_receipt(sales_server, browser):  # noq
     lines = _voucher(db, rvoucher)
     assert _by_prefix(lines, "1002") == (113_000, 0) and _by_prefix(lines, "1122") == (0, 113_000)
     assert _row(db, "SELECT sum(amount) FROM settlement WHERE item_type = 'sales_invoice' AND item_id = :i",
-                i=iid)[0] == 113_000
-    assert bq.customer_open_items(db, admin, partner_id=ids["customer"]) == []  # the receivable settled to zero
+                i=iid)[0] == 113_000  # the receivable settled to zero
     expect(page.get_by_text("This app has encountered an error")).to_have_count(0)
     context.close()
     db.dispose()

@@ -46,3 +46,23 @@ def test_demo_sales_are_orders_and_deliveries_with_clean_checks(db, demo):
         assert {o.progress for o in open_orders} <= {"received", "completed"}  # billing invoices the deliveries
         assert all(ln.reserved_qty == ln.received_qty for o in open_orders for ln in o.lines)
         assert sum((d.cost_total for d in deliveries), Decimal(0)) > Decimal("1000000")
+    # issue #13: goods sent back after their invoice (twice a year) are credited by a red invoice that names the
+    # return, whose lines then count as credited (invoiced); every return of invoiced goods is credited
+    from erp_core.billing.models import SalesInvoice
+    from erp_core.documents.models import DocumentLink
+
+    assert checks["receivables_vs_ledger"] == [] and checks["revenue_vs_invoices"] == []
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        reds = s.execute(select(SalesInvoice).where(SalesInvoice.company_id == cid, SalesInvoice.red.is_(True),
+                                                    SalesInvoice.posted_at.is_not(None))).scalars().all()
+        assert len(reds) >= 2 and {r.red_reason for r in reds} == {"退货"}
+        for red in reds:
+            ret_id = s.execute(select(DocumentLink.from_id).where(
+                DocumentLink.from_type == "sales_return", DocumentLink.to_type == "sales_invoice",
+                DocumentLink.to_id == red.id, DocumentLink.from_line.is_(None))).scalar_one()
+            ret = s.get(SalesReturn, ret_id)
+            assert sum(ln.invoiced_qty for ln in ret.lines) == sum(ln.ordered_qty for ln in red.lines) > 0
+        late = s.execute(select(SalesReturn).where(SalesReturn.company_id == cid,
+                                                   SalesReturn.reason.like("%开票后退回%"))).scalars().all()
+        assert len(late) == 2 and all(ln.invoiced_qty == ln.ordered_qty for r in late for ln in r.lines)
