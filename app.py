@@ -17,7 +17,7 @@ from ui import auth
 from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale, settings
 from ui.denied import denied_pages
 from ui.i18n import tr
-from ui.nav import PageSpec, pages_for, shared_navigation
+from ui.nav import PageSpec, kept_page, pages_for, shared_navigation
 from ui.operations_notices import maintenance_notice
 from ui.pages import ACCOUNT_PAGES, AUTH_PAGES, page_exists, page_url_path
 from ui.safe import error_md, md_escape
@@ -35,8 +35,8 @@ localize_streamlit_defaults()  # Streamlit's own "Choose an option" / "None" in 
 
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
-    return st.Page(spec.file, title=tr(spec.title), icon=spec.icon, url_path=page_url_path(spec),
-                   default=default)
+    return kept_page(spec.file, title=tr(spec.title), icon=spec.icon, url_path=page_url_path(spec),
+                     default=default)
 
 
 def _language_picker(key: str, on_change) -> None:

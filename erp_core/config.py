@@ -38,6 +38,11 @@ class SecuritySettings:
     dormant_days: int = 90
     audit_archive_min_days: int = 180  # audit entries younger than this cannot be archived (网络安全法: >= 6 months)
     audit_anchor_key_file: Path | None = None  # key of the audit anchors' HMAC, kept outside the database
+    # A full session check (one statement) vouches for a browser session in this app process this long: its page
+    # reruns and their queries within it run no session statement (issue #17). Revocations, lockouts and any change
+    # made in this process end the vouch at once; another app process's revocation reaches page views within it.
+    # 0: check on every rerun and query.
+    session_recheck_seconds: int = 3
 
 
 @dataclass(frozen=True)
@@ -190,13 +195,15 @@ def load_settings(path: str | os.PathLike | None = None, env: dict[str, str] | N
     sec_values = {}
     for name in ("lockout_threshold", "lockout_minutes", "ip_failure_limit", "ip_failure_window_minutes",
                  "idle_timeout_minutes", "session_lifetime_hours", "password_min_length",
-                 "reset_code_minutes", "dormant_days", "audit_archive_min_days"):
+                 "reset_code_minutes", "dormant_days", "audit_archive_min_days", "session_recheck_seconds"):
         v = _typed(sec, name, int, getattr(defaults, name), "security")
         if v < 0:
             raise ConfigError("error.config.range", key=f"security.{name}", low=0, high="∞")
         sec_values[name] = v
     if sec_values["reset_code_minutes"] > 30 or sec_values["reset_code_minutes"] < 1:
         raise ConfigError("error.config.range", key="security.reset_code_minutes", low=1, high=30)
+    if sec_values["session_recheck_seconds"] > 30:
+        raise ConfigError("error.config.range", key="security.session_recheck_seconds", low=0, high=30)
     if sec_values["lockout_threshold"] < 1:
         raise ConfigError("error.config.range", key="security.lockout_threshold", low=1, high="∞")
     proxies = sec.get("trusted_proxies", [])

@@ -162,6 +162,29 @@ class ErpAuthenticationController(AuthenticationController):
         st.session_state["logout"] = True
 
 
+# The cookie components are invisible iframes; without this rule each one leaves an empty row on the page. The rule
+# is put into the document's head by a script sent on a browser session's first run only: the head outlives the
+# element, so later reruns need not send it again (one element less on every rerun, issue #17); a reload of the
+# page is a new browser session, which gets it again. Fixed text of ours, no user data.
+_HIDE_COOKIE_ROWS = """<script>
+(function () {
+  if (document.getElementById("erp-hide-cookie-rows")) { return; }
+  var style = document.createElement("style");
+  style.id = "erp-hide-cookie-rows";
+  style.textContent = "div[data-testid='stElementContainer']:has(iframe[height='0']){display:none}";
+  document.head.appendChild(style);
+})();
+</script>"""
+_HIDE_COOKIE_ROWS_SENT = "erp_hide_cookie_rows_sent"
+
+
+def _hide_cookie_rows() -> None:
+    if st.session_state.get(_HIDE_COOKIE_ROWS_SENT):
+        return
+    st.html(_HIDE_COOKIE_ROWS, unsafe_allow_javascript=True)
+    st.session_state[_HIDE_COOKIE_ROWS_SENT] = True
+
+
 class ErpAuthenticate(Authenticate):
     def __init__(self) -> None:
         sec = settings().security
@@ -171,9 +194,7 @@ class ErpAuthenticate(Authenticate):
         self.api_key, self.path, self.secret_key = None, None, key
         self.attrs = {"login_sleep_time": 0}  # it sleeps for its cookie component; ours reads request cookies
         self.encryptor = Encryptor(key)
-        # The cookie components are invisible iframes; without this each one leaves an empty row on the page.
-        st.html("<style>div[data-testid='stElementContainer']:has(iframe[height='0'])"
-                "{display:none}</style>")
+        _hide_cookie_rows()
         self.cookie_controller = ErpCookieController(sec.cookie_name, key, sec.cookie_expiry_days)
         self.authentication_controller = ErpAuthenticationController({"usernames": {}}, auto_hash=False,
                                                                      secret_key=key)

@@ -14,7 +14,7 @@ import functools
 import streamlit as st
 
 from ui.i18n import tr
-from ui.nav import PageSpec, all_pages
+from ui.nav import PageSpec, all_pages, kept_page
 from ui.pages import HOME, page_exists, page_url_path
 from ui.safe import md
 
@@ -34,6 +34,6 @@ def denied_pages(registered: set[str]) -> list[st.Page]:
         if path in seen or not page_exists(spec):
             continue
         seen.add(path)
-        pages.append(st.Page(functools.partial(_explain, spec), title=tr(spec.title), url_path=path,
-                             visibility="hidden"))
+        pages.append(kept_page(functools.partial(_explain, spec), title=tr(spec.title), url_path=path,
+                               visibility="hidden"))
     return pages

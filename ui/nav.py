@@ -57,6 +57,29 @@ def _all_pages() -> tuple[PageSpec, ...]:
 # session gets shallow copies of its own: st.navigation marks the page object it returns as callable for that
 # run (Page._can_be_called), so two sessions must never share one object.
 _TEMPLATES: dict[Hashable, Any] = {}
+
+
+def kept_page(*args, **kwargs):
+    """An st.Page whose script hash is computed once. Streamlit derives a page's hash from its URL path (fixed when
+    the page is made) and st.navigation asks for it about five times per page per rerun: ~300 hashes per rerun for
+    an administrator's ~60 pages, visible and hidden (issue #17). A shallow copy (shared_navigation) keeps it."""
+    return _kept_page_class()(*args, **kwargs)
+
+
+@functools.cache
+def _kept_page_class():  # made on first use: this module is also imported where streamlit is not needed
+    import streamlit as st
+    from streamlit.util import calc_hash
+
+    class KeptPage(st.Page):
+        @property
+        def _script_hash(self) -> str:
+            kept = self.__dict__.get("_erp_script_hash")
+            if kept is None:
+                kept = self.__dict__["_erp_script_hash"] = calc_hash(self._url_path)
+            return kept
+
+    return KeptPage
 _TEMPLATES_LOCK = threading.Lock()
 
 
@@ -90,7 +113,25 @@ def forget_shared_navigation() -> None:
 
 
 def pages_for(actor: Actor) -> dict[str, list[PageSpec]]:
-    """Group key -> the pages ``actor`` may open, in menu order."""
+    """Group key -> the pages ``actor`` may open, in menu order (the same dict for the same Actor object: the
+    shell asks on every rerun, and the session check hands back the very same Actor while nothing it is built
+    from changed)."""
+    kept = _PAGES_FOR.get(id(actor))
+    if kept is not None and kept[0] is actor:
+        return kept[1]
+    groups = _pages_for(actor)
+    with _TEMPLATES_LOCK:
+        if len(_PAGES_FOR) >= 1024:
+            _PAGES_FOR.clear()
+        _PAGES_FOR[id(actor)] = (actor, groups)
+    return groups
+
+
+# id(Actor) -> (that Actor, its pages); the Actor is kept with its entry, so its id is not reused while there
+_PAGES_FOR: dict[int, tuple[Actor, dict[str, list[PageSpec]]]] = {}
+
+
+def _pages_for(actor: Actor) -> dict[str, list[PageSpec]]:
     groups: dict[str, list[PageSpec]] = {}
     for spec in sorted(all_pages(), key=lambda p: (p.order, p.file)):
         if spec.visible_to(actor):

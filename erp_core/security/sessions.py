@@ -81,32 +81,51 @@ def _live_row(session: Session, where, *extra):
                            .outerjoin(User, User.id == UserSession.user_id).where(where)).one_or_none()
 
 
-# -- a session check stands for the live check of the queries right after it (issue #17) ------------------------
+# -- a session check stands for the live check of the reruns and queries right after it (issue #17) -------------
 # A page's rerun checks its session (actor_for_token) and then runs a query or two, each of which checked the very
-# same session row again in a transaction of its own. The check vouches for the session (by its id, in this
-# process) for VOUCH_SECONDS: a QUERY (a read) of that session within that time skips its own live check. Use
-# cases (writes) always check inside their own transaction. Revoking a session or a user's sessions in this
-# process drops their vouch at once, and so does any audited commit in this process (every use case, a lockout
-# by failed logins: a user's status may have changed); another process's change takes effect within
-# VOUCH_SECONDS for reads, and at the next rerun's session check (which always reads the session row).
-VOUCH_SECONDS = 1.0
+# same session row again in a transaction of its own; and a user clicking through a page reruns it several times a
+# second. A full check vouches for the session (by its id, in this process) for
+# ``security.session_recheck_seconds`` (default VOUCH_SECONDS): a rerun's session check and a QUERY (a read) of that
+# session within that time run no statement of their own. Use cases (writes) always check inside their own
+# transaction. Revoking a session or a user's sessions in this process drops their vouch at once, and so does any
+# audited commit in this process (every use case, a lockout by failed logins: a user's status may have changed);
+# another process's change reaches page views and reads within the window. The vouch keeps the time of the check
+# that read the row, so every session is read at least once per window while it is used.
+VOUCH_SECONDS = 3.0
 # (database engine id, session id) -> (user id, must change password, when (monotonic), when (the core's clock,
 # which tests move)); the engine in the key: several databases in one process (tests, tools) share session ids
 _vouches: dict[tuple[int, int], tuple[int, bool, float, dt.datetime]] = {}
 _vouches_lock = threading.Lock()
 
 
+def _monotonic() -> float:  # the vouches' clock (tests move it past the window without touching time.monotonic)
+    return time.monotonic()
+
+
+def _window(db: Database) -> float:
+    return float(db.settings.security.session_recheck_seconds)
+
+
+def _fresh(db: Database, at: float, clock_at: dt.datetime) -> bool:
+    """A vouch made at ``at`` (monotonic) / ``clock_at`` (the core's clock, by which the idle timeout counts; tests
+    move it) still holds."""
+    window = _window(db)
+    return _monotonic() - at <= window and abs((naive_utcnow() - clock_at).total_seconds()) <= window
+
+
 def _vouch(db: Database, session_id: int, user_id: int, must_change_password: bool) -> None:
-    now = time.monotonic()
+    if _window(db) <= 0:
+        return
+    now = _monotonic()
     with _vouches_lock:
-        if len(_vouches) > 4096:  # drop the stale ones (a vouch is worth a second)
-            for key in [k for k, v in _vouches.items() if now - v[2] > VOUCH_SECONDS]:
+        if len(_vouches) > 4096:  # drop the stale ones (a vouch is worth a few seconds)
+            for key in [k for k, v in _vouches.items() if now - v[2] > 30]:
                 del _vouches[key]
         _vouches[(id(db.engine), session_id)] = (user_id, bool(must_change_password), now, naive_utcnow())
 
 
 def vouched(db: Database, actor: Actor, permission: str) -> bool:
-    """True when a session check on ``db`` saw ``actor``'s session live within VOUCH_SECONDS and the actor may use
+    """True when a session check on ``db`` saw ``actor``'s session live within the window and the actor may use
     ``permission`` now (a password that must be changed leaves only the self-service open)."""
     if actor.session_id is None:
         return False
@@ -114,9 +133,7 @@ def vouched(db: Database, actor: Actor, permission: str) -> bool:
     if seen is None:
         return False
     user_id, must_change, at, clock_at = seen
-    if user_id != actor.user_id or time.monotonic() - at > VOUCH_SECONDS:
-        return False
-    if abs((naive_utcnow() - clock_at).total_seconds()) > VOUCH_SECONDS:  # the idle timeout counts by this clock
+    if user_id != actor.user_id or not _fresh(db, at, clock_at):
         return False
     return not must_change or permission in _self_service()
 
@@ -152,6 +169,22 @@ def _cached(s: Session, cache: ActorCache | None, digest: str, client_ip: str | 
     return cache.actor, row.id, row.last_seen_at, bool(row.must_change_password)
 
 
+def _checked_just_now(db: Database, cache: ActorCache | None, digest: str, client_ip: str | None) -> bool:
+    """True when this browser session's cached Actor was confirmed by a full session check (a statement) in this
+    process within the window (``security.session_recheck_seconds``), and nothing has dropped that vouch since (a
+    revocation, any audited commit in this process). A page rerun then costs no transaction at all (issue #17). The
+    vouch keeps the time of the check that read the row, so a statement runs at least once per window per session
+    in use; another process's revocation is seen within that time."""
+    if cache is None or cache.actor is None or cache.token_hash != digest or cache.client_ip != client_ip:
+        return False
+    actor = cache.actor
+    seen = _vouches.get((id(db.engine), actor.session_id)) if actor.session_id is not None else None
+    if seen is None:
+        return False
+    user_id, must_change, at, clock_at = seen
+    return user_id == actor.user_id and not must_change and _fresh(db, at, clock_at)
+
+
 def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None,
                     cache: ActorCache | None = None) -> Actor:
     """The Actor of a live session, or NotAuthenticated (reason in ``params['reason']``).
@@ -164,6 +197,8 @@ def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = 
         raise NotAuthenticated(reason="missing")
     policy = db.settings.security
     digest = token_hash(token)
+    if _checked_just_now(db, cache, digest, client_ip):
+        return cache.actor
     now = naive_utcnow()
     must_change = False
     with db.uow(readonly=True) as uow:

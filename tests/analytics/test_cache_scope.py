@@ -31,6 +31,7 @@ SAME_FOR_EVERYONE = {
     ("erp_core/security/audit_services.py", "_permissions"): "the permission catalog declared in the program",
     ("ui/pages.py", "_page_files"): "the names of the page files shipped with the program (no arguments)",
     ("ui/nav.py", "_all_pages"): "the page specs of the menus shipped with the program (no arguments)",
+    ("ui/nav.py", "_kept_page_class"): "a subclass of st.Page, made once (no arguments, no data)",
 }
 # Parameters a Streamlit cache may be keyed by: none. Anything a user can vary (company, filters, period) makes
 # the cache per-input, and a per-input cache of business data skips the permission check and the row scope.

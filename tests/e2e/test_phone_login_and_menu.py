@@ -39,4 +39,10 @@ def test_phone_login_page_hints_and_the_menu_folds_after_a_choice(server, browse
     links.nth(1).click()
     expect(sidebar).to_have_attribute("data-collapsed", "true", timeout=WAIT)
     page.screenshot(path=str(ARTIFACTS / "phone-after-menu-choice.png"), full_page=True)
+    # The rule that hides the cookie components' empty rows is sent once per browser session (issue #17) and
+    # stays in the document's head through later reruns (the menu choice above was one).
+    assert page.evaluate("!!document.getElementById('erp-hide-cookie-rows')")
+    assert page.evaluate("""() => [...document.querySelectorAll("div[data-testid='stElementContainer']")]
+        .filter(d => d.querySelector("iframe[height='0']"))
+        .every(d => getComputedStyle(d).display === "none")""")
     ctx.close()

@@ -59,3 +59,12 @@ def audit_entries(db, action: str | None = None, outcome: str | None = None) -> 
 def count(db, model) -> int:
     with db.uow(readonly=True) as uow:
         return uow.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def past_the_recheck_window(monkeypatch) -> None:
+    """Move the session vouches' clock past security.session_recheck_seconds (what a page view in another app
+    process waits for before it sees a revocation made there)."""
+    from erp_core.security import sessions
+
+    real = sessions._monotonic
+    monkeypatch.setattr(sessions, "_monotonic", lambda: real() + 31)

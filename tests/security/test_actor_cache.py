@@ -27,7 +27,13 @@ def _statements(db):
     return seen, lambda: event.remove(db.engine, "before_cursor_execute", count)
 
 
-def test_cached_actor_costs_one_statement_and_is_the_same_object(db):
+def _past_the_window(monkeypatch) -> None:
+    from tests.security.helpers import past_the_recheck_window
+
+    past_the_recheck_window(monkeypatch)
+
+
+def test_cached_actor_costs_one_statement_and_is_the_same_object(db, monkeypatch):
     _, admin = setup_company(db)
     new_user(db, admin, "li.si", roles=("viewer",))
     token = login(db, "li.si", PASSWORD, client_ip=IP).token
@@ -35,7 +41,10 @@ def test_cached_actor_costs_one_statement_and_is_the_same_object(db):
     first = actor_for_token(db, token, client_ip=IP, cache=cache)
     seen, stop = _statements(db)
     try:
-        again = actor_for_token(db, token, client_ip=IP, cache=cache)
+        again = actor_for_token(db, token, client_ip=IP, cache=cache)  # within the recheck window: no statement
+        assert again is first and seen == []
+        _past_the_window(monkeypatch)
+        again = actor_for_token(db, token, client_ip=IP, cache=cache)  # after it: one statement, same Actor
     finally:
         stop()
     assert again is first
@@ -43,6 +52,67 @@ def test_cached_actor_costs_one_statement_and_is_the_same_object(db):
     # another client address is another question: built again
     other = actor_for_token(db, token, client_ip="10.0.0.6", cache=cache)
     assert other is not first and other.client_ip == "10.0.0.6"
+
+
+def _revoke_as_another_process(db, session_id: int) -> None:
+    """What another app process's logout leaves in the database (this process's vouches are not told)."""
+    from sqlalchemy import update
+
+    from erp_core.kernel.clock import naive_utcnow
+    from erp_core.security.models import UserSession
+
+    with db.uow() as uow:
+        uow.session.execute(update(UserSession).where(UserSession.id == session_id)
+                            .values(revoked_at=naive_utcnow(), revoked_reason="logout"))
+        uow.commit()
+
+
+def test_a_rerun_within_the_recheck_window_reads_nothing_and_one_after_it_sees_another_process(db, monkeypatch):
+    """issue #17: the session check vouches for the session security.session_recheck_seconds; a revocation made
+    by another app process is refused once that window is over (one made in this process at once: next test)."""
+    _, admin = setup_company(db)
+    new_user(db, admin, "chen.qi", roles=("viewer",))
+    token = login(db, "chen.qi", PASSWORD, client_ip=IP).token
+    cache = ActorCache()
+    me = actor_for_token(db, token, client_ip=IP, cache=cache)
+    _revoke_as_another_process(db, me.session_id)
+    assert actor_for_token(db, token, client_ip=IP, cache=cache) is me  # within the window: not read yet
+    _past_the_window(monkeypatch)
+    with pytest.raises(NotAuthenticated) as err:
+        actor_for_token(db, token, client_ip=IP, cache=cache)
+    assert err.value.params["reason"] == "logout" and cache.actor is None
+
+
+def test_a_revocation_in_this_process_or_a_window_of_zero_is_seen_at_the_next_rerun(db):
+    import dataclasses
+
+    from erp_core.security.session_services import sign_out_user_everywhere
+
+    _, admin = setup_company(db)
+    uid = new_user(db, admin, "he.ba", roles=("viewer",))
+    token = login(db, "he.ba", PASSWORD, client_ip=IP).token
+    cache = ActorCache()
+    actor_for_token(db, token, client_ip=IP, cache=cache)
+    sign_out_user_everywhere(db, admin, user_id=uid)  # a use case here: the vouch ends at once
+    with pytest.raises(NotAuthenticated):
+        actor_for_token(db, token, client_ip=IP, cache=cache)
+    # security.session_recheck_seconds = 0: every rerun reads the row, another process's revocation included
+    from erp_core.db.uow import Database
+
+    strict = Database(db.engine, dataclasses.replace(
+        db.settings, security=dataclasses.replace(db.settings.security, session_recheck_seconds=0)))
+    token = login(strict, "he.ba", PASSWORD, client_ip=IP).token
+    cache = ActorCache()
+    me = actor_for_token(strict, token, client_ip=IP, cache=cache)
+    seen, stop = _statements(strict)
+    try:
+        assert actor_for_token(strict, token, client_ip=IP, cache=cache) is me
+    finally:
+        stop()
+    assert len(_selects(seen)) == 1
+    _revoke_as_another_process(strict, me.session_id)
+    with pytest.raises(NotAuthenticated):
+        actor_for_token(strict, token, client_ip=IP, cache=cache)
 
 
 def test_a_role_change_is_seen_at_the_next_call(db):
@@ -116,7 +186,6 @@ def _selects(seen):
 
 def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monkeypatch):
     from erp_core.analytics import queries
-    from erp_core.security import sessions
 
     _, admin = setup_company(db)
     new_user(db, admin, "zhou.ba", roles=("viewer",))
@@ -128,9 +197,8 @@ def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monk
     finally:
         stop()
     assert not [s for s in _selects(seen) if "user_session" in s]
-    # a second later the vouch is over: the query checks the session again, and refuses a revoked one
-    clock = [sessions.time.monotonic() + sessions.VOUCH_SECONDS + 0.5]
-    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    # after the recheck window the vouch is over: the query checks the session again, and refuses a revoked one
+    _past_the_window(monkeypatch)
     seen, stop = _statements(db)
     try:
         queries.accounts(db, me)

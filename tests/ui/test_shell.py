@@ -134,11 +134,14 @@ def test_logout_revokes_the_session_so_a_replayed_token_fails(ui_db, admin_passw
     assert replay.session_state[REASON_KEY] == "logout"
 
 
-def test_disabled_user_is_sent_to_login_on_the_next_run(ui_db, admin_password):
+def test_disabled_user_is_sent_to_login_on_the_next_run(ui_db, admin_password, monkeypatch):
+    from tests.security.helpers import past_the_recheck_window
+
     at = harness.logged_in_app(ui_db, "admin", admin_password)
-    with ui_db.uow() as uow:  # an administrator's action elsewhere (the admin use case lives in security)
+    with ui_db.uow() as uow:  # an administrator's action in another app process (the use case lives in security)
         uow.session.execute(User.__table__.update().where(User.username == "admin").values(status="disabled"))
         uow.commit()
+    past_the_recheck_window(monkeypatch)  # this process sees it at the first rerun after the recheck window
     at.run()
     assert at.title[0].value == "登录"
     assert "不可用" in texts(at)
@@ -183,10 +186,11 @@ def test_admin_password_constant_is_what_the_harness_uses():
     assert ADMIN_PASSWORD == "Adm1n-Test-Pass!"
 
 
-def test_idle_session_sends_the_user_to_login_with_the_reason(ui_db, admin_password):
+def test_idle_session_sends_the_user_to_login_with_the_reason(ui_db, admin_password, monkeypatch):
     import datetime as dt
 
     from erp_core.security.models import UserSession
+    from tests.security.helpers import past_the_recheck_window
 
     at = harness.logged_in_app(ui_db, "admin", admin_password)
     idle = dt.timedelta(minutes=ui_db.settings.security.idle_timeout_minutes + 1)
@@ -194,6 +198,7 @@ def test_idle_session_sends_the_user_to_login_with_the_reason(ui_db, admin_passw
         for row in uow.session.query(UserSession).all():
             row.last_seen_at -= idle
         uow.commit()
+    past_the_recheck_window(monkeypatch)  # the session is read again once the recheck window is over
     at.run()
     assert at.title[0].value == "登录"
     assert "长时间未操作" in texts(at)

@@ -103,6 +103,7 @@ def test_password_is_redacted_in_messages():
     ('[security]\nlockout_threshold = 0\n', {}, "error.config.range", "security.lockout_threshold"),
     ('[security]\nreset_code_minutes = 60\n', {}, "error.config.range", "security.reset_code_minutes"),
     ('[security]\nidle_timeout_minutes = -1\n', {}, "error.config.range", "security.idle_timeout_minutes"),
+    ('[security]\nsession_recheck_seconds = 31\n', {}, "error.config.range", "security.session_recheck_seconds"),
     ('[security]\ntrusted_proxies = "10.0.0.1"\n', {}, "error.config.type", "security.trusted_proxies"),
     ('[security]\ntrusted_proxies = ["not-an-ip"]\n', {}, "error.config.cidr", "security.trusted_proxies"),
 ])
