@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0034_hr3"
-down_revision = "0027_crmops"
+down_revision = "0028_crm3"
 branch_labels = None
 depends_on = None
 
