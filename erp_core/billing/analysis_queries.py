@@ -28,6 +28,7 @@ from erp_core.billing.models import SalesInvoice, SalesInvoiceLine
 from erp_core.documents.registry import document_type
 from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.kept import KeptFigures
+from erp_core.kernel.money import round_money
 from erp_core.security.scope import require_company_wide
 from erp_core.settings.common import require_company
 from erp_core.usecase import Context, query
@@ -109,7 +110,7 @@ def sales_lines(ctx: Context, company_id: int, date_from: dt.date | None, date_t
         if src_ln.source_type == "sales_delivery" and src_ln.source_line_id in dlines:
             delivery_id, ship_date = dlines[src_ln.source_line_id]
             unit = costs.get((delivery_id, ln.product_id), ZERO)
-            cost = (unit * qty).quantize(Decimal("0.01"))
+            cost = round_money(unit * qty)  # half up, as every posted amount (DESIGN.md: exact money)
             estimated = product is not None and product.costing_method == "monthly_average" and \
                 ship_date.strftime("%Y-%m") not in runs
         cust = customers.get(inv.partner_id)
