@@ -124,18 +124,21 @@ def _vouch(db: Database, session_id: int, user_id: int, must_change_password: bo
         _vouches[(id(db.engine), session_id)] = (user_id, bool(must_change_password), now, naive_utcnow())
 
 
+def _live_vouch(db: Database, actor: Actor) -> bool | None:
+    """Whether ``actor``'s session must change its password, as the session check on ``db`` that vouched for it
+    within the window saw it; None when there is no such vouch (none, another user's, or older than the window)."""
+    seen = _vouches.get((id(db.engine), actor.session_id)) if actor.session_id is not None else None
+    if seen is None:
+        return None
+    user_id, must_change, at, clock_at = seen
+    return must_change if user_id == actor.user_id and _fresh(db, at, clock_at) else None
+
+
 def vouched(db: Database, actor: Actor, permission: str) -> bool:
     """True when a session check on ``db`` saw ``actor``'s session live within the window and the actor may use
     ``permission`` now (a password that must be changed leaves only the self-service open)."""
-    if actor.session_id is None:
-        return False
-    seen = _vouches.get((id(db.engine), actor.session_id))
-    if seen is None:
-        return False
-    user_id, must_change, at, clock_at = seen
-    if user_id != actor.user_id or not _fresh(db, at, clock_at):
-        return False
-    return not must_change or permission in _self_service()
+    must_change = _live_vouch(db, actor)
+    return must_change is not None and (not must_change or permission in _self_service())
 
 
 def forget_vouch(session_id: int | None = None, *, user_id: int | None = None) -> None:
@@ -177,12 +180,7 @@ def _checked_just_now(db: Database, cache: ActorCache | None, digest: str, clien
     in use; another process's revocation is seen within that time."""
     if cache is None or cache.actor is None or cache.token_hash != digest or cache.client_ip != client_ip:
         return False
-    actor = cache.actor
-    seen = _vouches.get((id(db.engine), actor.session_id)) if actor.session_id is not None else None
-    if seen is None:
-        return False
-    user_id, must_change, at, clock_at = seen
-    return user_id == actor.user_id and not must_change and _fresh(db, at, clock_at)
+    return _live_vouch(db, cache.actor) is False  # a session that must change its password is checked in full
 
 
 def actor_for_token(db: Database, token: str | None, *, client_ip: str | None = None,
