@@ -100,16 +100,18 @@ def _choose(page, select, option: str) -> None:
     """Pick ``option`` in a selectbox the way a person does: bring it into view first, then open it. (The user
     menu sits below a long, fully expanded page list; a click that scrolls the sidebar as it lands opens the
     list and the scroll closes it again, so the opening is retried until the list shows.)"""
-    from playwright.sync_api import expect
+    from playwright.sync_api import Error, expect
 
-    select.scroll_into_view_if_needed()
     listbox = page.get_by_role("listbox")
     for _ in range(5):
-        select.click()
         try:
+            # a rerun still under way may swap the element for its new copy (Error: "not attached to the DOM");
+            # the locator finds the new one on the next try
+            select.scroll_into_view_if_needed()
+            select.click()
             expect(listbox).to_be_visible(timeout=2000)
             break
-        except AssertionError:
+        except (AssertionError, Error):
             page.keyboard.press("Escape")
     page.get_by_role("option", name=option).click()
 

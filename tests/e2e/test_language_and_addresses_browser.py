@@ -103,6 +103,10 @@ def _sign_in(page, context, username: str, password: str) -> None:
     from playwright.sync_api import expect
 
     expect(page.get_by_role("heading", name=zh("nav.auth.login"), exact=True)).to_be_visible()
+    # while a rerun is under way the previous run's login form can still be on the page beside the new one
+    # (Streamlit removes stale elements when the run ends): wait for the one form
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0)
+    expect(page.get_by_label(zh("login.username"), exact=True)).to_have_count(1)
     _fill(page, zh("login.username"), username)
     _fill(page, zh("login.password"), password)
     page.get_by_role("button", name=zh("login.submit")).click()

@@ -17,7 +17,9 @@ from tests.operations.conftest import populate, table_rows, url_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A backup in a child process whose chunk store pauses after each chunk, so the kill lands mid-backup.
+# A backup in a child process that stops just before its pack is made durable (every chunk written, no manifest
+# yet), so the kill lands mid-backup however fast the backup is. (A pause after each chunk raced: an incremental
+# backup of an unchanged database stores only a couple of chunks and finished before the kill.)
 SLOW_BACKUP = textwrap.dedent("""
     import sys, time
     from pathlib import Path
@@ -26,13 +28,10 @@ SLOW_BACKUP = textwrap.dedent("""
     from erp_core.db.engine import make_engine
     from erp_core.db.uow import Database
     from erp_core.operations import backup as bk, chunks
-    put = chunks.ChunkStore.put
-    def slow_put(self, data, *args):
-        cid = put(self, data, *args)
+    def hang_before_flush(self):
         Path({flag!r}).touch()
-        time.sleep(0.2)
-        return cid
-    chunks.ChunkStore.put = slow_put
+        time.sleep(600)
+    chunks.ChunkStore.flush = hang_before_flush
     url = {url!r}
     db = Database(make_engine(url), Settings(database_url=url, data_dir=Path({data!r})))
     bk.make_backup(db, kind={kind!r}, opts=bk.Options(root=Path({root_dir!r}), data_dir=Path({data!r})))
@@ -58,7 +57,6 @@ def test_kill_9_during_a_backup_leaves_no_backup_listed_as_good(ops_db, opts, tm
     good = bk.make_backup(ops_db, kind="full", opts=opts)
     for kind in ("incremental", "full"):
         proc, _ = _start_slow_backup(ops_db, opts, tmp_path, kind)
-        time.sleep(0.3)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert [b.id for b in bk.list_backups(opts.root)] == [good["id"]], kind
