@@ -68,7 +68,6 @@ def _wizard() -> None:  # the wizard page has its own language field
 
 def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     _language_picker("erp_lang_anon", _pick_anonymous_language)
-    authenticator.flush_cookie()
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
         pages.insert(1, _page(AUTH_PAGES["register"]))
@@ -76,7 +75,10 @@ def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
     # vanish in the browser (tests/e2e/test_phone_login_and_menu.py); a bookmark opened before signing in shows
     # Streamlit's "page not found" notice over the sign-in form (see the closing note of 2026-12-06).
     current = st.navigation(pages)
+    # what is sent on some runs only goes last in the sidebar, so no other element changes place between runs
+    authenticator.flush_cookie()
     _fold_sidebar_on_phones()
+    auth.hide_cookie_rows()
     current.run()
 
 
@@ -212,6 +214,7 @@ def main() -> None:
         st.session_state[_AFTER_FORCED] = True
         current = st.navigation([_page(forced, default=True)], position="hidden")
         _user_menu(profile.display_name, account_links=False)
+        auth.hide_cookie_rows()
         current.run()
         return
     nav, landing_page = _user_pages(pages_for(actor), profile.landing_page)
@@ -233,6 +236,7 @@ def main() -> None:
             st.switch_page(landing_page)
     _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]))
     _fold_sidebar_on_phones()
+    auth.hide_cookie_rows()
     maintenance_notice()  # an upgrade is running: users see it on every page (erp_core/operations)
     current.run()
 

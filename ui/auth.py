@@ -166,6 +166,9 @@ class ErpAuthenticationController(AuthenticationController):
 # is put into the document's head by a script sent on a browser session's first run only: the head outlives the
 # element, so later reruns need not send it again (one element less on every rerun, issue #17); a reload of the
 # page is a new browser session, which gets it again. Fixed text of ours, no user data.
+# The element goes LAST in the sidebar (app.py calls hide_cookie_rows after the sidebar's own elements; no page
+# writes to the sidebar): sent first in the main area, it shifted every element of the page by one place on the
+# next run, so the browser rebuilt them all and, for that run, showed the old login form beside the new one.
 _HIDE_COOKIE_ROWS = """<script>
 (function () {
   if (document.getElementById("erp-hide-cookie-rows")) { return; }
@@ -178,10 +181,12 @@ _HIDE_COOKIE_ROWS = """<script>
 _HIDE_COOKIE_ROWS_SENT = "erp_hide_cookie_rows_sent"
 
 
-def _hide_cookie_rows() -> None:
+def hide_cookie_rows() -> None:
+    """Once per browser session, as the sidebar's last element (see above)."""
     if st.session_state.get(_HIDE_COOKIE_ROWS_SENT):
         return
-    st.html(_HIDE_COOKIE_ROWS, unsafe_allow_javascript=True)
+    with st.sidebar:
+        st.html(_HIDE_COOKIE_ROWS, unsafe_allow_javascript=True)
     st.session_state[_HIDE_COOKIE_ROWS_SENT] = True
 
 
@@ -194,7 +199,6 @@ class ErpAuthenticate(Authenticate):
         self.api_key, self.path, self.secret_key = None, None, key
         self.attrs = {"login_sleep_time": 0}  # it sleeps for its cookie component; ours reads request cookies
         self.encryptor = Encryptor(key)
-        _hide_cookie_rows()
         self.cookie_controller = ErpCookieController(sec.cookie_name, key, sec.cookie_expiry_days)
         self.authentication_controller = ErpAuthenticationController({"usernames": {}}, auto_hash=False,
                                                                      secret_key=key)
@@ -217,7 +221,11 @@ class ErpAuthenticate(Authenticate):
         raise NotImplementedError("not offered")
 
     def flush_cookie(self) -> None:
-        self.cookie_controller.cookie_model.flush()
+        """Writes or deletes the login cookie through its component, in the sidebar: an element sent in the main
+        area on one run only shifted the page's elements on the next, and the browser showed the page twice while
+        that run went on (the sign-in form after a logout)."""
+        with st.sidebar:
+            self.cookie_controller.cookie_model.flush()
 
 
 def cookie_secure(page_url: str | None) -> bool:
