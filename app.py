@@ -94,10 +94,16 @@ _FOLD_SIDEBAR_ON_PHONES = """<script>
     var target = event.target;
     if (!target || !target.closest || window.innerWidth >= 768) { return; }
     if (!target.closest('[data-testid="stSidebar"] a')) { return; }
-    setTimeout(function () {
+    // The page switch the click starts re-renders the sidebar; on a slow device the collapse button can be
+    // missing for a moment: look for it for up to two seconds, click it once, stop if it is already folded.
+    var tries = 0;
+    function fold() {
       var button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
-      if (button && button.getAttribute("aria-expanded") === "true") { button.click(); }
-    }, 60);
+      if (button && button.getAttribute("aria-expanded") === "true") { button.click(); return; }
+      if (button && button.getAttribute("aria-expanded") === "false") { return; }
+      if (++tries < 20) { setTimeout(fold, 100); }
+    }
+    setTimeout(fold, 60);  // after the link has handled the click
   }, true);
 })();
 </script>"""
