@@ -5,14 +5,15 @@
 
 1. baseline: ``sqlite3 STORE ".backup COPY"`` (the CLI's online backup) — the copy is the "live" database below;
 2. full backup of the live database (snapshot, figures, chunks) — target <= 1.5x the baseline — twice: the
-   first in an empty backup folder (the figures summed over the whole ledger), then the weekly case (a new
-   chain; the figures are the previous backup's plus the ledger rows added since);
+   first in an empty backup folder (the figures summed over the ledgers' covering indexes), then the weekly
+   case (a new chain; the figures are the previous backup's plus the ledger rows added since);
 3. 1 % of the ledger's rows changed — appended, as an append-only ledger changes: copies of existing lines with
    new ids and posting sequence numbers — then an incremental backup — target < 10 % of the full's time and
    of the bytes it wrote (against the weekly full); then the baseline once more (the machine is shared);
 4. restore + verification of the incremental (scratch database, `erp check`, figures compared), timed.
 
-Wall-clock seconds; the machine is shared, so run it when it is quiet and report the load with the numbers."""
+Wall-clock seconds, and CPU seconds (this process's threads, and the sqlite3 child's for the baseline: less
+sensitive to other work on a shared machine); run it when it is quiet and report the load with the numbers."""
 
 from __future__ import annotations
 
@@ -73,9 +74,13 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     live = work / "live.db"
     try:
-        t = time.perf_counter()
+        def cpu(children: bool = False) -> float:
+            t = os.times()
+            return t.children_user + t.children_system if children else t.user + t.system
+
+        t, c = time.perf_counter(), cpu(True)
         subprocess.run(["sqlite3", str(store), f".backup '{live}'"], check=True)
-        t_sqlite = time.perf_counter() - t
+        t_sqlite, c_sqlite = time.perf_counter() - t, cpu(True) - c
         size = live.stat().st_size
         print(f"store: {store.name} {size / 2**30:.2f} GiB; sqlite3 .backup {t_sqlite:.2f} s")
 
@@ -83,13 +88,16 @@ def main() -> None:
         db = Database(make_engine(url), Settings(database_url=url, data_dir=work / "data"))
         opts = bk.Options(root=work / "backups", data_dir=work / "data", level=args.level)
 
+        cpus: dict[str, float] = {}
+
         def backup(kind: str) -> tuple[dict, float]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             m = bk.make_backup(db, kind=kind, opts=opts)
+            cpus[m["id"]] = cpu() - c
             return m, time.perf_counter() - t
 
         first, t_first = backup("full")
-        print(f"full backup, first in the folder (figures summed over the whole ledger): {t_first:.2f} s "
+        print(f"full backup, first in the folder (figures summed over the ledgers' covering indexes): {t_first:.2f} s "
               f"({t_first / t_sqlite:.2f}x sqlite3 .backup; target <= 1.5x), {first['stored'] / 2**20:.1f} MiB "
               f"written ({first['stored'] / size:.0%} of the database), snapshot {first.get('snapshot')}")
         full, t_full = backup("full")
@@ -103,6 +111,10 @@ def main() -> None:
               f"{t_inc / t_first:.1%} of the first; target < 10 %), {inc['stored'] / 2**20:.2f} MiB written "
               f"({inc['stored'] / full['stored']:.1%} of the full; target < 10 %)")
 
+        c_first, c_full, c_inc = cpus[first["id"]], cpus[full["id"]], cpus[inc["id"]]
+        print(f"CPU: sqlite3 .backup {c_sqlite:.2f} s; first full {c_first:.2f} s ({c_first / c_sqlite:.2f}x); "
+              f"weekly full {c_full:.2f} s ({c_full / c_sqlite:.2f}x); incremental {c_inc:.2f} s "
+              f"({c_inc / c_full:.1%} of the weekly full)")
         t = time.perf_counter()
         subprocess.run(["sqlite3", str(live), f".backup '{work / 'again.db'}'"], check=True)
         t_again = time.perf_counter() - t

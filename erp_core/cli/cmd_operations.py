@@ -172,7 +172,7 @@ def upgrade_cmd(state: CliState, no_dry_run: bool) -> None:
 
 @main.command("maintenance")
 @click.argument("action", type=click.Choice(["on", "off", "status"]))
-@click.option("--reason", default="", help="The notice users see (with on).")
+@click.option("--reason", default="", help="The notice users see (required with on).")
 @pass_state
 @handles_errors
 def maintenance_cmd(state: CliState, action: str, reason: str) -> None:

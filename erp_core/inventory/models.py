@@ -48,8 +48,9 @@ class StockMove(Base):  # 库存台账 (append-only)
     __tablename__ = "stock_move"
     __table_args__ = (UniqueConstraint("company_id", "move_seq"),
                       # with move_date: the negative-stock rule reads one product's days from a date on
-                      Index("ix_stock_move_company_id_warehouse_id_product_id_move_date", "company_id",
-                            "warehouse_id", "product_id", "move_date"),
+                      # covering (migration 0037): stock on hand sums the index alone
+                      Index("ix_stock_move_balance", "company_id", "warehouse_id", "product_id", "move_date",
+                            "quantity", "amount"),
                       Index("ix_stock_move_company_id_product_id", "company_id", "product_id"),
                       Index("ix_stock_move_company_id_move_date", "company_id", "move_date"))
 

@@ -44,7 +44,9 @@ class Posting(Base):  # 过账记录: one per posted voucher, keyed for idempote
 class GlLine(Base):  # 总账分录 (append-only)
     __tablename__ = "gl_line"
     __table_args__ = (UniqueConstraint("company_id", "posting_seq"),
-                      Index("ix_gl_line_company_id_account_id_period", "company_id", "account_id", "period"),
+                      # covering: a trial balance (and a backup's figures) sums the index alone (migration 0037)
+                      Index("ix_gl_line_account_balance", "company_id", "account_id", "period", "account_code",
+                            "debit", "credit"),
                       Index("ix_gl_line_company_id_period", "company_id", "period"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)

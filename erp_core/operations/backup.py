@@ -265,8 +265,9 @@ def _database_part(db: Database, store: ChunkStore, work: Path, opts: Options) -
             # hashlib release the GIL, so the two overlap instead of adding up
             with ThreadPoolExecutor(max_workers=1) as pool:
                 reading = pool.submit(lambda: (*figures.collect_sqlite(con, base), _schema_of_sqlite(con)))
-                part = chunks.store_stream(store, _sqlite_blocks(path, size), previous=previous,
-                                           level=0 if opts.level is None else opts.level)
+                level = 0 if opts.level is None else opts.level
+                part = (chunks.store_file(store, path, size, previous, level=level) if previous is not None
+                        else chunks.store_stream(store, _sqlite_blocks(path, size), level=level))
                 figs, marks, schema = reading.result()
         return {**part, "format": "sqlite-file"}, figs, schema, {"marks": marks, "snapshot": how}
     if backend == "postgresql":

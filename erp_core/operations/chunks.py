@@ -219,10 +219,13 @@ class ChunkStore:
         fds = self.__dict__.setdefault("_fds", {})
         fd = fds.get(name)
         if fd is None:
-            try:
-                fd = fds[name] = os.open(self.packs / f"{name}.pack", os.O_RDONLY)
-            except FileNotFoundError:
-                return False
+            with self._lock:  # several threads compare at once (store_file)
+                fd = fds.get(name)
+                if fd is None:
+                    try:
+                        fd = fds[name] = os.open(self.packs / f"{name}.pack", os.O_RDONLY)
+                    except FileNotFoundError:
+                        return False
         blob = os.pread(fd, length, offset)
         return blob[:1] == b"R" and blob[1:] == data  # (bytes == bytes is one memcmp; a memoryview's is not)
 
@@ -314,6 +317,43 @@ def store_stream(store: ChunkStore, pieces: Iterable[bytes], workers: int = 2, l
             first = pending.popleft()
             ids.append(first if isinstance(first, str) else first.result())
     return {"chunks": ids, "size": size, "root": ids_root(ids)}
+
+
+def store_file(store: ChunkStore, path: Path, size: int, previous: list[str], workers: int = 2,
+               level: int | None = None, block: int = BLOCK) -> dict:
+    """:func:`store_stream` of the first ``size`` bytes of a file in fixed blocks, for an incremental backup
+    of a SQLite file (``previous``: the chunk ids of the previous backup of the chain, block by block). The
+    file is cut into ``workers`` contiguous ranges compared at once, each by its own thread: reading the live
+    file and the stored block (``pread``, no GIL), comparing them (one memcmp), and hashing and storing only
+    a block that differs — the work of an incremental is that reading, so two threads on two cores take
+    about half the time of one thread reading, comparing and handing blocks to others. The part is the same
+    as :func:`store_stream` makes (chunk ids in file order)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    count = (size + block - 1) // block
+    ids: list[str | None] = [None] * count
+
+    def run(first: int, last: int) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            for i in range(first, last):
+                want = min(block, size - i * block)
+                data = os.pread(fd, want, i * block)
+                if len(data) != want:
+                    raise OSError(f"{path}: cut short at block {i}")
+                ids[i] = (previous[i] if i < len(previous) and store.same(previous[i], data)
+                          else store.put(data, level))
+        finally:
+            os.close(fd)
+
+    workers = max(1, min(workers, count))
+    bounds = [count * k // workers for k in range(workers + 1)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(run, bounds[k], bounds[k + 1]) for k in range(workers)]:
+            f.result()
+    done = [cid for cid in ids if cid is not None]
+    assert len(done) == count
+    return {"chunks": done, "size": size, "root": ids_root(done)}
 
 
 def read_stream(store: ChunkStore, part: dict, backup_id: str) -> Iterator[bytes]:

@@ -75,13 +75,16 @@ def set_maintenance(ctx: Context, *, on: bool, reason: str = "") -> dict:
     """Switch maintenance mode on or off by hand (``erp maintenance on|off``), e.g. to stop every app process
     from saving while a release is copied to several machines. The flag is in the database (maintenance.py):
     every process refuses use cases at once. An ``@operation``, not a use case: it must work while maintenance
-    refuses use cases."""
+    refuses use cases. Switching it on needs a reason (the notice every user sees): refused without one, with
+    the field named, and nothing changed."""
     import datetime as dt
 
     from erp_core.operations import maintenance
 
+    if on and not reason.strip():
+        raise ValidationError("error.required", field="field.ops.reason")
     if on:
-        changed = maintenance.begin(ctx.db, {"reason": reason.strip()[:200] or "maintenance", "from": "-",
+        changed = maintenance.begin(ctx.db, {"reason": reason.strip()[:200], "from": "-",
                                              "to": "-", "by": ctx.actor.username or "system",
                                              "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     else:

@@ -1,14 +1,17 @@
 """Upgrades (系统升级): the running and available schema versions, the pending migrations, a safe upgrade after
 confirmation (backup, dry run on a copy, maintenance mode, checks, automatic rollback), the upgrade log
-(升级记录) with filters and Excel export, and the release notes (CHANGELOG.md)."""
+(升级记录) with filters and Excel export, the release notes (CHANGELOG.md), and maintenance mode (维护模式):
+its state with who switched it on and when, on with a reason after confirmation, off (audited operations)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
 from erp_core.io.export import to_xlsx_bytes
 from erp_core.operations.queries import upgrade_status
-from erp_core.operations.services import run_upgrade
+from erp_core.operations.services import run_upgrade, set_maintenance
 from ui.actions import run_action
 from ui.context import require_actor
 from ui.help import help_link
@@ -46,6 +49,34 @@ if status["pending"]:
             st.rerun()
 else:
     st.success(tr("ops_ui.upgrades.current"), icon=":material/check_circle:")
+
+# Maintenance mode (维护模式) by hand, as `erp maintenance on|off`: every app process refuses to save while on
+st.subheader(tr("ops4.maint.title"))
+notice = status["maintenance"]
+if notice:
+    try:
+        since = datetime(dt.datetime.fromisoformat(notice["since"]))
+    except (KeyError, TypeError, ValueError):
+        since = "-"  # switched on by an upgrade of an older release, without the time
+    st.warning(tr("ops4.maint.on", reason=notice.get("reason", "-"), by=notice.get("by") or "-", since=since),
+               icon=":material/construction:")
+    if st.button(tr("ops4.maint.turn_off"), key="ou_maint_off", icon=":material/play_arrow:"):
+        result = run_action(set_maintenance, on=False)
+        if result is not None:
+            st.session_state["ou_flash"] = tr("ops4.maint.turned_off")
+            st.rerun()
+else:
+    st.caption(tr("ops4.maint.off"))
+    reason = st.text_input(tr("ops4.maint.reason"), key="ou_maint_reason", max_chars=200,
+                           placeholder=tr("ops4.maint.reason_hint"))
+    sure = st.checkbox(tr("ops4.maint.confirm"), key="ou_maint_confirm")
+    if st.button(tr("ops4.maint.turn_on"), key="ou_maint_on", disabled=not sure, icon=":material/construction:"):
+        result = run_action(set_maintenance, on=True, reason=reason)
+        if result is not None:
+            for k in ("ou_maint_reason", "ou_maint_confirm"):
+                st.session_state.pop(k, None)
+            st.session_state["ou_flash"] = tr("ops4.maint.turned_on")
+            st.rerun()
 
 st.subheader(tr("ops_ui.upgrades.log"))
 log = status["log"]

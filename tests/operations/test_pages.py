@@ -122,3 +122,48 @@ def test_home_alerts_administrators_of_a_failed_verification_and_everyone_of_mai
         maintenance.end(ui_db)
     at = at.run()
     assert not any("系统维护中" in x or "系统正在升级" in x for x in texts(at))
+
+
+def test_maintenance_mode_on_the_upgrade_page(admin_app, ui_db):  # noqa: F811
+    """Off at first; on needs the confirmation box and a reason (refused without one, nothing changed); then
+    the state with who and when; off again. Each change is one audited operation."""
+    import json
+
+    from sqlalchemy import select
+
+    from erp_core.operations import maintenance
+    from erp_core.security.models import AuditLog
+
+    def entries():
+        with ui_db.uow(readonly=True) as uow:
+            return [(r.outcome, json.loads(r.details)["params"] if isinstance(r.details, str) else r.details["params"])
+                    for r in uow.session.execute(select(AuditLog).where(AuditLog.entity == "maintenance")
+                                                 .order_by(AuditLog.id)).scalars()]
+
+    at = admin_app.switch_page("pages/admin/upgrades.py").run()
+    assert not at.exception, at.exception
+    assert "维护模式" in [s.value for s in at.subheader]
+    assert "维护模式未开启" in texts(at)
+    assert _button(at, "ou_maint_on").disabled, "on only after the confirmation box"
+    next(c for c in at.checkbox if c.key == "ou_maint_confirm").check()
+    at = at.run()
+    at = _button(at, "ou_maint_on").click().run()  # no reason
+    assert not at.exception, at.exception
+    assert any("维护原因" in e.value for e in at.error), [e.value for e in at.error]
+    assert maintenance.read(ui_db) is None
+    assert [o for o, _ in entries()] == ["failed"]
+
+    next(t for t in at.text_input if t.key == "ou_maint_reason").set_value("迁移服务器")
+    at = _button(at, "ou_maint_on").click().run()
+    assert not at.exception, at.exception
+    notice = maintenance.read(ui_db)
+    assert notice["reason"] == "迁移服务器" and notice["by"] == "admin" and notice["since"]
+    shown = texts(at)
+    assert "维护模式已开启：迁移服务器（由 admin 于" in shown, shown
+    assert entries()[-1] == ("ok", {"on": True, "reason": "迁移服务器"})
+
+    at = _button(at, "ou_maint_off").click().run()
+    assert not at.exception, at.exception
+    assert maintenance.read(ui_db) is None
+    assert "维护模式已关闭" in texts(at) and "维护模式未开启" in texts(at)
+    assert entries()[-1] == ("ok", {"on": False})

@@ -144,6 +144,9 @@ def test_a_second_app_process_with_another_data_folder_sees_maintenance(ops_db, 
     path = tmp_path / "config.toml"
     path.write_text(f'[app]\ndata_dir = "{ops_db.settings.data_dir}"\n')
     monkeypatch.setenv("ERP_CONFIG", str(path))
+    bare = erp_cli("maintenance", "on")  # the notice users see is required
+    assert bare.exit_code != 0 and "Reason for maintenance is required" in bare.output, bare.output
+    assert maintenance.read(ops_db) is None
     on = erp_cli("maintenance", "on", "--reason", "moving servers")
     assert on.exit_code == 0, on.output
     assert "Maintenance mode is ON (moving servers" in on.output
