@@ -14,6 +14,7 @@ from erp_core.billing import queries as q
 from erp_core.i18n import format as fmt
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.feedback import SaveButton
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -86,8 +87,9 @@ elif chosen == "new":
         n = qty(e.get(tr("bill.col.invoice_qty")))
         if n is not None and n != 0:
             picked.append({"source_type": r["source_type"], "source_line_id": r["source_line_id"], "quantity": n})
-    if st.button(tr("pay.save"), type="primary", key="si_new_save"):
-        iid = run_action(s.create_invoice, doc_date=day, lines=picked, vat_kind=vat_kind, invoice_no=invoice_no)
+    saved = SaveButton("si_new", "pay.save")  # a refusal shows just above it (ui/feedback.py)
+    if saved:
+        iid = saved.run(s.create_invoice, doc_date=day, lines=picked, vat_kind=vat_kind, invoice_no=invoice_no)
         if iid is not None:
             st.session_state["si_pick"] = iid
             succeed("timeline.invoice_saved", forget=["si_new_lines", "si_new_no"])

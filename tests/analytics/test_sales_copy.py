@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from erp_core.analytics import engine as analytics_engine
 from erp_core.billing import analysis_queries as q
 from erp_core.billing import invoice_services as inv
-from erp_core.costing.models import CostingRun, CostCorrection
+from erp_core.costing.models import CostCorrection, CostingRun
 from erp_core.inventory.models import StockMove
 from erp_core.masterdata.models_items import Product
 from erp_core.masterdata.models_partners import Customer

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from erp_core.billing import invoice_services as inv
 from erp_core.billing import queries as bq
 from erp_core.billing.models import RevenueRecognition
-from tests.billing.test_pages_red_and_recognition import TODAY, _deliver, shop  # noqa: F401
 from tests.billing.support import voucher
+from tests.billing.test_pages_red_and_recognition import TODAY, _deliver, shop  # noqa: F401
 from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
 from tests.ui.harness import choose_section, texts
 
