@@ -87,7 +87,7 @@ def build(path: Path, lines: int, per: int, customers: int, products: int):
     from erp_core.db.migrate import upgrade
     from erp_core.db.uow import Database
     from erp_core.documents.registry import document_type
-    from erp_core.inventory.models import StockMove, StockPosting
+    from erp_core.inventory.models import StockMove
     from erp_core.masterdata.models_items import Product
     from erp_core.masterdata.models_partners import Customer
     from tests.support.factories import admin_actor, make_company
