@@ -8,7 +8,12 @@
 - dimensions: customer, product, salesperson (the customer's owner), region (the province or city at the start
   of the customer's address; "" when none), month (the invoice date's).
 
-Company-wide figures (a grant narrower than the company is refused). The dashboard's figures are computed once
+Both read the analytics copy (analytics/sales.py, synced incrementally like the open items); ``sales_lines`` /
+``analysis_of`` / ``dashboard_figures_operational`` compute the same figures from the operational store and are
+the reference the copy is tested against (tests/analytics/test_sales_copy.py). The analysis applies the grant's
+row scope (a line is seen when its invoice's department / project / creator or its customer's department /
+salesperson is within it). The dashboard shows company-wide figures (a grant narrower than the company is
+refused), so its figures can be computed once
 per process per (database, company, year, change stamp) by one caller while the others wait without a pooled
 connection (``DASHBOARD_KEPT``), and the page keeps its drawing per browser session against the analytics as-of
 stamp (pages/sales/dashboard.py, issue #17).
@@ -46,7 +51,7 @@ def region_of(address: str | None) -> str:
 
 
 def _delivery_costs(ctx: Context, company_id: int, delivery_ids: set[int]) -> dict[tuple[int, int], Decimal]:
-    """(delivery id, product id) -> cost per unit issued (stock moves and their costing corrections)."""
+    """(delivery id, product id) -> (quantity issued, its cost: stock moves and their costing corrections)."""
     from erp_core.costing.models import CostCorrection
     from erp_core.inventory.models import StockMove
 
@@ -67,12 +72,35 @@ def _delivery_costs(ctx: Context, company_id: int, delivery_ids: set[int]) -> di
         for target, a in ctx.session.execute(select(CostCorrection.target_move_id, CostCorrection.amount).where(
                 CostCorrection.company_id == company_id, CostCorrection.target_move_id.in_(sorted(by_move)))):
             amount[by_move[target]] += -Decimal(a)
-    return {k: (amount[k] / qty[k]) if qty[k] else ZERO for k in qty}
+    return {k: (qty[k], amount[k]) for k in qty}
 
 
-def sales_lines(ctx: Context, company_id: int, date_from: dt.date | None, date_to: dt.date | None
-                ) -> list[dict[str, Any]]:
-    """One row per posted invoice line in the period with its dimensions, revenue, cost and estimated flag."""
+def visible(actor: Any, permission: str):
+    """The reference path's row scope, the open-items rule (analytics.open_items.RowScope): a line is seen when its
+    invoice (department, project, creator) or its customer (department, salesperson) is within the grant."""
+    from erp_core.kernel.actor import Scope
+
+    scope = actor.scope(permission)
+    if actor.is_system or scope is Scope.ALL:
+        return lambda inv, cust: True
+    depts = set(actor.department_ids) if scope is Scope.DEPARTMENT else set()
+    projects = set(actor.project_ids) if scope is Scope.PROJECT else set()
+    uid = actor.user_id
+
+    def seen(inv, cust) -> bool:
+        if depts and (inv.department_id in depts or (cust is not None and cust.department_id in depts)):
+            return True
+        if projects and inv.project_id in projects:
+            return True
+        return uid is not None and (inv.created_by == uid or (cust is not None and cust.owner_id == uid))
+    return seen
+
+
+def sales_lines(ctx: Context, company_id: int, date_from: dt.date | None, date_to: dt.date | None,
+                seen=None) -> list[dict[str, Any]]:
+    """The operational reference path (the reports read the analytics copy, analytics/sales.py; tests compare
+    the two): one row per posted invoice line in the period with its dimensions, revenue, cost and estimated
+    flag, only the lines ``seen(invoice, customer)`` accepts (None: all)."""
     from erp_core.costing.models import CostingRun
     from erp_core.masterdata.models_items import Product
     from erp_core.masterdata.models_partners import Customer
@@ -85,32 +113,36 @@ def sales_lines(ctx: Context, company_id: int, date_from: dt.date | None, date_t
         stmt = stmt.where(SalesInvoice.doc_date >= date_from)
     if date_to is not None:
         stmt = stmt.where(SalesInvoice.doc_date <= date_to)
-    pairs = s.execute(stmt).all()
+    customers = {c.id: c for c in s.execute(select(Customer).where(Customer.company_id == company_id)).scalars()}
+    pairs = [(i, ln) for i, ln in s.execute(stmt).all() if seen is None or seen(i, customers.get(i.partner_id))]
     dt_ = document_type("sales_delivery")
-    dl_ids = {ln.source_line_id for _, ln in pairs if ln.source_type == "sales_delivery"}
+    originals: dict[int, SalesInvoice] = {}
+
+    def source(inv, ln):
+        if inv.reverses_id is not None:  # a red copy made by reverse_document: lines negated, no source copied
+            orig = originals.setdefault(inv.reverses_id, s.get(SalesInvoice, inv.reverses_id))
+            return next((o for o in orig.lines if o.line_no == ln.line_no), ln)
+        return ln
+    sources = [source(i, ln) for i, ln in pairs]
+    dl_ids = {sl.source_line_id for sl in sources if sl.source_type == "sales_delivery"}
     dlines = {d.id: (d.header_id, d.header.doc_date) for d in s.execute(
         select(dt_.line).where(dt_.line.id.in_(sorted(dl_ids)))).scalars()} if dl_ids else {}
     costs = _delivery_costs(ctx, company_id, {h for h, _ in dlines.values()})
-    customers = {c.id: c for c in s.execute(select(Customer).where(Customer.company_id == company_id)).scalars()}
     products = {p.id: p for p in s.execute(select(Product).where(Product.company_id == company_id)).scalars()}
     users = dict(s.execute(select(User.id, User.username)).all())
     runs = set(s.execute(select(CostingRun.period).where(CostingRun.company_id == company_id)).scalars())
-    originals: dict[int, SalesInvoice] = {}
     out = []
-    for inv, ln in pairs:
+    for (inv, ln), src_ln in zip(pairs, sources, strict=True):
         sign = -1 if inv.red else 1
-        src_ln = ln
-        if inv.reverses_id is not None:  # a red copy made by reverse_document: lines negated, no source copied
-            orig = originals.setdefault(inv.reverses_id, s.get(SalesInvoice, inv.reverses_id))
-            src_ln = next((o for o in orig.lines if o.line_no == ln.line_no), ln)
         qty = ln.ordered_qty * sign
         revenue = ln.amount * sign
         cost, estimated = ZERO, False
         product = products.get(ln.product_id)
         if src_ln.source_type == "sales_delivery" and src_ln.source_line_id in dlines:
             delivery_id, ship_date = dlines[src_ln.source_line_id]
-            unit = costs.get((delivery_id, ln.product_id), ZERO)
-            cost = round_money(unit * qty)  # half up, as every posted amount (DESIGN.md: exact money)
+            issued_qty, issued_amount = costs.get((delivery_id, ln.product_id), (ZERO, ZERO))
+            # issue cost x quantity invoiced / quantity issued, rounded half up once (DESIGN.md: exact money)
+            cost = round_money(issued_amount * qty / issued_qty) if issued_qty else ZERO
             estimated = product is not None and product.costing_method == "monthly_average" and \
                 ship_date.strftime("%Y-%m") not in runs
         cust = customers.get(inv.partner_id)
@@ -130,25 +162,100 @@ def aggregate(lines: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
         a["revenue"] += r["revenue"]
         a["cost"] += r["cost"]
         a["estimated"] = a["estimated"] or r["estimated"]
-    out = []
-    for a in acc.values():
+    return finish(list(acc.values()))
+
+
+def finish(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Margin and margin % of aggregated rows (key, quantity, revenue, cost, estimated)."""
+    for a in rows:
         a["margin"] = a["revenue"] - a["cost"]
         a["margin_pct"] = (a["margin"] * 100 / a["revenue"]).quantize(Decimal("0.1")) if a["revenue"] else None
-        out.append(a)
-    return out
+    return rows
 
 
-@query(VIEW[0], zh=VIEW[1], en=VIEW[2])
+def ordered(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Months in order, other dimensions by revenue, largest first (ties by key)."""
+    return sorted(rows, key=(lambda r: r["key"]) if by == "month" else (lambda r: (-r["revenue"], r["key"])))
+
+
+def _live_tables(session: Any, company_id: int) -> dict[str, Any]:
+    """What the copy's figures read live at report time (it changes): customers (label, salesperson, region,
+    department, owner), products (label, month-end-average costing) and the periods with a costing run."""
+    import pyarrow as pa
+
+    from erp_core.costing.models import CostingRun
+    from erp_core.masterdata.models_items import Product
+    from erp_core.masterdata.models_partners import Customer
+    from erp_core.security.models import User
+
+    users = dict(session.execute(select(User.id, User.username)).all())
+    cust = session.execute(select(Customer.id, Customer.code, Customer.name, Customer.owner_id, Customer.address,
+                                  Customer.department_id).where(Customer.company_id == company_id)).all()
+    prod = session.execute(select(Product.id, Product.code, Product.name, Product.costing_method)
+                           .where(Product.company_id == company_id)).all()
+    runs = list(session.execute(select(CostingRun.period).where(CostingRun.company_id == company_id)).scalars())
+    ints = lambda v: pa.array([None if x is None else int(x) for x in v], pa.int64())  # noqa: E731
+    return {
+        "sa_customers": pa.table({"pid": ints([c[0] for c in cust]),
+                                  "customer": pa.array([f"{c[1]} {c[2]}" for c in cust], pa.string()),
+                                  "salesperson": pa.array([users.get(c[3], "") for c in cust], pa.string()),
+                                  "region": pa.array([region_of(c[4]) for c in cust], pa.string()),
+                                  "p_department": ints([c[5] for c in cust]), "p_owner": ints([c[3] for c in cust])}),
+        "sa_products": pa.table({"product_id": ints([p[0] for p in prod]),
+                                 "label": pa.array([f"{p[1]} {p[2]}" for p in prod], pa.string()),
+                                 "monthly": pa.array([p[3] == "monthly_average" for p in prod], pa.bool_())}),
+        "sa_runs": pa.table({"period": pa.array([str(r) for r in runs], pa.string())}),
+    }
+
+
+def analysis_from_copy(db: Any, company_id: int, bys: tuple[str, ...], date_from: dt.date | None,
+                       date_to: dt.date | None, scope: Any = None) -> tuple[dict[str, list[dict[str, Any]]], Any]:
+    """Aggregated rows per dimension in ``bys`` from the analytics copy (analytics/sales.py) within ``scope`` (an
+    analytics.open_items.RowScope; None: the whole company), and the copy's as-of. The live tables are read first
+    in a short unit of work of their own; no pooled connection is held while DuckDB works."""
+    from erp_core.analytics import sales as asa
+    from erp_core.analytics.engine import engine_for
+    from erp_core.analytics.open_items import RowScope
+
+    scope = scope or RowScope()
+    with db.uow(readonly=True) as uow:
+        tables = _live_tables(uow.session, company_id)
+    params = {"company": company_id, "date_from": date_from or dt.date(1, 1, 1),
+              "date_to": date_to or dt.date(9999, 12, 31)}
+    inner = asa.lines_sql(scope.sql)
+    out: dict[str, list[dict[str, Any]]] = {}
+    with asa.reading(engine_for(db)) as snap:
+        for by in bys:
+            rows = asa.run(snap, f"SELECT {by} AS key, sum(qty)::HUGEINT, sum(revenue)::HUGEINT, "
+                                 f"sum(cost)::HUGEINT, bool_or(estimated) FROM ({inner}) GROUP BY 1",
+                           dict(params), scope.params, tables)
+            out[by] = finish([{"key": k, "quantity": asa.qty(q), "revenue": asa.money(r), "cost": asa.money(c),
+                               "estimated": bool(e)} for k, q, r, c, e in rows])
+        as_of = snap.as_of
+    return out, as_of
+
+
+def analysis_of(ctx: Context, by: str, date_from: dt.date | None, date_to: dt.date | None,
+                seen=None) -> list[dict[str, Any]]:
+    """The reference figures of :func:`sales_analysis` from the operational store (tests compare the two)."""
+    return ordered(aggregate(sales_lines(ctx, ctx.company_id, date_from, date_to, seen), by), by)
+
+
+@query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)
 def sales_analysis(ctx: Context, *, by: str = "customer", date_from: dt.date | None = None,
                    date_to: dt.date | None = None) -> list[dict[str, Any]]:
     """Sales by ``by`` (customer / product / salesperson / region / month): quantity, revenue, cost, gross margin
     and margin %, "estimated" when part of the cost awaits the month-end costing run. Months in order, other
-    dimensions by revenue, largest first."""
+    dimensions by revenue, largest first. Read from the analytics copy (analytics/sales.py) within the grant's
+    row scope: a line is seen when its invoice (department, project, creator) or its customer (department,
+    salesperson) is within it."""
+    from erp_core.analytics.open_items import RowScope
+
     if by not in DIMENSIONS:
         raise ValidationError("error.choice", field="field.billing.analysis_by")
-    require_company_wide(ctx)
-    rows = aggregate(sales_lines(ctx, require_company(ctx), date_from, date_to), by)
-    return sorted(rows, key=(lambda r: r["key"]) if by == "month" else (lambda r: -r["revenue"]))
+    rows, _ = analysis_from_copy(ctx.db, require_company(ctx), (by,), date_from, date_to,
+                                 RowScope.of(ctx.actor, ctx.permission))
+    return ordered(rows[by], by)
 
 
 def _to_ship(ctx: Context, company_id: int) -> dict[str, Any]:
@@ -162,19 +269,34 @@ def _to_ship(ctx: Context, company_id: int) -> dict[str, Any]:
     return {"lines": int(rows[0] or 0), "amount": Decimal(rows[1] or 0).quantize(Decimal("0.01"))}
 
 
+def _dashboard_of(lines_by: dict[str, list[dict[str, Any]]], year: int, to_ship: dict[str, Any]) -> dict[str, Any]:
+    months = {r["key"]: r for r in lines_by["month"]}
+    monthly = [{"period": f"{year}-{m:02d}", **{k: months.get(f"{year}-{m:02d}", {}).get(k, ZERO)
+                                                for k in ("revenue", "cost", "margin")}} for m in range(1, 13)]
+    top = {by: ordered(lines_by[by], by)[:10] for by in ("customer", "product")}
+    return {"monthly": monthly, "top_customers": top["customer"], "top_products": top["product"],
+            "to_ship": to_ship, "estimated": any(r["estimated"] for r in lines_by["month"])}
+
+
 def _dashboard_figures(db, company_id: int, year: int) -> dict[str, Any]:
-    """The dashboard's figures computed from the operational tables, in one short read-only unit of work of its
-    own (its pooled connection is held only while reading and aggregating, never while waiting for anything)."""
+    """The dashboard's figures: sales and margin from the analytics copy (analytics/sales.py), the orders to ship
+    from the order lines (a current state, no ledger) in one short read-only unit of work of its own (its pooled
+    connection is held only while reading, never while DuckDB works or while waiting)."""
+    with db.uow(readonly=True) as uow:
+        ctx = Context(uow.session, None, VIEW[0], db, company_id=company_id)  # type: ignore[arg-type]
+        to_ship = _to_ship(ctx, company_id)
+    by, _ = analysis_from_copy(db, company_id, ("month", "customer", "product"), dt.date(year, 1, 1),
+                               dt.date(year, 12, 31))
+    return _dashboard_of(by, year, to_ship)
+
+
+def dashboard_figures_operational(db, company_id: int, year: int) -> dict[str, Any]:
+    """The same figures from the operational store (the reference the copy is tested against)."""
     with db.uow(readonly=True) as uow:
         ctx = Context(uow.session, None, VIEW[0], db, company_id=company_id)  # type: ignore[arg-type]
         lines = sales_lines(ctx, company_id, dt.date(year, 1, 1), dt.date(year, 12, 31))
         to_ship = _to_ship(ctx, company_id)
-    months = {r["key"]: r for r in aggregate(lines, "month")}
-    monthly = [{"period": f"{year}-{m:02d}", **{k: months.get(f"{year}-{m:02d}", {}).get(k, ZERO)
-                                                for k in ("revenue", "cost", "margin")}} for m in range(1, 13)]
-    top = {by: sorted(aggregate(lines, by), key=lambda r: -r["revenue"])[:10] for by in ("customer", "product")}
-    return {"monthly": monthly, "top_customers": top["customer"], "top_products": top["product"],
-            "to_ship": to_ship, "estimated": any(r["estimated"] for r in lines)}
+    return _dashboard_of({by: aggregate(lines, by) for by in ("month", "customer", "product")}, year, to_ship)
 
 
 # The dashboard's figures, kept once per process per (database, company, year, change stamp) and computed by one

@@ -1,9 +1,10 @@
 """Receivables invariants for `erp check`:
 
 - ``receivables_vs_ledger``: per company and customer, the open receivables (sales invoices, all settlements)
-  equal the receivable account's balance (debit - credit) and the open advance receipts the advance account's
-  balance (credit - debit), counting the ledger lines of the vouchers posted by sales invoices, receipts,
-  预收冲应收 and 应收冲应付 (an invoice's 预收 line for goods invoiced before delivery is deferred revenue, not an
+  equal the balance (debit - credit) of the receivable control accounts -- 1122 / the standard's default and its
+  sub-accounts, and every account (with its sub-accounts) a 科目设置 rule names for the receivable role -- and
+  the open advance receipts the advance accounts' balance (credit - debit, the same way), counting the ledger
+  lines of the vouchers posted by sales invoices, receipts, 预收冲应收 and 应收冲应付 (an invoice's 预收 line for goods invoiced before delivery is deferred revenue, not an
   advance receipt: left out). Holds by construction; checked anyway.
 - ``revenue_vs_invoices``: per company and month, the revenue and output VAT on the vouchers of sales invoices
   and revenue recognitions equal the invoices' net amounts (lines not invoiced in advance) plus the
@@ -38,7 +39,6 @@ def _companies(session, company_id):
 
 
 def receivables_vs_ledger_problems(session, company_id: int | None = None) -> list[Problem]:
-    from erp_core.documents.accounts import account_for
     from erp_core.ledger.models import GlLine, Posting
     from erp_core.settlement.open_items import open_items
 
@@ -50,6 +50,9 @@ def receivables_vs_ledger_problems(session, company_id: int | None = None) -> li
             for i in open_items(session, cid, kind=kind):
                 want[(kind, i.partner_id or 0)] += i.open
         have: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+        # every control account of the role: the standard's default with its sub-accounts (by prefix) and every
+        # account (and its sub-accounts) a rule of 科目设置 names for it (by customer, category, warehouse)
+        control = {role: role_accounts(session, ctx, role) for role in ("receivable", "advance_receipt")}
         for kind, role, docs in (("receivable", "receivable", DOCS),
                                  ("advance", "advance_receipt", ("receipt", "advance_apply"))):
             keyed = or_(*(starts_with(Posting.posting_key, f"doc:{code}:") for code in docs))
@@ -57,7 +60,7 @@ def receivables_vs_ledger_problems(session, company_id: int | None = None) -> li
                     select(GlLine.customer_id, GlLine.debit, GlLine.credit)
                     .join(Posting, Posting.voucher_id == GlLine.voucher_id)
                     .where(GlLine.company_id == cid, Posting.company_id == cid, keyed,
-                           starts_with(GlLine.account_code, account_for(ctx, role)))):
+                           or_(*(starts_with(GlLine.account_code, a) for a in control[role])))):
                 d, c = Decimal(d or 0), Decimal(c or 0)
                 have[(kind, cust or 0)] += d - c if kind == "receivable" else c - d
         for key in sorted(set(want) | set(have)):

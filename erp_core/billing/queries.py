@@ -25,6 +25,7 @@ from erp_core.billing.models import FapiaoRecord, Receipt, SalesInvoice
 from erp_core.documents.accounts import account_for
 from erp_core.documents.registry import document_type
 from erp_core.kernel.errors import NotFound, ValidationError
+from erp_core.kernel.money import QUANTITY_SCALE
 from erp_core.security.scope import require_company_wide, scoped
 from erp_core.settings.common import require_company
 from erp_core.settlement import open_items as oi
@@ -141,6 +142,54 @@ def returns_to_credit(ctx: Context, *, invoice_id: int) -> list[dict[str, Any]]:
                     "returned": sum((rl.ordered_qty for rl in ret.lines), ZERO), "open": still,
                     "lines": red_lines_for_return(ctx, d, ret)})
     return out
+
+
+@query(INVOICE_VIEW[0], zh=INVOICE_VIEW[1], en=INVOICE_VIEW[2])
+def deliveries_to_recognize(ctx: Context, *, invoice_id: int) -> list[dict[str, Any]]:
+    """收入确认 candidates of an invoice: the posted, not reversed deliveries of the order lines its lines
+    invoiced in advance (预收) that still have goods neither invoiced nor recognised, oldest first: id, number,
+    date and the quantity left (recognize_revenue decides how much of it the advance covers)."""
+    d = _invoice(ctx, invoice_id)
+    if d.posted_at is None or d.red or d.reverses_id is not None or d.reversed_by_id is not None:
+        return []
+    from erp_core.billing.models import RevenueRecognition, RevenueRecognitionLine, SalesInvoiceLine
+
+    order_lines = sorted({ln.source_line_id for ln in d.lines
+                          if ln.advance and ln.source_type == "sales_order" and ln.source_line_id})
+    if not order_lines:
+        return []
+    # only order lines whose advance invoices (any, as recognize_revenue takes them) still hold goods on 预收
+    adv = ctx.session.execute(
+        select(SalesInvoiceLine.id, SalesInvoiceLine.source_line_id, SalesInvoiceLine.ordered_qty)
+        .join(SalesInvoice, SalesInvoice.id == SalesInvoiceLine.header_id)
+        .where(SalesInvoice.company_id == d.company_id, SalesInvoice.posted_at.is_not(None),
+               SalesInvoice.red.is_(False), SalesInvoice.reverses_id.is_(None),
+               SalesInvoice.reversed_by_id.is_(None), SalesInvoiceLine.advance.is_(True),
+               SalesInvoiceLine.source_type == "sales_order", SalesInvoiceLine.source_line_id.in_(order_lines))
+    ).all()
+    done = dict(ctx.session.execute(
+        select(RevenueRecognitionLine.invoice_line_id, func.sum(RevenueRecognitionLine.ordered_qty))
+        .join(RevenueRecognition, RevenueRecognition.id == RevenueRecognitionLine.header_id)
+        .where(RevenueRecognition.company_id == d.company_id, RevenueRecognition.posted_at.is_not(None),
+               RevenueRecognitionLine.invoice_line_id.in_([a[0] for a in adv] or [0]))
+        .group_by(RevenueRecognitionLine.invoice_line_id)).all())
+    open_adv: dict[int, Decimal] = {}
+    for il_id, ol_id, q in adv:
+        open_adv[ol_id] = open_adv.get(ol_id, ZERO) + q - Decimal(done.get(il_id) or 0)
+    order_lines = [ol for ol in order_lines if open_adv.get(ol, ZERO) > 0]
+    if not order_lines:
+        return []
+    t = document_type("sales_delivery")
+    h, ln = t.header, t.line
+    left = ln.ordered_qty - ln.returned_qty - ln.invoiced_qty
+    rows = ctx.session.execute(
+        select(h.id, h.number, h.doc_date, func.sum(type_coerce(left, BigInteger))).join(ln, ln.header_id == h.id)
+        .where(h.company_id == d.company_id, h.posted_at.is_not(None), h.reverses_id.is_(None),
+               h.reversed_by_id.is_(None), ln.order_line_id.in_(order_lines), left > 0)
+        .group_by(h.id, h.number, h.doc_date).order_by(h.doc_date, h.number)).all()
+    # the sum of a scaled column comes back in its stored unit (millionths) on every backend: read it as such
+    return [{"id": i, "number": n, "doc_date": day, "quantity": Decimal(int(q)).scaleb(-QUANTITY_SCALE)}
+            for i, n, day, q in rows]
 
 
 @query(INVOICE_VIEW[0], zh=INVOICE_VIEW[1], en=INVOICE_VIEW[2])

@@ -17,6 +17,7 @@ from erp_core.sales.print_view import delivery_html
 from ui import sales_kit as kit
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.feedback import SaveButton
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -59,12 +60,13 @@ def delivery_form(key: str, customer_id: int | None, order_id: int | None) -> No
     carrier = c3.text_input(tr("sales.carrier"), key=f"{key}_carrier")
     tracking = c4.text_input(tr("sales.tracking_no"), key=f"{key}_tracking")
     remarks = st.text_input(tr("sales.remarks"), key=f"{key}_remarks")
-    if not st.button(tr("sales.save"), type="primary", key=f"{key}_save"):
+    saved = SaveButton(key)  # a refusal shows just above it (ui/feedback.py)
+    if not saved:
         return
     lines = [{"order_line_id": r["order_line_id"], "quantity": kit.dec(q)}
              for r, q in zip(open_lines, qtys, strict=True) if str(q).strip() and kit.dec(q) != Decimal(0)]
-    new_id = run_action(ss.create_delivery, doc_date=day, lines=lines, shipping_method=method, carrier=carrier,
-                        tracking_no=tracking, remarks=remarks)
+    new_id = saved.run(ss.create_delivery, doc_date=day, lines=lines, shipping_method=method, carrier=carrier,
+                       tracking_no=tracking, remarks=remarks)
     if new_id is not None:
         st.session_state.pop("sales_sd_from_order", None)
         st.session_state[kit.OPEN_KEY] = ("sales_delivery", new_id)

@@ -14,6 +14,7 @@ from erp_core.billing import queries as q
 from erp_core.i18n import format as fmt
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.feedback import SaveButton
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -86,8 +87,9 @@ elif chosen == "new":
         n = qty(e.get(tr("bill.col.invoice_qty")))
         if n is not None and n != 0:
             picked.append({"source_type": r["source_type"], "source_line_id": r["source_line_id"], "quantity": n})
-    if st.button(tr("pay.save"), type="primary", key="si_new_save"):
-        iid = run_action(s.create_invoice, doc_date=day, lines=picked, vat_kind=vat_kind, invoice_no=invoice_no)
+    saved = SaveButton("si_new", "pay.save")  # a refusal shows just above it (ui/feedback.py)
+    if saved:
+        iid = saved.run(s.create_invoice, doc_date=day, lines=picked, vat_kind=vat_kind, invoice_no=invoice_no)
         if iid is not None:
             st.session_state["si_pick"] = iid
             succeed("timeline.invoice_saved", forget=["si_new_lines", "si_new_no"])
@@ -121,6 +123,25 @@ elif chosen == "detail":
                       "amount": money, "tax_amount": money, "gross_amount": money,
                       "advance": lambda a: tr("bill.yes") if a else ""})
     if any(ln["advance"] for ln in d["lines"]):
+        if actor.may("sales.invoice.recognize"):
+            # 收入确认: goods of this advance invoice delivered since move from 预收 to revenue (a button per delivery)
+            todo = {r["id"]: r for r in run_action(q.deliveries_to_recognize, invoice_id=d["id"]) or []}
+            if todo:
+                with st.expander(tr("bill.recognize_new"), icon=":material/price_check:"):
+                    dl_id = st.selectbox(tr("bill.pick_delivery"), list(todo), key=f"si_rec_pick_{d['id']}",
+                                         format_func=lambda i: tr("bill.delivery_label", number=todo[i]["number"],
+                                                                  date=todo[i]["doc_date"].isoformat(),
+                                                                  qty=f"{todo[i]['quantity'].normalize():f}"))
+                    rec_day = st.date_input(tr("field.documents.doc_date"), value=todo[dl_id]["doc_date"],
+                                            key=f"si_rec_date_{d['id']}_{dl_id}")
+                    if confirmed_button("bill.recognize", "bill.confirm_recognize", "si_rec",
+                                        number=md_escape(todo[dl_id]["number"])):
+                        made = run_action(lambda db, who, /, **kw: [s.recognize_revenue(db, who, **kw)],
+                                          delivery_id=dl_id, doc_date=rec_day)
+                        if made == [None]:  # nothing of it is covered by an advance any more
+                            st.info(tr("bill.nothing_to_recognize"))
+                        elif made:
+                            succeed("bill.recognized", forget=["si_rec_ok"], number=todo[dl_id]["number"])
         recs = run_action(q.invoice_recognitions, invoice_id=d["id"]) or []
         if recs:
             # 收入确认: goods invoiced in advance (预收) recognised as revenue when delivered; 冲销 puts it back

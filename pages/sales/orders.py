@@ -14,10 +14,11 @@ from erp_core.sales.print_view import order_html
 from ui import sales_kit as kit
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.feedback import SaveButton
 from ui.i18n import tr
 from ui.safe import md
 from ui.sections import section
-from ui.settings_kit import done, show_flash, succeed, table
+from ui.settings_kit import show_flash, succeed, table
 
 actor = require_actor()
 st.title(tr("nav.sales.orders"))
@@ -88,16 +89,17 @@ def order_form(key: str, doc: dict | None = None) -> None:
                   kit.qty_formats("on_hand", "reserved", "available"))
     remarks = st.text_area(tr("sales.remarks"), value=doc["remarks"] if doc else "", max_chars=2000,
                            key=f"{key}_remarks")
-    if not st.button(tr("sales.save"), type="primary", key=f"{key}_save"):
+    saved = SaveButton(key)  # a refusal shows just above it (ui/feedback.py)
+    if not saved:
         return
     values = {"lines": rows, "prices_include_vat": incl, "warehouse_id": warehouse, "delivery_date": delivery,
               "consignee": consignee, "consignee_phone": phone, "ship_address": address, "remarks": remarks}
     if doc is None:
-        new_id = run_action(ss.create_order, customer_id=customer, doc_date=day, **values)
+        new_id = saved.run(ss.create_order, customer_id=customer, doc_date=day, **values)
         if new_id is not None:
             st.session_state[kit.OPEN_KEY] = ("sales_order", new_id)
             succeed("sales.saved", forget=["sales_so_section"])
-    elif done(ss.edit_order, order_id=doc["id"], version=doc["version"], **values):
+    elif saved.done(ss.edit_order, order_id=doc["id"], version=doc["version"], **values):
         succeed("sales.saved")
 
 

@@ -12,6 +12,7 @@ from erp_core.sales.print_view import order_html
 from ui import sales_kit as kit
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.feedback import SaveButton
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -58,17 +59,12 @@ def quotation_form(key: str, customer_default: int | None = None, opportunity_id
                     row["unit_price"] = kit.dec(price)
                 rows.append(row)
         remarks = st.text_area(tr("sales.remarks"), max_chars=2000, key=f"{key}_remarks")
-        # a refusal shows here, just above the save button the user just pressed: shown below the form it fell
-        # below the fold of this long form (at 1000 px, its first pixel row), so in the browser a refused save
-        # looked like a button that did nothing (a line without a price-list price, from 生成报价单 for a new
-        # customer) while AppTest, which has no viewport, found the message
-        feedback = st.container(key=f"{key}_feedback")
-        saved = st.form_submit_button(tr("sales.save"), type="primary", key=f"{key}_save")
+        # a refusal shows just above the save button the user just pressed (ui/feedback.py)
+        saved = SaveButton(key, form=True)
     if saved:
-        with feedback:
-            new_id = run_action(ss.create_quotation, customer_id=customer, doc_date=day, lines=rows,
-                                prices_include_vat=incl, warehouse_id=warehouse, valid_until=valid,
-                                remarks=remarks, opportunity_id=opportunity_id)
+        new_id = saved.run(ss.create_quotation, customer_id=customer, doc_date=day, lines=rows,
+                           prices_include_vat=incl, warehouse_id=warehouse, valid_until=valid,
+                           remarks=remarks, opportunity_id=opportunity_id)
         if new_id is not None:
             st.session_state.pop(FROM_OPPORTUNITY, None)
             st.session_state[kit.OPEN_KEY] = ("sales_quotation", new_id)

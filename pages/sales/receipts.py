@@ -14,6 +14,7 @@ from erp_core.billing import receipt_services as s
 from erp_core.i18n import format as fmt
 from ui.actions import run_action
 from ui.context import locale, require_actor
+from ui.feedback import SaveButton
 from ui.i18n import tr
 from ui.safe import md_escape
 from ui.sections import section
@@ -86,9 +87,10 @@ elif chosen == "new":
     if amount(advance) is not None:
         lines.append({"amount": amount(advance)})
     remarks = st.text_input(tr("pay.col.remarks"), key="rc_new_remarks", max_chars=500)
-    if st.button(tr("pay.save"), type="primary", key="rc_new_save"):
-        rid = run_action(s.create_receipt, partner_id=partner, doc_date=day, lines=lines, account_code=account,
-                         remarks=remarks)
+    saved = SaveButton("rc_new", "pay.save")  # a refusal shows just above it (ui/feedback.py)
+    if saved:
+        rid = saved.run(s.create_receipt, partner_id=partner, doc_date=day, lines=lines, account_code=account,
+                        remarks=remarks)
         if rid is not None:
             st.session_state["rc_pick"] = rid
             succeed("timeline.receipt_saved", forget=["rc_new_items", "rc_new_adv", "rc_new_remarks"])
