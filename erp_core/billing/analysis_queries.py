@@ -262,11 +262,13 @@ def _to_ship(ctx: Context, company_id: int) -> dict[str, Any]:
     """Confirmed order lines not yet fully delivered: count and value (net price x quantity left)."""
     t = document_type("sales_order")
     h, ln = t.header, t.line
-    left = ln.ordered_qty - ln.received_qty
-    rows = ctx.session.execute(select(func.count(), func.coalesce(func.sum(left * ln.unit_price), 0))
+    # Summed here from the columns' own values: SQL arithmetic on two scaled columns (left x price) yields their
+    # stored integers multiplied (a 10^12 scale, shown as if it were yuan) and may overflow 64 bits.
+    rows = ctx.session.execute(select(ln.ordered_qty, ln.received_qty, ln.unit_price)
                                .join(h, h.id == ln.header_id)
-                               .where(h.company_id == company_id, h.status == "confirmed", left > 0)).one()
-    return {"lines": int(rows[0] or 0), "amount": Decimal(rows[1] or 0).quantize(Decimal("0.01"))}
+                               .where(h.company_id == company_id, h.status == "confirmed",
+                                      ln.ordered_qty > ln.received_qty)).all()
+    return {"lines": len(rows), "amount": round_money(sum(((q - r) * p for q, r, p in rows), ZERO))}
 
 
 def _dashboard_of(lines_by: dict[str, list[dict[str, Any]]], year: int, to_ship: dict[str, Any]) -> dict[str, Any]:

@@ -151,3 +151,5 @@ def test_the_dashboard_reads_the_copy_and_equals_the_reference(db, st):
     assert got == q.dashboard_figures_operational(db, st.company_id, DAY.year)
     assert got["monthly"][DAY.month - 1]["revenue"] == D("480.00") and got["estimated"] is True
     assert got["to_ship"]["lines"] == 1  # P1: 4 left
+    # 4 x 50.00 (SQL arithmetic on the two scaled columns gave their stored integers' product: 200,000,000.00)
+    assert got["to_ship"]["amount"] == D("200.00")
