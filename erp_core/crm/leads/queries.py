@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from erp_core.crm import common as c
 from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
+from erp_core.crm.leads.search import search_condition
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.recycle import recycle_due_date
-from erp_core.db.like import contains
 from erp_core.kernel.actor import Scope
 from erp_core.masterdata.duplicates import phone_key
 from erp_core.usecase import Context, query
@@ -21,12 +21,18 @@ COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "i
            "lost_reason", "owner_id", "pool_id", "last_followup_at", "created_at")
 
 
+# the pager counts at most this many leads: past it the page says "10,000+" (capped=True) instead of counting a
+# million rows on every rerun; a filter narrows the list to an exact count again
+COUNT_CAP = 10_000
+
+
 @dataclass
 class LeadPage:
     rows: list[dict[str, Any]]
-    total: int
+    total: int  # exact, or COUNT_CAP when capped (there are more)
     page: int
     page_size: int
+    capped: bool = False
 
 
 def _filtered(ctx: Context, *, status: str | None = None, source: str | None = None, region: str | None = None,
@@ -60,8 +66,8 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
         key = phone_key(s) if sum(ch.isdigit() for ch in s) >= 7 else None
         if key:  # a phone number: the indexed key, in any of its written forms
             stmt = stmt.where(CrmLead.phone_key.in_((key, "0" + key)))
-        else:
-            stmt = stmt.where(or_(contains(CrmLead.company_name, s), contains(CrmLead.contact_name, s)))
+        else:  # company or contact name contains s: the backend's text index (leads/search.py)
+            stmt = stmt.where(search_condition(ctx.session.get_bind().dialect.name, s))
     return stmt
 
 
@@ -76,11 +82,13 @@ def _row(lead: CrmLead) -> dict[str, Any]:
 def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool = True,
                **filters: Any) -> LeadPage:
     """Leads in scope, newest first. Filters: status ("open" = not converted/lost), source, region, pool_id,
-    owner ("mine" / "pool" / a user id), search (company, phone, contact)."""
+    owner ("mine" / "pool" / a user id), search (company, phone, contact). The total is exact up to COUNT_CAP;
+    past it the page is ``capped`` (total = COUNT_CAP: "10,000+")."""
     stmt = _filtered(ctx, **filters)
     page_size = max(1, min(int(page_size), 500))
     offset = (max(page, 1) - 1) * page_size
     rows = ctx.session.execute(stmt.order_by(CrmLead.id.desc()).offset(offset).limit(page_size)).scalars().all()
+    capped = False
     if not count:
         total = -1
     elif len(rows) < page_size and (rows or offset == 0):
@@ -88,9 +96,12 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
         # none — a text search, a scan at 1 M leads — then reads the table once instead of twice)
         total = offset + len(rows)
     else:
-        total = ctx.session.execute(select(func.count()).select_from(stmt.with_only_columns(CrmLead.id)
-                                                                      .subquery())).scalar_one()
-    return LeadPage([_row(r) for r in rows], total, page, page_size)
+        # counted up to the cap: the inner LIMIT stops the count after COUNT_CAP + 1 matching index entries
+        total = ctx.session.execute(select(func.count()).select_from(
+            stmt.with_only_columns(CrmLead.id).limit(COUNT_CAP + 1).subquery())).scalar_one()
+        if total > COUNT_CAP:
+            total, capped = COUNT_CAP, True
+    return LeadPage([_row(r) for r in rows], total, page, page_size, capped)
 
 
 @query("crm.lead.view", zh="查看线索", en="View leads")
