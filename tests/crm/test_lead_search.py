@@ -106,3 +106,21 @@ def test_the_count_is_capped_and_says_there_are_more(team, monkeypatch):
     monkeypatch.setattr(lq, "COUNT_CAP", 7)  # exactly the cap: still exact
     page = lq.list_leads(team.db, team.admin, page_size=2, search="封顶测试")
     assert (page.total, page.capped) == (7, False)
+
+
+def test_the_search_index_is_there_on_each_backend(team, backend):
+    """What the migration made: the FTS5 table and its three triggers on SQLite, the pg_trgm indexes on
+    PostgreSQL (the extension is available on these machines); MariaDB has none (the LIKE scan)."""
+    from sqlalchemy import text
+
+    with team.db.uow(readonly=True) as uow:
+        s = uow.session
+        if backend == "sqlite":
+            triggers = set(s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                          "AND tbl_name = 'crm_lead' AND name LIKE 'crm_lead_fts%'")).scalars())
+            assert triggers == {"crm_lead_fts_ai", "crm_lead_fts_ad", "crm_lead_fts_au"}
+            assert s.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'crm_lead_fts'")).scalar() == 1
+        elif backend == "postgresql":
+            found = set(s.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'crm_lead' "
+                                       "AND indexdef LIKE '%gin_trgm_ops%'")).scalars())
+            assert found == {"ix_crm_lead_company_name_trgm", "ix_crm_lead_contact_name_trgm"}

@@ -55,6 +55,9 @@ def upgrade() -> None:
     # PostgreSQL needs id spelled out)
     op.drop_index('ix_crm_lead_status', table_name='crm_lead')
     op.create_index('ix_crm_lead_status', 'crm_lead', ['company_id', 'merged_into', 'status', 'id'], unique=False)
+    op.drop_index('ix_crm_lead_scope', table_name='crm_lead')
+    op.create_index('ix_crm_lead_scope', 'crm_lead', ['company_id', 'owner_id', 'merged_into', 'status', 'id'],
+                    unique=False)
     op.create_index('ix_crm_lead_live', 'crm_lead', ['company_id', 'merged_into', 'id'], unique=False)
     op.create_index('ix_crm_lead_source', 'crm_lead', ['company_id', 'merged_into', 'source', 'id'], unique=False)
     bind = op.get_bind()
@@ -85,3 +88,5 @@ def downgrade() -> None:
     op.drop_index('ix_crm_lead_live', table_name='crm_lead')
     op.drop_index('ix_crm_lead_status', table_name='crm_lead')
     op.create_index('ix_crm_lead_status', 'crm_lead', ['company_id', 'status'], unique=False)
+    op.drop_index('ix_crm_lead_scope', table_name='crm_lead')
+    op.create_index('ix_crm_lead_scope', 'crm_lead', ['company_id', 'owner_id', 'status'], unique=False)

@@ -45,12 +45,13 @@ def _like_scan(s: str, *, ignore_case: bool) -> ColumnElement[bool]:
     return or_(CrmLead.company_name.like(pattern, escape=ESCAPE), CrmLead.contact_name.like(pattern, escape=ESCAPE))
 
 
-def search_condition(dialect: str, s: str) -> ColumnElement[bool]:
-    """WHERE condition: the lead's company name or contact name contains ``s`` (already stripped)."""
+def search_condition(dialect: str, s: str) -> tuple[ColumnElement[bool], bool]:
+    """(WHERE condition: the lead's company name or contact name contains ``s`` (already stripped), whether it
+    reads ids from an index — the statement can then be driven by them — rather than scanning)."""
     if dialect == "sqlite" and len(s) >= MIN_INDEXED:
         hits = select(text("rowid")).select_from(text(FTS_TABLE)).where(
             text(f"{FTS_TABLE} MATCH :fts_q").bindparams(fts_q=_fts_phrase(s)))
-        return CrmLead.id.in_(hits.scalar_subquery())
-    # PostgreSQL: ILIKE (what the pg_trgm indexes serve); SQLite/MariaDB: LIKE (ASCII case-insensitive on
-    # SQLite, by the column collation on MariaDB)
-    return _like_scan(s, ignore_case=dialect == "postgresql")
+        return CrmLead.id.in_(hits.scalar_subquery()), True
+    # PostgreSQL: ILIKE (what the pg_trgm indexes serve; its planner decides); SQLite/MariaDB: LIKE (ASCII
+    # case-insensitive on SQLite, by the column collation on MariaDB)
+    return _like_scan(s, ignore_case=dialect == "postgresql"), False
