@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, func, literal_column, select
+from sqlalchemy import Integer, and_, func, literal_column, select
 
 from erp_core.crm import common as c
 from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
-from erp_core.crm.leads.search import search_condition
+from erp_core.crm.leads.search import MIN_INDEXED, search_condition
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.recycle import recycle_due_date
 from erp_core.kernel.actor import Scope
@@ -24,6 +24,9 @@ COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "i
 # the pager counts at most this many leads: past it the page says "10,000+" (capped=True) instead of counting a
 # million rows on every rerun; a filter narrows the list to an exact count again
 COUNT_CAP = 10_000
+# a text search no index serves (1–2 characters; any text on MariaDB) reads at most the newest SCAN_BOUND leads of
+# the company in the list, and the page says so (LeadPage.scan_bound) — the export reads them all
+SCAN_BOUND = 200_000
 
 
 @dataclass
@@ -33,10 +36,12 @@ class LeadPage:
     page: int
     page_size: int
     capped: bool = False
+    scan_bound: int | None = None  # the text search read only the newest this many leads (older ones not searched)
 
 
 def _filtered(ctx: Context, *, status: str | None = None, source: str | None = None, region: str | None = None,
-              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None):
+              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None,
+              bounded: list[int] | None = None):
     """The scoped statement. "mine" and "pool" narrow the row scope to one simple condition each (own leads;
     unowned leads of my pools), so the database uses one index instead of an OR over two.
 
@@ -44,7 +49,10 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
     index), an owner filter by ix_crm_lead_scope, everything else by the "newest first" indexes (company, live,
     then source / status, then id) that stop after the page. PostgreSQL and MariaDB keep statistics and choose so
     by themselves; SQLite has none unless ANALYZE ran, and then prefers any index that gives the order: there the
-    terms that must not pick the index are written with SQLite's unary ``+`` (same rows, no index use)."""
+    terms that must not pick the index are written with SQLite's unary ``+`` (same rows, no index use).
+
+    ``bounded`` (the list, not the export): a text search that scans (no index serves it) reads only the newest
+    SCAN_BOUND leads when the company has more; their number is appended to ``bounded``."""
     sqlite = ctx.session.get_bind().dialect.name == "sqlite"
     found, drives = None, False  # the search's condition; whether it drives the statement by its ids
     if search and search.strip():
@@ -57,6 +65,14 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
             drives = True
         else:  # company or contact name contains s: the backend's text index (leads/search.py)
             found, drives = search_condition(ctx.session.get_bind().dialect.name, s)
+            indexed = drives or (ctx.session.get_bind().dialect.name == "postgresql" and len(s) >= MIN_INDEXED)
+            if bounded is not None and not indexed:
+                floor = ctx.session.execute(select(CrmLead.id).where(
+                    CrmLead.company_id == ctx.company_id, CrmLead.merged_into.is_(None))
+                    .order_by(CrmLead.id.desc()).offset(SCAN_BOUND - 1).limit(1)).scalar_one_or_none()
+                if floor is not None:  # more leads than the bound: the scan stops at the SCAN_BOUND-th newest
+                    found = and_(CrmLead.id >= floor, found)
+                    bounded.append(SCAN_BOUND)
     by_owner = owner == "mine" or isinstance(owner, int)
     company = (literal_column("+crm_lead.company_id", Integer) == ctx.company_id if sqlite and drives
                else CrmLead.company_id == ctx.company_id)
@@ -104,7 +120,8 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
     """Leads in scope, newest first. Filters: status ("open" = not converted/lost), source, region, pool_id,
     owner ("mine" / "pool" / a user id), search (company, phone, contact). The total is exact up to COUNT_CAP;
     past it the page is ``capped`` (total = COUNT_CAP: "10,000+")."""
-    stmt = _filtered(ctx, **filters)
+    bounded: list[int] = []
+    stmt = _filtered(ctx, bounded=bounded, **filters)
     page_size = max(1, min(int(page_size), 500))
     offset = (max(page, 1) - 1) * page_size
     rows = ctx.session.execute(stmt.order_by(CrmLead.id.desc()).offset(offset).limit(page_size)).scalars().all()
@@ -121,7 +138,7 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
             stmt.with_only_columns(CrmLead.id).limit(COUNT_CAP + 1).subquery())).scalar_one()
         if total > COUNT_CAP:
             total, capped = COUNT_CAP, True
-    return LeadPage([_row(r) for r in rows], total, page, page_size, capped)
+    return LeadPage([_row(r) for r in rows], total, page, page_size, capped, bounded[0] if bounded else None)
 
 
 @query("crm.lead.view", zh="查看线索", en="View leads")
