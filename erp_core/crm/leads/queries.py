@@ -26,7 +26,7 @@ COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "i
 COUNT_CAP = 10_000
 # a text search no index serves (1–2 characters; any text on MariaDB) reads at most the newest SCAN_BOUND leads of
 # the company in the list, and the page says so (LeadPage.scan_bound) — the export reads them all
-SCAN_BOUND = 200_000
+SCAN_BOUND = 100_000
 
 
 @dataclass
@@ -124,7 +124,12 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
     stmt = _filtered(ctx, bounded=bounded, **filters)
     page_size = max(1, min(int(page_size), 500))
     offset = (max(page, 1) - 1) * page_size
-    rows = ctx.session.execute(stmt.order_by(CrmLead.id.desc()).offset(offset).limit(page_size)).scalars().all()
+    # the page's ids first, then their rows: an order the index does not give (an owner's 20,000 leads) then sorts
+    # ids read from the index instead of whole rows read from the table
+    ids = list(ctx.session.execute(stmt.with_only_columns(CrmLead.id).order_by(CrmLead.id.desc())
+                                   .offset(offset).limit(page_size)).scalars())
+    rows = ctx.session.execute(select(CrmLead).where(CrmLead.id.in_(ids)).order_by(CrmLead.id.desc())
+                               ).scalars().all() if ids else []
     capped = False
     if not count:
         total = -1
