@@ -82,10 +82,15 @@ class CrmAssignRule(Base):  # 分配规则 (data, tried by priority)
 class CrmLead(Versioned, Base):  # 线索
     __tablename__ = "crm_lead"
     __table_args__ = (
-        Index("ix_crm_lead_scope", "company_id", "owner_id", "status"),
+        # an owner's leads (mine, the owner filter, load caps): covering for the pager's count (0035: merged_into, id)
+        Index("ix_crm_lead_scope", "company_id", "owner_id", "merged_into", "status", "id"),
         # the pool view and the pools' counts read this index alone (merged_into in it: no row look-ups), 0027
         Index("ix_crm_lead_pool", "company_id", "pool_id", "owner_id", "merged_into", "status"),
-        Index("ix_crm_lead_status", "company_id", "status"),
+        # the lead list at 1 M leads (0035): equality on every leading column, then id, so "newest first" reads
+        # the page's entries only and the pager's capped count reads at most COUNT_CAP + 1 (leads/queries.py)
+        Index("ix_crm_lead_status", "company_id", "merged_into", "status", "id"),
+        Index("ix_crm_lead_live", "company_id", "merged_into", "id"),
+        Index("ix_crm_lead_source", "company_id", "merged_into", "source", "id"),
         # duplicate look-ups and phone search: company first, so the planner prefers them to the scope index
         Index("ix_crm_lead_phone", "company_id", "phone_key"),
         Index("ix_crm_lead_name", "company_id", "name_key"),

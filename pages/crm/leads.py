@@ -72,6 +72,10 @@ first = run_action(lq.list_leads, page=1, page_size=PAGE_SIZE, **filters)
 if first is None:
     st.stop()
 page = pager(first.total, PAGE_SIZE, "crm_lead_page")
+if first.capped:  # the pager counted up to the cap: say there are more, and how to see them
+    st.caption(md("leads.count_capped", cap=f"{first.total:,}"))
+if first.scan_bound:  # a short text search read only the newest leads: say so
+    st.caption(md("leads.scan_bounded", n=f"{first.scan_bound:,}"))
 result = first if page == 1 else run_action(lq.list_leads, page=page, page_size=PAGE_SIZE, **filters)
 if not result or not result.rows:
     st.info(tr("crm.empty"))
@@ -84,11 +88,12 @@ else:
           formatters={"source": lambda s: tr(f"crm.source.{s}"), "status": lambda s: tr(f"crm.status.{s}"),
                       "owner_id": who, "pool_id": lambda p: pool_names.get(p, "" if p is None else f"#{p}"),
                       "last_followup_at": lambda d: "" if d is None else f"{d:%Y-%m-%d %H:%M}"})
-    if actor.may("crm.lead.export"):
+    # the file is built on demand: every lead of the filter (a million with none) is not read on each rerun
+    if actor.may("crm.lead.export") and st.button(tr("leads.prepare_export"), key="crm_lead_export"):
         f = run_action(io_.export_leads_file, fmt="xlsx", **filters)
         if f is not None:
             st.download_button(tr("crm.export"), f.data, file_name=f.filename, mime=f.mime, key="crm_lead_xlsx",
-                               icon=":material/download:")
+                               icon=":material/download:", on_click="ignore")
 
 # --- a new lead ------------------------------------------------------------------------------------------------
 if actor.may("crm.lead.create"):

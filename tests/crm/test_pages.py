@@ -95,3 +95,30 @@ def test_a_ticket_shows_its_parts_section(ui_db, ui_company, admin_app):  # noqa
     assert not at.exception, at.exception
     body = texts(at)
     assert "使用配件" in body and "本工单尚未领用配件" in body
+
+
+def test_the_lead_list_says_when_the_count_stopped_and_builds_the_export_on_demand(  # noqa: F811
+        ui_db, ui_company, admin_app, monkeypatch):  # noqa: F811
+    from erp_core.crm.leads import queries as lq
+
+    _setup(ui_db, ui_company, "wang.xiaoshou")
+    monkeypatch.setattr(lq, "COUNT_CAP", 1)  # two leads, a page of 50: the first page is the last, counted exactly
+    monkeypatch.setattr(lq, "SCAN_BOUND", 1)
+    at = admin_app.switch_page("pages/crm/leads.py").run()
+    assert not at.exception, at.exception
+    assert "共 2 条" in texts(at) and "只计数到" not in texts(at)
+    assert not any(b.key == "crm_lead_xlsx" for b in at.get("download_button"))  # not built on every rerun
+    at = _button(at, "生成导出文件").click().run()
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) == 1  # built when asked for
+    next(t for t in at.text_input if t.key == "crm_lead_search").set_value("公司")  # 2 characters: a scan
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "只搜索了最新的 1 条线索" in texts(at)
+    admin = admin_actor(ui_db, ui_company)
+    for i in range(50):  # a full first page: the count runs, and stops at the cap
+        ls.create_lead(ui_db, admin, values={"company_name": f"批量线索{i:02d}"}, confirm_duplicates=True)
+    next(t for t in at.text_input if t.key == "crm_lead_search").set_value("")
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "符合条件的线索超过 1 条，只计数到 1 条" in texts(at)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, and_, func, literal_column, select
 
 from erp_core.crm import common as c
 from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
+from erp_core.crm.leads.search import MIN_INDEXED, search_condition
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.recycle import recycle_due_date
-from erp_core.db.like import contains
 from erp_core.kernel.actor import Scope
 from erp_core.masterdata.duplicates import phone_key
 from erp_core.usecase import Context, query
@@ -21,28 +21,75 @@ COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "i
            "lost_reason", "owner_id", "pool_id", "last_followup_at", "created_at")
 
 
+# the pager counts at most this many leads: past it the page says "10,000+" (capped=True) instead of counting a
+# million rows on every rerun; a filter narrows the list to an exact count again
+COUNT_CAP = 10_000
+# a text search no index serves (1–2 characters; any text on MariaDB) reads at most the newest SCAN_BOUND leads of
+# the company in the list, and the page says so (LeadPage.scan_bound) — the export reads them all
+SCAN_BOUND = 100_000
+
+
 @dataclass
 class LeadPage:
     rows: list[dict[str, Any]]
-    total: int
+    total: int  # exact, or COUNT_CAP when capped (there are more)
     page: int
     page_size: int
+    capped: bool = False
+    scan_bound: int | None = None  # the text search read only the newest this many leads (older ones not searched)
 
 
 def _filtered(ctx: Context, *, status: str | None = None, source: str | None = None, region: str | None = None,
-              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None):
+              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None,
+              bounded: list[int] | None = None):
     """The scoped statement. "mine" and "pool" narrow the row scope to one simple condition each (own leads;
-    unowned leads of my pools), so the database uses one index instead of an OR over two."""
+    unowned leads of my pools), so the database uses one index instead of an OR over two.
+
+    Which index reads it (1 M leads, bench/bench_crm.py): a search drives by its ids (phone key, or the text
+    index), an owner filter by ix_crm_lead_scope, everything else by the "newest first" indexes (company, live,
+    then source / status, then id) that stop after the page. PostgreSQL and MariaDB keep statistics and choose so
+    by themselves; SQLite has none unless ANALYZE ran, and then prefers any index that gives the order: there the
+    terms that must not pick the index are written with SQLite's unary ``+`` (same rows, no index use).
+
+    ``bounded`` (the list, not the export): a text search that scans (no index serves it) reads only the newest
+    SCAN_BOUND leads when the company has more; their number is appended to ``bounded``."""
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
+    found, drives = None, False  # the search's condition; whether it drives the statement by its ids
+    if search and search.strip():
+        s = search.strip()
+        key = phone_key(s) if sum(ch.isdigit() for ch in s) >= 7 else None
+        if key:  # a phone number: the indexed key, in any of its written forms
+            found = CrmLead.id.in_(select(CrmLead.id).where(CrmLead.company_id == ctx.company_id,
+                                                            CrmLead.phone_key.in_((key, "0" + key)))
+                                   .scalar_subquery())
+            drives = True
+        else:  # company or contact name contains s: the backend's text index (leads/search.py)
+            found, drives = search_condition(ctx.session.get_bind().dialect.name, s)
+            indexed = drives or (ctx.session.get_bind().dialect.name == "postgresql" and len(s) >= MIN_INDEXED)
+            if bounded is not None and not indexed:
+                floor = ctx.session.execute(select(CrmLead.id).where(
+                    CrmLead.company_id == ctx.company_id, CrmLead.merged_into.is_(None))
+                    .order_by(CrmLead.id.desc()).offset(SCAN_BOUND - 1).limit(1)).scalar_one_or_none()
+                if floor is not None:  # more leads than the bound: the scan stops at the SCAN_BOUND-th newest
+                    found = and_(CrmLead.id >= floor, found)
+                    bounded.append(SCAN_BOUND)
+    by_owner = owner == "mine" or isinstance(owner, int)
+    company = (literal_column("+crm_lead.company_id", Integer) == ctx.company_id if sqlite and drives
+               else CrmLead.company_id == ctx.company_id)
+    live = (literal_column("+crm_lead.merged_into", Integer).is_(None) if sqlite and by_owner and not drives
+            else CrmLead.merged_into.is_(None))
+    stmt = select(CrmLead).where(company, live)
     wide = ctx.actor.is_system or ctx.actor.scope(ctx.permission) is Scope.ALL
-    base = select(CrmLead).where(CrmLead.company_id == ctx.company_id, CrmLead.merged_into.is_(None))
     if owner == "mine":
-        stmt = base.where(CrmLead.owner_id == ctx.actor.user_id)
+        stmt = stmt.where(CrmLead.owner_id == ctx.actor.user_id)
     elif owner == "pool":
-        stmt = base.where(CrmLead.owner_id.is_(None))
+        stmt = stmt.where(CrmLead.owner_id.is_(None))
         if not wide:
             stmt = stmt.where(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
     else:
-        stmt = c.scoped_leads(select(CrmLead), ctx)
+        cond = c.lead_condition(ctx)  # the row scope (common.scoped_leads, with the company terms above)
+        if cond is not None:
+            stmt = stmt.where(cond)
         if isinstance(owner, int):
             stmt = stmt.where(CrmLead.owner_id == owner)
     if status == "open":
@@ -55,13 +102,8 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
         stmt = stmt.where(CrmLead.region == region)
     if pool_id is not None:
         stmt = stmt.where(CrmLead.pool_id == pool_id)
-    if search and search.strip():
-        s = search.strip()
-        key = phone_key(s) if sum(ch.isdigit() for ch in s) >= 7 else None
-        if key:  # a phone number: the indexed key, in any of its written forms
-            stmt = stmt.where(CrmLead.phone_key.in_((key, "0" + key)))
-        else:
-            stmt = stmt.where(or_(contains(CrmLead.company_name, s), contains(CrmLead.contact_name, s)))
+    if found is not None:
+        stmt = stmt.where(found)
     return stmt
 
 
@@ -76,11 +118,19 @@ def _row(lead: CrmLead) -> dict[str, Any]:
 def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool = True,
                **filters: Any) -> LeadPage:
     """Leads in scope, newest first. Filters: status ("open" = not converted/lost), source, region, pool_id,
-    owner ("mine" / "pool" / a user id), search (company, phone, contact)."""
-    stmt = _filtered(ctx, **filters)
+    owner ("mine" / "pool" / a user id), search (company, phone, contact). The total is exact up to COUNT_CAP;
+    past it the page is ``capped`` (total = COUNT_CAP: "10,000+")."""
+    bounded: list[int] = []
+    stmt = _filtered(ctx, bounded=bounded, **filters)
     page_size = max(1, min(int(page_size), 500))
     offset = (max(page, 1) - 1) * page_size
-    rows = ctx.session.execute(stmt.order_by(CrmLead.id.desc()).offset(offset).limit(page_size)).scalars().all()
+    # the page's ids first, then their rows: an order the index does not give (an owner's 20,000 leads) then sorts
+    # ids read from the index instead of whole rows read from the table
+    ids = list(ctx.session.execute(stmt.with_only_columns(CrmLead.id).order_by(CrmLead.id.desc())
+                                   .offset(offset).limit(page_size)).scalars())
+    rows = ctx.session.execute(select(CrmLead).where(CrmLead.id.in_(ids)).order_by(CrmLead.id.desc())
+                               ).scalars().all() if ids else []
+    capped = False
     if not count:
         total = -1
     elif len(rows) < page_size and (rows or offset == 0):
@@ -88,9 +138,12 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
         # none — a text search, a scan at 1 M leads — then reads the table once instead of twice)
         total = offset + len(rows)
     else:
-        total = ctx.session.execute(select(func.count()).select_from(stmt.with_only_columns(CrmLead.id)
-                                                                      .subquery())).scalar_one()
-    return LeadPage([_row(r) for r in rows], total, page, page_size)
+        # counted up to the cap: the inner LIMIT stops the count after COUNT_CAP + 1 matching index entries
+        total = ctx.session.execute(select(func.count()).select_from(
+            stmt.with_only_columns(CrmLead.id).limit(COUNT_CAP + 1).subquery())).scalar_one()
+        if total > COUNT_CAP:
+            total, capped = COUNT_CAP, True
+    return LeadPage([_row(r) for r in rows], total, page, page_size, capped, bounded[0] if bounded else None)
 
 
 @query("crm.lead.view", zh="查看线索", en="View leads")
