@@ -51,6 +51,12 @@ codes = ["file", "edit", "status"] if actor.may("hr.profile.edit") else ["file"]
 chosen = section("he_section", codes, "hr.section.", tr("nav.hr.employees"))
 
 if chosen == "file":
+    as_of = st.date_input(tr("hr4.as_of"), value=None, key="he_as_of")
+    if as_of is not None:
+        then = run_action(eq.employee_file, employee_id=emp_id, as_of=as_of)
+        if then is not None:
+            st.write(tr("hr4.as_of_line", date=as_of.isoformat(), status=tr(f'hr4.status.{then["status_as_of"]}'),
+                        department=then.get("department_as_of") or "—", position=then.get("position_as_of") or "—"))
     table(file["history"], [("effective_date", "field.hr.effective_date"), ("kind", "field.hr.status_kind"),
                             ("position", "field.hr.position"), ("remarks", "field.hr.remarks")],
           formatters={"kind": lambda k: tr(f"hr.status_kind.{k}")})

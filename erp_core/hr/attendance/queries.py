@@ -37,6 +37,27 @@ def approved_leave_days(ctx: Context, first: dt.date, last: dt.date,
     return out
 
 
+def correction_counts(ctx: Context, punch_id: int) -> bool:
+    """A 补卡 counts when the approvals engine cleared it (no rule asked, or approved)."""
+    return approval_state(ctx.session, _company(ctx), "punch_correction", punch_id) in ("none", "approved")
+
+
+@query("hr.attendance.read", zh="查看考勤", en="View attendance")
+def punch_corrections(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """The 补卡 of ``period`` with their approval state (none = counted without approval)."""
+    from erp_core.hr.payroll.compute import parse_period
+
+    first, last = month_bounds(*parse_period(period))
+    rows = ctx.session.execute(
+        select(Punch.id, Punch.punched_at, Employee.code, Employee.name).join(Employee, Employee.id == Punch.employee_id)
+        .where(Punch.company_id == _company(ctx), Punch.source == "correction",
+               Punch.punched_at >= dt.datetime.combine(first, dt.time.min),
+               Punch.punched_at <= dt.datetime.combine(last, dt.time.max)).order_by(Punch.punched_at)).all()
+    return [{"punch_id": pid, "employee_code": code, "employee_name": name, "punched_at": at,
+             "approval": approval_state(ctx.session, _company(ctx), "punch_correction", pid)}
+            for pid, at, code, name in rows]
+
+
 def month_summaries(ctx: Context, year: int, month: int) -> list[Summary]:
     from erp_core.hr.attendance.services import calendar_exceptions, shift_of
 
@@ -45,9 +66,13 @@ def month_summaries(ctx: Context, year: int, month: int) -> list[Summary]:
     start, end, grace = shift_of(ctx)
     leave = approved_leave_days(ctx, first, last, exceptions)
     punches: dict[int, list[dt.datetime]] = defaultdict(list)
-    for e, at in ctx.session.execute(select(Punch.employee_id, Punch.punched_at).where(
-            Punch.company_id == _company(ctx), Punch.punched_at >= dt.datetime.combine(first, dt.time.min),
-            Punch.punched_at <= dt.datetime.combine(last, dt.time.max))).all():
+    for pid, e, at, source in ctx.session.execute(select(Punch.id, Punch.employee_id, Punch.punched_at, Punch.source)
+                                                  .where(Punch.company_id == _company(ctx),
+                                                         Punch.punched_at >= dt.datetime.combine(first, dt.time.min),
+                                                         Punch.punched_at <= dt.datetime.combine(last, dt.time.max))
+                                                  ).all():
+        if source == "correction" and not correction_counts(ctx, pid):
+            continue  # 补卡 waiting for its approval, or rejected
         punches[e].append(at)
     changes: dict[int, list[StatusChange]] = defaultdict(list)
     for c in ctx.session.execute(select(StatusChange).where(StatusChange.company_id == _company(ctx))).scalars():

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from erp_core.hr.employees.models import EmployeeProfile, SalaryStructure, StatusChange
 from erp_core.hr.employees.rules import employed_between, intervals, month_bounds, months_employed
-from erp_core.hr.payroll import iit
+from erp_core.hr.payroll import formula, iit
 from erp_core.hr.payroll.insurance import RateRow, contributions, rows_in_force, totals
 from erp_core.hr.payroll.models import (
     InsuranceRate,
@@ -26,6 +26,7 @@ from erp_core.hr.payroll.models import (
     PayrollRun,
     Payslip,
 )
+from erp_core.kernel.errors import Conflict
 from erp_core.masterdata.models_employees import Employee
 
 ZERO = Decimal(0)
@@ -134,8 +135,12 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     spans = {e.id: intervals(e.hire_date, changes[e.id]) for e in emps}
     emps = [e for e in emps if employed_between(spans[e.id], first, last)
             and (e.active or any(c.kind == "leave" for c in changes[e.id]))]  # deactivated without 离职: not paid
-    kinds = {i.code: i.kind for i in session.execute(select(PayrollItem).where(
-        PayrollItem.company_id == company_id)).scalars()}
+    item_rows = session.execute(select(PayrollItem.code, PayrollItem.kind, PayrollItem.active, PayrollItem.formula)
+                                .where(PayrollItem.company_id == company_id)).all()
+    kinds = {i.code: i.kind for i in item_rows}
+    formulas = {i.code: i.formula for i in item_rows if i.active and i.formula} if supplement is None else {}
+    sequence = formula.order(formulas)
+    entered: dict[int, set[str]] = defaultdict(set)  # the month's inputs: they override a formula
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     latest: dict[tuple[int, str], dt.date] = {}
     if supplement is not None:
@@ -153,6 +158,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         for p in session.execute(select(PayrollInput.employee_id, PayrollInput.item_code, PayrollInput.amount)
                                  .where(PayrollInput.company_id == company_id, PayrollInput.period == period)).all():
             amounts[p.employee_id][p.item_code] = p.amount
+            entered[p.employee_id].add(p.item_code)
     profiles = {p.employee_id: p for p in session.execute(select(
         EmployeeProfile.employee_id, EmployeeProfile.insurance_city, EmployeeProfile.insurance_base,
         EmployeeProfile.housing_fund_base, EmployeeProfile.small_earner, EmployeeProfile.bonus_method,
@@ -167,6 +173,12 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     out = []
     for e in emps:
         items = amounts.get(e.id, {})
+        if formulas and items:
+            try:
+                computed = formula.apply(formulas, items, sequence=sequence, keep=entered[e.id])
+            except formula.FormulaError as err:  # e.g. a division by zero for this employee: nothing is written
+                raise Conflict("error.hr4.formula_failed", employee=e.code, detail=err.detail or err.reason) from err
+            items = {k: v for k, v in computed.items() if v != 0 or k in items}
         by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for code, amount in items.items():
             by_kind[kinds.get(code, "earning")] += amount

@@ -29,6 +29,9 @@ class PayrollItem(Versioned, Base):  # 薪资项目 (data)
     name_en: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a formula over other items' codes (e.g. "base_salary * 0.1 + position_allowance"): the item's amount is
+    # computed each month (erp_core/hr/payroll/formula.py); None: a fixed (structure) or monthly-input item
+    formula: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class InsuranceRate(Versioned, Base):  # 五险一金 费率 per city and period (data, editable by HR)

@@ -236,7 +236,8 @@ def my_payslips(ctx: Context) -> list[dict[str, Any]]:
 @query("hr.setup.read", zh="查看薪资基础设置", en="View payroll setup")
 def payroll_setup(ctx: Context) -> dict[str, Any]:
     """Payroll items and 五险一金 rate rows of the company."""
-    items = [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "kind": i.kind, "active": i.active}
+    items = [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "kind": i.kind, "active": i.active,
+              "formula": i.formula or ""}
              for i in ctx.session.execute(select(PayrollItem).where(PayrollItem.company_id == _company(ctx))
                                           .order_by(PayrollItem.id)).scalars()]
     rates = [{"id": r.id, "city": r.city, "effective_from": r.effective_from, "risk": r.risk,
