@@ -234,3 +234,53 @@ def test_punch_correction_counts_once_approved_and_never_when_rejected(db, env):
     row = e1_row()
     assert row["missing"] == ["2026-03-04"] and row["worked"] == 1
     assert [c["approval"] for c in aq.punch_corrections(db, env.admin, period="2026-03")] == ["approved", "rejected"]
+
+
+# --- IIT through the payroll run: relief, the bonus choice and the law's end date, the 60,000 rule ------------
+
+def test_tax_relief_lowers_the_cumulative_tax_and_is_declared(db, env):
+    e1 = env.employees["E001"]
+    for m in (1, 2):
+        pay.set_payroll_input(db, env.admin, employee_id=e1, period=f"2026-{m:02d}", item_code="tax_relief",
+                              amount=D(30))
+    jan = pay.create_payroll_run(db, env.admin, period="2026-01")
+    pay.approve_payroll_run(db, env.admin, run_id=jan)
+    assert _slips(db, env, jan)["E001"]["iit_withheld"] == D("35.10")  # 2,170 x 3 % = 65.10 - 30
+    feb = _slips(db, env, pay.create_payroll_run(db, env.admin, period="2026-02"))["E001"]
+    # 4,340 x 3 % = 130.20 - YTD relief 60 - YTD withheld 35.10
+    assert feb["cumulative_taxable"] == D(4340) and feb["iit_withheld"] == D("35.10")
+    assert feb["gross_pay"] == D(10000)  # relief is not pay
+    decl = {r["工号"]: r for r in pq.iit_declaration_rows(db, env.admin, run_id=jan)}
+    assert decl["E001"]["减免税额"] == D(30) and decl["E002"]["减免税额"] == 0
+
+
+def test_annual_bonus_merged_by_choice_and_after_the_laws_end_date(db, env):
+    e1 = env.employees["E001"]
+    hr.save_profile(db, env.admin, employee_id=e1, values={"bonus_method": "merged"})
+    pay.set_payroll_input(db, env.admin, employee_id=e1, period="2026-01", item_code="annual_bonus", amount=D(36000))
+    s = _slips(db, env, pay.create_payroll_run(db, env.admin, period="2026-01"))["E001"]
+    # merged: 2,170 + 36,000 = 38,170 x 10 % - 2,520 = 1,297.00 (separately it would be 65.10 + 1,080)
+    assert not s["bonus_separate"] and s["cumulative_taxable"] == D(38170) and s["iit_withheld"] == D("1297.00")
+    # the employee's choice is "separate", but 2023年第30号 ends 2027-12-31 (iit.toml): in 2028 the bonus merges
+    hr.save_profile(db, env.admin, employee_id=e1, values={"bonus_method": "separate"})
+    pay.set_payroll_input(db, env.admin, employee_id=e1, period="2028-01", item_code="annual_bonus", amount=D(36000))
+    s28 = _slips(db, env, pay.create_payroll_run(db, env.admin, period="2028-01"))["E001"]
+    assert not s28["bonus_separate"] and s28["iit_bonus"] == 0 and s28["cumulative_taxable"] == D(38170)
+
+
+def test_the_60000_rule_from_last_years_twelve_locked_months(db, env):
+    from erp_core.masterdata import employees_services as emps
+
+    e3 = emps.create_employee(db, env.admin, values={"code": "E003", "name": "王五", "department": "ADM",
+                                                     "hire_date": dt.date(2020, 3, 1)})
+    hr.save_profile(db, env.admin, employee_id=e3, values={"expense_kind": "admin"})  # no 社保 city
+    pay.set_salary(db, env.admin, employee_id=e3, item_code="base_salary", effective_from=dt.date(2020, 3, 1),
+                   amount=D(4800))
+    for m in range(1, 13):  # 2025: E003 paid 12 x 4,800 = 57,600 <= 60,000; E001 and E002 far more
+        run = pay.create_payroll_run(db, env.admin, period=f"2025-{m:02d}")
+        pay.approve_payroll_run(db, env.admin, run_id=run)
+    pay.set_payroll_input(db, env.admin, employee_id=e3, period="2026-01", item_code="base_salary", amount=D(20000))
+    s = _slips(db, env, pay.create_payroll_run(db, env.admin, period="2026-01"))
+    # E003: 60,000 deducted from January: 20,000 - 60,000 < 0 -> no tax; E001 keeps 5,000 a month
+    assert s["E003"]["basic_deduction"] == D(60000) and s["E003"]["iit_withheld"] == 0
+    assert s["E001"]["basic_deduction"] == D(5000) and s["E001"]["iit_withheld"] == D("65.10")

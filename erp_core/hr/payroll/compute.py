@@ -41,13 +41,14 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
-def _ytd(session: Any, company_id: int, year: int, before_period: str, *,
-         through: bool = False) -> dict[int, dict[str, Any]]:
+def _ytd(session: Any, company_id: int, year: int, before_period: str, *, through: bool = False,
+         relief_codes: frozenset[str] = frozenset()) -> dict[int, dict[str, Any]]:
     """Per employee: what the locked runs of ``year`` before ``before_period`` withheld on (``through``: and the
-    locked runs of that period itself, for a supplementary run)."""
+    locked runs of that period itself, for a supplementary run). 累计减免税额 is summed from the payslips' items
+    of the ``relief_codes`` (read only when the company has such items)."""
     cols = (Payslip.employee_id, Payslip.taxable_income, Payslip.employee_si, Payslip.employee_hf,
             Payslip.special_deductions, Payslip.other_deductions, Payslip.iit_wages, Payslip.bonus_separate,
-            Payslip.bonus)
+            Payslip.bonus, Payslip.items_json if relief_codes else Payslip.bonus)
     rows = session.execute(
         select(*cols).join(PayrollRun, PayrollRun.id == Payslip.run_id)
         .where(Payslip.company_id == company_id, Payslip.period >= f"{year}-01",
@@ -55,9 +56,13 @@ def _ytd(session: Any, company_id: int, year: int, before_period: str, *,
                PayrollRun.status.in_(LOCKED), PayrollRun.reverses_id.is_(None),
                PayrollRun.reversed_by_id.is_(None))).all()
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"income": ZERO, "social": ZERO, "special": ZERO,
-                                                          "other": ZERO, "withheld": ZERO, "bonus_used": False})
-    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus in rows:
+                                                          "other": ZERO, "withheld": ZERO, "bonus_used": False,
+                                                          "relief": ZERO})
+    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus, items_json in rows:
         y = out[emp]
+        if relief_codes:
+            y["relief"] += sum((Decimal(v) for k, v in json.loads(items_json or "{}").items() if k in relief_codes),
+                               ZERO)
         y["income"] += taxable
         y["social"] += ee_si + ee_hf
         y["special"] += special
@@ -166,7 +171,8 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     rates = [(r.city, r.effective_from, RateRow(r.risk, r.base_min, r.base_max, r.employer_rate, r.employee_rate,
                                                  r.employer_fixed, r.employee_fixed, r.rounding))
              for r in session.execute(select(InsuranceRate).where(InsuranceRate.company_id == company_id)).scalars()]
-    ytd = _ytd(session, company_id, year, period, through=supplement is not None)
+    relief_codes = frozenset(c for c, k in kinds.items() if k == "tax_relief")
+    ytd = _ytd(session, company_id, year, period, through=supplement is not None, relief_codes=relief_codes)
     last_year = _last_year(session, company_id, year)
     bonus_on = iit.bonus_table(last) is not None
     owed = owed_back(session, company_id) if supplement is None else {}
@@ -201,9 +207,10 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         small = (prof is not None and prof.small_earner) or (paid == 12 and income_ly <= Decimal(60000))
         n_months = max(1, months_employed(spans[e.id], year, month))
         w = iit.withhold(iit.YearToDate(income=y["income"], social=y["social"], special=y["special"],
-                                        other=y["other"], withheld=y["withheld"]),
+                                        other=y["other"], relief=y["relief"], withheld=y["withheld"]),
                          iit.MonthIncome(wages, social=ct["employee_si"] + ct["employee_hf"],
-                                         special=by_kind["special"], other=by_kind["other_deduction"]),
+                                         special=by_kind["special"], other=by_kind["other_deduction"],
+                                         relief=by_kind["tax_relief"]),
                          months_employed=n_months, small_earner=small, on=last)
         bonus_tax = iit.bonus_tax(bonus, last) if separate else ZERO
         iit_total = w.tax + bonus_tax

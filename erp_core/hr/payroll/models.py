@@ -14,8 +14,9 @@ from erp_core.db.types import Money, Quantity
 from erp_core.documents.models import DocumentHeader, DocumentLine
 
 # earning: taxable pay; tax_free: pay not taxed (免税收入); bonus: 全年一次性奖金; special: 专项附加扣除;
-# other_deduction: 依法确定的其他扣除 (企业年金, 商业健康险, 个人养老金); after_tax: 税后扣款 (deducted from net pay)
-ITEM_KINDS = ("earning", "tax_free", "bonus", "special", "other_deduction", "after_tax")
+# other_deduction: 依法确定的其他扣除 (企业年金, 商业健康险, 个人养老金); after_tax: 税后扣款 (deducted from net pay);
+# tax_relief: 减免税额 (e.g. 残疾人减征: the tax reduction of the month; 累计减免税额 lowers the cumulative tax)
+ITEM_KINDS = ("earning", "tax_free", "bonus", "special", "other_deduction", "after_tax", "tax_relief")
 
 
 class PayrollItem(Versioned, Base):  # 薪资项目 (data)

@@ -52,6 +52,7 @@ DEFAULT_ITEMS: tuple[tuple[str, str, str, str], ...] = (
     ("sad_continuing_education", "继续教育", "Continuing education", "special"),
     ("other_deduction", "其他扣除(个人养老金等)", "Other deductions (private pension etc.)", "other_deduction"),
     ("after_tax_deduction", "税后扣款", "After-tax deduction", "after_tax"),
+    ("tax_relief", "减免税额", "Tax relief (reduction)", "tax_relief"),
 )
 F_PERIOD = "field.hr.period"
 F_ITEM = "field.hr.item_code"
