@@ -284,3 +284,33 @@ def test_the_60000_rule_from_last_years_twelve_locked_months(db, env):
     # E003: 60,000 deducted from January: 20,000 - 60,000 < 0 -> no tax; E001 keeps 5,000 a month
     assert s["E003"]["basic_deduction"] == D(60000) and s["E003"]["iit_withheld"] == 0
     assert s["E001"]["basic_deduction"] == D(5000) and s["E001"]["iit_withheld"] == D("65.10")
+
+
+# --- employee file validation: ID checksum, bank account, contract dates, the 30-day contract alert ------------
+
+def test_id_number_checksum_and_contract_alert_rules():
+    from erp_core.hr.employees.rules import contract_alert, id_number_ok, mask
+
+    assert id_number_ok("11010519491231002X") and id_number_ok("11010519491231002x")
+    assert not id_number_ok("110105194912310021")  # wrong check character (GB 11643: X)
+    assert not id_number_ok("11010519491331002X")  # month 13
+    assert not id_number_ok("1101051949123100")  # too short
+    assert mask("11010519491231002X") == "110***********002X"
+    today = dt.date(2026, 6, 1)
+    assert contract_alert(dt.date(2026, 7, 1), today) and not contract_alert(dt.date(2026, 7, 2), today)
+    assert not contract_alert(dt.date(2026, 5, 31), today)  # already ended
+
+
+def test_bad_employee_file_input_names_each_field_and_writes_nothing(db, env):
+    e1 = env.employees["E001"]
+    with pytest.raises((ValidationError, ValidationErrors)) as err:
+        hr.save_profile(db, env.admin, employee_id=e1, values={
+            "id_number": "110105194912310021", "bank_account": "12-34", "education": "博士",
+            "contract_start": dt.date(2026, 1, 1), "contract_end": dt.date(2025, 1, 1)})
+    fields = {x.field for x in (err.value.errors if isinstance(err.value, ValidationErrors) else [err.value])}
+    assert fields == {"field.hr.id_number", "field.hr.bank_account", "field.hr.contract_end"}
+    f = eq.employee_file(db, env.admin, employee_id=e1)
+    assert (f["id_number"], f["education"], f["contract_end"]) == ("11010519491231002X", None, None)
+    hr.save_profile(db, env.admin, employee_id=e1, values={"contract_end": dt.date(2026, 6, 20), "attachments": 3})
+    alerts = eq.list_profiles(db, env.admin, today=dt.date(2026, 6, 1), contract_alerts_only=True)
+    assert [r["code"] for r in alerts] == ["E001"] and alerts[0]["attachments"] == 3
