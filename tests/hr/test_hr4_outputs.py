@@ -113,3 +113,24 @@ def test_cli_payroll_report_as_xlsx_file(db, env, erp_cli, tmp_path):
                                "iit_withheld", "net_pay"]
     e1 = next(v for v in values[1:] if v[0] == "E001")
     assert D(str(e1[2])) == D(10000) and D(str(e1[7])) == D("65.10") and D(str(e1[8])) == D("8104.90")
+
+
+def test_the_employees_own_view_of_attendance_and_leave_balances(db, env):
+    from erp_core.hr.attendance import queries as aq
+    from erp_core.hr.attendance import services as att
+    from erp_core.security.user_services import create_user
+
+    u1 = create_user(db, env.admin, username="zhangsan", display_name="张三", password="Zs-Very-Long-Pass-1!")
+    hr.save_profile(db, env.admin, employee_id=env.employees["E001"], values={"user_id": u1})
+    att.import_punches(db, env.admin, fmt="zkteco", content="E001\t2026-03-02 08:55:00\t0\t1\t0\t0\n"
+                                                             "E001\t2026-03-02 18:05:00\t1\t1\t0\t0\n"
+                                                             "E002\t2026-03-02 08:55:00\t0\t1\t0\t0\n")
+    att.request_leave(db, env.admin, employee_id=env.employees["E001"], kind_code="annual",
+                      start_date=dt.date(2026, 3, 3), end_date=dt.date(2026, 3, 4))
+    zhang = actor(env.company_id, {"hr.payslip.own": "own"}, user_id=u1, username="zhangsan")
+    (mine,) = aq.my_attendance(db, zhang, period="2026-03")
+    assert (mine["employee_code"], mine["worked"], mine["leave_days"]) == ("E001", 1, 2)
+    bal = aq.my_leave_balances(db, zhang, year=2026)
+    assert {(b["employee_code"], b["kind"], b["used"], b["left"]) for b in bal} == {("E001", "annual", 2, 3)}
+    stranger = actor(env.company_id, {"hr.payslip.own": "own"})
+    assert aq.my_attendance(db, stranger, period="2026-03") == [] and aq.my_leave_balances(db, stranger, year=2026) == []

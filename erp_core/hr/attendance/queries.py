@@ -162,3 +162,30 @@ def calendar_days(ctx: Context, *, year: int) -> list[dict[str, Any]]:
 
     return [{"day": d.day, "kind": "workday" if d.workday else "holiday", "name": d.name}
             for d in days(ctx.session, _company(ctx), dt.date(year, 1, 1), dt.date(year, 12, 31))]
+
+
+def _own_employee_ids(ctx: Context) -> set[int]:
+    """The employee files whose user account is the actor (the employee themselves)."""
+    from erp_core.hr.employees.models import EmployeeProfile
+
+    if ctx.actor.user_id is None:
+        return set()
+    return set(ctx.session.execute(select(EmployeeProfile.employee_id).where(
+        EmployeeProfile.company_id == _company(ctx), EmployeeProfile.user_id == ctx.actor.user_id)).scalars())
+
+
+@query("hr.payslip.own", zh="查看本人工资条", en="View own payslips")
+def my_attendance(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """The actor's own attendance summary of ``period`` (the employee's own view, with their payslips)."""
+    from erp_core.hr.payroll.services import _period
+
+    period = _period(period)  # a bad month is a message naming the field
+    mine = _own_employee_ids(ctx)
+    return [r for r in attendance_summary.__wrapped__(ctx, period=period) if r["employee_id"] in mine] if mine else []
+
+
+@query("hr.payslip.own", zh="查看本人工资条", en="View own payslips")
+def my_leave_balances(ctx: Context, *, year: int) -> list[dict[str, Any]]:
+    """The actor's own leave balances of ``year``."""
+    mine = _own_employee_ids(ctx)
+    return [r for e in sorted(mine) for r in leave_balances.__wrapped__(ctx, year=year, employee_id=e)]
