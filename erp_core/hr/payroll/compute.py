@@ -41,14 +41,13 @@ def parse_period(period: str) -> tuple[int, int]:
     return year, month
 
 
-def _ytd(session: Any, company_id: int, year: int, before_period: str, *, through: bool = False,
-         relief_codes: frozenset[str] = frozenset()) -> dict[int, dict[str, Any]]:
+def _ytd(session: Any, company_id: int, year: int, before_period: str, *,
+         through: bool = False) -> dict[int, dict[str, Any]]:
     """Per employee: what the locked runs of ``year`` before ``before_period`` withheld on (``through``: and the
-    locked runs of that period itself, for a supplementary run). 累计减免税额 is summed from the payslips' items
-    of the ``relief_codes`` (read only when the company has such items)."""
+    locked runs of that period itself, for a supplementary run), 累计减免税额 included."""
     cols = (Payslip.employee_id, Payslip.taxable_income, Payslip.employee_si, Payslip.employee_hf,
             Payslip.special_deductions, Payslip.other_deductions, Payslip.iit_wages, Payslip.bonus_separate,
-            Payslip.bonus, Payslip.items_json if relief_codes else Payslip.bonus)
+            Payslip.bonus, Payslip.tax_relief)
     rows = session.execute(
         select(*cols).join(PayrollRun, PayrollRun.id == Payslip.run_id)
         .where(Payslip.company_id == company_id, Payslip.period >= f"{year}-01",
@@ -58,11 +57,9 @@ def _ytd(session: Any, company_id: int, year: int, before_period: str, *, throug
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"income": ZERO, "social": ZERO, "special": ZERO,
                                                           "other": ZERO, "withheld": ZERO, "bonus_used": False,
                                                           "relief": ZERO})
-    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus, items_json in rows:
+    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus, relief in rows:
         y = out[emp]
-        if relief_codes:
-            y["relief"] += sum((Decimal(v) for k, v in json.loads(items_json or "{}").items() if k in relief_codes),
-                               ZERO)
+        y["relief"] += relief or ZERO
         y["income"] += taxable
         y["social"] += ee_si + ee_hf
         y["special"] += special
@@ -171,8 +168,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     rates = [(r.city, r.effective_from, RateRow(r.risk, r.base_min, r.base_max, r.employer_rate, r.employee_rate,
                                                  r.employer_fixed, r.employee_fixed, r.rounding))
              for r in session.execute(select(InsuranceRate).where(InsuranceRate.company_id == company_id)).scalars()]
-    relief_codes = frozenset(c for c, k in kinds.items() if k == "tax_relief")
-    ytd = _ytd(session, company_id, year, period, through=supplement is not None, relief_codes=relief_codes)
+    ytd = _ytd(session, company_id, year, period, through=supplement is not None)
     last_year = _last_year(session, company_id, year)
     bonus_on = iit.bonus_table(last) is not None
     owed = owed_back(session, company_id) if supplement is None else {}
@@ -228,7 +224,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
             "basic_deduction": w.basic_deduction, "cumulative_income": w.ytd.income,
             "cumulative_taxable": w.taxable, "cumulative_withheld": w.ytd.withheld, "iit_wages": w.tax,
             "iit_bonus": bonus_tax, "iit_withheld": iit_total, "after_tax_deductions": by_kind["after_tax"],
-            "recovery": recovery, "net_pay": net,
+            "recovery": recovery, "net_pay": net, "tax_relief": by_kind["tax_relief"],
             "items_json": json.dumps({**{k: str(v) for k, v in sorted(items.items())},
                                       **{f"ee:{c.risk}": str(c.employee) for c in contribs},
                                       **{f"er:{c.risk}": str(c.employer) for c in contribs}}, ensure_ascii=False),

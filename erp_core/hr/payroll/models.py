@@ -117,6 +117,7 @@ class Payslip(Base):  # 工资条: the computed figures of one employee in one r
     after_tax_deductions: Mapped[Decimal] = mapped_column(Money())
     # 扣回: what this payslip takes back of pay a posted 补扣 left owed (其他应收款), after tax, never below zero net
     recovery: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default=text("0"))
+    tax_relief: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default=text("0"))  # 减免税额
     net_pay: Mapped[Decimal] = mapped_column(Money())  # 实发 (negative on a 补扣: the employee owes it back)
     items_json: Mapped[str] = mapped_column(Text, default="{}")  # item code -> amount, as computed
 
