@@ -1,8 +1,9 @@
 """The demo company's HR year: employee files (ID numbers with valid check characters, salary accounts,
 contracts, two ending within 30 days), the dated history (hire, a regularization, a transfer), the payroll setup
 (default items, 长沙 五险一金), salary structures from demo_data.EMPLOYEES, a few 专项附加扣除, the demo users linked
-to their own employee files (each sees their own payslips), and a payroll run per demo month. All entered by the
-HR officer 刘人事 through the use cases.
+to their own employee files (each sees their own payslips), and per demo month the clock data (ZKTeco ATTLOG
+import, a 补卡), the month's leave requests and the payroll run. All entered by the HR officer 刘人事 through the
+use cases. The attendance is not applied to pay in the demo (its payroll figures stay the salary structure's).
 
 The payroll reaches the books only through the payroll run's posting (demo_year calls ``payroll_month`` on each
 closed month's last day, before the month is closed): the run is computed, approved (locked) and posted — the
@@ -20,9 +21,11 @@ from random import Random
 from sqlalchemy import select
 
 from erp_core.db.uow import Database
+from erp_core.hr.attendance import services as att
 from erp_core.hr.employees import services as hr
 from erp_core.hr.payroll import services as pay
 from erp_core.kernel.actor import Actor
+from erp_core.kernel.errors import ValidationError
 from erp_core.security.models import User
 from erp_core.security.sessions import build_actor
 from erp_core.setup import demo_data as data
@@ -44,6 +47,7 @@ class DemoHr:
     employees: dict[str, int]
     rng: Random
     runs: dict[str, int] = field(default_factory=dict)  # period -> run id
+    today: dt.date | None = None
 
 
 def setup_demo_hr(db: Database, *, company_id: int, employees: dict[str, int], periods: list[str],
@@ -81,7 +85,68 @@ def setup_demo_hr(db: Database, *, company_id: int, employees: dict[str, int], p
                            amount=Decimal(1000))
     hr.record_status_change(db, officer, employee_id=employees["E007"], kind="regularize",
                             effective_date=first_day + dt.timedelta(days=40))
-    return DemoHr(db, officer, employees, rng)
+    for year in sorted({int(p[:4]) for p in periods}):  # the work calendar the attendance is counted on
+        try:
+            att.load_holidays(db, officer, year=year)
+        except ValidationError:  # no checked holiday table for that year: Monday to Friday
+            pass
+    return DemoHr(db, officer, employees, rng, today=today)
+
+
+# (month, employee, leave kind, first day, working days): a year of leave requests (no approval rule in the demo:
+# they count at once)
+_LEAVE = ((2, "E003", "annual", 24, 2), (4, "E006", "sick", 14, 1), (5, "E010", "annual", 12, 3),
+          (7, "E002", "personal", 8, 1), (8, "E012", "annual", 18, 2), (10, "E004", "compensatory", 20, 1),
+          (11, "E009", "sick", 11, 2))
+
+
+def attendance_month(h: DemoHr, period: str) -> int:
+    """The month's clock data (a ZKTeco ATTLOG export of every working day up to yesterday: in 08:40-09:04, a
+    few late, out 18:00-18:40), one forgotten punch corrected by 补卡, and the month's leave requests (no punch
+    on those days). Returns the punches written."""
+    from erp_core.workcalendar.store import exceptions
+
+    y, m = map(int, period.split("-"))
+    first = dt.date(y, m, 1)
+    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+    if h.today is not None:
+        last = min(last, h.today - dt.timedelta(days=1))
+    if last < first:
+        return 0
+    with h.db.uow(readonly=True) as uow:
+        special = exceptions(uow.session, h.officer.company_id, first, last)
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    days = [d for d in days if special.get(d, d.weekday() < 5)]
+    away: dict[str, set[dt.date]] = {}
+    for month, code, kind, start, n in _LEAVE:
+        if month != m or code not in h.employees:
+            continue
+        taken = [d for d in days if d.day >= start][:n]
+        if len(taken) < n:
+            continue
+        att.request_leave(h.db, h.officer, employee_id=h.employees[code], kind_code=kind, start_date=taken[0],
+                          end_date=taken[-1], reason="演示")
+        away[code] = set(taken)
+    rng = Random(f"attendance {period}")  # its own stream: the rest of the demo draws the same numbers as before
+    forgot = (rng.choice(sorted(h.employees)), rng.choice(days))
+    while forgot[1] in away.get(forgot[0], ()):
+        forgot = (rng.choice(sorted(h.employees)), rng.choice(days))
+    lines = []
+    for code in sorted(h.employees):
+        for d in days:
+            if d in away.get(code, ()):
+                continue
+            late = rng.random() < 0.02
+            t_in = dt.datetime.combine(d, dt.time(9, rng.randrange(8, 30)) if late
+                                       else dt.time(8, rng.randrange(40, 60)))
+            t_out = dt.datetime.combine(d, dt.time(18, rng.randrange(0, 41)))
+            lines.append(f"{code}\t{t_in:%Y-%m-%d %H:%M:%S}\t0\t1\t0\t0")
+            if (code, d) != forgot:
+                lines.append(f"{code}\t{t_out:%Y-%m-%d %H:%M:%S}\t1\t1\t0\t0")
+    report = att.import_punches(h.db, h.officer, fmt="zkteco", content="\n".join(lines) + "\n")
+    att.correct_punch(h.db, h.officer, employee_id=h.employees[forgot[0]],
+                      punched_at=dt.datetime.combine(forgot[1], dt.time(18, 5)), reason="忘记打下班卡")
+    return report.created
 
 
 def payroll_month(h: DemoHr, period: str, *, close: bool) -> int:
@@ -90,6 +155,7 @@ def payroll_month(h: DemoHr, period: str, *, close: bool) -> int:
         for code in ("E001", "E005", "E008"):
             pay.set_payroll_input(h.db, h.officer, employee_id=h.employees[code], period=period,
                                   item_code="annual_bonus", amount=Decimal(h.rng.randrange(20, 60)) * 1000)
+    attendance_month(h, period)
     run_id = pay.create_payroll_run(h.db, h.officer, period=period)
     h.runs[period] = run_id
     if close:

@@ -52,6 +52,12 @@ if chosen == "summary":
                 emp, _code, day = missing[pick]
                 run_action(att.correct_punch, employee_id=emp, punched_at=dt.datetime.combine(
                     dt.date.fromisoformat(day), when), reason=reason, success="hr.saved")
+    fixes = run_action(aq.punch_corrections, period=period) or []
+    if fixes:
+        st.subheader(tr("hr4.corrections"))
+        table(fixes, [("employee_code", "hr.col.employee_code"), ("employee_name", "hr.col.employee_name"),
+                      ("punched_at", "field.hr.punched_at"), ("approval", "hr4.col.approval")],
+              formatters={"approval": lambda a: tr(f"hr4.approval.{a}")})
     if actor.may("hr.attendance.apply"):
         if confirmed_button("hr.apply_to_pay", "hr.confirm_apply", "at_apply", period=period):
             run_action(att.apply_attendance_to_pay, period=period, success="hr.saved")

@@ -15,6 +15,7 @@ from ui.actions import run_action
 from ui.context import require_actor
 from ui.help import help_link
 from ui.i18n import tr
+from ui.safe import md_escape
 from ui.sections import section
 from ui.settings_kit import export_buttons, table
 
@@ -51,6 +52,13 @@ codes = ["file", "edit", "status"] if actor.may("hr.profile.edit") else ["file"]
 chosen = section("he_section", codes, "hr.section.", tr("nav.hr.employees"))
 
 if chosen == "file":
+    as_of = st.date_input(tr("hr4.as_of"), value=None, key="he_as_of")
+    if as_of is not None:
+        then = run_action(eq.employee_file, employee_id=emp_id, as_of=as_of)
+        if then is not None:
+            st.write(tr("hr4.as_of_line", date=md_escape(as_of.isoformat()), status=tr(f'hr4.status.{then["status_as_of"]}'),
+                        department=md_escape(then.get("department_as_of") or "—"),
+                        position=md_escape(then.get("position_as_of") or "—")))
     table(file["history"], [("effective_date", "field.hr.effective_date"), ("kind", "field.hr.status_kind"),
                             ("position", "field.hr.position"), ("remarks", "field.hr.remarks")],
           formatters={"kind": lambda k: tr(f"hr.status_kind.{k}")})

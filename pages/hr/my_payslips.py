@@ -1,9 +1,13 @@
-"""我的工资条: the signed-in employee's own payslips (locked runs only), printable, with a download."""
+"""我的工资条: the signed-in employee's own payslips (locked runs only), printable, with a download; their own
+attendance of a month and leave balances."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
+from erp_core.hr.attendance import queries as aq
 from erp_core.hr.payroll import queries as pq
 from ui.actions import run_action
 from ui.context import require_actor
@@ -13,11 +17,28 @@ from ui.settings_kit import export_buttons, table
 
 require_actor()
 st.title(tr("nav.hr.my_payslips"))
+
+
+def own_attendance() -> None:
+    """The employee's own attendance of a month and leave balances (below the payslips)."""
+    with st.expander(tr("hr4.my_attendance")):
+        today = dt.date.today()
+        month = st.text_input(tr("hr.col.period"), value=f"{today:%Y-%m}", key="mp_att_period")
+        mine = run_action(aq.my_attendance, period=month) or []
+        table(mine, [("scheduled", "hr.col.scheduled"), ("worked", "hr.col.worked"), ("late", "hr.col.late"),
+                     ("early", "hr.col.early"), ("absent", "hr.col.absent"), ("missing_count", "hr.col.missing"),
+                     ("leave_days", "hr.col.leave_days")])
+        balances = run_action(aq.my_leave_balances, year=today.year) or []
+        table(balances, [("kind", "field.hr.leave_kind"), ("entitled", "hr4.col.entitled"),
+                         ("used", "hr4.col.used"), ("left", "hr4.col.left")])
+
+
 slips = run_action(pq.my_payslips)
 if slips is None:
     st.stop()
 if not slips:
     st.info(tr("hr.no_payslips"))
+    own_attendance()
     st.stop()
 
 
@@ -46,3 +67,4 @@ with st.container(border=True):  # 工资条 (printable with the browser's print
     st.table({tr("hr.col.item"): list(items), tr("hr.col.amount"): [money(v) for v in items.values()]})
     st.table({tr("hr.col.item"): [tr(h) for _, h in LINES], tr("hr.col.amount"): [money(slip[k]) for k, _ in LINES]})
 export_buttons([slip], [("period", "hr.col.period"), *LINES], f"payslip-{period}", "mp_export")
+own_attendance()

@@ -62,7 +62,7 @@ if chosen == "rates":
                 run_action(pay.save_insurance_rate, **values, success="hr.saved")
 elif chosen == "items":
     cols = [("code", "field.hr.item_code"), (name_key, "field.hr.item_name"), ("kind", "field.hr.item_kind"),
-            ("active", "hr.col.active")]
+            ("active", "hr.col.active"), ("formula", "field.hr4.formula")]
     table(setup["items"], cols, formatters={"kind": lambda k: tr(f"hr.kind.{k}")})
     if actor.may("hr.setup.manage"):
         with st.form("ps_item"):
@@ -71,8 +71,11 @@ elif chosen == "items":
             kind = b.selectbox(tr("field.hr.item_kind"), ITEM_KINDS, format_func=lambda k: tr(f"hr.kind.{k}"))
             zh = a.text_input(tr("hr.name_zh"))
             en = b.text_input(tr("hr.name_en"))
+            formula = st.text_input(tr("field.hr4.formula"), placeholder="base_salary * 0.2",
+                                    help=tr("hr4.formula_help"))
             if st.form_submit_button(tr("hr.save"), type="primary"):
-                run_action(pay.save_payroll_item, code=code, name_zh=zh, name_en=en, kind=kind, success="hr.saved")
+                run_action(pay.save_payroll_item, code=code, name_zh=zh, name_en=en, kind=kind, formula=formula,
+                           success="hr.saved")
 else:
     if not actor.may("hr.salary.edit"):
         st.info(tr("hr.no_permission_pay"))

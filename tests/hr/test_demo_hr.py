@@ -54,3 +54,22 @@ def test_demo_hr_year(db, demo):
     files = eq.list_profiles(db, admin, today=dt.date(2027, 1, 20), contract_alerts_only=True)
     assert len(files) == 2
     assert {name: found for name, found in run_checks(db) if found} == {}
+
+
+def test_demo_has_a_year_of_attendance_and_leave(db, demo):
+    from erp_core.hr.attendance import queries as aq
+
+    admin = admin_actor(db, demo)
+    for period in ("2026-03", "2026-11"):
+        rows = aq.attendance_summary(db, admin, period=period)
+        assert len(rows) == 18 and all(r["worked"] + r["leave_days"] == r["scheduled"] for r in rows)
+        assert all(r["missing_count"] == 0 and r["absent"] == 0 for r in rows)  # the forgotten punch was corrected
+        assert len(aq.punch_corrections(db, admin, period=period)) == 1
+    oct_ = {r["employee_code"]: r for r in aq.attendance_summary(db, admin, period="2026-10")}
+    assert oct_["E004"]["leave"] == {"compensatory": 1}
+    assert sum(r["scheduled"] for r in oct_.values()) < 18 * 23  # 国庆 holidays are not working days
+    leave = aq.leave_requests(db, admin, year=2026)
+    assert len(leave) == 7 and {r["approval"] for r in leave} == {"approved"}  # no rule: cleared at once
+    bal = next(b for b in aq.leave_balances(db, admin, year=2026) if b["employee_code"] == "E010"
+               and b["kind"] == "annual")
+    assert bal["used"] == 3

@@ -37,6 +37,27 @@ def approved_leave_days(ctx: Context, first: dt.date, last: dt.date,
     return out
 
 
+def correction_counts(ctx: Context, punch_id: int) -> bool:
+    """A 补卡 counts when the approvals engine cleared it (no rule asked, or approved)."""
+    return approval_state(ctx.session, _company(ctx), "punch_correction", punch_id) in ("none", "approved")
+
+
+@query("hr.attendance.read", zh="查看考勤", en="View attendance")
+def punch_corrections(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """The 补卡 of ``period`` with their approval state (none = counted without approval)."""
+    from erp_core.hr.payroll.compute import parse_period
+
+    first, last = month_bounds(*parse_period(period))
+    rows = ctx.session.execute(
+        select(Punch.id, Punch.punched_at, Employee.code, Employee.name).join(Employee, Employee.id == Punch.employee_id)
+        .where(Punch.company_id == _company(ctx), Punch.source == "correction",
+               Punch.punched_at >= dt.datetime.combine(first, dt.time.min),
+               Punch.punched_at <= dt.datetime.combine(last, dt.time.max)).order_by(Punch.punched_at)).all()
+    return [{"punch_id": pid, "employee_code": code, "employee_name": name, "punched_at": at,
+             "approval": approval_state(ctx.session, _company(ctx), "punch_correction", pid)}
+            for pid, at, code, name in rows]
+
+
 def month_summaries(ctx: Context, year: int, month: int) -> list[Summary]:
     from erp_core.hr.attendance.services import calendar_exceptions, shift_of
 
@@ -45,9 +66,13 @@ def month_summaries(ctx: Context, year: int, month: int) -> list[Summary]:
     start, end, grace = shift_of(ctx)
     leave = approved_leave_days(ctx, first, last, exceptions)
     punches: dict[int, list[dt.datetime]] = defaultdict(list)
-    for e, at in ctx.session.execute(select(Punch.employee_id, Punch.punched_at).where(
-            Punch.company_id == _company(ctx), Punch.punched_at >= dt.datetime.combine(first, dt.time.min),
-            Punch.punched_at <= dt.datetime.combine(last, dt.time.max))).all():
+    for pid, e, at, source in ctx.session.execute(select(Punch.id, Punch.employee_id, Punch.punched_at, Punch.source)
+                                                  .where(Punch.company_id == _company(ctx),
+                                                         Punch.punched_at >= dt.datetime.combine(first, dt.time.min),
+                                                         Punch.punched_at <= dt.datetime.combine(last, dt.time.max))
+                                                  ).all():
+        if source == "correction" and not correction_counts(ctx, pid):
+            continue  # 补卡 waiting for its approval, or rejected
         punches[e].append(at)
     changes: dict[int, list[StatusChange]] = defaultdict(list)
     for c in ctx.session.execute(select(StatusChange).where(StatusChange.company_id == _company(ctx))).scalars():
@@ -137,3 +162,30 @@ def calendar_days(ctx: Context, *, year: int) -> list[dict[str, Any]]:
 
     return [{"day": d.day, "kind": "workday" if d.workday else "holiday", "name": d.name}
             for d in days(ctx.session, _company(ctx), dt.date(year, 1, 1), dt.date(year, 12, 31))]
+
+
+def _own_employee_ids(ctx: Context) -> set[int]:
+    """The employee files whose user account is the actor (the employee themselves)."""
+    from erp_core.hr.employees.models import EmployeeProfile
+
+    if ctx.actor.user_id is None:
+        return set()
+    return set(ctx.session.execute(select(EmployeeProfile.employee_id).where(
+        EmployeeProfile.company_id == _company(ctx), EmployeeProfile.user_id == ctx.actor.user_id)).scalars())
+
+
+@query("hr.payslip.own", zh="查看本人工资条", en="View own payslips")
+def my_attendance(ctx: Context, *, period: str) -> list[dict[str, Any]]:
+    """The actor's own attendance summary of ``period`` (the employee's own view, with their payslips)."""
+    from erp_core.hr.payroll.services import _period
+
+    period = _period(period)  # a bad month is a message naming the field
+    mine = _own_employee_ids(ctx)
+    return [r for r in attendance_summary.__wrapped__(ctx, period=period) if r["employee_id"] in mine] if mine else []
+
+
+@query("hr.payslip.own", zh="查看本人工资条", en="View own payslips")
+def my_leave_balances(ctx: Context, *, year: int) -> list[dict[str, Any]]:
+    """The actor's own leave balances of ``year``."""
+    mine = _own_employee_ids(ctx)
+    return [r for e in sorted(mine) for r in leave_balances.__wrapped__(ctx, year=year, employee_id=e)]

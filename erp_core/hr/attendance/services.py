@@ -175,9 +175,12 @@ def import_punches(ctx: Context, *, fmt: str, content: str | list[list[Any]], dr
 
 @use_case("hr.attendance.correct", zh="补卡", en="Correct a missing punch")
 def correct_punch(ctx: Context, *, employee_id: int, punched_at: dt.datetime, reason: str) -> int:
-    """补卡: add the missing punch (source 'correction', who and why in the audit record). Holding this
-    permission is the approval; a punch already there is refused."""
-    load_employee(ctx, employee_id)
+    """补卡: add the missing punch (source 'correction', who and why in the audit record), submitted to the
+    approvals engine (subject 'punch_correction'): it counts in the attendance once approved, or at once when no
+    rule asks for approval; a rejected one never counts. A punch already there is refused."""
+    from erp_core.approvals.services import submit_for_approval
+
+    emp = load_employee(ctx, employee_id)
     problems = []
     if not isinstance(punched_at, dt.datetime):
         problems.append(ValidationError("error.required", field="field.hr.punched_at"))
@@ -194,7 +197,10 @@ def correct_punch(ctx: Context, *, employee_id: int, punched_at: dt.datetime, re
                 created_by=ctx.actor.user_id, created_at=naive_utcnow())
     ctx.session.add(row)
     ctx.session.flush()
-    ctx.audit("hr_punch", row.id, employee_id=employee_id, punched_at=punched_at.isoformat(), reason=reason[:200])
+    asked = submit_for_approval(ctx, "punch_correction", row.id, {"amount": Decimal(1)},
+                                summary=f"{emp.code} {emp.name} 补卡 {punched_at:%Y-%m-%d %H:%M} {reason[:100]}")
+    ctx.audit("hr_punch", row.id, employee_id=employee_id, punched_at=punched_at.isoformat(), reason=reason[:200],
+              approvals=len(asked))
     return row.id
 
 

@@ -54,6 +54,8 @@ class StatusChange(Base):  # 人事异动: dated history, the employee as of any
     effective_date: Mapped[dt.date] = mapped_column(Date)
     department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     position: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    from_department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 调岗: where they came from
+    from_position: Mapped[str | None] = mapped_column(String(100), nullable=True)
     remarks: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = utc_column()

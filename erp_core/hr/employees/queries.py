@@ -92,10 +92,38 @@ def employee_file(ctx: Context, *, employee_id: int, as_of: dt.date | None = Non
     row["history"] = [{"kind": h.kind, "effective_date": h.effective_date, "department_id": h.department_id,
                        "position": h.position, "remarks": h.remarks} for h in history]
     if as_of is not None:
-        row["employed"] = employed_between(intervals(emp.hire_date, history), as_of, as_of)
-        moves = [h for h in history if h.kind in ("hire", "transfer") and h.effective_date <= as_of]
-        deps = [h.department_id for h in moves if h.department_id is not None]
-        pos = [h.position for h in moves if h.position]
-        row["department_id_as_of"] = deps[-1] if deps else emp.department_id
-        row["position_as_of"] = pos[-1] if pos else emp.position
+        row.update(as_of_state(emp, history, as_of))
+        dep_id = row["department_id_as_of"]
+        row["department_as_of"] = (ctx.session.get(Department, dep_id).name
+                                   if dep_id is not None and ctx.session.get(Department, dep_id) is not None else None)
     return row
+
+
+def as_of_state(emp: Any, history: list[Any], as_of: dt.date) -> dict[str, Any]:
+    """The employee on ``as_of`` from the dated history: employed or not, the department and position then
+    (the latest 入职/调岗 naming one on or before the day; before the first 调岗, where that 调岗 moved them from;
+    with no history, the current ones), and the status then (not_hired / probation: 转正 comes later / regular: 转正 done /
+    employed: no 转正 recorded / left)."""
+    history = sorted(history, key=lambda h: (h.effective_date, h.id or 0))
+    spans = intervals(emp.hire_date, history)
+    employed = employed_between(spans, as_of, as_of)
+    before = [h for h in history if h.effective_date <= as_of]
+    later_moves = [h for h in history if h.effective_date > as_of and h.kind == "transfer"]
+
+    def pick(attr: str, from_attr: str, current: Any) -> Any:
+        done = [getattr(h, attr) for h in before if h.kind in ("hire", "transfer") and getattr(h, attr)]
+        if done:
+            return done[-1]
+        came = [getattr(h, from_attr) for h in later_moves if getattr(h, from_attr)]
+        return came[0] if came else current
+
+    if employed:
+        start = max((s for s, _ in spans if s <= as_of), default=None)
+        regular = any(h.kind == "regularize" and (start is None or h.effective_date >= start) for h in before)
+        later = any(h.kind == "regularize" and h.effective_date > as_of for h in history)
+        status = "regular" if regular else "probation" if later else "employed"
+    else:
+        status = "left" if any(h.kind == "leave" for h in before) else "not_hired"
+    return {"employed": employed, "status_as_of": status,
+            "department_id_as_of": pick("department_id", "from_department_id", emp.department_id),
+            "position_as_of": pick("position", "from_position", emp.position)}

@@ -76,7 +76,8 @@ def clean_profile(values: dict[str, Any]) -> dict[str, Any]:
     idn = (values.get("id_number") or "").strip().upper() or None
     if idn is not None and not id_number_ok(idn):
         problems.append(ValidationError("error.hr.id_number", field="field.hr.id_number"))
-    out["id_number"] = idn
+    if "id_number" in values:  # a field not given keeps what the file has (never erased by a partial save)
+        out["id_number"] = idn
     if idn and id_number_ok(idn):
         out.setdefault("birth_date", birth_date_of(idn))
         out["birth_date"] = out["birth_date"] or birth_date_of(idn)
@@ -88,7 +89,8 @@ def clean_profile(values: dict[str, Any]) -> dict[str, Any]:
     acct = (values.get("bank_account") or "").replace(" ", "") or None
     if acct is not None and not (acct.isdigit() and 8 <= len(acct) <= 30):
         problems.append(ValidationError("error.hr.bank_account", field="field.hr.bank_account"))
-    out["bank_account"] = acct
+    if "bank_account" in values:
+        out["bank_account"] = acct
     for name in ("insurance_base", "housing_fund_base"):
         if name in values:
             out[name] = _money(values[name], f"field.hr.{name}", problems)
@@ -146,7 +148,8 @@ def record_status_change(ctx: Context, *, employee_id: int, kind: str, effective
         emp.active = True
         if emp.hire_date is None or emp.hire_date > effective_date:
             emp.hire_date = effective_date
-    if kind == "transfer":
+    if kind == "transfer":  # where they came from is kept too: the file as of a date before the transfer
+        row.from_department_id, row.from_position = emp.department_id, emp.position
         if department_id is not None:
             changes["department_id"] = [emp.department_id, department_id]
             emp.department_id = department_id

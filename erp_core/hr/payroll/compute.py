@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from erp_core.hr.employees.models import EmployeeProfile, SalaryStructure, StatusChange
 from erp_core.hr.employees.rules import employed_between, intervals, month_bounds, months_employed
-from erp_core.hr.payroll import iit
+from erp_core.hr.payroll import formula, iit
 from erp_core.hr.payroll.insurance import RateRow, contributions, rows_in_force, totals
 from erp_core.hr.payroll.models import (
     InsuranceRate,
@@ -26,6 +26,7 @@ from erp_core.hr.payroll.models import (
     PayrollRun,
     Payslip,
 )
+from erp_core.kernel.errors import Conflict
 from erp_core.masterdata.models_employees import Employee
 
 ZERO = Decimal(0)
@@ -43,10 +44,10 @@ def parse_period(period: str) -> tuple[int, int]:
 def _ytd(session: Any, company_id: int, year: int, before_period: str, *,
          through: bool = False) -> dict[int, dict[str, Any]]:
     """Per employee: what the locked runs of ``year`` before ``before_period`` withheld on (``through``: and the
-    locked runs of that period itself, for a supplementary run)."""
+    locked runs of that period itself, for a supplementary run), 累计减免税额 included."""
     cols = (Payslip.employee_id, Payslip.taxable_income, Payslip.employee_si, Payslip.employee_hf,
             Payslip.special_deductions, Payslip.other_deductions, Payslip.iit_wages, Payslip.bonus_separate,
-            Payslip.bonus)
+            Payslip.bonus, Payslip.tax_relief)
     rows = session.execute(
         select(*cols).join(PayrollRun, PayrollRun.id == Payslip.run_id)
         .where(Payslip.company_id == company_id, Payslip.period >= f"{year}-01",
@@ -54,9 +55,11 @@ def _ytd(session: Any, company_id: int, year: int, before_period: str, *,
                PayrollRun.status.in_(LOCKED), PayrollRun.reverses_id.is_(None),
                PayrollRun.reversed_by_id.is_(None))).all()
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"income": ZERO, "social": ZERO, "special": ZERO,
-                                                          "other": ZERO, "withheld": ZERO, "bonus_used": False})
-    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus in rows:
+                                                          "other": ZERO, "withheld": ZERO, "bonus_used": False,
+                                                          "relief": ZERO})
+    for emp, taxable, ee_si, ee_hf, special, other, iit_wages, separate, bonus, relief in rows:
         y = out[emp]
+        y["relief"] += relief or ZERO
         y["income"] += taxable
         y["social"] += ee_si + ee_hf
         y["special"] += special
@@ -134,8 +137,12 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     spans = {e.id: intervals(e.hire_date, changes[e.id]) for e in emps}
     emps = [e for e in emps if employed_between(spans[e.id], first, last)
             and (e.active or any(c.kind == "leave" for c in changes[e.id]))]  # deactivated without 离职: not paid
-    kinds = {i.code: i.kind for i in session.execute(select(PayrollItem).where(
-        PayrollItem.company_id == company_id)).scalars()}
+    item_rows = session.execute(select(PayrollItem.code, PayrollItem.kind, PayrollItem.active, PayrollItem.formula)
+                                .where(PayrollItem.company_id == company_id)).all()
+    kinds = {i.code: i.kind for i in item_rows}
+    formulas = {i.code: i.formula for i in item_rows if i.active and i.formula} if supplement is None else {}
+    sequence = formula.order(formulas)
+    entered: dict[int, set[str]] = defaultdict(set)  # the month's inputs: they override a formula
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     latest: dict[tuple[int, str], dt.date] = {}
     if supplement is not None:
@@ -153,6 +160,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         for p in session.execute(select(PayrollInput.employee_id, PayrollInput.item_code, PayrollInput.amount)
                                  .where(PayrollInput.company_id == company_id, PayrollInput.period == period)).all():
             amounts[p.employee_id][p.item_code] = p.amount
+            entered[p.employee_id].add(p.item_code)
     profiles = {p.employee_id: p for p in session.execute(select(
         EmployeeProfile.employee_id, EmployeeProfile.insurance_city, EmployeeProfile.insurance_base,
         EmployeeProfile.housing_fund_base, EmployeeProfile.small_earner, EmployeeProfile.bonus_method,
@@ -167,6 +175,12 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
     out = []
     for e in emps:
         items = amounts.get(e.id, {})
+        if formulas and items:
+            try:
+                computed = formula.apply(formulas, items, sequence=sequence, keep=entered[e.id])
+            except formula.FormulaError as err:  # e.g. a division by zero for this employee: nothing is written
+                raise Conflict("error.hr4.formula_failed", employee=e.code, detail=err.detail or err.reason) from err
+            items = {k: v for k, v in computed.items() if v != 0 or k in items}
         by_kind: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for code, amount in items.items():
             by_kind[kinds.get(code, "earning")] += amount
@@ -189,9 +203,10 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
         small = (prof is not None and prof.small_earner) or (paid == 12 and income_ly <= Decimal(60000))
         n_months = max(1, months_employed(spans[e.id], year, month))
         w = iit.withhold(iit.YearToDate(income=y["income"], social=y["social"], special=y["special"],
-                                        other=y["other"], withheld=y["withheld"]),
+                                        other=y["other"], relief=y["relief"], withheld=y["withheld"]),
                          iit.MonthIncome(wages, social=ct["employee_si"] + ct["employee_hf"],
-                                         special=by_kind["special"], other=by_kind["other_deduction"]),
+                                         special=by_kind["special"], other=by_kind["other_deduction"],
+                                         relief=by_kind["tax_relief"]),
                          months_employed=n_months, small_earner=small, on=last)
         bonus_tax = iit.bonus_tax(bonus, last) if separate else ZERO
         iit_total = w.tax + bonus_tax
@@ -209,7 +224,7 @@ def compute_period(session: Any, company_id: int, period: str, *, department_id:
             "basic_deduction": w.basic_deduction, "cumulative_income": w.ytd.income,
             "cumulative_taxable": w.taxable, "cumulative_withheld": w.ytd.withheld, "iit_wages": w.tax,
             "iit_bonus": bonus_tax, "iit_withheld": iit_total, "after_tax_deductions": by_kind["after_tax"],
-            "recovery": recovery, "net_pay": net,
+            "recovery": recovery, "net_pay": net, "tax_relief": by_kind["tax_relief"],
             "items_json": json.dumps({**{k: str(v) for k, v in sorted(items.items())},
                                       **{f"ee:{c.risk}": str(c.employee) for c in contribs},
                                       **{f"er:{c.risk}": str(c.employer) for c in contribs}}, ensure_ascii=False),

@@ -14,8 +14,9 @@ from erp_core.db.types import Money, Quantity
 from erp_core.documents.models import DocumentHeader, DocumentLine
 
 # earning: taxable pay; tax_free: pay not taxed (免税收入); bonus: 全年一次性奖金; special: 专项附加扣除;
-# other_deduction: 依法确定的其他扣除 (企业年金, 商业健康险, 个人养老金); after_tax: 税后扣款 (deducted from net pay)
-ITEM_KINDS = ("earning", "tax_free", "bonus", "special", "other_deduction", "after_tax")
+# other_deduction: 依法确定的其他扣除 (企业年金, 商业健康险, 个人养老金); after_tax: 税后扣款 (deducted from net pay);
+# tax_relief: 减免税额 (e.g. 残疾人减征: the tax reduction of the month; 累计减免税额 lowers the cumulative tax)
+ITEM_KINDS = ("earning", "tax_free", "bonus", "special", "other_deduction", "after_tax", "tax_relief")
 
 
 class PayrollItem(Versioned, Base):  # 薪资项目 (data)
@@ -29,6 +30,9 @@ class PayrollItem(Versioned, Base):  # 薪资项目 (data)
     name_en: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a formula over other items' codes (e.g. "base_salary * 0.1 + position_allowance"): the item's amount is
+    # computed each month (erp_core/hr/payroll/formula.py); None: a fixed (structure) or monthly-input item
+    formula: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class InsuranceRate(Versioned, Base):  # 五险一金 费率 per city and period (data, editable by HR)
@@ -113,6 +117,7 @@ class Payslip(Base):  # 工资条: the computed figures of one employee in one r
     after_tax_deductions: Mapped[Decimal] = mapped_column(Money())
     # 扣回: what this payslip takes back of pay a posted 补扣 left owed (其他应收款), after tax, never below zero net
     recovery: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default=text("0"))
+    tax_relief: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default=text("0"))  # 减免税额
     net_pay: Mapped[Decimal] = mapped_column(Money())  # 实发 (negative on a 补扣: the employee owes it back)
     items_json: Mapped[str] = mapped_column(Text, default="{}")  # item code -> amount, as computed
 

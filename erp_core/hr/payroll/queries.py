@@ -195,6 +195,8 @@ def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
     if run is None or run.company_id != _company(ctx):
         return []
     ytd = _ytd_items(ctx, run)
+    relief = set(ctx.session.execute(select(PayrollItem.code).where(
+        PayrollItem.company_id == run.company_id, PayrollItem.kind == "tax_relief")).scalars())
     out = []
     for r in _month_rows(ctx, run_id, reveal):
         items, year_items = r["items"], ytd.get(r["employee_id"], {})
@@ -204,7 +206,8 @@ def iit_declaration_rows(ctx: Context, *, run_id: int) -> list[dict[str, Any]]:
                     "本期免税收入": r["tax_free_income"], "基本养老保险费": items.get("ee:pension", ZERO),
                     "基本医疗保险费": items.get("ee:medical", ZERO),
                     "失业保险费": items.get("ee:unemployment", ZERO), "住房公积金": r["employee_hf"],
-                    "其他": r["other_deductions"], "备注": ""})
+                    "其他": r["other_deductions"], "备注": "",
+                    "减免税额": sum((v for k, v in items.items() if k in relief), ZERO)})
         for column, code in _YTD_SAD.items():
             row[column] = year_items.get(code, ZERO)
         out.append(row)
@@ -236,7 +239,8 @@ def my_payslips(ctx: Context) -> list[dict[str, Any]]:
 @query("hr.setup.read", zh="查看薪资基础设置", en="View payroll setup")
 def payroll_setup(ctx: Context) -> dict[str, Any]:
     """Payroll items and 五险一金 rate rows of the company."""
-    items = [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "kind": i.kind, "active": i.active}
+    items = [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "kind": i.kind, "active": i.active,
+              "formula": i.formula or ""}
              for i in ctx.session.execute(select(PayrollItem).where(PayrollItem.company_id == _company(ctx))
                                           .order_by(PayrollItem.id)).scalars()]
     rates = [{"id": r.id, "city": r.city, "effective_from": r.effective_from, "risk": r.risk,

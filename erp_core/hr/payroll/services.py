@@ -52,6 +52,7 @@ DEFAULT_ITEMS: tuple[tuple[str, str, str, str], ...] = (
     ("sad_continuing_education", "继续教育", "Continuing education", "special"),
     ("other_deduction", "其他扣除(个人养老金等)", "Other deductions (private pension etc.)", "other_deduction"),
     ("after_tax_deduction", "税后扣款", "After-tax deduction", "after_tax"),
+    ("tax_relief", "减免税额", "Tax relief (reduction)", "tax_relief"),
 )
 F_PERIOD = "field.hr.period"
 F_ITEM = "field.hr.item_code"
@@ -120,7 +121,10 @@ def load_payroll_defaults(ctx: Context, *, cities: list[str] | None = None) -> d
 
 
 @use_case("hr.setup.manage", zh="薪资基础设置", en="Manage payroll setup")
-def save_payroll_item(ctx: Context, *, code: str, name_zh: str, name_en: str, kind: str, active: bool = True) -> int:
+def save_payroll_item(ctx: Context, *, code: str, name_zh: str, name_en: str, kind: str, active: bool = True,
+                      formula: str | None = None) -> int:
+    """Add or change a payroll item. ``formula`` (e.g. "base_salary * 0.2"): the item is computed each month from
+    other items (erp_core/hr/payroll/formula.py); "" makes it a fixed/input item again; None keeps what it has."""
     problems = []
     code = (code or "").strip()
     if not code or len(code) > 40 or not code.replace("_", "").isalnum():
@@ -132,11 +136,14 @@ def save_payroll_item(ctx: Context, *, code: str, name_zh: str, name_en: str, ki
     raise_if(problems)
     item = ctx.session.execute(select(PayrollItem).where(PayrollItem.company_id == _company(ctx),
                                                          PayrollItem.code == code)).scalar_one_or_none()
+    text = item.formula if (formula is None and item is not None) else ((formula or "").strip() or None)
+    if text is not None:
+        _check_formula(ctx, code, text)
     if item is None:
         item = PayrollItem(company_id=_company(ctx), code=code, name_zh="", name_en="", kind=kind)
         ctx.session.add(item)
     ctx.diff(item, name_zh=name_zh.strip()[:100], name_en=(name_en or name_zh).strip()[:100], kind=kind,
-             active=bool(active))
+             active=bool(active), formula=text)
     ctx.session.flush()
     ctx.audit("payroll_item", item.id, code=code)
     return item.id
@@ -183,6 +190,30 @@ def save_insurance_rate(ctx: Context, *, city: str, effective_from: dt.date, ris
     ctx.session.flush()
     ctx.audit("hr_insurance_rate", row.id, city=city, risk=risk)
     return row.id
+
+
+def _check_formula(ctx: Context, code: str, text: str) -> None:
+    """A formula may use numbers, + - * / ( ), min, max and the codes of the company's other items, and no
+    chain of formulas may lead back to the item itself."""
+    from erp_core.hr.payroll import formula as fm
+
+    field = "field.hr4.formula"
+    try:
+        used = fm.names(text)
+    except fm.FormulaError as e:
+        raise ValidationError("error.hr4.formula_syntax", field=field, detail=e.detail) from None
+    rows = ctx.session.execute(select(PayrollItem.code, PayrollItem.formula).where(
+        PayrollItem.company_id == _company(ctx))).all()
+    known = {c for c, _ in rows}
+    unknown = sorted(used - known - {code})
+    if unknown:
+        raise ValidationError("error.hr4.formula_unknown_item", field=field, item=", ".join(unknown))
+    formulas = {c: f for c, f in rows if f and c != code}
+    formulas[code] = text
+    try:
+        fm.order(formulas)
+    except fm.FormulaError as e:
+        raise ValidationError("error.hr4.formula_cycle", field=field, item=e.detail or code) from None
 
 
 def _item_kinds(ctx: Context) -> dict[str, str]:
