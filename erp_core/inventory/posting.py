@@ -211,6 +211,7 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
                 openings_only: bool = False) -> list[ValidationError]:
     """The checks against stored records (all problems, each naming its field and line). ``openings_only``:
     just the one-opening-per-product-and-warehouse rule (repeated under the sequence lock)."""
+    from erp_core.db.master_cache import kept
     from erp_core.masterdata.models_items import Product
     from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
 
@@ -218,13 +219,16 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
     warehouses, locations, products = {}, {}, {}
     if not openings_only:  # the repeat under the lock needs only the openings: the records were checked already
         loc_ids = {m.location_id for m in moves if m.location_id is not None}
-        warehouses = {r.id: r for r in s.execute(select(Warehouse.id, Warehouse.company_id, Warehouse.active)
-                                                 .where(Warehouse.id.in_(sorted({m.warehouse_id for m in moves}))))}
-        locations = {r.id: r for r in s.execute(select(
+        # master data, kept across transactions while the master-data stamp is unchanged (db/master_cache.py)
+        wids, lids = tuple(sorted({m.warehouse_id for m in moves})), tuple(sorted(loc_ids))
+        pids = tuple(sorted({m.product_id for m in moves}))
+        warehouses = kept(s, "inventory.warehouses", None, lambda: {r.id: r for r in s.execute(select(
+            Warehouse.id, Warehouse.company_id, Warehouse.active).where(Warehouse.id.in_(wids)))}, wids)
+        locations = kept(s, "inventory.locations", None, lambda: {r.id: r for r in s.execute(select(
             WarehouseLocation.id, WarehouseLocation.company_id, WarehouseLocation.warehouse_id,
-            WarehouseLocation.active).where(WarehouseLocation.id.in_(sorted(loc_ids))))} if loc_ids else {}
-        products = {r.id: r for r in s.execute(select(Product.id, Product.company_id, Product.kind, Product.active)
-                                               .where(Product.id.in_(sorted({m.product_id for m in moves}))))}
+            WarehouseLocation.active).where(WarehouseLocation.id.in_(lids)))}, lids) if lids else {}
+        products = kept(s, "inventory.products", None, lambda: {r.id: r for r in s.execute(select(
+            Product.id, Product.company_id, Product.kind, Product.active).where(Product.id.in_(pids)))}, pids)
     openings: set[tuple[int, int]] = set()
     opening_moves = [m for m in moves if m.move_type == "opening"]
     if opening_moves:

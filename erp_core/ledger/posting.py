@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from erp_core.db.master_cache import kept
 from erp_core.db.prepared import Prepared, connection_of
 from erp_core.finance.accounts import accounts_for_lines, finance_setting, info_of
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine, voucher_display_no
@@ -298,7 +299,8 @@ def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines
     s = ctx.session
     company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     if voucher_type is None:
-        voucher_type = "记" if finance_setting(s, company_id).voucher_type_mode == "single" else "转"
+        voucher_type = kept(s, "finance.system_voucher_type", company_id,
+                            lambda: "记" if finance_setting(s, company_id).voucher_type_mode == "single" else "转")
     by_id, by_code = accounts_for_lines(s, company_id, lines)
     clean, problems = check_lines(lines, by_id, by_code, allow_negative_total=allow_negative_total)
     period = period_of(voucher_date) if isinstance(voucher_date, dt.date) else ""
