@@ -345,7 +345,8 @@ def _write_voucher(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, l
     return create_and_post_system_voucher(ctx, voucher_date=spec.posting_date, lines=lines, posting_key=key,
                                           voucher_type=spec.voucher_type, attachments=spec.attachments,
                                           source="system" if reverses_id is None else "reversal",
-                                          reverses_id=reverses_id, allow_negative_total=reverses_id is not None)
+                                          reverses_id=reverses_id, allow_negative_total=reverses_id is not None,
+                                          fresh_key=True)
 
 
 def _draft_voucher(ctx: Context, spec: PostingSpec, lines: Sequence[Mapping[str, Any]], *,
@@ -397,7 +398,8 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
                reverses_voucher: int | None = None, flush: bool = True) -> Any:
     from erp_core.inventory.posting import post_stock_moves
 
-    key = _posting_key(t, doc)
+    key = _posting_key(t, doc)  # never used: the document is not posted yet (post_document, reverse_document
+    # refuse a posted one; the caller holds its row), so the ledgers' replay look-ups are skipped (fresh_key)
     stock_posting_id = voucher_id = None
     # The stock ledger and the voucher are written with Core and read only stored rows (stock moves, accounts,
     # periods, sequences), so the document's pending changes need not be flushed before their reads; the
@@ -405,7 +407,7 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
     with ctx.session.no_autoflush:
         if spec.moves:
             result = post_stock_moves(ctx, moves=spec.moves, posting_key=key, move_date=spec.posting_date,
-                                      source_type=t.code, source_id=doc.id, source_ref=doc.number)
+                                      source_type=t.code, source_id=doc.id, source_ref=doc.number, fresh_key=True)
             stock_posting_id = result.posting_id
             from erp_core.costing.recompute import after_stock_posting  # backdated: later issues' costs, now
 

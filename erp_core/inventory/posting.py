@@ -387,8 +387,11 @@ def _negative_stock_outcome(ctx: Context, company_id: int, move_date: dt.date, m
 
 def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], posting_key: str, move_date: dt.date,
                      source_type: str | None = None, source_id: int | None = None, source_ref: str | None = None,
-                     check_only: bool = False) -> StockPostingResult:
-    """Append ``moves`` to the stock ledger inside the caller's use case (see the module docstring)."""
+                     check_only: bool = False, fresh_key: bool = False) -> StockPostingResult:
+    """Append ``moves`` to the stock ledger inside the caller's use case (see the module docstring).
+    ``fresh_key``: the caller knows the key was never used (a document's key, the document locked and not yet
+    posted: documents.services._post_spec), so the replay look-up is skipped; a key used after all is still
+    refused, by the unique (company_id, posting_key) constraint."""
     s = ctx.session
     company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     problems: list[ValidationError] = []
@@ -404,7 +407,7 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
     raise_if(problems + shape_problems)
     clean = [c for c in cleaned if c is not None]
     digest = content_hash(company_id, move_date, clean, (source_type, source_id, source_ref))
-    existing = _BY_KEY.one_or_none(s, cid=company_id, key=posting_key)
+    existing = None if fresh_key else _BY_KEY.one_or_none(s, cid=company_id, key=posting_key)
     if existing is not None:
         posting_id, stored_hash, first_seq, move_count = existing
         if stored_hash == digest:
