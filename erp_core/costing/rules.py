@@ -10,7 +10,8 @@ that category's ancestors (a category applies to its sub-categories), its wareho
 3. between category rules: the nearer category wins (the product's own category before its parent's).
 
 No rule matches -> the default of the company's accounting standard (documents.accounts.ROLES).
-Rules are read once per unit of work (session.info cache), cleared by the use cases that change them.
+Rules are kept across transactions while the master-data stamp is unchanged (erp_core/db/master_cache.py: a
+write to account_rule or product_category changes it); a unit of work that changes them reads them fresh.
 """
 
 from __future__ import annotations
@@ -40,23 +41,35 @@ class Rule:
 
 @dataclass
 class _Cached:
-    rules: dict[str, list[Rule]]  # role -> rules
+    rules: dict[str, tuple[Rule, ...]]  # role -> rules (kept across transactions: read-only)
     parents: dict[int, int | None]  # category tree
     product_category: dict[int, int | None]
 
 
 def clear_cache(session: Any) -> None:
+    from erp_core.db.master_cache import wrote_master_data
+
     session.info.pop(CACHE_KEY, None)
-    session.info.pop("costing.standard", None)
+    wrote_master_data(session)  # the flush that wrote the rule did it already; said here for the reader
 
 
 def _load(session: Any, company_id: int) -> _Cached:
+    """The company's rules and category tree (kept across transactions while the master-data stamp is
+    unchanged: erp_core/db/master_cache.py), with this unit of work's product -> category answers."""
+    from erp_core.db.master_cache import kept
+
+    rules, parents = kept(session, CACHE_KEY, company_id, lambda: _read(session, company_id))
+    cache = session.info.setdefault(CACHE_KEY, {})
+    c = cache.get(company_id)
+    if c is None or c.rules is not rules:
+        c = cache[company_id] = _Cached(rules, parents, {})
+    return c
+
+
+def _read(session: Any, company_id: int) -> tuple[dict[str, tuple[Rule, ...]], dict[int, int | None]]:
     from erp_core.costing.models import AccountRule
     from erp_core.masterdata.models_items import ProductCategory
 
-    cache = session.info.setdefault(CACHE_KEY, {})
-    if company_id in cache:
-        return cache[company_id]
     rules: dict[str, list[Rule]] = {}
     for r in session.execute(select(AccountRule).where(AccountRule.company_id == company_id)
                              .order_by(AccountRule.id)).scalars():
@@ -66,8 +79,7 @@ def _load(session: Any, company_id: int) -> _Cached:
     if any(r.category_id is not None for rs in rules.values() for r in rs):
         parents = dict(session.execute(select(ProductCategory.id, ProductCategory.parent_id)
                                        .where(ProductCategory.company_id == company_id)).all())
-    cache[company_id] = _Cached(rules, parents, {})
-    return cache[company_id]
+    return {role: tuple(rs) for role, rs in rules.items()}, parents
 
 
 def _category_of(session: Any, c: _Cached, product_id: int) -> int | None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from erp_core.config import Settings
+from erp_core.db import master_cache  # noqa: F401  (its session listeners: a write to master data is seen)
 from erp_core.kernel.errors import ConcurrencyError
 
 

@@ -72,6 +72,7 @@ def account_for(ctx: Any, role: str, *, product_id: int | None = None, warehouse
     """The account code ``role`` posts to for this product / warehouse / partner in the actor's company: the
     most specific rule of 科目设置, else the default of the company's accounting standard."""
     from erp_core.costing.rules import rule_for
+    from erp_core.db.master_cache import kept
     from erp_core.finance.close_services import standard_of
 
     if role not in ROLES:
@@ -81,23 +82,19 @@ def account_for(ctx: Any, role: str, *, product_id: int | None = None, warehouse
                     partner_id=partner_id, partner_kind=partner_kind)
     if rule is not None:
         return rule.account_code
-    standards = ctx.session.info.setdefault("costing.standard", {})  # read once per unit of work
-    if company_id not in standards:
-        standards[company_id] = standard_of(ctx.session, company_id)
-    code = default_account(standards[company_id], role)
+    standard = kept(ctx.session, "company.standard", company_id, lambda: standard_of(ctx.session, company_id))
+    code = default_account(standard, role)
     if code in LEGACY_DEFAULTS and not _has_account(ctx.session, company_id, code):
         return LEGACY_DEFAULTS[code]
     return code
 
 
 def _has_account(session: Any, company_id: int, code: str) -> bool:
-    """Whether the company's chart has ``code`` (read once per unit of work and code)."""
+    """Whether the company's chart has ``code`` (kept across transactions: erp_core/db/master_cache.py)."""
     from sqlalchemy import select
 
+    from erp_core.db.master_cache import kept
     from erp_core.finance.models import Account
 
-    seen = session.info.setdefault("accounts.has", {})
-    if (company_id, code) not in seen:
-        seen[(company_id, code)] = session.execute(select(Account.id).where(
-            Account.company_id == company_id, Account.code == code)).first() is not None
-    return seen[(company_id, code)]
+    return kept(session, "accounts.has", company_id, lambda: session.execute(select(Account.id).where(
+        Account.company_id == company_id, Account.code == code)).first() is not None, code)

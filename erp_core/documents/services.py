@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from erp_core.db.master_cache import kept
 from erp_core.documents.models import VOUCHER_MODES, DocumentLink, DocumentSetting, DocumentStep
 from erp_core.documents.registry import DocumentType, PostingSpec, document_type
 from erp_core.kernel.clock import naive_utcnow
@@ -49,10 +50,16 @@ def _company(ctx: Context) -> int:
 
 
 def _setting(ctx: Context, code: str) -> tuple[str | None, str]:
-    """(number prefix or None, voucher mode) of ``code``: its own row, else the company row "", else defaults."""
+    """(number prefix or None, voucher mode) of ``code``: its own row, else the company row "", else defaults
+    (kept across transactions: erp_core/db/master_cache.py)."""
+    cid = _company(ctx)
+    return kept(ctx.session, "documents.setting", cid, lambda: _read_setting(ctx, cid, code), code)
+
+
+def _read_setting(ctx: Context, cid: int, code: str) -> tuple[str | None, str]:
     rows = {r.doc_type: r for r in ctx.session.execute(select(
         DocumentSetting.doc_type, DocumentSetting.number_prefix, DocumentSetting.voucher_mode).where(
-        DocumentSetting.company_id == _company(ctx), DocumentSetting.doc_type.in_(["", code])))}
+        DocumentSetting.company_id == cid, DocumentSetting.doc_type.in_(["", code])))}
     own, default = rows.get(code), rows.get("")
     prefix = own.number_prefix if own is not None else None
     mode = (own.voucher_mode if own is not None and own.voucher_mode else None) or \
@@ -149,13 +156,21 @@ def create_document(ctx: Context, doc_type: DocumentType | str, *, doc_date: dt.
 
 
 def load_document(ctx: Context, doc_type: DocumentType | str, doc_id: int, *, version: int | None = None,
-                  lock: bool = False) -> Any:
-    """The document of the actor's company (NotFound otherwise), checked against the version the form saw."""
+                  lock: bool = False, with_lines: bool = False) -> Any:
+    """The document of the actor's company (NotFound otherwise), checked against the version the form saw.
+    ``with_lines``: its lines loaded in the same statement (a posting reads them all); the lock is then taken on
+    the header row (FOR UPDATE OF the header where the database can say so: PostgreSQL refuses FOR UPDATE on
+    the nullable side of the outer join)."""
+    from sqlalchemy.orm import joinedload
+
     t = _dt(doc_type)
     stmt = select(t.header).where(t.header.id == doc_id)
+    if with_lines:
+        stmt = stmt.options(joinedload(t.header.lines))
     if lock:
-        stmt = stmt.with_for_update()
-    doc = ctx.session.execute(stmt).scalar_one_or_none()
+        stmt = stmt.with_for_update(of=t.header) if with_lines else stmt.with_for_update()
+    result = ctx.session.execute(stmt)
+    doc = (result.unique() if with_lines else result).scalar_one_or_none()
     if doc is None or (not ctx.actor.is_system and doc.company_id != ctx.actor.company_id):
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
@@ -267,10 +282,10 @@ def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: Do
 
 def upstream_lines(ctx: Context, doc_type: DocumentType | str, line_ids: Sequence[int]) -> dict[int, Any]:
     """The lines ``line_ids`` of ``doc_type`` (the upstream of a document being posted) by id, loaded with their
-    headers and every line of those headers in two statements, so checking them, linking them and deriving their
-    headers' progress at the flush read nothing more (one get per line, a header per line, then each header's
-    lines again, before)."""
-    from sqlalchemy.orm import selectinload
+    headers and every line of those headers in one statement (headers joined to their lines), so checking them,
+    linking them and deriving their headers' progress at the flush read nothing more (one get per line, a header
+    per line, then each header's lines again, before)."""
+    from sqlalchemy.orm import joinedload
     from sqlalchemy.orm.attributes import set_committed_value
 
     t = _dt(doc_type)
@@ -279,7 +294,7 @@ def upstream_lines(ctx: Context, doc_type: DocumentType | str, line_ids: Sequenc
         return {}
     headers = ctx.session.execute(
         select(t.header).where(t.header.id.in_(select(t.line.header_id).where(t.line.id.in_(sorted(wanted)))))
-        .options(selectinload(t.header.lines))).scalars().all()
+        .options(joinedload(t.header.lines))).unique().scalars().all()
     out = {}
     for h in headers:
         for ln in h.lines:
@@ -330,7 +345,8 @@ def _write_voucher(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, l
     return create_and_post_system_voucher(ctx, voucher_date=spec.posting_date, lines=lines, posting_key=key,
                                           voucher_type=spec.voucher_type, attachments=spec.attachments,
                                           source="system" if reverses_id is None else "reversal",
-                                          reverses_id=reverses_id, allow_negative_total=reverses_id is not None)
+                                          reverses_id=reverses_id, allow_negative_total=reverses_id is not None,
+                                          fresh_key=True)
 
 
 def _draft_voucher(ctx: Context, spec: PostingSpec, lines: Sequence[Mapping[str, Any]], *,
@@ -382,7 +398,8 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
                reverses_voucher: int | None = None, flush: bool = True) -> Any:
     from erp_core.inventory.posting import post_stock_moves
 
-    key = _posting_key(t, doc)
+    key = _posting_key(t, doc)  # never used: the document is not posted yet (post_document, reverse_document
+    # refuse a posted one; the caller holds its row), so the ledgers' replay look-ups are skipped (fresh_key)
     stock_posting_id = voucher_id = None
     # The stock ledger and the voucher are written with Core and read only stored rows (stock moves, accounts,
     # periods, sequences), so the document's pending changes need not be flushed before their reads; the
@@ -390,7 +407,7 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
     with ctx.session.no_autoflush:
         if spec.moves:
             result = post_stock_moves(ctx, moves=spec.moves, posting_key=key, move_date=spec.posting_date,
-                                      source_type=t.code, source_id=doc.id, source_ref=doc.number)
+                                      source_type=t.code, source_id=doc.id, source_ref=doc.number, fresh_key=True)
             stock_posting_id = result.posting_id
             from erp_core.costing.recompute import after_stock_posting  # backdated: later issues' costs, now
 

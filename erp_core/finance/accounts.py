@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from erp_core.db.master_cache import kept
 from erp_core.finance.models import Account, FinanceSetting, VoucherLine, split_aux
 from erp_core.finance.voucher_rules import AccountInfo
 from erp_core.ledger.models import GlLine
@@ -41,13 +42,19 @@ def accounts_for_lines(session: Session, company_id: int, lines: Iterable[Mappin
                 pass
         elif raw.get("account_code") not in (None, ""):
             codes.add(str(raw["account_code"]).strip())
-    conn = session.connection()
-    rows = []
-    if ids:
-        rows += conn.execute(_BY_ID, {"cid": company_id, "ids": sorted(ids)}).all()
-    if codes:
-        rows += conn.execute(_BY_CODE, {"cid": company_id, "codes": sorted(codes)}).all()
-    infos = [info_of(*r) for r in rows]
+    key_ids, key_codes = tuple(sorted(ids)), tuple(sorted(codes))
+
+    def read() -> tuple[AccountInfo, ...]:
+        conn = session.connection()
+        rows = []
+        if ids:
+            rows += conn.execute(_BY_ID, {"cid": company_id, "ids": list(key_ids)}).all()
+        if codes:
+            rows += conn.execute(_BY_CODE, {"cid": company_id, "codes": list(key_codes)}).all()
+        return tuple(info_of(*r) for r in rows)
+
+    # kept across transactions while the master-data stamp is unchanged (erp_core/db/master_cache.py)
+    infos = kept(session, "accounts.for_lines", company_id, read, key_ids, key_codes)
     return {i.id: i for i in infos}, {i.code: i for i in infos}
 
 

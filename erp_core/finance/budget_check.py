@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select
 
 from erp_core.db.like import starts_with
+from erp_core.db.master_cache import kept
 from erp_core.db.prepared import Prepared
 from erp_core.finance.models import Account, Voucher
 from erp_core.finance.models_budget import Budget
@@ -119,7 +120,9 @@ def check_voucher(ctx, voucher, lines: Sequence[dict[str, Any]]) -> list[dict[st
     s = ctx.session
     params = {"cid": voucher.company_id, "period": voucher.period}
     # Most postings meet no budget: one cached Core probe before loading any (this runs for every voucher).
-    if _ANY_CONTROLLED.scalar(s, **params) is None:
+    # kept across transactions while the master-data stamp is unchanged (erp_core/db/master_cache.py)
+    if not kept(s, "budget.controlled", voucher.company_id,
+                lambda: _ANY_CONTROLLED.scalar(s, **params) is not None, voucher.period):
         return []
     budgets = s.execute(_CONTROLLED, params).scalars().all()
     warnings: list[dict[str, Any]] = []

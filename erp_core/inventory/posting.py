@@ -211,6 +211,7 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
                 openings_only: bool = False) -> list[ValidationError]:
     """The checks against stored records (all problems, each naming its field and line). ``openings_only``:
     just the one-opening-per-product-and-warehouse rule (repeated under the sequence lock)."""
+    from erp_core.db.master_cache import kept
     from erp_core.masterdata.models_items import Product
     from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
 
@@ -218,13 +219,16 @@ def _references(ctx: Context, company_id: int, moves: Sequence[_Clean], posting_
     warehouses, locations, products = {}, {}, {}
     if not openings_only:  # the repeat under the lock needs only the openings: the records were checked already
         loc_ids = {m.location_id for m in moves if m.location_id is not None}
-        warehouses = {r.id: r for r in s.execute(select(Warehouse.id, Warehouse.company_id, Warehouse.active)
-                                                 .where(Warehouse.id.in_(sorted({m.warehouse_id for m in moves}))))}
-        locations = {r.id: r for r in s.execute(select(
+        # master data, kept across transactions while the master-data stamp is unchanged (db/master_cache.py)
+        wids, lids = tuple(sorted({m.warehouse_id for m in moves})), tuple(sorted(loc_ids))
+        pids = tuple(sorted({m.product_id for m in moves}))
+        warehouses = kept(s, "inventory.warehouses", None, lambda: {r.id: r for r in s.execute(select(
+            Warehouse.id, Warehouse.company_id, Warehouse.active).where(Warehouse.id.in_(wids)))}, wids)
+        locations = kept(s, "inventory.locations", None, lambda: {r.id: r for r in s.execute(select(
             WarehouseLocation.id, WarehouseLocation.company_id, WarehouseLocation.warehouse_id,
-            WarehouseLocation.active).where(WarehouseLocation.id.in_(sorted(loc_ids))))} if loc_ids else {}
-        products = {r.id: r for r in s.execute(select(Product.id, Product.company_id, Product.kind, Product.active)
-                                               .where(Product.id.in_(sorted({m.product_id for m in moves}))))}
+            WarehouseLocation.active).where(WarehouseLocation.id.in_(lids)))}, lids) if lids else {}
+        products = kept(s, "inventory.products", None, lambda: {r.id: r for r in s.execute(select(
+            Product.id, Product.company_id, Product.kind, Product.active).where(Product.id.in_(pids)))}, pids)
     openings: set[tuple[int, int]] = set()
     opening_moves = [m for m in moves if m.move_type == "opening"]
     if opening_moves:
@@ -383,8 +387,11 @@ def _negative_stock_outcome(ctx: Context, company_id: int, move_date: dt.date, m
 
 def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], posting_key: str, move_date: dt.date,
                      source_type: str | None = None, source_id: int | None = None, source_ref: str | None = None,
-                     check_only: bool = False) -> StockPostingResult:
-    """Append ``moves`` to the stock ledger inside the caller's use case (see the module docstring)."""
+                     check_only: bool = False, fresh_key: bool = False) -> StockPostingResult:
+    """Append ``moves`` to the stock ledger inside the caller's use case (see the module docstring).
+    ``fresh_key``: the caller knows the key was never used (a document's key, the document locked and not yet
+    posted: documents.services._post_spec), so the replay look-up is skipped; a key used after all is still
+    refused, by the unique (company_id, posting_key) constraint."""
     s = ctx.session
     company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     problems: list[ValidationError] = []
@@ -400,7 +407,7 @@ def post_stock_moves(ctx: Context, *, moves: Sequence[Mapping[str, Any]], postin
     raise_if(problems + shape_problems)
     clean = [c for c in cleaned if c is not None]
     digest = content_hash(company_id, move_date, clean, (source_type, source_id, source_ref))
-    existing = _BY_KEY.one_or_none(s, cid=company_id, key=posting_key)
+    existing = None if fresh_key else _BY_KEY.one_or_none(s, cid=company_id, key=posting_key)
     if existing is not None:
         posting_id, stored_hash, first_seq, move_count = existing
         if stored_hash == digest:

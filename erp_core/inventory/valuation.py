@@ -75,7 +75,10 @@ def issue_unit_costs(ctx: Any, lines: Sequence[tuple[int, int, Decimal | None]],
 
     if not lines:
         return []
-    methods = methods_of(ctx.session, [p for p, _, _ in lines])
+    from erp_core.db.master_cache import kept
+
+    ids = tuple(sorted({p for p, _, _ in lines}))  # the methods kept across transactions (db/master_cache.py)
+    methods = kept(ctx.session, "product.methods", None, lambda: methods_of(ctx.session, ids), ids)
     averaged = {(p, w) for p, w, _ in lines if methods.get(p, "moving_average") != "fifo"}
     held: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
     if averaged:

@@ -105,8 +105,11 @@ _BOOKS_START = Prepared(select(_FS.c.books_start).where(_FS.c.company_id == bind
 
 
 def books_start(session: Session, company_id: int) -> dt.date | None:
-    """The date of the company's posted opening balances, None before there are any."""
-    return _BOOKS_START.scalar(session, cid=company_id)
+    """The date of the company's posted opening balances, None before there are any (kept across transactions:
+    erp_core/db/master_cache.py; the opening posting writes finance_setting, which changes the stamp)."""
+    from erp_core.db.master_cache import kept
+
+    return kept(session, "finance.books_start", company_id, lambda: _BOOKS_START.scalar(session, cid=company_id))
 
 
 def date_window(session: Session, company_id: int, today: dt.date) -> DateWindow:

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from erp_core.db.master_cache import kept
 from erp_core.db.prepared import Prepared, connection_of
 from erp_core.finance.accounts import accounts_for_lines, finance_setting, info_of
 from erp_core.finance.models import VOUCHER_TYPES, Account, Voucher, VoucherLine, voucher_display_no
@@ -288,17 +289,21 @@ def today_for(ctx: Context) -> dt.date:
 def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines: Sequence[Mapping[str, Any]],
                                    posting_key: str, voucher_type: str | None = None, attachments: int = 0,
                                    source: str = "system", reverses_id: int | None = None,
-                                   allow_negative_total: bool = False, post: bool = True) -> int:
+                                   allow_negative_total: bool = False, post: bool = True,
+                                   fresh_key: bool = False) -> int:
     """Create a voucher and post it at once, inside the caller's use case (generated vouchers: period close,
     carry-forward, VAT transfer, reversals). ``lines`` as in voucher_rules (account_id or account_code,
     debit, credit, summary, dimensions). Idempotent by ``posting_key``: the same key and content returns the
     voucher posted the first time; the same key with other content raises Conflict. Returns the voucher id.
     ``post=False`` leaves it a draft prepared by the actor (for a second user to review and post), remembered by
-    the key in external_ref: the same key returns that voucher again."""
+    the key in external_ref: the same key returns that voucher again. ``fresh_key``: the caller knows the key
+    was never used (a document being posted, locked, not posted before), so the replay look-up is skipped; a
+    key used after all is still refused by the unique (company_id, posting_key) constraint of posting."""
     s = ctx.session
     company_id = ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
     if voucher_type is None:
-        voucher_type = "记" if finance_setting(s, company_id).voucher_type_mode == "single" else "转"
+        voucher_type = kept(s, "finance.system_voucher_type", company_id,
+                            lambda: "记" if finance_setting(s, company_id).voucher_type_mode == "single" else "转")
     by_id, by_code = accounts_for_lines(s, company_id, lines)
     clean, problems = check_lines(lines, by_id, by_code, allow_negative_total=allow_negative_total)
     period = period_of(voucher_date) if isinstance(voucher_date, dt.date) else ""
@@ -315,7 +320,7 @@ def create_and_post_system_voucher(ctx: Context, *, voucher_date: dt.date, lines
         if drafted is not None:
             return drafted
     digest = content_hash(company_id, voucher_type, voucher_date, values)
-    existing = _existing_posting(s, company_id, posting_key)
+    existing = None if fresh_key and post else _existing_posting(s, company_id, posting_key)
     if existing is not None:
         if existing.content_hash == digest:
             return existing.voucher_id

@@ -70,8 +70,9 @@ def _company(ctx: Context) -> int:
     return ctx.company_id if ctx.company_id is not None else ctx.actor.company_id
 
 
-def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None, *, lock: bool = False) -> Any:
-    doc = k.load_document(ctx, t, doc_id, lock=lock)
+def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None, *, lock: bool = False,
+          with_lines: bool = False) -> Any:
+    doc = k.load_document(ctx, t, doc_id, lock=lock, with_lines=with_lines)
     if not may_touch(ctx, company_id=doc.company_id, department_id=doc.department_id, owner_id=doc.created_by):
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
@@ -294,8 +295,15 @@ def _has_drafts_against(ctx: Context, doc: PurchaseOrder) -> bool:
 # --- purchase receipts --------------------------------------------------------------------------------------
 
 def tolerance_pct(session: Any, company_id: int) -> Decimal:
-    row = session.get(PurchaseSetting, company_id)
-    return row.over_receipt_pct if row is not None else ZERO
+    """The over-receipt tolerance % (kept across transactions: erp_core/db/master_cache.py)."""
+    from erp_core.db.master_cache import kept
+
+    def read() -> Decimal:
+        pct = session.execute(select(PurchaseSetting.over_receipt_pct).where(
+            PurchaseSetting.company_id == company_id)).scalar()
+        return pct if pct is not None else ZERO
+
+    return kept(session, "purchase.tolerance", company_id, read)
 
 
 def _receipt_lines(ctx: Context, lines: Sequence[Mapping[str, Any]], header_warehouse: int | None
@@ -395,7 +403,7 @@ def edit_receipt(ctx: Context, *, receipt_id: int, version: int, lines: Sequence
 def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -> int:
     """Stock moves "receipt" + the 暂估 voucher in this transaction; each order line counts the quantity as
     received (its order's progress follows). Returns the voucher id."""
-    doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True)
+    doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True, with_lines=True)
     lines = list(doc.lines)
     by_id = k.upstream_lines(ctx, PURCHASE_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
     pairs = []

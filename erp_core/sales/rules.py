@@ -45,6 +45,14 @@ def setting(session: Any, company_id: int) -> SalesSetting:
                                                     credit_control="block", allow_over_reserve=False)
 
 
+def allow_over_reserve(session: Any, company_id: int) -> bool:
+    """The setting's allow_over_reserve (kept across transactions: erp_core/db/master_cache.py)."""
+    from erp_core.db.master_cache import kept
+
+    return kept(session, "sales.allow_over_reserve", company_id,
+                lambda: bool(setting(session, company_id).allow_over_reserve))
+
+
 def terms(session: Any, customer_id: int | None) -> SalesCustomerTerm | None:
     return session.get(SalesCustomerTerm, customer_id) if customer_id else None
 

@@ -85,8 +85,9 @@ def touches(ctx: Context, doc: Any) -> bool:
                for owner in (doc.created_by, getattr(doc, "salesperson_id", None)))
 
 
-def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None, *, lock: bool = False) -> Any:
-    doc = k.load_document(ctx, t, doc_id, lock=lock)
+def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None, *, lock: bool = False,
+          with_lines: bool = False) -> Any:
+    doc = k.load_document(ctx, t, doc_id, lock=lock, with_lines=with_lines)
     if not touches(ctx, doc):
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
@@ -808,7 +809,7 @@ def edit_delivery(ctx: Context, *, delivery_id: int, version: int, lines: Sequen
 def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None) -> int | None:
     """Stock moves "issue" at the issue cost + Dr 主营业务成本 / Cr 库存商品 in this transaction; each order line
     counts the quantity as delivered (the order's progress and open reservation follow). Returns the voucher."""
-    doc = _load(ctx, SALES_DELIVERY, delivery_id, version, lock=True)
+    doc = _load(ctx, SALES_DELIVERY, delivery_id, version, lock=True, with_lines=True)
     problems: list[ValidationError] = []
     wanted: dict[int, Decimal] = {}
     pairs = []
@@ -838,7 +839,7 @@ def _check_reserved_for_others(ctx: Context, doc: SalesDelivery, pairs: list[tup
     """Goods reserved for other orders do not leave with this delivery: per warehouse and product, what ships
     beyond the delivered lines' own open reservations must fit in the free stock (on hand - every open
     reservation), unless the company allows reserving beyond the stock."""
-    if rules.setting(ctx.session, doc.company_id).allow_over_reserve:
+    if rules.allow_over_reserve(ctx.session, doc.company_id):
         return
     need: dict[tuple[int, int], Decimal] = {}
     for ol, ln in pairs:
