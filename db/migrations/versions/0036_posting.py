@@ -3,7 +3,7 @@ as any write to the tables a posting reads as master data; a posting reads it on
 the master data across transactions while it is unchanged (erp_core/db/master_cache.py).
 
 Revision ID: 0036_posting
-Revises: 0034_hr3
+Revises: 0035_leads
 """
 
 import secrets
@@ -14,7 +14,7 @@ from alembic import op
 from erp_core.db.master_cache import drop_stamp_ddl, stamp_ddl
 
 revision = "0036_posting"
-down_revision = "0034_hr3"
+down_revision = "0035_leads"
 branch_labels = None
 depends_on = None
 

@@ -5,13 +5,13 @@ indexes uses the new ones by the same leading columns; sums over them (a trial b
 figures) read the index alone, in its order, with no table look-up and no sort.
 
 Revision ID: 0037_ops4
-Revises: 0035_leads
+Revises: 0036_posting
 """
 
 from alembic import op
 
 revision = "0037_ops4"
-down_revision = "0035_leads"
+down_revision = "0036_posting"
 branch_labels = None
 depends_on = None
 
