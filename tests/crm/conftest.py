@@ -14,7 +14,7 @@ from erp_core.kernel.actor import Actor, Scope
 from erp_core.masterdata import org_services
 from erp_core.security import user_services
 from erp_core.security.catalog import load_all
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 T0 = dt.datetime(2026, 3, 2, 2, 0)  # Monday 10:00 in Shanghai, naive UTC
 
@@ -50,8 +50,7 @@ class Team:
 
 
 @pytest.fixture
-def team(db):
-    company = make_company(db)
+def team(db, company):
     admin = admin_actor(db, company)
     a = org_services.create_department(db, admin, code="SA", name="销售一组")
     b = org_services.create_department(db, admin, code="SB", name="销售二组")

@@ -16,7 +16,7 @@ from erp_core.kernel.errors import Conflict, ValidationError, ValidationErrors
 from erp_core.security.role_services import create_role
 from tests.documents.doctype import DAY, T_ORDER, TOrder, create_tables, run
 from tests.security.helpers import new_user
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 DECIDE = {"approvals.request.decide": "all", "approvals.inbox.view": "all"}
 
@@ -26,9 +26,8 @@ class Env:
 
 
 @pytest.fixture
-def env(db):
+def env(db, company):
     create_tables(db)
-    company = make_company(db)
     e = Env()
     e.db, e.company_id, e.admin = db, company.company_id, admin_actor(db, company)
     e.mgr_role = create_role(db, e.admin, code="mgr", name_zh="采购经理", name_en="Purchasing manager")

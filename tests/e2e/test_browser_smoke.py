@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from erp_core.i18n import t
 from erp_core.setup.demo import demo_tax_id
+from tests.e2e.server import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -39,43 +36,12 @@ def en(key: str, **params) -> str:
     return t(key, "en", **params)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    port = _free_port()
     # ERP_E2E_DATABASE_URL: run against an EMPTY PostgreSQL/MariaDB database instead of a temp SQLite file
     url_db = os.environ.get("ERP_E2E_DATABASE_URL") or f"sqlite:///{tmp_path / 'erp.db'}"
-    env = dict(os.environ, ERP_DATABASE_URL=url_db, ERP_PORT=str(port),
-               ERP_ADDRESS="127.0.0.1", ERP_COOKIE_KEY="e2e-cookie-key-" + "x" * 40)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([str(ROOT / "start.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("server did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with running_app(tmp_path, url_db, "e2e-cookie-key-" + "x" * 40) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture

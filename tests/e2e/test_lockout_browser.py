@@ -5,16 +5,13 @@ unlocks the account on the locked-accounts page; the user then logs in. Screensh
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from erp_core.i18n import t
+from tests.e2e.server import running_app, streamlit_only
 
 pytestmark = pytest.mark.e2e
 
@@ -32,27 +29,6 @@ def zh(key: str, **params) -> str:
     return t(key, "zh_CN", **params)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
 @pytest.fixture
 def server(tmp_path):
     """The app on a fresh SQLite database with the demo company; yields (base URL, Database, passwords)."""
@@ -62,30 +38,17 @@ def server(tmp_path):
     from tests.support.factories import ADMIN_PASSWORD
     from tests.ui import harness
 
-    url = harness.fresh_sqlite_url(tmp_path)
+    # the demo company as setup_company(load_demo=True) makes it, copied from the run's prepared database
+    url, company = harness.demo_company_sqlite_url(tmp_path)
     os.environ.setdefault("ERP_COOKIE_KEY", COOKIE_KEY)
     db = harness.use_database(url)
-    company = harness.setup_company(db, load_demo=True)
     passwords = {"admin": harness.ready_user(db, "admin", ADMIN_PASSWORD),
                  "li.kuaiji": harness.ready_user(db, "li.kuaiji", company.demo_passwords["li.kuaiji"])}
-    port = _free_port()
-    env = dict(os.environ, ERP_DATABASE_URL=url, ERP_COOKIE_KEY=COOKIE_KEY, PYTHONPATH=str(ROOT))
-    log = open(tmp_path / "streamlit.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                             "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-                             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, proc)
-        yield base, db, passwords
+        # Streamlit alone: the database is migrated and filled above (no start.sh migration step or scheduler)
+        with running_app(tmp_path, url, COOKIE_KEY, streamlit_only, PYTHONPATH=str(ROOT)) as base:
+            yield base, db, passwords
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         db.dispose()
         harness.reset_ui_caches()
 

@@ -5,16 +5,12 @@ one else's). Data is checked against the database, texts in Chinese."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import time
-import urllib.request
 from decimal import Decimal
 
 import pytest
 
-from tests.e2e.test_browser_smoke import ROOT, WAIT, _choose, zh
+from tests.e2e.server import running_app
+from tests.e2e.test_browser_smoke import WAIT, _choose, zh
 from tests.e2e.test_language_and_addresses_browser import _new_page, _sign_in, browser  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -29,13 +25,12 @@ def hr_server(tmp_path):
     from erp_core.hr.payroll import services as pay
     from erp_core.masterdata import employees_services as emps
     from erp_core.security.models import User
-    from tests.e2e.test_browser_smoke import _free_port
     from tests.support.factories import ADMIN_PASSWORD, admin_actor
     from tests.ui import harness
 
-    url_db = harness.fresh_sqlite_url(tmp_path)
+    # the demo company as setup_company(load_demo=True) makes it, copied from the run's prepared database
+    url_db, company = harness.demo_company_sqlite_url(tmp_path)
     db = harness.use_database(url_db)
-    company = harness.setup_company(db, load_demo=True)
     passwords = {"admin": harness.ready_user(db, "admin", ADMIN_PASSWORD)}
     passwords["wang.xiaoshou"] = harness.ready_user(db, "wang.xiaoshou", company.demo_passwords["wang.xiaoshou"])
     admin = admin_actor(db, company)
@@ -52,33 +47,8 @@ def hr_server(tmp_path):
                        amount=Decimal(base))
     db.dispose()
     harness.reset_ui_caches()
-    port = _free_port()
-    env = dict(os.environ, ERP_DATABASE_URL=url_db, ERP_PORT=str(port), ERP_ADDRESS="127.0.0.1",
-               ERP_COOKIE_KEY="e2e-cookie-key-" + "h" * 40)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([str(ROOT / "start.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("server did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    with running_app(tmp_path, url_db, "e2e-cookie-key-" + "h" * 40) as url:
         yield url, passwords, url_db
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def _open(page, title_key: str) -> None:

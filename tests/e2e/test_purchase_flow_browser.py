@@ -13,17 +13,13 @@ The master data, the approval rule and the draft order are made through the use 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import time
-import urllib.request
 from decimal import Decimal
 
 import pytest
 
 from tests.e2e.grid import type_into_grid
-from tests.e2e.test_browser_smoke import ROOT, WAIT, _choose, _free_port, zh
+from tests.e2e.server import running_app
+from tests.e2e.test_browser_smoke import WAIT, _choose, zh
 from tests.e2e.test_language_and_addresses_browser import _new_page, _sign_in, browser  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -85,34 +81,8 @@ def shop_server(tmp_path):
                           lines=[{"product_id": prod, "quantity": Decimal("20"), "unit_price": Decimal("100")}])
     db.dispose()
     harness.reset_ui_caches()
-    port = _free_port()
-    env = dict(os.environ, ERP_DATABASE_URL=url_db, ERP_PORT=str(port), ERP_ADDRESS="127.0.0.1",
-               ERP_COOKIE_KEY="e2e-cookie-key-" + "z" * 40)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([str(ROOT / "start.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("server did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield url, passwords, url_db, {"order": oid, "supplier": sup, "accountant": accountant,
-                                                "buyer": buyer}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    with running_app(tmp_path, url_db, "e2e-cookie-key-" + "z" * 40) as url:
+        yield url, passwords, url_db, {"order": oid, "supplier": sup, "accountant": accountant, "buyer": buyer}
 
 
 def _open(page, title_key: str) -> None:

@@ -24,12 +24,11 @@ from erp_core.security.models import Role, User
 from erp_core.security.role_services import role_grants, set_role_grants
 from erp_core.security.sessions import build_actor
 from tests.security.helpers import new_user
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 
 @pytest.fixture
-def two_admins(db):
-    company = make_company(db)
+def two_admins(db, company):
     first = admin_actor(db, company)
     uid = new_user(db, first, "second.admin", roles=("admin",))
     with db.uow(readonly=True) as uow:

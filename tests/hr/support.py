@@ -23,8 +23,8 @@ class HrEnv:
     employees: dict[str, int] = field(default_factory=dict)
 
 
-def build(db) -> HrEnv:
-    company = make_company(db)
+def build(db, company=None) -> HrEnv:
+    company = company or make_company(db)  # the company fixture's copy of the run's snapshot, when given
     admin = admin_actor(db, company)
     env = HrEnv(admin, company.company_id)
     for code, name in (("ADM", "管理部"), ("SAL", "销售部")):

@@ -30,8 +30,8 @@ def test_weighted_score_and_grades():
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company)
 
 
 def _self_actor(db, env, code):

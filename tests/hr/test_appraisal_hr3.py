@@ -31,8 +31,8 @@ def test_360_score_and_quota_places_by_hand():
 
 
 @pytest.fixture
-def env(db):
-    e = build(db)
+def env(db, company):
+    e = build(db, company)
     for i in range(3, 11):  # ten employees in all
         code = f"E{i:03d}"
         e.employees[code] = emps.create_employee(db, e.admin, values={

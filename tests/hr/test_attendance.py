@@ -43,8 +43,8 @@ def test_parsers_read_each_format():
 
 
 @pytest.fixture
-def env(db):
-    e = build(db)
+def env(db, company):
+    e = build(db, company)
     att.map_device_pin(db, e.admin, pin="77", employee_id=e.employees["E002"])
     return e
 

@@ -14,8 +14,8 @@ from tests.hr.support import build
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company)
 
 
 def test_import_run_lock_and_report(db, env, erp_cli, tmp_path):

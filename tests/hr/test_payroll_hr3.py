@@ -26,8 +26,8 @@ from tests.hr.support import build
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company)
 
 
 def _lines(db, voucher_id):

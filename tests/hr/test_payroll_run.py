@@ -20,8 +20,8 @@ from tests.hr.support import build
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company)
 
 
 # 长沙 2025 rows (db/seed/payroll/insurance.toml): base 3,800-19,000; 养老 16/8, 医疗 8/2, 失业 0.7/0.3, 工伤 0.4/0,

@@ -26,13 +26,13 @@ class Stock:
     products: dict[str, int] = field(default_factory=dict)
 
 
-def build(db) -> Stock:
+def build(db, company=None) -> Stock:
     """Warehouses WH01, WH02 (active) and WH09 (inactive); location A1 in WH01, B1 in WH02; products P1, P2,
     P3 (categories TEA under FOOD for P1, HOME for P2), P9 inactive, service S1."""
     from erp_core.masterdata import items_services as items
     from erp_core.masterdata import warehouse_services as ws
 
-    company = make_company(db)
+    company = company or make_company(db)  # the company fixture's copy of the run's snapshot, when given
     admin = admin_actor(db, company)
     st = Stock(admin, company.company_id)
     for code in ("WH01", "WH02", "WH09"):

@@ -13,8 +13,8 @@ from tests.inventory.support import build, counts
 
 
 @pytest.fixture
-def run(db, erp_cli):
-    build(db)
+def run(db, erp_cli, company):
+    build(db, company)
     return erp_cli
 
 

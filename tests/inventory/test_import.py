@@ -19,8 +19,8 @@ HEAD = ["仓库编码", "库位编码", "商品编码", "数量", "单价", "金
 
 
 @pytest.fixture
-def stock(db):
-    return build(db)
+def stock(db, company):
+    return build(db, company)
 
 
 def _found(report) -> set[tuple[int | None, str, str]]:

@@ -19,8 +19,8 @@ from tests.inventory.support import DAY, allow_negative, build, counts, post, pr
 
 
 @pytest.fixture
-def stock(db):
-    return build(db)
+def stock(db, company):
+    return build(db, company)
 
 
 def _mv(st, wh="WH01", product="P1", qty="10", cost="2.5", move_type="opening", **kw):

@@ -19,8 +19,8 @@ from tests.inventory.support import DAY, allow_negative, build, post
 
 
 @pytest.fixture
-def stock(db):
-    st = build(db)
+def stock(db, company):
+    st = build(db, company)
     allow_negative(db, st)  # the ledger below dips below zero on purpose
     plan = [  # (days after DAY, warehouse, product, quantity, unit cost)
         (0, "WH01", "P1", "10", "2.5"), (0, "WH01", "P2", "4", "1.2"), (0, "WH02", "P1", "7", "3"),

@@ -21,7 +21,7 @@ from erp_core.masterdata import partners_services as ps
 from erp_core.masterdata.models_items import Product
 from erp_core.masterdata.models_partners import Customer
 from erp_core.security.models import AuditLog
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
 def _count(db, model, *where):
@@ -44,8 +44,8 @@ def _xlsx(rows) -> bytes:
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])

@@ -15,7 +15,7 @@ from erp_core.masterdata import org_services
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_warehouse import Warehouse, WarehouseLocation
 from erp_core.security.models import AuditLog
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
 def _csv(text: str) -> bytes:
@@ -36,8 +36,8 @@ def _count(db, model) -> int:
 
 
 @pytest.fixture
-def setup(db):
-    result = make_company(db)
+def setup(db, company):
+    result = company
     admin = admin_actor(db, result)
     imp.import_warehouses(db, admin, read_table(_csv("code,name,active\nWH1,总仓,\nWH2,分仓,\nWH3,旧仓,否\n"),
                                                 "w.csv"))

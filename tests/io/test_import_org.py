@@ -11,7 +11,7 @@ from erp_core.io.importer import ImportFailed, kinds, read_table
 from erp_core.masterdata.models import Department, Project
 from erp_core.masterdata.models_warehouse import Warehouse
 from erp_core.security.models import AuditLog
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 
 def _csv(text: str) -> bytes:
@@ -34,8 +34,8 @@ def _count(db, model):
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 def test_new_kinds_are_listed_for_cli_and_page():

@@ -14,14 +14,14 @@ from erp_core.io.importer import ImportFailed, kinds, read_table
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_partners import Customer, Supplier
 from erp_core.security.models import User
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
 @pytest.fixture
-def world(db):
+def world(db, company):
     """Departments D1 (the clerk's) and D2 (someone else's), a clerk user (a real user, so owner=<clerk> resolves)
     and, per kind, nothing yet."""
-    result = make_company(db)
+    result = company
     admin = admin_actor(db, result)
     with db.uow() as uow:
         d1 = Department(company_id=admin.company_id, code="D1", name="一部")

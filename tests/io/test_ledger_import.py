@@ -17,7 +17,7 @@ from erp_core.io.ledger_import_services import (
 from erp_core.ledger.models import GlLine
 from erp_core.masterdata import partners_services as ps
 from tests.finance.support import allow_import_posting
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 
 def _count(db, model, *where):
@@ -26,8 +26,8 @@ def _count(db, model, *where):
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 def test_accounts_dry_run_lists_every_problem_then_commit_upserts(db, admin):

@@ -16,12 +16,12 @@ from erp_core.masterdata import partners_services as ps
 from erp_core.masterdata.models import Department
 from erp_core.masterdata.models_partners import Customer, PartnerContact
 from erp_core.masterdata.models_warehouse import Warehouse
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 def _count(db, model):

@@ -12,12 +12,12 @@ from erp_core.masterdata import partners_services as ps
 from erp_core.masterdata.merge_services import referencing_columns
 from erp_core.masterdata.models_partners import PartnerContact
 from erp_core.security.models import AuditLog
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 def _field(db, admin, **values):

@@ -24,7 +24,7 @@ from erp_core.masterdata.duplicates import (
 )
 from erp_core.masterdata.models_partners import Customer
 from erp_core.masterdata.records import DuplicateWarning
-from tests.support.factories import admin_actor, make_company
+from tests.support.factories import admin_actor
 
 
 @pytest.mark.parametrize("a, b", [
@@ -84,8 +84,8 @@ def test_similar_names_score_and_numbers_are_never_typos():
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 def _warning(fn, *args, **kwargs) -> DuplicateWarning:

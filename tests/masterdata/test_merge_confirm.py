@@ -13,12 +13,11 @@ from erp_core.masterdata import partners_queries as pq
 from erp_core.masterdata import partners_services as ps
 from erp_core.masterdata.models_partners import PartnerContact
 from erp_core.masterdata.org_services import create_department
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
 @pytest.fixture
-def setup(db):
-    company = make_company(db)
+def setup(db, company):
     return company, admin_actor(db, company)
 
 

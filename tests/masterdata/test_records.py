@@ -19,7 +19,7 @@ from erp_core.masterdata.models_partners import Customer, Supplier
 from erp_core.masterdata.partners import normalize_name
 from erp_core.masterdata.records import DuplicateWarning
 from erp_core.security.models import AuditLog
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
 def _count(db, model, *where):
@@ -37,8 +37,8 @@ def _department(db, company_id, code):
 
 
 @pytest.fixture
-def admin(db):
-    return admin_actor(db, make_company(db))
+def admin(db, company):
+    return admin_actor(db, company)
 
 
 def test_product_create_edit_deactivate(db, admin):

@@ -8,12 +8,11 @@ from erp_core.masterdata.employees_services import create_employee, set_employee
 from erp_core.masterdata.org_services import create_department, deactivate_department
 from erp_core.masterdata.warehouse_queries import keeper_choices
 from erp_core.security.models import User
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
 @pytest.fixture
-def world(db):
-    company = make_company(db)
+def world(db, company):
     admin = admin_actor(db, company)
     n = create_department(db, admin, code="N", name="北区", parent_id=None)
     create_department(db, admin, code="S", name="南区", parent_id=None)

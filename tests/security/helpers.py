@@ -15,8 +15,10 @@ from tests.support.factories import admin_actor, make_company
 PASSWORD = "Str0ng-Passw0rd!"
 
 
-def setup_company(db) -> tuple[int, Actor]:
-    result = make_company(db)
+def setup_company(db, company=None) -> tuple[int, Actor]:
+    """The company and its administrator. Given the ``company`` fixture (the run's snapshot, already in ``db``),
+    that one; else made here by the setup use case."""
+    result = company or make_company(db)
     return result.company_id, admin_actor(db, result)
 
 

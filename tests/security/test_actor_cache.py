@@ -33,8 +33,8 @@ def _past_the_window(monkeypatch) -> None:
     past_the_recheck_window(monkeypatch)
 
 
-def test_cached_actor_costs_one_statement_and_is_the_same_object(db, monkeypatch):
-    _, admin = setup_company(db)
+def test_cached_actor_costs_one_statement_and_is_the_same_object(db, monkeypatch, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "li.si", roles=("viewer",))
     token = login(db, "li.si", PASSWORD, client_ip=IP).token
     cache = ActorCache()
@@ -115,8 +115,8 @@ def test_a_revocation_in_this_process_or_a_window_of_zero_is_seen_at_the_next_re
         actor_for_token(strict, token, client_ip=IP, cache=cache)
 
 
-def test_a_role_change_is_seen_at_the_next_call(db):
-    _, admin = setup_company(db)
+def test_a_role_change_is_seen_at_the_next_call(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "wang.wu", roles=("viewer",))
     token = login(db, "wang.wu", PASSWORD, client_ip=IP).token
     cache = ActorCache()

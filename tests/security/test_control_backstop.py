@@ -13,8 +13,8 @@ from tests.security.helpers import PASSWORD, setup_company
 
 
 @pytest.mark.parametrize("bad", ["李\x00雷", "李\x1b雷", "李\u202e雷"])
-def test_a_control_character_in_an_unvalidated_field_is_refused_and_nothing_is_written(db, bad):
-    _, admin = setup_company(db)
+def test_a_control_character_in_an_unvalidated_field_is_refused_and_nothing_is_written(db, bad, company):
+    _, admin = setup_company(db, company)
     before = {u.username for u in list_users(db, admin)}
     with pytest.raises(ValidationError) as caught:
         create_user(db, admin, username="li.lei", display_name=bad, password=PASSWORD)

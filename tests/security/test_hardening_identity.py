@@ -68,8 +68,8 @@ def _role_with(db, admin, code: str, grants: dict[str, str]) -> int:
 
 # --- item 2: delegated administration -------------------------------------------------------------------------
 
-def test_assign_roles_at_scope_own_cannot_make_oneself_administrator(db):
-    _, admin = setup_company(db)
+def test_assign_roles_at_scope_own_cannot_make_oneself_administrator(db, company):
+    _, admin = setup_company(db, company)
     rid = _role_with(db, admin, "selfroles", {"admin.user.assign_roles": "own", "admin.user.view": "own"})
     uid = new_user(db, admin, "climber", roles=())
     set_user_roles(db, admin, user_id=uid, role_ids=[rid])
@@ -111,8 +111,8 @@ def test_set_password_at_scope_department_cannot_reset_the_administrators(db):
     assert login(db, "clerk", "N3w-Passw0rd!x").user_id == clerk
 
 
-def test_set_role_grants_cannot_grant_beyond_the_actors_own_rights_even_on_the_own_role(db):
-    _, admin = setup_company(db)
+def test_set_role_grants_cannot_grant_beyond_the_actors_own_rights_even_on_the_own_role(db, company):
+    _, admin = setup_company(db, company)
     rid = _role_with(db, admin, "roleadm", {"admin.role.grant": "all", "admin.role.view": "all",
                                              "admin.role.create": "all", "admin.user.view": "department"})
     uid = new_user(db, admin, "roleadm", roles=())
@@ -166,8 +166,8 @@ def test_create_user_and_approve_registration_give_no_more_than_the_actor_holds(
     assert user(db, pending).status == "active"
 
 
-def test_department_scoped_edit_cannot_move_a_user_out_of_scope_nor_touch_others(db):
-    company_id, admin = setup_company(db)
+def test_department_scoped_edit_cannot_move_a_user_out_of_scope_nor_touch_others(db, company):
+    company_id, admin = setup_company(db, company)
     sales = create_department(db, admin, code="S", name="销售部")
     hr = create_department(db, admin, code="H", name="人事部")
     rid = _role_with(db, admin, "deped", {"admin.user.edit": "department", "admin.user.disable": "department",
@@ -189,8 +189,8 @@ def test_department_scoped_edit_cannot_move_a_user_out_of_scope_nor_touch_others
 
 @pytest.mark.parametrize("state", ["locked", "disabled", "pending"])
 def test_an_account_that_may_not_log_in_answers_like_a_wrong_password_and_its_password_is_not_checked(
-        db, state, monkeypatch):
-    _, admin = setup_company(db)
+        db, state, monkeypatch, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "target")
     with db.uow() as uow:
         uow.session.get(User, uid).status = state
@@ -232,8 +232,8 @@ def _parallel(n, fn):
     return errors
 
 
-def test_parallel_wrong_passwords_all_count_and_are_all_audited(db):
-    _, admin = setup_company(db)
+def test_parallel_wrong_passwords_all_count_and_are_all_audited(db, company):
+    _, admin = setup_company(db, company)
     _with_security(db, lockout_threshold=1000, ip_failure_limit=0)
     uid = new_user(db, admin, "target")
     errors = _parallel(40, lambda i: login(db, "target", f"Wrong-Passw0rd-{i}!", client_ip=f"10.1.0.{i}"))
@@ -253,8 +253,8 @@ def test_parallel_wrong_passwords_lock_exactly_once(db):
     assert len([e for e in audit_entries(db, LOGIN_ACTION, "failed") if e.entity_id == str(uid)]) == 30
 
 
-def test_the_per_address_limit_holds_under_parallel_attempts(db, monkeypatch):
-    _, admin = setup_company(db)
+def test_the_per_address_limit_holds_under_parallel_attempts(db, monkeypatch, company):
+    _, admin = setup_company(db, company)
     _with_security(db, lockout_threshold=1000, ip_failure_limit=20)
     new_user(db, admin, "target")
     verified = []
@@ -323,8 +323,8 @@ def test_bcrypt_runs_outside_any_write_transaction(db, monkeypatch):
 
 # --- item 7 (part): unknown usernames --------------------------------------------------------------------------
 
-def test_an_unknown_username_is_not_stored_as_typed(db):
-    setup_company(db)
+def test_an_unknown_username_is_not_stored_as_typed(db, company):
+    setup_company(db, company)
     typed = "My-Secret-Passw0rd!"  # a password typed into the username field
     for _ in range(2):
         with pytest.raises(LoginFailed):
@@ -340,8 +340,8 @@ def test_an_unknown_username_is_not_stored_as_typed(db):
 
 # --- item 11: change_password ----------------------------------------------------------------------------------
 
-def test_wrong_current_password_counts_toward_lockout_and_is_audited(db):
-    _, admin = setup_company(db)
+def test_wrong_current_password_counts_toward_lockout_and_is_audited(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "guessed")
     _, me = session_actor(db, "guessed")
     threshold = db.settings.security.lockout_threshold
@@ -359,8 +359,8 @@ def test_wrong_current_password_counts_toward_lockout_and_is_audited(db):
 
 # --- item 15 (part): the wrapper enforces idle timeout and the forced password change --------------------------
 
-def test_an_idle_session_is_refused_by_the_use_case_itself(db, moving_clock):
-    _, admin = setup_company(db)
+def test_an_idle_session_is_refused_by_the_use_case_itself(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "idler")
     _, me = session_actor(db, "idler")
     moving_clock.advance(minutes=db.settings.security.idle_timeout_minutes + 1)
@@ -388,8 +388,8 @@ def test_must_change_password_blocks_everything_but_the_accounts_self_service(db
 
 # --- issue 17 item 3: page loads do not write on every run -----------------------------------------------------
 
-def test_page_loads_do_not_write_and_last_seen_moves_at_most_once_a_minute(db, moving_clock):
-    _, admin = setup_company(db)
+def test_page_loads_do_not_write_and_last_seen_moves_at_most_once_a_minute(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "reader")
     token, _ = session_actor(db, "reader")
     statements = []

@@ -57,8 +57,8 @@ def test_rule_validation(db):
     assert list_ip_rules(db, admin) == []
 
 
-def test_user_rule_applies_at_login_and_on_each_page_load(db):
-    _, admin = setup_company(db)
+def test_user_rule_applies_at_login_and_on_each_page_load(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "office")
     login(db, "office", PASSWORD, client_ip="198.51.100.1")  # no rules: allowed from anywhere
     rule = add_ip_rule(db, admin, cidr="192.168.10.0/24", user_id=uid, note="office LAN")
@@ -93,8 +93,8 @@ def test_role_rule_applies_to_every_holder_and_not_to_others(db):
     assert [(r.cidr, r.role_code) for r in rules] == [("10.20.0.0/16", "sales")]
 
 
-def test_refused_address_does_not_count_as_a_password_failure(db):
-    _, admin = setup_company(db)
+def test_refused_address_does_not_count_as_a_password_failure(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "remote")
     add_ip_rule(db, admin, cidr="10.0.0.0/8", user_id=uid)
     for _ in range(6):

@@ -7,8 +7,8 @@ from erp_core.security.user_services import list_users
 from tests.security.helpers import new_user, setup_company
 
 
-def test_user_search_takes_wildcards_literally(db):
-    _, admin = setup_company(db)
+def test_user_search_takes_wildcards_literally(db, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "ann", display_name="50% Off")
     new_user(db, admin, "bob", display_name="500 Off")
     new_user(db, admin, "cat", display_name="a_b")

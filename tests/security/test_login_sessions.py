@@ -31,8 +31,8 @@ def _with_security(db, **changes):
     db.settings = dataclasses.replace(db.settings, security=dataclasses.replace(db.settings.security, **changes))
 
 
-def test_lockout_after_threshold_then_admin_unlocks(db):
-    _, admin = setup_company(db)
+def test_lockout_after_threshold_then_admin_unlocks(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "locky")
     errors = _fail(db, "locky", 5)
     # one answer for every refusal: the attempt that locks, and the account once locked, look like a wrong password
@@ -60,8 +60,8 @@ def test_successful_login_resets_the_failure_counter(db):
     assert user(db, uid).status == "active"
 
 
-def test_timed_unlock_when_configured(db, moving_clock):
-    _, admin = setup_company(db)
+def test_timed_unlock_when_configured(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     _with_security(db, lockout_minutes=15)
     uid = new_user(db, admin, "timed")
     _fail(db, "timed", 5)
@@ -83,8 +83,8 @@ def test_without_timed_unlock_the_lock_stays(db, moving_clock):
         login(db, "stays", PASSWORD)
 
 
-def test_failures_are_throttled_per_client_address(db):
-    _, admin = setup_company(db)
+def test_failures_are_throttled_per_client_address(db, company):
+    _, admin = setup_company(db, company)
     _with_security(db, ip_failure_limit=3)
     new_user(db, admin, "victim")
     with pytest.raises(LoginFailed):
@@ -106,8 +106,8 @@ def test_unknown_user_and_wrong_password_look_the_same(db):
     assert a.value.message_id == b.value.message_id == "error.login.failed"
 
 
-def test_cookie_replayed_after_logout_does_not_log_in(db):
-    _, admin = setup_company(db)
+def test_cookie_replayed_after_logout_does_not_log_in(db, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "replay")
     token, actor = session_actor(db, "replay")
     logout(db, actor)
@@ -143,8 +143,8 @@ def test_idle_timeout_and_absolute_lifetime(db, moving_clock):
         pytest.fail("the session outlived its absolute lifetime")
 
 
-def test_sign_out_everywhere_for_oneself_and_by_admin(db):
-    _, admin = setup_company(db)
+def test_sign_out_everywhere_for_oneself_and_by_admin(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "roamer")
     t1, a1 = session_actor(db, "roamer")
     t2, _ = session_actor(db, "roamer", ip="10.0.0.6")

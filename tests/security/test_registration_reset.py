@@ -44,8 +44,8 @@ def _register(db, username="visitor", **kw):
                                 email="v@example.cn", **kw)
 
 
-def test_registration_is_refused_while_closed(db):
-    _, admin = setup_company(db)
+def test_registration_is_refused_while_closed(db, company):
+    _, admin = setup_company(db, company)
     assert not registration_is_open(db)
     with pytest.raises(DomainError) as err:
         _register(db)
@@ -71,8 +71,8 @@ def test_pending_account_cannot_log_in_until_approved(db):
     assert entry.entity_id == str(uid) and '"sales"' in entry.details
 
 
-def test_rejected_account_stays_on_record_and_cannot_log_in(db):
-    _, admin = setup_company(db)
+def test_rejected_account_stays_on_record_and_cannot_log_in(db, company):
+    _, admin = setup_company(db, company)
     set_registration_open(db, admin, open=True)
     uid = _register(db)
     with pytest.raises(ValidationError):
@@ -104,8 +104,8 @@ def test_registration_validates_everything_and_approval_needs_a_role(db):
     assert user(db, uid).status == "pending"
 
 
-def test_reset_code_single_use_revokes_sessions(db):
-    _, admin = setup_company(db)
+def test_reset_code_single_use_revokes_sessions(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "forgetful")
     token, _ = session_actor(db, "forgetful")
     issued = issue_reset_code(db, admin, user_id=uid)
@@ -138,8 +138,8 @@ def test_reset_code_expires(db, moving_clock):
     assert audit_entries(db, REDEEM_PERMISSION, "failed")
 
 
-def test_newer_code_invalidates_older_and_wrong_codes_fail(db):
-    _, admin = setup_company(db)
+def test_newer_code_invalidates_older_and_wrong_codes_fail(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "twice")
     first = issue_reset_code(db, admin, user_id=uid)
     second = issue_reset_code(db, admin, user_id=uid)
@@ -175,8 +175,8 @@ def test_too_many_wrong_codes_invalidate_the_code_and_addresses_are_throttled(db
     redeem_reset_code(db, other_ip, username="guessed", code=fresh.code, new_password=NEW_PASSWORD)
 
 
-def test_reset_checks_the_policy_without_spending_the_code_and_unlocks(db):
-    _, admin = setup_company(db)
+def test_reset_checks_the_policy_without_spending_the_code_and_unlocks(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "lockedout")
     for _ in range(5):
         with pytest.raises(DomainError):

@@ -34,8 +34,8 @@ def _version(db, admin, rid):
     return next(r.version for r in list_roles(db, admin) if r.id == rid)
 
 
-def test_grant_matrix_is_saved_whole_and_takes_effect_at_next_page_load(db):
-    _, admin = setup_company(db)
+def test_grant_matrix_is_saved_whole_and_takes_effect_at_next_page_load(db, company):
+    _, admin = setup_company(db, company)
     rid = create_role(db, admin, code="auditor", name_zh="审计员", name_en="Auditor")
     uid = new_user(db, admin, "inspector", roles=())
     set_user_roles(db, admin, user_id=uid, role_ids=[rid])
@@ -67,8 +67,8 @@ def test_grant_matrix_validates_codes_and_scopes_and_writes_nothing(db):
     assert role_grants(db, admin, role_id=rid) == {"admin.user.view": "all"}
 
 
-def test_concurrent_matrix_edit_fails(db):
-    _, admin = setup_company(db)
+def test_concurrent_matrix_edit_fails(db, company):
+    _, admin = setup_company(db, company)
     rid = create_role(db, admin, code="shared", name_zh="共享", name_en="Shared")
     v = _version(db, admin, rid)
     set_role_grants(db, admin, role_id=rid, version=v, grants={"admin.user.view": "all"})
@@ -106,8 +106,8 @@ def test_role_rules(db):
     assert {e.message_id for e in err.value.errors} == {"error.security.unknown_permission"}
 
 
-def test_permission_matrix_dormant_accounts_administrators(db, moving_clock):
-    _, admin = setup_company(db)
+def test_permission_matrix_dormant_accounts_administrators(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     rid = create_role(db, admin, code="useradmin", name_zh="用户管理员", name_en="User admin")
     set_role_grants(db, admin, role_id=rid, grants={"admin.user.view": "all", "admin.audit.view": "own"})
     a = new_user(db, admin, "alpha", roles=("viewer",))

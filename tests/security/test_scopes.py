@@ -19,8 +19,8 @@ def _actor_of(db, user_id):
         return build_actor(uow.session, uow.session.get(User, user_id), session_id=None, client_ip=None)
 
 
-def test_department_scope_includes_sub_departments_and_hides_the_rest(db):
-    company_id, admin = setup_company(db)
+def test_department_scope_includes_sub_departments_and_hides_the_rest(db, company):
+    company_id, admin = setup_company(db, company)
     sales = create_department(db, admin, code="S", name="销售部")
     east = create_department(db, admin, code="SE", name="华东区", parent_id=sales)
     hr = create_department(db, admin, code="H", name="人事部")

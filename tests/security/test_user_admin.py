@@ -35,8 +35,8 @@ from tests.security.helpers import (
 )
 
 
-def test_create_user_sets_must_change_password_and_can_log_in(db):
-    _, admin = setup_company(db)
+def test_create_user_sets_must_change_password_and_can_log_in(db, company):
+    _, admin = setup_company(db, company)
     uid = create_user(db, admin, username="li.lei", display_name="李雷", password=PASSWORD,
                       email="li@example.cn", role_ids=[role_id(db, "sales")])
     res = login(db, "li.lei", PASSWORD, client_ip="10.0.0.1")
@@ -61,8 +61,8 @@ def test_create_user_reports_every_problem_and_writes_nothing(db):
     assert len(list_users(db, admin)) == before
 
 
-def test_duplicate_username_is_refused(db):
-    _, admin = setup_company(db)
+def test_duplicate_username_is_refused(db, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "wang")
     with pytest.raises(Conflict):
         new_user(db, admin, "WANG")
@@ -80,8 +80,8 @@ def test_edit_is_version_checked(db):
     assert changes["display_name"] == ["Zhang", "张三"]
 
 
-def test_disable_revokes_sessions_and_blocks_login_enable_restores(db):
-    _, admin = setup_company(db)
+def test_disable_revokes_sessions_and_blocks_login_enable_restores(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "zhao")
     token, _ = session_actor(db, "zhao")
     assert disable_user(db, admin, user_id=uid) == 1
@@ -103,8 +103,8 @@ def test_admin_cannot_disable_self(db):
     assert err.value.message_id == "error.security.not_on_self"
 
 
-def test_roles_are_replaced_and_audited_before_after(db):
-    _, admin = setup_company(db)
+def test_roles_are_replaced_and_audited_before_after(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "qian", roles=("viewer",))
     set_user_roles(db, admin, user_id=uid, role_ids=[role_id(db, "sales"), role_id(db, "hr")])
     assert get_user(db, admin, user_id=uid).role_codes == ("hr", "sales")
@@ -122,8 +122,8 @@ def test_set_password_forces_change_and_revokes(db):
     assert login(db, "sun", "An0ther-Secret!").must_change_password
 
 
-def test_list_filters(db):
-    _, admin = setup_company(db)
+def test_list_filters(db, company):
+    _, admin = setup_company(db, company)
     a = new_user(db, admin, "zhou", roles=("sales",))
     b = new_user(db, admin, "wuyi", roles=("hr",))
     disable_user(db, admin, user_id=b)

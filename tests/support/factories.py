@@ -20,6 +20,22 @@ def make_company(db: Database, *, load_demo: bool = False, locale: str = "zh_CN"
                      admin_display_name="管理员", locale=locale, load_demo=load_demo)
 
 
+def make_company_into(url: str) -> SetupResult:
+    """make_company on the database at ``url`` (for the run's company snapshot: tests/conftest.py)."""
+    import tempfile
+    from pathlib import Path
+
+    from erp_core.config import Settings
+    from erp_core.db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with tempfile.TemporaryDirectory(prefix="erp-company-") as data:
+            return make_company(Database(engine, Settings(database_url=url, data_dir=Path(data))))
+    finally:
+        engine.dispose()
+
+
 def actor(company_id: int, grants: dict[str, Scope | str] | None = None, *, user_id: int | None = None,
           username: str | None = None, department_ids: frozenset[int] = frozenset()) -> Actor:
     """An Actor holding exactly ``grants`` (no live session, so no session check)."""

@@ -7,12 +7,19 @@ import pytest
 from tests.support.factories import ADMIN_PASSWORD
 from tests.ui import harness
 
+_COMPANY = pytest.StashKey[object]()  # ui_db -> ui_company: the result of the setup already in the database
+
 
 @pytest.fixture
-def ui_db(tmp_path, monkeypatch):
-    """The Database the app under test uses (SQLite, migrated, empty: the wizard would show)."""
+def ui_db(request, tmp_path, monkeypatch):
+    """The Database the app under test uses (SQLite, migrated, empty: the wizard would show). A test that asks
+    for ``ui_company`` gets instead a copy of the run's database with the demo company already set up (the same
+    rows setup_company(load_demo=True) writes; made once per run, not per test: harness.demo_company_sqlite_url)."""
     monkeypatch.setenv("ERP_COOKIE_KEY", harness.TEST_COOKIE_KEY)
-    url = harness.fresh_sqlite_url(tmp_path)
+    if "ui_company" in request.fixturenames:
+        url, request.node.stash[_COMPANY] = harness.demo_company_sqlite_url(tmp_path)
+    else:
+        url = harness.fresh_sqlite_url(tmp_path)
     monkeypatch.setenv("ERP_DATABASE_URL", url)
     db = harness.use_database(url)
     yield db
@@ -21,9 +28,10 @@ def ui_db(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def ui_company(ui_db):
-    """The company (with demo users, passwords in .demo_passwords) and its administrator "admin"."""
-    return harness.setup_company(ui_db, load_demo=True)
+def ui_company(request, ui_db):
+    """The company (with demo users, passwords in .demo_passwords) and its administrator "admin": what
+    harness.setup_company(ui_db, load_demo=True) returns, already in ui_db (see ui_db)."""
+    return request.node.stash[_COMPANY]
 
 
 @pytest.fixture

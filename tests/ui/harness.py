@@ -47,6 +47,39 @@ def fresh_sqlite_url(folder: Path) -> str:
     return f"sqlite:///{target}"
 
 
+def demo_company_sqlite_url(folder: Path) -> tuple[str, SetupResult]:
+    """A SQLite database file in ``folder`` holding what ``setup_company(db, load_demo=True)`` makes in a fresh
+    migrated one, and that call's result (the demo users' passwords): a copy of the run's prepared file.
+    The company is made once per test run (whichever process asks first), not once per page test: making it
+    (the setup use case, chart of accounts, roles, seven demo users) took 1-2 s a test on the busy 2-core CI
+    machine, copying the file takes milliseconds. The company is made with the real clock, like a test's own."""
+    import copy
+
+    from tests.support.databases import _checkpoint, migrated_sqlite_template, session_dir, shared
+
+    def build() -> tuple[str, SetupResult]:
+        from erp_core.config import Settings
+        from erp_core.db.engine import make_engine
+        from tests.support.factories import make_company
+
+        path = session_dir() / "ui-demo-company.db"
+        shutil.copyfile(migrated_sqlite_template(), path)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        try:
+            result = make_company(Database(engine, Settings(database_url=url, data_dir=session_dir())),
+                                  load_demo=True)
+        finally:
+            engine.dispose()
+        _checkpoint(url)
+        return str(path), result
+
+    source, result = shared("ui-demo-company", build)
+    target = folder / "erp.db"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}", copy.deepcopy(result)  # a test may change its result; the next gets the original
+
+
 def reset_ui_caches() -> None:
     """Forget ui.context's cached settings and Database (st.cache_resource is process-wide)."""
     from ui import context

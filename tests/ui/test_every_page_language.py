@@ -13,6 +13,11 @@ from ui.pages import ACCOUNT_PAGES, HOME, page_exists
 PAGE_FILES = sorted({s.file for s in [*all_pages(), HOME, ACCOUNT_PAGES["password"]] if page_exists(s)})
 
 
+def test_the_shards_cover_every_page():
+    assert sorted(f for i in range(LANGUAGE_SHARDS) for f in PAGE_FILES[i::LANGUAGE_SHARDS]) == PAGE_FILES
+    assert sorted(f for i in range(ENGLISH_SHARDS) for f in PAGE_FILES[i::ENGLISH_SHARDS]) == PAGE_FILES
+
+
 @pytest.fixture(autouse=True)
 def frontend_applies_resets(monkeypatch):
     """When a run finds a choice widget's value is no longer one of its options (the options were relabelled,
@@ -47,11 +52,19 @@ def _switch(at, lang: str):
     return at.run()
 
 
-def test_every_page_survives_a_language_switch(admin_app):
+# The walks over every page are split into shards, each from its own fresh login: one walk took ~3 min on the
+# busy 2-core CI machine, the longest single test of the suite, and bounded the run's wall time however the
+# other tests were spread over the workers. Together the shards still open every page, with every step.
+LANGUAGE_SHARDS = 6
+ENGLISH_SHARDS = 3
+
+
+@pytest.mark.parametrize("shard", range(LANGUAGE_SHARDS))
+def test_every_page_survives_a_language_switch(admin_app, shard):
     """Open each page, switch the interface language there, rerun, switch back: no exception, no error box."""
     at = admin_app
     failures = []
-    for file in PAGE_FILES:
+    for file in PAGE_FILES[shard::LANGUAGE_SHARDS]:
         at = at.switch_page(file).run()
         for step in ("open", "en", "rerun", "zh_CN", "rerun"):
             if step in ("en", "zh_CN"):
@@ -96,10 +109,11 @@ def _streamlit_english(at) -> list[str]:
     return found
 
 
-def test_no_page_shows_streamlit_english_in_chinese(admin_app):
+@pytest.mark.parametrize("shard", range(ENGLISH_SHARDS))
+def test_no_page_shows_streamlit_english_in_chinese(admin_app, shard):
     at = admin_app
     failures = {}
-    for file in PAGE_FILES:
+    for file in PAGE_FILES[shard::ENGLISH_SHARDS]:
         at = at.switch_page(file).run()
         assert not at.exception, (file, at.exception)
         if found := _streamlit_english(at):
