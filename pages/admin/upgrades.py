@@ -58,7 +58,7 @@ if notice:
         since = datetime(dt.datetime.fromisoformat(notice["since"]))
     except (KeyError, TypeError, ValueError):
         since = "-"  # switched on by an upgrade of an older release, without the time
-    st.warning(tr("ops4.maint.on", reason=notice.get("reason", "-"), by=notice.get("by") or "-", since=since),
+    st.warning(md("ops4.maint.on", reason=notice.get("reason", "-"), by=notice.get("by") or "-", since=since),
                icon=":material/construction:")
     if st.button(tr("ops4.maint.turn_off"), key="ou_maint_off", icon=":material/play_arrow:"):
         result = run_action(set_maintenance, on=False)
