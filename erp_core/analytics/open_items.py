@@ -10,50 +10,30 @@ What is copied (all companies in one copy; every read filters its company):
   (documents.models: only status/progress/version may still change), so a row once copied never changes.
 - ``oi_settle``: every settlement row (append-only in the store: triggers refuse UPDATE and DELETE).
 
-How it stays in step (``sync``):
-
-- Per source table a watermark (the largest id read). Each sync reads the rows with ``id > watermark`` and, by
-  primary key, the ``oi_pending`` ids: documents at or below the watermark that were not posted yet (drafts: a
-  posting is picked up when it happens) and ids that were missing (an insert not committed yet on PostgreSQL /
-  MariaDB, whose ids are not allocated in commit order, or a rolled-back one). A missing id is looked for again at
-  every sync until it appears or HOLE_SECONDS have passed (a use case is one short transaction: an id still
-  missing after that was rolled back or deleted). A cancelled draft leaves the pending list (it can never post).
-  On SQLite ids are allocated under the database write lock, so there are no such holes; a deleted top row whose
-  id SQLite reuses is caught by the watermark moving back to the store's largest id.
-- "Anything new?" is the audit chain's stamp (analytics/stamps.py: it moves inside the transaction of every use
-  case that changes anything, and a posting or settlement is always made by one), read before the sync, so the
-  copy is at least as new as the stamp it is kept with. One primary-key look-up, kept per process for a second
-  (this process's own commits are seen at once).
-- A replaced store (a restore): the settlement row at the watermark is compared with the copy's; a different row,
-  or a store whose largest settlement id is below the watermark, rebuilds the copy.
-- Concurrency is the ledger copy's (issue #17): one sync at a time per engine (a non-blocking try of its lock,
-  waited for only before the very first sync); a report that finds another sync running reads the last synced
-  state and states it as of that sync; a report reads one DuckDB transaction; no pooled connection of the store is
-  held while DuckDB works.
+How it stays in step (``sync``): analytics/copies.py (the frame shared with the sales copy): the audit chain's
+stamp says "anything new?"; per source table an id watermark; ids missing below it (not committed yet on
+PostgreSQL / MariaDB) are looked for again for HOLE_SECONDS; documents not posted yet are looked at again at every
+sync until they post or can no longer post (a cancelled draft leaves the pending list); a replaced store (the row
+at a watermark is another one) rebuilds the copy; one sync at a time, never waited for except before the first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import text
 from sqlalchemy.orm import Session, selectinload
 
-from erp_core.analytics.engine import AnalyticsEngine, AsOf, Snapshot, _now
+from erp_core.analytics.copies import IncrementalCopy, Keep, row_key
+from erp_core.analytics.engine import AnalyticsEngine, AsOf, Snapshot
 from erp_core.kernel.actor import Scope
 from erp_core.kernel.money import MONEY_SCALE
 
-HOLE_SECONDS = 900  # how long an id missing below the watermark is looked for (see module docstring)
-HOLE_WINDOW = 10_000  # a sync looks for missing ids among the last this many ids it read
-CHUNK = 100_000
 SCHEMA_VERSION = "2"
 ZERO = Decimal(0)
 SETTLEMENT = "settlement"
@@ -66,42 +46,7 @@ CREATE TABLE IF NOT EXISTS oi_doc (
 CREATE TABLE IF NOT EXISTS oi_settle (
     id BIGINT NOT NULL, company_id INTEGER NOT NULL, item_type VARCHAR NOT NULL, item_id BIGINT NOT NULL,
     amount BIGINT NOT NULL, settle_date DATE NOT NULL);
-CREATE TABLE IF NOT EXISTS oi_pending (tbl VARCHAR NOT NULL, id BIGINT NOT NULL, seen_at TIMESTAMP NOT NULL,
-    missing BOOLEAN NOT NULL);
-CREATE TABLE IF NOT EXISTS oi_sync (k INTEGER PRIMARY KEY, stamp BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL,
-    head VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS oi_state (tbl VARCHAR PRIMARY KEY, watermark BIGINT NOT NULL, fingerprint VARCHAR NOT NULL);
 """
-_TABLES = ("oi_doc", "oi_settle", "oi_state", "oi_pending", "oi_sync")
-
-_LOCKS_LOCK = threading.Lock()
-
-
-def _lock(eng: AnalyticsEngine) -> threading.Lock:
-    """The engine's open-items sync lock (its tables created on first use)."""
-    lock = eng.__dict__.get("_open_items_lock")
-    if lock is not None:
-        return lock
-    with _LOCKS_LOCK:
-        lock = eng.__dict__.get("_open_items_lock")
-        if lock is None:
-            _ensure_schema(eng)
-            lock = eng.__dict__["_open_items_lock"] = threading.Lock()
-        return lock
-
-
-def _ensure_schema(eng: AnalyticsEngine) -> None:
-    cur = eng.cursor()
-    try:
-        cur.execute(_SCHEMA)
-        row = cur.execute("SELECT value FROM meta WHERE key = 'open_items_schema'").fetchone()
-        if row is None or row[0] != SCHEMA_VERSION:
-            for t in _TABLES:
-                cur.execute(f"DROP TABLE IF EXISTS {t}")
-            cur.execute(_SCHEMA)
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('open_items_schema', ?)", [SCHEMA_VERSION])
-    finally:
-        cur.close()
 
 
 # -- the sources -------------------------------------------------------------------------------------------
@@ -133,33 +78,6 @@ def _doc_sql(src: _Source, where: str) -> str:
 _SETTLE_SQL = "SELECT id, company_id, item_type, item_id, amount, settle_date FROM settlement WHERE {where}"
 
 
-def _fetch(conn, sql: str, params: dict) -> list[tuple]:
-    """Rows as plain tuples through the driver's own cursor (no Row objects for a million rows); the parameters
-    are integers, written into the statement."""
-    for k, v in params.items():
-        sql = sql.replace(f":{k}", str(int(v)))
-    raw = conn.connection.driver_connection.cursor()
-    try:
-        raw.execute(sql)
-        out: list[tuple] = []
-        while rows := raw.fetchmany(CHUNK):
-            out += rows if isinstance(rows[0], tuple) else [tuple(r) for r in rows]
-        return out
-    finally:
-        raw.close()
-
-
-def _fetch_ids(conn, src: _Source, ids: Sequence[int]) -> list[tuple]:
-    out: list[tuple] = []
-    ids = sorted(int(i) for i in ids)
-    for i in range(0, len(ids), 5000):
-        chunk = ", ".join(str(x) for x in ids[i:i + 5000])
-        sql = _SETTLE_SQL.format(where=f"id IN ({chunk})") if src.item_type is None \
-            else _doc_sql(src, f"id IN ({chunk})")
-        out += _fetch(conn, sql, {})
-    return out
-
-
 def _posts_later(src: _Source, status: str) -> bool:
     """Can a document in ``status`` still be posted (a path of actions leads to its type's post action)?"""
     from erp_core.documents.registry import document_type
@@ -179,131 +97,50 @@ def _posts_later(src: _Source, status: str) -> bool:
     return False
 
 
-# -- sync ------------------------------------------------------------------------------------------------
+# -- the copy ----------------------------------------------------------------------------------------------
 
-_HEADS: dict[int, tuple[int, Any, float, int, str]] = {}
-STAMP_TTL = 1.0  # seconds a process keeps the audit head it read (as analytics/stamps.current)
+class _OpenItemsCopy(IncrementalCopy):
+    name, prefix, schema, data_tables, version = "open_items", "oi", _SCHEMA, ("oi_doc", "oi_settle"), SCHEMA_VERSION
+
+    def _by_table(self) -> dict[str, _Source]:
+        return {s.table: s for s in _sources()}
+
+    def sources(self) -> list[str]:
+        return [s.table for s in _sources()]
+
+    def select_sql(self, table: str, where: str) -> str:
+        src = self._by_table()[table]
+        return _SETTLE_SQL.format(where=where) if src.item_type is None else _doc_sql(src, where)
+
+    def fingerprint(self, conn, table: str, row_id: int) -> str:
+        if not row_id:
+            return ""
+        rows = self.fetch_ids(conn, table, [row_id])
+        return row_key(rows[0][:5]) if rows else ""
+
+    def store(self, eng: AnalyticsEngine, cur, conn, table: str, rows: list[tuple],
+              pending: dict[int, tuple[dt.datetime, bool]], now: dt.datetime) -> list[Keep]:
+        src = self._by_table()[table]
+        if src.item_type is None:
+            _add_settlements(cur, rows)
+            return []
+        _add_documents(eng, cur, conn, src, [r for r in rows if r[11]])
+        return [(int(r[0]), pending.get(int(r[0]), (now, False))[0], False) for r in rows
+                if not r[11] and _posts_later(src, r[12])]
 
 
-def _stamp(eng: AnalyticsEngine) -> tuple[int, str]:
-    """(last sequence number, last hash) of the audit chain: the sequence moves with every use case that
-    commits; the hash tells a store replaced by another whose chain reached the same number (a restore, a test
-    database reused). Kept per process for STAMP_TTL seconds; a use case committed in this process is seen at
-    once (stamps._epoch moves after every audited commit)."""
-    from sqlalchemy import select
-
-    from erp_core.analytics import stamps
-    from erp_core.security.models import AuditChainHead
-
-    db = eng.db
-    key, epoch = id(db.engine), stamps._epoch[0]
-    kept = _HEADS.get(key)
-    if kept is not None and kept[0] == epoch and kept[1] is db.engine and time.monotonic() - kept[2] < STAMP_TTL:
-        return kept[3], kept[4]
-    at = time.monotonic()
-    with db.engine.connect() as c:
-        c.execution_options(readonly=True)
-        row = c.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
-                        .where(AuditChainHead.id == 1)).first()
-    seq, digest = (int(row[0] or 0), str(row[1] or "")) if row else (0, "")
-    if len(_HEADS) > 64:
-        _HEADS.clear()
-    _HEADS[key] = (epoch, db.engine, at, seq, digest)  # under the epoch read before the look-up
-    return seq, digest
-
-
-def _sync_state(cur) -> tuple[int, dt.datetime, str] | None:
-    row = cur.execute("SELECT stamp, synced_at, head FROM oi_sync WHERE k = 1").fetchone()
-    return (int(row[0]), row[1], row[2]) if row else None
+COPY = _OpenItemsCopy()
 
 
 def sync(eng: AnalyticsEngine) -> AsOf:
     """Bring the open-items copy up to the store (waits for a running sync)."""
-    with _lock(eng):
-        return _sync_locked(eng, _stamp(eng))
+    return COPY.sync(eng)
 
 
-def _fingerprint(conn, src: _Source, row_id: int) -> str:
-    """What identifies the row ``row_id`` of a source table ("" when there is none)."""
-    if not row_id:
-        return ""
-    rows = _fetch_ids(conn, src, [row_id])
-    return repr(tuple(int(v) if isinstance(v, (int, Decimal)) else str(v) for v in rows[0][:5])) if rows else ""
-
-
-def _sync_locked(eng: AnalyticsEngine, stamp: tuple[int, str]) -> AsOf:
-    cur = eng.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            with eng.db.engine.connect() as conn:
-                # One snapshot for all the tables (SQLite's read transaction is one): a document and the
-                # settlement rows committed with it are copied together or not at all.
-                conn.execution_options(readonly=True, **({} if eng.backend == "sqlite"
-                                                         else {"isolation_level": "REPEATABLE READ"}))
-                conn.exec_driver_sql("SELECT 1")  # opens the read transaction the driver's cursors read in
-                states = {t: (int(w), fp) for t, w, fp in cur.execute(
-                    "SELECT tbl, watermark, fingerprint FROM oi_state").fetchall()}
-                sources = _sources()
-                # A replaced store (a restore, a test database reused): the row at a watermark is another one
-                # (or gone): copy everything again.
-                if any(_fingerprint(conn, src, states[src.table][0]) != states[src.table][1]
-                       for src in sources if src.table in states):
-                    for t in ("oi_doc", "oi_settle", "oi_state", "oi_pending"):
-                        cur.execute(f"DELETE FROM {t}")
-                    states = {}
-                now = _now()
-                for src in sources:
-                    high = _sync_source(eng, cur, conn, src, states.get(src.table, (0, ""))[0], now)
-                    cur.execute("INSERT OR REPLACE INTO oi_state VALUES (?, ?, ?)",
-                                [src.table, high, _fingerprint(conn, src, high)])
-            cur.execute("INSERT OR REPLACE INTO oi_sync VALUES (1, ?, ?, ?)", [stamp[0], now, stamp[1]])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return AsOf(stamp[0], now)
-    finally:
-        cur.close()
-
-
-def _sync_source(eng: AnalyticsEngine, cur, conn, src: _Source, watermark: int, now: dt.datetime) -> int:
-    """Copy what is new in one source table; returns its new watermark."""
-    top = int(conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {src.table}")).scalar() or 0)
-    if top < watermark:  # the top rows were deleted (drafts): SQLite may give their ids again
-        cur.execute("DELETE FROM oi_pending WHERE tbl = ? AND id > ?", [src.table, top])
-        watermark = top
-    pending = {int(i): (seen, missing) for i, seen, missing in cur.execute(
-        "SELECT id, seen_at, missing FROM oi_pending WHERE tbl = ?", [src.table]).fetchall()}
-    new = _fetch(conn, _SETTLE_SQL.format(where="id > :w") if src.item_type is None
-                 else _doc_sql(src, "id > :w"), {"w": watermark}) if top > watermark else []
-    again = _fetch_ids(conn, src, list(pending)) if pending else []
-    rows = new + again
-    found = {int(r[0]) for r in rows}
-    keep: list[tuple[int, dt.datetime, bool]] = []
-    high = max([watermark, *(int(r[0]) for r in new)])
-    # ids missing now: the old pending ones (until HOLE_SECONDS) and the holes in the new range
-    for i, (seen, _missing) in pending.items():
-        if i not in found and (now - seen).total_seconds() < HOLE_SECONDS:
-            keep.append((i, seen, True))
-    if new:  # an id not committed yet is near the top: older gaps of a first read are not looked for again
-        new_ids = {int(r[0]) for r in new}
-        keep += [(i, now, True) for i in range(max(watermark, high - HOLE_WINDOW) + 1, high) if i not in new_ids]
-    if src.item_type is None:
-        _add_settlements(cur, rows)
-    else:
-        posted = [r for r in rows if r[11]]
-        waiting = [r for r in rows if not r[11] and _posts_later(src, r[12])]
-        keep += [(int(r[0]), pending.get(int(r[0]), (now, False))[0], False) for r in waiting]
-        _add_documents(eng, cur, conn, src, posted)
-    cur.execute("DELETE FROM oi_pending WHERE tbl = ?", [src.table])
-    if keep:
-        frame = pa.table({"tbl": pa.array([src.table] * len(keep), pa.string()),  # noqa: F841 (read by name)
-                          "id": pa.array([k[0] for k in keep], pa.int64()),
-                          "seen_at": pa.array([k[1] for k in keep], pa.timestamp("us")),
-                          "missing": pa.array([k[2] for k in keep], pa.bool_())})
-        cur.execute("INSERT INTO oi_pending SELECT * FROM frame")
-    return high
+def reading(eng: AnalyticsEngine) -> AbstractContextManager[Snapshot]:
+    """One report's read of the open-items copy (analytics/copies.py: synced first when the audit stamp moved and
+    no other sync runs); ``as_of.watermark`` is the audit sequence number the copy is as of."""
+    return COPY.reading(eng)
 
 
 def _dates(values: Sequence[Any]) -> pa.Array:
@@ -355,44 +192,6 @@ def _add_documents(eng: AnalyticsEngine, cur, conn, src: _Source, rows: list[tup
     cur.execute("INSERT INTO oi_doc SELECT company_id, item_type, item_id, kind, number, CAST(doc_date AS DATE), "
                 "CAST(due_date AS DATE), partner_id, amount, department_id, project_id, created_by, remarks "
                 "FROM batch")
-
-
-# -- reading ---------------------------------------------------------------------------------------------
-
-def _as_of(state, stamp: tuple[int, str], checked: dt.datetime) -> AsOf:
-    if state is None:
-        raise RuntimeError("open-items copy was never synced")
-    return AsOf(state[0], checked if (state[0], state[2]) == stamp else state[1])
-
-
-@contextmanager
-def reading(eng: AnalyticsEngine) -> Iterator[Snapshot]:
-    """One report's read of the open-items copy: synced first when the audit stamp moved and no other sync runs
-    (waits only before the very first sync); yields a Snapshot whose ``as_of.watermark`` is the audit sequence
-    number the copy is as of."""
-    lock = _lock(eng)
-    cur = eng.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        state = _sync_state(cur)
-        checked = _now()
-        stamp = _stamp(eng)
-        if state is None or (state[0], state[2]) != stamp:
-            if lock.acquire(blocking=state is None):
-                try:
-                    _sync_locked(eng, stamp)
-                finally:
-                    lock.release()
-                cur.execute("ROLLBACK")
-                cur.execute("BEGIN TRANSACTION")
-                state = _sync_state(cur)
-        yield Snapshot(eng, cur, _as_of(state, stamp, checked))
-    finally:
-        try:
-            cur.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - no transaction open
-            pass
-        cur.close()
 
 
 # -- figures ---------------------------------------------------------------------------------------------
@@ -537,13 +336,3 @@ def kind_sums(snap, company_id: int, *, kind: str, as_of: dt.date, part: Partner
     rows = _run(snap, f"SELECT coalesce(partner_id, 0), sum(amount - settled)::BIGINT FROM ({sql}) GROUP BY ALL",
                 {"company": company_id, "as_of": as_of}, pos, part)
     return {int(p): _money(v) for p, v in rows}
-
-
-def wait_idle(eng: AnalyticsEngine, timeout: float = 30.0) -> None:
-    """Tests: wait for a running sync to finish."""
-    lock = _lock(eng)
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if lock.acquire(timeout=0.1):
-            lock.release()
-            return

@@ -15,7 +15,7 @@ What is copied (all companies in one copy; every read filters its company):
 What is read live at each report (it changes): customers (name, salesperson, address -> region, department),
 products (name, costing method), user names and the periods with a costing run.
 
-How it stays in step: exactly the open-items copy's rules (analytics/open_items.py): the audit chain's stamp says
+How it stays in step: the frame of analytics/copies.py, as the open-items copy: the audit chain's stamp says
 "anything new?"; per source table an id watermark; ids at or below it that were missing (not committed yet on
 PostgreSQL / MariaDB) are looked for again for HOLE_SECONDS, and invoices not posted yet are looked at again at
 every sync until they post or can no longer post; a replaced store (the row at a watermark is another one)
@@ -30,17 +30,15 @@ figure as billing.analysis_queries' operational reference path.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import text
 
-from erp_core.analytics.engine import AnalyticsEngine, AsOf, Snapshot, _now
-from erp_core.analytics.open_items import HOLE_SECONDS, HOLE_WINDOW, _fetch, _stamp
+from erp_core.analytics.copies import IncrementalCopy, Keep, fetch, ids_sql, row_key
+from erp_core.analytics.engine import AnalyticsEngine, AsOf, Snapshot
 from erp_core.kernel.money import MONEY_SCALE, QUANTITY_SCALE
 
 SCHEMA_VERSION = "1"
@@ -56,15 +54,7 @@ CREATE TABLE IF NOT EXISTS sa_move (
     qty BIGINT NOT NULL, amount BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS sa_corr (
     company_id INTEGER NOT NULL, id BIGINT NOT NULL, target_move_id BIGINT NOT NULL, amount BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS sa_pending (tbl VARCHAR NOT NULL, id BIGINT NOT NULL, seen_at TIMESTAMP NOT NULL,
-    missing BOOLEAN NOT NULL);
-CREATE TABLE IF NOT EXISTS sa_sync (k INTEGER PRIMARY KEY, stamp BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL,
-    head VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS sa_state (tbl VARCHAR PRIMARY KEY, watermark BIGINT NOT NULL, fingerprint VARCHAR NOT NULL);
 """
-_TABLES = ("sa_line", "sa_move", "sa_corr", "sa_pending", "sa_sync", "sa_state")
-_COPIES = ("sa_line", "sa_move", "sa_corr", "sa_state", "sa_pending")
-_LOCKS_LOCK = threading.Lock()
 
 # the columns each source table is read with (the first is its id)
 _SQL = {
@@ -76,136 +66,59 @@ _SQL = {
 }
 
 
-def _lock(eng: AnalyticsEngine) -> threading.Lock:
-    lock = eng.__dict__.get("_sales_lock")
-    if lock is not None:
-        return lock
-    with _LOCKS_LOCK:
-        lock = eng.__dict__.get("_sales_lock")
-        if lock is None:
-            _ensure_schema(eng)
-            lock = eng.__dict__["_sales_lock"] = threading.Lock()
-        return lock
+_FINGERPRINT = {INVOICE: "id, company_id, number, doc_date", MOVE: "id, company_id, posting_id, product_id, quantity",
+                CORR: "id, company_id, target_move_id, amount"}
 
 
-def _ensure_schema(eng: AnalyticsEngine) -> None:
-    cur = eng.cursor()
-    try:
-        cur.execute(_SCHEMA)
-        row = cur.execute("SELECT value FROM meta WHERE key = 'sales_schema'").fetchone()
-        if row is None or row[0] != SCHEMA_VERSION:
-            for t in _TABLES:
-                cur.execute(f"DROP TABLE IF EXISTS {t}")
-            cur.execute(_SCHEMA)
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('sales_schema', ?)", [SCHEMA_VERSION])
-    finally:
-        cur.close()
+class _SalesCopy(IncrementalCopy):
+    name, prefix, schema, version = "sales", "sa", _SCHEMA, SCHEMA_VERSION
+    data_tables = ("sa_line", "sa_move", "sa_corr")
+
+    def sources(self) -> tuple[str, ...]:
+        return (INVOICE, MOVE, CORR)
+
+    def select_sql(self, table: str, where: str) -> str:
+        return _SQL[table].format(where=where)
+
+    def filtered(self, table: str) -> bool:
+        return table == MOVE  # only the sales deliveries' moves are read
+
+    def fingerprint(self, conn, table: str, row_id: int) -> str:
+        """Any row of the table, not only the copied kind."""
+        if not row_id:
+            return ""
+        rows = fetch(conn, f"SELECT {_FINGERPRINT[table]} FROM {table} WHERE id = :i", {"i": row_id})
+        return row_key(rows[0]) if rows else ""
+
+    def store(self, eng: AnalyticsEngine, cur, conn, table: str, rows: list[tuple],
+              pending: dict[int, tuple[dt.datetime, bool]], now: dt.datetime) -> list[Keep]:
+        if table == INVOICE:
+            from erp_core.analytics.open_items import _posts_later, _Source
+
+            src = _Source(INVOICE, INVOICE, "receivable", True, False)
+            _add_invoices(cur, conn, [r for r in rows if r[9]])
+            return [(int(r[0]), pending.get(int(r[0]), (now, False))[0], False) for r in rows
+                    if not r[9] and _posts_later(src, r[10])]
+        if table == MOVE:
+            _insert(cur, "sa_move", rows, ("company_id", "move_id", "delivery_id", "product_id", "qty", "amount"),
+                    order=(1, 0, 2, 3, 4, 5))
+        else:
+            _insert(cur, "sa_corr", rows, ("company_id", "id", "target_move_id", "amount"), order=(1, 0, 2, 3))
+        return []
 
 
-def _ids_sql(ids: Sequence[int]) -> str:
-    return ", ".join(str(int(i)) for i in ids)
-
-
-def _fetch_ids(conn, tbl: str, ids: Sequence[int]) -> list[tuple]:
-    out: list[tuple] = []
-    ids = sorted(int(i) for i in ids)
-    for i in range(0, len(ids), 5000):
-        out += _fetch(conn, _SQL[tbl].format(where=f"id IN ({_ids_sql(ids[i:i + 5000])})"), {})
-    return out
-
-
-def _fingerprint(conn, tbl: str, row_id: int) -> str:
-    """What identifies row ``row_id`` of a source table ("" when none). Any row, not only the copied kind."""
-    if not row_id:
-        return ""
-    cols = {INVOICE: "id, company_id, number, doc_date", MOVE: "id, company_id, posting_id, product_id, quantity",
-            CORR: "id, company_id, target_move_id, amount"}[tbl]
-    rows = _fetch(conn, f"SELECT {cols} FROM {tbl} WHERE id = :i", {"i": row_id})
-    return repr(tuple(int(v) if isinstance(v, (int, Decimal)) else str(v) for v in rows[0])) if rows else ""
-
-
-def _sync_state(cur) -> tuple[int, dt.datetime, str] | None:
-    row = cur.execute("SELECT stamp, synced_at, head FROM sa_sync WHERE k = 1").fetchone()
-    return (int(row[0]), row[1], row[2]) if row else None
+COPY = _SalesCopy()
 
 
 def sync(eng: AnalyticsEngine) -> AsOf:
     """Bring the sales copy up to the store (waits for a running sync)."""
-    with _lock(eng):
-        return _sync_locked(eng, _stamp(eng))
+    return COPY.sync(eng)
 
 
-def _sync_locked(eng: AnalyticsEngine, stamp: tuple[int, str]) -> AsOf:
-    cur = eng.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            with eng.db.engine.connect() as conn:
-                conn.execution_options(readonly=True, **({} if eng.backend == "sqlite"
-                                                         else {"isolation_level": "REPEATABLE READ"}))
-                conn.exec_driver_sql("SELECT 1")
-                states = {t: (int(w), fp) for t, w, fp in cur.execute(
-                    "SELECT tbl, watermark, fingerprint FROM sa_state").fetchall()}
-                if any(_fingerprint(conn, t, states[t][0]) != states[t][1] for t in states):
-                    for t in _COPIES:
-                        cur.execute(f"DELETE FROM {t}")
-                    states = {}
-                now = _now()
-                for tbl in (INVOICE, MOVE, CORR):
-                    high = _sync_table(cur, conn, tbl, states.get(tbl, (0, ""))[0], now)
-                    cur.execute("INSERT OR REPLACE INTO sa_state VALUES (?, ?, ?)",
-                                [tbl, high, _fingerprint(conn, tbl, high)])
-            cur.execute("INSERT OR REPLACE INTO sa_sync VALUES (1, ?, ?, ?)", [stamp[0], now, stamp[1]])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return AsOf(stamp[0], now)
-    finally:
-        cur.close()
-
-
-def _sync_table(cur, conn, tbl: str, watermark: int, now: dt.datetime) -> int:
-    """Copy what is new in one source table; returns its new watermark."""
-    top = int(conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {tbl}")).scalar() or 0)
-    if top < watermark:  # the top rows were deleted (drafts): SQLite may give their ids again
-        cur.execute("DELETE FROM sa_pending WHERE tbl = ? AND id > ?", [tbl, top])
-        watermark = top
-    pending = {int(i): (seen, missing) for i, seen, missing in cur.execute(
-        "SELECT id, seen_at, missing FROM sa_pending WHERE tbl = ?", [tbl]).fetchall()}
-    new = _fetch(conn, _SQL[tbl].format(where="id > :w AND id <= :t"), {"w": watermark, "t": top}) \
-        if top > watermark else []
-    again = _fetch_ids(conn, tbl, list(pending)) if pending else []
-    keep: list[tuple[int, dt.datetime, bool]] = []
-    for i, (seen, _missing) in pending.items():
-        if i not in {int(r[0]) for r in again} and (now - seen).total_seconds() < HOLE_SECONDS:
-            keep.append((i, seen, True))
-    if top > watermark:  # holes near the top: every id of the table, not only the copied kind, counts as present
-        low = max(watermark, top - HOLE_WINDOW)
-        present = {int(r[0]) for r in _fetch(conn, f"SELECT id FROM {tbl} WHERE id > :l AND id <= :t",
-                                            {"l": low, "t": top})}
-        keep += [(i, now, True) for i in range(low + 1, top) if i not in present]
-    rows = new + again
-    if tbl == INVOICE:
-        from erp_core.analytics.open_items import _posts_later, _Source
-
-        src = _Source(INVOICE, INVOICE, "receivable", True, False)
-        keep += [(int(r[0]), pending.get(int(r[0]), (now, False))[0], False) for r in rows
-                 if not r[9] and _posts_later(src, r[10])]
-        _add_invoices(cur, conn, [r for r in rows if r[9]])
-    elif tbl == MOVE:
-        _insert(cur, "sa_move", rows, ("company_id", "move_id", "delivery_id", "product_id", "qty", "amount"),
-                order=(1, 0, 2, 3, 4, 5))
-    else:
-        _insert(cur, "sa_corr", rows, ("company_id", "id", "target_move_id", "amount"), order=(1, 0, 2, 3))
-    cur.execute("DELETE FROM sa_pending WHERE tbl = ?", [tbl])
-    if keep:
-        frame = pa.table({"tbl": pa.array([tbl] * len(keep), pa.string()),  # noqa: F841 (read by name)
-                          "id": pa.array([k[0] for k in keep], pa.int64()),
-                          "seen_at": pa.array([k[1] for k in keep], pa.timestamp("us")),
-                          "missing": pa.array([k[2] for k in keep], pa.bool_())})
-        cur.execute("INSERT INTO sa_pending SELECT * FROM frame")
-    return max(watermark, top)
+def reading(eng: AnalyticsEngine) -> AbstractContextManager[Snapshot]:
+    """One report's read of the sales copy (analytics/copies.py: synced first when the audit stamp moved and no
+    other sync runs); ``as_of.watermark`` is the audit sequence number the copy is as of."""
+    return COPY.reading(eng)
 
 
 def _insert(cur, table: str, rows: list[tuple], names: Sequence[str], order: Sequence[int]) -> None:
@@ -228,15 +141,15 @@ def _add_invoices(cur, conn, headers: list[tuple]) -> None:
     ids = [int(h[0]) for h in headers]
     lines: list[tuple] = []
     for i in range(0, len(ids), 2000):
-        lines += _fetch(conn, "SELECT header_id, line_no, product_id, remarks, ordered_qty, amount, source_type, "
-                              f"source_line_id FROM sales_invoice_line WHERE header_id IN ({_ids_sql(ids[i:i + 2000])})",
+        lines += fetch(conn, "SELECT header_id, line_no, product_id, remarks, ordered_qty, amount, source_type, "
+                              f"source_line_id FROM sales_invoice_line WHERE header_id IN ({ids_sql(ids[i:i + 2000])})",
                         {})
     # a red copy made by reverse_document carries no source: its original's line of the same number does
     originals = sorted({int(h[8]) for h in headers if h[8] is not None})
     orig_src: dict[tuple[int, int], tuple[str | None, int | None]] = {}
     for i in range(0, len(originals), 2000):
-        for hid, no, st, sl in _fetch(conn, "SELECT header_id, line_no, source_type, source_line_id FROM "
-                                      f"sales_invoice_line WHERE header_id IN ({_ids_sql(originals[i:i + 2000])})",
+        for hid, no, st, sl in fetch(conn, "SELECT header_id, line_no, source_type, source_line_id FROM "
+                                      f"sales_invoice_line WHERE header_id IN ({ids_sql(originals[i:i + 2000])})",
                                       {}):
             orig_src[(int(hid), int(no))] = (st, sl)
     head = {int(h[0]): h for h in headers}
@@ -250,9 +163,9 @@ def _add_invoices(cur, conn, headers: list[tuple]) -> None:
     dl_ids = sorted({int(s[1]) for s in map(source, lines) if s[0] == "sales_delivery" and s[1] is not None})
     dlines: dict[int, tuple[int, Any]] = {}
     for i in range(0, len(dl_ids), 2000):
-        for lid, hid, d in _fetch(conn, "SELECT l.id, l.header_id, h.doc_date FROM sales_delivery_line l JOIN "
+        for lid, hid, d in fetch(conn, "SELECT l.id, l.header_id, h.doc_date FROM sales_delivery_line l JOIN "
                                   "sales_delivery h ON h.id = l.header_id WHERE "
-                                  f"l.id IN ({_ids_sql(dl_ids[i:i + 2000])})", {}):
+                                  f"l.id IN ({ids_sql(dl_ids[i:i + 2000])})", {}):
             dlines[int(lid)] = (int(hid), d)
     out = []
     for ln in lines:
@@ -277,37 +190,6 @@ def _add_invoices(cur, conn, headers: list[tuple]) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
-
-@contextmanager
-def reading(eng: AnalyticsEngine) -> Iterator[Snapshot]:
-    """One report's read of the sales copy: synced first when the audit stamp moved and no other sync runs (waits
-    only before the very first sync); ``as_of.watermark`` is the audit sequence number the copy is as of."""
-    lock = _lock(eng)
-    cur = eng.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        state = _sync_state(cur)
-        checked = _now()
-        stamp = _stamp(eng)
-        if state is None or (state[0], state[2]) != stamp:
-            if lock.acquire(blocking=state is None):
-                try:
-                    _sync_locked(eng, stamp)
-                finally:
-                    lock.release()
-                cur.execute("ROLLBACK")
-                cur.execute("BEGIN TRANSACTION")
-                state = _sync_state(cur)
-        if state is None:
-            raise RuntimeError("sales copy was never synced")
-        yield Snapshot(eng, cur, AsOf(state[0], checked if (state[0], state[2]) == stamp else state[1]))
-    finally:
-        try:
-            cur.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - no transaction open
-            pass
-        cur.close()
-
 
 def lines_sql(scope_sql: str = "") -> str:
     """Each visible invoice line of $company dated $date_from..$date_to with its dimensions, quantity (BIGINT
