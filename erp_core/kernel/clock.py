@@ -18,6 +18,14 @@ def naive_utcnow() -> dt.datetime:
     return _now().astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def local_today(tz: str) -> dt.date:
+    """Today's date in the time zone ``tz`` (the company's, config.toml app.time_zone): what "today" means to a
+    person in China is the UTC+8 date, not the server's UTC one."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(tz)).date()
+
+
 def set_clock(fn: Callable[[], dt.datetime] | None) -> None:
     """Replace the clock (tests only); ``None`` restores the real one."""
     global _now

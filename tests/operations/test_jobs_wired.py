@@ -12,7 +12,7 @@ from erp_core.operations.scheduler import load_jobs
 
 def test_log_retention_and_crm_recycling_are_scheduled_jobs():
     jobs = load_jobs()
-    assert {"logs.purge", "crm.recycle", "backup.full", "backup.incremental", "backup.verify",
+    assert {"logs.purge", "crm.recycle", "hr.leavers", "backup.full", "backup.incremental", "backup.verify",
             "system.check"} <= set(jobs)
 
 

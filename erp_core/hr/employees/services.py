@@ -1,7 +1,9 @@
 """Use cases of employee files (员工档案): HR details and dated status changes (入职 转正 调岗 调薪 离职).
 
-Leaving (离职) ends the person's system access in the same transaction: their user account is disabled and its
-sessions revoked, and the audit record says so."""
+Leaving (离职) ends the person's system access: their user account is disabled and its sessions revoked, and the
+audit record says so — in the same transaction when the leaving date has come (today or earlier, the company's
+local date), else on that date, by the scheduled job ``hr.leavers`` (erp_core/hr/jobs.py: apply_due_leavings),
+so a notice recorded in advance does not lock the person out while they still work."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from erp_core.hr.employees.models import (
     StatusChange,
 )
 from erp_core.hr.employees.rules import birth_date_of, gender_of, id_number_ok
-from erp_core.kernel.clock import naive_utcnow
+from erp_core.kernel.clock import local_today, naive_utcnow
 from erp_core.kernel.errors import Conflict, NotFound, ValidationError, raise_if
 from erp_core.kernel.money import FEN, to_decimal
 from erp_core.masterdata.models_employees import Employee
@@ -123,7 +125,8 @@ def record_status_change(ctx: Context, *, employee_id: int, kind: str, effective
                          department_id: int | None = None, position: str | None = None, remarks: str = "") -> int:
     """One dated change of an employee's status: hire (入职), regularize (转正), transfer (调岗: department and/or
     position), salary_change (调薪, the amounts go to the salary structure), leave (离职: the employee is made
-    inactive and their user account disabled, in this transaction)."""
+    inactive and their user account disabled — in this transaction when the date has come, else on that date by
+    the ``hr.leavers`` job)."""
     emp = load_employee(ctx, employee_id)
     problems = []
     if kind not in STATUS_KINDS:
@@ -157,11 +160,67 @@ def record_status_change(ctx: Context, *, employee_id: int, kind: str, effective
             changes["position"] = [emp.position, position]
             emp.position = position
     if kind == "leave":
-        emp.active = False
-        changes["user_disabled"] = _end_access(ctx, employee_id)
+        if effective_date <= _today(ctx):
+            emp.active = False
+            changes["user_disabled"] = _end_access(ctx, employee_id)
+        else:
+            changes["access_ends_on"] = effective_date.isoformat()
     ctx.session.flush()
     ctx.audit("hr_status_change", row.id, employee_id=employee_id, **changes)
     return row.id
+
+
+def _today(ctx: Context) -> dt.date:
+    return local_today(ctx.db.settings.time_zone if ctx.db is not None else "Asia/Shanghai")
+
+
+def due_leavers(session, company_id: int, today: dt.date) -> list[tuple[int, int]]:
+    """(employee id, status change id) of the active employees whose latest status change on or before ``today``
+    is a leave: recorded in advance, and its date has come (a later rehire dated before today wins)."""
+    rows = session.execute(select(StatusChange.employee_id, StatusChange.id, StatusChange.kind)
+                           .join(Employee, Employee.id == StatusChange.employee_id)
+                           .where(StatusChange.company_id == company_id, StatusChange.effective_date <= today,
+                                  Employee.active.is_(True))
+                           .order_by(StatusChange.employee_id, StatusChange.effective_date, StatusChange.id)).all()
+    latest: dict[int, tuple[int, str]] = {}
+    for employee_id, change_id, kind in rows:
+        latest[employee_id] = (change_id, kind)
+    return [(e, c) for e, (c, k) in latest.items() if k == "leave"]
+
+
+def apply_due_leavings(db, today: dt.date | None = None) -> dict[str, int]:
+    """The scheduled job: every company, one transaction per leaver, audited as the system actor (action
+    ``hr.leave.apply``); idempotent (an applied leaver is inactive). A leaver who is the company's last active
+    administrator is left as is and counted under "refused" (the same rule as recording the leave)."""
+    from erp_core.kernel.actor import Actor
+    from erp_core.masterdata.models import Company
+    from erp_core.security import audit
+
+    totals = {"applied": 0, "refused": 0}
+    with db.uow(readonly=True) as uow:
+        companies = list(uow.session.execute(select(Company.id)).scalars())
+    day = today or local_today(db.settings.time_zone)
+    for company_id in companies:
+        with db.uow(readonly=True) as uow:
+            due = due_leavers(uow.session, company_id, day)
+        for employee_id, change_id in due:
+            actor = Actor.system(company_id=company_id, reason="hr-leavers")
+            try:
+                with db.uow() as uow:
+                    ctx = Context(uow.session, actor, "hr.status.record", db, company_id=company_id)
+                    emp = load_employee(ctx, employee_id)
+                    if not emp.active:  # applied by another run meanwhile
+                        continue
+                    emp.active = False
+                    user_id = _end_access(ctx, employee_id)
+                    audit.append(uow.session, actor, action="hr.leave.apply", entity="hr_status_change",
+                                 entity_id=change_id, details={"employee_id": employee_id, "user_disabled": user_id},
+                                 company_id=company_id)
+                    uow.commit()
+                totals["applied"] += 1
+            except Conflict:
+                totals["refused"] += 1
+    return totals
 
 
 def _end_access(ctx: Context, employee_id: int) -> int | None:
