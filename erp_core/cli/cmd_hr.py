@@ -1,15 +1,14 @@
-"""HR commands: `erp import payroll-inputs FILE [--dry-run]`, `erp import sad-ytd FILE --period YYYY-MM`,
-`erp payroll run --period YYYY-MM [--lock]`,
-`erp report payroll --period YYYY-MM [--format csv|xlsx] [--out FILE]`. Formats in docs/formats.md."""
+"""HR commands: `erp payroll run --period YYYY-MM [--lock]`,
+`erp report payroll --period YYYY-MM [--format csv|xlsx] [--out FILE]`. Formats in docs/formats.md.
+`erp import payroll-inputs|sad-ytd` come from the import registry (erp_core/hr/payroll/import_services.py), like
+every other import, so they are on the import page too."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from erp_core.cli.base import EXIT_VIOLATIONS, CliState, fail, handles_errors, main, pass_state
-from erp_core.cli.groups import import_group, report_group
+from erp_core.cli.base import CliState, handles_errors, main, pass_state
+from erp_core.cli.groups import report_group
 
 REPORT_COLUMNS = ["employee_code", "employee_name", "gross_pay", "employee_social_insurance",
                   "employee_housing_fund", "special_additional_deductions", "cumulative_taxable_income",
@@ -22,64 +21,6 @@ def _actor(db, company_id):
     from erp_core.cli.cmd_io import _company_actor
 
     return _company_actor(db, company_id)
-
-
-@import_group.command("payroll-inputs")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row and report problems; write nothing.")
-@click.option("--encoding", default=None, help="A CSV file's text encoding (default: UTF-8 or GB18030 recognised).")
-@_company
-@pass_state
-@handles_errors
-def import_payroll_inputs_cmd(state: CliState, file: Path, dry_run: bool, encoding: str | None,
-                              company_id: int | None) -> None:
-    """Monthly payroll inputs: columns employee_code,period,item_code,amount (one row per employee, period and
-    item: base salary, bonus, 专项附加扣除 by kind, other deductions...). All or nothing."""
-    from erp_core.hr.payroll.import_services import import_payroll_inputs
-    from erp_core.io.importer import ImportFailed
-    from erp_core.io.reading import read_table
-
-    table = read_table(file.read_bytes(), file.name, encoding)
-    db = state.database()
-    try:
-        report = import_payroll_inputs(db, _actor(db, company_id), table=table, dry_run=dry_run)
-    except ImportFailed as err:
-        for p in err.report.problems:
-            click.echo("✗ " + p.render(state.locale))
-        fail(f"{len(err.report.problems)} problem(s); nothing written", EXIT_VIOLATIONS)
-    finally:
-        db.dispose()
-    click.echo(f"payroll-inputs: {report.rows} rows checked" + ("" if dry_run else f", {report.created} written"))
-
-
-@import_group.command("sad-ytd")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--period", required=True, metavar="YYYY-MM", help="The payroll month the file's 累计 figures run to.")
-@click.option("--dry-run", is_flag=True, help="Check every row and report problems; write nothing.")
-@click.option("--encoding", default=None, help="A CSV file's text encoding (default: UTF-8 or GB18030 recognised).")
-@_company
-@pass_state
-@handles_errors
-def import_sad_ytd_cmd(state: CliState, file: Path, period: str, dry_run: bool, encoding: str | None,
-                       company_id: int | None) -> None:
-    """专项附加扣除 from the tax client's 正常工资薪金所得 file (after 下载更新专项附加扣除): its year-to-date 累计
-    columns, less the year's earlier locked payslips, become the month's sad_* inputs. All or nothing."""
-    from erp_core.hr.payroll.sad_import_services import import_sad_ytd
-    from erp_core.i18n import t
-    from erp_core.io.importer import ImportFailed
-    from erp_core.io.reading import read_table
-
-    table = read_table(file.read_bytes(), file.name, encoding)
-    db = state.database()
-    try:
-        report = import_sad_ytd(db, _actor(db, company_id), table=table, period=period, dry_run=dry_run)
-    except ImportFailed as err:
-        for p in err.report.problems:
-            click.echo("✗ " + p.render(state.locale))
-        fail(f"{len(err.report.problems)} problem(s); nothing written", EXIT_VIOLATIONS)
-    finally:
-        db.dispose()
-    click.echo(t("cli.sad.done", state.locale, rows=report.rows, written=report.created, period=period))
 
 
 @main.group("payroll")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -56,7 +57,7 @@ def _import_command(spec: ImportKind):
     @pass_state
     @handles_errors
     def command(state: CliState, file: Path, dry_run: bool, confirm_duplicates: bool, opening_date,
-                company_id: int | None, encoding: str | None, **flags: bool) -> None:
+                company_id: int | None, encoding: str | None, **flags: Any) -> None:
         from erp_core.io.importer import DuplicatesNotConfirmed, ImportFailed, read_table
 
         table = read_table(file.read_bytes(), file.name, encoding=encoding)
@@ -67,6 +68,8 @@ def _import_command(spec: ImportKind):
                 params[p.name] = opening_date.date() if opening_date else None
             elif p.type == "flag":
                 params[p.name] = bool(flags.get(p.name))
+            elif p.type == "period":
+                params[p.name] = flags.get(p.name) or ""
         extra = dict(params)
         if kind.confirms_duplicates:
             extra["confirm_duplicates"] = confirm_duplicates
@@ -89,9 +92,12 @@ def _import_command(spec: ImportKind):
         key = "import.done" if report.committed else "import.dry_run_ok"
         click.echo(t(key, state.locale, created=report.created, updated=report.updated))
 
-    for p in spec.params:  # yes/no switches of the kind (e.g. --post for business documents)
+    for p in spec.params:  # the kind's own options: yes/no switches (--post for documents), a month (--period)
         if p.type == "flag":
             command = click.option(p.option, p.name, is_flag=True, help=t(p.label, "en"))(command)
+        elif p.type == "period":
+            command = click.option(p.option, p.name, required=True, metavar="YYYY-MM",
+                                   help=t(p.label, "en") + " (YYYY-MM)")(command)
     doc = (spec.dry_run.__doc__ or "").strip().splitlines()
     command.__doc__ = (f"Import {spec.name} from a CSV or XLSX file (headers in Chinese or English)"
                        + (f": {doc[0]}" if doc else "."))

@@ -10,7 +10,7 @@
 returning an ImportReport (commit raises ImportFailed / DuplicatesNotConfirmed). ``template`` is called
 ``template(db, actor, fmt=..., locale=...)`` and returns a SheetFile (a @query, or a plain function taking db and
 actor). ``params`` are the extra keyword parameters the kind needs (the page shows a widget for each, the CLI an
-option: a "date" parameter is ``--date YYYY-MM-DD``). Registering happens when the module is imported;
+option: a "date" parameter is ``--date YYYY-MM-DD``, a "period" one ``--period YYYY-MM``). Registering happens when the module is imported;
 :func:`import_kinds` loads every use-case module first (security.catalog.load_all), so a kind registered in any
 ``*_services`` module is found.
 """
@@ -26,12 +26,15 @@ from typing import Any
 class ImportParam:
     name: str  # keyword argument of dry_run / commit
     label: str  # catalog key of the field
-    type: str = "date"  # "date", or "flag" (a yes/no switch: a checkbox on the page, the option on the CLI)
+    # "date"; "flag" (a yes/no switch: a checkbox on the page, the option on the CLI); "period" (a month,
+    # YYYY-MM: a text field on the page, the option on the CLI; the kind itself checks it)
+    type: str = "date"
     option: str = "--date"  # the CLI option
 
 
 DATE_PARAM = ImportParam("opening_date", "field.ledgerimport.opening_date")
 POST_PARAM = ImportParam("post", "field.import.post", type="flag", option="--post")  # documents: confirm / post
+PERIOD_PARAM = ImportParam("period", "field.hr.period", type="period", option="--period")  # payroll month
 
 
 @dataclass(frozen=True)

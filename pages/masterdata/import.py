@@ -2,6 +2,8 @@
 listing every problem -> commit all or nothing, with progress. The kinds come from erp_core's import registry
 (erp_core/io/registry.py): a kind registered there appears here for the users holding its permission."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -34,6 +36,9 @@ for param in spec.params:
         extra[param.name] = st.date_input(tr(param.label), key=param.name)
     elif param.type == "flag":
         extra[param.name] = st.checkbox(tr(param.label), key=f"{kind}_{param.name}")
+    elif param.type == "period":
+        extra[param.name] = st.text_input(tr(param.label), value=dt.date.today().strftime("%Y-%m"),
+                                          placeholder="YYYY-MM", key=f"{kind}_{param.name}").strip()
 for col, fmt in ((c1, "xlsx"), (c2, "csv")):
     template = run_action(spec.template, fmt=fmt, locale=locale())
     if template is not None:

@@ -79,3 +79,63 @@ def import_payroll_inputs(ctx: Context, *, table: Table, dry_run: bool = False) 
         report.committed = True
     ctx.audit("payroll_input", None, rows=report.rows, dry_run=dry_run)
     return report
+
+
+# -- on the import page and `erp import` (erp_core/io/registry.py) ----------------------------------------------
+
+def _dry_run_inputs(db, actor, table: Table, progress=None) -> ImportReport:
+    """monthly payroll inputs: employee_code,period,item_code,amount (one row per employee, period and item)."""
+    try:
+        return import_payroll_inputs(db, actor, table=table, dry_run=True)
+    except ImportFailed as err:
+        return err.report
+
+
+def _commit_inputs(db, actor, table: Table, progress=None) -> ImportReport:
+    return import_payroll_inputs(db, actor, table=table)
+
+
+def _dry_run_sad(db, actor, table: Table, progress=None, *, period: str = "") -> ImportReport:
+    """专项附加扣除 from the tax client's 正常工资薪金所得 file: its 累计 (year-to-date) columns for the month --period."""
+    from erp_core.hr.payroll.sad_import_services import import_sad_ytd
+
+    try:
+        return import_sad_ytd(db, actor, table=table, period=period, dry_run=True)
+    except ImportFailed as err:
+        return err.report
+
+
+def _commit_sad(db, actor, table: Table, progress=None, *, period: str = "") -> ImportReport:
+    from erp_core.hr.payroll.sad_import_services import import_sad_ytd
+
+    return import_sad_ytd(db, actor, table=table, period=period)
+
+
+def _sad_template(db=None, actor=None, *, fmt: str = "xlsx", locale: str | None = None):
+    """The 正常工资薪金所得 layout (the tax client's own headers, as our 扣缴申报 export writes them); no rows."""
+    from erp_core.hr.payroll.queries import IIT_DECLARATION_COLUMNS
+    from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
+    from erp_core.io.tabular import SheetFile
+
+    head = list(IIT_DECLARATION_COLUMNS)
+    if fmt == "xlsx":
+        return SheetFile(to_xlsx_bytes(head, [], sheet="正常工资薪金所得"), "sad_ytd_template.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 0)
+    return SheetFile(to_csv_bytes(head, []), "sad_ytd_template.csv", "text/csv", 0)
+
+
+def _register() -> None:
+    from erp_core.io.doc_templates import document_template
+    from erp_core.io.registry import PERIOD_PARAM, ImportKind, register
+
+    register(ImportKind(name="payroll-inputs", label="hr.import.payroll_inputs", permission="hr.salary.edit",
+                        dry_run=_dry_run_inputs, commit=_commit_inputs, order=500,
+                        template=document_template("payroll-inputs", COLUMNS, {
+                            "employee_code": "E001", "period": "2026-01", "item_code": "base_salary",
+                            "amount": "8000.00"})))
+    register(ImportKind(name="sad-ytd", label="hr.import.sad_ytd", permission="hr.salary.edit",
+                        dry_run=_dry_run_sad, commit=_commit_sad, template=_sad_template,
+                        params=(PERIOD_PARAM,), order=510))
+
+
+_register()
