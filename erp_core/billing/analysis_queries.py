@@ -26,7 +26,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, or_, select
 
 from erp_core.billing.models import SalesInvoice, SalesInvoiceLine
 from erp_core.documents.registry import document_type

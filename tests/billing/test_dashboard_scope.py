@@ -135,3 +135,32 @@ def test_the_to_ship_figure_follows_a_customer_moved_to_another_department(db, s
     got = q.sales_dashboard(db, d2, year=YEAR)
     assert _summary(got) == (D("499.99"), [C1, C2], 3, D("247.50"))
     assert got == q.dashboard_figures_operational(db, st.company_id, YEAR, q.visible(d2, VIEW))
+
+
+def test_first_runs_of_every_reach_at_once_each_get_their_own(db, st):
+    """Twenty first runs at the same moment, four per reach: the single-flight makes the callers of one key wait
+    for its leader, never a caller of another reach (a waiter handed the leader's figures would see another's)."""
+    import threading
+
+    readers = _readers(st)
+    names = [n for n in readers for _ in range(4)]
+    barrier = threading.Barrier(len(names))
+    got: dict[int, tuple] = {}
+    errors: list[BaseException] = []
+
+    def run(i: int, name: str) -> None:
+        try:
+            barrier.wait()
+            got[i] = _summary(q.sales_dashboard(db, readers[name], year=YEAR))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    before = q.DASHBOARD_KEPT.computed
+    threads = [threading.Thread(target=run, args=(i, n), daemon=True) for i, n in enumerate(names)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads) and not errors, errors[:3]
+    assert {i: got[i] for i in got} == {i: EXPECTED[n] for i, n in enumerate(names)}
+    assert q.DASHBOARD_KEPT.computed - before == len(readers)  # one computation per reach
