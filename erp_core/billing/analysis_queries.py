@@ -10,13 +10,12 @@
 
 Both read the analytics copy (analytics/sales.py, synced incrementally like the open items); ``sales_lines`` /
 ``analysis_of`` / ``dashboard_figures_operational`` compute the same figures from the operational store and are
-the reference the copy is tested against (tests/analytics/test_sales_copy.py). The analysis applies the grant's
-row scope (a line is seen when its invoice's department / project / creator or its customer's department /
-salesperson is within it). The dashboard shows company-wide figures (a grant narrower than the company is
-refused), so its figures can be computed once
-per process per (database, company, year, change stamp) by one caller while the others wait without a pooled
-connection (``DASHBOARD_KEPT``), and the page keeps its drawing per browser session against the analytics as-of
-stamp (pages/sales/dashboard.py, issue #17).
+the reference the copy is tested against (tests/analytics/test_sales_copy.py). The analysis and the dashboard
+apply the grant's row scope (a line is seen when its invoice's department / project / creator or its customer's
+department / salesperson is within it; the dashboard's orders to ship by the same rule on the order and its
+customer). The dashboard's figures are computed once per process per (database, company, year, change stamp,
+row scope) by one caller while the others wait without a pooled connection (``DASHBOARD_KEPT``), and the page
+keeps its drawing per browser session against the analytics as-of stamp (pages/sales/dashboard.py, issue #17).
 """
 
 from __future__ import annotations
@@ -27,14 +26,13 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import false, or_, select
 
 from erp_core.billing.models import SalesInvoice, SalesInvoiceLine
 from erp_core.documents.registry import document_type
 from erp_core.kernel.errors import ValidationError
 from erp_core.kernel.kept import KeptFigures
 from erp_core.kernel.money import round_money
-from erp_core.security.scope import require_company_wide
 from erp_core.settings.common import require_company
 from erp_core.usecase import Context, query
 
@@ -258,17 +256,70 @@ def sales_analysis(ctx: Context, *, by: str = "customer", date_from: dt.date | N
     return ordered(rows[by], by)
 
 
-def _to_ship(ctx: Context, company_id: int) -> dict[str, Any]:
-    """Confirmed order lines not yet fully delivered: count and value (net price x quantity left)."""
+def reach(actor: Any, permission: str) -> tuple:
+    """Who asks, as far as the dashboard's figures depend on it: () for the whole company (scope ALL, or the
+    system), else (departments, projects, user id) as the row scope reads them (analytics.open_items.RowScope:
+    the departments only under a department grant, the projects only under a project grant). Two actors with the
+    same reach see exactly the same rows, so it is part of the kept figures' key and the only input of the
+    orders-to-ship filter."""
+    from erp_core.kernel.actor import Scope
+
+    scope = actor.scope(permission)
+    if actor.is_system or scope is Scope.ALL:
+        return ()
+    depts = tuple(sorted(int(i) for i in actor.department_ids)) if scope is Scope.DEPARTMENT else ()
+    projects = tuple(sorted(int(i) for i in actor.project_ids)) if scope is Scope.PROJECT else ()
+    return (depts, projects, None if actor.user_id is None else int(actor.user_id))
+
+
+def _order_seen(who: tuple, h: Any, customer: Any):
+    """The analysis rule on an order: seen when the order (department, project, creator) or its customer
+    (department, salesperson) is within ``who`` (see :func:`reach`). None: the whole company."""
+    if not who:
+        return None
+    depts, projects, uid = who
+    parts = []
+    if depts:
+        parts += [h.department_id.in_(depts), customer.department_id.in_(depts)]
+    if projects:
+        parts.append(h.project_id.in_(projects))
+    if uid is not None:
+        parts += [h.created_by == uid, customer.owner_id == uid]
+    return or_(*parts) if parts else false()
+
+
+def _to_ship(ctx: Context, company_id: int, who: tuple = ()) -> dict[str, Any]:
+    """Confirmed order lines not yet fully delivered, within ``who``: count and value (net price x quantity left).
+    Read from the operational store: the analytics copy holds posted invoices and delivery costs, not orders
+    (a confirmed order posts nothing)."""
+    from erp_core.masterdata.models_partners import Customer
+
     t = document_type("sales_order")
     h, ln = t.header, t.line
     # Summed here from the columns' own values: SQL arithmetic on two scaled columns (left x price) yields their
     # stored integers multiplied (a 10^12 scale, shown as if it were yuan) and may overflow 64 bits.
-    rows = ctx.session.execute(select(ln.ordered_qty, ln.received_qty, ln.unit_price)
-                               .join(h, h.id == ln.header_id)
-                               .where(h.company_id == company_id, h.status == "confirmed",
-                                      ln.ordered_qty > ln.received_qty)).all()
+    stmt = (select(ln.ordered_qty, ln.received_qty, ln.unit_price).join(h, h.id == ln.header_id)
+            .where(h.company_id == company_id, h.status == "confirmed", ln.ordered_qty > ln.received_qty))
+    cond = _order_seen(who, h, Customer)
+    if cond is not None:
+        stmt = stmt.outerjoin(Customer, Customer.id == h.partner_id).where(cond)
+    rows = ctx.session.execute(stmt).all()
     return {"lines": len(rows), "amount": round_money(sum(((q - r) * p for q, r, p in rows), ZERO))}
+
+
+def _to_ship_reference(ctx: Context, company_id: int, seen=None) -> dict[str, Any]:
+    """:func:`_to_ship` computed in Python with ``seen(order, customer)`` (the reference tests compare with)."""
+    from erp_core.masterdata.models_partners import Customer
+
+    t = document_type("sales_order")
+    customers = {c.id: c for c in ctx.session.execute(select(Customer).where(Customer.company_id == company_id))
+                 .scalars()}
+    left = [(ln.ordered_qty - ln.received_qty) * ln.unit_price
+            for o in ctx.session.execute(select(t.header).where(t.header.company_id == company_id,
+                                                                 t.header.status == "confirmed")).scalars()
+            if seen is None or seen(o, customers.get(o.partner_id))
+            for ln in o.lines if ln.ordered_qty > ln.received_qty]
+    return {"lines": len(left), "amount": round_money(sum(left, ZERO))}
 
 
 def _dashboard_of(lines_by: dict[str, list[dict[str, Any]]], year: int, to_ship: dict[str, Any]) -> dict[str, Any]:
@@ -280,51 +331,58 @@ def _dashboard_of(lines_by: dict[str, list[dict[str, Any]]], year: int, to_ship:
             "to_ship": to_ship, "estimated": any(r["estimated"] for r in lines_by["month"])}
 
 
-def _dashboard_figures(db, company_id: int, year: int) -> dict[str, Any]:
-    """The dashboard's figures: sales and margin from the analytics copy (analytics/sales.py), the orders to ship
+def _dashboard_figures(db, company_id: int, year: int, who: tuple = (), rows: Any = None) -> dict[str, Any]:
+    """The dashboard's figures within ``who`` (:func:`reach`; ``rows``: the same as an analytics RowScope, None
+    for the whole company): sales and margin from the analytics copy (analytics/sales.py), the orders to ship
     from the order lines (a current state, no ledger) in one short read-only unit of work of its own (its pooled
     connection is held only while reading, never while DuckDB works or while waiting)."""
     with db.uow(readonly=True) as uow:
         ctx = Context(uow.session, None, VIEW[0], db, company_id=company_id)  # type: ignore[arg-type]
-        to_ship = _to_ship(ctx, company_id)
+        to_ship = _to_ship(ctx, company_id, who)
     by, _ = analysis_from_copy(db, company_id, ("month", "customer", "product"), dt.date(year, 1, 1),
-                               dt.date(year, 12, 31))
+                               dt.date(year, 12, 31), rows)
     return _dashboard_of(by, year, to_ship)
 
 
-def dashboard_figures_operational(db, company_id: int, year: int) -> dict[str, Any]:
-    """The same figures from the operational store (the reference the copy is tested against)."""
+def dashboard_figures_operational(db, company_id: int, year: int, seen=None) -> dict[str, Any]:
+    """The same figures from the operational store, only what ``seen(document, customer)`` accepts (None: all;
+    :func:`visible` gives an actor's): the reference the copy is tested against."""
     with db.uow(readonly=True) as uow:
         ctx = Context(uow.session, None, VIEW[0], db, company_id=company_id)  # type: ignore[arg-type]
-        lines = sales_lines(ctx, company_id, dt.date(year, 1, 1), dt.date(year, 12, 31))
-        to_ship = _to_ship(ctx, company_id)
+        lines = sales_lines(ctx, company_id, dt.date(year, 1, 1), dt.date(year, 12, 31), seen)
+        to_ship = _to_ship_reference(ctx, company_id, seen)
     return _dashboard_of({by: aggregate(lines, by) for by in ("month", "customer", "product")}, year, to_ship)
 
 
-# The dashboard's figures, kept once per process per (database, company, year, change stamp) and computed by one
-# caller at a time (issue #17: 100 sessions' first runs each loaded a year of invoice lines while holding a pooled
-# connection, and the pool ran dry). Sharing them between users is safe because they are company-wide totals
-# that only a company-wide grant may see: sales_dashboard checks the permission, the company-wide scope and the
-# company BEFORE it looks here, and the company is part of the key, so every caller who reaches the kept figures
-# was allowed to see exactly those figures. Callers get deep copies (the kept object is never handed out).
-DASHBOARD_KEPT = KeptFigures(size=32)
+# The dashboard's figures, kept once per process per (database, company, year, change stamp, row scope) and
+# computed by one caller at a time (issue #17: 100 sessions' first runs each loaded a year of invoice lines while
+# holding a pooled connection, and the pool ran dry). Two callers share kept figures only when they would see
+# exactly the same rows: the key holds the caller's reach (whole company, or its departments / projects / user id
+# as its grant reads them) and the row scope built from it, next to the company; sales_dashboard checks the
+# permission BEFORE it looks here. A salesperson's own figures are thus never handed to another salesperson, nor
+# the company's to a department. Callers get deep copies (the kept object is never handed out). Sized for a
+# company's few dozen scoped readers per year and stamp; the least recently used goes first.
+DASHBOARD_KEPT = KeptFigures(size=128)
 
 
 @query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)
 def sales_dashboard(ctx: Context, *, year: int) -> dict[str, Any]:
-    """The sales dashboard's figures for a year: sales and margin by month (all twelve), the top ten customers
-    and products by revenue, and the orders still to ship. No pooled connection is held while waiting: the
-    change stamp is read on a connection released at once, concurrent first runs wait (without a connection)
-    for the one computing, then read its result."""
+    """The sales dashboard's figures for a year within the grant's row scope (the sales analysis's rule): sales
+    and margin by month (all twelve), the top ten customers and products by revenue, and the orders still to
+    ship. No pooled connection is held while waiting: the change stamp is read on a connection released at once,
+    concurrent first runs of the same key wait (without a connection) for the one computing, then read its
+    result."""
     from erp_core.analytics import stamps
+    from erp_core.analytics.open_items import RowScope
 
-    require_company_wide(ctx)
     company_id = require_company(ctx)
     year = int(year)
+    who = reach(ctx.actor, ctx.permission)
+    rows = RowScope.of(ctx.actor, ctx.permission)
     stamp = stamps.current(ctx.db)  # read first: the figures are at least as new as the stamp they are kept with
     db = ctx.db
-    return DASHBOARD_KEPT.get((db.engine, company_id, year, stamp),
-                              lambda: _dashboard_figures(db, company_id, year))
+    return DASHBOARD_KEPT.get((db.engine, company_id, year, stamp, who, rows.sql, rows.params),
+                              lambda: _dashboard_figures(db, company_id, year, who, rows))
 
 
 @query(VIEW[0], zh=VIEW[1], en=VIEW[2], session=False)

@@ -1,6 +1,9 @@
 """Sales dashboard (销售看板): sales and gross margin by month, the top customers and products, the orders still
 to ship — plotly charts, figures downloadable.
 
+Within the grant's row scope, like 销售分析: a department or own grant sees the sales and orders of its own
+customers and documents (erp_core.billing.analysis_queries.sales_dashboard), and is told so.
+
 Follows the finance dashboard's pattern (pages/reports/dashboard.py, issue #17): the cheap permission-checked
 as-of look-up runs on every rerun; the figures are read and drawn only when something was posted since this
 browser session last read them (same watermark, actor scope, year and language), and kept in this session's
@@ -66,6 +69,8 @@ c1.metric(tr("bill.dash.revenue"), revenue)
 c2.metric(tr("bill.dash.margin"), margin)
 c3.metric(tr("bill.dash.to_ship_lines"), ship_lines)
 c4.metric(tr("bill.dash.to_ship_amount"), ship_amount)
+if q.reach(actor, q.VIEW[0]):
+    st.caption(tr("bill.dash.scoped"))
 if memo["estimated"]:
     st.caption(tr("bill.estimated_note"))
 st.plotly_chart(memo["chart_month"], width="stretch")

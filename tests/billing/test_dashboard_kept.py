@@ -1,6 +1,6 @@
 """The sales dashboard's figures under load (issue #17): computed once per process per (database, company, year,
-change stamp) with single-flight, no pooled connection held while waiting, copies handed out, the company-wide
-check made before anything kept is read, and two companies never sharing figures."""
+change stamp, row scope) with single-flight, no pooled connection held while waiting, copies handed out, a
+narrower grant never handed the company's kept figures, and two companies never sharing figures."""
 
 from __future__ import annotations
 
@@ -109,12 +109,16 @@ def test_a_posting_moves_the_stamp_and_the_next_call_recomputes(db, st):
     assert after == _uncached(db, st.company_id)
 
 
-def test_a_department_grant_is_refused_before_anything_kept_is_read(db, st):
+def test_a_department_grant_gets_its_own_figures_never_the_kept_company_ones(db, st):
     wide = actor(st.company_id, {q.VIEW[0]: "all"})
-    q.sales_dashboard(db, wide, year=YEAR)  # the company's figures are kept now
+    company = q.sales_dashboard(db, wide, year=YEAR)  # the company's figures are kept now
+    assert sum(m["revenue"] for m in company["monthly"]) == D("400.00")
+    n = q.DASHBOARD_KEPT.computed
     dept = actor(st.company_id, {q.VIEW[0]: "department"}, department_ids=frozenset({1}))
-    with pytest.raises(PermissionDenied):
-        q.sales_dashboard(db, dept, year=YEAR)
+    mine = q.sales_dashboard(db, dept, year=YEAR)  # nothing of the sale is in department 1 nor his own
+    assert q.DASHBOARD_KEPT.computed == n + 1
+    assert all(m["revenue"] == 0 for m in mine["monthly"]) and mine["top_customers"] == []
+    assert mine["to_ship"] == {"lines": 0, "amount": D("0.00")}
     with pytest.raises(PermissionDenied):
         q.sales_dashboard(db, actor(st.company_id, {}), year=YEAR)
 
