@@ -404,6 +404,8 @@ def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -
     """Stock moves "receipt" + the 暂估 voucher in this transaction; each order line counts the quantity as
     received (its order's progress follows). Returns the voucher id."""
     doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True, for_posting=True)
+    if doc.posted_at is not None:  # said first: the order-line checks below would refuse it less clearly
+        raise Conflict("error.documents.already_posted", number=doc.number)
     lines = list(doc.lines)
     by_id = k.upstream_lines(ctx, PURCHASE_ORDER, PURCHASE_RECEIPT, doc)
     pairs = []

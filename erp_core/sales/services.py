@@ -810,6 +810,8 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
     """Stock moves "issue" at the issue cost + Dr 主营业务成本 / Cr 库存商品 in this transaction; each order line
     counts the quantity as delivered (the order's progress and open reservation follow). Returns the voucher."""
     doc = _load(ctx, SALES_DELIVERY, delivery_id, version, lock=True, for_posting=True)
+    if doc.posted_at is not None:  # said first: the order-line checks below would refuse it less clearly
+        raise Conflict("error.documents.already_posted", number=doc.number)
     problems: list[ValidationError] = []
     wanted: dict[int, Decimal] = {}
     pairs = []
