@@ -123,7 +123,7 @@ class Prepared:
         for name in c.expanding:
             for i, v in enumerate(values.pop(name)):
                 values[f"{name}_{i}"] = v
-        return sql, (tuple(values[n] for n in names) if names is not None else values)
+        return sql, (tuple([values[n] for n in names]) if names is not None else values)
 
     def _run(self, session: Session, params: dict[str, Any]) -> tuple[Any, _Compiled]:
         conn = connection_of(session)
@@ -135,7 +135,7 @@ class Prepared:
         if c.expanding:
             sql, args = self._expanded(c, values)
         else:
-            sql, args = c.sql, tuple(values[n] for n in c.names) if c.names is not None else values
+            sql, args = c.sql, tuple([values[n] for n in c.names]) if c.names is not None else values
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(sql, args)

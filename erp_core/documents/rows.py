@@ -183,7 +183,7 @@ def _run_many(session: Any, table: Any, keys: tuple[str, ...], rows: list[tuple[
         for n, p in procs.items():
             vals[n] = p(vals[n])
         vals["w_id"] = row_id
-        data.append(tuple(vals[n] for n in order) if order is not None else vals)
+        data.append(tuple([vals[n] for n in order]) if order is not None else vals)
     executemany(session, sql, data)
 
 

@@ -96,14 +96,17 @@ class _Clean:
 
 def _decimal(value: Any, field: str, line: int, problems: list[ValidationError], *, scale: int,
              limit: Decimal) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if type(value) is Decimal:  # noqa: E721 - what the document postings pass: no conversion to try
+        d = value
+    elif value is None or (isinstance(value, str) and not value.strip()):
         problems.append(ValidationError("error.required", field=field, line=line))
         return None
-    try:
-        d = to_decimal(value)
-    except (TypeError, ValueError):
-        problems.append(ValidationError("error.inventory.number", field=field, line=line))
-        return None
+    else:
+        try:
+            d = to_decimal(value)
+        except (TypeError, ValueError):
+            problems.append(ValidationError("error.inventory.number", field=field, line=line))
+            return None
     if not d.is_finite() or abs(d) > limit:
         problems.append(ValidationError("error.inventory.out_of_range", field=field, line=line))
         return None
@@ -115,6 +118,8 @@ def _decimal(value: Any, field: str, line: int, problems: list[ValidationError],
 
 def _int_or_none(value: Any) -> int | None | bool:
     """An id, None when absent, False when unusable."""
+    if type(value) is int:  # noqa: E721 - the common case first (a bool is not an id: its type is bool)
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):
