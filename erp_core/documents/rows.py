@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, inspect, insert, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 
 from erp_core.db.prepared import Prepared, connection_of, executemany
 from erp_core.documents.models import DocumentStep, derive_progress

@@ -72,7 +72,8 @@ _HELD = Prepared(
     select(StockMove.product_id, StockMove.warehouse_id, func.coalesce(func.sum(StockMove.quantity), 0),
            func.coalesce(func.sum(StockMove.amount), 0))
     .where(StockMove.company_id == bindparam("cid"), StockMove.product_id.in_(bindparam("ps", expanding=True)),
-           StockMove.warehouse_id.in_(bindparam("ws", expanding=True)), StockMove.move_date <= bindparam("on", type_=Date()))
+           StockMove.warehouse_id.in_(bindparam("ws", expanding=True)),
+           StockMove.move_date <= bindparam("on", type_=Date()))
     .group_by(StockMove.product_id, StockMove.warehouse_id))
 
 
