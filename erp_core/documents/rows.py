@@ -199,6 +199,20 @@ def _write_lines(session: Any, table: Any, lines: Iterable[Row]) -> None:
             ln._committed(dict(ln._set))
 
 
+def _orm_pending(doc: Any) -> dict[str, Any]:
+    """The ORM header's changed columns (a posting function's totals), taken out of the session's pending
+    changes: they go into the posted-state UPDATE, so the document steps its version once, as before."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    state = inspect(doc)
+    columns = state.mapper.columns
+    out = {k: getattr(doc, k) for k in list(state.committed_state)
+           if k in columns and k != "version" and state.attrs[k].history.has_changes()}
+    for k, v in out.items():
+        set_committed_value(doc, k, v)
+    return out
+
+
 def write_posted(ctx: Any, t: Any, doc: Any, values: dict[str, Any], *, entity: str) -> None:
     """Write ``doc``'s posted state (``values``: status, posted_by, posted_at, voucher and stock posting ids)
     and the version step, refusing a stale or already posted row; see the module docstring."""
@@ -207,9 +221,9 @@ def write_posted(ctx: Any, t: Any, doc: Any, values: dict[str, Any], *, entity: 
     s = ctx.session
     orm = not isinstance(doc, Row)
     if orm:
+        pending = _orm_pending(doc)
         if s.new or s.dirty or s.deleted:
-            s.flush()  # the document's own pending changes, while it is not posted (the guard checks them)
-        pending: dict[str, Any] = {}
+            s.flush()  # the other pending changes (its lines), while it is not posted (the guard checks them)
     else:
         _write_lines(s, t.line.__table__, doc.lines)
         pending = dict(doc._set)

@@ -165,3 +165,25 @@ def test_an_orm_document_type_posts_through_the_same_update_with_one_version_ste
         assert [tuple(r) for r in steps] == [("create", None, "draft"), ("post", "draft", "posted")]
     with pytest.raises(Conflict):
         so.post_other_receipt(db, st.admin, doc_id=doc_id)
+
+
+def test_an_orm_document_whose_posting_sets_its_total_and_line_costs_steps_its_version_once(db):
+    from erp_core.stockops import services as so
+    from erp_core.stockops.models import OtherIssue
+    from tests.inventory.support import build
+
+    st = build(db)
+    wh, p1 = st.warehouses["WH01"], st.products["P1"]
+    rid = so.create_other_receipt(db, st.admin, doc_date=DAY, warehouse_id=wh,
+                                  lines=[{"product_id": p1, "quantity": D("4"), "unit_cost": D("5")}])
+    so.post_other_receipt(db, st.admin, doc_id=rid)
+    iid = so.create_other_issue(db, st.admin, doc_date=DAY, warehouse_id=wh,
+                                lines=[{"product_id": p1, "quantity": D("3")}])
+    with db.uow(readonly=True) as uow:
+        version = uow.session.get(OtherIssue, iid).version
+    so.post_other_issue(db, st.admin, doc_id=iid, version=version)
+    with db.uow(readonly=True) as uow:
+        doc = uow.session.get(OtherIssue, iid)
+        # the posting set the total (header) and the issue cost (line): written with the posted state, one step
+        assert (doc.status, doc.version, doc.total) == ("posted", version + 1, D("15.00"))
+        assert [(ln.unit_price, ln.amount) for ln in doc.lines] == [(D("5"), D("15.00"))]
