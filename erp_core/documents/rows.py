@@ -120,7 +120,10 @@ def _rows(records: list[tuple], procs: tuple, hkeys: list[str], lkeys: list[str]
 def load_for_posting(session: Any, t: Any, doc_id: int, *, lock: bool = True) -> Row | None:
     """The document ``doc_id`` of type ``t`` with its lines (by line_no), as Rows, in one statement."""
     stmt, hkeys, lkeys = _loader(t, lock)
-    return _rows(*stmt.raw(session, doc_id=doc_id), hkeys, lkeys).get(doc_id)
+    doc = _rows(*stmt.raw(session, doc_id=doc_id), hkeys, lkeys).get(doc_id)
+    if doc is not None:
+        doc.__dict__["__entity__"] = t.header.__name__  # what a stale-version refusal names
+    return doc
 
 
 def upstream_rows(session: Any, t: Any, down: Any, doc_id: int, column: str) -> dict[int, Row]:
@@ -151,7 +154,7 @@ def _update(table: Any, keys: tuple[str, ...], *, unposted: bool) -> Prepared:
 
 def _refused(session: Any, table: Any, row_id: int, expected: int, entity: str) -> ConcurrencyError:
     actual = connection_of(session).execute(select(table.c.version).where(table.c.id == row_id)).scalar()
-    return ConcurrencyError(entity=entity, expected=expected, actual=actual)
+    return ConcurrencyError(entity=entity, expected=expected, actual=actual)  # actual None: the row is gone
 
 
 _MANY: dict[tuple[Any, Any, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}

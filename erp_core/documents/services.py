@@ -314,7 +314,7 @@ def link_lines(ctx: Context, from_type: DocumentType | str, to_type: DocumentTyp
                      "from_line": from_line.id, "to_type": tt.code, "to_id": to_doc.id,
                      "to_line": getattr(to_line, "id", to_line), "quantity": quantity, "counts_as": counts_as,
                      "created_by": ctx.actor.user_id, "created_at": now})
-    count_upstream(ctx, ft, items, f"{counts_as}_qty", entity=ft.code)
+    count_upstream(ctx, ft, items, f"{counts_as}_qty", entity=ft.header.__name__)
     insert_rows(ctx.session, DocumentLink.__table__, rows)
     return len(rows)
 
@@ -414,7 +414,7 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
         values["stock_posting_id"] = stock_posting_id
     if voucher_id is not None:
         values["voucher_id"] = voucher_id
-    write_posted(ctx, t, doc, values, entity=t.code)
+    write_posted(ctx, t, doc, values, entity=t.header.__name__)
     insert_step(ctx.session, company_id=doc.company_id, doc_type=t.code, doc_id=doc.id, action=action,
                 from_status=before, to_status=target, user_id=ctx.actor.user_id, username=ctx.actor.username,
                 comment="", at=now)
