@@ -86,7 +86,9 @@ class Context:
     def check_version(self, obj: Any, expected: int | None) -> None:
         """Refuse to change a record someone else saved since the form was loaded."""
         if expected is not None and obj.version != expected:
-            raise ConcurrencyError(entity=type(obj).__name__, expected=expected, actual=obj.version)
+            # a document read for posting (documents.rows.Row) names its ORM class like an ORM object would
+            raise ConcurrencyError(entity=getattr(obj, "__entity__", type(obj).__name__), expected=expected,
+                                   actual=obj.version)
 
 
 def _live_check(db: Database, session: Session, actor: Actor, permission: str) -> None:

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Date, bindparam, exists, insert, select
 
 from erp_core.costing.engine import Mv, corrections
 from erp_core.costing.loader import Key, load_moves, methods_of
 from erp_core.costing.models import CostCorrection
+from erp_core.db.prepared import Prepared
 from erp_core.documents.accounts import account_for
 from erp_core.inventory.models import StockMove
 from erp_core.kernel.clock import naive_utcnow
@@ -318,6 +319,14 @@ def correct(ctx: Any, keys: set[Key], *, origin: str, key_prefix: str, start: dt
     return total
 
 
+_SM = StockMove.__table__
+_LATER = _SM.alias("later")
+_LATER_PAIRS = Prepared(select(_SM.c.product_id, _SM.c.warehouse_id).distinct().where(
+    _SM.c.posting_id == bindparam("pid"),
+    exists().where(_LATER.c.company_id == bindparam("cid"), _LATER.c.warehouse_id == _SM.c.warehouse_id,
+                   _LATER.c.product_id == _SM.c.product_id, _LATER.c.move_date > bindparam("day", type_=Date()))))
+
+
 def after_stock_posting(ctx: Any, result: Any, *, move_date: dt.date) -> Outcome | None:
     """The hook after a stock posting (documents.services._post_spec): when the posting's moves are dated before
     later moves of the same product and warehouse, recompute those later issues (moving average, FIFO; a
@@ -325,22 +334,9 @@ def after_stock_posting(ctx: Any, result: Any, *, move_date: dt.date) -> Outcome
     differences now. One indexed query when nothing is backdated."""
     if result is None or result.posting_id is None or result.replayed:
         return None
-    s = ctx.session
-    cid = _company(ctx)
-    keys = set(getattr(result, "keys", ()) or ())  # the posting says which pairs it wrote (else: ask)
-    if not keys:
-        keys = {(p, w) for p, w in s.execute(
-            select(StockMove.product_id, StockMove.warehouse_id)
-            .where(StockMove.company_id == cid, StockMove.posting_id == result.posting_id).distinct()).all()}
-    if not keys:
-        return None
-    # One statement for every posted pair, led by the move date: a posting dated today (the common case) finds
-    # nothing after it at once, whatever the product's history (a per-pair look-up scanned that history).
-    later = {(p, w) for p, w in s.execute(
-        select(StockMove.product_id, StockMove.warehouse_id).where(
-            StockMove.company_id == cid, StockMove.move_date > move_date,
-            StockMove.product_id.in_(sorted({p for p, _ in keys})))
-        .group_by(StockMove.product_id, StockMove.warehouse_id)).all() if (p, w) in keys}
+    # One prepared statement: the posting's own pairs (posting_id index) that have a move dated after it (one
+    # seek each on the balance index, company/warehouse/product/date) — whatever the product's history.
+    later = set(_LATER_PAIRS.all(ctx.session, cid=_company(ctx), pid=result.posting_id, day=move_date))
     if not later:
         return None
     return correct(ctx, later, origin="recompute", key_prefix=f"cost:recompute:{result.posting_id}",

@@ -13,7 +13,8 @@ Bind values go through the bind processors of the statement's own types (Money -
 on SQLite), selected columns through their result processors, so values read and written here are exactly what
 the ORM reads and writes. Database errors are wrapped as SQLAlchemy's DBAPIError, as a normal execute would,
 so lock and integrity errors are recognised the same way (erp_core.db.uow.is_lock_error).
-Statements needing render-time expansion (expanding IN) are refused when compiled: use a normal execute there.
+An expanding IN (``col.in_(bindparam("ids", expanding=True))``) is expanded here, one statement text per
+list length (kept), each element through the bind's processor; an empty list is refused (ValueError).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class _Compiled:
     binds: dict[str, Callable[[Any], Any]]  # bind name -> processor
     results: tuple[Callable[[Any], Any] | None, ...]  # per selected column
     convert: bool  # any result processor at all
+    expanding: tuple[str, ...] = ()  # binds of an expanding IN (the text is expanded per list length)
+    paramstyle: str = "qmark"
 
 
 def connection_of(session: Session):
@@ -79,6 +82,7 @@ class Prepared:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
+        self._by_size: dict[tuple[int, tuple[int, ...]], tuple[str, tuple[str, ...] | None]] = {}
 
     def _compiled(self, dialect) -> _Compiled:
         key = f"{dialect.name}:{dialect.driver}"
@@ -86,17 +90,40 @@ class Prepared:
         if found is not None:
             return found
         c = self.statement.compile(dialect=dialect)
-        if "POSTCOMPILE" in c.string:
-            raise ValueError("Prepared cannot run statements with expanding parameters")
         binds = {name: proc for name, bp in c.binds.items()
                  if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
         defaults = {name: bp.effective_value for name, bp in c.binds.items() if not bp.required}
         columns = getattr(self.statement, "selected_columns", None) or ()
         results = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns)
+        expanding = tuple(name for name, bp in c.binds.items() if bp.expanding)
         found = _Compiled(c.string, tuple(c.positiontup) if c.positional else None, defaults,
-                          binds, results, any(p is not None for p in results))
+                          binds, results, any(p is not None for p in results), expanding, dialect.paramstyle)
         self._by_dialect[key] = found
         return found
+
+    def _expanded(self, c: _Compiled, values: dict[str, Any]) -> tuple[str, Any]:
+        """The statement text and driver arguments with each expanding IN's list spelled out."""
+        sizes = tuple(len(values[n]) for n in c.expanding)
+        if not all(sizes):
+            raise ValueError("Prepared: an expanding IN needs at least one value")
+        key = (id(c), sizes)
+        found = self._by_size.get(key)
+        if found is None:
+            sql, names = c.sql, list(c.names) if c.names is not None else None
+            for name, n in zip(c.expanding, sizes, strict=True):
+                parts = [f"{name}_{i}" for i in range(n)]
+                ph = (", ".join(f"%({p})s" for p in parts) if c.names is None else
+                      ", ".join(["?" if c.paramstyle == "qmark" else "%s"] * n))
+                sql = sql.replace(f"__[POSTCOMPILE_{name}]", ph)
+                if names is not None:
+                    at = names.index(name)
+                    names[at:at + 1] = parts
+            found = self._by_size[key] = (sql, tuple(names) if names is not None else None)
+        sql, names = found
+        for name in c.expanding:
+            for i, v in enumerate(values.pop(name)):
+                values[f"{name}_{i}"] = v
+        return sql, (tuple([values[n] for n in names]) if names is not None else values)
 
     def _run(self, session: Session, params: dict[str, Any]) -> tuple[Any, _Compiled]:
         conn = connection_of(session)
@@ -104,14 +131,17 @@ class Prepared:
         c = self._compiled(dialect)
         values = {**c.defaults, **params}
         for name, proc in c.binds.items():
-            values[name] = proc(values[name])
-        args: Any = tuple(values[n] for n in c.names) if c.names is not None else values
+            values[name] = [proc(v) for v in values[name]] if name in c.expanding else proc(values[name])
+        if c.expanding:
+            sql, args = self._expanded(c, values)
+        else:
+            sql, args = c.sql, tuple([values[n] for n in c.names]) if c.names is not None else values
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(c.sql, args)
+            cursor.execute(sql, args)
         except dialect.loaded_dbapi.Error as exc:
             cursor.close()
-            raise DBAPIError.instance(c.sql, args, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+            raise DBAPIError.instance(sql, args, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
         return cursor, c
 
     def all(self, session: Session, **params: Any) -> list[tuple]:
@@ -122,8 +152,18 @@ class Prepared:
             cursor.close()
         if not c.convert:
             return [tuple(r) for r in rows]
-        return [tuple(v if p is None or v is None else p(v) for p, v in zip(c.results, r, strict=True))
+        # a list comprehension, not a generator: no generator frame resumed per column
+        return [tuple([v if p is None or v is None else p(v) for p, v in zip(c.results, r, strict=True)])
                 for r in rows]
+
+    def raw(self, session: Session, **params: Any) -> tuple[list[tuple], tuple[Callable[[Any], Any] | None, ...]]:
+        """The rows as the driver returns them, with the selected columns' result processors (None: as is), for
+        a caller that converts only some of them (a header repeated on each of its joined lines)."""
+        cursor, c = self._run(session, params)
+        try:
+            return cursor.fetchall(), c.results
+        finally:
+            cursor.close()
 
     def one_or_none(self, session: Session, **params: Any) -> tuple | None:
         rows = self.all(session, **params)

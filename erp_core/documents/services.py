@@ -156,21 +156,19 @@ def create_document(ctx: Context, doc_type: DocumentType | str, *, doc_date: dt.
 
 
 def load_document(ctx: Context, doc_type: DocumentType | str, doc_id: int, *, version: int | None = None,
-                  lock: bool = False, with_lines: bool = False) -> Any:
+                  lock: bool = False, for_posting: bool = False) -> Any:
     """The document of the actor's company (NotFound otherwise), checked against the version the form saw.
-    ``with_lines``: its lines loaded in the same statement (a posting reads them all); the lock is then taken on
-    the header row (FOR UPDATE OF the header where the database can say so: PostgreSQL refuses FOR UPDATE on
-    the nullable side of the outer join)."""
-    from sqlalchemy.orm import joinedload
+    ``for_posting``: read with Core with its lines in one statement, locked (FOR UPDATE OF the header where the
+    database can say so), as a ``documents.rows.Row`` (not an ORM object): post_document writes what the posting
+    changed with explicit statements (docs/documents.md "Posting cost")."""
+    from erp_core.documents.rows import load_for_posting
 
     t = _dt(doc_type)
-    stmt = select(t.header).where(t.header.id == doc_id)
-    if with_lines:
-        stmt = stmt.options(joinedload(t.header.lines))
-    if lock:
-        stmt = stmt.with_for_update(of=t.header) if with_lines else stmt.with_for_update()
-    result = ctx.session.execute(stmt)
-    doc = (result.unique() if with_lines else result).scalar_one_or_none()
+    if for_posting:
+        doc = load_for_posting(ctx.session, t, doc_id, lock=lock)
+    else:
+        stmt = select(t.header).where(t.header.id == doc_id)
+        doc = ctx.session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if doc is None or (not ctx.actor.is_system and doc.company_id != ctx.actor.company_id):
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
@@ -280,40 +278,30 @@ def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: Do
     return row
 
 
-def upstream_lines(ctx: Context, doc_type: DocumentType | str, line_ids: Sequence[int]) -> dict[int, Any]:
-    """The lines ``line_ids`` of ``doc_type`` (the upstream of a document being posted) by id, loaded with their
-    headers and every line of those headers in one statement (headers joined to their lines), so checking them,
-    linking them and deriving their headers' progress at the flush read nothing more (one get per line, a header
-    per line, then each header's lines again, before)."""
-    from sqlalchemy.orm import joinedload
-    from sqlalchemy.orm.attributes import set_committed_value
+def upstream_lines(ctx: Context, doc_type: DocumentType | str, down_type: DocumentType | str, doc: Any,
+                   column: str = "order_line_id") -> dict[int, Any]:
+    """The lines of ``doc_type`` (the upstream of ``doc``, a ``down_type`` being posted) that ``doc``'s lines name
+    in ``column``, by id, as ``documents.rows.Row`` objects read with Core in one statement: each line with its
+    header, each header with all its lines (``link_lines`` derives its progress from them)."""
+    from erp_core.documents.rows import upstream_rows
 
-    t = _dt(doc_type)
-    wanted = set(line_ids)
-    if not wanted:
-        return {}
-    headers = ctx.session.execute(
-        select(t.header).where(t.header.id.in_(select(t.line.header_id).where(t.line.id.in_(sorted(wanted)))))
-        .options(joinedload(t.header.lines))).unique().scalars().all()
-    out = {}
-    for h in headers:
-        for ln in h.lines:
-            set_committed_value(ln, "header", h)  # as loaded: the line holds its header (the session holds weakly)
-            if ln.id in wanted:
-                out[ln.id] = ln
-    return out
+    return upstream_rows(ctx.session, _dt(doc_type), _dt(down_type), doc.id, column)
 
 
 def link_lines(ctx: Context, from_type: DocumentType | str, to_type: DocumentType | str, to_doc: Any,
                pairs: Sequence[tuple[Any, Any, Any, Decimal]], *, counts_as: str, kind: str = "flow") -> int:
     """``link`` for the lines of one document at once (posting a receipt or a delivery links each of its lines to
-    an order line): ``pairs`` are (from_doc, from_line, to_line, quantity). Each upstream line's
-    <counts_as>_qty grows by its quantity (written, with its header's progress, at the caller's next flush); the
-    link rows are written now with one Core insert (no ORM object each). Returns the number of links."""
+    an order line): ``pairs`` are (from_doc, from_line, to_line, quantity), the upstream rows as
+    ``upstream_lines`` read them. Each upstream line's <counts_as>_qty grows by its quantity (one relative
+    UPDATE per line in one executemany), its header's progress follows (written with the header's version in
+    the WHERE clause: documents.rows.count_upstream), and the link rows are written with one Core insert.
+    Returns the number of links."""
+    from erp_core.documents.rows import count_upstream
+
     ft, tt = _dt(from_type), _dt(to_type)
     if counts_as not in ft.tracks:
         raise ValueError(f"counts_as={counts_as!r} is not a tracked quantity of {ft.code}")
-    attr, now, rows = f"{counts_as}_qty", naive_utcnow(), []
+    now, rows, items = naive_utcnow(), [], []
     for from_doc, from_line, to_line, quantity in pairs:
         if from_doc.company_id != to_doc.company_id:
             raise NotFound(entity=ft.code, id=from_doc.id)
@@ -321,11 +309,12 @@ def link_lines(ctx: Context, from_type: DocumentType | str, to_type: DocumentTyp
             raise ValueError("link_lines needs a from_line and a quantity for every pair")
         if from_line.header_id != from_doc.id:
             raise NotFound(entity=ft.code, id=from_doc.id)
-        setattr(from_line, attr, (getattr(from_line, attr) or Decimal(0)) + quantity)
+        items.append((from_line, quantity))
         rows.append({"company_id": from_doc.company_id, "kind": kind, "from_type": ft.code, "from_id": from_doc.id,
                      "from_line": from_line.id, "to_type": tt.code, "to_id": to_doc.id,
                      "to_line": getattr(to_line, "id", to_line), "quantity": quantity, "counts_as": counts_as,
                      "created_by": ctx.actor.user_id, "created_at": now})
+    count_upstream(ctx, ft, items, f"{counts_as}_qty", entity=ft.header.__name__)
     insert_rows(ctx.session, DocumentLink.__table__, rows)
     return len(rows)
 
@@ -378,12 +367,12 @@ def _draft_voucher(ctx: Context, spec: PostingSpec, lines: Sequence[Mapping[str,
     return v.id
 
 
-def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, flush: bool = True) -> Any:
+def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any) -> Any:
     """Post ``doc``: its type's posting function gives the stock moves and the voucher lines; both are written
     (inventory.posting.post_stock_moves, ledger posting) in the caller's transaction, keyed by the document, and
     the document is frozen. A document already posted is refused (Conflict), so nothing is written twice.
-    ``flush=False`` leaves the document's own row changes (status, ids, step) to the caller's next flush, for a
-    caller that changes more rows after posting (its upstream lines): one flush, one version step."""
+    ``doc`` is an ORM object or a ``documents.rows.Row`` (load_document(for_posting=True)); either way its
+    posted state is written by one UPDATE with its version in the WHERE clause (documents.rows.write_posted)."""
     t = _dt(doc_type)
     if t.posting is None:
         raise Conflict("error.documents.not_postable", doc_type=t.code)
@@ -391,11 +380,11 @@ def post_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, flush
         raise Conflict("error.documents.already_posted", number=doc.number)
     target = t.workflow.target(doc.status, t.post_action)
     spec = t.posting(ctx, doc)
-    return _post_spec(ctx, t, doc, spec, target, action=t.post_action, flush=flush)
+    return _post_spec(ctx, t, doc, spec, target, action=t.post_action)
 
 
 def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, target: str, *, action: str,
-               reverses_voucher: int | None = None, flush: bool = True) -> Any:
+               reverses_voucher: int | None = None) -> Any:
     from erp_core.inventory.posting import post_stock_moves
 
     key = _posting_key(t, doc)  # never used: the document is not posted yet (post_document, reverse_document
@@ -415,15 +404,20 @@ def _post_spec(ctx: Context, t: DocumentType, doc: Any, spec: PostingSpec, targe
         if spec.voucher_lines:
             voucher_id = _write_voucher(ctx, t, doc, spec, spec.voucher_lines, key=key,
                                         reverses_id=reverses_voucher)
+    # The document guard's rules, explicitly: not posted (checked by the callers, and posted_at IS NULL in the
+    # UPDATE), the workflow's target (``target``), the version in the WHERE clause (documents.rows).
+    from erp_core.documents.rows import insert_step, write_posted
+
+    before, now = doc.status, naive_utcnow()
+    values = {"status": target, "posted_by": ctx.actor.user_id, "posted_at": now}
     if stock_posting_id is not None:
-        doc.stock_posting_id = stock_posting_id
+        values["stock_posting_id"] = stock_posting_id
     if voucher_id is not None:
-        doc.voucher_id = voucher_id
-    before, doc.status = doc.status, target
-    doc.posted_by, doc.posted_at = ctx.actor.user_id, naive_utcnow()
-    _step(ctx, t, doc, action, before)
-    if flush:
-        ctx.session.flush()
+        values["voucher_id"] = voucher_id
+    write_posted(ctx, t, doc, values, entity=t.header.__name__)
+    insert_step(ctx.session, company_id=doc.company_id, doc_type=t.code, doc_id=doc.id, action=action,
+                from_status=before, to_status=target, user_id=ctx.actor.user_id, username=ctx.actor.username,
+                comment="", at=now)
     ctx.audit(t.code, doc.id, number=doc.number, status=[before, target], voucher_id=doc.voucher_id,
               stock_posting_id=doc.stock_posting_id)
     return doc

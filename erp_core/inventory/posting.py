@@ -96,14 +96,17 @@ class _Clean:
 
 def _decimal(value: Any, field: str, line: int, problems: list[ValidationError], *, scale: int,
              limit: Decimal) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if type(value) is Decimal:  # noqa: E721 - what the document postings pass: no conversion to try
+        d = value
+    elif value is None or (isinstance(value, str) and not value.strip()):
         problems.append(ValidationError("error.required", field=field, line=line))
         return None
-    try:
-        d = to_decimal(value)
-    except (TypeError, ValueError):
-        problems.append(ValidationError("error.inventory.number", field=field, line=line))
-        return None
+    else:
+        try:
+            d = to_decimal(value)
+        except (TypeError, ValueError):
+            problems.append(ValidationError("error.inventory.number", field=field, line=line))
+            return None
     if not d.is_finite() or abs(d) > limit:
         problems.append(ValidationError("error.inventory.out_of_range", field=field, line=line))
         return None
@@ -115,6 +118,8 @@ def _decimal(value: Any, field: str, line: int, problems: list[ValidationError],
 
 def _int_or_none(value: Any) -> int | None | bool:
     """An id, None when absent, False when unusable."""
+    if type(value) is int:  # noqa: E721 - the common case first (a bool is not an id: its type is bool)
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -336,31 +341,44 @@ def lowest_balance(session: Any, company_id: int, warehouse_id: int, product_id:
     return upto if later is None else min(upto, upto + Decimal(later))
 
 
+def _lowest_statements() -> tuple[Prepared, Prepared]:
+    """lowest_balances' two statements, built once (prepared: no SQLAlchemy execution per posting)."""
+    from sqlalchemy import Date, func
+
+    where = (StockMove.company_id == bindparam("cid"), StockMove.warehouse_id.in_(bindparam("ws", expanding=True)),
+             StockMove.product_id.in_(bindparam("ps", expanding=True)))
+    day = bindparam("day", type_=Date())
+    upto = select(StockMove.warehouse_id, StockMove.product_id, func.sum(StockMove.quantity)).where(
+        *where, StockMove.move_date <= day).group_by(StockMove.warehouse_id, StockMove.product_id)
+    daily = (select(StockMove.warehouse_id.label("w"), StockMove.product_id.label("p"),
+                    StockMove.move_date.label("day"), func.sum(StockMove.quantity).label("qty"))
+             .where(*where, StockMove.move_date > day)
+             .group_by(StockMove.warehouse_id, StockMove.product_id, StockMove.move_date).subquery())
+    running = select(daily.c.w, daily.c.p, func.sum(daily.c.qty).over(
+        partition_by=(daily.c.w, daily.c.p), order_by=daily.c.day).label("run")).subquery()
+    later = select(running.c.w, running.c.p, func.min(running.c.run)).group_by(running.c.w, running.c.p)
+    return Prepared(upto), Prepared(later)
+
+
+_LOWEST: list[tuple[Prepared, Prepared]] = []
+
+
 def lowest_balances(session: Any, company_id: int, pairs: Sequence[tuple[int, int]], move_date: dt.date
                     ) -> dict[tuple[int, int], Decimal]:
     """``lowest_balance`` of several (warehouse_id, product_id) pairs of one posting in two statements (the
     balances up to ``move_date``, and the lowest running sum of the later days per pair: the same window as
     lowest_balance_from, partitioned by pair), instead of one statement per pair."""
-    from sqlalchemy import func
-
     pairs = list(dict.fromkeys(pairs))
     if len(pairs) == 1:
         return {pairs[0]: lowest_balance(session, company_id, pairs[0][0], pairs[0][1], move_date)}
+    if not _LOWEST:
+        _LOWEST.append(_lowest_statements())
+    upto_stmt, later_stmt = _LOWEST[0]
     wanted = set(pairs)
-    where = (StockMove.company_id == company_id, StockMove.warehouse_id.in_(sorted({w for w, _ in pairs})),
-             StockMove.product_id.in_(sorted({p for _, p in pairs})))
-    upto = {(w, p): Decimal(q or 0) for w, p, q in session.execute(
-        select(StockMove.warehouse_id, StockMove.product_id, func.sum(StockMove.quantity))
-        .where(*where, StockMove.move_date <= move_date).group_by(StockMove.warehouse_id, StockMove.product_id))
-        if (w, p) in wanted}
-    daily = (select(StockMove.warehouse_id.label("w"), StockMove.product_id.label("p"),
-                    StockMove.move_date.label("day"), func.sum(StockMove.quantity).label("qty"))
-             .where(*where, StockMove.move_date > move_date)
-             .group_by(StockMove.warehouse_id, StockMove.product_id, StockMove.move_date).subquery())
-    running = select(daily.c.w, daily.c.p, func.sum(daily.c.qty).over(
-        partition_by=(daily.c.w, daily.c.p), order_by=daily.c.day).label("run")).subquery()
-    later = {(w, p): low for w, p, low in session.execute(
-        select(running.c.w, running.c.p, func.min(running.c.run)).group_by(running.c.w, running.c.p))}
+    args = {"cid": company_id, "ws": sorted({w for w, _ in pairs}), "ps": sorted({p for _, p in pairs}),
+            "day": move_date}
+    upto = {(w, p): Decimal(q or 0) for w, p, q in upto_stmt.all(session, **args) if (w, p) in wanted}
+    later = {(w, p): low for w, p, low in later_stmt.all(session, **args)}
     out = {}
     for key in pairs:
         first = upto.get(key, Decimal(0))

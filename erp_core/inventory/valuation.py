@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 
+from erp_core.db.prepared import Prepared
 from erp_core.inventory.models import INBOUND, StockMove
 
 UNIT = Decimal("0.000001")
@@ -66,6 +67,16 @@ def issue_unit_cost(ctx: Any, *, product_id: int, warehouse_id: int, on: dt.date
     return Decimal(last or 0).quantize(UNIT)
 
 
+# issue_unit_costs' grouped quantities and values on hand, prepared (no SQLAlchemy execution per posting)
+_HELD = Prepared(
+    select(StockMove.product_id, StockMove.warehouse_id, func.coalesce(func.sum(StockMove.quantity), 0),
+           func.coalesce(func.sum(StockMove.amount), 0))
+    .where(StockMove.company_id == bindparam("cid"), StockMove.product_id.in_(bindparam("ps", expanding=True)),
+           StockMove.warehouse_id.in_(bindparam("ws", expanding=True)),
+           StockMove.move_date <= bindparam("on", type_=Date()))
+    .group_by(StockMove.product_id, StockMove.warehouse_id))
+
+
 def issue_unit_costs(ctx: Any, lines: Sequence[tuple[int, int, Decimal | None]], *, on: dt.date) -> list[Decimal]:
     """``issue_unit_cost`` for every (product_id, warehouse_id, quantity) of a document at once, each valued
     against the ledger as it stands (before the document's own moves), in the lines' order: the costing methods
@@ -82,13 +93,8 @@ def issue_unit_costs(ctx: Any, lines: Sequence[tuple[int, int, Decimal | None]],
     averaged = {(p, w) for p, w, _ in lines if methods.get(p, "moving_average") != "fifo"}
     held: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
     if averaged:
-        for p, w, q, a in ctx.session.execute(
-                select(StockMove.product_id, StockMove.warehouse_id, func.coalesce(func.sum(StockMove.quantity), 0),
-                       func.coalesce(func.sum(StockMove.amount), 0))
-                .where(StockMove.company_id == _company(ctx),
-                       StockMove.product_id.in_(sorted({p for p, _ in averaged})),
-                       StockMove.warehouse_id.in_(sorted({w for _, w in averaged})), StockMove.move_date <= on)
-                .group_by(StockMove.product_id, StockMove.warehouse_id)):
+        for p, w, q, a in _HELD.all(ctx.session, cid=_company(ctx), ps=sorted({p for p, _ in averaged}),
+                                    ws=sorted({w for _, w in averaged}), on=on):
             held[(p, w)] = (Decimal(q), Decimal(a))
     out = []
     for p, w, qty in lines:

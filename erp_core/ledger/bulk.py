@@ -32,7 +32,10 @@ def _memo(fn):
     return convert
 
 
-def _converter(column, sqlite: bool):
+def _converter(column, sqlite: bool, memo: Callable[[Any], Any] | None = None):
+    """The function converting a value of ``column`` to what it stores (None: as it is). Dates and timestamps
+    are wrapped with ``memo`` (default _memo: each distinct value converted once)."""
+    memo = memo or _memo
     t = column.type
     if isinstance(t, TypeDecorator) and not isinstance(t, ScaledDecimal):
         t = t.impl  # e.g. UtcDateTime stores a DateTime
@@ -49,9 +52,9 @@ def _converter(column, sqlite: bool):
             return i
         return money
     if sqlite and isinstance(t, DateTime):
-        return _memo(lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, dt.datetime) else v)
+        return memo(lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, dt.datetime) else v)
     if sqlite and isinstance(t, Date):
-        return _memo(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
+        return memo(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
     return None
 
 
@@ -100,11 +103,9 @@ def insert_tuples(session: Session, table: Table, names: Sequence[str], data: li
     if not data:
         return
     conn = connection_of(session)
-    sqlite = conn.dialect.name == "sqlite"
-    convs = [] if stored else [(i, c) for i, n in enumerate(names)
-                               if (c := _converter(table.c[n], sqlite)) is not None]
-    ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    preparer = conn.dialect.identifier_preparer
+    sql, plan = _plan(table, tuple(names), conn.dialect)
+    # a fresh memo per insert for dates and timestamps (a plan kept for the process must not keep values)
+    convs = () if stored else [(i, _memo(c) if memo else c) for i, c, memo in plan]
     if convs:
         converted = []
         for row in data:
@@ -115,12 +116,37 @@ def insert_tuples(session: Session, table: Table, names: Sequence[str], data: li
         data = converted
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         # COPY is several times faster than a pipelined executemany, inside the same transaction.
-        cols = ", ".join(preparer.quote(n) for n in names)
         with conn.connection.dbapi_connection.cursor() as cur:
-            with cur.copy(f"COPY {preparer.format_table(table)} ({cols}) FROM STDIN") as copy:
+            with cur.copy(sql) as copy:
                 for row in data:
                     copy.write_row(row)
         return
-    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join([ph] * len(names))})")
     executemany(session, sql, data)
+
+
+_PLANS: dict[tuple[Any, tuple[str, ...], str], tuple[str, tuple[tuple[int, Any, bool], ...]]] = {}
+
+
+def _plan(table: Table, names: tuple[str, ...], dialect: Any) -> tuple[str, tuple[tuple[int, Any, bool], ...]]:
+    """The statement (COPY on psycopg, else INSERT ... VALUES) and the columns' converters, built once per table,
+    columns and dialect (quoting every identifier again cost more than the insert of a 10-line posting)."""
+    key = (table, names, f"{dialect.name}:{dialect.driver}")
+    found = _PLANS.get(key)
+    if found is None:
+        preparer = dialect.identifier_preparer
+        cols = ", ".join(preparer.quote(n) for n in names)
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            sql = f"COPY {preparer.format_table(table)} ({cols}) FROM STDIN"
+        else:
+            ph = "?" if dialect.paramstyle == "qmark" else "%s"
+            sql = f"INSERT INTO {preparer.format_table(table)} ({cols}) VALUES ({', '.join([ph] * len(names))})"
+        sqlite = dialect.name == "sqlite"
+        marked: set[int] = set()
+
+        def mark(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:  # a date or timestamp: memoized per insert
+            marked.add(id(fn))
+            return fn
+        convs = tuple((i, c, id(c) in marked) for i, n in enumerate(names)
+                      if (c := _converter(table.c[n], sqlite, mark)) is not None)
+        found = _PLANS[key] = (sql, convs)
+    return found

@@ -71,8 +71,8 @@ def _company(ctx: Context) -> int:
 
 
 def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None, *, lock: bool = False,
-          with_lines: bool = False) -> Any:
-    doc = k.load_document(ctx, t, doc_id, lock=lock, with_lines=with_lines)
+          for_posting: bool = False) -> Any:
+    doc = k.load_document(ctx, t, doc_id, lock=lock, for_posting=for_posting)
     if not may_touch(ctx, company_id=doc.company_id, department_id=doc.department_id, owner_id=doc.created_by):
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
@@ -403,20 +403,23 @@ def edit_receipt(ctx: Context, *, receipt_id: int, version: int, lines: Sequence
 def post_receipt(ctx: Context, *, receipt_id: int, version: int | None = None) -> int:
     """Stock moves "receipt" + the 暂估 voucher in this transaction; each order line counts the quantity as
     received (its order's progress follows). Returns the voucher id."""
-    doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True, with_lines=True)
+    doc = _load(ctx, PURCHASE_RECEIPT, receipt_id, version, lock=True, for_posting=True)
+    if doc.posted_at is not None:  # said first: the order-line checks below would refuse it less clearly
+        raise Conflict("error.documents.already_posted", number=doc.number)
     lines = list(doc.lines)
-    by_id = k.upstream_lines(ctx, PURCHASE_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
+    by_id = k.upstream_lines(ctx, PURCHASE_ORDER, PURCHASE_RECEIPT, doc)
     pairs = []
     for ln in lines:
-        ol = by_id.get(ln.order_line_id) or ctx.session.get(PurchaseOrderLine, ln.order_line_id)
+        ol = by_id.get(ln.order_line_id)
+        if ol is None:  # its order line is gone (read in the same statement as the others)
+            raise NotFound(entity=PURCHASE_ORDER.code, id=ln.order_line_id)
         if ol.header.status not in ORDER_OPEN:
             raise Conflict("error.purchasing.order_not_open_post", number=ol.header.number)
         pairs.append((ol, ln))
     _check_tolerance(ctx, [(ol, ln.ordered_qty) for ol, ln in pairs])
-    k.post_document(ctx, PURCHASE_RECEIPT, doc, flush=False)
+    k.post_document(ctx, PURCHASE_RECEIPT, doc)
     k.link_lines(ctx, PURCHASE_ORDER, PURCHASE_RECEIPT, doc, [(ol.header, ol, ln, ln.ordered_qty) for ol, ln in pairs],
                  counts_as="received")
-    ctx.session.flush()  # one flush: the receipt, its step, the order lines and the orders' progress
     return doc.voucher_id
 
 

@@ -86,8 +86,8 @@ def touches(ctx: Context, doc: Any) -> bool:
 
 
 def _load(ctx: Context, t: DocumentType, doc_id: int, version: int | None = None, *, lock: bool = False,
-          with_lines: bool = False) -> Any:
-    doc = k.load_document(ctx, t, doc_id, lock=lock, with_lines=with_lines)
+          for_posting: bool = False) -> Any:
+    doc = k.load_document(ctx, t, doc_id, lock=lock, for_posting=for_posting)
     if not touches(ctx, doc):
         raise NotFound(entity=t.code, id=doc_id)
     ctx.check_version(doc, version)
@@ -809,14 +809,18 @@ def edit_delivery(ctx: Context, *, delivery_id: int, version: int, lines: Sequen
 def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None) -> int | None:
     """Stock moves "issue" at the issue cost + Dr 主营业务成本 / Cr 库存商品 in this transaction; each order line
     counts the quantity as delivered (the order's progress and open reservation follow). Returns the voucher."""
-    doc = _load(ctx, SALES_DELIVERY, delivery_id, version, lock=True, with_lines=True)
+    doc = _load(ctx, SALES_DELIVERY, delivery_id, version, lock=True, for_posting=True)
+    if doc.posted_at is not None:  # said first: the order-line checks below would refuse it less clearly
+        raise Conflict("error.documents.already_posted", number=doc.number)
     problems: list[ValidationError] = []
     wanted: dict[int, Decimal] = {}
     pairs = []
     lines = list(doc.lines)
-    by_id = k.upstream_lines(ctx, SALES_ORDER, [ln.order_line_id for ln in lines if ln.order_line_id is not None])
+    by_id = k.upstream_lines(ctx, SALES_ORDER, SALES_DELIVERY, doc)
     for i, ln in enumerate(lines, start=1):
-        ol = by_id.get(ln.order_line_id) or ctx.session.get(SalesOrderLine, ln.order_line_id)
+        ol = by_id.get(ln.order_line_id)
+        if ol is None:  # its order line is gone (read in the same statement as the others)
+            raise NotFound(entity=SALES_ORDER.code, id=ln.order_line_id)
         if ol.header.status not in rules.OPEN_ORDER:
             raise Conflict("error.sales.order_not_open_post", number=ol.header.number)
         wanted[ol.id] = wanted.get(ol.id, ZERO) + ln.ordered_qty
@@ -828,10 +832,9 @@ def post_delivery(ctx: Context, *, delivery_id: int, version: int | None = None)
         pairs.append((ol, ln))
     raise_if(problems)
     _check_reserved_for_others(ctx, doc, pairs)
-    k.post_document(ctx, SALES_DELIVERY, doc, flush=False)
+    k.post_document(ctx, SALES_DELIVERY, doc)
     k.link_lines(ctx, SALES_ORDER, SALES_DELIVERY, doc, [(ol.header, ol, ln, ln.ordered_qty) for ol, ln in pairs],
                  counts_as="received")
-    ctx.session.flush()  # one flush: the delivery, its step, the order lines and the orders' progress
     return doc.voucher_id
 
 

@@ -89,12 +89,6 @@ def test_inexact_money_is_refused_before_it_reaches_the_database(db, table):
         INSERT.rowcount(uow.session, i=6, a=Decimal("1.001"), d=DAY, t=AT)
 
 
-def test_expanding_parameters_are_refused(db, table):
-    stmt = Prepared(select(T.c.id).where(T.c.id.in_(bindparam("ids", expanding=True))))
-    with db.uow(readonly=True) as uow, pytest.raises(ValueError):
-        stmt.all(uow.session, ids=[1, 2])
-
-
 def test_large_page_cache_is_for_one_bulk_transaction_only(db):
     from erp_core.ledger.bulk import large_page_cache
 
@@ -108,3 +102,25 @@ def test_large_page_cache_is_for_one_bulk_transaction_only(db):
         with large_page_cache(uow.session, mib=64):
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before != -64 * 1024
+
+
+IN_LIST = Prepared(select(T.c.id, T.c.amount).where(T.c.id.in_(bindparam("ids", expanding=True)),
+                                                    T.c.day <= bindparam("d"),
+                                                    T.c.status.in_(bindparam("st", expanding=True)))
+                   .order_by(T.c.id))
+
+
+def test_an_expanding_in_is_spelled_out_per_list_length_and_an_empty_list_is_refused(db, table):
+    with db.uow() as uow:
+        for i in range(1, 6):
+            INSERT.rowcount(uow.session, i=i, a=Decimal(i) / 100, d=DAY, t=AT)
+        uow.commit()
+    with db.uow(readonly=True) as uow:
+        s = uow.session
+        assert IN_LIST.all(s, ids=[2, 4], d=DAY, st=["new"]) == [(2, Decimal("0.02")), (4, Decimal("0.04"))]
+        assert IN_LIST.all(s, ids=[5, 1, 3], d=DAY, st=["x", "new"]) == [
+            (1, Decimal("0.01")), (3, Decimal("0.03")), (5, Decimal("0.05"))]
+        assert IN_LIST.all(s, ids=[2, 4], d=DAY, st=["new"]) == [(2, Decimal("0.02")), (4, Decimal("0.04"))]
+        assert IN_LIST.all(s, ids=[1], d=DAY - dt.timedelta(days=1), st=["new"]) == []
+        with pytest.raises(ValueError):
+            IN_LIST.all(s, ids=[], d=DAY, st=["new"])
