@@ -8,8 +8,8 @@ import importlib
 import pkgutil
 
 import erp_core
-from erp_core.db.base import Base
 from erp_core.db import master_cache  # noqa: F401  (master_data_stamp)
+from erp_core.db.base import Base
 from erp_core.kernel import numbering  # noqa: F401  (doc_sequence lives in the kernel)
 
 

@@ -116,7 +116,9 @@ def close_checklist(ctx: Context, *, period: str) -> Checklist:
         if credit > 0:  # 留抵: shown, nothing to do (it offsets next month's output VAT)
             items.append(CheckItem("vat_credit", True, False, f"{credit:,.2f}", info=True,
                                    note=_note("vat_credit", amount=f"{credit:,.2f}")))
-    from erp_core.costing.run_services import costing_state  # 成本计算: a period with stock moves needs a current run
+    from erp_core.costing.run_services import (
+        costing_state,  # 成本计算: a period with stock moves needs a current run
+    )
 
     cost = costing_state(s, cid, period)
     if cost.needed:
