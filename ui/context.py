@@ -7,6 +7,8 @@ only the erp session token and the Actor rebuilt from it on every run live there
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from erp_core.config import Settings, load_settings
@@ -63,7 +65,14 @@ def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
         return False
-    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+    return any(ip in net for net in _parsed_networks(networks))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_networks(networks: tuple[str, ...]) -> tuple:  # the settings' few networks, parsed once per process
+    import ipaddress
+
+    return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
 
 
 def forwarded_client_ip(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
@@ -83,12 +92,20 @@ def forwarded_client_ip(peer: str | None, forwarded_for: str | None, trusted: tu
 def client_ip() -> str:
     """The address the current browser connects from (for login throttling and the audit log).
     X-Forwarded-For counts only when the direct peer is one of settings.security.trusted_proxies."""
+    trusted = settings().security.trusted_proxies
     try:
         peer = st.context.ip_address
-        headers = st.context.headers
-        forwarded = headers.get("X-Forwarded-For") if headers else None
     except Exception:  # no client context (bare script run)
-        peer, forwarded = None, None
+        peer = None
     peer = peer if isinstance(peer, str) else None  # AppTest has no real connection
-    forwarded = forwarded if isinstance(forwarded, str) else None
-    return forwarded_client_ip(peer, forwarded, settings().security.trusted_proxies)
+    forwarded = None
+    # The request's headers are read only when they can count (the peer is a trusted proxy): the session check
+    # asks on every rerun, and st.context.headers copies every header of the request each time (issue #17).
+    if trusted and _in_networks(peer or "127.0.0.1", trusted):
+        try:
+            headers = st.context.headers
+            forwarded = headers.get("X-Forwarded-For") if headers else None
+        except Exception:
+            forwarded = None
+        forwarded = forwarded if isinstance(forwarded, str) else None
+    return forwarded_client_ip(peer, forwarded, trusted)

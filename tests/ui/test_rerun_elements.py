@@ -1,0 +1,57 @@
+"""What a signed-in rerun sends (issue #17 item 4: with no think time a dashboard's latency is queueing behind the
+server's CPU, and every element is a message the server builds, hashes, queues and writes): the login cookie's
+components only on the runs that write or delete the cookie, never on an ordinary rerun."""
+
+from __future__ import annotations
+
+from tests.ui import harness
+
+
+def _cookie_components(at) -> list[str]:
+    """The cookie manager's components of the last run, by method ("getAll", "set", "delete"), main and sidebar."""
+    import json
+
+    found = []
+    for container in (at.main, at.sidebar):
+        for node in container.get("component_instance"):
+            args = json.loads(node.proto.json_args)
+            if "method" in args:
+                found.append(args["method"])
+    return found
+
+
+def test_the_cookie_component_is_sent_only_on_the_runs_that_write_the_cookie(ui_db, ui_company, admin_password):
+    at = harness.new_app()
+    at.run()
+    assert _cookie_components(at) == []  # the sign-in page reads the request's cookies, renders no reader
+    harness.login_with_form(at, "admin", admin_password)
+    assert not at.exception
+    assert _cookie_components(at) == ["set"]  # the run that signs in writes the cookie
+    at.run()
+    assert _cookie_components(at) == []  # an ordinary rerun of a signed-in page sends none
+    at.button(key="erp_logout_button").click().run()
+    assert _cookie_components(at) == ["delete"]
+    at.run()
+    assert _cookie_components(at) == []
+
+
+def test_a_cookie_from_an_earlier_visit_still_signs_in_without_the_reader(ui_db, ui_company, admin_password,
+                                                                          monkeypatch):
+    """The cookie is read from the request (st.context.cookies), not through the removed "getAll" component."""
+    import time
+
+    import jwt
+
+    from erp_core.security.auth import login
+    from ui import auth
+    from ui.context import settings
+
+    token = login(ui_db, "admin", admin_password, client_ip="127.0.0.1").token
+    raw = jwt.encode({"username": "admin", "erp_token": token, "exp_date": time.time() + 3600},
+                     settings().cookie_key(), algorithm="HS256")
+    monkeypatch.setattr(auth.ErpCookieModel, "get_cookie", lambda self: auth.decode_cookie(raw, self.cookie_key))
+    at = harness.new_app()
+    at.run()
+    assert not at.exception
+    assert at.session_state[auth.TOKEN_KEY] == token
+    assert _cookie_components(at) == []
