@@ -55,3 +55,17 @@ def test_a_cookie_from_an_earlier_visit_still_signs_in_without_the_reader(ui_db,
     assert not at.exception
     assert at.session_state[auth.TOKEN_KEY] == token
     assert _cookie_components(at) == []
+
+
+def test_the_user_menu_links_the_change_password_page_of_the_navigation(ui_db, ui_company, admin_password):
+    """The link names the navigation's page object (no path resolution on the disk every rerun) and is the same
+    link as before: the page's address and script hash, label and icon."""
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    at.run()
+    links = [link.proto for link in at.sidebar.get("page_link")]
+    _key, nav, _landing = at.session_state["erp_nav_pages"]
+    page = next(p for pages in nav.values() for p in pages if p.url_path == "account_password")
+    assert [(link.page, link.page_script_hash, link.label, link.icon) for link in links] == [
+        ("account_password", page._script_hash, "修改密码", ":material/password:")]
+    at.switch_page("pages/auth/change_password.py").run()
+    assert not at.exception
