@@ -69,3 +69,18 @@ def test_the_user_menu_links_the_change_password_page_of_the_navigation(ui_db, u
         ("account_password", page._script_hash, "修改密码", ":material/password:")]
     at.switch_page("pages/auth/change_password.py").run()
     assert not at.exception
+
+
+def test_the_navigation_pages_script_hashes_are_plain_attributes_after_the_first_run(ui_db, ui_company,
+                                                                                     admin_password):
+    """st.navigation reads every page's script hash about five times per rerun (~300 reads): after the first run
+    each kept page holds it as a plain attribute (no call), and it is Streamlit's own hash of the page's address."""
+    from streamlit.util import calc_hash
+
+    at = harness.logged_in_app(ui_db, "admin", admin_password)
+    at.run()
+    _key, nav, _landing = at.session_state["erp_nav_pages"]
+    pages = [p for group in nav.values() for p in group]
+    assert len(pages) > 40
+    for page in pages:
+        assert page.__dict__["_script_hash"] == calc_hash(page._url_path)
