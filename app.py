@@ -67,6 +67,7 @@ def _wizard() -> None:  # the wizard page has its own language field
 
 
 def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
+    auth.cookie_reader()  # first in the main area, on every signed-out run (see its docstring)
     _language_picker("erp_lang_anon", _pick_anonymous_language)
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):

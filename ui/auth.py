@@ -63,10 +63,10 @@ def decode_cookie(raw: object, key: str, now: float | None = None) -> dict | Non
 
 class _CookieWriter(CookieManager):
     """extra_streamlit_components' cookie manager without its "getAll" component. The library's constructor
-    renders that component (a hidden iframe, first in the page) on every run to read the browser's cookies back:
-    one element per rerun and a whole extra rerun when its iframe first loads (issue #17). The ERP never reads
-    cookies through it (``ErpCookieModel.get_cookie`` reads the request's), so only its set / delete components
-    are rendered, and only on the run that writes (``ErpCookieModel.flush``)."""
+    renders that component (a hidden iframe, first in the page) to read the browser's cookies back; the ERP never
+    reads cookies through it (``ErpCookieModel.get_cookie`` reads the request's). Signed-in runs render none of
+    it (one element less on every rerun of every page, issue #17); the set / delete components are rendered on
+    the run that writes (``ErpCookieModel.flush``), and signed-out runs keep the reader (``cookie_reader``)."""
 
     def __init__(self) -> None:  # noqa: D107 - no super().__init__(): that renders the "getAll" component
         self.cookie_manager = _cookie_component
@@ -197,6 +197,14 @@ _HIDE_COOKIE_ROWS = """<script>
 })();
 </script>"""
 _HIDE_COOKIE_ROWS_SENT = "erp_hide_cookie_rows_sent"
+
+
+def cookie_reader() -> None:
+    """The cookie manager's "getAll" component, first in the main area, on signed-out runs only (as every run
+    had it before issue #17): the browser then has the component's script loaded when the sign-in writes the
+    cookie through it, so the write does not wait for a cold load of the component on a busy server (a reload
+    right after signing in found no cookie: tests/e2e/test_language_and_addresses_browser.py)."""
+    CookieManager()
 
 
 def hide_cookie_rows() -> None:

@@ -98,6 +98,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--callers", help="print who calls the functions matching this pattern")
+    ap.add_argument("--dump", type=Path, help="also write the script runs' merged profile to this file")
     args = ap.parse_args()
     work = args.dir.resolve()
     info = json.loads((work / "sessions.json").read_text(encoding="utf-8"))
@@ -165,6 +166,8 @@ def main() -> None:
           f"; load average {os.getloadavg()[0]:.1f}")
     for part in ("script", "loop"):
         stats = pstats.Stats(out + "." + part)
+        if args.dump and part == "script":
+            stats.dump_stats(args.dump)
         total = sum(v[2] for v in stats.stats.values())
         print(f"\n== {part}: {total / reruns * 1000:.2f} ms own time per rerun, "
               f"{sum(v[1] for v in stats.stats.values()) / reruns:.0f} calls per rerun")

@@ -1,6 +1,7 @@
 """What a signed-in rerun sends (issue #17 item 4: with no think time a dashboard's latency is queueing behind the
 server's CPU, and every element is a message the server builds, hashes, queues and writes): the login cookie's
-components only on the runs that write or delete the cookie, never on an ordinary rerun."""
+components only on signed-out runs (the reader) and on the runs that write or delete the cookie, never on an
+ordinary rerun of a signed-in page."""
 
 from __future__ import annotations
 
@@ -23,16 +24,17 @@ def _cookie_components(at) -> list[str]:
 def test_the_cookie_component_is_sent_only_on_the_runs_that_write_the_cookie(ui_db, ui_company, admin_password):
     at = harness.new_app()
     at.run()
-    assert _cookie_components(at) == []  # the sign-in page reads the request's cookies, renders no reader
+    assert _cookie_components(at) == ["getAll"]  # signed out: the reader, as before (its script loaded early)
+    assert "getAll" in at.main.children[0].proto.json_args  # first in the main area, where it always was
     harness.login_with_form(at, "admin", admin_password)
     assert not at.exception
     assert _cookie_components(at) == ["set"]  # the run that signs in writes the cookie
     at.run()
     assert _cookie_components(at) == []  # an ordinary rerun of a signed-in page sends none
     at.button(key="erp_logout_button").click().run()
-    assert _cookie_components(at) == ["delete"]
+    assert _cookie_components(at) == ["getAll", "delete"]
     at.run()
-    assert _cookie_components(at) == []
+    assert _cookie_components(at) == ["getAll"]
 
 
 def test_a_cookie_from_an_earlier_visit_still_signs_in_without_the_reader(ui_db, ui_company, admin_password,
@@ -54,7 +56,7 @@ def test_a_cookie_from_an_earlier_visit_still_signs_in_without_the_reader(ui_db,
     at.run()
     assert not at.exception
     assert at.session_state[auth.TOKEN_KEY] == token
-    assert _cookie_components(at) == []
+    assert _cookie_components(at) == []  # signed in from the first run: no reader
 
 
 def test_the_user_menu_links_the_change_password_page_of_the_navigation(ui_db, ui_company, admin_password):
