@@ -7,8 +7,6 @@ only the erp session token and the Actor rebuilt from it on every run live there
 
 from __future__ import annotations
 
-import functools
-
 import streamlit as st
 
 from erp_core.config import Settings, load_settings
@@ -65,14 +63,7 @@ def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
         return False
-    return any(ip in net for net in _parsed_networks(networks))
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed_networks(networks: tuple[str, ...]) -> tuple:  # the settings' few networks, parsed once per process
-    import ipaddress
-
-    return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
 def forwarded_client_ip(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
