@@ -88,9 +88,11 @@ def test_st_plotly_chart_sends_the_kept_json():
     from streamlit.testing.v1 import AppTest
 
     def script():
-        import pandas as pd
         from decimal import Decimal
+
+        import pandas as pd
         import streamlit as st
+
         from ui import charts
         df = pd.DataFrame({"period": ["2026-01"], "balance": [Decimal("5")]})
         if "fig" not in st.session_state:
