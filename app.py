@@ -67,6 +67,7 @@ def _wizard() -> None:  # the wizard page has its own language field
 
 
 def _anonymous(authenticator: auth.ErpAuthenticate) -> None:
+    auth.cookie_reader()  # first in the main area, on every signed-out run (see its docstring)
     _language_picker("erp_lang_anon", _pick_anonymous_language)
     pages = [_page(AUTH_PAGES["login"], default=True), _page(AUTH_PAGES["reset"])]
     if registration_is_open(database()):
@@ -127,16 +128,27 @@ def _sign_out() -> None:  # button callback: runs before the script, so this run
     auth.sign_out()
 
 
-def _user_menu(display_name: str, *, account_links: bool) -> None:
-    """Sidebar: who is signed in, language, change password, sign out."""
+def _user_menu(display_name: str, *, account_links: bool, nav: dict[str, list[st.Page]] | None = None) -> None:
+    """Sidebar: who is signed in, language, change password, sign out. ``nav``: this run's navigation, whose
+    change-password page the link names directly (a link given a file path resolves it on the disk and looks
+    through every registered page on each rerun, issue #17); the same link either way."""
     with st.sidebar:
         st.markdown(f"**{md_escape(display_name)}**")
         _language_picker("erp_lang_user", _pick_user_language)
         if account_links:
-            st.page_link(ACCOUNT_PAGES["password"].file, label=tr("nav.account.password"),
-                         icon=ACCOUNT_PAGES["password"].icon)
+            password = ACCOUNT_PAGES["password"]
+            target = _nav_page(nav, page_url_path(password)) or password.file
+            st.page_link(target, label=tr("nav.account.password"), icon=password.icon)
         st.button(tr("ui.logout"), key="erp_logout_button", icon=":material/logout:", use_container_width=True,
                   on_click=_sign_out)
+
+
+def _nav_page(nav: dict[str, list[st.Page]] | None, url_path: str) -> st.Page | None:
+    for pages in (nav or {}).values():
+        for page in pages:
+            if page.url_path == url_path:
+                return page
+    return None
 
 
 def _user_pages(groups: dict[str, list[PageSpec]], landing: str) -> tuple[dict[str, list[st.Page]], st.Page | None]:
@@ -240,7 +252,7 @@ def main() -> None:
         st.session_state.pop(_AFTER_FORCED, None)
         if landing_page is not None and current is not landing_page:
             st.switch_page(landing_page)
-    _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]))
+    _user_menu(profile.display_name, account_links=actor.may(ACCOUNT_PAGES["password"].any_of[0]), nav=nav)
     _fold_sidebar_on_phones()
     auth.hide_cookie_rows()
     maintenance_notice()  # an upgrade is running: users see it on every page (erp_core/operations)

@@ -18,6 +18,8 @@ import datetime as dt
 
 import jwt
 import streamlit as st
+from extra_streamlit_components import CookieManager
+from extra_streamlit_components.CookieManager import _component_func as _cookie_component
 from streamlit_authenticator import Authenticate
 from streamlit_authenticator.controllers import AuthenticationController, CookieController
 from streamlit_authenticator.models import CookieModel
@@ -59,8 +61,26 @@ def decode_cookie(raw: object, key: str, now: float | None = None) -> dict | Non
     return data
 
 
+class _CookieWriter(CookieManager):
+    """extra_streamlit_components' cookie manager without its "getAll" component. The library's constructor
+    renders that component (a hidden iframe, first in the page) to read the browser's cookies back; the ERP never
+    reads cookies through it (``ErpCookieModel.get_cookie`` reads the request's). Signed-in runs render none of
+    it (one element less on every rerun of every page, issue #17); the set / delete components are rendered on
+    the run that writes (``ErpCookieModel.flush``), and signed-out runs keep the reader (``cookie_reader``)."""
+
+    def __init__(self) -> None:  # noqa: D107 - no super().__init__(): that renders the "getAll" component
+        self.cookie_manager = _cookie_component
+        self.cookies: dict[str, str] = {}
+
+
 class ErpCookieModel(CookieModel):
-    """The library's JWT cookie, carrying the erp session token; writes are deferred to ``flush``."""
+    """The library's JWT cookie, carrying the erp session token; writes are deferred to ``flush``. Built on every
+    run (caching the library's objects breaks logout) but renders nothing unless a write is pending."""
+
+    def __init__(self, cookie_name: str, cookie_key: str, cookie_expiry_days: float) -> None:
+        # Not CookieModel.__init__: it builds the library's cookie manager, whose constructor renders a component.
+        self.cookie_name, self.cookie_key, self.cookie_expiry_days = cookie_name, cookie_key, cookie_expiry_days
+        self.token = self.exp_date = None
 
     def _token_encode(self) -> str:
         return jwt.encode({"username": st.session_state.get("username"),
@@ -91,16 +111,14 @@ class ErpCookieModel(CookieModel):
         pending = st.session_state.pop(_PENDING_COOKIE_KEY, None)
         if pending is None:
             return
+        writer = _CookieWriter()
         if pending[0] == "set":
             # Streamlit lets no script set an HttpOnly cookie (docs/security.md); Secure and SameSite=strict it can.
-            self.cookie_manager.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2],
-                                    secure=cookie_secure(_page_url()), same_site="strict")
+            writer.set(self.cookie_name, pending[1], key="erp_cookie_set", expires_at=pending[2],
+                       secure=cookie_secure(_page_url()), same_site="strict")
         else:  # deleting a cookie the browser does not hold is harmless; keeping a dead one is untidy
-            if isinstance(self.cookie_manager.cookies, dict):
-                self.cookie_manager.cookies.setdefault(self.cookie_name, "")
-            else:
-                self.cookie_manager.cookies = {self.cookie_name: ""}
-            self.cookie_manager.delete(self.cookie_name, key="erp_cookie_delete")
+            writer.cookies[self.cookie_name] = ""  # (the library's delete forgets it from this dict)
+            writer.delete(self.cookie_name, key="erp_cookie_delete")
 
 
 class ErpCookieController(CookieController):
@@ -179,6 +197,14 @@ _HIDE_COOKIE_ROWS = """<script>
 })();
 </script>"""
 _HIDE_COOKIE_ROWS_SENT = "erp_hide_cookie_rows_sent"
+
+
+def cookie_reader() -> None:
+    """The cookie manager's "getAll" component, first in the main area, on signed-out runs only (as every run
+    had it before issue #17): the browser then has the component's script loaded when the sign-in writes the
+    cookie through it, so the write does not wait for a cold load of the component on a busy server (a reload
+    right after signing in found no cookie: tests/e2e/test_language_and_addresses_browser.py)."""
+    CookieManager()
 
 
 def hide_cookie_rows() -> None:

@@ -83,12 +83,20 @@ def forwarded_client_ip(peer: str | None, forwarded_for: str | None, trusted: tu
 def client_ip() -> str:
     """The address the current browser connects from (for login throttling and the audit log).
     X-Forwarded-For counts only when the direct peer is one of settings.security.trusted_proxies."""
+    trusted = settings().security.trusted_proxies
     try:
         peer = st.context.ip_address
-        headers = st.context.headers
-        forwarded = headers.get("X-Forwarded-For") if headers else None
     except Exception:  # no client context (bare script run)
-        peer, forwarded = None, None
+        peer = None
     peer = peer if isinstance(peer, str) else None  # AppTest has no real connection
-    forwarded = forwarded if isinstance(forwarded, str) else None
-    return forwarded_client_ip(peer, forwarded, settings().security.trusted_proxies)
+    forwarded = None
+    # The request's headers are read only when they can count (the peer is a trusted proxy): the session check
+    # asks on every rerun, and st.context.headers copies every header of the request each time (issue #17).
+    if trusted and _in_networks(peer or "127.0.0.1", trusted):
+        try:
+            headers = st.context.headers
+            forwarded = headers.get("X-Forwarded-For") if headers else None
+        except Exception:
+            forwarded = None
+        forwarded = forwarded if isinstance(forwarded, str) else None
+    return forwarded_client_ip(peer, forwarded, trusted)

@@ -72,12 +72,11 @@ def _kept_page_class():  # made on first use: this module is also imported where
     from streamlit.util import calc_hash
 
     class KeptPage(st.Page):
-        @property
+        # A cached_property, not a property: once computed it is a plain attribute of the instance (and of its
+        # shallow copies), read with no call at all by st.navigation's loops (~300 reads per rerun).
+        @functools.cached_property
         def _script_hash(self) -> str:
-            kept = self.__dict__.get("_erp_script_hash")
-            if kept is None:
-                kept = self.__dict__["_erp_script_hash"] = calc_hash(self._url_path)
-            return kept
+            return calc_hash(self._url_path)
 
     return KeptPage
 _TEMPLATES_LOCK = threading.Lock()

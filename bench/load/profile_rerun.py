@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--profile", type=int, default=0, help="print the N top functions of the ERP page's reruns")
     ap.add_argument("--callers", help="with --profile: print who calls the functions matching this pattern")
     ap.add_argument("--by-package", action="store_true", help="with --profile: own time per package, per rerun")
+    ap.add_argument("--dump", type=Path, help="with --profile: also write the ERP page's profile to this file")
     ap.add_argument("--counts", action="store_true", help="deltas, SQL statements and transactions per run")
     ap.add_argument("--first-runs", type=int, default=0, help="measure N first runs of new sessions instead")
     args = ap.parse_args()
@@ -187,6 +188,8 @@ def main() -> None:
             print(out.getvalue())
         if args.by_package:
             _by_package(pstats.Stats(profiler), args.reruns)
+        if args.dump:
+            pstats.Stats(profiler).dump_stats(args.dump)
         if args.callers:
             pstats.Stats(profiler).sort_stats("cumulative").print_callers(args.callers)
     db.dispose()

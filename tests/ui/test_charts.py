@@ -57,3 +57,55 @@ def test_a_kept_figure_is_the_same_figure_and_serializes_once():
     assert kept.to_dict() == plain and kept.to_dict() is kept.to_dict()
     assert pio.to_json(kept, validate=False) == pio.to_json(plain, validate=False)
     assert charts.kept(kept) is kept
+
+
+def test_a_kept_figure_is_written_as_json_once_and_the_same_as_plotly_writes_it(monkeypatch):
+    """st.plotly_chart writes a figure's JSON on every rerun (issue #17): a kept figure's is written once, by
+    plotly, and is exactly what plotly writes for the same figure not kept; other figures are untouched."""
+    import json
+
+    import plotly.io as pio
+    from plotly.io import _json
+
+    fig = charts.income_expense(_ie(), title="收支", income="收入", expense="支出", profit="利润")
+    expected = _json.to_json(fig, validate=False)
+    writes = []
+    real = _json.to_json_plotly
+    monkeypatch.setattr(_json, "to_json_plotly", lambda *a, **k: writes.append(1) or real(*a, **k))
+    kept = charts.kept(fig)
+    # what st.plotly_chart does on each run: the figure's dict, then plotly.io.to_json(dict, validate=False)
+    first = pio.to_json(kept.to_dict(), validate=False)
+    again = pio.to_json(kept.to_dict(), validate=False)
+    assert first == again == expected and len(writes) == 1
+    assert json.loads(first)["data"][0]["name"] == "收入"
+    plain = charts.pie(["a"], [1], title="t")
+    assert pio.to_json(plain.to_dict(), validate=False) == _json.to_json(plain, validate=False)
+    assert len(writes) == 3  # not kept: written every time
+
+
+def test_st_plotly_chart_sends_the_kept_json():
+    """The spec the browser receives for a kept figure is plotly's JSON of that figure."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from decimal import Decimal
+
+        import pandas as pd
+        import streamlit as st
+
+        from ui import charts
+        df = pd.DataFrame({"period": ["2026-01"], "balance": [Decimal("5")]})
+        if "fig" not in st.session_state:
+            st.session_state.fig = charts.kept(charts.balance_line(df, title="t", name="n"))
+        st.plotly_chart(st.session_state.fig)
+
+    import plotly.io as pio
+    from plotly.io import _json
+
+    at = AppTest.from_function(script).run()
+    fig = at.session_state.fig
+    at.run()
+    specs = [el.proto.spec for el in at.get("plotly_chart")]
+    assert specs == [pio.to_json(fig.to_dict(), validate=False)]
+    plain = {k: v for k, v in fig.to_dict().items()}
+    assert specs[0] == _json.to_json(plain, validate=False)
