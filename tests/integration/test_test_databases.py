@@ -129,3 +129,48 @@ def test_each_test_gets_its_own_empty_database(db_url, backend):
 
 
 test_and_the_next_one_too = test_each_test_gets_its_own_empty_database
+
+
+def _counters(url: str, backend: str) -> dict:
+    """The identity / auto-increment counters (SQLite keeps them in sqlite_sequence, a table: in _contents)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as c:
+            if backend == "postgresql":
+                sql = "SELECT sequencename, last_value FROM pg_sequences"
+            elif backend == "mariadb":
+                sql = ("SELECT table_name, auto_increment FROM information_schema.tables"
+                       " WHERE table_schema = DATABASE()")
+            else:
+                return {}
+            return dict(c.execute(text(sql)).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_copy_of_a_snapshot_holds_its_rows_and_counters_new_or_reused(company, db_url, backend, provider):
+    """``company`` (and ``demo_year``) give each test a copy of a database built once per run: every row and every
+    counter of the snapshot, in a new database and in one another test used before (reset, then filled)."""
+    from tests.conftest import _company_snapshot
+
+    snap = _company_snapshot(provider)
+    source = f"sqlite:///{snap.source}" if backend == "sqlite" else provider._url(snap.source)
+    want = _contents(source), _counters(source, backend)
+    assert len([t for t, rows in want[0].items() if rows]) > 10
+    assert (_contents(db_url), _counters(db_url, backend)) == want
+    if backend == "sqlite":
+        return
+    used = provider.fresh()  # a database a test wrote to and that was reset, as the pool hands them out
+    db = _open(used)
+    try:
+        make_company(db)
+    finally:
+        db.engine.dispose()
+    assert provider._recycler.reset(used) is True
+    provider._pool.append(used)
+    again = provider.fresh_from(snap)
+    assert again == used
+    try:
+        assert (_contents(again), _counters(again, backend)) == want
+    finally:
+        provider.release(again)
