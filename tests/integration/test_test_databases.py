@@ -77,12 +77,45 @@ def test_a_database_whose_schema_changed_is_not_reused(db_url, backend, provider
             c.execute(text("CREATE INDEX zz_ix ON actor_generation (generation)"))
         elif backend == "postgresql":
             c.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        else:
-            name = c.execute(text("SELECT trigger_name FROM information_schema.triggers "
-                                  "WHERE trigger_schema = DATABASE() LIMIT 1")).scalar_one()
-            c.execute(text(f"DROP TRIGGER `{name}`"))
+        else:  # a trigger replaced by another of the same name (a dropped one is put back: the next test)
+            c.execute(text("DROP TRIGGER trg_audit_log_no_update"))
+            c.execute(text("CREATE TRIGGER trg_audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW "
+                           "SET NEW.seq = NEW.seq"))
     engine.dispose()
     assert provider._recycler.reset(db_url) is False
+
+
+def test_an_append_only_guard_a_test_dropped_is_put_back_and_the_database_reused(db, db_url, backend, provider):
+    """Tests that tamper with a ledger drop its guard first (erp_core.db.append_only.drop_ddl); the reset creates
+    the missing triggers again as the migrations made them, and the next test finds the guard working."""
+    if backend == "sqlite":
+        assert provider._recycler is None
+        return
+    from erp_core.db.append_only import drop_ddl, is_append_only_violation
+
+    make_company(db)
+    db.engine.dispose()
+    new = _contents(db_url)
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as c:
+        for stmt in drop_ddl(engine.dialect.name, "audit_log"):
+            c.exec_driver_sql(stmt)
+        c.execute(text("UPDATE audit_log SET action = 'tampered'"))  # nothing refuses it now
+    engine.dispose()
+    assert provider._recycler.reset(db_url) is True
+    assert {t: rows for t, rows in _contents(db_url).items() if rows}.keys() == {
+        "alembic_version", "actor_generation", "audit_chain_head", "master_data_stamp"}
+    assert new != _contents(db_url)
+    make_company(db)
+    db.engine.dispose()
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.begin() as c:
+            with pytest.raises(Exception) as refused:
+                c.execute(text("UPDATE audit_log SET action = 'tampered'"))
+        assert is_append_only_violation(refused.value)
+    finally:
+        engine.dispose()
 
 
 def test_tables_a_test_made_for_itself_are_dropped_and_the_database_reused(db_url, backend, provider):

@@ -520,6 +520,7 @@ class _Recycler:
                 self.seeded = [t for t, has_rows in zip(self.tables, self._has_rows(c, name), strict=True) if has_rows]
                 self.fingerprint = self._fingerprint(c, name)
                 self.state = self._state(c, name)
+                self.triggers = self._triggers(c, name)
         finally:
             engine.dispose()
 
@@ -541,16 +542,25 @@ class _Recycler:
             try:
                 with engine.connect() as c:
                     if self._fingerprint(c, name) != self.fingerprint:
-                        # tables of a test's own (a test document type) go; any other change, and the
-                        # database does
+                        # tables of a test's own (a test document type) go, triggers it dropped (an
+                        # append-only guard, to tamper with a ledger) come back as they were; any other change,
+                        # and the database goes
                         extra = [t for t in self._tables(c, name) if t not in self.tables]
-                        if not extra:
+                        present = self._triggers(c, name)
+                        missing = [ddl for key, ddl in self.triggers.items() if key not in present]
+                        if not extra and not missing:
                             return "schema changed"
                         c.rollback()
-                        self._drop_tables(c, name, extra)
+                        if extra:
+                            self._drop_tables(c, name, extra)
+                        for ddl in missing:
+                            c.exec_driver_sql(ddl)
                         c.commit()
                         if self._fingerprint(c, name) != self.fingerprint:
                             return "schema changed"
+                        if missing:  # counted apart in ERP_TEST_DB_STATS: "reused" follows as usual
+                            stats = self.provider.stats
+                            stats["triggers put back"] = stats.get("triggers put back", 0) + 1
                     if self._state(c, name) != self.state:
                         c.rollback()
                         self._empty(c, name)
@@ -579,6 +589,10 @@ class _Recycler:
     _pg = False
 
     def _busy(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def _triggers(self, c, name: str) -> dict:
+        """(table, trigger) -> the statement that creates it (user triggers, not the foreign-key ones)."""
         raise NotImplementedError
 
     def _tables(self, c, name: str) -> list[str]:
@@ -640,7 +654,8 @@ UNION ALL SELECT 'constraint', o.oid::text, concat_ws(':', o.conname, o.conrelid
   FROM pg_constraint o WHERE o.connamespace IN {_PG_USER_NS}
 UNION ALL SELECT 'index', i.indexrelid::text, pg_get_indexdef(i.indexrelid)
   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace IN {_PG_USER_NS}
-UNION ALL SELECT 'trigger', t.oid::text, concat_ws(':', t.tgname, t.tgrelid, t.tgenabled, t.tgfoid, t.tgtype)
+UNION ALL SELECT 'trigger', t.tgrelid::text, concat_ws(':', t.tgname, t.tgenabled, t.tgfoid, t.tgtype,
+       t.tgisinternal, t.tgconstraint, pg_get_triggerdef(t.oid))
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace IN {_PG_USER_NS}
 UNION ALL SELECT 'routine', p.oid::text, concat_ws(':', p.proname, md5(p.prosrc), p.proconfig::text)
   FROM pg_proc p WHERE p.pronamespace IN {_PG_USER_NS}
@@ -674,6 +689,11 @@ class _PostgresRecycler(_Recycler):
 
     def _q(self, name: str, table: str) -> str:
         return table  # already quoted by format('%I.%I')
+
+    def _triggers(self, c, name: str) -> dict:
+        return {(r[0], r[1]): r[2] for r in c.execute(text(
+            "SELECT t.tgrelid::regclass::text, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t"
+            f" JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace IN {_PG_USER_NS} AND NOT t.tgisinternal"))}
 
     def _fingerprint(self, c, name: str) -> str:
         return _digest(c.execute(text(_PG_FINGERPRINT)))
@@ -761,6 +781,12 @@ class _MariaDBRecycler(_Recycler):
 
     def _q(self, name: str, table: str) -> str:
         return f"`{name}`.`{table}`"
+
+    def _triggers(self, c, name: str) -> dict:
+        names = c.execute(text("SELECT event_object_table, trigger_name FROM information_schema.triggers"
+                               " WHERE trigger_schema = :s ORDER BY action_order"), {"s": name}).all()
+        # SHOW CREATE TRIGGER: the statement _copy_mariadb_schema makes every copy's triggers with
+        return {(t, n): c.execute(text(f"SHOW CREATE TRIGGER `{name}`.`{n}`")).one()[2] for t, n in names}
 
     def _fingerprint(self, c, name: str) -> str:
         return _digest(c.execute(text(_MARIADB_FINGERPRINT), {"s": name}))
