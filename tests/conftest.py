@@ -44,6 +44,11 @@ def _fast_password_hashing():
 
 def pytest_configure(config):
     start_session(config)  # the folder where the workers share what is built once per run (the templates)
+    # the longest tests first, from tests/durations.json (tests/support/ordering.py); records it when asked
+    from tests.support import ordering
+
+    config.pluginmanager.register(ordering, "erp-ordering")
+    ordering.configure(config)
 
 
 def pytest_unconfigure(config):

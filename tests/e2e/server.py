@@ -83,3 +83,11 @@ def running_app(folder: Path, database_url: str, cookie_key: str,
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def running_streamlit(folder: Path, database_url: str, cookie_key: str, **env: str):
+    """``running_app`` with Streamlit alone, for a database the test has already migrated and filled: ./start.sh's
+    migration check, scheduler and `erp serve` step are three more Python processes importing erp_core, ~20 s of
+    a browser test's set-up on the busy 2-core CI machine (measured: 30 s -> 5 s), and none of these flows tests
+    them. tests/e2e/test_browser_smoke.py starts the app the README's way, from an empty database."""
+    return running_app(folder, database_url, cookie_key, streamlit_only, PYTHONPATH=str(ROOT), **env)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import running_app
+from tests.e2e.server import running_streamlit
 from tests.e2e.test_browser_smoke import (
     ARGS,
     CHROMIUM,
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def company_server(tmp_path_factory):
     """The app over a SQLite database that already holds a company with its demo users, past first login.
-    One server per module (and xdist worker), not per test: starting it (./start.sh: migration check, scheduler,
-    Streamlit) is most of a browser test's setup time, and the tests that share it here change nothing another
+    One server per module (and xdist worker), not per test: starting it (Streamlit, a few seconds under load)
+    is most of a browser test's setup time, and the tests that share it here change nothing another
     reads (each signs in a different user in a browser context of its own; the language switch is switched
     back). Each module that imports it gets its own server (test_crm_flow_browser, test_sections_browser)."""
     from tests.support.factories import ADMIN_PASSWORD
@@ -42,7 +42,8 @@ def company_server(tmp_path_factory):
     passwords["wang.xiaoshou"] = harness.ready_user(db, "wang.xiaoshou", company.demo_passwords["wang.xiaoshou"])
     db.dispose()
     harness.reset_ui_caches()
-    with running_app(tmp_path, url_db, "e2e-cookie-key-" + "y" * 40) as url:
+    # the database is migrated and filled above: Streamlit alone (see running_streamlit)
+    with running_streamlit(tmp_path, url_db, "e2e-cookie-key-" + "y" * 40) as url:
         yield url, passwords
 
 

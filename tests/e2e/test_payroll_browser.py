@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.server import running_app
+from tests.e2e.server import running_streamlit
 from tests.e2e.test_browser_smoke import WAIT, _choose, zh
 from tests.e2e.test_language_and_addresses_browser import _new_page, _sign_in, browser  # noqa: F401
 
@@ -47,7 +47,8 @@ def hr_server(tmp_path):
                        amount=Decimal(base))
     db.dispose()
     harness.reset_ui_caches()
-    with running_app(tmp_path, url_db, "e2e-cookie-key-" + "h" * 40) as url:
+    # the database is migrated and filled above: Streamlit alone (see running_streamlit)
+    with running_streamlit(tmp_path, url_db, "e2e-cookie-key-" + "h" * 40) as url:
         yield url, passwords, url_db
 
 

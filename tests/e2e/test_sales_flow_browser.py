@@ -26,7 +26,7 @@ from decimal import Decimal
 import pytest
 
 from tests.e2e.grid import type_into_grid
-from tests.e2e.server import running_app
+from tests.e2e.server import running_streamlit
 from tests.e2e.test_browser_smoke import WAIT, _choose, zh
 from tests.e2e.test_language_and_addresses_browser import _new_page, _sign_in, browser  # noqa: F401
 from tests.e2e.test_purchase_flow_browser import _db, _keyed, _open, _row
@@ -79,7 +79,8 @@ def sales_server(tmp_path):
     so.post_other_receipt(db, admin, doc_id=rid)
     db.dispose()
     harness.reset_ui_caches()
-    with running_app(tmp_path, url_db, "e2e-cookie-key-" + "s" * 40) as url:
+    # the database is migrated and filled above: Streamlit alone (see running_streamlit)
+    with running_streamlit(tmp_path, url_db, "e2e-cookie-key-" + "s" * 40) as url:
         yield url, passwords, url_db, {"customer": cus, "product": prod, "warehouse": wh, "users": users}
 
 

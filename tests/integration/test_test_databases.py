@@ -77,12 +77,45 @@ def test_a_database_whose_schema_changed_is_not_reused(db_url, backend, provider
             c.execute(text("CREATE INDEX zz_ix ON actor_generation (generation)"))
         elif backend == "postgresql":
             c.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        else:
-            name = c.execute(text("SELECT trigger_name FROM information_schema.triggers "
-                                  "WHERE trigger_schema = DATABASE() LIMIT 1")).scalar_one()
-            c.execute(text(f"DROP TRIGGER `{name}`"))
+        else:  # a trigger replaced by another of the same name (a dropped one is put back: the next test)
+            c.execute(text("DROP TRIGGER trg_audit_log_no_update"))
+            c.execute(text("CREATE TRIGGER trg_audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW "
+                           "SET NEW.seq = NEW.seq"))
     engine.dispose()
     assert provider._recycler.reset(db_url) is False
+
+
+def test_an_append_only_guard_a_test_dropped_is_put_back_and_the_database_reused(db, db_url, backend, provider):
+    """Tests that tamper with a ledger drop its guard first (erp_core.db.append_only.drop_ddl); the reset creates
+    the missing triggers again as the migrations made them, and the next test finds the guard working."""
+    if backend == "sqlite":
+        assert provider._recycler is None
+        return
+    from erp_core.db.append_only import drop_ddl, is_append_only_violation
+
+    make_company(db)
+    db.engine.dispose()
+    new = _contents(db_url)
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as c:
+        for stmt in drop_ddl(engine.dialect.name, "audit_log"):
+            c.exec_driver_sql(stmt)
+        c.execute(text("UPDATE audit_log SET action = 'tampered'"))  # nothing refuses it now
+    engine.dispose()
+    assert provider._recycler.reset(db_url) is True
+    assert {t: rows for t, rows in _contents(db_url).items() if rows}.keys() == {
+        "alembic_version", "actor_generation", "audit_chain_head", "master_data_stamp"}
+    assert new != _contents(db_url)
+    make_company(db)
+    db.engine.dispose()
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.begin() as c:
+            with pytest.raises(Exception) as refused:
+                c.execute(text("UPDATE audit_log SET action = 'tampered'"))
+        assert is_append_only_violation(refused.value)
+    finally:
+        engine.dispose()
 
 
 def test_tables_a_test_made_for_itself_are_dropped_and_the_database_reused(db_url, backend, provider):
@@ -129,3 +162,48 @@ def test_each_test_gets_its_own_empty_database(db_url, backend):
 
 
 test_and_the_next_one_too = test_each_test_gets_its_own_empty_database
+
+
+def _counters(url: str, backend: str) -> dict:
+    """The identity / auto-increment counters (SQLite keeps them in sqlite_sequence, a table: in _contents)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as c:
+            if backend == "postgresql":
+                sql = "SELECT sequencename, last_value FROM pg_sequences"
+            elif backend == "mariadb":
+                sql = ("SELECT table_name, auto_increment FROM information_schema.tables"
+                       " WHERE table_schema = DATABASE()")
+            else:
+                return {}
+            return dict(c.execute(text(sql)).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_copy_of_a_snapshot_holds_its_rows_and_counters_new_or_reused(company, db_url, backend, provider):
+    """``company`` (and ``demo_year``) give each test a copy of a database built once per run: every row and every
+    counter of the snapshot, in a new database and in one another test used before (reset, then filled)."""
+    from tests.conftest import _company_snapshot
+
+    snap = _company_snapshot(provider)
+    source = f"sqlite:///{snap.source}" if backend == "sqlite" else provider._url(snap.source)
+    want = _contents(source), _counters(source, backend)
+    assert len([t for t, rows in want[0].items() if rows]) > 10
+    assert (_contents(db_url), _counters(db_url, backend)) == want
+    if backend == "sqlite":
+        return
+    used = provider.fresh()  # a database a test wrote to and that was reset, as the pool hands them out
+    db = _open(used)
+    try:
+        make_company(db)
+    finally:
+        db.engine.dispose()
+    assert provider._recycler.reset(used) is True
+    provider._pool.append(used)
+    again = provider.fresh_from(snap)
+    assert again == used
+    try:
+        assert (_contents(again), _counters(again, backend)) == want
+    finally:
+        provider.release(again)
