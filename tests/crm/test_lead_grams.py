@@ -145,3 +145,31 @@ def test_the_gram_table_is_made_by_the_migration(team, backend):
                         .scalars())
         assert names == {"crm_lead_gram_ai", "crm_lead_gram_ad", "crm_lead_gram_au"}
         assert s.execute(select(text("count(*)")).select_from(text("crm_lead_gram"))).scalar_one() == 0
+
+
+@pytest.mark.parametrize("rare_cap, sample", [(5_000, 1_000), (1, 2), (1, 1_000)])
+def test_every_plan_gives_the_same_leads(team, monkeypatch, rare_cap, sample):
+    """A filter with a common gram: the gram drives, or the filter's index drives and the gram is checked per
+    lead (chosen by sampling: _gram_drives) — forced each way here by making every gram common (RARE_CAP=1) and
+    the sample small or large; the leads found, their order and the count do not change."""
+    from erp_core.crm.leads import search as sm
+
+    li = team.actor("li")
+    made = []
+    for i in range(6):
+        lead = _new(team, f"华{i}号", None, actor=li if i % 2 else None)
+        made.append(lead)
+    version = lq.get_lead(team.db, team.admin, lead_id=made[4])["version"]
+    ls.change_lead_status(team.db, team.admin, lead_id=made[4], version=version, action="lose",
+                          lost_reason="预算不足")
+    monkeypatch.setattr(sm, "RARE_CAP", rare_cap)
+    monkeypatch.setattr(lq, "SAMPLE", sample)
+    assert _found(team, "华") == [f"华{i}号" for i in range(5, -1, -1)]
+    assert _found(team, "华", status="lost") == ["华4号"]
+    assert _found(team, "华", owner=team.users["li"]) == ["华5号", "华3号", "华1号"]
+    assert _found(team, "华", li, owner="mine") == ["华5号", "华3号", "华1号"]
+    assert _found(team, "号", li) == ["华5号", "华3号", "华1号"]  # the salesperson's scope, no filter
+    assert _found(team, "华", status="open", source="website") == ["华5号", "华3号", "华2号", "华1号", "华0号"]
+    page = lq.list_leads(team.db, team.admin, page_size=2, search="号", status="open")
+    assert ([r["company_name"] for r in page.rows], page.total) == (["华5号", "华3号"], 5)
+    assert _found(team, "京", status="open") == []

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, exists, func, literal_column, select
 
 from erp_core.crm import common as c
+from erp_core.crm.leads import search as search_mod
 from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
 from erp_core.crm.leads.search import and_gram, gram_table, text_search
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
@@ -24,6 +25,8 @@ COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "i
 # the pager counts at most this many leads: past it the page says "10,000+" (capped=True) instead of counting a
 # million rows on every rerun; a filter narrows the list to an exact count again
 COUNT_CAP = 10_000
+# a common gram with a filter: this many of the newest leads of each side are read to choose which drives
+SAMPLE = 1_000
 
 
 @dataclass
@@ -48,8 +51,6 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
     the page. PostgreSQL and MariaDB keep statistics and choose so by themselves; SQLite has none unless ANALYZE
     ran, and then prefers any index that gives the order: there the terms that must not pick the index are
     written with SQLite's unary ``+`` (same rows, no index use). Every search is complete: no "newest N" bound."""
-    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
-    by_owner = owner == "mine" or isinstance(owner, int)
     found, drives, gram = None, False, None  # the search's condition; whether it drives by its ids; its gram
     if search and search.strip():
         s = search.strip()
@@ -63,45 +64,79 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
             how = text_search(ctx.session, ctx.company_id, s)
             found, drives, gram = how.cond, how.drives, how.gram
     order = CrmLead.id
-    if gram is not None and not by_owner:  # the gram's key range drives, newest first
+    filters = {"status": status, "source": source, "region": region, "pool_id": pool_id, "owner": owner}
+    if gram is not None and _gram_drives(ctx, gram, filters):  # the gram's key range drives, newest first
         stmt = select(CrmLead).select_from(gram_table).join(CrmLead, CrmLead.id == gram_table.c.lead_id).where(
             and_gram(ctx.company_id, gram))
         order, drives = gram_table.c.lead_id, True
     else:
         stmt = select(CrmLead)
-        if gram is not None:  # an owner's leads, each checked for the gram by primary key
+        if gram is not None:  # the filter's leads, each checked for the gram by primary key
             stmt = stmt.where(exists().where(and_gram(ctx.company_id, gram), gram_table.c.lead_id == CrmLead.id))
+    stmt = stmt.where(*_conditions(ctx, drives=drives, **filters))
+    if found is not None:
+        stmt = stmt.where(found)
+    return stmt, order
+
+
+def _conditions(ctx: Context, *, drives: bool, status: str | None, source: str | None, region: str | None,
+                pool_id: int | None, owner: str | int | None) -> list:
+    """The WHERE terms of the row scope and the filters (no search). ``drives``: a search's ids drive the
+    statement, so on SQLite the company term must not pick an index (unary ``+``)."""
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
+    by_owner = owner == "mine" or isinstance(owner, int)
     company = (literal_column("+crm_lead.company_id", Integer) == ctx.company_id if sqlite and drives
                else CrmLead.company_id == ctx.company_id)
     live = (literal_column("+crm_lead.merged_into", Integer).is_(None) if sqlite and by_owner and not drives
             else CrmLead.merged_into.is_(None))
-    stmt = stmt.where(company, live)
+    out = [company, live]
     wide = ctx.actor.is_system or ctx.actor.scope(ctx.permission) is Scope.ALL
     if owner == "mine":
-        stmt = stmt.where(CrmLead.owner_id == ctx.actor.user_id)
+        out.append(CrmLead.owner_id == ctx.actor.user_id)
     elif owner == "pool":
-        stmt = stmt.where(CrmLead.owner_id.is_(None))
+        out.append(CrmLead.owner_id.is_(None))
         if not wide:
-            stmt = stmt.where(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
+            out.append(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
     else:
         cond = c.lead_condition(ctx)  # the row scope (common.scoped_leads, with the company terms above)
         if cond is not None:
-            stmt = stmt.where(cond)
+            out.append(cond)
         if isinstance(owner, int):
-            stmt = stmt.where(CrmLead.owner_id == owner)
+            out.append(CrmLead.owner_id == owner)
     if status == "open":
-        stmt = stmt.where(CrmLead.status.in_(("new", "contacted", "qualified")))
+        out.append(CrmLead.status.in_(("new", "contacted", "qualified")))
     elif status:
-        stmt = stmt.where(CrmLead.status == status)
+        out.append(CrmLead.status == status)
     if source:
-        stmt = stmt.where(CrmLead.source == source)
+        out.append(CrmLead.source == source)
     if region:
-        stmt = stmt.where(CrmLead.region == region)
+        out.append(CrmLead.region == region)
     if pool_id is not None:
-        stmt = stmt.where(CrmLead.pool_id == pool_id)
-    if found is not None:
-        stmt = stmt.where(found)
-    return stmt, order
+        out.append(CrmLead.pool_id == pool_id)
+    return out
+
+
+def _gram_drives(ctx: Context, gram: str, filters: dict[str, Any]) -> bool:
+    """Whether the gram's key range should drive the list (else the filters' index does, the gram checked per
+    lead). A rare gram (fewer than RARE_CAP leads) or no filter: the gram. Otherwise a common gram ("线", in every
+    lead) meets a filter that may keep few of its leads ("lost", one owner) — walking the gram's million entries
+    for them is what must not happen — so both are sampled: of the filter's newest SAMPLE leads, how many have the
+    gram; of the gram's newest SAMPLE leads, how many pass the filter; the side whose sample matched more (fewer
+    rows read per match) drives. A filter with fewer than SAMPLE leads in all drives at once."""
+    has_filter = any(v is not None and v != "" for v in filters.values())
+    if not has_filter or search_mod.gram_count(ctx.session, ctx.company_id, gram) < search_mod.RARE_CAP:
+        return True
+    by_filter = select(CrmLead.id).where(*_conditions(ctx, drives=False, **filters)).order_by(
+        CrmLead.id.desc()).limit(SAMPLE).subquery()
+    if ctx.session.execute(select(func.count()).select_from(by_filter)).scalar_one() < SAMPLE:
+        return False
+    with_gram = ctx.session.execute(select(func.count()).select_from(by_filter).where(
+        exists().where(and_gram(ctx.company_id, gram), gram_table.c.lead_id == by_filter.c.id))).scalar_one()
+    newest = select(gram_table.c.lead_id).where(and_gram(ctx.company_id, gram)).order_by(
+        gram_table.c.lead_id.desc()).limit(SAMPLE).subquery()
+    passing = ctx.session.execute(select(func.count()).select_from(newest).join(
+        CrmLead, CrmLead.id == newest.c.lead_id).where(*_conditions(ctx, drives=True, **filters))).scalar_one()
+    return passing >= with_gram
 
 
 def _row(lead: CrmLead) -> dict[str, Any]:

@@ -17,8 +17,8 @@ import, merge, bulk Core insert — can leave them behind):
   counted up to a cap) and ``LIKE '%…%'`` checks the whole text on those leads only.
 
 ``TextSearch.gram`` is the gram to read; queries._filtered either drives the statement by it (a join, ordered by
-the gram's lead id) or, when an owner filter already narrows the leads to a few thousand, only checks it per
-lead (EXISTS, a primary-key look-up). A phone number (7 digits or more) is looked up by the indexed phone key
+the gram's lead id) or, when the gram is common (RARE_CAP leads or more) and another filter (owner, pool,
+status, source, region) has its own index to drive by, only checks it per lead (EXISTS, a primary-key look-up). A phone number (7 digits or more) is looked up by the indexed phone key
 (queries._filtered).
 """
 
@@ -42,6 +42,7 @@ SEARCH_OBJECTS = frozenset({FTS_TABLE, f"{FTS_TABLE}_data", f"{FTS_TABLE}_idx", 
                             GRAM_TABLE, GRAM_POS, "pk_crm_lead_gram"})
 MIN_INDEXED = 3  # a trigram
 GRAM_LEN = 2
+# a gram is "rare" below this many leads: it then drives the list even with other filters (queries._filtered);
 # MariaDB, 3+ characters: each of the text's grams is counted up to this many entries to find the rarest
 RARE_CAP = 5_000
 MAX_GRAMS_TRIED = 8
@@ -75,17 +76,22 @@ def and_gram(company_id: int, gram: str) -> ColumnElement[bool]:
     return (gram_table.c.company_id == company_id) & (gram_table.c.gram == func.lower(gram))
 
 
+def gram_count(session: Session, company_id: int, gram: str) -> int:
+    """How many leads have ``gram``, counted up to RARE_CAP (an index range read of at most RARE_CAP entries)."""
+    return session.execute(select(func.count()).select_from(
+        select(gram_table.c.lead_id).where(and_gram(company_id, gram)).limit(RARE_CAP).subquery())).scalar_one()
+
+
 def _rarest_gram(session: Session, company_id: int, s: str) -> str:
-    """Of the text's 2-character grams, the one with the fewest leads (each counted up to RARE_CAP: an index
-    range read; a gram no lead has answers 0 at once)."""
+    """Of the text's 2-character grams, the one with the fewest leads (each counted up to RARE_CAP; a gram no
+    lead has answers 0 at once)."""
     grams = list(dict.fromkeys(s[i:i + GRAM_LEN] for i in range(len(s) - GRAM_LEN + 1)))
     if len(grams) > MAX_GRAMS_TRIED:  # spread over the text: its start, its end and between
         step = (len(grams) - 1) / (MAX_GRAMS_TRIED - 1)
         grams = [grams[round(i * step)] for i in range(MAX_GRAMS_TRIED)]
     best, best_n = grams[0], None
     for g in grams:
-        n = session.execute(select(func.count()).select_from(
-            select(gram_table.c.lead_id).where(and_gram(company_id, g)).limit(RARE_CAP).subquery())).scalar_one()
+        n = gram_count(session, company_id, g)
         if best_n is None or n < best_n:
             best, best_n = g, n
         if n == 0:
