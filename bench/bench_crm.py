@@ -178,7 +178,8 @@ def main() -> None:
             ("text search, 1 character, my leads (salesperson)", sales, {"search": "线", "owner": "mine"}),
             ("text search, 2 characters, no match, my leads (salesperson)", sales,
              {"search": "华为", "owner": "mine"}),
-            ("text search, 2 characters + stage (manager)", manager, {"search": "98", "status": "qualified"})):
+            ("text search, 2 characters + stage (manager)", manager, {"search": "98", "status": "qualified"}),
+            ("text search, 1 character + stage lost, none (manager)", manager, {"search": "线", "status": "lost"})):
         if args.match and args.match not in label:
             continue
         cpu: list[float] = []
