@@ -45,9 +45,8 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
     of an OR over two.
 
     Which index reads it (1 M leads, bench/bench_crm.py): a search drives by its ids (phone key; the FTS5 index;
-    the gram table's key range, whose lead ids are the order — search.py), an owner filter by ix_crm_lead_scope
-    (a gram is then only checked per lead: an owner's few thousand leads, not the gram's million entries),
-    everything else by the "newest first" indexes (company, live, then source / status, then id) that stop after
+    the gram table's key range, whose lead ids are the order — search.py; a common gram with a filter may leave
+    the driving to the filter's index: _gram_drives), an owner filter by ix_crm_lead_scope, everything else by the "newest first" indexes (company, live, then source / status, then id) that stop after
     the page. PostgreSQL and MariaDB keep statistics and choose so by themselves; SQLite has none unless ANALYZE
     ran, and then prefers any index that gives the order: there the terms that must not pick the index are
     written with SQLite's unary ``+`` (same rows, no index use). Every search is complete: no "newest N" bound."""
