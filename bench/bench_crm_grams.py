@@ -3,11 +3,12 @@
     .venv/bin/python bench/bench_crm_grams.py [--leads 100000] [--rounds 2] [--url URL] [--no-append]
 
 One database (a new SQLite file unless --url names an empty database), one company; each round loads ``--leads``
-leads as bench_crm.populate makes them, by Core inserts (batches of 20,000, one transaction — what a bulk import does)
+leads as bench_crm.populate makes them, by Core inserts (batches of 20,000, one transaction — a bulk import)
 twice: once with the three gram triggers dropped (the state before 0043: the FTS5 / pg_trgm indexes still kept),
 once with them, alternating which goes first, so the machine's drift falls on both. Reports the best wall time
 and the best CPU time of this process (on SQLite the engine runs in it) per variant, their ratio, and the rows
-the gram table gained per lead. Appends to bench/RESULTS.md."""
+the gram table gained per lead. Appends to bench/RESULTS.md. The database is left with the leads of the
+"without" loads lacking their grams: throw it away (a --url database too), never search it."""
 
 from __future__ import annotations
 
