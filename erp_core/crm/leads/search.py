@@ -76,10 +76,11 @@ def and_gram(company_id: int, gram: str) -> ColumnElement[bool]:
     return (gram_table.c.company_id == company_id) & (gram_table.c.gram == func.lower(gram))
 
 
-def gram_count(session: Session, company_id: int, gram: str) -> int:
-    """How many leads have ``gram``, counted up to RARE_CAP (an index range read of at most RARE_CAP entries)."""
+def gram_count(session: Session, company_id: int, gram: str, cap: int | None = None) -> int:
+    """How many leads have ``gram``, counted up to ``cap`` (RARE_CAP): an index range read of at most that many."""
     return session.execute(select(func.count()).select_from(
-        select(gram_table.c.lead_id).where(and_gram(company_id, gram)).limit(RARE_CAP).subquery())).scalar_one()
+        select(gram_table.c.lead_id).where(and_gram(company_id, gram)).limit(cap or RARE_CAP).subquery())
+    ).scalar_one()
 
 
 def _rarest_gram(session: Session, company_id: int, s: str) -> str:
@@ -96,6 +97,9 @@ def _rarest_gram(session: Session, company_id: int, s: str) -> str:
             best, best_n = g, n
         if n == 0:
             break
+    if best_n is not None and best_n >= RARE_CAP:  # every gram common at 1 M leads ("公司"): count further
+        counts = {g: gram_count(session, company_id, g, RARE_CAP * 20) for g in grams}
+        best = min(grams, key=lambda g: counts[g])
     return best
 
 
