@@ -74,8 +74,6 @@ if first is None:
 page = pager(first.total, PAGE_SIZE, "crm_lead_page")
 if first.capped:  # the pager counted up to the cap: say there are more, and how to see them
     st.caption(md("leads.count_capped", cap=f"{first.total:,}"))
-if first.scan_bound:  # a short text search read only the newest leads: say so
-    st.caption(md("leads.scan_bounded", n=f"{first.scan_bound:,}"))
 result = first if page == 1 else run_action(lq.list_leads, page=page, page_size=PAGE_SIZE, **filters)
 if not result or not result.rows:
     st.info(tr("crm.empty"))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, literal_column, select
+from sqlalchemy import Integer, exists, func, literal_column, select
 
 from erp_core.crm import common as c
+from erp_core.crm.leads import search as search_mod
 from erp_core.crm.leads.duplicates import find_lead_duplicates, visible_matches
-from erp_core.crm.leads.search import MIN_INDEXED, search_condition
+from erp_core.crm.leads.search import and_gram, gram_table, text_search
 from erp_core.crm.models import CrmFollowup, CrmLead, CrmOwnerHistory, CrmPool
 from erp_core.crm.pools.recycle import recycle_due_date
 from erp_core.kernel.actor import Scope
@@ -24,9 +25,8 @@ COLUMNS = ("id", "company_name", "contact_name", "phone", "tax_id", "region", "i
 # the pager counts at most this many leads: past it the page says "10,000+" (capped=True) instead of counting a
 # million rows on every rerun; a filter narrows the list to an exact count again
 COUNT_CAP = 10_000
-# a text search no index serves (1–2 characters; any text on MariaDB) reads at most the newest SCAN_BOUND leads of
-# the company in the list, and the page says so (LeadPage.scan_bound) — the export reads them all
-SCAN_BOUND = 100_000
+# a common gram with a filter: this many of the newest leads of each side are read to choose which drives
+SAMPLE = 1_000
 
 
 @dataclass
@@ -36,25 +36,21 @@ class LeadPage:
     page: int
     page_size: int
     capped: bool = False
-    scan_bound: int | None = None  # the text search read only the newest this many leads (older ones not searched)
 
 
 def _filtered(ctx: Context, *, status: str | None = None, source: str | None = None, region: str | None = None,
-              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None,
-              bounded: list[int] | None = None):
-    """The scoped statement. "mine" and "pool" narrow the row scope to one simple condition each (own leads;
-    unowned leads of my pools), so the database uses one index instead of an OR over two.
+              pool_id: int | None = None, owner: str | int | None = None, search: str | None = None):
+    """(The scoped statement, the id column that orders it newest first). "mine" and "pool" narrow the row scope
+    to one simple condition each (own leads; unowned leads of my pools), so the database uses one index instead
+    of an OR over two.
 
-    Which index reads it (1 M leads, bench/bench_crm.py): a search drives by its ids (phone key, or the text
-    index), an owner filter by ix_crm_lead_scope, everything else by the "newest first" indexes (company, live,
-    then source / status, then id) that stop after the page. PostgreSQL and MariaDB keep statistics and choose so
-    by themselves; SQLite has none unless ANALYZE ran, and then prefers any index that gives the order: there the
-    terms that must not pick the index are written with SQLite's unary ``+`` (same rows, no index use).
-
-    ``bounded`` (the list, not the export): a text search that scans (no index serves it) reads only the newest
-    SCAN_BOUND leads when the company has more; their number is appended to ``bounded``."""
-    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
-    found, drives = None, False  # the search's condition; whether it drives the statement by its ids
+    Which index reads it (1 M leads, bench/bench_crm.py): a search drives by its ids (phone key; the FTS5 index;
+    the gram table's key range, whose lead ids are the order — search.py; a common gram with a filter may leave
+    the driving to the filter's index: _gram_drives), an owner filter by ix_crm_lead_scope, everything else by the "newest first" indexes (company, live, then source / status, then id) that stop after
+    the page. PostgreSQL and MariaDB keep statistics and choose so by themselves; SQLite has none unless ANALYZE
+    ran, and then prefers any index that gives the order: there the terms that must not pick the index are
+    written with SQLite's unary ``+`` (same rows, no index use). Every search is complete: no "newest N" bound."""
+    found, drives, gram = None, False, None  # the search's condition; whether it drives by its ids; its gram
     if search and search.strip():
         s = search.strip()
         key = phone_key(s) if sum(ch.isdigit() for ch in s) >= 7 else None
@@ -64,47 +60,84 @@ def _filtered(ctx: Context, *, status: str | None = None, source: str | None = N
                                    .scalar_subquery())
             drives = True
         else:  # company or contact name contains s: the backend's text index (leads/search.py)
-            found, drives = search_condition(ctx.session.get_bind().dialect.name, s)
-            indexed = drives or (ctx.session.get_bind().dialect.name == "postgresql" and len(s) >= MIN_INDEXED)
-            if bounded is not None and not indexed:
-                floor = ctx.session.execute(select(CrmLead.id).where(
-                    CrmLead.company_id == ctx.company_id, CrmLead.merged_into.is_(None))
-                    .order_by(CrmLead.id.desc()).offset(SCAN_BOUND - 1).limit(1)).scalar_one_or_none()
-                if floor is not None:  # more leads than the bound: the scan stops at the SCAN_BOUND-th newest
-                    found = and_(CrmLead.id >= floor, found)
-                    bounded.append(SCAN_BOUND)
+            how = text_search(ctx.session, ctx.company_id, s)
+            found, drives, gram = how.cond, how.drives, how.gram
+    order = CrmLead.id
+    filters = {"status": status, "source": source, "region": region, "pool_id": pool_id, "owner": owner}
+    if gram is not None and _gram_drives(ctx, gram, filters):  # the gram's key range drives, newest first
+        # "+ 0": PostgreSQL, guessing ~50,000 leads for any gram not among its most common, would otherwise merge-join
+        # with crm_lead's primary key read backwards — the whole table when the one match is the oldest lead
+        stmt = select(CrmLead).select_from(gram_table).join(CrmLead, CrmLead.id == gram_table.c.lead_id + 0).where(
+            and_gram(ctx.company_id, gram))
+        order, drives = gram_table.c.lead_id, True
+    else:
+        stmt = select(CrmLead)
+        if gram is not None:  # the filter's leads, each checked for the gram by primary key
+            stmt = stmt.where(exists().where(and_gram(ctx.company_id, gram), gram_table.c.lead_id == CrmLead.id))
+    stmt = stmt.where(*_conditions(ctx, drives=drives, **filters))
+    if found is not None:
+        stmt = stmt.where(found)
+    return stmt, order
+
+
+def _conditions(ctx: Context, *, drives: bool, status: str | None, source: str | None, region: str | None,
+                pool_id: int | None, owner: str | int | None) -> list:
+    """The WHERE terms of the row scope and the filters (no search). ``drives``: a search's ids drive the
+    statement, so on SQLite the company term must not pick an index (unary ``+``)."""
+    sqlite = ctx.session.get_bind().dialect.name == "sqlite"
     by_owner = owner == "mine" or isinstance(owner, int)
     company = (literal_column("+crm_lead.company_id", Integer) == ctx.company_id if sqlite and drives
                else CrmLead.company_id == ctx.company_id)
     live = (literal_column("+crm_lead.merged_into", Integer).is_(None) if sqlite and by_owner and not drives
             else CrmLead.merged_into.is_(None))
-    stmt = select(CrmLead).where(company, live)
+    out = [company, live]
     wide = ctx.actor.is_system or ctx.actor.scope(ctx.permission) is Scope.ALL
     if owner == "mine":
-        stmt = stmt.where(CrmLead.owner_id == ctx.actor.user_id)
+        out.append(CrmLead.owner_id == ctx.actor.user_id)
     elif owner == "pool":
-        stmt = stmt.where(CrmLead.owner_id.is_(None))
+        out.append(CrmLead.owner_id.is_(None))
         if not wide:
-            stmt = stmt.where(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
+            out.append(CrmLead.pool_id.in_(c.my_pool_ids(ctx.session, ctx.actor.user_id) or [0]))
     else:
         cond = c.lead_condition(ctx)  # the row scope (common.scoped_leads, with the company terms above)
         if cond is not None:
-            stmt = stmt.where(cond)
+            out.append(cond)
         if isinstance(owner, int):
-            stmt = stmt.where(CrmLead.owner_id == owner)
+            out.append(CrmLead.owner_id == owner)
     if status == "open":
-        stmt = stmt.where(CrmLead.status.in_(("new", "contacted", "qualified")))
+        out.append(CrmLead.status.in_(("new", "contacted", "qualified")))
     elif status:
-        stmt = stmt.where(CrmLead.status == status)
+        out.append(CrmLead.status == status)
     if source:
-        stmt = stmt.where(CrmLead.source == source)
+        out.append(CrmLead.source == source)
     if region:
-        stmt = stmt.where(CrmLead.region == region)
+        out.append(CrmLead.region == region)
     if pool_id is not None:
-        stmt = stmt.where(CrmLead.pool_id == pool_id)
-    if found is not None:
-        stmt = stmt.where(found)
-    return stmt
+        out.append(CrmLead.pool_id == pool_id)
+    return out
+
+
+def _gram_drives(ctx: Context, gram: str, filters: dict[str, Any]) -> bool:
+    """Whether the gram's key range should drive the list (else the filters' index does, the gram checked per
+    lead). A rare gram (fewer than RARE_CAP leads) or no filter: the gram. Otherwise a common gram ("线", in every
+    lead) meets a filter that may keep few of its leads ("lost", one owner) — walking the gram's million entries
+    for them is what must not happen — so both are sampled: of the filter's newest SAMPLE leads, how many have the
+    gram; of the gram's newest SAMPLE leads, how many pass the filter; the side whose sample matched more (fewer
+    rows read per match) drives. A filter with fewer than SAMPLE leads in all drives at once."""
+    has_filter = any(v is not None and v != "" for v in filters.values())
+    if not has_filter or search_mod.gram_count(ctx.session, ctx.company_id, gram) < search_mod.RARE_CAP:
+        return True
+    by_filter = select(CrmLead.id).where(*_conditions(ctx, drives=False, **filters)).order_by(
+        CrmLead.id.desc()).limit(SAMPLE).subquery()
+    if ctx.session.execute(select(func.count()).select_from(by_filter)).scalar_one() < SAMPLE:
+        return False
+    with_gram = ctx.session.execute(select(func.count()).select_from(by_filter).where(
+        exists().where(and_gram(ctx.company_id, gram), gram_table.c.lead_id == by_filter.c.id))).scalar_one()
+    newest = select(gram_table.c.lead_id).where(and_gram(ctx.company_id, gram)).order_by(
+        gram_table.c.lead_id.desc()).limit(SAMPLE).subquery()
+    passing = ctx.session.execute(select(func.count()).select_from(newest).join(
+        CrmLead, CrmLead.id == newest.c.lead_id).where(*_conditions(ctx, drives=True, **filters))).scalar_one()
+    return passing >= with_gram
 
 
 def _row(lead: CrmLead) -> dict[str, Any]:
@@ -120,13 +153,12 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
     """Leads in scope, newest first. Filters: status ("open" = not converted/lost), source, region, pool_id,
     owner ("mine" / "pool" / a user id), search (company, phone, contact). The total is exact up to COUNT_CAP;
     past it the page is ``capped`` (total = COUNT_CAP: "10,000+")."""
-    bounded: list[int] = []
-    stmt = _filtered(ctx, bounded=bounded, **filters)
+    stmt, order = _filtered(ctx, **filters)
     page_size = max(1, min(int(page_size), 500))
     offset = (max(page, 1) - 1) * page_size
     # the page's ids first, then their rows: an order the index does not give (an owner's 20,000 leads) then sorts
     # ids read from the index instead of whole rows read from the table
-    ids = list(ctx.session.execute(stmt.with_only_columns(CrmLead.id).order_by(CrmLead.id.desc())
+    ids = list(ctx.session.execute(stmt.with_only_columns(CrmLead.id).order_by(order.desc())
                                    .offset(offset).limit(page_size)).scalars())
     rows = ctx.session.execute(select(CrmLead).where(CrmLead.id.in_(ids)).order_by(CrmLead.id.desc())
                                ).scalars().all() if ids else []
@@ -143,7 +175,7 @@ def list_leads(ctx: Context, *, page: int = 1, page_size: int = 50, count: bool 
             stmt.with_only_columns(CrmLead.id).limit(COUNT_CAP + 1).subquery())).scalar_one()
         if total > COUNT_CAP:
             total, capped = COUNT_CAP, True
-    return LeadPage([_row(r) for r in rows], total, page, page_size, capped, bounded[0] if bounded else None)
+    return LeadPage([_row(r) for r in rows], total, page, page_size, capped)
 
 
 @query("crm.lead.view", zh="查看线索", en="View leads")
@@ -202,5 +234,6 @@ EXPORT_HEADERS = ("编号", "公司名称", "联系人", "电话", "税号", "�
 @query("crm.lead.export", zh="导出线索", en="Export leads")
 def export_leads(ctx: Context, **filters: Any) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the leads in scope (same filters as list_leads), for the Excel / CSV writer."""
-    rows = ctx.session.execute(_filtered(ctx, **filters).order_by(CrmLead.id)).scalars().all()
+    stmt, order = _filtered(ctx, **filters)
+    rows = ctx.session.execute(stmt.order_by(order)).scalars().all()
     return list(EXPORT_HEADERS), [[getattr(r, k) for k in COLUMNS] for r in rows]
