@@ -193,3 +193,41 @@ def test_backups_taken_while_a_writer_commits_all_restore_whole(app, ops_db, opt
             con.close()
         assert n == top and total == n * (n + 1) // 2 and n % 20 == 0, (n, top)
         assert low <= n <= high, (low, n, high)
+
+
+@pytest.mark.parametrize("end", ["grown", "shrunk", "same"])
+def test_only_the_blocks_of_the_named_pages_and_the_files_end_are_read(tmp_path, end):
+    """chunks.store_changed gives exactly the part a whole read gives when it is told every changed page; the
+    blocks of other pages are the previous backup's, unread (here: left different on disk, and not seen)."""
+    import os
+
+    from erp_core.operations import chunks
+
+    page, block = 1024, 4096  # four pages a block
+    data = bytearray(os.urandom(block * 20 + 3 * page))  # a short last block
+    path = tmp_path / "f.db"
+    path.write_bytes(data)
+    store = chunks.ChunkStore(tmp_path / "chain", None, 0, pack="one")
+    first = chunks.store_stream(store, chunks.blocks(path, block), level=0)
+    store.flush()
+    for pgno in (3, 42):  # pages 3 and 42 (1-based): blocks 0 and 10
+        data[(pgno - 1) * page + 7] ^= 0xFF
+    if end == "grown":
+        data += os.urandom(5 * page)
+    elif end == "shrunk":
+        del data[block * 15 + page:]
+    path.write_bytes(data)
+    store2 = chunks.ChunkStore(tmp_path / "chain", None, 0, pack="two")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        part = chunks.store_changed(store2, fd, len(data), first["chunks"], {3, 42}, page, level=0, block=block)
+        unnamed = chunks.store_changed(store2, fd, len(data), first["chunks"], {3}, page, level=0, block=block)
+    finally:
+        os.close(fd)
+    store2.flush()
+    whole = chunks.store_stream(chunks.ChunkStore(tmp_path / "chain", None, 0, pack="three"),
+                                chunks.blocks(path, block), level=0)
+    assert part == whole
+    assert b"".join(chunks.read_stream(store2, part, "two")) == bytes(data)
+    # a page the log did not name is not read: the previous block stands (which is why the mark must hold)
+    assert unnamed["chunks"][10] == first["chunks"][10] != whole["chunks"][10]
