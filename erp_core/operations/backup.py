@@ -12,7 +12,8 @@ Layout of the backup folder::
     backups/<backup-id>/verification.json  outcome of the newest restore verification of this backup
 
 A full backup starts a new chain and writes every chunk; an incremental writes only the chunks its chain does
-not have yet (SQLite: blocks equal to the previous backup's are found by comparing, not hashing). A backup
+not have yet (SQLite: only the blocks holding pages the write-ahead log names since the previous backup are
+read, waltrack.py; when the log cannot prove that, every block is compared with the previous backup's). A backup
 becomes visible only when its folder is renamed from ``.partial-<id>`` to ``<id>`` after its pack, the pack's
 index and the manifest are on disk (synced): killing the process at any moment leaves either no
 backup or a whole one. Retention keeps the newest ``keep_full`` chains and deletes older chains whole."""
