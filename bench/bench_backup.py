@@ -33,7 +33,10 @@ if str(ROOT) not in sys.path:
 
 
 def _append_one_percent(path: Path) -> int:
+    from erp_core.db.engine import WAL_AUTOCHECKPOINT_PAGES
+
     con = sqlite3.connect(path)
+    con.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")  # as the app's connections
     try:
         total, max_id = con.execute("SELECT COUNT(*), MAX(id) FROM gl_line").fetchone()
         n = max(1, total // 100)
@@ -89,6 +92,11 @@ def main() -> None:
         opts = bk.Options(root=work / "backups", data_dir=work / "data", level=args.level)
 
         cpus: dict[str, float] = {}
+        # a connection held open for the whole run, as a running app's pool holds its connections: when the last
+        # connection to a WAL database closes, SQLite checkpoints and deletes the log, and the next incremental
+        # then compares the whole file (operations/waltrack.py)
+        app = sqlite3.connect(live)
+        app.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
 
         def backup(kind: str) -> tuple[dict, float]:
             t, c = time.perf_counter(), cpu()
@@ -106,10 +114,25 @@ def main() -> None:
               f"{full['stored'] / 2**20:.1f} MiB written")
 
         n = _append_one_percent(live)
+        log = Path(f"{live}-wal")
+        print(f"the log after the 1 %: {log.stat().st_size / 2**20:.1f} MiB" if log.exists() else "no log")
         inc, t_inc = backup("incremental")
         print(f"incremental after {n:,} new lines (1 %): {t_inc:.2f} s ({t_inc / t_full:.1%} of the weekly full, "
               f"{t_inc / t_first:.1%} of the first; target < 10 %), {inc['stored'] / 2**20:.2f} MiB written "
-              f"({inc['stored'] / full['stored']:.1%} of the full; target < 10 %)")
+              f"({inc['stored'] / full['stored']:.1%} of the full; target < 10 %); changed pages taken from "
+              f"the {inc.get('changes_from')}")
+
+        # the same again after someone else checkpointed and reset the log: the whole file is compared
+        _append_one_percent(live)
+        other = sqlite3.connect(live)
+        other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        other.close()
+        cmp_inc, t_cmp = backup("incremental")
+        c_cmp = cpus[cmp_inc["id"]]
+        print(f"incremental after 1 % more and a foreign checkpoint (changed pages from the "
+              f"{cmp_inc.get('changes_from')}): {t_cmp:.2f} s ({t_cmp / t_full:.1%} of the weekly full), "
+              f"CPU {c_cmp:.2f} s ({c_cmp / cpus[full['id']]:.1%}); log-tracked / compared: time "
+              f"{t_inc / t_cmp:.2f}x, CPU {cpus[inc['id']] / max(c_cmp, 1e-9):.2f}x")
 
         c_first, c_full, c_inc = cpus[first["id"]], cpus[full["id"]], cpus[inc["id"]]
         print(f"CPU: sqlite3 .backup {c_sqlite:.2f} s; first full {c_first:.2f} s ({c_first / c_sqlite:.2f}x); "
@@ -125,7 +148,7 @@ def main() -> None:
 
         if not args.skip_verify:
             t = time.perf_counter()
-            result = rs.verify(db, inc["id"], opts=opts)
+            result = rs.verify(db, inc["id"], opts=opts)  # the log-tracked incremental
             t_verify = time.perf_counter() - t
             figures_differ = [p for p in result.problems if p.startswith(("rows ", "trial_balance", "stock_on_hand"))]
             print(f"restore + verification of the incremental: {t_verify:.2f} s; figures "
@@ -133,6 +156,7 @@ def main() -> None:
                   f"{len(result.problems) - len(figures_differ)} problem(s) from the integrity checks"
                   + (f" (first: {result.problems[len(figures_differ)]})" if len(result.problems) > len(figures_differ)
                      else ""))
+        app.close()
         db.dispose()
     finally:
         if not args.keep:

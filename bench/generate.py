@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sqlite3
 import sys
 import time
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DATA = ROOT / "bench" / "data"
+# ERP_BENCH_DATA: a folder outside the repository for the stores (10 M lines is ~1.8 GiB)
+DATA = Path(os.environ.get("ERP_BENCH_DATA") or ROOT / "bench" / "data")
 START = dt.date(2024, 1, 1)
 DAYS = (dt.date(2026, 12, 31) - START).days + 1
 CUSTOMERS, SUPPLIERS, DEPARTMENTS, PROJECTS = 2000, 500, 20, 50

@@ -22,6 +22,12 @@ from sqlalchemy.pool import QueuePool
 from erp_core.config import Settings, backend_of
 from erp_core.kernel.errors import Busy
 
+# SQLite's automatic checkpoint runs after a commit once the log holds this many pages (SQLite's default: 1,000,
+# 4 MiB). A checkpoint that empties the log lets the next writer reset it, and then the next incremental backup
+# cannot take the changed pages from the log and compares the whole file instead (operations/waltrack.py).
+# Backups checkpoint the log themselves; this is the ceiling between two backups (256 MiB of 4 KiB pages).
+WAL_AUTOCHECKPOINT_PAGES = 65536
+
 __all__ = ["Busy", "BusyQueuePool", "engine_from_settings", "make_engine", "private_file"]
 
 
@@ -88,6 +94,7 @@ def _sqlite_engine(url: str, synchronous: str, busy_timeout_ms: int, echo: bool,
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

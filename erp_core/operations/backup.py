@@ -12,7 +12,8 @@ Layout of the backup folder::
     backups/<backup-id>/verification.json  outcome of the newest restore verification of this backup
 
 A full backup starts a new chain and writes every chunk; an incremental writes only the chunks its chain does
-not have yet (SQLite: blocks equal to the previous backup's are found by comparing, not hashing). A backup
+not have yet (SQLite: only the blocks holding pages the write-ahead log names since the previous backup are
+read, waltrack.py; when the log cannot prove that, every block is compared with the previous backup's). A backup
 becomes visible only when its folder is renamed from ``.partial-<id>`` to ``<id>`` after its pack, the pack's
 index and the manifest are on disk (synced): killing the process at any moment leaves either no
 backup or a whole one. Retention keeps the newest ``keep_full`` chains and deletes older chains whole."""
@@ -228,12 +229,12 @@ def _schema_of(figs_conn) -> str:
     return ",".join(heads) or "-"
 
 
-def _sqlite_blocks(path: Path, size: int) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        left = size
-        while left > 0 and (data := f.read(min(chunks.BLOCK, left))):
-            left -= len(data)
-            yield data
+def _sqlite_blocks(fd: int, size: int) -> Iterator[bytes]:
+    """The file's first ``size`` bytes in blocks, read with pread on ``fd`` (left open: snapshot.live_fd)."""
+    offset = 0
+    while offset < size and (data := os.pread(fd, min(chunks.BLOCK, size - offset), offset)):
+        offset += len(data)
+        yield data
 
 
 def _figures_base(root: Path) -> dict | None:
@@ -260,16 +261,29 @@ def _database_part(db: Database, store: ChunkStore, work: Path, opts: Options) -
         # the previous backup of this chain, block by block: unchanged blocks are compared, not hashed
         previous = (base["parts"]["database"]["chunks"] if base and base["chain"] == store.root.name
                     and base["parts"]["database"].get("format") == "sqlite-file" else None)
-        with snapshot.sqlite_pages(url, work) as (path, size, con, how):
+        # the pages changed since that backup, from the WAL, when its mark still holds (waltrack)
+        recorded = base.get("wal") if previous is not None else None
+        with snapshot.sqlite_pages(url, work, recorded) as snap:
             # the figures are read on the snapshot's own connection while its pages are stored: SQLite and
             # hashlib release the GIL, so the two overlap instead of adding up
             with ThreadPoolExecutor(max_workers=1) as pool:
+                con = snap.con
                 reading = pool.submit(lambda: (*figures.collect_sqlite(con, base), _schema_of_sqlite(con)))
                 level = 0 if opts.level is None else opts.level
-                part = (chunks.store_file(store, path, size, previous, level=level) if previous is not None
-                        else chunks.store_stream(store, _sqlite_blocks(path, size), level=level))
+                # the live file through the process's one descriptor of it (POSIX locks: see live_fd); a
+                # copy is the backup's own file
+                own = None if snap.how == "direct" else os.open(snap.path, os.O_RDONLY)
+                fd = snapshot.live_fd(snap.path) if own is None else own
+                try:
+                    part = _store_pages(store, snap, fd, previous, level)
+                finally:
+                    if own is not None:
+                        os.close(own)
                 figs, marks, schema = reading.result()
-        return {**part, "format": "sqlite-file"}, figs, schema, {"marks": marks, "snapshot": how}
+            wal = snap.pin()  # the next incremental's mark, taken while the snapshot is still pinned
+        read = "log" if previous is not None and snap.changed is not None else "file"
+        return ({**part, "format": "sqlite-file"}, figs, schema,
+                {"marks": marks, "snapshot": snap.how, "wal": wal, "changes_from": read})
     if backend == "postgresql":
         with snapshot.dump_stream(url) as (proc, conn):
             figs, schema = figures.collect(conn), _schema_of(conn)
@@ -289,6 +303,16 @@ def _database_part(db: Database, store: ChunkStore, work: Path, opts: Options) -
         if before == after:
             return {**part, "format": "mariadb-sql"}, before, schema, {}
     return {**part, "format": "mariadb-sql"}, {**after, "approximate": True}, schema, {}
+
+
+def _store_pages(store: ChunkStore, snap, fd: int, previous: list[str] | None, level: int) -> dict:
+    """The database part: only the blocks holding pages the log names (the previous backup's mark held), or
+    every block compared with the previous backup's, or (a new chain) every block stored."""
+    if previous is not None and snap.changed is not None:
+        return chunks.store_changed(store, fd, snap.size, previous, snap.changed, snap.page_size, level=level)
+    if previous is not None:
+        return chunks.store_file(store, snap.path, snap.size, previous, level=level, fd=fd)
+    return chunks.store_stream(store, _sqlite_blocks(fd, snap.size), level=level)
 
 
 def _schema_of_sqlite(con) -> str:

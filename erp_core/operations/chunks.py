@@ -320,31 +320,33 @@ def store_stream(store: ChunkStore, pieces: Iterable[bytes], workers: int = 2, l
 
 
 def store_file(store: ChunkStore, path: Path, size: int, previous: list[str], workers: int = 2,
-               level: int | None = None, block: int = BLOCK) -> dict:
+               level: int | None = None, block: int = BLOCK, fd: int | None = None) -> dict:
     """:func:`store_stream` of the first ``size`` bytes of a file in fixed blocks, for an incremental backup
     of a SQLite file (``previous``: the chunk ids of the previous backup of the chain, block by block). The
     file is cut into ``workers`` contiguous ranges compared at once, each by its own thread: reading the live
     file and the stored block (``pread``, no GIL), comparing them (one memcmp), and hashing and storing only
     a block that differs — the work of an incremental is that reading, so two threads on two cores take
     about half the time of one thread reading, comparing and handing blocks to others. The part is the same
-    as :func:`store_stream` makes (chunk ids in file order)."""
+    as :func:`store_stream` makes (chunk ids in file order). ``fd``: a descriptor of ``path`` to read with
+    (left open; the live SQLite file must be read through snapshot.live_fd, never opened and closed)."""
     from concurrent.futures import ThreadPoolExecutor
 
     count = (size + block - 1) // block
     ids: list[str | None] = [None] * count
 
     def run(first: int, last: int) -> None:
-        fd = os.open(path, os.O_RDONLY)
+        own = os.open(path, os.O_RDONLY) if fd is None else fd
         try:
             for i in range(first, last):
                 want = min(block, size - i * block)
-                data = os.pread(fd, want, i * block)
+                data = os.pread(own, want, i * block)
                 if len(data) != want:
                     raise OSError(f"{path}: cut short at block {i}")
                 ids[i] = (previous[i] if i < len(previous) and store.same(previous[i], data)
                           else store.put(data, level))
         finally:
-            os.close(fd)
+            if fd is None:
+                os.close(own)
 
     workers = max(1, min(workers, count))
     bounds = [count * k // workers for k in range(workers + 1)]
@@ -354,6 +356,29 @@ def store_file(store: ChunkStore, path: Path, size: int, previous: list[str], wo
     done = [cid for cid in ids if cid is not None]
     assert len(done) == count
     return {"chunks": done, "size": size, "root": ids_root(done)}
+
+
+def store_changed(store: ChunkStore, fd: int, size: int, previous: list[str], pages: set[int],
+                  page_size: int, level: int | None = None, block: int = BLOCK) -> dict:
+    """The part :func:`store_file` makes, reading only the blocks that hold a changed page (``pages``, 1-based,
+    from the WAL: waltrack) and the previous backup's last block and anything after it (the file grew or
+    shrank); every other block is the previous backup's, unread. The caller guarantees ``pages`` holds every
+    page that changed since that backup. ``fd``: the file's descriptor (left open, see store_file)."""
+    count = (size + block - 1) // block
+    last = min(len(previous), count) - 1  # the previous last block may have been short, the new one may be
+    read = {(p - 1) * page_size // block for p in pages if 0 < p and (p - 1) * page_size < size}
+    read.update(range(max(last, 0), count))
+    ids: list[str] = []
+    for i in range(count):
+        if i not in read:
+            ids.append(previous[i])
+            continue
+        want = min(block, size - i * block)
+        data = os.pread(fd, want, i * block)
+        if len(data) != want:
+            raise OSError(f"database file cut short at block {i}")
+        ids.append(previous[i] if i < len(previous) and store.same(previous[i], data) else store.put(data, level))
+    return {"chunks": ids, "size": size, "root": ids_root(ids)}
 
 
 def read_stream(store: ChunkStore, part: dict, backup_id: str) -> Iterator[bytes]:

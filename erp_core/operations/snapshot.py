@@ -15,8 +15,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -63,37 +65,106 @@ def _pg_env(url: str) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def sqlite_pages(url: str, work: Path) -> Iterator[tuple[Path, int, sqlite3.Connection, str]]:
-    """A consistent image of the live SQLite database to read page by page, and a connection that sees exactly
-    that image (for the figures): yields (file, bytes to read, connection, how).
+_LIVE_FDS: dict[str, tuple[tuple[int, int], int]] = {}  # path -> ((device, inode), descriptor)
+_LIVE_LOCK = threading.Lock()
 
-    Direct (``how`` = "direct"): the database file itself, read while a read transaction pins it. In WAL mode a
-    TRUNCATE checkpoint first moves every committed page into the file and empties the log; the read
-    transaction then starts, and if the log is still empty the file alone is that transaction's snapshot, and
-    stays so while it is open (a reader that ignores the log holds SQLite's read-lock 0, which no checkpoint
-    passes; a rollback-journal database: the shared lock keeps writers out of the file). No copy is made.
-    Otherwise (a writer committed between the two, the checkpoint was busy): the online backup API copies the
-    database into ``work`` (``how`` = "copy") and that copy is read."""
+
+def live_fd(path: Path) -> int:
+    """A read-only descriptor of the live database file that this process does not close. POSIX drops ALL of
+    a process's fcntl locks on a file when ANY descriptor of it is closed: a backup that opened and closed the
+    file to read it took away the shared lock the app's own SQLite connections hold on it, and another process
+    (the sqlite3 program) closing its connection then believed itself the last one, checkpointed and DELETED
+    the log under the app's open connections ("file is not a database"). One descriptor per path, read with
+    pread by any thread; when the path names another file (a restore replaced it) the old descriptor is
+    closed — the replaced file has no connections left (restore.replace_live disposes them first)."""
+    key_path = str(Path(path).resolve())
+    st = os.stat(key_path)
+    key = (st.st_dev, st.st_ino)
+    with _LIVE_LOCK:
+        held = _LIVE_FDS.get(key_path)
+        if held is not None and held[0] == key:
+            return held[1]
+        fd = os.open(key_path, os.O_RDONLY)
+        got = os.fstat(fd)
+        _LIVE_FDS[key_path] = ((got.st_dev, got.st_ino), fd)
+        if held is not None:
+            os.close(held[1])
+        return fd
+
+
+@dataclass
+class Pages:
+    """What :func:`sqlite_pages` yields: the file to read, how many bytes of it, a connection that sees exactly
+    that image (for the figures), how it was taken, and — when the log proves it — the pages changed since
+    the backup whose WAL mark was given (None: compare the whole file)."""
+
+    path: Path
+    size: int
+    con: sqlite3.Connection
+    how: str
+    changed: set[int] | None = None
+    page_size: int = 4096
+    pin: Callable[[], dict | None] = lambda: None  # the WAL mark for the next backup (call before leaving)
+
+
+def _noop_write(path: Path) -> bool:
+    """Commit a transaction that changes nothing a reader sees (``user_version`` set to itself): it writes a
+    frame, so it begins a new log generation when the log was wholly checkpointed (waltrack.mark_after)."""
+    w = sqlite3.connect(str(path), timeout=CHECKPOINT_WAIT_MS / 1000, isolation_level=None)
+    try:
+        w.execute("PRAGMA wal_autocheckpoint = 0")
+        w.execute("BEGIN IMMEDIATE")
+        version = int(w.execute("PRAGMA user_version").fetchone()[0])
+        w.execute(f"PRAGMA user_version = {version}")
+        w.execute("COMMIT")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        w.close()
+
+
+@contextmanager
+def sqlite_pages(url: str, work: Path, recorded: dict | None = None) -> Iterator[Pages]:
+    """A consistent image of the live SQLite database to read page by page (:class:`Pages`).
+
+    Direct (``how`` = "direct"), in WAL mode: the backup takes the write lock (writers wait), reads the log
+    (waltrack: which pages changed since the backup that left ``recorded``), checkpoints every frame into the
+    file (PASSIVE: readers are not waited for), then pins the file with a read transaction — a reader on the
+    wholly checkpointed file holds SQLite's read-lock 0, which no checkpoint passes — and lets writers go on.
+    The file is that read transaction's snapshot while it is open; no copy is made. A rollback-journal
+    database: the shared lock keeps writers out of the file. Otherwise (the write lock not had within
+    CHECKPOINT_WAIT_MS, or a reader on an older snapshot kept frames out of the file): the online backup API
+    copies the database into ``work`` (``how`` = "copy"), which is read, and nothing is tracked."""
+    from erp_core.operations import waltrack
+
     path = sqlite_path(url)
     src = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     try:
         src.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
         wal = src.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
-        direct = not wal or src.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
-        if direct:
+        pinned = None
+        if not wal:
             src.execute("BEGIN")
-            src.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the snapshot starts here
-            log = Path(f"{path}-wal")
-            direct = not wal or not log.exists() or log.stat().st_size == 0
-            if direct:
-                size = src.execute("PRAGMA page_size").fetchone()[0] * src.execute("PRAGMA page_count").fetchone()[0]
-                try:
-                    yield path, size, src, "direct"
-                finally:
-                    src.execute("ROLLBACK")
-                return
-            src.execute("ROLLBACK")
+            src.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            pinned = src
+        else:
+            pinned = _pin_checkpointed(path, src)
+        if pinned is not None:
+            reader, log, end = (pinned, None, 0) if not wal else pinned
+            try:
+                page_size = reader.execute("PRAGMA page_size").fetchone()[0]
+                size = page_size * reader.execute("PRAGMA page_count").fetchone()[0]
+                changed = (waltrack.changed_pages(path, log, recorded)
+                           if wal and log is not None and len(log.pages) >= end else None)
+                pin = ((lambda: waltrack.mark_after(path, log, end, lambda: _noop_write(path)))
+                       if wal and (log is None or len(log.pages) >= end) else (lambda: None))
+                yield Pages(path, size, reader, "direct", changed, page_size, pin)
+            finally:
+                reader.execute("ROLLBACK")
+                if reader is not src:
+                    reader.close()
+            return
         dest = work / "db.sqlite"
         out = sqlite3.connect(str(dest))
         try:
@@ -103,13 +174,39 @@ def sqlite_pages(url: str, work: Path) -> Iterator[tuple[Path, int, sqlite3.Conn
         copy = sqlite3.connect(f"file:{dest}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
         try:
             copy.execute("BEGIN")
-            yield dest, dest.stat().st_size, copy, "copy"
+            yield Pages(dest, dest.stat().st_size, copy, "copy")
             copy.execute("ROLLBACK")
         finally:
             copy.close()
             dest.unlink(missing_ok=True)
     finally:
         src.close()
+
+
+def _pin_checkpointed(path: Path, src: sqlite3.Connection):
+    """Under the write lock: read the log, checkpoint it wholly into the file, and open the read transaction
+    that pins the file; returns (reader, log, frames the checkpoint saw) or None (busy: copy instead)."""
+    from erp_core.operations import waltrack
+
+    try:
+        src.execute("BEGIN IMMEDIATE")  # writers wait from here: the log's end stays where it is read
+    except sqlite3.OperationalError:
+        return None
+    try:
+        log = waltrack.read_log(path)
+        ck = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            _busy, frames, done = ck.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            ck.close()
+        if frames != done:
+            return None  # a reader on an older snapshot keeps frames out of the file
+        reader = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+        return reader, log, max(frames, 0)
+    finally:
+        src.execute("ROLLBACK")
 
 
 @contextmanager
