@@ -16,6 +16,7 @@ from erp_core.setup.services import needs_setup
 from ui import auth
 from ui.context import ACTOR_KEY, DATE_FORMAT_KEY, LOCALE_KEY, database, locale, settings
 from ui.denied import denied_pages
+from ui.gc_tuning import freeze_loaded_modules
 from ui.i18n import tr
 from ui.nav import PageSpec, kept_page, pages_for, shared_navigation
 from ui.operations_notices import maintenance_notice
@@ -32,6 +33,7 @@ _PROFILE_KEY = "erp_profile"  # (the Actor it was read for, my_profile of that a
 st.set_page_config(page_title=tr("app.title"), page_icon=":material/storefront:", layout="wide",
                    initial_sidebar_state="auto")
 localize_streamlit_defaults()  # Streamlit's own "Choose an option" / "None" in the reader's language
+freeze_loaded_modules()  # once per process: the loaded modules leave the garbage collector's walks (issue #17)
 
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
