@@ -20,7 +20,7 @@ def test_the_first_app_run_freezes_the_loaded_modules_once(monkeypatch):
     assert calls == ["freeze", gc_tuning.THRESHOLDS]
 
 
-def test_app_py_freezes_before_the_first_page_runs(admin_app):
+def test_app_py_freezes_before_the_first_page_runs(admin_app):  # noqa: F811
 
     before = gc.get_threshold()
     try:
