@@ -13,9 +13,9 @@ from __future__ import annotations
 import gc
 import threading
 
-# Young collections every 20,000 net allocations instead of 700: a rerun allocates tens of thousands of
-# objects, nearly all freed by reference counting; collecting every 700 walks the young ones ~50 times a rerun.
-THRESHOLDS = (20_000, 20, 20)
+# Not changed: the collection thresholds. Young collections every 20,000 allocations instead of 700 cut the p95
+# further (308 -> 225-248 ms) but the server's memory then kept growing over 1,000 connect/disconnect cycles
+# (299 -> 452 MiB, not given back): cyclic garbage lived longer and fragmented the heap (bench/RESULTS.md).
 _lock = threading.Lock()
 _frozen = [False]
 
@@ -30,6 +30,5 @@ def freeze_loaded_modules() -> bool:
             return False
         gc.collect()  # what is garbage already is freed, not frozen
         gc.freeze()
-        gc.set_threshold(*THRESHOLDS)
         _frozen[0] = True
         return True
