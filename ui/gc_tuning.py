@@ -15,7 +15,7 @@ import threading
 
 # Not changed: the collection thresholds. Young collections every 20,000 allocations instead of 700 cut the p95
 # further (308 -> 225-248 ms) but the server's memory then kept growing over 1,000 connect/disconnect cycles
-# (299 -> 452 MiB, not given back): cyclic garbage lived longer and fragmented the heap (bench/RESULTS.md).
+# (299 -> 452 MiB, not given back; probably cyclic garbage living longer — not investigated) (bench/RESULTS.md).
 _lock = threading.Lock()
 _frozen = [False]
 
