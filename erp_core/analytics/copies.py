@@ -38,7 +38,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import text
 
-from erp_core.analytics.engine import AnalyticsEngine, AsOf, Snapshot, _now
+from erp_core.analytics.engine import AnalyticsEngine, AsOf, Snapshot, _now, end_reading
 
 HOLE_SECONDS = 900  # how long an id missing below the watermark is looked for (see the module docstring)
 HOLE_WINDOW = 10_000  # a sync looks for missing ids among the last this many ids of a table
@@ -293,8 +293,4 @@ class IncrementalCopy:
                 raise RuntimeError(f"the {self.name} copy was never synced")
             yield Snapshot(eng, cur, AsOf(state[0], checked if (state[0], state[2]) == head else state[1]))
         finally:
-            try:
-                cur.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001 - no transaction open
-                pass
-            cur.close()
+            end_reading(cur)

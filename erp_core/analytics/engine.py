@@ -200,11 +200,7 @@ class AnalyticsEngine:
                 state = _state(cur, company_id)
             yield Snapshot(self, cur, _as_of(company_id, state, top, checked))
         finally:
-            try:
-                cur.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # no transaction open (BEGIN failed)
-            cur.close()
+            end_reading(cur)
 
     def stamp(self, company_id: int) -> AsOf:
         """What a report of ``company_id`` would be as of now, without touching DuckDB while nothing is new (the
@@ -505,6 +501,15 @@ def _as_of(company_id: int, state: tuple[int, str, dt.datetime] | None, top: int
     if state is None:  # the first sync failed in another thread: nothing to read yet
         raise RuntimeError(f"analytics copy of company {company_id} was never synced")
     return AsOf(state[0], checked if state[0] >= top else state[2])
+
+
+def end_reading(cur) -> None:
+    """Close a report's DuckDB cursor, ending its read transaction (none is open when BEGIN failed)."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+    cur.close()
 
 
 def _now() -> dt.datetime:

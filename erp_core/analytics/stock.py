@@ -28,7 +28,16 @@ from pathlib import Path
 import pyarrow as pa
 from sqlalchemy import text
 
-from erp_core.analytics.engine import OP, AnalyticsEngine, AsOf, Snapshot, _now, attach_string, extension_path
+from erp_core.analytics.engine import (
+    OP,
+    AnalyticsEngine,
+    AsOf,
+    Snapshot,
+    _now,
+    attach_string,
+    end_reading,
+    extension_path,
+)
 
 COLUMNS = ("company_id", "move_seq", "move_date", "warehouse_id", "location_id", "product_id", "quantity", "amount",
            "move_type")
@@ -203,11 +212,7 @@ def reading(eng: AnalyticsEngine, company_id: int) -> Iterator[Snapshot]:
             state = _state(cur, company_id)
         yield Snapshot(eng, cur, _as_of(company_id, state, top, checked))
     finally:
-        try:
-            cur.execute("ROLLBACK")
-        except Exception:  # noqa: BLE001 - no transaction open
-            pass
-        cur.close()
+        end_reading(cur)
 
 
 def stamp(eng: AnalyticsEngine, company_id: int) -> AsOf:
