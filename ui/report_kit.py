@@ -109,6 +109,16 @@ def downloads(df: pd.DataFrame | None, columns: Sequence[str], name: str, key: s
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def metric_row(figures: Sequence[tuple[str, object]]) -> None:
+    """A dashboard's row of headline figures (label, formatted value): one horizontal container holding the
+    metrics, which wraps onto more rows on a phone. st.columns would send a block for the row and one per column
+    on every rerun — 3-4 messages more per dashboard rerun, and each message costs the server a round through
+    its event loop (issue #17)."""
+    row = st.container(horizontal=True, gap="medium")
+    for label, value in figures:
+        row.metric(label, value, width="stretch")
+
+
 def as_of(df: pd.DataFrame) -> None:
     """State the moment the data is as of (the last posting included and when it was synced)."""
     info = df.attrs.get("as_of")

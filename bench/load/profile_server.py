@@ -32,15 +32,18 @@ from run import cpu_seconds, free_port  # noqa: E402
 # Runs inside the server process (python -c): one cProfile per script run (a Profile is per thread; runs of
 # several sessions overlap), merged on exit; one for the main (event-loop) thread.
 _HOOK = r"""
-import atexit, cProfile, marshal, os, signal, sys, threading, pstats
+import atexit, cProfile, marshal, os, signal, sys, threading, pstats, time
 out = os.environ["ERP_PROFILE_OUT"]
+# --cpu-clock: each thread's own CPU time, so a C call that releases the GIL (a socket send, a big hash update)
+# no longer counts the wait to get it back, which another thread's work filled
+clock = (time.thread_time,) if os.environ.get("ERP_PROFILE_CLOCK") == "thread" else ()
 lock = threading.Lock()
 runs = []
-loop_prof = cProfile.Profile()
+loop_prof = cProfile.Profile(*clock)
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 original = ScriptRunner._run_script
 def run_script(self, *a, **k):
-    p = cProfile.Profile()
+    p = cProfile.Profile(*clock)
     p.enable()
     try:
         return original(self, *a, **k)
@@ -99,13 +102,16 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--callers", help="print who calls the functions matching this pattern")
     ap.add_argument("--dump", type=Path, help="also write the script runs' merged profile to this file")
+    ap.add_argument("--cpu-clock", action="store_true",
+                    help="time each thread's own CPU (time.thread_time) instead of the wall clock: waits for the "
+                         "GIL and for I/O drop out")
     args = ap.parse_args()
     work = args.dir.resolve()
     info = json.loads((work / "sessions.json").read_text(encoding="utf-8"))
     baseline = args.page == "baseline"
     cookies = [None] if baseline else [f"{info['cookie_name']}={s['cookie']}" for s in info["sessions"][1:]]  # the first user is profile_rerun.py's (it logs in again)
     out = tempfile.mktemp(prefix="erp-prof-")
-    env = dict(os.environ, ERP_CONFIG=str(work / "config.toml"), ERP_PROFILE_OUT=out,
+    env = dict(os.environ, ERP_CONFIG=str(work / "config.toml"), ERP_PROFILE_OUT=out, ERP_PROFILE_CLOCK="thread" if args.cpu_clock else "wall",
                ERP_COOKIE_KEY=(work / "cookie.key").read_text(encoding="utf-8").strip())
     env.pop("ERP_DATABASE_URL", None)
     port = free_port()

@@ -44,19 +44,27 @@ def configure_logging(log_dir: Path, *, level: str = "INFO", kind: str = "app", 
     Returns the log file's path."""
     if kind not in LOG_KINDS:
         raise ValueError(f"log kind must be one of {LOG_KINDS}")
-    log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / f"{kind}.log"
     root = logging.getLogger()
+    key = (str(log_dir), kind, level)
+    for h in root.handlers:
+        # The web app calls this on every script run: the same settings again change nothing, and checking that
+        # costs no system call (mkdir, resolving the path) and no logger-cache reset (setLevel) (issue #17).
+        if getattr(h, "erp_key", None) == key:
+            return path
+    log_dir.mkdir(parents=True, exist_ok=True)
     for h in root.handlers:
         if getattr(h, "name", None) == _HANDLER_NAME:
             if Path(getattr(h, "baseFilename", "")) == path.resolve():
                 h.setLevel(level)
+                h.erp_key = key
                 return path
             root.removeHandler(h)
             h.close()
     handler = logging.handlers.TimedRotatingFileHandler(path, when="midnight", utc=True, encoding="utf-8",
                                                         backupCount=max(retention_days, 1), delay=True)
     handler.name = _HANDLER_NAME
+    handler.erp_key = key
     handler.setLevel(level)
     handler.setFormatter(_UtcFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ"))
     root.addHandler(handler)

@@ -18,6 +18,7 @@ from ui import charts
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import money, tr
+from ui.report_kit import metric_row
 from ui.settings_kit import table
 
 MEMO_KEY = "crm_dash_memo"
@@ -50,11 +51,9 @@ if memo is None or memo["key"] != key or memo["stamp"] != stamp:
                         d["sla_breaches"])}
     st.session_state[MEMO_KEY] = memo
 d, people = memo["d"], memo["people"]
-m1, m2, m3 = st.columns(3)
 new_leads, rate, breaches = memo["metrics"]
-m1.metric(tr("crm.leads_by_source"), new_leads)
-m2.metric(tr("crm.conversion_rate"), rate)
-m3.metric(tr("crm.sla_breaches"), breaches)
+metric_row([(tr("crm.leads_by_source"), new_leads), (tr("crm.conversion_rate"), rate),
+            (tr("crm.sla_breaches"), breaches)])
 left, right = st.columns(2)
 if memo["funnel"] is not None:
     left.plotly_chart(memo["funnel"], width="stretch")

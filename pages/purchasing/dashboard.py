@@ -19,6 +19,7 @@ from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import datetime as fmt_datetime
 from ui.i18n import money, tr
+from ui.report_kit import metric_row
 from ui.safe import md_escape
 from ui.settings_kit import export_buttons, table
 
@@ -98,12 +99,9 @@ data = memo["data"]
 info = memo["as_of"]
 st.caption(tr("purdash.as_of", seq=int(info.watermark), time=md_escape(fmt_datetime(info.synced_at.replace(tzinfo=dt.UTC))),
               day=md_escape(data["on"])))
-c1, c2, c3, c4 = st.columns(4)
 bought, stock_value, to_receive, to_invoice = memo["metrics"]
-c1.metric(tr("purdash.purchases_year"), bought)
-c2.metric(tr("purdash.stock_value"), stock_value)
-c3.metric(tr("purdash.to_receive"), to_receive)
-c4.metric(tr("purdash.to_invoice"), to_invoice)
+metric_row([(tr("purdash.purchases_year"), bought), (tr("purdash.stock_value"), stock_value),
+            (tr("purdash.to_receive"), to_receive), (tr("purdash.to_invoice"), to_invoice)])
 figs = memo["figs"]
 left, right = st.columns(2)
 left.plotly_chart(figs[0], width="stretch")

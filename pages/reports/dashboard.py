@@ -16,7 +16,7 @@ from ui import charts
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import money, tr
-from ui.report_kit import as_of, download_rows, downloads, show_table, table_view
+from ui.report_kit import as_of, download_rows, downloads, metric_row, show_table, table_view
 
 MEMO_KEY = "dash_memo"
 IE_COLUMNS = ["period", "income", "expense", "profit"]
@@ -53,11 +53,8 @@ else:
     memo["ie"].attrs["as_of"] = memo["cash"].attrs["as_of"] = stamp  # still current, as of this look-up
 ie, cash = memo["ie"], memo["cash"]
 as_of(ie)
-c1, c2, c3 = st.columns(3)
 income, expense, cash_now = memo["metrics"]
-c1.metric(tr("reports.income"), income)
-c2.metric(tr("reports.expense"), expense)
-c3.metric(tr("reports.cash_now"), cash_now)
+metric_row([(tr("reports.income"), income), (tr("reports.expense"), expense), (tr("reports.cash_now"), cash_now)])
 st.plotly_chart(memo["income_expense"], width="stretch")
 st.plotly_chart(memo["balance"], width="stretch")
 # The figures behind the charts (two tables and their downloads, about half the page's elements) are drawn

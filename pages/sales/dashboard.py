@@ -21,7 +21,7 @@ from ui import charts
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import money, tr
-from ui.report_kit import as_of, download_rows, downloads, show_table, table_view
+from ui.report_kit import as_of, download_rows, downloads, metric_row, show_table, table_view
 
 MEMO_KEY = "sales_dash_memo"
 MONTH_COLUMNS = ["period", "revenue", "cost", "margin"]
@@ -63,12 +63,9 @@ if memo is None or memo["key"] != key or memo["watermark"] != stamp.watermark:
 monthly = memo["monthly"]
 monthly.attrs["as_of"] = stamp
 as_of(monthly)
-c1, c2, c3, c4 = st.columns(4)
 revenue, margin, ship_lines, ship_amount = memo["metrics"]
-c1.metric(tr("bill.dash.revenue"), revenue)
-c2.metric(tr("bill.dash.margin"), margin)
-c3.metric(tr("bill.dash.to_ship_lines"), ship_lines)
-c4.metric(tr("bill.dash.to_ship_amount"), ship_amount)
+metric_row([(tr("bill.dash.revenue"), revenue), (tr("bill.dash.margin"), margin),
+            (tr("bill.dash.to_ship_lines"), ship_lines), (tr("bill.dash.to_ship_amount"), ship_amount)])
 if q.reach(actor, q.VIEW[0]):
     st.caption(tr("bill.dash.scoped"))
 if memo["estimated"]:
