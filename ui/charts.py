@@ -31,28 +31,45 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
 
 
 class KeptFigure(go.Figure):
-    """A figure drawn once and shown on many reruns (a dashboard's figures kept in its browser session while
-    nothing new is posted): st.plotly_chart serializes a figure through ``to_dict()``, a deep copy of every trace
-    and of the layout's template (~2.5 ms per chart per rerun, issue #17), then writes that dict as JSON (plotly's
-    encoder, ~0.3 ms per chart); this one makes both once. Do not change a kept figure (make a new one)."""
+    """A chart drawn once and shown on many reruns (a dashboard's figures kept in its browser session while nothing
+    new is posted). It keeps only what st.plotly_chart reads of a figure: plotly's JSON of it, written once, and
+    the layout's width and height (Streamlit sizes the element from the figure's dict). Not the figure: a plotly
+    Figure is ~400 Python objects (traces, layout, template), and the garbage collector walks every one of them
+    on each full collection, for every chart kept in every open browser session — with 100 sessions on the
+    dashboards ~250,000 objects and pauses of the whole server of 0.2-0.6 s (issue #17). st.plotly_chart turns a
+    figure into a dict through ``to_dict()`` (a deep copy of every trace and of the template, ~2.5 ms per chart
+    per rerun) and writes that dict as JSON (~0.3 ms): both are made once here. Made by :func:`kept` only."""
+
+    def __init__(self, spec: _KeptDict) -> None:  # not go.Figure.__init__: nothing of a figure is kept
+        self.__dict__["_erp_kept_dict"] = spec
 
     def to_dict(self):
-        kept = self.__dict__.get("_erp_kept_dict")
-        if kept is None:
-            kept = _KeptDict(super().to_dict())
-            self.__dict__["_erp_kept_dict"] = kept
-        return kept
+        return self.__dict__["_erp_kept_dict"]
+
+    @property
+    def json(self) -> str:
+        """The figure as plotly writes it (what the browser receives)."""
+        return self.__dict__["_erp_kept_dict"].json
+
+    def __eq__(self, other):
+        return isinstance(other, KeptFigure) and other.json == self.json
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"KeptFigure({len(self.json)} characters of JSON)"
 
 
 class _KeptDict(dict):
-    """A kept figure's dict, carrying its JSON once plotly has written it (see _keep_plotly_json)."""
+    """A kept chart's dict for st.plotly_chart: only the layout's size (what Streamlit reads of the dict), and the
+    figure's JSON, which plotly.io.to_json hands back for it (see _keep_plotly_json)."""
 
     json: str | None = None
 
 
 def _keep_plotly_json() -> None:
     """st.plotly_chart writes the figure's dict with ``plotly.io.to_json(fig_dict, validate=False)`` on every run.
-    For a kept figure's dict the JSON is written once, by plotly itself, and handed back after (the same text:
+    For a kept chart's dict that is the JSON plotly wrote once, when the chart was kept (the same text:
     tests/ui/test_charts.py); any other call goes to plotly unchanged. Installed once per process."""
     import plotly.io as pio
 
@@ -64,11 +81,10 @@ def _keep_plotly_json() -> None:
     def to_json(fig, *args, **kwargs):
         if type(fig) is not _KeptDict or args or kwargs != {"validate": False}:
             return original(fig, *args, **kwargs)
-        if fig.json is None:
-            fig.json = original(fig, validate=False)
         return fig.json
 
     to_json._erp_keeps_json = True
+    to_json._erp_original = original
     pio.to_json = to_json
 
 
@@ -76,14 +92,19 @@ _keep_plotly_json()
 
 
 def kept(fig: go.Figure) -> KeptFigure:
-    """``fig`` itself, now a KeptFigure (same object, traces and layout). Not ``KeptFigure(fig)``: building a figure
-    from a figure copies and validates every trace and the template again, ~20 ms per chart of a dashboard's first
-    run (issue #17). ``fig`` must be a plain go.Figure that nobody changes afterwards."""
-    if type(fig) is go.Figure:
-        fig.__class__ = KeptFigure  # KeptFigure adds no state, only the kept to_dict
-    elif not isinstance(fig, KeptFigure):
+    """The chart of ``fig`` to keep across reruns (see KeptFigure): plotly's JSON of the figure, written once
+    now, exactly as st.plotly_chart would write it from the figure on every run. ``fig`` itself is not kept."""
+    if isinstance(fig, KeptFigure):
+        return fig
+    if not isinstance(fig, go.Figure):
         raise TypeError(f"not a plotly Figure: {type(fig).__name__}")
-    return fig
+    import plotly.io as pio
+
+    full = fig.to_dict()
+    layout = full.get("layout") or {}
+    spec = _KeptDict({"layout": {k: layout[k] for k in ("width", "height") if k in layout}})
+    spec.json = getattr(pio.to_json, "_erp_original", pio.to_json)(full, validate=False)
+    return KeptFigure(spec)
 
 
 def income_expense(df: pd.DataFrame, *, title: str, income: str, expense: str, profit: str) -> go.Figure:

@@ -4,6 +4,7 @@ selection, CSV/XLSX downloads of exactly what is shown, and the as-of line. No b
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from erp_core.analytics import stamps
 from erp_core.i18n import format as fmt
 from erp_core.io.export import to_csv_bytes, to_xlsx_bytes
 from ui.context import locale
@@ -107,6 +109,20 @@ def downloads(df: pd.DataFrame | None, columns: Sequence[str], name: str, key: s
     c2.download_button(tr("reports.export_xlsx"), lambda: to_xlsx_bytes(header, rows, sheet=name),
                        file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+_PHASE_KEY = "erp_refresh_phase"
+
+
+def kept_until(seq: int) -> tuple[int, int]:
+    """What a dashboard over operational tables keeps its figures by: the audit chain's number ``seq`` (the
+    figures' own stamp, erp_core/analytics/stamps.py) and the clock's minute as this browser session turns it
+    (a phase of its own, drawn once: see stamps.phased_bucket). Compare it with the value for the current stamp;
+    different means the figures are made again."""
+    phase = st.session_state.get(_PHASE_KEY)
+    if phase is None:
+        phase = st.session_state[_PHASE_KEY] = secrets.randbelow(stamps.BUCKET_SECONDS * 1000) / 1000
+    return seq, stamps.phased_bucket(phase)
 
 
 def metric_row(figures: Sequence[tuple[str, object]]) -> None:

@@ -72,6 +72,15 @@ def _bucket(every_seconds: int) -> int:
     return int(utcnow().timestamp()) // every_seconds
 
 
+def phased_bucket(phase: float, every_seconds: int = BUCKET_SECONDS) -> int:
+    """The clock's bucket with its turn shifted by ``phase`` seconds (0 <= phase < every_seconds). A page that
+    keeps figures depending on "now" makes them again when this moves; each browser session uses a phase of its
+    own, so open dashboards do not all make their figures again in the same second at the minute's turn (100
+    sessions of the CRM dashboard did: reruns waited 1-2 s, issue #17). Figures stay at most one bucket old, as
+    with the unshifted bucket."""
+    return int((utcnow().timestamp() + phase) // every_seconds)
+
+
 _kept: dict[int, tuple] = {}
 _epoch = [0]
 _lock = threading.Lock()

@@ -18,7 +18,7 @@ from ui import charts
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import money, tr
-from ui.report_kit import metric_row
+from ui.report_kit import kept_until, metric_row
 from ui.settings_kit import table
 
 MEMO_KEY = "crm_dash_memo"
@@ -34,14 +34,15 @@ if stamp is None:
 key = (start, end, actor.user_id, actor.company_id, actor.scope("crm.report.view"), actor.department_ids,
        actor.project_ids, actor.may("crm.lead.view"), locale())
 memo = st.session_state.get(MEMO_KEY)
-if memo is None or memo["key"] != key or memo["stamp"] != stamp:
+due = kept_until(stamp.seq)
+if memo is None or memo["key"] != key or memo["due"] != due:
     d = run_action(dq.crm_dashboard, date_from=start, date_to=end)
     if d is None:
         st.session_state.pop(MEMO_KEY, None)
         st.stop()
     people = (run_action(pq.crm_people) if actor.may("crm.lead.view") else {}) or {}
     sources = [{"source": tr(f"crm.source.{k}"), "count": v} for k, v in d["leads_by_source"].items()]
-    memo = {"key": key, "stamp": d["stamp"], "d": d, "people": people, "sources": sources,
+    memo = {"key": key, "due": (d["stamp"].seq, due[1]), "d": d, "people": people, "sources": sources,
             "funnel": charts.kept(charts.funnel([r["stage"] for r in d["funnel"]],
                                                 [r["count"] for r in d["funnel"]], title=tr("crm.funnel")))
             if d["funnel"] else None,

@@ -16,6 +16,7 @@ from ui import charts
 from ui.actions import run_action
 from ui.context import locale, require_actor
 from ui.i18n import tr
+from ui.report_kit import kept_until
 from ui.settings_kit import export_buttons, table
 
 MEMO_KEY = "hd_memo"
@@ -33,13 +34,14 @@ if stamp is None:
     st.stop()
 key = (year, month, actor.user_id, actor.company_id, actor.scope("hr.dashboard.read"), locale())
 memo = st.session_state.get(MEMO_KEY)
-if memo is None or memo["key"] != key or memo["stamp"] != stamp:
+due = kept_until(stamp.seq)
+if memo is None or memo["key"] != key or memo["due"] != due:
     data = run_action(hr_dashboard, year=year, month=month)
     if data is None:
         st.session_state.pop(MEMO_KEY, None)
         st.stop()
     heads, moves, cost = data["headcount"], data["moves"], data["cost"]
-    memo = {"key": key, "stamp": data["stamp"], "data": data,
+    memo = {"key": key, "due": (data["stamp"].seq, due[1]), "data": data,
             "total": sum(h["employees"] for h in heads),
             "heads": charts.kept(charts.bars([h["department"] for h in heads],
                                              {tr("hr.headcount"): [h["employees"] for h in heads]},

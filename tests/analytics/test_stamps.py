@@ -63,3 +63,26 @@ def test_the_clock_bucket_moves_the_stamp_without_any_write(db, company, monkeyp
         assert stamps.current(db) != first  # an SLA may have been breached meanwhile: figures read again
     finally:
         clock.set_clock(None)
+
+
+def test_a_phased_bucket_turns_at_its_own_second_of_the_minute():
+    """Each browser session turns the minute at a second of its own (stamps.phased_bucket): 100 open dashboards
+    no longer make their figures again all in the same second; none keeps them longer than a minute."""
+    import datetime as dt
+
+    from erp_core.kernel import clock
+
+    t0 = dt.datetime(2026, 3, 2, 2, 0, 0, tzinfo=dt.UTC)  # a minute's turn
+
+    def bucket(second: int, phase: float) -> int:
+        clock.set_clock(lambda: t0 + dt.timedelta(seconds=second))
+        return stamps.phased_bucket(phase)
+
+    try:
+        turned = {phase: [s for s in range(1, 121) if bucket(s, phase) != bucket(s - 1, phase)]
+                  for phase in (0.0, 15.0, 45.5)}
+        assert turned[0.0] == [60, 120]  # unshifted: at the minute's turn, as stamps.changes
+        assert turned[15.0] == [45, 105]
+        assert turned[45.5] == [15, 75]  # 14.5 s after the turn the bucket moved: seen at second 15
+    finally:
+        clock.set_clock(None)

@@ -82,10 +82,36 @@ def test_a_salespersons_kept_figures_are_never_shown_to_another(ui_db, sales, lo
     for at in (wang, qian):
         at.toggle(key="crm_dash_figures").set_value(True).run()
         assert not at.exception and not at.error, (at.exception, at.error)
-    assert wang.session_state["crm_dash_memo"]["stamp"] == qian.session_state["crm_dash_memo"]["stamp"]
+    # the same audit number: figures kept by the same stamp (each session turns the minute at its own second)
+    assert wang.session_state["crm_dash_memo"]["due"][0] == qian.session_state["crm_dash_memo"]["due"][0]
     for _ in range(2):
         wang.run()
         qian.run()
         assert "转介绍" in _sources(wang) and "展会" not in _sources(wang)
         assert _sources(qian) == {"展会": 1}
         assert _new_leads(qian) == "1"
+
+
+def test_figures_are_made_again_when_this_sessions_minute_turns(ui_db, sales, login_as):  # noqa: F811
+    """SLA breaches depend on the clock: the figures are made again once this browser session's minute turns
+    (at its own second of the minute, stamps.phased_bucket), never kept longer; not before."""
+    import datetime as dt
+
+    from erp_core.kernel import clock
+
+    t0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    try:
+        clock.set_clock(lambda: t0 + dt.timedelta(seconds=1))
+        at = login_as("wang.xiaoshou").switch_page(PAGE)
+        at.session_state["erp_refresh_phase"] = 20.0  # this session's minute turns at second 40
+        at.run()
+        assert not at.exception and not at.error, (at.exception, at.error)
+        kept = at.session_state["crm_dash_memo"]["d"]
+        clock.set_clock(lambda: t0 + dt.timedelta(seconds=39))
+        at.run()
+        assert at.session_state["crm_dash_memo"]["d"] is kept
+        clock.set_clock(lambda: t0 + dt.timedelta(seconds=40))
+        at.run()
+        assert not at.exception and at.session_state["crm_dash_memo"]["d"] is not kept
+    finally:
+        clock.set_clock(None)

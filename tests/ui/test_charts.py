@@ -43,24 +43,26 @@ def test_aging_bars_axes():
 
 
 
-def test_a_kept_figure_is_the_same_figure_and_serializes_once():
-    """charts.kept turns the figure itself into a KeptFigure (no copy: a copy re-validates every trace, issue
-    #17), whose dict is made once and is what plotly's JSON holds."""
-    import plotly.io as pio
+def test_a_kept_chart_holds_plotlys_json_of_the_figure_and_not_the_figure():
+    """charts.kept keeps what st.plotly_chart reads of a figure — plotly's JSON, and the layout's size — not the
+    figure's ~400 objects (the garbage collector walks every kept object on each full collection, issue #17)."""
+    import gc
 
-    from ui import charts
+    import plotly.io as pio
+    from plotly.io import _json
 
     fig = charts.pie(["a", "b"], [1, 2], title="t")
-    plain = fig.to_dict()
+    expected = _json.to_json(fig, validate=False)
     kept = charts.kept(fig)
-    assert kept is fig and isinstance(kept, charts.KeptFigure)
-    assert kept.to_dict() == plain and kept.to_dict() is kept.to_dict()
-    assert pio.to_json(kept, validate=False) == pio.to_json(plain, validate=False)
-    assert charts.kept(kept) is kept
+    assert isinstance(kept, charts.KeptFigure) and kept is not fig and charts.kept(kept) is kept
+    assert kept.json == expected and pio.to_json(kept.to_dict(), validate=False) == expected
+    assert kept.to_dict() == {"layout": {"height": 320}} and kept.to_dict() is kept.to_dict()
+    assert len(gc.get_referents(*gc.get_referents(kept))) < 10  # its dict, the spec, the JSON: no figure
+    assert kept == charts.kept(charts.pie(["a", "b"], [1, 2], title="t"))
 
 
-def test_a_kept_figure_is_written_as_json_once_and_the_same_as_plotly_writes_it(monkeypatch):
-    """st.plotly_chart writes a figure's JSON on every rerun (issue #17): a kept figure's is written once, by
+def test_a_kept_chart_is_written_as_json_once_and_the_same_as_plotly_writes_it(monkeypatch):
+    """st.plotly_chart writes a figure's JSON on every rerun (issue #17): a kept chart's is written once, by
     plotly, and is exactly what plotly writes for the same figure not kept; other figures are untouched."""
     import json
 
@@ -106,6 +108,6 @@ def test_st_plotly_chart_sends_the_kept_json():
     fig = at.session_state.fig
     at.run()
     specs = [el.proto.spec for el in at.get("plotly_chart")]
-    assert specs == [pio.to_json(fig.to_dict(), validate=False)]
-    plain = {k: v for k, v in fig.to_dict().items()}
-    assert specs[0] == _json.to_json(plain, validate=False)
+    assert specs == [pio.to_json(fig.to_dict(), validate=False)] == [fig.json]
+    df = pd.DataFrame({"period": ["2026-01"], "balance": [Decimal("5")]})
+    assert specs[0] == _json.to_json(charts.balance_line(df, title="t", name="n"), validate=False)
