@@ -8,6 +8,10 @@ For each scenario ``sessions:think_seconds`` the baseline is measured, then the 
 servers up): every session connects, runs the page once (the "first run", reported apart: it includes the
 session's login check and, for the very first session, the first analytics sync), then reruns it with the given
 think time between reruns until ``--duration`` seconds have passed. Latency = rerun request to script_finished.
+Think times vary around the given mean (uniformly within +/- ``--think-spread``, 50 % by default, as load tools
+such as Locust's ``between`` draw them): with one fixed think time every session waits exactly as long, so after
+any pause (a garbage collection, the clock's minute turning on every dashboard) all sessions rerun in the same
+instant ever after, in lock-step, which no group of people does. ``--think-spread 0`` gives the fixed time.
 Memory: the server's RSS (VmRSS) before the sessions connect and once all have run the page (growth per
 session), and over ``--cycles`` connect / run / disconnect cycles (sampled along the way; Streamlit keeps a
 disconnected session for server.disconnectedSessionTTL = 120 s, so ``--settle`` seconds after the cycles another
@@ -24,6 +28,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import socket
 import subprocess
 import sys
@@ -103,7 +108,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def scenario(servers: list[Server], page: str, cookies: list[str | None], sessions: int, think: float,
-                   duration: float) -> dict:
+                   duration: float, spread: float = 0.5) -> dict:
     """``sessions`` sessions rerunning ``page`` for ``duration`` seconds with ``think`` seconds between reruns."""
     before = [s.rss() for s in servers]
     clients = [Session(servers[i % len(servers)].url, page, cookie=cookies[i % len(cookies)])
@@ -122,7 +127,7 @@ async def scenario(servers: list[Server], page: str, cookies: list[str | None], 
     deadline = time.perf_counter() + duration
     cpu_start = sum(s.cpu() for s in servers)
 
-    async def loop(c, offset):
+    async def loop(c, offset, draw):
         await asyncio.sleep(offset)  # spread the sessions' reruns over one think time
         while time.perf_counter() < deadline:
             r = await c.rerun()
@@ -130,9 +135,9 @@ async def scenario(servers: list[Server], page: str, cookies: list[str | None], 
             if r.error:
                 errors.append(("rerun", r.error))
             if think:
-                await asyncio.sleep(think)
+                await asyncio.sleep(think * (1 + spread * (2 * draw.random() - 1)))
 
-    await asyncio.gather(*(loop(c, think * i / sessions) for i, c in enumerate(clients)))
+    await asyncio.gather(*(loop(c, think * i / sessions, random.Random(i)) for i, c in enumerate(clients)))
     cpu_used = sum(s.cpu() for s in servers) - cpu_start
     await asyncio.gather(*(c.close() for c in clients))
     after = [s.rss() for s in servers]
@@ -202,6 +207,8 @@ def main() -> None:
                          "of the navigation whose file is a dashboard (pages/**/*dashboard*.py), so a module's "
                          "dashboard joins the benchmark when its menu lists it")
     ap.add_argument("--scenarios", default="25:0,100:2", help="sessions:think_seconds, comma separated")
+    ap.add_argument("--think-spread", type=float, default=0.5,
+                    help="think times drawn uniformly within +/- this fraction of the mean (0: fixed)")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds per scenario and target")
     ap.add_argument("--cycles", type=int, default=1000, help="connect/disconnect cycles (0: skip)")
     ap.add_argument("--cycle-parallel", type=int, default=10)
@@ -236,10 +243,10 @@ def main() -> None:
             for page in pages:
                 asyncio.run(scenario([a], page, cookies, 1, 0, 1))
         for n, think in specs:
-            b = asyncio.run(scenario([base], "", [None], n, think, args.duration))
+            b = asyncio.run(scenario([base], "", [None], n, think, args.duration, args.think_spread))
             print("baseline", json.dumps(b), flush=True)
             for page in pages:
-                a = asyncio.run(scenario(apps, page, cookies, n, think, args.duration))
+                a = asyncio.run(scenario(apps, page, cookies, n, think, args.duration, args.think_spread))
                 a["page"] = page
                 print(f"{page:8s}", json.dumps(a), flush=True)
                 results.append((b, a))
@@ -278,7 +285,8 @@ def render(results, cyc, args, conditions, started, work, pages) -> str:
     lines = [f"## Load: {', '.join(pages)} vs baseline, {backend}, {args.processes} app process(es) — "
              f"{started:%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {conditions}. bench/load/run.py --scenarios {args.scenarios} --duration {args.duration:g} "
-             f"--cycles {args.cycles} --processes {args.processes}; one login per simulated user "
+             f"--cycles {args.cycles} --processes {args.processes} --think-spread {args.think_spread:g}; one login per "
+             "simulated user "
              "(bench/load/prepare.py); the load client runs on the same machine. "
              "Latency = rerun request to script_finished over Streamlit's websocket protocol." +
              (f" {args.note}" if args.note else ""), "",
