@@ -122,6 +122,8 @@ def test_two_deliveries_meeting_at_one_order_line_cannot_both_pass_the_ordered_q
     d2, _ = sal.deliver(db, st, [(olid, "5")], post=False)
     monkeypatch.undo()
     vouchers = _count(db, select(func.count()).select_from(Voucher))
+    with db.uow(readonly=True) as uow:
+        drafted = uow.session.get(SalesDelivery, d2).version
 
     err = _race(db, lambda ctx: ss.post_delivery.__wrapped__(ctx, delivery_id=d1),
                 lambda: ss.post_delivery(db, st.admin, delivery_id=d2),
@@ -133,7 +135,7 @@ def test_two_deliveries_meeting_at_one_order_line_cannot_both_pass_the_ordered_q
         s = uow.session
         assert [(d.status, d.posted_at is not None) for d in (s.get(SalesDelivery, d1), s.get(SalesDelivery, d2))
                 ] == [("posted", True), ("draft", False)]
-        assert s.get(SalesDelivery, d2).voucher_id is None and s.get(SalesDelivery, d2).version == 1
+        assert s.get(SalesDelivery, d2).voucher_id is None and s.get(SalesDelivery, d2).version == drafted
         assert [f"{ln.received_qty.normalize():f}" for ln in s.get(SalesOrder, oid).lines] == ["7"]
     assert _count(db, _moves("sales_delivery", d2)) == 0 and _count(db, _moves("sales_delivery", d1)) == 1
     assert _count(db, select(func.count()).select_from(Voucher)) == vouchers + 1
