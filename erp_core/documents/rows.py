@@ -12,6 +12,14 @@ guard's rules checked explicitly:
 - the posted state is one UPDATE ... WHERE id = :id AND version = :version AND posted_at IS NULL: a lost update
   (someone else saved or posted it since it was read) changes no row and is refused (ConcurrencyError), and the
   version steps once, as the ORM's version counter would;
+- the upstream orders it names are locked (FOR UPDATE), in id order, after the document itself, and only then
+  read with their lines — ``upstream_rows``: a posting's checks against them (the over-receipt tolerance, the
+  over-delivery limit) read the quantities of every posting against the same order that committed before it,
+  so two postings meeting at one order line cannot both pass a limit that only one of them fits. The read is a
+  statement of its own after the lock, not a FOR UPDATE OF the header on the read itself: PostgreSQL returns
+  the joined lines of a row it waited for as of the statement's start (the first posting's quantities
+  missing); a statement begun after the wait sees them under READ COMMITTED (PostgreSQL and MariaDB, as
+  db/engine.py opens them). On SQLite writers are serialized (BEGIN IMMEDIATE), so nothing is locked there;
 - an upstream line's tracked quantity grows with a relative UPDATE (quantity = quantity + :q, so two postings
   against one order line add up), and its header's progress is derived from its lines as the guard derives it,
   written with the header's version in the WHERE clause — ``count_upstream``.
@@ -126,10 +134,42 @@ def load_for_posting(session: Any, t: Any, doc_id: int, *, lock: bool = True) ->
     return doc
 
 
+_UPSTREAM_LOCKS: dict[tuple[Any, ...], tuple[Prepared, Prepared]] = {}
+
+
+def _upstream_locks(t: Any, down: Any, column: str) -> tuple[Prepared, Prepared]:
+    """(the ids of the headers of type ``t`` that document :doc_id's lines name, the lock of headers :ids in id
+    order). Two statements, not one: MariaDB may walk an IN (subquery) from the subquery's side and lock the
+    headers in that order; a list of ids is walked by the primary key, ascending, like PostgreSQL's sort."""
+    found = _UPSTREAM_LOCKS.get((t.header, down.line, column))
+    if found is None:
+        ut, dt_, ht = t.line.__table__, down.line.__table__, t.header.__table__
+        ids = select(ut.c.header_id).distinct().where(ut.c.id.in_(
+            select(dt_.c[column]).where(dt_.c.header_id == bindparam("doc_id")).scalar_subquery()))
+        lock = (select(ht.c.id).where(ht.c.id.in_(bindparam("ids", expanding=True))).order_by(ht.c.id)
+                .with_for_update())
+        found = _UPSTREAM_LOCKS[(t.header, down.line, column)] = (Prepared(ids), Prepared(lock))
+    return found
+
+
+def lock_upstream(session: Any, t: Any, down: Any, doc_id: int, column: str) -> None:
+    """Lock the headers of type ``t`` that document ``doc_id``'s lines (type ``down``) name in ``column``, in id
+    order (the document itself was locked first, by ``load_for_posting``): a second posting against one of them
+    waits here until the first commits. Nothing on SQLite (its writers are serialized by BEGIN IMMEDIATE)."""
+    if connection_of(session).dialect.name == "sqlite":
+        return
+    named, lock = _upstream_locks(t, down, column)
+    ids = sorted(r[0] for r in named.all(session, doc_id=doc_id))
+    if ids:
+        lock.all(session, ids=ids)
+
+
 def upstream_rows(session: Any, t: Any, down: Any, doc_id: int, column: str) -> dict[int, Row]:
     """The lines of type ``t`` that the lines of document ``doc_id`` (type ``down``) name in ``column``, by id,
     as Rows, each with its header and the header with all its lines (their progress is derived from every
-    line), in one statement."""
+    line), in one statement — after ``lock_upstream``, so what is read is what the postings against them
+    committed before this one (see the module docstring)."""
+    lock_upstream(session, t, down, doc_id, column)
     stmt, hkeys, lkeys = _upstream_loader(t, down, column)
     return {line.id: line for head in _rows(*stmt.raw(session, doc_id=doc_id), hkeys, lkeys).values()
             for line in head.lines}

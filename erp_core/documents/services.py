@@ -282,7 +282,9 @@ def upstream_lines(ctx: Context, doc_type: DocumentType | str, down_type: Docume
                    column: str = "order_line_id") -> dict[int, Any]:
     """The lines of ``doc_type`` (the upstream of ``doc``, a ``down_type`` being posted) that ``doc``'s lines name
     in ``column``, by id, as ``documents.rows.Row`` objects read with Core in one statement: each line with its
-    header, each header with all its lines (``link_lines`` derives its progress from them)."""
+    header, each header with all its lines (``link_lines`` derives its progress from them). The headers are
+    locked first, in id order (``documents.rows.lock_upstream``): the checks a posting makes against them see
+    every posting against the same order that committed before it."""
     from erp_core.documents.rows import upstream_rows
 
     return upstream_rows(ctx.session, _dt(doc_type), _dt(down_type), doc.id, column)
