@@ -141,7 +141,7 @@ def _user_menu(display_name: str, *, account_links: bool, nav: dict[str, list[st
             password = ACCOUNT_PAGES["password"]
             target = _nav_page(nav, page_url_path(password)) or password.file
             st.page_link(target, label=tr("nav.account.password"), icon=password.icon)
-        st.button(tr("ui.logout"), key="erp_logout_button", icon=":material/logout:", use_container_width=True,
+        st.button(tr("ui.logout"), key="erp_logout_button", icon=":material/logout:", width="stretch",
                   on_click=_sign_out)
 
 

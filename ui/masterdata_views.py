@@ -185,7 +185,7 @@ def _table(screen: RecordScreen, rows: list[dict[str, Any]], defs: list[dict[str
                 value, ref = r.get(key), cols[key].ref
                 item[tr(cols[key].field)] = refs.get(ref, {}).get(value, _shown(value)) if ref else _shown(value)
         data.append(item)
-    st.dataframe(pd.DataFrame(data), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(data), hide_index=True, width="stretch")
 
 
 def render(screen: RecordScreen) -> None:
@@ -437,4 +437,4 @@ def _compare(screen: RecordScreen, keep: dict[str, Any], away: dict[str, Any]) -
         tr("masterdata.merge.item"): [label for _k, label in rows],
         tr("masterdata.merge.keep", record=f"{keep['code']} {keep['name']}"): [cell(keep, k) for k, _l in rows],
         tr("masterdata.merge.away", record=f"{away['code']} {away['name']}"): [cell(away, k) for k, _l in rows],
-    }), hide_index=True, use_container_width=True)
+    }), hide_index=True, width="stretch")

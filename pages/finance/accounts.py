@@ -55,7 +55,7 @@ for a in accounts:
                  tr("finance.leaf"): a.is_leaf,
                  tr("finance.status"): tr(f"finance.account_status.{a.status}")})
 st.caption(tr("finance.count", count=len(rows)))
-st.dataframe(rows, hide_index=True, use_container_width=True, height=420)
+st.dataframe(rows, hide_index=True, width="stretch", height=420)
 
 labels = {a.id: a.label(loc) for a in accounts}
 by_id = {a.id: a for a in accounts}

@@ -91,7 +91,7 @@ if chosen == "match":
                        tr("field.finance_bankrec.reference"): s.reference,
                        tr("finance_bankrec.col.summary"): s.summary, tr("finance_bankrec.col.voucher"): s.voucher_no,
                        tr("finance_bankrec.col.score"): s.score} for s in suggestions],
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
     else:
         st.info(tr("finance_bankrec.no_suggestions"))
     can_match = actor.may("finance.bankrec.match")
@@ -125,7 +125,7 @@ if chosen == "match":
                        tr("field.finance_bankrec.description"): m.description,
                        tr("finance_bankrec.col.summary"): m.summary, tr("finance_bankrec.col.voucher"): m.voucher_no,
                        tr("finance_bankrec.col.score"): m.score, tr("finance_bankrec.col.by"): m.matched_by}
-                      for m in matches], hide_index=True, use_container_width=True)
+                      for m in matches], hide_index=True, width="stretch")
         if can_match:
             labels_m = {m.id: f"{m.statement_date} {amount(m.amount)} ↔ {m.voucher_no}" for m in matches}
             u1, u2 = st.columns([3, 1])
@@ -155,7 +155,7 @@ if chosen == "statement":
                  [tr("finance_bankrec.bank_charges"), -rec.bank_charges_not_booked],
                  [tr("finance_bankrec.adjusted_book"), rec.adjusted_book]]
         st.dataframe([{headers[0]: a, headers[1]: amount(b)} for a, b in table], hide_index=True,
-                     use_container_width=True)
+                     width="stretch")
         if rec.balanced:
             st.success(tr("finance_bankrec.balanced"))
         else:
@@ -166,14 +166,14 @@ if chosen == "statement":
             st.dataframe([{tr("finance_bankrec.col.book_date"): i.day.isoformat(),
                            tr("finance_bankrec.col.amount"): amount(i.amount), tr("finance_bankrec.col.voucher"):
                            i.reference, tr("finance_bankrec.col.summary"): i.text} for i in rec.book_unmatched],
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         with b2:
             st.caption(tr("finance_bankrec.bank_unmatched"))
             st.dataframe([{tr("finance_bankrec.col.bank_date"): i.day.isoformat(),
                            tr("finance_bankrec.col.amount"): amount(i.amount),
                            tr("field.finance_bankrec.reference"): i.reference,
                            tr("field.finance_bankrec.description"): i.text} for i in rec.bank_unmatched],
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         detail = table + [[f"{tr('finance_bankrec.book_unmatched')} {i.day} {i.reference} {i.text}", i.amount]
                           for i in rec.book_unmatched] + [
             [f"{tr('finance_bankrec.bank_unmatched')} {i.day} {i.reference} {i.text}", i.amount]

@@ -44,7 +44,7 @@ table = [[r.period, f"{r.account_code} {r.account_name}", r.department, r.projec
 if rows:
     shown = [dict(zip(headers, [*t[:4], money_text(t[4]) or "0.00", money_text(t[5]) or "0.00",
                                 money_text(t[6]) or "0.00", *t[7:]], strict=True)) for t in table]
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(shown, hide_index=True, width="stretch")
     over = [r for r in rows if r.over]
     if over:
         st.warning(tr("finance_budget.over_count", n=len(over)))

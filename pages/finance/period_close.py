@@ -54,7 +54,7 @@ rows = [[tr(f"finance_close.check.{i.key}"), state(i), tr(i.note[0], **i.note[1]
          tr("finance_close.kind.info" if i.info else
             "finance_close.kind.blocking" if i.blocking else "finance_close.kind.generated")]
         for i in checklist.items]
-st.dataframe([dict(zip(headers, r, strict=True)) for r in rows], hide_index=True, use_container_width=True)
+st.dataframe([dict(zip(headers, r, strict=True)) for r in rows], hide_index=True, width="stretch")
 if not closed:
     if checklist.ready:
         st.success(tr("finance_close.ready"), icon=":material/check_circle:")
@@ -65,7 +65,7 @@ csv_xlsx_downloads(headers, rows, f"close-checklist-{period}")
 if checklist.generated:
     st.subheader(tr("finance_close.generated"))
     st.dataframe([{tr("finance_close.col.voucher"): no, tr("finance_close.col.date"): day}
-                  for _, no, day in checklist.generated], hide_index=True, use_container_width=True)
+                  for _, no, day in checklist.generated], hide_index=True, width="stretch")
 
 if not closed and actor.may("finance.period.close"):
     st.subheader(tr("finance_close.actions"))

@@ -24,7 +24,7 @@ st.dataframe([{tr("finance.period"): p.period, tr("finance.status"): tr(f"financ
                tr("finance.status.draft"): p.drafts, tr("finance.status.reviewed"): p.reviewed,
                tr("finance.status.posted"): p.posted,
                tr("finance.periods.closed_by"): p.closed_by or ""} for p in periods],
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 if not periods:
     st.info(tr("finance.periods.none"))
 

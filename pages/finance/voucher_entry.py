@@ -98,7 +98,7 @@ config = {
 }
 st.caption(tr("finance.entry.hint"))
 edited = st.data_editor(frame, column_config=config, num_rows="dynamic", hide_index=True,
-                        use_container_width=True, key=f"ve_editor_{st.session_state['ve_gen']}")
+                        width="stretch", key=f"ve_editor_{st.session_state['ve_gen']}")
 
 
 def _amount(text) -> Decimal | None:

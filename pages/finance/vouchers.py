@@ -80,7 +80,7 @@ if chosen == "list":
               tr("finance.note"): (tr("finance.list.reverses") if r.reverses_id else "")
               + (tr("finance.list.reversed") if r.reversed_by_id else "")} for r in rows]
     st.caption(tr("finance.count", count=len(rows)))
-    event = st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun",
+    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="multi-row", key="vl_table")
     # a selection kept from before a rerun may point past a list that got shorter (e.g. after posting)
     picked = [rows[i] for i in (event.selection.rows if event and event.selection else []) if i < len(rows)]
@@ -143,7 +143,7 @@ if chosen == "list":
                            tr("field.finance.line.account"): f"{ln.account_code} {ln.account_name}",
                            tr("field.finance.line.debit"): money_text(ln.debit),
                            tr("field.finance.line.credit"): money_text(ln.credit)} for ln in detail.lines],
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
             if detail.status == "posted":
                 for text in budget_warnings(detail.id):
                     st.warning(md("finance.detail.budget_over", text=text), icon=":material/warning:")
@@ -187,7 +187,7 @@ if chosen == "gaps":
                    tr("finance.gaps.count"): g.count, tr("finance.gaps.max"): g.max_number,
                    tr("finance.gaps.missing"): "、".join(map(str, g.missing)) or tr("finance.gaps.none"),
                    tr("finance.gaps.unposted"): g.unposted} for g in gaps], hide_index=True,
-                 use_container_width=True)
+                 width="stretch")
     fixable = [g for g in gaps if g.missing and g.unposted]
     if fixable and actor.may("finance.voucher.renumber"):
         choice = st.selectbox(tr("finance.gaps.series"), range(len(fixable)),
@@ -233,7 +233,7 @@ if chosen == "import":
             st.dataframe([{tr("finance.import.row"): p.row or "", tr("finance.import.column"): p.column,
                            tr("finance.import.value"): "" if p.value is None else str(p.value),
                            tr("finance.import.reason"): p.reason(loc)} for p in report.problems],
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         else:
             st.success(md("finance.import.checked", vouchers=report.vouchers, lines=report.lines))
             if st.button(tr("finance.import.go"), type="primary", key="vi_go"):

@@ -25,7 +25,7 @@ if fields:
         tr("field.masterdata.cf_type"): tr(f"masterdata.cf.type.{f['field_type']}"),
         tr("field.masterdata.cf_required"): f["required"], tr("field.masterdata.cf_default"): f["default_value"],
         tr("masterdata.cf.values"): f["values"],
-        tr("masterdata.cf.retired"): f["retired"]} for f in fields]), hide_index=True, use_container_width=True)
+        tr("masterdata.cf.retired"): f["retired"]} for f in fields]), hide_index=True, width="stretch")
 else:
     st.info(tr("masterdata.empty"))
 

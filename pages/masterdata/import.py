@@ -67,7 +67,7 @@ if report is None:
 st.subheader(tr("masterdata.import.mapping"))
 st.dataframe(pd.DataFrame([{tr("masterdata.import.header"): h,
                             tr("masterdata.import.target"): (tr(f) if f and has(f) else f) or "—"}
-                           for h, f in report.columns]), hide_index=True, use_container_width=True)
+                           for h, f in report.columns]), hide_index=True, width="stretch")
 
 loc = locale()
 if report.warnings:
@@ -78,7 +78,7 @@ if report.problems:
                               tr("masterdata.import.column"): p.column,
                               tr("masterdata.import.value"): visible(p.value),
                               tr("masterdata.import.reason"): p.reason(loc)} for p in report.problems])
-    st.dataframe(problems, hide_index=True, use_container_width=True)
+    st.dataframe(problems, hide_index=True, width="stretch")
     st.download_button(tr("masterdata.import.problems_csv"),
                        to_csv_bytes(list(problems.columns), problems.itertuples(index=False, name=None)),
                        file_name="import_problems.csv", mime="text/csv")

@@ -36,4 +36,4 @@ if df.empty:
     st.stop()
 show_table(df, COLUMNS, money=COLUMNS[2:], key="aging_table")
 downloads(df, COLUMNS, f"aging_{kind}_{day.isoformat()}", "aging_export")
-st.plotly_chart(charts.aging_bars(df, BUCKETS, title=tr(f"reports.aging.{kind}")), use_container_width=True)
+st.plotly_chart(charts.aging_bars(df, BUCKETS, title=tr(f"reports.aging.{kind}")), width="stretch")
