@@ -19,7 +19,9 @@ guard's rules checked explicitly:
   statement of its own after the lock, not a FOR UPDATE OF the header on the read itself: PostgreSQL returns
   the joined lines of a row it waited for as of the statement's start (the first posting's quantities
   missing); a statement begun after the wait sees them under READ COMMITTED (PostgreSQL and MariaDB, as
-  db/engine.py opens them). On SQLite writers are serialized (BEGIN IMMEDIATE), so nothing is locked there;
+  db/engine.py opens them). On SQLite writers are serialized (BEGIN IMMEDIATE), so nothing is locked there.
+  Invoices, returns and red copies, which count with the ORM through ``link(counts_as=...)``, take the same locks
+  in the same order (``lock_headers``, from services.lock_upstream_lines) before reading those lines;
 - an upstream line's tracked quantity grows with a relative UPDATE (quantity = quantity + :q, so two postings
   against one order line add up), and its header's progress is derived from its lines as the guard derives it,
   written with the header's version in the WHERE clause — ``count_upstream``.
