@@ -369,6 +369,10 @@ def post_invoice(ctx: Context, *, invoice_id: int, version: int | None = None) -
     register; the source lines count the quantity as invoiced. A red invoice is set against its original's open
     amount (红蓝对冲) as far as that is open. Returns the voucher id."""
     doc = _load(ctx, invoice_id, version, lock=True)
+    ret = _return_of(ctx, doc) if doc.red else None  # the return a red invoice credits (_credit_return)
+    k.lock_upstream_lines(ctx, [*((("sales_return", rl.id) for rl in ret.lines) if ret is not None else ()),
+                                *((ln.source_type, ln.source_line_id) for ln in doc.lines if ln.source_type)],
+                          order_type="sales_order")  # the checks below read what postings before it committed
     _recheck_room(ctx, doc)
     k.post_document(ctx, SALES_INVOICE, doc)
     register_fapiao(ctx, doc)

@@ -19,7 +19,9 @@ guard's rules checked explicitly:
   statement of its own after the lock, not a FOR UPDATE OF the header on the read itself: PostgreSQL returns
   the joined lines of a row it waited for as of the statement's start (the first posting's quantities
   missing); a statement begun after the wait sees them under READ COMMITTED (PostgreSQL and MariaDB, as
-  db/engine.py opens them). On SQLite writers are serialized (BEGIN IMMEDIATE), so nothing is locked there;
+  db/engine.py opens them). On SQLite writers are serialized (BEGIN IMMEDIATE), so nothing is locked there.
+  Invoices, returns and red copies, which count with the ORM through ``link(counts_as=...)``, take the same locks
+  in the same order (``lock_headers``, from services.lock_upstream_lines) before reading those lines;
 - an upstream line's tracked quantity grows with a relative UPDATE (quantity = quantity + :q, so two postings
   against one order line add up), and its header's progress is derived from its lines as the guard derives it,
   written with the header's version in the WHERE clause — ``count_upstream``.
@@ -134,22 +136,35 @@ def load_for_posting(session: Any, t: Any, doc_id: int, *, lock: bool = True) ->
     return doc
 
 
-_UPSTREAM_LOCKS: dict[tuple[Any, ...], tuple[Prepared, Prepared]] = {}
+_UPSTREAM_LOCKS: dict[tuple[Any, ...], Prepared] = {}
+_HEADER_LOCKS: dict[Any, Prepared] = {}
 
 
-def _upstream_locks(t: Any, down: Any, column: str) -> tuple[Prepared, Prepared]:
-    """(the ids of the headers of type ``t`` that document :doc_id's lines name, the lock of headers :ids in id
-    order). Two statements, not one: MariaDB may walk an IN (subquery) from the subquery's side and lock the
-    headers in that order; a list of ids is walked by the primary key, ascending, like PostgreSQL's sort."""
+def _upstream_ids(t: Any, down: Any, column: str) -> Prepared:
+    """The ids of the headers of type ``t`` that document :doc_id's lines name. A statement of its own, not a
+    subquery of the lock: MariaDB may walk an IN (subquery) from the subquery's side and lock the headers in
+    that order; a list of ids is walked by the primary key, ascending, like PostgreSQL's sort."""
     found = _UPSTREAM_LOCKS.get((t.header, down.line, column))
     if found is None:
-        ut, dt_, ht = t.line.__table__, down.line.__table__, t.header.__table__
-        ids = select(ut.c.header_id).distinct().where(ut.c.id.in_(
-            select(dt_.c[column]).where(dt_.c.header_id == bindparam("doc_id")).scalar_subquery()))
-        lock = (select(ht.c.id).where(ht.c.id.in_(bindparam("ids", expanding=True))).order_by(ht.c.id)
-                .with_for_update())
-        found = _UPSTREAM_LOCKS[(t.header, down.line, column)] = (Prepared(ids), Prepared(lock))
+        ut, dt_ = t.line.__table__, down.line.__table__
+        found = _UPSTREAM_LOCKS[(t.header, down.line, column)] = Prepared(
+            select(ut.c.header_id).distinct().where(ut.c.id.in_(
+                select(dt_.c[column]).where(dt_.c.header_id == bindparam("doc_id")).scalar_subquery())))
     return found
+
+
+def lock_headers(session: Any, t: Any, ids: Iterable[int]) -> None:
+    """Lock the headers ``ids`` of type ``t`` (SELECT ... FOR UPDATE, ascending id). Nothing on SQLite (its
+    writers are serialized by BEGIN IMMEDIATE)."""
+    ids = sorted(set(ids))
+    if not ids or connection_of(session).dialect.name == "sqlite":
+        return
+    lock = _HEADER_LOCKS.get(t.header)
+    if lock is None:
+        ht = t.header.__table__
+        lock = _HEADER_LOCKS[t.header] = Prepared(
+            select(ht.c.id).where(ht.c.id.in_(bindparam("ids", expanding=True))).order_by(ht.c.id).with_for_update())
+    lock.all(session, ids=ids)
 
 
 def lock_upstream(session: Any, t: Any, down: Any, doc_id: int, column: str) -> None:
@@ -158,10 +173,7 @@ def lock_upstream(session: Any, t: Any, down: Any, doc_id: int, column: str) -> 
     waits here until the first commits. Nothing on SQLite (its writers are serialized by BEGIN IMMEDIATE)."""
     if connection_of(session).dialect.name == "sqlite":
         return
-    named, lock = _upstream_locks(t, down, column)
-    ids = sorted(r[0] for r in named.all(session, doc_id=doc_id))
-    if ids:
-        lock.all(session, ids=ids)
+    lock_headers(session, t, (r[0] for r in _upstream_ids(t, down, column).all(session, doc_id=doc_id)))
 
 
 def upstream_rows(session: Any, t: Any, down: Any, doc_id: int, column: str) -> dict[int, Row]:

@@ -7,6 +7,8 @@ permission, e.g. ``purchasing.order.confirm``; the kernel owns the rules every t
 - ``transition(ctx, dt, doc, action, comment="")``  workflow as data + the approval gate + the step history;
 - ``link(ctx, from_type, from_doc, to_type, to_doc, ..., counts_as=None)``  a link both ways; with counts_as the
   upstream line's received/invoiced/returned quantity grows by ``quantity`` (so its progress follows);
+- ``lock_upstream_lines(ctx, refs, order_type=None)``  before an invoice/return counts against upstream lines:
+  their headers locked (downstream first, id order), the lines read after the lock;
 - ``post_document(ctx, dt, doc)``  the type's posting function -> stock moves + one voucher, same transaction;
 - ``reverse_document(ctx, dt, doc, doc_date=None)``  a red copy: negated lines, moves and voucher, linked.
 
@@ -16,7 +18,7 @@ And the use case that sets the per-type number prefix and voucher mode (``docume
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -257,7 +259,10 @@ def link(ctx: Context, from_type: DocumentType | str, from_doc: Any, to_type: Do
     """Record that ``to_doc`` (downstream) was made from ``from_doc`` (upstream). With ``counts_as`` (one of the
     upstream type's tracked quantities) and a ``from_line``, that line's <counts_as>_qty grows by ``quantity``
     (negative for a red copy), so the upstream progress follows, even when the upstream is posted. ``flush=False``
-    leaves the flush to the caller (many links of one document: one flush, one guard pass, not one per line)."""
+    leaves the flush to the caller (many links of one document: one flush, one guard pass, not one per line).
+    The quantity written is the line's as read: with ``counts_as``, the caller locked the upstream headers and
+    read the lines after the lock first (``lock_upstream_lines``), so a posting against the same lines at the
+    same instant has committed or waits."""
     ft, tt = _dt(from_type), _dt(to_type)
     if from_doc.company_id != to_doc.company_id:
         raise NotFound(entity=ft.code, id=from_doc.id)
@@ -288,6 +293,54 @@ def upstream_lines(ctx: Context, doc_type: DocumentType | str, down_type: Docume
     from erp_core.documents.rows import upstream_rows
 
     return upstream_rows(ctx.session, _dt(doc_type), _dt(down_type), doc.id, column)
+
+
+def lock_upstream_lines(ctx: Context, refs: Iterable[tuple[DocumentType | str, Any]], *,
+                        order_type: DocumentType | str | None = None) -> None:
+    """Before a posting checks and counts quantities against upstream lines with ``link(counts_as=...)`` (an
+    invoice or a return against receipt, delivery or order lines; a red copy counting back), after the document
+    itself was locked: lock the headers of the lines ``refs`` ((type, line id) each; None ids are skipped) and,
+    with ``order_type``, of the order lines those lines name in ``order_line_id``, then read the headers and all
+    their lines again. A second posting against one of them waits at the lock until the first commits and then
+    checks and adds to what the first committed (an absolute write of a value read before the lock lost the
+    first's quantity, and a line updated before its header's lock deadlocked with a receipt or delivery, which
+    locks the order headers before its lines: documents.rows.lock_upstream).
+
+    One lock order for every posting, so none waits for another in reverse: the document, then the upstream
+    headers further downstream first (fewer tracked quantities: a sales return, then receipts and deliveries,
+    then orders), each type's in id order. The lines are read after the lock in statements of their own
+    (READ COMMITTED: they see what committed while this one waited), overwriting the copies in the session.
+    Nothing on SQLite (its writers are serialized by BEGIN IMMEDIATE)."""
+    from erp_core.db.prepared import connection_of
+    from erp_core.documents.rows import lock_headers
+
+    s = ctx.session
+    if connection_of(s).dialect.name == "sqlite":
+        return
+    wanted: dict[str, tuple[DocumentType, set[int]]] = {}
+    for t, line_id in refs:
+        if isinstance(line_id, int) and not isinstance(line_id, bool):
+            ty = _dt(t)
+            wanted.setdefault(ty.code, (ty, set()))[1].add(line_id)
+    if order_type is not None:
+        ot = _dt(order_type)
+        for ty, ids in list(wanted.values()):
+            column = ty.line.__table__.c.get("order_line_id")
+            if ty.code == ot.code or column is None:
+                continue
+            more = [i for i in s.execute(select(column).where(ty.line.__table__.c.id.in_(sorted(ids)))).scalars()
+                    if i is not None]
+            if more:
+                wanted.setdefault(ot.code, (ot, set()))[1].update(more)
+    for ty, ids in sorted(wanted.values(), key=lambda g: (len(g[0].tracks), g[0].code)):
+        lt = ty.line.__table__
+        heads = sorted(set(s.execute(select(lt.c.header_id).where(lt.c.id.in_(sorted(ids)))).scalars()))
+        if not heads:
+            continue
+        lock_headers(s, ty, heads)
+        fresh = {"populate_existing": True}
+        s.execute(select(ty.header).where(ty.header.id.in_(heads)).execution_options(**fresh)).scalars().all()
+        s.execute(select(ty.line).where(ty.line.header_id.in_(heads)).execution_options(**fresh)).scalars().all()
 
 
 def link_lines(ctx: Context, from_type: DocumentType | str, to_type: DocumentType | str, to_doc: Any,
@@ -449,6 +502,12 @@ def reverse_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, do
         raise Conflict("error.documents.reverse_red", number=doc.number)
     if doc.reversed_by_id is not None:
         raise Conflict("error.documents.already_reversed", number=doc.number)
+    # what the original counted on its upstream lines, counted back below: their headers locked first, before
+    # this writes anything (lock_upstream_lines: the same order as a posting against them)
+    counted = s.execute(select(DocumentLink).where(
+        DocumentLink.company_id == doc.company_id, DocumentLink.to_type == t.code, DocumentLink.to_id == doc.id,
+        DocumentLink.counts_as.is_not(None)).order_by(DocumentLink.id)).scalars().all()
+    lock_upstream_lines(ctx, [(up.from_type, up.from_line) for up in counted])
     day = doc_date or doc.doc_date
     own = {f: _red_value(getattr(doc, f)) for f in t.extra.get("header_fields", ()) if f != "source_no"}
     own.update({f: _red_value(getattr(doc, f), how) for f, how in t.extra.get("red_copy_fields", {}).items()})
@@ -489,9 +548,7 @@ def reverse_document(ctx: Context, doc_type: DocumentType | str, doc: Any, *, do
         _step(ctx, t, doc, t.reverse_action, before, comment)
     link(ctx, t, doc, t, red, kind="reversal")
     # Count back what the original counted on its upstream lines.
-    for up in s.execute(select(DocumentLink).where(DocumentLink.company_id == doc.company_id,
-                                                   DocumentLink.to_type == t.code, DocumentLink.to_id == doc.id,
-                                                   DocumentLink.counts_as.is_not(None))).scalars().all():
+    for up in counted:
         ut = document_type(up.from_type)
         up_doc = s.get(ut.header, up.from_id)
         up_line = s.get(ut.line, up.from_line)

@@ -556,6 +556,8 @@ def post_invoice(ctx: Context, *, invoice_id: int, version: int | None = None) -
     """The invoice's voucher (by the company's method, 单到回冲 or 单到补差) and the stock revaluation of any
     price difference; the receipt and order lines count the quantity as invoiced. Returns the voucher id."""
     doc = _load(ctx, PURCHASE_INVOICE, invoice_id, version, lock=True)
+    k.lock_upstream_lines(ctx, [(PURCHASE_RECEIPT, ln.receipt_line_id) for ln in doc.lines],
+                          order_type=PURCHASE_ORDER)  # the checks below read what postings before it committed
     problems: list[ValidationError] = []
     wanted: dict[int, Decimal] = {}
     pairs = []
@@ -648,6 +650,8 @@ def post_return(ctx: Context, *, return_id: int, version: int | None = None) -> 
     from erp_core.purchasing.models import PurchaseReturn  # noqa: F401  (type of doc)
 
     doc = _load(ctx, PURCHASE_RETURN, return_id, version, lock=True)
+    k.lock_upstream_lines(ctx, [(PURCHASE_RECEIPT, ln.receipt_line_id) for ln in doc.lines],
+                          order_type=PURCHASE_ORDER)  # the checks below read what postings before it committed
     problems: list[ValidationError] = []
     pairs = []
     for i, ln in enumerate(doc.lines, start=1):

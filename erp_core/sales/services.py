@@ -966,6 +966,8 @@ def post_return(ctx: Context, *, return_id: int, version: int | None = None) -> 
     count the quantity as returned (the order's progress goes back). Revenue recognised for returned goods that
     were invoiced in advance (收入确认) goes back to 预收 (billing.invoice_services.follow_delivery_change)."""
     doc = _load(ctx, SALES_RETURN, return_id, version, lock=True)
+    k.lock_upstream_lines(ctx, [(SALES_DELIVERY, ln.delivery_line_id) for ln in doc.lines],
+                          order_type=SALES_ORDER)  # the checks below read what postings before it committed
     problems: list[ValidationError] = []
     pairs = []
     for i, ln in enumerate(doc.lines, start=1):

@@ -223,7 +223,8 @@ def order_requisitions(ctx: Context, *, requisition_ids: Sequence[int], doc_date
     ids = list(dict.fromkeys(requisition_ids or []))
     if not ids:
         raise ValidationError("error.required", field=F_REQUISITION)
-    docs = [_load(ctx, i, lock=True) for i in ids]
+    locked = {i: _load(ctx, i, lock=True) for i in sorted(ids)}  # in id order: two of these never wait in reverse
+    docs = [locked[i] for i in ids]
     problems: list[ValidationError] = []
     wanted = []
     for doc in docs:
@@ -272,6 +273,9 @@ def give_back_for_order(ctx: Context, order: PurchaseOrder) -> None:
         DocumentLink.company_id == order.company_id, DocumentLink.from_type == PURCHASE_REQUISITION.code,
         DocumentLink.to_type == PURCHASE_ORDER.code, DocumentLink.to_id == order.id,
         DocumentLink.counts_as == "received")).scalars().all()
+    # the requisitions locked (after the order) and their lines read after the lock: an order made from them at
+    # the same instant counts on the same lines (k.lock_upstream_lines)
+    k.lock_upstream_lines(ctx, [(PURCHASE_REQUISITION, up.from_line) for up in rows])
     for up in rows:
         doc = s.get(PurchaseRequisition, up.from_id)
         ln = s.get(PurchaseRequisitionLine, up.from_line)
