@@ -9,13 +9,11 @@ from click.testing import CliRunner
 
 from erp_core.analytics import engine as analytics_engine
 from erp_core.cli import main
-from tests.support.factories import make_company
 
 
-def test_erp_check_twice_in_one_process(db, tmp_path):
+def test_erp_check_twice_in_one_process(db, tmp_path, company):
     if db.backend == "sqlite":
         pytest.skip("SQLite is read through SQLAlchemy, nothing is attached (and CI time is dear)")
-    make_company(db)
     url = db.engine.url.render_as_string(hide_password=False)
     conf = tmp_path / "config.toml"
     conf.write_text(f'[database]\nurl = "{url}"\n[app]\ndata_dir = "{tmp_path / "data"}"\ndefault_locale = "en"\n',

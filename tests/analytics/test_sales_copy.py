@@ -43,8 +43,8 @@ def _same(db, *readers):
 
 
 @pytest.fixture
-def st(db):
-    st = build(db)
+def st(db, company):
+    st = build(db, company=company)
     from erp_core.masterdata.org_services import create_department
 
     st.depts = {code: create_department(db, st.admin, code=code, name=f"部门{code}") for code in ("D1", "D2")}

@@ -20,8 +20,8 @@ DAYS = [dt.date(2026, 1, d) for d in (1, 2, 3, 5, 9, 20, 31)]
 
 
 @pytest.fixture
-def stock(db):
-    st = build(db)
+def stock(db, company):
+    st = build(db, company=company)
     yield st
     analytics_engine.forget(db, delete=True)
 

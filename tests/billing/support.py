@@ -30,10 +30,10 @@ def run(db, actor, fn):
     return result
 
 
-def build(db):
+def build(db, company=None):
     from erp_core.masterdata.partners_services import create_customer, create_supplier
 
-    st = purchasing_env(db)
+    st = purchasing_env(db, company)  # the company fixture's copy of the run's snapshot, when given
     st.customers = {}
     for code, name, tax_id, terms in (("C001", "湘潭机电有限公司", "91430000TEST0001", 30),
                                       ("C002", "长沙百货公司", None, None)):

@@ -24,8 +24,8 @@ YEAR = DAY.year
 
 
 @pytest.fixture
-def st(db):
-    st = build(db)
+def st(db, company):
+    st = build(db, company=company)
     ol = order(db, st, [("P1", "10", "50.00"), ("P2", "5", "20.00")])
     _, dl = deliver(db, st, [(ol[0], "6"), (ol[1], "5")])
     iid = inv.create_invoice(db, st.admin, doc_date=DAY, invoice_no="04400001", lines=[

@@ -26,7 +26,7 @@ YEAR = DAY.year
 
 
 @pytest.fixture
-def st(db):
+def st(db, company):
     """D1 holds C001; D2 holds C002, whose salesperson is ``seller``. Invoiced in March: C001 6 x P1 at 50.00
     (300.00); C002 5 x P2 at 20.00 (100.00); C002 3 x P1 at 33.33 (99.99) on an invoice of department D1. To ship:
     C001 4 x P1 at 50.00 (200.00); C002 2 x P2 at 20.00 (40.00); and an order of C001 created by the seller,
@@ -34,7 +34,7 @@ def st(db):
     from erp_core.masterdata.org_services import create_department
     from erp_core.security.user_services import create_user
 
-    st = build(db)
+    st = build(db, company=company)
     st.depts = {c: create_department(db, st.admin, code=c, name=f"部门{c}") for c in ("D1", "D2")}
     st.seller = create_user(db, st.admin, username="seller.one", display_name="销售甲",
                             password="Seller-Pass-2026!x")

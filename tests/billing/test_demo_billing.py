@@ -10,8 +10,8 @@ from erp_core.setup.demo_billing import build_demo_billing
 from tests.billing.support import build, deliver, order
 
 
-def test_demo_billing_month(db):
-    st = build(db)
+def test_demo_billing_month(db, company):
+    st = build(db, company=company)
     ol = order(db, st, [("P1", "60", "50.00"), ("P2", "60", "20.00")])
     for d in range(2, 12, 2):
         deliver(db, st, [(ol[0], "10"), (ol[1], "10")], day=dt.date(2026, 3, d))

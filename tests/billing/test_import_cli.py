@@ -18,8 +18,8 @@ def _count(db, model):
         return uow.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def test_import_invoices_and_receipts_idempotent_then_report(db, erp_cli, tmp_path):
-    st = build(db)
+def test_import_invoices_and_receipts_idempotent_then_report(db, erp_cli, tmp_path, company):
+    st = build(db, company=company)
     ol = order(db, st, [("P1", "10", "50.00")])
     dno = None
     _, _dl = deliver(db, st, [(ol[0], "10")])

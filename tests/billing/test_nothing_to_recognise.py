@@ -27,8 +27,8 @@ NOTHING = "该出库单没有可由预收转收入的货物"
 
 
 @pytest.fixture
-def st(db):
-    return build(db)
+def st(db, company):
+    return build(db, company=company)
 
 
 def _written(db, company_id: int) -> tuple[int, int, int]:

@@ -33,8 +33,8 @@ def _invoice(db, st, dl, qty):
     return iid
 
 
-def test_every_receivable_control_account_is_compared_and_a_sub_account_difference_is_reported(db):
-    st = build(db)
+def test_every_receivable_control_account_is_compared_and_a_sub_account_difference_is_reported(db, company):
+    st = build(db, company=company)
     create_account(db, st.admin, code="112201", name="应收账款-一般客户", aux="customer")
     rs.set_account_rule(db, st.admin, role="receivable", account_code="112201")
     rs.set_account_rule(db, st.admin, role="receivable", account_code="1121", partner_kind="customer",

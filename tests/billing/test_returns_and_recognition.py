@@ -25,8 +25,8 @@ BAD = (ValidationError, ValidationErrors)
 
 
 @pytest.fixture
-def st(db):
-    return build(db)
+def st(db, company):
+    return build(db, company=company)
 
 
 def _only(permission, st):

@@ -21,8 +21,8 @@ BAD = (ValidationError, ValidationErrors)
 
 
 @pytest.fixture
-def st(db):
-    return build(db)
+def st(db, company):
+    return build(db, company=company)
 
 
 def _open(db, st, kind="receivable", customer="C001", as_of=None):

@@ -32,8 +32,8 @@ def _cat(db, st, code):
         return uow.session.execute(select(ProductCategory.id).where(ProductCategory.code == code)).scalar_one()
 
 
-def test_most_specific_rule_wins(db):
-    st = build(db)
+def test_most_specific_rule_wins(db, company):
+    st = build(db, company=company)
     food, tea = _cat(db, st, "FOOD"), _cat(db, st, "TEA")
     p1, p2 = st.products["P1"], st.products["P2"]  # P1 is TEA (under FOOD), P2 is HOME
     w1, w2 = st.warehouses["WH01"], st.warehouses["WH02"]
@@ -73,8 +73,8 @@ def test_most_specific_rule_wins(db):
         rs.clear_account_rule(db, st.admin, rule_id=tea_row.id)
 
 
-def test_rule_validation_names_each_problem_in_both_languages(db):
-    st = build(db)
+def test_rule_validation_names_each_problem_in_both_languages(db, company):
+    st = build(db, company=company)
     with pytest.raises(ValidationErrors) as e:
         rs.set_account_rule(db, st.admin, role="nope", account_code="9999", warehouse_id=999999,
                             partner_id=1)
@@ -98,8 +98,8 @@ def test_rule_validation_names_each_problem_in_both_languages(db):
     assert rq.list_account_rules(db, st.admin) == []
 
 
-def test_role_defaults_follow_the_standard(db):
-    st = build(db)
+def test_role_defaults_follow_the_standard(db, company):
+    st = build(db, company=company)
     defaults = {r: (code, name) for r, code, name in rq.role_defaults(db, st.admin)}
     assert defaults["cogs"] == ("5401", "主营业务成本") and defaults["stock"] == ("1405", "库存商品")
     choices = rq.rule_choices(db, st.admin)

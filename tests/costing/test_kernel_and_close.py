@@ -26,9 +26,9 @@ M = dt.date(2026, 3, 1)
 
 
 @pytest.fixture
-def env(db):
+def env(db, company):
     create_tables(db)
-    st = build(db)
+    st = build(db, company=company)
     st.supplier = supplier(db, st.company_id)
     return st
 

@@ -89,8 +89,8 @@ def _check_against_the_engine(db, st, counters, cogs):
     return checked
 
 
-def test_the_bulk_month_end_run_equals_the_engine_per_expense_account(db):
-    st = build(db)
+def test_the_bulk_month_end_run_equals_the_engine_per_expense_account(db, company):
+    st = build(db, company=company)
     _monthly(db, st)
     b = Books(db, st)
     with db.uow(readonly=True) as uow:
@@ -165,10 +165,10 @@ def test_the_bulk_month_end_run_equals_the_engine_per_expense_account(db):
     assert stock_equals_the_gl()
 
 
-def test_a_transfer_corrected_by_the_run_revalues_the_receiving_warehouses_issues(db):
+def test_a_transfer_corrected_by_the_run_revalues_the_receiving_warehouses_issues(db, company):
     """Round two of the run: the transfer_in's correction (written in round one) is part of the receiving
     warehouse's base. Before: the base left it out, so the receiving warehouse kept value on zero quantity."""
-    st = build(db)
+    st = build(db, company=company)
     _monthly(db, st)
     b = Books(db, st)
     b.receive("P1", "10", "10", MAR)                       # WH01: 100.00
@@ -184,10 +184,10 @@ def test_a_transfer_corrected_by_the_run_revalues_the_receiving_warehouses_issue
     assert b.stock_value() == b.gl_balance("1405")
 
 
-def test_the_run_leaves_no_temporary_table_and_runs_again_in_the_same_connection(db):
+def test_the_run_leaves_no_temporary_table_and_runs_again_in_the_same_connection(db, company):
     """The posting -> group map lives in a temporary table of the run's transaction: dropped at the end, so a
     second run (same pooled connection) creates it again."""
-    st = build(db)
+    st = build(db, company=company)
     _monthly(db, st)
     b = Books(db, st)
     b.receive("P1", "10", "10", MAR)

@@ -13,8 +13,8 @@ from erp_core.masterdata import items_services as items
 from tests.costing.support import Books, build
 
 
-def test_the_receiving_warehouse_averages_the_corrected_transfer_in(db):
-    st = build(db)
+def test_the_receiving_warehouse_averages_the_corrected_transfer_in(db, company):
+    st = build(db, company=company)
     items.edit_product(db, st.admin, product_id=st.products["P3"], version=None,
                        values={"code": "P3", "name": "P3", "costing_method": "monthly_average"})
     books = Books(db, st)

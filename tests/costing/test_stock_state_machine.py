@@ -60,10 +60,10 @@ def _q2(x: D) -> D:
     return x.quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
-def test_stock_state_machine(db, backend):
+def test_stock_state_machine(db, backend, company):
     if backend == "mariadb":
         pytest.skip("the state machine runs on SQLite and PostgreSQL (MariaDB: covered by the example tests)")
-    stock = purchasing_env(db)  # the stock-test company with supplier S001 and VAT13 on P1 and P2
+    stock = purchasing_env(db, company=company)  # the stock-test company with supplier S001 and VAT13 on P1 and P2
     customers = (customer(db, stock.company_id), customer(db, stock.company_id, code="C002", name="岳麓超市"))
     for code, method in PRODUCTS.items():
         items.edit_product(db, stock.admin, product_id=stock.products[code], version=None,

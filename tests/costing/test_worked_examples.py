@@ -41,8 +41,8 @@ def _count(db, model) -> int:
         return uow.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def test_month_end_weighted_average_revalues_the_months_issues_with_one_voucher(db):
-    st = build(db)
+def test_month_end_weighted_average_revalues_the_months_issues_with_one_voucher(db, company):
+    st = build(db, company=company)
     _method(db, st, "P1", "monthly_average")
     b = Books(db, st)
     b.receive("P1", "100", "10", day(1))              # 1,000.00
@@ -91,8 +91,8 @@ def test_month_end_weighted_average_revalues_the_months_issues_with_one_voucher(
     assert b.stock_value("P1") == D("557.50") and b.gl_balance("1405") == b.stock_value()
 
 
-def test_fifo_takes_the_oldest_layers(db):
-    st = build(db)
+def test_fifo_takes_the_oldest_layers(db, company):
+    st = build(db, company=company)
     _method(db, st, "P2", "fifo")
     b = Books(db, st)
     b.receive("P2", "10", "5", day(1))     # layer 10 @ 5
@@ -108,8 +108,8 @@ def test_fifo_takes_the_oldest_layers(db):
     assert b.gl_balance("1405") == b.stock_value()
 
 
-def test_a_backdated_receipt_recomputes_the_later_issues_in_the_same_transaction(db):
-    st = build(db)
+def test_a_backdated_receipt_recomputes_the_later_issues_in_the_same_transaction(db, company):
+    st = build(db, company=company)
     b = Books(db, st)
     b.receive("P3", "10", "10", day(1))    # 100.00
     b.issue("P3", "6", day(5))             # 60.00
@@ -131,10 +131,10 @@ def test_a_backdated_receipt_recomputes_the_later_issues_in_the_same_transaction
     assert b.effective("P3")[-1][3] == D("-65.00")
 
 
-def test_stock_on_hand_as_of_a_date_includes_the_corrections(db):
+def test_stock_on_hand_as_of_a_date_includes_the_corrections(db, company):
     from erp_core.costing.run_queries import stock_on_hand_as_of
 
-    st = build(db)
+    st = build(db, company=company)
     b = Books(db, st)
     b.receive("P3", "10", "10", day(1))
     b.issue("P3", "6", day(5))
@@ -145,10 +145,10 @@ def test_stock_on_hand_as_of_a_date_includes_the_corrections(db):
     assert stock_on_hand_as_of(db, st.admin, on=day(5), warehouse_id=st.warehouses["WH02"]) == []
 
 
-def test_the_costing_check_finds_nothing_wrong_after_corrections(db):
+def test_the_costing_check_finds_nothing_wrong_after_corrections(db, company):
     from erp_core.costing.invariants import costing_problems
 
-    st = build(db)
+    st = build(db, company=company)
     b = Books(db, st)
     b.receive("P3", "10", "10", day(1))
     b.issue("P3", "6", day(5))

@@ -20,15 +20,16 @@ from erp_core.kernel.errors import ValidationError
 from erp_core.masterdata import partners_services
 from erp_core.sales import services as ss
 from erp_core.stockops import services as S
-from tests.stockops.support import DAY, company, voucher
+from tests.stockops.support import DAY, voucher
+from tests.stockops.support import company as stock_company
 from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
 
 D = Decimal
 
 
 @pytest.fixture
-def st(db):
-    st = company(db)
+def st(db, company):
+    st = stock_company(db, setup=company)
     st.customer = partners_services.create_customer(db, st.admin, values={"code": "C01", "name": "长沙客户"},
                                                     confirm_duplicates=True)
     st.ticket = ts.create_ticket(db, st.admin, customer_id=st.customer, title="水泵漏水", problem_kind="fault")

@@ -14,14 +14,15 @@ from erp_core.crm.service import services as ts
 from erp_core.kernel.errors import DomainError, NotFound, ValidationError
 from erp_core.masterdata import partners_services
 from erp_core.stockops import services as S
-from tests.stockops.support import DAY, company, moves, voucher
+from tests.stockops.support import DAY, moves, voucher
+from tests.stockops.support import company as stock_company
 
 D = Decimal
 
 
 @pytest.fixture
-def st(db):
-    st = company(db)
+def st(db, company):
+    st = stock_company(db, setup=company)
     st.customer = partners_services.create_customer(db, st.admin, values={"code": "C01", "name": "长沙客户"},
                                                     confirm_duplicates=True)
     st.ticket = ts.create_ticket(db, st.admin, customer_id=st.customer, title="水泵漏水", problem_kind="fault")

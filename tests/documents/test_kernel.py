@@ -25,9 +25,9 @@ from tests.inventory.support import build
 
 
 @pytest.fixture
-def env(db):
+def env(db, company):
     create_tables(db)
-    st = build(db)
+    st = build(db, company=company)
     st.supplier = supplier(db, st.company_id)
     return st
 

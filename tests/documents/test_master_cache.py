@@ -15,8 +15,8 @@ from tests.purchasing.support import DAY, D, env, order, order_lines, voucher
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def _stamp(db) -> int:

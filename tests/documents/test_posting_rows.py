@@ -18,8 +18,8 @@ from tests.purchasing.support import DAY, D, env, order, order_lines
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def _receipt(db, st, oid, qtys):
@@ -123,7 +123,7 @@ def test_two_receipts_against_one_order_line_add_up_and_the_red_copy_gives_back(
         assert uow.session.get(PurchaseOrderLine, order_lines(db, oid)[0]).received_qty == D("3")
 
 
-def test_a_delivery_writes_the_issue_costs_its_posting_set_on_its_lines(db):
+def test_a_delivery_writes_the_issue_costs_its_posting_set_on_its_lines(db, company):
     from erp_core.sales import services as ss
     from erp_core.sales.models import SalesDelivery
     from tests.sales.support import deliver
@@ -131,7 +131,7 @@ def test_a_delivery_writes_the_issue_costs_its_posting_set_on_its_lines(db):
     from tests.sales.support import order as sales_order
     from tests.sales.support import order_lines as sales_order_lines
 
-    st = sales_env(db)  # P1 100 at 60, P2 50 at 20 in WH01
+    st = sales_env(db, company=company)  # P1 100 at 60, P2 50 at 20 in WH01
     oid, _ = sales_order(db, st, [("P1", "4"), ("P2", "5")])
     a, b = sales_order_lines(db, oid)
     did, _ = deliver(db, st, [(a, "4"), (b, "5")], post=False)
@@ -146,12 +146,12 @@ def test_a_delivery_writes_the_issue_costs_its_posting_set_on_its_lines(db):
         assert d.cost_total == D("340.00")
 
 
-def test_an_orm_document_type_posts_through_the_same_update_with_one_version_step(db):
+def test_an_orm_document_type_posts_through_the_same_update_with_one_version_step(db, company):
     from erp_core.stockops import services as so
     from erp_core.stockops.models import OtherReceipt
     from tests.inventory.support import build
 
-    st = build(db)
+    st = build(db, company=company)
     doc_id = so.create_other_receipt(db, st.admin, doc_date=DAY, warehouse_id=st.warehouses["WH01"],
                                      lines=[{"product_id": st.products["P1"], "quantity": D("2"),
                                              "unit_cost": D("5")}])
@@ -167,12 +167,12 @@ def test_an_orm_document_type_posts_through_the_same_update_with_one_version_ste
         so.post_other_receipt(db, st.admin, doc_id=doc_id)
 
 
-def test_an_orm_document_whose_posting_sets_its_total_and_line_costs_steps_its_version_once(db):
+def test_an_orm_document_whose_posting_sets_its_total_and_line_costs_steps_its_version_once(db, company):
     from erp_core.stockops import services as so
     from erp_core.stockops.models import OtherIssue
     from tests.inventory.support import build
 
-    st = build(db)
+    st = build(db, company=company)
     wh, p1 = st.warehouses["WH01"], st.products["P1"]
     rid = so.create_other_receipt(db, st.admin, doc_date=DAY, warehouse_id=wh,
                                   lines=[{"product_id": p1, "quantity": D("4"), "unit_cost": D("5")}])

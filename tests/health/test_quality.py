@@ -35,8 +35,8 @@ def test_missing_numbers_is_pure():
     assert missing_numbers([3]) == [1, 2]
 
 
-def test_each_check_counts_its_problem_and_drills_down(db):
-    st = build(db)  # products P1, P2, P3 (stocked), S1 (service); no stock, no vouchers yet
+def test_each_check_counts_its_problem_and_drills_down(db, company):
+    st = build(db, company=company)  # products P1, P2, P3 (stocked), S1 (service); no stock, no vouchers yet
     admin = st.admin
     found = _by_code(data_quality(db, admin, on=TODAY))
     assert set(found) == set(QUALITY_CHECKS)
@@ -100,20 +100,20 @@ def test_each_check_counts_its_problem_and_drills_down(db):
     assert values[0][:3] == ["Customer ID", "Code", "Name"] and values[1][1:3] == ["C1", "星辰贸易有限公司"]
 
 
-def test_checks_see_only_their_company(db):
-    st = build(db)
+def test_checks_see_only_their_company(db, company):
+    st = build(db, company=company)
     partners_services.create_customer(db, st.admin, values={"code": "C1", "name": "没有税号的客户"})
     with db.uow(readonly=True) as uow:
         other = _by_code(run_quality(uow.session, st.company_id + 999, on=TODAY))
     assert all(r.count == 0 for r in other.values())
 
 
-def test_stuck_documents_of_any_registered_type(db):
+def test_stuck_documents_of_any_registered_type(db, company):
     from erp_core.documents import services as k
     from erp_core.kernel.clock import set_clock
 
     create_tables(db)
-    st = build(db)
+    st = build(db, company=company)
 
     def make(ctx):
         lines = [{"product_id": st.products["P1"], "ordered_qty": Decimal(2), "unit_price": Decimal(3)}]

@@ -24,8 +24,8 @@ from tests.hr.support import build
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company=company)
 
 
 def _slips(db, env, run_id):

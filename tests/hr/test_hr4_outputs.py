@@ -24,8 +24,8 @@ from tests.support.factories import actor
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company=company)
 
 
 def _locked(db, env, period):

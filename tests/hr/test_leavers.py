@@ -22,8 +22,8 @@ NOW = dt.datetime(2026, 12, 30, 17, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def env(db):
-    return build(db)
+def env(db, company):
+    return build(db, company=company)
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ ID1, ID2 = "110105198001011238", "430102199002024567"
 
 
 @pytest.fixture
-def env(db):
-    e = build(db)
+def env(db, company):
+    e = build(db, company=company)
     hr.save_profile(db, e.admin, employee_id=e.employees["E001"], values={"id_number": ID1})
     hr.save_profile(db, e.admin, employee_id=e.employees["E002"], values={"id_number": ID2})
     # January: E001 has 2,000 child education on top of the 1,000 housing loan of the salary structure

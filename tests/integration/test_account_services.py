@@ -64,8 +64,7 @@ def test_change_password_ends_other_sessions_keeps_this_one(db):
     assert NEW not in details and pw not in details
 
 
-def test_change_password_lists_every_problem_and_changes_nothing(db):
-    make_company(db)
+def test_change_password_lists_every_problem_and_changes_nothing(db, company):
     _, me = _session(db)
     before = _user(db, "admin").password_hash
     with pytest.raises(ValidationErrors) as err:
@@ -77,8 +76,7 @@ def test_change_password_lists_every_problem_and_changes_nothing(db):
     assert _user(db, "admin").password_hash == before
 
 
-def test_new_password_must_differ(db):
-    make_company(db)
+def test_new_password_must_differ(db, company):
     _, me = _session(db)
     with pytest.raises(ValidationError) as err:
         change_password(db, me, current_password=ADMIN_PASSWORD, new_password=ADMIN_PASSWORD,
@@ -86,8 +84,7 @@ def test_new_password_must_differ(db):
     assert err.value.message_id == "error.account.password_unchanged"
 
 
-def test_preferences_saved_once_mark_first_login_done(db):
-    make_company(db)
+def test_preferences_saved_once_mark_first_login_done(db, company):
     _, me = _session(db)
     profile = my_profile(db, me)
     assert not profile.first_login_done and profile.company_name == "测试商贸有限公司"
@@ -102,8 +99,7 @@ def test_preferences_saved_once_mark_first_login_done(db):
         save_preferences(db, again, locale="zh_CN", time_zone="Asia/Shanghai", expected_version=profile.version)
 
 
-def test_bad_preferences_are_refused(db):
-    make_company(db)
+def test_bad_preferences_are_refused(db, company):
     _, me = _session(db)
     with pytest.raises(ValidationErrors) as err:
         save_preferences(db, me, locale="fr", time_zone="Mars/Olympus", landing_page="../../etc")
@@ -122,10 +118,9 @@ def test_set_language_changes_only_the_actors_own_account(db):
         set_language(db, me, locale="de")
 
 
-def test_ended_session_cannot_use_self_service(db):
+def test_ended_session_cannot_use_self_service(db, company):
     from erp_core.security.auth import logout
 
-    make_company(db)
     _, me = _session(db)
     logout(db, me)
     with pytest.raises(NotAuthenticated):

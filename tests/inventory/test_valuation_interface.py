@@ -21,8 +21,8 @@ def _ctx(db, uow, st):
     return Context(uow.session, st.admin, "inventory.test", db, company_id=st.company_id)
 
 
-def test_moving_average_is_value_over_quantity_as_of_the_date(db):
-    st = build(db)
+def test_moving_average_is_value_over_quantity_as_of_the_date(db, company):
+    st = build(db, company=company)
     post(db, st.admin, moves=[_mv(st, "10", "2", "opening")], posting_key="a", move_date=DAY)
     post(db, st.admin, moves=[_mv(st, "5", "3.5", "receipt")], posting_key="b", move_date=DAY + dt.timedelta(days=3))
     post(db, st.admin, moves=[_mv(st, "-15", "2.5", "issue")], posting_key="c", move_date=DAY + dt.timedelta(days=5))
@@ -42,8 +42,8 @@ def test_moving_average_is_value_over_quantity_as_of_the_date(db):
     assert held == (Decimal("15"), Decimal("37.50"))
 
 
-def test_accounts_default_by_standard(db):
-    st = build(db)
+def test_accounts_default_by_standard(db, company):
+    st = build(db, company=company)
     with db.uow(readonly=True) as uow:
         ctx = _ctx(db, uow, st)
         assert account_for(ctx, "stock", product_id=st.products["P1"]) == "1405"
@@ -52,7 +52,7 @@ def test_accounts_default_by_standard(db):
     assert all(len(pair) == 2 for pair in ROLES.values())
 
 
-def test_revaluation_moves_carry_value_only_and_move_the_average(db):
+def test_revaluation_moves_carry_value_only_and_move_the_average(db, company):
     import pytest
     from sqlalchemy import select
 
@@ -60,7 +60,7 @@ def test_revaluation_moves_carry_value_only_and_move_the_average(db):
     from erp_core.kernel.errors import ValidationErrors
     from tests.inventory.support import counts, problems
 
-    st = build(db)
+    st = build(db, company=company)
     post(db, st.admin, moves=[_mv(st, "10", "2", "opening")], posting_key="a", move_date=DAY)
     reval = {"warehouse_id": st.warehouses["WH01"], "product_id": st.products["P1"], "move_type": "revaluation",
              "amount": Decimal("-3.50")}

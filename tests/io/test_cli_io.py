@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import func, select
 
 from erp_core.masterdata.models_partners import Customer
-from tests.support.factories import make_company
 
 
 def _count(db):
@@ -14,8 +13,7 @@ def _count(db):
 
 
 @pytest.fixture
-def run(db, erp_cli):
-    make_company(db)
+def run(db, erp_cli, company):
     return erp_cli
 
 

@@ -1,5 +1,10 @@
 """The import page in a real browser (Streamlit's file uploader cannot be driven from AppTest): upload a file
-with problems -> the dry-run table names them and nothing is written; upload a good file -> commit."""
+with problems -> the dry-run table names them and nothing is written; upload a good file -> commit.
+
+Each test gets its own server (both import into the company's empty customer list) over a migrated SQLite file
+that already holds the company and a ready administrator: Streamlit alone (tests/e2e/server.py:
+running_streamlit), not ./start.sh over an empty file (migrations, scheduler and `erp serve` in processes of their
+own: 27 s of set-up on the busy CI machine; tests/e2e/test_browser_smoke.py starts the app that way)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from erp_core.i18n import t
-from tests.e2e.test_browser_smoke import ROOT, WAIT, browser, server  # noqa: F401  (fixtures)
+from tests.e2e.server import running_streamlit
+from tests.e2e.test_browser_smoke import ROOT, WAIT, browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -16,20 +22,33 @@ def zh(key: str, **params) -> str:
     return t(key, "zh_CN", **params)
 
 
-def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
-    from playwright.sync_api import expect
-
+@pytest.fixture
+def company_server(tmp_path):
+    """(the app's base URL, the database, the administrator's password): the company made by the setup use case
+    and its administrator past the first-login steps, in tmp_path/erp.db, before Streamlit starts over it."""
     from erp_core.config import Settings
     from erp_core.db.engine import make_engine
     from erp_core.db.uow import Database
-    from erp_core.masterdata.models_partners import Customer
     from tests.support.factories import ADMIN_PASSWORD, make_company
-    from tests.ui.harness import ready_user
+    from tests.ui.harness import fresh_sqlite_url, ready_user
 
-    url = f"sqlite:///{tmp_path / 'erp.db'}"
+    url = fresh_sqlite_url(tmp_path)
     db = Database(make_engine(url), Settings(database_url=url, data_dir=tmp_path))
-    make_company(db)
-    password = ready_user(db, "admin", ADMIN_PASSWORD)
+    try:
+        make_company(db)
+        password = ready_user(db, "admin", ADMIN_PASSWORD)
+        with running_streamlit(tmp_path, url, "e2e-cookie-key-" + "x" * 40) as server:
+            yield server, db, password
+    finally:
+        db.dispose()
+
+
+def test_upload_dry_run_then_commit(company_server, browser, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from erp_core.masterdata.models_partners import Customer
+
+    server, db, password = company_server
 
     expect.set_options(timeout=WAIT)
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
@@ -67,26 +86,17 @@ def test_upload_dry_run_then_commit(server, browser, tmp_path):  # noqa: F811
     (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "artifacts" / "e2e-customers-zh.png"), full_page=True)
     context.close()
-    db.dispose()
 
 
-def test_big5_upload_is_refused_then_read_with_the_chosen_encoding(server, browser, tmp_path):  # noqa: F811
+def test_big5_upload_is_refused_then_read_with_the_chosen_encoding(company_server, browser, tmp_path):  # noqa: F811
     """Issue #11 item 14: a Big5 CSV was stored as GB18030 mojibake. The page says why it refuses the file and
     offers the encoding; with Big5 chosen the same file imports as written."""
     from playwright.sync_api import expect
 
-    from erp_core.config import Settings
-    from erp_core.db.engine import make_engine
-    from erp_core.db.uow import Database
     from erp_core.masterdata.models_partners import Customer
     from tests.e2e.test_browser_smoke import _choose
-    from tests.support.factories import ADMIN_PASSWORD, make_company
-    from tests.ui.harness import ready_user
 
-    url = f"sqlite:///{tmp_path / 'erp.db'}"
-    db = Database(make_engine(url), Settings(database_url=url, data_dir=tmp_path))
-    make_company(db)
-    password = ready_user(db, "admin", ADMIN_PASSWORD)
+    server, db, password = company_server
     expect.set_options(timeout=WAIT)
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
     page = context.new_page()
@@ -109,4 +119,3 @@ def test_big5_upload_is_refused_then_read_with_the_chosen_encoding(server, brows
     with db.uow(readonly=True) as uow:
         assert uow.session.execute(select(Customer.name)).scalar_one() == "臺北貿易股份有限公司"
     context.close()
-    db.dispose()

@@ -19,12 +19,12 @@ DAY = dt.date(2026, 3, 2)
 D = Decimal
 
 
-def env(db):
+def env(db, company=None):
     """The stock-test company with supplier S001 (and S002), VAT13 on P1 and P2 (P3 has no tax code)."""
     from erp_core.masterdata import items_services as items
     from erp_core.masterdata.models_items import Product
 
-    st = build(db)
+    st = build(db, company)  # the company fixture's copy of the run's snapshot, when given
     st.supplier = supplier(db, st.company_id)
     st.supplier2 = supplier(db, st.company_id, code="S002", name="湘江包装厂")
     for code in ("P1", "P2"):

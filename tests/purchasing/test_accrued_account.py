@@ -19,8 +19,8 @@ from tests.purchasing.support import DAY, D, env, order, order_lines, receipt_li
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def _receive(db, st, oid, qty):

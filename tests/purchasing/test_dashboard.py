@@ -24,8 +24,8 @@ FEN = D("0.01")
 
 
 @pytest.fixture
-def st(db):
-    s = env(db)
+def st(db, company):
+    s = env(db, company=company)
     yield s
     analytics_engine.forget(db, delete=True)
 

@@ -14,10 +14,10 @@ from tests.purchasing.support import D, env
 
 
 @pytest.fixture
-def st(db):
+def st(db, company):
     from erp_core.masterdata import warehouse_services
 
-    s = env(db)
+    s = env(db, company=company)
     return s, warehouse_services
 
 

@@ -22,8 +22,8 @@ DECIDE = {"approvals.request.decide": "all", "approvals.inbox.view": "all"}
 
 
 @pytest.fixture
-def e(db):
-    st = env(db)
+def e(db, company):
+    st = env(db, company=company)
     st.db = db
     mgr = st.mgr_role = create_role(db, st.admin, code="pmgr", name_zh="采购经理", name_en="Purchasing manager")
     create_role(db, st.admin, code="cfo", name_zh="财务总监", name_en="CFO")

@@ -12,8 +12,8 @@ from tests.purchasing.support import DAY, D, env, order, order_lines, receipt_li
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def test_new_documents_are_born_at_version_1_and_an_edit_moves_it_by_one(db, st):

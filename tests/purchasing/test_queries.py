@@ -14,8 +14,8 @@ from tests.support.factories import actor
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def test_one_receipt_for_two_orders_and_what_is_left(db, st):

@@ -21,8 +21,8 @@ from tests.purchasing.support import DAY, D, env, order
 
 
 @pytest.fixture
-def st(db):
-    s = env(db)
+def st(db, company):
+    s = env(db, company=company)
     order(db, s, [("P1", "1", "9.5")])  # S001 is P1's latest supplier
     return s
 

@@ -18,8 +18,8 @@ from tests.purchasing.support import DAY, D, env, moves, order, order_lines, rec
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def _progress(db, oid):

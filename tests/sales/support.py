@@ -18,12 +18,12 @@ DAY = dt.date(2026, 3, 2)
 D = Decimal
 
 
-def env(db, *, stock=(("P1", "WH01", "100", "60"), ("P2", "WH01", "50", "20"))):
+def env(db, *, stock=(("P1", "WH01", "100", "60"), ("P2", "WH01", "50", "20")), company=None):
     """The company, customers C001 / C002, stock in (product, warehouse, quantity, unit cost) through a posted
     其他入库单 dated the 1st, and price list STD (incl. VAT): P1 113 (from 10: 107.35, floor 90.40), P2 45.20."""
     from erp_core.stockops import services as so
 
-    st = purchasing_env(db)
+    st = purchasing_env(db, company)  # the company fixture's copy of the run's snapshot, when given
     st.customer = customer(db, st.company_id)
     st.customer2 = customer(db, st.company_id, code="C002", name="岳麓超市")
     for pcode, wh, qty, cost in stock:

@@ -24,8 +24,8 @@ SELL = {p: "all" for p in ("sales.order.create", "sales.order.edit", "sales.orde
 
 
 @pytest.fixture
-def st(db):
-    st = env(db)
+def st(db, company):
+    st = env(db, company=company)
     st.db = db
     uid = new_user(db, st.admin, "seller", roles=("viewer",))
     st.seller = actor(st.company_id, SELL, user_id=uid, username="seller")

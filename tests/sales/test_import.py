@@ -15,8 +15,8 @@ from tests.sales.support import D, env, voucher
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 ORDERS = Table(["单号", "日期", "客户编码", "仓库编码", "商品编码", "数量", "单价", "含税"], [

@@ -18,11 +18,11 @@ SELL = ("sales.order.create", "sales.order.view", "sales.order.confirm", "sales.
 
 
 @pytest.fixture
-def st(db):
+def st(db, company):
     from erp_core.masterdata import partners_services as mp
     from erp_core.masterdata.models_partners import Customer
 
-    st = env(db)
+    st = env(db, company=company)
     st.db = db
     st.north = org_services.create_department(db, st.admin, code="SN", name="华北销售部")
     st.south = org_services.create_department(db, st.admin, code="SS", name="华南销售部")

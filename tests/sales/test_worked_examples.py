@@ -27,8 +27,8 @@ from tests.sales.support import (
 
 
 @pytest.fixture
-def st(db):
-    return env(db)
+def st(db, company):
+    return env(db, company=company)
 
 
 def _avail(db, st, product="P1", wh="WH01"):

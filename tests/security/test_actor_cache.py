@@ -67,10 +67,10 @@ def _revoke_as_another_process(db, session_id: int) -> None:
         uow.commit()
 
 
-def test_a_rerun_within_the_recheck_window_reads_nothing_and_one_after_it_sees_another_process(db, monkeypatch):
+def test_a_rerun_within_the_recheck_window_reads_nothing_and_one_after_it_sees_another_process(db, monkeypatch, company):
     """issue #17: the session check vouches for the session security.session_recheck_seconds; a revocation made
     by another app process is refused once that window is over (one made in this process at once: next test)."""
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     new_user(db, admin, "chen.qi", roles=("viewer",))
     token = login(db, "chen.qi", PASSWORD, client_ip=IP).token
     cache = ActorCache()
@@ -83,12 +83,12 @@ def test_a_rerun_within_the_recheck_window_reads_nothing_and_one_after_it_sees_a
     assert err.value.params["reason"] == "logout" and cache.actor is None
 
 
-def test_a_revocation_in_this_process_or_a_window_of_zero_is_seen_at_the_next_rerun(db):
+def test_a_revocation_in_this_process_or_a_window_of_zero_is_seen_at_the_next_rerun(db, company):
     import dataclasses
 
     from erp_core.security.session_services import sign_out_user_everywhere
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "he.ba", roles=("viewer",))
     token = login(db, "he.ba", PASSWORD, client_ip=IP).token
     cache = ActorCache()
@@ -132,8 +132,8 @@ def test_a_role_change_is_seen_at_the_next_call(db, company):
     assert cache.actor is after
 
 
-def test_revoked_session_and_disabled_user_refused_even_when_cached(db):
-    _, admin = setup_company(db)
+def test_revoked_session_and_disabled_user_refused_even_when_cached(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "zhao.liu", roles=("viewer",))
     res = login(db, "zhao.liu", PASSWORD, client_ip=IP)
     cache = ActorCache()
@@ -158,14 +158,14 @@ def test_reading_uses_cases_do_not_bump_and_security_ones_do():
     assert all(p.endswith(".") for p in AFFECTS_ACTORS)
 
 
-def test_grants_applied_by_an_approved_change_move_the_generation_on(db):
+def test_grants_applied_by_an_approved_change_move_the_generation_on(db, company):
     """Role grants applied outside admin.role.grant (an approved major change, erp_core/changes) still make signed-in
     holders rebuild their Actor."""
     from erp_core.security.models import Role
     from erp_core.security.role_services import apply_role_grants
     from erp_core.usecase import Context
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     with db.uow(readonly=True) as uow:
         g0 = current(uow.session)
     with db.uow() as uow:
@@ -184,10 +184,10 @@ def _selects(seen):
     return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
 
 
-def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monkeypatch):
+def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monkeypatch, company):
     from erp_core.analytics import queries
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     new_user(db, admin, "zhou.ba", roles=("viewer",))
     token = login(db, "zhou.ba", PASSWORD, client_ip=IP).token
     me = actor_for_token(db, token, client_ip=IP, cache=ActorCache())
@@ -210,12 +210,12 @@ def test_a_query_right_after_the_session_check_skips_its_own_live_check(db, monk
         queries.accounts(db, me)
 
 
-def test_the_vouch_is_this_sessions_only_and_ends_with_any_audited_commit(db):
+def test_the_vouch_is_this_sessions_only_and_ends_with_any_audited_commit(db, company):
     from erp_core.analytics import queries
     from erp_core.security import sessions
     from erp_core.security.session_services import sign_out_user_everywhere
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     new_user(db, admin, "wu.jiu", roles=("viewer",))
     zid = new_user(db, admin, "zheng.shi", roles=("viewer",))
     wu_token = login(db, "wu.jiu", PASSWORD, client_ip=IP).token
@@ -249,12 +249,12 @@ def test_the_vouch_is_this_sessions_only_and_ends_with_any_audited_commit(db):
         queries.accounts(db, wu)
 
 
-def test_a_vouched_session_whose_password_must_change_gets_only_the_self_service(db):
+def test_a_vouched_session_whose_password_must_change_gets_only_the_self_service(db, company):
     from erp_core.analytics import queries
     from erp_core.kernel.errors import DomainError
     from erp_core.security.account_services import my_profile
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     new_user(db, admin, "qin.yi", roles=("viewer",), must_change_password=True)
     token = login(db, "qin.yi", PASSWORD, client_ip=IP).token
     me = actor_for_token(db, token, client_ip=IP, cache=ActorCache())

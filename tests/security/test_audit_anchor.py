@@ -29,8 +29,8 @@ from tests.security.helpers import audit_entries, new_user, setup_company
 KEY = "a-key-kept-on-another-machine-0123456789"
 
 
-def _populate(db, n_users=3):
-    _, admin = setup_company(db)
+def _populate(db, n_users=3, company=None):
+    _, admin = setup_company(db, company)
     for i in range(n_users):
         new_user(db, admin, f"user{i}")
     return admin
@@ -58,10 +58,10 @@ def _fake_archive(db, to_seq, last_hash, file_name, sha="0" * 64):
                    "f": file_name, "sha": sha})
 
 
-def test_fake_archive_row_and_deleted_prefix_fail_verification(db, db_url, tmp_path):
+def test_fake_archive_row_and_deleted_prefix_fail_verification(db, db_url, tmp_path, company):
     """The review's forgery (a), step by step with the guard left in place: the guard lets the prefix go
     because an archive row 'covers' it; before this fix verify said 'intact'."""
-    admin = _populate(db)
+    admin = _populate(db, company=company)
     entries = audit_entries(db)
     assert verify_audit_chain(db, admin) is None
     _fake_archive(db, 3, entries[2].hash, str(tmp_path / "never-written.jsonl.gz"))
@@ -77,9 +77,9 @@ def test_fake_archive_row_and_deleted_prefix_fail_verification(db, db_url, tmp_p
     assert res.exit_code == 1 and "erp-audit-anchor" not in res.output
 
 
-def test_fake_archive_pointing_at_some_real_file_fails(db, db_url, tmp_path):
+def test_fake_archive_pointing_at_some_real_file_fails(db, db_url, tmp_path, company):
     """The forger names an existing file (here: a real archive of other entries) whose hash he copies."""
-    admin = _populate(db)
+    admin = _populate(db, company=company)
     entries = audit_entries(db)
     decoy = tmp_path / "decoy.jsonl.gz"
     with gzip.open(decoy, "wt", encoding="utf-8") as f:
@@ -94,8 +94,8 @@ def test_fake_archive_pointing_at_some_real_file_fails(db, db_url, tmp_path):
     assert _cli(db_url, "verify").exit_code == 1
 
 
-def test_real_archive_whose_file_is_changed_or_moved(db, db_url, tmp_path, moving_clock):
-    admin = _populate(db)
+def test_real_archive_whose_file_is_changed_or_moved(db, db_url, tmp_path, moving_clock, company):
+    admin = _populate(db, company=company)
     moving_clock.advance(days=200)
     new_user(db, admin, "later")
     out = tmp_path / "a" / "archive.jsonl.gz"
@@ -116,9 +116,9 @@ def test_real_archive_whose_file_is_changed_or_moved(db, db_url, tmp_path, movin
     assert res.exit_code == 1 and "archive_sha_mismatch" in res.output
 
 
-def test_deleted_tail_and_deleted_head_fail(db, db_url):
+def test_deleted_tail_and_deleted_head_fail(db, db_url, company):
     """The review's forgery (b) with the head deleted: before this fix a missing head skipped the check."""
-    admin = _populate(db)
+    admin = _populate(db, company=company)
     last = audit_entries(db)[-1].seq
     _drop_guard(db)
     with db.engine.begin() as c:
@@ -130,10 +130,10 @@ def test_deleted_tail_and_deleted_head_fail(db, db_url):
     assert res.exit_code == 1 and "head_missing" in res.output
 
 
-def test_deleted_tail_with_rewritten_head_is_caught_by_a_saved_anchor(db, db_url, tmp_path):
+def test_deleted_tail_with_rewritten_head_is_caught_by_a_saved_anchor(db, db_url, tmp_path, company):
     """The review's forgery (b) with the head rewritten: inside the database nothing shows it (the chain that
     remains is perfect); the anchor saved earlier outside the database does."""
-    admin = _populate(db)
+    admin = _populate(db, company=company)
     key_file = tmp_path / "anchor.key"
     key_file.write_text(KEY)
     anchors = tmp_path / "anchors.txt"
@@ -159,8 +159,8 @@ def test_deleted_tail_with_rewritten_head_is_caught_by_a_saved_anchor(db, db_url
     assert res.exit_code == 1 and "anchor_truncated" in res.output
 
 
-def test_a_forged_anchor_and_a_rewritten_entry_are_refused(db, db_url, tmp_path):
-    admin = _populate(db)
+def test_a_forged_anchor_and_a_rewritten_entry_are_refused(db, db_url, tmp_path, company):
+    admin = _populate(db, company=company)
     key_file = tmp_path / "anchor.key"
     key_file.write_text(KEY)
     token = _cli(db_url, "anchor", "--key-file", str(key_file)).output.strip().splitlines()[-1]
@@ -185,8 +185,8 @@ def test_a_forged_anchor_and_a_rewritten_entry_are_refused(db, db_url, tmp_path)
     assert (a.seq, a.hash) == (int(seq), h)
 
 
-def test_an_anchor_into_the_archived_prefix_still_verifies(db, db_url, tmp_path, moving_clock):
-    admin = _populate(db)
+def test_an_anchor_into_the_archived_prefix_still_verifies(db, db_url, tmp_path, moving_clock, company):
+    admin = _populate(db, company=company)
     token = _cli(db_url, "anchor").output.strip().splitlines()[-1]
     moving_clock.advance(days=200)
     new_user(db, admin, "later")
@@ -199,8 +199,8 @@ def test_an_anchor_into_the_archived_prefix_still_verifies(db, db_url, tmp_path,
     assert "anchor_mismatch" in _cli(db_url, "verify", "--anchor", bad).output
 
 
-def test_recent_entries_cannot_be_archived(db, tmp_path, moving_clock):
-    admin = _populate(db)
+def test_recent_entries_cannot_be_archived(db, tmp_path, moving_clock, company):
+    admin = _populate(db, company=company)
     moving_clock.advance(days=30)
     out = tmp_path / "recent.jsonl.gz"
     with pytest.raises(ValidationError) as err:

@@ -34,8 +34,8 @@ from tests.security.helpers import audit_entries, new_user, setup_company
 from tests.support.factories import actor
 
 
-def _populate(db, n_users=4):
-    _, admin = setup_company(db)
+def _populate(db, n_users=4, company=None):
+    _, admin = setup_company(db, company)
     for i in range(n_users):
         new_user(db, admin, f"user{i}")
     return admin
@@ -53,24 +53,24 @@ def _cli_verify(db_url):
     return CliRunner().invoke(main, ["--lang", "en", "audit", "verify"], env={"ERP_DATABASE_URL": db_url})
 
 
-def test_intact_chain_verifies(db, db_url):
-    admin = _populate(db)
+def test_intact_chain_verifies(db, db_url, company):
+    admin = _populate(db, company=company)
     assert verify_audit_chain(db, admin) is None
     res = _cli_verify(db_url)
     assert res.exit_code == 0, res.output
     assert "intact" in res.output
 
 
-def test_guard_refuses_update_and_delete_of_live_entries(db):
-    _populate(db, 1)
+def test_guard_refuses_update_and_delete_of_live_entries(db, company):
+    _populate(db, 1, company=company)
     for stmt in ("UPDATE audit_log SET outcome = 'ok' WHERE seq = 2", "DELETE FROM audit_log WHERE seq = 2"):
         with pytest.raises(DBAPIError) as err, db.engine.begin() as c:
             c.execute(text(stmt))
         assert "append-only" in str(err.value.orig)
 
 
-def test_edited_entry_is_named(db, db_url):
-    admin = _populate(db)
+def test_edited_entry_is_named(db, db_url, company):
+    admin = _populate(db, company=company)
     _drop_guard(db)
     with db.engine.begin() as c:
         c.execute(text("UPDATE audit_log SET details = :d WHERE seq = 3"), {"d": '{"forged":true}'})
@@ -80,8 +80,8 @@ def test_edited_entry_is_named(db, db_url):
     assert res.exit_code == 1 and "sequence 3" in res.output and "hash_mismatch" in res.output
 
 
-def test_deleted_entry_is_named(db, db_url):
-    admin = _populate(db)
+def test_deleted_entry_is_named(db, db_url, company):
+    admin = _populate(db, company=company)
     _drop_guard(db)
     with db.engine.begin() as c:
         c.execute(text("DELETE FROM audit_log WHERE seq = 4"))
@@ -91,10 +91,10 @@ def test_deleted_entry_is_named(db, db_url):
     assert res.exit_code == 1 and "sequence 4" in res.output
 
 
-def test_inserted_entry_is_named(db, db_url):
+def test_inserted_entry_is_named(db, db_url, company):
     """A forger shifts the later entries up and inserts a perfectly hashed entry at seq 3: the first entry
     after it no longer links to its predecessor."""
-    admin = _populate(db)
+    admin = _populate(db, company=company)
     last = audit_entries(db)[-1].seq
     _drop_guard(db)
     prev = {e.seq: e for e in audit_entries(db)}[2]
@@ -116,8 +116,8 @@ def test_inserted_entry_is_named(db, db_url):
     assert res.exit_code == 1 and "sequence 4" in res.output and "link_mismatch" in res.output
 
 
-def test_truncated_tail_is_detected(db):
-    admin = _populate(db)
+def test_truncated_tail_is_detected(db, company):
+    admin = _populate(db, company=company)
     last = audit_entries(db)[-1].seq
     _drop_guard(db)
     with db.engine.begin() as c:
@@ -125,8 +125,8 @@ def test_truncated_tail_is_detected(db):
     assert verify_audit_chain(db, admin).reason == "head_mismatch"
 
 
-def test_archive_moves_old_entries_and_the_chain_still_verifies(db, db_url, tmp_path, moving_clock):
-    admin = _populate(db, 3)
+def test_archive_moves_old_entries_and_the_chain_still_verifies(db, db_url, tmp_path, moving_clock, company):
+    admin = _populate(db, 3, company=company)
     old = audit_entries(db)
     moving_clock.advance(days=400)
     new_user(db, admin, "later")
@@ -150,8 +150,8 @@ def test_archive_moves_old_entries_and_the_chain_still_verifies(db, db_url, tmp_
             c.execute(text(stmt))
 
 
-def test_archive_file_tampering_is_detected(db, tmp_path, moving_clock):
-    admin = _populate(db, 2)
+def test_archive_file_tampering_is_detected(db, tmp_path, moving_clock, company):
+    admin = _populate(db, 2, company=company)
     moving_clock.advance(days=200)
     out = tmp_path / "a.jsonl.gz"
     archive_audit(db, admin, before=naive_utcnow() - dt.timedelta(days=190), out_path=str(out))
@@ -166,8 +166,8 @@ def test_archive_file_tampering_is_detected(db, tmp_path, moving_clock):
     assert not check.ok and check.broken_seq == row["seq"] and check.reason == "hash_mismatch"
 
 
-def test_archive_is_refused_on_a_broken_chain_and_when_nothing_is_old(db, tmp_path, moving_clock):
-    admin = _populate(db, 1)
+def test_archive_is_refused_on_a_broken_chain_and_when_nothing_is_old(db, tmp_path, moving_clock, company):
+    admin = _populate(db, 1, company=company)
     with pytest.raises(DomainError) as err:
         archive_audit(db, admin, before=dt.date(2000, 1, 1), out_path=str(tmp_path / "x.jsonl.gz"))
     assert err.value.message_id == "error.audit.nothing_to_archive"
@@ -183,10 +183,10 @@ def test_archive_is_refused_on_a_broken_chain_and_when_nothing_is_old(db, tmp_pa
     assert not (tmp_path / "y.jsonl.gz").exists()
 
 
-def test_cli_archive(db, db_url, tmp_path, moving_clock):
+def test_cli_archive(db, db_url, tmp_path, moving_clock, company):
     from erp_core.cli import main
 
-    _populate(db, 1)
+    _populate(db, 1, company=company)
     moving_clock.advance(days=200)
     out = tmp_path / "cli.jsonl.gz"
     before = (naive_utcnow() - dt.timedelta(days=190)).date().isoformat()
@@ -199,8 +199,8 @@ def test_cli_archive(db, db_url, tmp_path, moving_clock):
     assert res.exit_code == 0 and "verifies" in res.output
 
 
-def test_viewer_filters_paging_and_export(db):
-    admin = _populate(db, 3)
+def test_viewer_filters_paging_and_export(db, company):
+    admin = _populate(db, 3, company=company)
     with pytest.raises(DomainError):
         login(db, "user1", "Wrong-Passw0rd!", client_ip="203.0.113.50")
     page = search_audit(db, admin, filters=AuditFilter(module="admin"), page=1, page_size=2)
@@ -220,8 +220,8 @@ def test_viewer_filters_paging_and_export(db):
     assert wb.active.max_row == search_audit(db, admin).total + 1
 
 
-def test_viewer_applies_row_scope(db):
-    admin = _populate(db, 1)
+def test_viewer_applies_row_scope(db, company):
+    admin = _populate(db, 1, company=company)
     own = actor(admin.company_id, {"admin.audit.view": "own"}, user_id=admin.user_id)
     other = actor(admin.company_id, {"admin.audit.view": "own"}, user_id=424242)
     everything = search_audit(db, admin).total
@@ -232,8 +232,8 @@ def test_viewer_applies_row_scope(db):
     assert all(r.user_id is None for r in search_audit(db, foreign).rows)  # only installation-level entries
 
 
-def test_system_actor_sees_everything(db):
-    _populate(db, 1)
+def test_system_actor_sees_everything(db, company):
+    _populate(db, 1, company=company)
     assert search_audit(db, Actor.system()).total == len(audit_entries(db))
 
 

@@ -25,8 +25,8 @@ def test_a_control_character_in_an_unvalidated_field_is_refused_and_nothing_is_w
     assert {u.username for u in list_users(db, admin)} == before
 
 
-def test_an_edit_carrying_a_nul_changes_nothing(db):
-    _, admin = setup_company(db)
+def test_an_edit_carrying_a_nul_changes_nothing(db, company):
+    _, admin = setup_company(db, company)
     uid = create_user(db, admin, username="li.lei", display_name="李雷", password=PASSWORD)
     row = next(u for u in list_users(db, admin) if u.id == uid)
     with pytest.raises(ValidationError):

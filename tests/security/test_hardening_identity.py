@@ -87,8 +87,8 @@ def test_assign_roles_at_scope_own_cannot_make_oneself_administrator(db, company
     assert get_user(db, admin, user_id=other).role_codes == ()
 
 
-def test_set_password_at_scope_department_cannot_reset_the_administrators(db):
-    _, admin = setup_company(db)
+def test_set_password_at_scope_department_cannot_reset_the_administrators(db, company):
+    _, admin = setup_company(db, company)
     sales = create_department(db, admin, code="S", name="销售部")
     it = create_department(db, admin, code="I", name="信息部")
     update_user(db, admin, user_id=admin.user_id, version=get_user(db, admin, user_id=admin.user_id).version,
@@ -130,8 +130,8 @@ def test_set_role_grants_cannot_grant_beyond_the_actors_own_rights_even_on_the_o
     set_role_grants(db, me, role_id=rid, grants={"admin.role.grant": "all", "admin.role.view": "all"})
 
 
-def test_create_user_and_approve_registration_give_no_more_than_the_actor_holds(db):
-    _, admin = setup_company(db)
+def test_create_user_and_approve_registration_give_no_more_than_the_actor_holds(db, company):
+    _, admin = setup_company(db, company)
     sales = create_department(db, admin, code="S", name="销售部")
     hr = create_department(db, admin, code="H", name="人事部")
     viewer_grants = role_grants(db, admin, role_id=role_id(db, "viewer"))
@@ -242,8 +242,8 @@ def test_parallel_wrong_passwords_all_count_and_are_all_audited(db, company):
     assert len([e for e in audit_entries(db, LOGIN_ACTION, "failed") if e.entity_id == str(uid)]) == 40
 
 
-def test_parallel_wrong_passwords_lock_exactly_once(db):
-    _, admin = setup_company(db)
+def test_parallel_wrong_passwords_lock_exactly_once(db, company):
+    _, admin = setup_company(db, company)
     _with_security(db, lockout_threshold=5, ip_failure_limit=0)
     uid = new_user(db, admin, "target")
     _parallel(30, lambda i: login(db, "target", f"Wrong-Passw0rd-{i}!", client_ip=f"10.2.0.{i}"))
@@ -270,8 +270,8 @@ def test_the_per_address_limit_holds_under_parallel_attempts(db, monkeypatch, co
     assert (failures, throttled) == (20, 40)
 
 
-def test_throttled_attempts_leave_a_bounded_number_of_audit_entries(db):
-    _, admin = setup_company(db)
+def test_throttled_attempts_leave_a_bounded_number_of_audit_entries(db, company):
+    _, admin = setup_company(db, company)
     _with_security(db, ip_failure_limit=3)
     new_user(db, admin, "target")
     with db.uow(readonly=True) as uow:
@@ -287,9 +287,9 @@ def test_throttled_attempts_leave_a_bounded_number_of_audit_entries(db):
     assert throttled == 197
 
 
-def test_bcrypt_runs_outside_any_write_transaction(db, monkeypatch):
+def test_bcrypt_runs_outside_any_write_transaction(db, monkeypatch, company):
     """While the password is verified, another connection can write (on SQLite the write lock is free)."""
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     new_user(db, admin, "target")
     from erp_core.security import passwords
 
@@ -369,8 +369,8 @@ def test_an_idle_session_is_refused_by_the_use_case_itself(db, moving_clock, com
     assert err.value.params["reason"] == "idle"
 
 
-def test_must_change_password_blocks_everything_but_the_accounts_self_service(db):
-    _, admin = setup_company(db)
+def test_must_change_password_blocks_everything_but_the_accounts_self_service(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "fresh", roles=("admin",), must_change_password=True)
     _, me = session_actor(db, "fresh")
     with pytest.raises(DomainError) as err:
@@ -415,11 +415,11 @@ def test_page_loads_do_not_write_and_last_seen_moves_at_most_once_a_minute(db, m
         assert row.last_seen_at > row.created_at
 
 
-def test_reset_code_attempts_store_no_unknown_username_and_throttled_ones_are_bounded(db):
+def test_reset_code_attempts_store_no_unknown_username_and_throttled_ones_are_bounded(db, company):
     from erp_core.kernel.actor import Actor
     from erp_core.security.reset_services import REDEEM_PERMISSION, redeem_reset_code
 
-    setup_company(db)
+    setup_company(db, company)
     _with_security(db, ip_failure_limit=2)
     visitor = Actor.anonymous(client_ip="192.0.2.44", permissions=(REDEEM_PERMISSION,))
     typed = "Typed-Passw0rd-Here!"
@@ -433,13 +433,13 @@ def test_reset_code_attempts_store_no_unknown_username_and_throttled_ones_are_bo
 
 # --- item 19: projects of a user (row scope *project*) ---------------------------------------------------------
 
-def test_a_user_can_be_given_projects_and_scope_project_then_opens_exactly_those(db):
+def test_a_user_can_be_given_projects_and_scope_project_then_opens_exactly_those(db, company):
     from erp_core.masterdata.org_queries import list_projects
     from erp_core.masterdata.org_services import create_project
     from erp_core.security.admin_page_queries import project_choices
     from erp_core.security.user_services import set_user_projects
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     p1 = create_project(db, admin, code="P1", name="一号项目")
     create_project(db, admin, code="P2", name="二号项目")  # not his: never listed
     assert [p.code for p in project_choices(db, admin)] == ["P1", "P2"]
@@ -457,11 +457,11 @@ def test_a_user_can_be_given_projects_and_scope_project_then_opens_exactly_those
     assert err.value.field == "field.security.projects"
 
 
-def test_a_delegated_administrator_adds_only_projects_they_belong_to(db):
+def test_a_delegated_administrator_adds_only_projects_they_belong_to(db, company):
     from erp_core.masterdata.org_services import create_project
     from erp_core.security.user_services import set_user_projects
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     sales = create_department(db, admin, code="S", name="销售部")
     p1 = create_project(db, admin, code="P1", name="一号项目")
     p2 = create_project(db, admin, code="P2", name="二号项目")
@@ -478,10 +478,10 @@ def test_a_delegated_administrator_adds_only_projects_they_belong_to(db):
     assert get_user(db, admin, user_id=worker).project_ids == (p1,)
 
 
-def test_ip_rules_of_more_powerful_accounts_and_roles_are_out_of_a_delegates_reach(db):
+def test_ip_rules_of_more_powerful_accounts_and_roles_are_out_of_a_delegates_reach(db, company):
     from erp_core.security.ip_services import add_ip_rule, delete_ip_rule
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     rid = _role_with(db, admin, "netadm", {"admin.ip_rule.create": "all", "admin.ip_rule.delete": "all",
                                            "admin.user.view": "all"})
     uid = new_user(db, admin, "netadm", roles=())
@@ -500,10 +500,10 @@ def test_ip_rules_of_more_powerful_accounts_and_roles_are_out_of_a_delegates_rea
     delete_ip_rule(db, me, rule_id=add_ip_rule(db, me, cidr="192.0.2.0/24", user_id=plain))
 
 
-def test_the_throttle_table_keeps_only_the_minutes_a_limit_still_reads(db):
+def test_the_throttle_table_keeps_only_the_minutes_a_limit_still_reads(db, company):
     """login_throttle gained a row per address and minute with attempts and was never emptied: the first attempt
     of a minute now drops the rows older than the window (and the last hour), whichever address they belong to."""
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     new_user(db, admin, "target")
     now = auth._minute(auth.naive_utcnow())
     with db.uow() as uow:

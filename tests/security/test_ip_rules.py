@@ -46,8 +46,8 @@ def test_networks():
     assert not in_any(None, ["0.0.0.0/0"]) and not in_any("::1", ["0.0.0.0/0"])
 
 
-def test_rule_validation(db):
-    _, admin = setup_company(db)
+def test_rule_validation(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "ruled")
     with pytest.raises(ValidationError) as err:
         add_ip_rule(db, admin, cidr="10.0.0.0/33", user_id=uid)
@@ -80,8 +80,8 @@ def test_user_rule_applies_at_login_and_on_each_page_load(db, company):
     login(db, "office", PASSWORD, client_ip="198.51.100.1")
 
 
-def test_role_rule_applies_to_every_holder_and_not_to_others(db):
-    _, admin = setup_company(db)
+def test_role_rule_applies_to_every_holder_and_not_to_others(db, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "seller", roles=("sales",))
     new_user(db, admin, "reader", roles=("viewer",))
     add_ip_rule(db, admin, cidr="10.20.0.0/16", role_id=role_id(db, "sales"))
@@ -126,8 +126,8 @@ def test_client_ip_property_through_the_proxy_the_proxy_reported_client_wins(cli
     assert client_ip_from(headers, "10.0.0.1", PROXY) == str(parse_ip(client))
 
 
-def test_an_administrator_cannot_lock_out_their_own_address(db):
-    _, admin = setup_company(db)
+def test_an_administrator_cannot_lock_out_their_own_address(db, company):
+    _, admin = setup_company(db, company)
     _, me = session_actor(db, "admin", PASSWORD_ADMIN, ip="198.51.100.10")
     with pytest.raises(DomainError) as err:
         add_ip_rule(db, me, cidr="10.0.0.0/8", role_id=role_id(db, "admin"))

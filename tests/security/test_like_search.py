@@ -25,8 +25,8 @@ def test_user_search_takes_wildcards_literally(db, company):
     assert found("_") == ["cat"]
 
 
-def test_audit_search_takes_wildcards_literally(db):
-    _, admin = setup_company(db)
+def test_audit_search_takes_wildcards_literally(db, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "xiao")
     everything = search_audit(db, admin).total
     assert everything > 0

@@ -50,8 +50,8 @@ def test_lockout_after_threshold_then_admin_unlocks(db, company):
     assert login(db, "locky", PASSWORD).user_id == uid
 
 
-def test_successful_login_resets_the_failure_counter(db):
-    _, admin = setup_company(db)
+def test_successful_login_resets_the_failure_counter(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "counter")
     _fail(db, "counter", 4)
     login(db, "counter", PASSWORD)
@@ -74,8 +74,8 @@ def test_timed_unlock_when_configured(db, moving_clock, company):
     assert any('"lockout_expired"' in e.details for e in audit_entries(db, "security.user.unlocked"))
 
 
-def test_without_timed_unlock_the_lock_stays(db, moving_clock):
-    _, admin = setup_company(db)
+def test_without_timed_unlock_the_lock_stays(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "stays")
     _fail(db, "stays", 5)
     moving_clock.advance(days=30)
@@ -96,8 +96,8 @@ def test_failures_are_throttled_per_client_address(db, company):
     assert login(db, "victim", PASSWORD, client_ip="198.51.100.1").username == "victim"
 
 
-def test_unknown_user_and_wrong_password_look_the_same(db):
-    _, admin = setup_company(db)
+def test_unknown_user_and_wrong_password_look_the_same(db, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "known")
     with pytest.raises(LoginFailed) as a:
         login(db, "known", "Wrong-Passw0rd!")
@@ -118,8 +118,8 @@ def test_cookie_replayed_after_logout_does_not_log_in(db, company):
         actor_for_token(db, "forged-" + token, client_ip="10.0.0.5")
 
 
-def test_idle_timeout_and_absolute_lifetime(db, moving_clock):
-    _, admin = setup_company(db)
+def test_idle_timeout_and_absolute_lifetime(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     new_user(db, admin, "sleepy")
     token, _ = session_actor(db, "sleepy")
     moving_clock.advance(minutes=29)
@@ -163,8 +163,8 @@ def test_sign_out_everywhere_for_oneself_and_by_admin(db, company):
     assert list_active_sessions(db, admin, user_id=uid) == []
 
 
-def test_admin_revokes_one_session(db):
-    _, admin = setup_company(db)
+def test_admin_revokes_one_session(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "oneoff")
     t1, _ = session_actor(db, "oneoff")
     t2, _ = session_actor(db, "oneoff")

@@ -54,8 +54,8 @@ def test_registration_is_refused_while_closed(db, company):
         request_registration(db, Actor.anonymous(), username="x", display_name="x", password=PASSWORD)
 
 
-def test_pending_account_cannot_log_in_until_approved(db):
-    _, admin = setup_company(db)
+def test_pending_account_cannot_log_in_until_approved(db, company):
+    _, admin = setup_company(db, company)
     set_registration_open(db, admin, open=True)
     assert registration_is_open(db)
     uid = _register(db)
@@ -88,8 +88,8 @@ def test_rejected_account_stays_on_record_and_cannot_log_in(db, company):
     assert "不认识此人" in audit_entries(db, "admin.registration.reject")[-1].details
 
 
-def test_registration_validates_everything_and_approval_needs_a_role(db):
-    _, admin = setup_company(db)
+def test_registration_validates_everything_and_approval_needs_a_role(db, company):
+    _, admin = setup_company(db, company)
     set_registration_open(db, admin, open=True)
     with pytest.raises(ValidationErrors) as err:
         request_registration(db, VISITOR, username="a", display_name="", password="password", email="bad")
@@ -125,8 +125,8 @@ def test_reset_code_single_use_revokes_sessions(db, company):
     assert login(db, "forgetful", NEW_PASSWORD).user_id == uid
 
 
-def test_reset_code_expires(db, moving_clock):
-    _, admin = setup_company(db)
+def test_reset_code_expires(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "slowpoke")
     issued = issue_reset_code(db, admin, user_id=uid)
     moving_clock.advance(minutes=30, seconds=1)
@@ -153,8 +153,8 @@ def test_newer_code_invalidates_older_and_wrong_codes_fail(db, company):
     redeem_reset_code(db, RESETTER, username="twice", code=second.code, new_password=NEW_PASSWORD)
 
 
-def test_too_many_wrong_codes_invalidate_the_code_and_addresses_are_throttled(db):
-    _, admin = setup_company(db)
+def test_too_many_wrong_codes_invalidate_the_code_and_addresses_are_throttled(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "guessed")
     issued = issue_reset_code(db, admin, user_id=uid)
     for _ in range(5):
@@ -189,18 +189,18 @@ def test_reset_checks_the_policy_without_spending_the_code_and_unlocks(db, compa
     assert login(db, "lockedout", NEW_PASSWORD).user_id == uid
 
 
-def test_redeem_without_the_public_permission_is_refused(db):
-    setup_company(db)
+def test_redeem_without_the_public_permission_is_refused(db, company):
+    setup_company(db, company)
     before = count(db, PasswordResetCode)
     with pytest.raises(PermissionDenied):
         redeem_reset_code(db, Actor.anonymous(), username="admin", code="x", new_password=NEW_PASSWORD)
     assert count(db, PasswordResetCode) == before
 
 
-def test_registration_requests_are_throttled_per_address(db):
+def test_registration_requests_are_throttled_per_address(db, company):
     import dataclasses
 
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     set_registration_open(db, admin, open=True)
     db.settings = dataclasses.replace(db.settings, security=dataclasses.replace(db.settings.security,
                                                                                  ip_failure_limit=2))
@@ -213,7 +213,7 @@ def test_registration_requests_are_throttled_per_address(db):
     request_registration(db, elsewhere, username="third3", display_name="x", password=PASSWORD)
 
 
-def test_reset_code_is_emailed_when_smtp_is_configured(db, monkeypatch):
+def test_reset_code_is_emailed_when_smtp_is_configured(db, monkeypatch, company):
     from erp_core.security import mailer
 
     sent = []
@@ -240,7 +240,7 @@ def test_reset_code_is_emailed_when_smtp_is_configured(db, monkeypatch):
     monkeypatch.setattr(mailer.smtplib, "SMTP", FakeSMTP)
     monkeypatch.setenv("ERP_SMTP_HOST", "mail.example.cn")
     monkeypatch.setenv("ERP_SMTP_USER", "erp")
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "mailed", email="mailed@example.cn")
     issued = issue_reset_code(db, admin, user_id=uid)
     assert issued.emailed_to == "mailed@example.cn"

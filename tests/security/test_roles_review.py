@@ -56,8 +56,8 @@ def test_grant_matrix_is_saved_whole_and_takes_effect_at_next_page_load(db, comp
     assert entry["rescoped"] == {"admin.audit.view": ["all", "own"]}
 
 
-def test_grant_matrix_validates_codes_and_scopes_and_writes_nothing(db):
-    _, admin = setup_company(db)
+def test_grant_matrix_validates_codes_and_scopes_and_writes_nothing(db, company):
+    _, admin = setup_company(db, company)
     rid = create_role(db, admin, code="clerk", name_zh="文员", name_en="Clerk")
     set_role_grants(db, admin, role_id=rid, grants={"admin.user.view": "all"})
     with pytest.raises(ValidationErrors) as err:
@@ -79,8 +79,8 @@ def test_concurrent_matrix_edit_fails(db, company):
     assert role_grants(db, admin, role_id=rid) == {"admin.user.view": "all"}
 
 
-def test_role_rules(db):
-    _, admin = setup_company(db)
+def test_role_rules(db, company):
+    _, admin = setup_company(db, company)
     with pytest.raises(Conflict):
         create_role(db, admin, code="sales", name_zh="x", name_en="x")
     with pytest.raises(ValidationErrors):
@@ -129,8 +129,8 @@ def test_permission_matrix_dormant_accounts_administrators(db, moving_clock, com
     assert {u.username for u in dormant_accounts(db, admin, days=200)} == set()
 
 
-def test_review_signoff_is_dated_audited_and_listed(db, moving_clock):
-    _, admin = setup_company(db)
+def test_review_signoff_is_dated_audited_and_listed(db, moving_clock, company):
+    _, admin = setup_company(db, company)
     with pytest.raises(ValidationError):
         record_review_signoff(db, admin, note=" ")
     first = record_review_signoff(db, admin, note="Q1: removed bravo's finance rights")
@@ -168,9 +168,9 @@ def test_password_policy_examples(pw, expected):
     assert {p.message_id for p in policy_problems(pw, username="zhangsan")} == expected
 
 
-def test_every_seeded_role_matrix_saves_back_unchanged(db):
+def test_every_seeded_role_matrix_saves_back_unchanged(db, company):
     # the matrix editor loads a role's grants and saves them whole: a seeded role must pass its own validation
-    _, admin = setup_company(db)
+    _, admin = setup_company(db, company)
     for role in list_roles(db, admin):
         if role.is_admin:
             continue

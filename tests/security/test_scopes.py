@@ -46,8 +46,8 @@ def test_department_scope_includes_sub_departments_and_hides_the_rest(db, compan
     assert "salesboss" in csv_text and "eastrep" not in csv_text and "hrclerk" not in csv_text
 
 
-def test_other_companies_rows_never_show(db):
-    company_id, admin = setup_company(db)
+def test_other_companies_rows_never_show(db, company):
+    company_id, admin = setup_company(db, company)
     new_user(db, admin, "mine")
     stranger = actor(company_id + 77, {"admin.user.view": "all", "admin.session.view": "all"})
     session_actor(db, "mine")

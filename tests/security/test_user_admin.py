@@ -49,8 +49,8 @@ def test_create_user_sets_must_change_password_and_can_log_in(db, company):
     assert PASSWORD not in entry.details
 
 
-def test_create_user_reports_every_problem_and_writes_nothing(db):
-    _, admin = setup_company(db)
+def test_create_user_reports_every_problem_and_writes_nothing(db, company):
+    _, admin = setup_company(db, company)
     before = len(list_users(db, admin))
     with pytest.raises(ValidationErrors) as err:
         create_user(db, admin, username="x", display_name="", password="short", email="not-an-email",
@@ -68,8 +68,8 @@ def test_duplicate_username_is_refused(db, company):
         new_user(db, admin, "WANG")
 
 
-def test_edit_is_version_checked(db):
-    _, admin = setup_company(db)
+def test_edit_is_version_checked(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "zhang")
     v = get_user(db, admin, user_id=uid).version
     update_user(db, admin, user_id=uid, version=v, display_name="张三", phone="138 0000 0000")
@@ -96,8 +96,8 @@ def test_disable_revokes_sessions_and_blocks_login_enable_restores(db, company):
     assert login(db, "zhao", PASSWORD).user_id == uid
 
 
-def test_admin_cannot_disable_self(db):
-    _, admin = setup_company(db)
+def test_admin_cannot_disable_self(db, company):
+    _, admin = setup_company(db, company)
     with pytest.raises(DomainError) as err:
         disable_user(db, admin, user_id=admin.user_id)
     assert err.value.message_id == "error.security.not_on_self"
@@ -112,8 +112,8 @@ def test_roles_are_replaced_and_audited_before_after(db, company):
     assert changes["roles"] == [["viewer"], ["hr", "sales"]]
 
 
-def test_set_password_forces_change_and_revokes(db):
-    _, admin = setup_company(db)
+def test_set_password_forces_change_and_revokes(db, company):
+    _, admin = setup_company(db, company)
     uid = new_user(db, admin, "sun")
     token, _ = session_actor(db, "sun")
     set_user_password(db, admin, user_id=uid, password="An0ther-Secret!")
@@ -132,8 +132,8 @@ def test_list_filters(db, company):
     assert [r.username for r in list_users(db, admin, search="ZHO")] == ["zhou"]
 
 
-def test_the_last_active_administrator_is_kept(db):
-    _, admin = setup_company(db)
+def test_the_last_active_administrator_is_kept(db, company):
+    _, admin = setup_company(db, company)
     with pytest.raises(DomainError) as err:
         set_user_roles(db, admin, user_id=admin.user_id, role_ids=[role_id(db, "viewer")])
     assert err.value.message_id == "error.security.last_admin"

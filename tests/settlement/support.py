@@ -91,8 +91,8 @@ class Books:
     suppliers: dict[str, int]
 
 
-def build(db) -> Books:
-    company = make_company(db)
+def build(db, company=None) -> Books:
+    company = company or make_company(db)  # the company fixture's copy of the run's snapshot, when given
     books = Books(db, admin_actor(db, company), company.company_id, {})
     books.suppliers["A"] = supplier(db, company.company_id, "S001", "江南原料厂")
     books.suppliers["B"] = supplier(db, company.company_id, "S002", "湘江包装公司")

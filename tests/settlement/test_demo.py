@@ -15,8 +15,8 @@ from tests.settlement.support import build, invoices, post_invoice  # noqa: F401
 
 
 @pytest.fixture
-def books(db, invoices):  # noqa: F811
-    return build(db)
+def books(db, invoices, company):  # noqa: F811
+    return build(db, company=company)
 
 
 def test_three_months_of_demo_payments_keep_the_books_consistent(db, books):

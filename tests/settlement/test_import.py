@@ -16,8 +16,8 @@ HEAD = "付款单号,日期,供应商编码,金额,核销单据号,付款账户,
 
 
 @pytest.fixture
-def books(db, invoices):  # noqa: F811
-    return build(db)
+def books(db, invoices, company):  # noqa: F811
+    return build(db, company=company)
 
 
 def _count(db, model):

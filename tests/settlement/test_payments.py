@@ -22,8 +22,8 @@ D = Decimal
 
 
 @pytest.fixture
-def books(db, invoices):  # noqa: F811
-    return build(db)
+def books(db, invoices, company):  # noqa: F811
+    return build(db, company=company)
 
 
 def _open(books, kind="payable", supplier="A", as_of=None):

@@ -16,8 +16,8 @@ from tests.settlement.support import DAY, build, invoices, post_invoice  # noqa:
 
 
 @pytest.fixture
-def books(db, invoices):  # noqa: F811
-    return build(db)
+def books(db, invoices, company):  # noqa: F811
+    return build(db, company=company)
 
 
 def test_two_sessions_settling_the_same_invoice_one_is_refused(db, books):

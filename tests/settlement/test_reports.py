@@ -21,8 +21,8 @@ D = Decimal
 
 
 @pytest.fixture
-def books(db, invoices):  # noqa: F811
-    return build(db)
+def books(db, invoices, company):  # noqa: F811
+    return build(db, company=company)
 
 
 def _inv(iid, amount):

@@ -16,9 +16,10 @@ DAY = dt.date(2026, 3, 10)
 D = Decimal
 
 
-def company(db, openings=(("WH01", "P1", "100", "2.5"), ("WH01", "P2", "10", "0.335"))):
-    """The stock company with opening stock (warehouse, product, quantity, unit cost) dated 2026-03-01."""
-    st = build(db)
+def company(db, openings=(("WH01", "P1", "100", "2.5"), ("WH01", "P2", "10", "0.335")), setup=None):
+    """The stock company with opening stock (warehouse, product, quantity, unit cost) dated 2026-03-01. ``setup``:
+    the company fixture (the test's database then holds a copy of the run's company snapshot), else made here."""
+    st = build(db, setup)
     if openings:
         post(db, st.admin, moves=[{"warehouse_id": st.warehouses[w], "product_id": st.products[p],
                                    "quantity": D(q), "unit_cost": D(c), "move_type": "opening"}

@@ -10,7 +10,8 @@ from erp_core.inventory.queries import stock_vs_ledger
 from erp_core.ledger.posting import create_and_post_system_voucher
 from erp_core.stockops import services as S
 from erp_core.usecase import Context
-from tests.stockops.support import DAY, company
+from tests.stockops.support import DAY
+from tests.stockops.support import company as stock_company
 
 D = Decimal
 
@@ -24,8 +25,8 @@ def _opening_voucher(db, st, amount):
         uow.commit()
 
 
-def test_check_finds_stock_not_on_the_ledger_then_is_clean(db, monkeypatch):
-    st = company(db)  # openings 250.00 + 3.35, no voucher
+def test_check_finds_stock_not_on_the_ledger_then_is_clean(db, monkeypatch, company):
+    st = stock_company(db, setup=company)  # openings 250.00 + 3.35, no voucher
     [p] = dict(run_checks(db))["stock_vs_ledger"]
     assert p.message_id == "check.problem.stock.ledger_mismatch" and p.params["stock"] == "253.35"
     assert "{" not in p.render("zh_CN") and "{" not in p.render("en")

@@ -9,12 +9,12 @@ import io
 import pytest
 
 from tests.inventory.support import counts
-from tests.stockops.support import company
+from tests.stockops.support import company as stock_company
 
 
 @pytest.fixture
-def run(db, erp_cli):
-    company(db)  # WH01: P1 100 @ 2.5, P2 10 @ 0.335 on 2026-03-01
+def run(db, erp_cli, company):
+    stock_company(db, setup=company)  # WH01: P1 100 @ 2.5, P2 10 @ 0.335 on 2026-03-01
     return erp_cli
 
 

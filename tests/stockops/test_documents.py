@@ -11,14 +11,15 @@ import pytest
 from erp_core.documents import accounts
 from erp_core.kernel.errors import ConcurrencyError, Conflict, ValidationError, ValidationErrors
 from erp_core.stockops import services as S
-from tests.stockops.support import DAY, company, moves, voucher, voucher_dims
+from tests.stockops.support import DAY, moves, voucher, voucher_dims
+from tests.stockops.support import company as stock_company
 
 D = Decimal
 
 
 @pytest.fixture
-def st(db):
-    return company(db)
+def st(db, company):
+    return stock_company(db, setup=company)
 
 
 def test_other_issue_to_a_chosen_expense_account_with_department(db, st):

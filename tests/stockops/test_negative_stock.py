@@ -13,14 +13,15 @@ from erp_core.i18n import render_error
 from erp_core.kernel.errors import ValidationError
 from erp_core.stockops import services as S
 from tests.inventory.support import counts
-from tests.stockops.support import DAY, company
+from tests.stockops.support import DAY
+from tests.stockops.support import company as stock_company
 
 D = Decimal
 
 
 @pytest.fixture
-def st(db):
-    return company(db)  # WH01: P1 100 @ 2.5, P2 10 @ 0.335 on 2026-03-01
+def st(db, company):
+    return stock_company(db, setup=company)  # WH01: P1 100 @ 2.5, P2 10 @ 0.335 on 2026-03-01
 
 
 def _issue(db, st, qty, day=DAY, product="P1"):
@@ -91,11 +92,11 @@ def test_allowed_by_the_company_setting_the_move_posts_with_a_warning(db, st):
         S.post_other_issue(db, st.admin, doc_id=_issue(db, st, "1", product="P2"))
 
 
-def test_the_opening_stock_import_still_works(db):
+def test_the_opening_stock_import_still_works(db, company):
     from erp_core.inventory.opening_services import import_opening_stock
     from erp_core.io.importer import Table
 
-    st = company(db, openings=())
+    st = stock_company(db, openings=(), setup=company)
     report = import_opening_stock(db, st.admin, table=Table(["仓库编码", "商品编码", "数量", "单价"],
                                                             [["WH01", "P1", "5", "2"]], "o.csv"),
                                   opening_date=dt.date(2026, 1, 1))

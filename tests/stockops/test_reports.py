@@ -14,7 +14,7 @@ from erp_core.inventory.queries import stock_on_hand
 from erp_core.masterdata import items_services
 from erp_core.stockops import report_queries as R
 from erp_core.stockops import services as S
-from tests.stockops.support import company
+from tests.stockops.support import company as stock_company
 
 D = Decimal
 
@@ -24,13 +24,13 @@ def _d(m, d):
 
 
 @pytest.fixture
-def st(db):
+def st(db, company):
     """WH01 opening 03-01: P1 100 @ 2.5 (250.00), P2 10 @ 0.335 (3.35). Then:
     03-10 receipt P1 20 @ 3.1 (62.00)          -> 120, 312.00, average 2.6
     03-15 issue P1 30 @ 2.6 (78.00)            -> 90, 234.00
     03-20 transfer P1 10 @ 2.6 WH01 -> WH02    -> WH01 80, 208.00; WH02 10, 26.00
     04-02 issue P1 5 @ 2.6 (13.00)             -> WH01 75, 195.00"""
-    st = company(db)
+    st = stock_company(db, setup=company)
     wh1, wh2, p1 = st.warehouses["WH01"], st.warehouses["WH02"], st.products["P1"]
     S.post_other_receipt(db, st.admin, doc_id=S.create_other_receipt(
         db, st.admin, doc_date=_d(3, 10), warehouse_id=wh1, lines=[{"product_id": p1, "quantity": "20",

@@ -15,15 +15,16 @@ from erp_core.io.importer import ImportFailed
 from erp_core.kernel.errors import Conflict
 from erp_core.stockops import services as S
 from erp_core.stockops import stocktake_services as T
-from tests.stockops.support import DAY, company, moves, voucher
+from tests.stockops.support import DAY, moves, voucher
+from tests.stockops.support import company as stock_company
 
 D = Decimal
 AS_OF = dt.date(2026, 3, 5)
 
 
 @pytest.fixture
-def st(db):
-    st = company(db)  # WH01: P1 100 @ 2.5, P2 10 @ 0.335 (no location) on 2026-03-01
+def st(db, company):
+    st = stock_company(db, setup=company)  # WH01: P1 100 @ 2.5, P2 10 @ 0.335 (no location) on 2026-03-01
     rid = S.create_other_receipt(db, st.admin, doc_date=dt.date(2026, 3, 2), warehouse_id=st.warehouses["WH01"],
                                  lines=[{"product_id": st.products["P3"], "quantity": "6", "unit_cost": "4",
                                          "location_id": st.locations["A1"]}])

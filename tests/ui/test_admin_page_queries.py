@@ -7,11 +7,11 @@ import pytest
 from erp_core.kernel.errors import PermissionDenied
 from erp_core.masterdata.models import Company, Department
 from erp_core.security.admin_page_queries import department_choices
-from tests.support.factories import actor, admin_actor, make_company
+from tests.support.factories import actor, admin_actor
 
 
-def test_department_choices_are_the_company_active_departments_by_code(db):
-    result = make_company(db)
+def test_department_choices_are_the_company_active_departments_by_code(db, company):
+    result = company
     with db.uow() as uow:
         s = uow.session
         other = Company(name="别家公司", tax_id="91430100MA4L0XXXX1", base_currency="CNY")
@@ -27,7 +27,7 @@ def test_department_choices_are_the_company_active_departments_by_code(db):
     assert [d.code for d in department_choices(db, admin, include_inactive=True)] == ["A01", "B02", "C03"]
 
 
-def test_department_choices_need_the_user_view_permission(db):
-    result = make_company(db)
+def test_department_choices_need_the_user_view_permission(db, company):
+    result = company
     with pytest.raises(PermissionDenied):
         department_choices(db, actor(result.company_id, {"finance.voucher.view": "all"}))
