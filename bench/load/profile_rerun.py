@@ -229,9 +229,10 @@ def _first_runs(args, db, username: str, counts) -> None:
             _by_package(pstats.Stats(profiler), args.first_runs)
 
 
-def _by_package(stats: pstats.Stats, reruns: int) -> None:
-    """Own (tottime) profile time per package, per rerun: where a rerun's CPU goes, by layer."""
-    groups = {}
+def package_times(stats: pstats.Stats) -> dict[str, float]:
+    """Own (tottime) profile seconds per package (site-packages distribution, project folder, stdlib module or
+    builtin type): where the CPU goes, by layer. Also used by profile_server.py."""
+    groups: dict[str, float] = {}
     for (path, _line, func), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         if "site-packages/" in path:
             name = path.split("site-packages/", 1)[1].split("/", 1)[0]
@@ -242,6 +243,12 @@ def _by_package(stats: pstats.Stats, reruns: int) -> None:
         else:
             name = "stdlib:" + Path(path).stem
         groups[name] = groups.get(name, 0.0) + tt
+    return groups
+
+
+def _by_package(stats: pstats.Stats, reruns: int) -> None:
+    """Own (tottime) profile time per package, per rerun: where a rerun's CPU goes, by layer."""
+    groups = package_times(stats)
     total = sum(groups.values())
     for name, tt in sorted(groups.items(), key=lambda kv: -kv[1])[:25]:
         print(f"{tt / reruns * 1000:7.2f} ms  {tt / total:5.1%}  {name}")

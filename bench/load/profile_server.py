@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from client import Session  # noqa: E402
+from profile_rerun import package_times  # noqa: E402
 from run import cpu_seconds, free_port  # noqa: E402
 
 # Runs inside the server process (python -c): one cProfile per script run (a Profile is per thread; runs of
@@ -77,17 +78,7 @@ main()
 
 
 def _by_package(stats, runs: int) -> list[str]:
-    groups: dict[str, float] = {}
-    for (path, _line, func), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():
-        if "site-packages/" in path:
-            name = path.split("site-packages/", 1)[1].split("/", 1)[0]
-        elif path.startswith(str(ROOT)):
-            name = path[len(str(ROOT)) + 1:].split("/", 1)[0]
-        elif path == "~":
-            name = "builtin:" + (func.split(" ")[-1].split(".")[0].strip("{}<>'") or func)
-        else:
-            name = "stdlib:" + Path(path).stem
-        groups[name] = groups.get(name, 0.0) + tt
+    groups = package_times(stats)
     return [f"{tt / runs * 1000:7.2f} ms  {name}" for name, tt in sorted(groups.items(), key=lambda kv: -kv[1])[:20]]
 
 
