@@ -18,7 +18,7 @@ from erp_core.billing.models import RevenueRecognition
 from erp_core.finance.models import Voucher
 from erp_core.ledger.models import GlLine
 from tests.billing.support import DAY, build, deliver, line_qty, order
-from tests.billing.test_pages_red_and_recognition import TODAY, _deliver, shop  # noqa: F401
+from tests.billing.test_pages_red_and_recognition import _advance_then_deliver, shop  # noqa: F401
 from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
 from tests.ui.harness import choose_section, texts
 
@@ -80,11 +80,7 @@ def test_no_advance_invoice_or_invoiced_from_the_delivery_nothing_to_recognise(d
 def test_the_page_says_nothing_to_recognise_when_another_user_recognised_first(login_as, shop, ui_db,  # noqa: F811
                                                                               monkeypatch):
     admin = shop["admin"]
-    ol = shop["order_lines"][0]
-    iid = inv.create_invoice(ui_db, admin, doc_date=TODAY - dt.timedelta(days=2),
-                             lines=[{"source_type": "sales_order", "source_line_id": ol, "quantity": "4"}])
-    inv.post_invoice(ui_db, admin, invoice_id=iid)
-    did, _ = _deliver(ui_db, admin, ol, "3")
+    iid, did = _advance_then_deliver(ui_db, shop)
 
     at = login_as("li.kuaiji").switch_page("pages/sales/invoices.py").run()
     at = choose_section(at, "si_section", "detail")

@@ -5,16 +5,14 @@ delivery then leaves the list."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from erp_core.billing import invoice_services as inv
 from erp_core.billing import queries as bq
 from erp_core.billing.models import RevenueRecognition
 from tests.billing.support import voucher
-from tests.billing.test_pages_red_and_recognition import TODAY, _deliver, shop  # noqa: F401
+from tests.billing.test_pages_red_and_recognition import _advance_then_deliver, shop  # noqa: F401
 from tests.ui.conftest import admin_app, admin_password, login_as, ui_company, ui_db  # noqa: F401
 from tests.ui.harness import choose_section, texts
 
@@ -23,11 +21,7 @@ D = Decimal
 
 def test_recognise_revenue_from_the_invoice_page(login_as, shop, ui_db):  # noqa: F811
     admin = shop["admin"]
-    ol = shop["order_lines"][0]
-    iid = inv.create_invoice(ui_db, admin, doc_date=TODAY - dt.timedelta(days=2),
-                             lines=[{"source_type": "sales_order", "source_line_id": ol, "quantity": "4"}])
-    inv.post_invoice(ui_db, admin, invoice_id=iid)
-    did, _ = _deliver(ui_db, admin, ol, "3")
+    iid, did = _advance_then_deliver(ui_db, shop)
     todo = bq.deliveries_to_recognize(ui_db, admin, invoice_id=iid)
     assert [(r["id"], r["quantity"]) for r in todo] == [(did, D(3))]
 

@@ -55,6 +55,17 @@ def _deliver(db, admin, order_line, qty):
         return did, [ln.id for ln in uow.session.get(document_type("sales_delivery").header, did).lines]
 
 
+def _advance_then_deliver(db, shop) -> tuple[int, int]:
+    """(invoice, delivery): 4 of the shop's order line invoiced in advance two days ago (预收) and posted, then 3
+    of them delivered yesterday — a delivery with goods to recognise from that invoice."""
+    admin, ol = shop["admin"], shop["order_lines"][0]
+    iid = inv.create_invoice(db, admin, doc_date=TODAY - dt.timedelta(days=2),
+                             lines=[{"source_type": "sales_order", "source_line_id": ol, "quantity": "4"}])
+    inv.post_invoice(db, admin, invoice_id=iid)
+    did, _ = _deliver(db, admin, ol, "3")
+    return iid, did
+
+
 def _reds(db, original):
     with db.uow(readonly=True) as uow:
         return [(r.id, [ln.ordered_qty for ln in r.lines]) for r in uow.session.execute(
@@ -108,11 +119,7 @@ def test_red_invoice_for_a_return_picked_filled_and_over_credit_refused(admin_ap
 
 def test_reverse_recognition_with_confirmation_only_for_holders(login_as, shop, ui_db):  # noqa: F811
     admin = shop["admin"]
-    ol = shop["order_lines"][0]
-    iid = inv.create_invoice(ui_db, admin, doc_date=TODAY - dt.timedelta(days=2),
-                             lines=[{"source_type": "sales_order", "source_line_id": ol, "quantity": "4"}])
-    inv.post_invoice(ui_db, admin, invoice_id=iid)
-    did, _ = _deliver(ui_db, admin, ol, "3")
+    iid, did = _advance_then_deliver(ui_db, shop)
     rid = inv.recognize_revenue(ui_db, admin, delivery_id=did)
     assert rid is not None
 
